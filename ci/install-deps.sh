@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian packages that zcp's build, tests, fuzzing and benchmark need.
+# Idempotent; must run as root (CI does). Usage: ci/install-deps.sh [--all]
+#   (no argument)  what `make check` and `make trace-verify` need
+#   --all          also AFL++, gnuplot and the benchmark peers (iperf3, socat, netcat)
+set -eu
+pkgs="build-essential clang pkg-config check libsubunit-dev strace python3"
+if [ "${1:-}" = "--all" ]; then
+  pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd"
+fi
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "ci/install-deps.sh: need root to install:$missing (run: sudo apt-get install -y$missing)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

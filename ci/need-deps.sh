@@ -1,0 +1,26 @@
+#!/bin/sh
+# need-deps.sh WHAT - make sure the tools a make target needs are here.
+#   check : Check (pkg-config check) and strace, for make check
+#   fuzz  : afl-clang-fast and afl-fuzz
+#   bench : gnuplot, iperf3, socat, python3, strace
+# As root, missing packages are installed through ci/install-deps.sh; otherwise
+# it stops with the one-line command that installs them.
+set -eu
+here=$(dirname "$0")
+missing=""
+case "${1:-check}" in
+check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubunit-dev pkg-config"
+       command -v strace >/dev/null || missing="$missing strace" ;;
+fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
+bench) for t in gnuplot iperf3 socat python3 strace; do
+         command -v $t >/dev/null || missing="$missing $t"
+       done ;;
+*) echo "need-deps.sh: unknown target '$1'" >&2; exit 2 ;;
+esac
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  echo "need-deps.sh: installing:$missing" >&2
+  exec "$here/install-deps.sh" --all
+fi
+echo "missing:$missing; install with: sudo apt-get install -y$(echo "$missing" | sed 's/gnuplot/gnuplot-nox/')" >&2
+exit 1

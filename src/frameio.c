@@ -1,0 +1,71 @@
+/* frameio - exact-size frame reads: fixed header first, then the name. */
+#include "frameio.h"
+
+#include <errno.h>
+
+static ssize_t parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out)
+{
+	switch (t) {
+	case WIRE_REQUEST: return wire_parse_request(buf, len, out);
+	case WIRE_RESPONSE: return wire_parse_response(buf, len, out);
+	default: return wire_parse_ack(buf, len, out);
+	}
+}
+
+enum frameio_result frameio_recv(int sock, enum wire_frame t, void *out,
+				 const struct xfer_ctx *ctx, int *wire_err)
+{
+	uint8_t buf[WIRE_FRAME_MAX];
+	size_t have = 0;
+	for (;;) {
+		size_t need = wire_frame_size(t, buf, have);
+		if (need > sizeof buf) { /* the parser refuses such a header first */
+			*wire_err = WIRE_E_NAME;
+			return FRAMEIO_BAD;
+		}
+		if (need > have) {
+			struct xfer_op op = xfer_op_mem(XS_RECVFROM, sock, buf + have, 0);
+			uint64_t got;
+			int r = xfer_move(&op, need - have, true, ctx, &got);
+			have += got;
+			if (r == XFER_EOF)
+				return FRAMEIO_EOF;
+			if (r < 0)
+				return FRAMEIO_SYS;
+		}
+		ssize_t n = parse(t, buf, have, out);
+		if (n > 0)
+			return FRAMEIO_OK;
+		if (n != WIRE_NEED_MORE) {
+			*wire_err = (int)n;
+			return FRAMEIO_BAD;
+		}
+	}
+}
+
+int frameio_send(int sock, const uint8_t *buf, size_t len, int flags, const struct xfer_ctx *ctx)
+{
+	struct xfer_op op = xfer_op_mem(XS_SENDTO, sock, (void *)buf, flags);
+	uint64_t put;
+	int r = xfer_move(&op, len, true, ctx, &put);
+	if (r == XFER_EOF)
+		errno = EIO;
+	return r ? -1 : 0;
+}
+
+int frameio_expect(int sock, const char *peer, enum wire_frame t, void *out,
+		   const struct xfer_ctx *ctx, int *wire_err, struct zerr *e)
+{
+	static const char *const what[] = {"request", "response", "ack"};
+	*wire_err = 0;
+	switch (frameio_recv(sock, t, out, ctx, wire_err)) {
+	case FRAMEIO_OK: return 0;
+	case FRAMEIO_EOF:
+		return zerr_set(e, ZCP_EXIT_PROTO, "recvfrom", peer, "connection closed before the %s",
+				what[t]);
+	case FRAMEIO_SYS: return zerr_sys(e, ZCP_EXIT_NET, "recvfrom", peer, errno);
+	default:
+		return zerr_set(e, ZCP_EXIT_PROTO, "", peer, "malformed %s: %s", what[t],
+				wire_strerror(*wire_err));
+	}
+}

@@ -1,0 +1,190 @@
+/* net - getaddrinfo, listen, accept and a bounded non-blocking connect. */
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int net_split_addr(const char *s, char *host, size_t hostlen, char *port, size_t portlen,
+		   const char **why)
+{
+	const char *colon, *h = s;
+	size_t hlen;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':') {
+			*why = "expected [IPV6]:PORT";
+			return -1;
+		}
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			*why = "expected HOST:PORT";
+			return -1;
+		}
+		hlen = (size_t)(colon - s);
+		if (memchr(s, ':', hlen)) {
+			*why = "IPv6 addresses go in brackets: [IPV6]:PORT";
+			return -1;
+		}
+	}
+	const char *p = colon + 1;
+	size_t plen = strlen(p);
+	if (hlen == 0 || hlen >= hostlen) {
+		*why = hlen ? "host name too long" : "empty host";
+		return -1;
+	}
+	if (plen == 0 || plen > 5 || plen >= portlen || strspn(p, "0123456789") != plen ||
+	    atol(p) > 65535) {
+		*why = "port must be a number from 0 to 65535";
+		return -1;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	memcpy(port, p, plen + 1);
+	return 0;
+}
+
+int net_port(const char *addr)
+{
+	char host[NET_ADDR_MAX], port[8];
+	const char *why;
+	if (net_split_addr(addr, host, sizeof host, port, sizeof port, &why) < 0)
+		return -1;
+	return atoi(port);
+}
+
+void net_format(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN + 8], port[8];
+	if (getnameinfo(sa, salen, host, sizeof host, port, sizeof port,
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+}
+
+static struct addrinfo *resolve(const char *addr, int passive, struct zerr *e)
+{
+	char host[NET_ADDR_MAX], port[8];
+	const char *why;
+	if (net_split_addr(addr, host, sizeof host, port, sizeof port, &why) < 0) {
+		zerr_set(e, ZCP_EXIT_USAGE, "", addr, "%s", why);
+		return NULL;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP,
+				 .ai_flags = passive ? AI_PASSIVE : 0}, *res;
+	int r = getaddrinfo(host, port, &hints, &res);
+	if (r != 0) {
+		zerr_set(e, ZCP_EXIT_NET, "getaddrinfo", addr, "%s",
+			 r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return NULL;
+	}
+	return res;
+}
+
+int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e)
+{
+	struct addrinfo *res = resolve(addr, 1, e), *ai;
+	if (!res)
+		return -1;
+	int fd = -1, one = 1;
+	const char *call = "socket";
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		call = "bind";
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			call = "listen";
+			if (listen(fd, 16) == 0)
+				break;
+		}
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = -1;
+	}
+	if (fd < 0) {
+		zerr_sys(e, ZCP_EXIT_NET, call, addr, errno);
+	} else {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		getsockname(fd, (struct sockaddr *)&ss, &len);
+		net_format((struct sockaddr *)&ss, len, bound, boundlen);
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int fd;
+	do
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
+	if (fd < 0)
+		return zerr_sys(e, ZCP_EXIT_NET, "accept", "", errno);
+	net_format((struct sockaddr *)&ss, len, peer, peerlen);
+	return fd;
+}
+
+/* One non-blocking connect bounded by timeout_ms. Returns 0 or -1 with errno. */
+static int connect_bounded(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+{
+	if (connect(fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return -1;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int r;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		errno = ETIMEDOUT;
+	if (r <= 0)
+		return -1;
+	int err = 0;
+	socklen_t elen = sizeof err;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, struct zerr *e)
+{
+	struct addrinfo *res = resolve(addr, 0, e), *ai;
+	if (!res)
+		return -1;
+	int fd = -1, err = 0;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd >= 0 && connect_bounded(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0) {
+			net_format(ai->ai_addr, ai->ai_addrlen, peer, peerlen);
+			break;
+		}
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return zerr_sys(e, ZCP_EXIT_NET, "connect", addr, err);
+	return fd;
+}

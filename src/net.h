@@ -1,0 +1,36 @@
+/* net - addresses and TCP sockets (SPEC C-4, C-7, P-10). Never prints. */
+#ifndef ZCP_NET_H
+#define ZCP_NET_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "zerr.h"
+
+#define NET_ADDR_MAX 300 /* room for "[IPV6%scope]:PORT" and long names */
+
+/* net_split_addr() - split "HOST:PORT", "[V6]:PORT" into host and port (SPEC C-4).
+ * port must be digits 0..65535. Returns 0, or -1 with *why set. Pure. */
+int net_split_addr(const char *s, char *host, size_t hostlen, char *port, size_t portlen,
+		   const char **why);
+
+/* net_port() - the port number of "HOST:PORT", or -1 if addr is malformed. Pure. */
+int net_port(const char *addr);
+
+/* net_format() - "1.2.3.4:PORT" or "[::1]:PORT" for sa into buf. */
+void net_format(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len);
+
+/* net_listen() - a listening TCP socket on addr; bound[] gets the real address
+ * (port 0 resolved). Returns the fd, or -1 with *e set (exit 4). */
+int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
+
+/* net_accept() - wait (unbounded) for one connection on lfd. Returns a non-blocking,
+ * close-on-exec socket and the peer's address in peer[], or -1 with *e set. */
+int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e);
+
+/* net_connect() - connect to addr, trying each resolved address, each attempt
+ * bounded by timeout_ms (-1 = none). Returns a non-blocking socket with the peer's
+ * address in peer[], or -1 with *e set (exit 4). */
+int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, struct zerr *e);
+
+#endif

@@ -1,0 +1,60 @@
+/* opts - command lines of zcp-send and zcp-recv (SPEC.md section C).
+ * Parsing never prints and never exits: it fills a struct or an error text. */
+#ifndef ZCP_OPTS_H
+#define ZCP_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPTS_CHUNK_DEFAULT 8192u
+#define OPTS_CHUNK_MAX (64u << 20)
+#define OPTS_TIMEOUT_DEFAULT 30u
+#define OPTS_TIMEOUT_MAX 86400u
+#define OPTS_DEFAULT_ADDR "127.0.0.1:9000"
+
+enum opts_path { OPTS_PATH_COPY, OPTS_PATH_SENDFILE, OPTS_PATH_SPLICE };
+enum opts_role { OPTS_LISTEN, OPTS_CONNECT };
+enum opts_action { OPTS_RUN, OPTS_HELP, OPTS_VERSION };
+
+struct opts_common {
+	enum opts_action action;
+	enum opts_role role;
+	const char *addr; /* HOST:PORT, points into argv or OPTS_DEFAULT_ADDR */
+	enum opts_path path;
+	uint32_t chunk;
+	uint32_t timeout_s; /* 0 = wait forever */
+	bool raw, quiet, verbose;
+};
+
+struct opts_send {
+	struct opts_common c;
+	const char *file;
+	bool once;
+};
+
+struct opts_recv {
+	struct opts_common c;
+	const char *output; /* NULL with discard; "-" for stdout */
+	bool discard, force, fsync;
+	uint64_t offset, length;
+};
+
+/* opts_parse_size() - parse SIZE (digits, optional K/M/G/T suffix, SPEC C-3)
+ * bounded to [min, max]. Returns 0 and sets *out, or -1 with *why set. */
+int opts_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why);
+
+/* opts_parse_send() / opts_parse_recv() - parse argv into *o.
+ * Returns 0 on success (check o->c.action), or -1 with a one-line reason
+ * written to err[0..errlen). Uses getopt_long: resets optind itself. */
+int opts_parse_send(int argc, char **argv, struct opts_send *o, char *err, size_t errlen);
+int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_t errlen);
+
+/* opts_usage_send() / opts_usage_recv() - the --help text. */
+const char *opts_usage_send(void);
+const char *opts_usage_recv(void);
+
+/* opts_path_name() - "copy", "sendfile" or "splice". */
+const char *opts_path_name(enum opts_path p);
+
+#endif

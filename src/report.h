@@ -1,0 +1,25 @@
+/* report - the text a main prints after a transfer (SPEC X-8) and the main-side
+ * helpers both programs share: usage errors and error lines. */
+#ifndef ZCP_REPORT_H
+#define ZCP_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xfer.h"
+#include "zerr.h"
+
+#define ZCP_RELEASE "0.1.0"
+
+/* report_format() - "VERB N bytes PREP PEER in S s (R MiB/s), path P; syscalls: a=1 b=2"
+ * into buf[0..len). Only calls made at least once are listed. */
+void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, const char *prep,
+		   const char *peer, double seconds, const char *path, const struct xfer_stats *st);
+
+/* report_error() - print e as one line on stderr (SPEC E-2) and return its exit code. */
+int report_error(const char *prog, const struct zerr *e);
+
+/* report_usage_error() - print "PROG: WHY" and "Try 'PROG --help'." and return 2 (SPEC C-6). */
+int report_usage_error(const char *prog, const char *why);
+
+#endif

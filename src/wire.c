@@ -1,0 +1,236 @@
+/* wire - ZCP/1 frame encoding and parsing; layouts in SPEC.md W-2..W-4. */
+#include "wire.h"
+
+#include <string.h>
+
+static const uint8_t MAGIC_REQUEST[4] = {'Z', 'C', 'Q', '1'};
+static const uint8_t MAGIC_RESPONSE[4] = {'Z', 'C', 'R', '1'};
+static const uint8_t MAGIC_ACK[4] = {'Z', 'C', 'A', '1'};
+
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* SPEC W-8: no NUL, no '/', not "." or "..", at most ZCP_NAME_MAX. */
+static int name_valid(const uint8_t *name, size_t len, int required)
+{
+	if (len > ZCP_NAME_MAX || (required && len == 0))
+		return 0;
+	if (memchr(name, '\0', len) || memchr(name, '/', len))
+		return 0;
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return 0;
+	return 1;
+}
+
+/* Common prefix of every frame: magic, version. */
+static int check_head(const uint8_t *buf, const uint8_t magic[4])
+{
+	if (memcmp(buf, magic, 4) != 0)
+		return WIRE_E_MAGIC;
+	if (buf[4] != ZCP_VERSION)
+		return WIRE_E_VERSION;
+	return 0;
+}
+
+static int request_fields_valid(uint8_t flags, uint64_t offset, uint64_t length)
+{
+	if (flags != 0)
+		return WIRE_E_RESERVED;
+	if (offset > WIRE_OFF_MAX || length > WIRE_OFF_MAX || length > WIRE_OFF_MAX - offset)
+		return WIRE_E_RANGE;
+	return 0;
+}
+
+static int response_fields_valid(uint8_t status, uint64_t size, uint64_t offset, uint64_t length)
+{
+	if (status > WIRE_SERVER_ERROR)
+		return WIRE_E_STATUS;
+	if (size > WIRE_OFF_MAX || offset > size || length > size - offset)
+		return WIRE_E_RANGE;
+	if (status != WIRE_OK && length != 0)
+		return WIRE_E_RANGE;
+	return 0;
+}
+
+size_t wire_frame_size(enum wire_frame t, const uint8_t *buf, size_t len)
+{
+	size_t fixed = t == WIRE_REQUEST ? WIRE_REQUEST_FIXED
+		     : t == WIRE_RESPONSE ? WIRE_RESPONSE_FIXED : WIRE_ACK_SIZE;
+	if (t == WIRE_ACK || len < fixed)
+		return fixed;
+	return fixed + get16(buf + 6);
+}
+
+ssize_t wire_parse_request(const uint8_t *buf, size_t len, struct wire_request *out)
+{
+	if (len < WIRE_REQUEST_FIXED)
+		return WIRE_NEED_MORE;
+	int e = check_head(buf, MAGIC_REQUEST);
+	if (e)
+		return e;
+	uint16_t name_len = get16(buf + 6);
+	uint64_t offset = get64(buf + 8), length = get64(buf + 16);
+	if ((e = request_fields_valid(buf[5], offset, length)))
+		return e;
+	if (name_len > ZCP_NAME_MAX)
+		return WIRE_E_NAME;
+	if (len < (size_t)WIRE_REQUEST_FIXED + name_len)
+		return WIRE_NEED_MORE;
+	if (!name_valid(buf + WIRE_REQUEST_FIXED, name_len, 0))
+		return WIRE_E_NAME;
+	out->flags = buf[5];
+	out->offset = offset;
+	out->length = length;
+	out->name_len = name_len;
+	memcpy(out->name, buf + WIRE_REQUEST_FIXED, name_len);
+	out->name[name_len] = '\0';
+	return WIRE_REQUEST_FIXED + name_len;
+}
+
+ssize_t wire_parse_response(const uint8_t *buf, size_t len, struct wire_response *out)
+{
+	if (len < WIRE_RESPONSE_FIXED)
+		return WIRE_NEED_MORE;
+	int e = check_head(buf, MAGIC_RESPONSE);
+	if (e)
+		return e;
+	uint8_t status = buf[5];
+	uint16_t name_len = get16(buf + 6);
+	uint64_t size = get64(buf + 8), offset = get64(buf + 16), length = get64(buf + 24);
+	if ((e = response_fields_valid(status, size, offset, length)))
+		return e;
+	if (name_len > ZCP_NAME_MAX)
+		return WIRE_E_NAME;
+	if (len < (size_t)WIRE_RESPONSE_FIXED + name_len)
+		return WIRE_NEED_MORE;
+	if (!name_valid(buf + WIRE_RESPONSE_FIXED, name_len, status == WIRE_OK))
+		return WIRE_E_NAME;
+	out->status = status;
+	out->file_size = size;
+	out->offset = offset;
+	out->length = length;
+	out->name_len = name_len;
+	memcpy(out->name, buf + WIRE_RESPONSE_FIXED, name_len);
+	out->name[name_len] = '\0';
+	return WIRE_RESPONSE_FIXED + name_len;
+}
+
+ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out)
+{
+	if (len < WIRE_ACK_SIZE)
+		return WIRE_NEED_MORE;
+	int e = check_head(buf, MAGIC_ACK);
+	if (e)
+		return e;
+	if (buf[5] > WIRE_ACK_PROTOCOL)
+		return WIRE_E_STATUS;
+	if (get16(buf + 6) != 0)
+		return WIRE_E_RESERVED;
+	uint64_t received = get64(buf + 8);
+	if (received > WIRE_OFF_MAX)
+		return WIRE_E_RANGE;
+	out->status = buf[5];
+	out->received = received;
+	return WIRE_ACK_SIZE;
+}
+
+/* Writes magic, version, byte 5 and name_len; the caller fills the rest. */
+static void put_head(uint8_t *out, const uint8_t magic[4], uint8_t b5, uint16_t name_len)
+{
+	memcpy(out, magic, 4);
+	out[4] = ZCP_VERSION;
+	out[5] = b5;
+	put16(out + 6, name_len);
+}
+
+ssize_t wire_encode_request(const struct wire_request *r, uint8_t *out, size_t cap)
+{
+	int e = request_fields_valid(r->flags, r->offset, r->length);
+	if (e)
+		return e;
+	if (!name_valid((const uint8_t *)r->name, r->name_len, 0))
+		return WIRE_E_NAME;
+	if (cap < (size_t)WIRE_REQUEST_FIXED + r->name_len)
+		return WIRE_NEED_MORE;
+	put_head(out, MAGIC_REQUEST, r->flags, r->name_len);
+	put64(out + 8, r->offset);
+	put64(out + 16, r->length);
+	memcpy(out + WIRE_REQUEST_FIXED, r->name, r->name_len);
+	return WIRE_REQUEST_FIXED + r->name_len;
+}
+
+ssize_t wire_encode_response(const struct wire_response *r, uint8_t *out, size_t cap)
+{
+	int e = response_fields_valid(r->status, r->file_size, r->offset, r->length);
+	if (e)
+		return e;
+	if (!name_valid((const uint8_t *)r->name, r->name_len, r->status == WIRE_OK))
+		return WIRE_E_NAME;
+	if (cap < (size_t)WIRE_RESPONSE_FIXED + r->name_len)
+		return WIRE_NEED_MORE;
+	put_head(out, MAGIC_RESPONSE, r->status, r->name_len);
+	put64(out + 8, r->file_size);
+	put64(out + 16, r->offset);
+	put64(out + 24, r->length);
+	memcpy(out + WIRE_RESPONSE_FIXED, r->name, r->name_len);
+	return WIRE_RESPONSE_FIXED + r->name_len;
+}
+
+ssize_t wire_encode_ack(const struct wire_ack *a, uint8_t *out, size_t cap)
+{
+	if (a->status > WIRE_ACK_PROTOCOL)
+		return WIRE_E_STATUS;
+	if (a->received > WIRE_OFF_MAX)
+		return WIRE_E_RANGE;
+	if (cap < WIRE_ACK_SIZE)
+		return WIRE_NEED_MORE;
+	put_head(out, MAGIC_ACK, a->status, 0);
+	put64(out + 8, a->received);
+	return WIRE_ACK_SIZE;
+}
+
+const char *wire_strerror(int code)
+{
+	switch (code) {
+	case WIRE_NEED_MORE: return "incomplete frame";
+	case WIRE_E_MAGIC: return "bad magic";
+	case WIRE_E_VERSION: return "unsupported version";
+	case WIRE_E_RESERVED: return "reserved bits set";
+	case WIRE_E_NAME: return "invalid name";
+	case WIRE_E_STATUS: return "unknown status";
+	case WIRE_E_RANGE: return "offset or length out of range";
+	default: return "unknown frame error";
+	}
+}
+
+const char *wire_status_name(int status)
+{
+	static const char *const names[] = {"OK", "BAD_REQUEST", "BAD_VERSION",
+					    "NOT_FOUND", "BAD_RANGE", "SERVER_ERROR"};
+	return status >= 0 && status <= WIRE_SERVER_ERROR ? names[status] : "?";
+}
+
+const char *wire_ack_status_name(int status)
+{
+	static const char *const names[] = {"OK", "SHORT", "LOCAL_ERROR", "PROTOCOL"};
+	return status >= 0 && status <= WIRE_ACK_PROTOCOL ? names[status] : "?";
+}

@@ -1,0 +1,96 @@
+/* wire - ZCP/1 frames (SPEC.md section W): encoders and a pure, incremental parser.
+ * Nothing here does I/O, allocates or keeps state between calls. */
+#ifndef ZCP_WIRE_H
+#define ZCP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ZCP_VERSION 1
+#define ZCP_NAME_MAX 255
+#define WIRE_REQUEST_FIXED 24
+#define WIRE_RESPONSE_FIXED 32
+#define WIRE_ACK_SIZE 16
+#define WIRE_FRAME_MAX (WIRE_RESPONSE_FIXED + ZCP_NAME_MAX)
+#define WIRE_OFF_MAX UINT64_C(0x7fffffffffffffff)
+
+/* Parser results other than "bytes consumed" (> 0). */
+enum wire_result {
+	WIRE_NEED_MORE = -1,
+	WIRE_E_MAGIC = -2,
+	WIRE_E_VERSION = -3,
+	WIRE_E_RESERVED = -4,
+	WIRE_E_NAME = -5,
+	WIRE_E_STATUS = -6,
+	WIRE_E_RANGE = -7,
+};
+
+enum wire_frame { WIRE_REQUEST, WIRE_RESPONSE, WIRE_ACK };
+
+enum wire_status {
+	WIRE_OK = 0,
+	WIRE_BAD_REQUEST = 1,
+	WIRE_BAD_VERSION = 2,
+	WIRE_NOT_FOUND = 3,
+	WIRE_BAD_RANGE = 4,
+	WIRE_SERVER_ERROR = 5,
+};
+
+enum wire_ack_status {
+	WIRE_ACK_OK = 0,
+	WIRE_ACK_SHORT = 1,
+	WIRE_ACK_LOCAL_ERROR = 2,
+	WIRE_ACK_PROTOCOL = 3,
+};
+
+struct wire_request {
+	uint8_t flags;
+	uint64_t offset;
+	uint64_t length; /* 0 = to the end */
+	uint16_t name_len;
+	char name[ZCP_NAME_MAX + 1]; /* NUL-terminated copy for convenience */
+};
+
+struct wire_response {
+	uint8_t status;
+	uint64_t file_size;
+	uint64_t offset;
+	uint64_t length;
+	uint16_t name_len;
+	char name[ZCP_NAME_MAX + 1];
+};
+
+struct wire_ack {
+	uint8_t status;
+	uint64_t received;
+};
+
+/* wire_parse_request() / _response() / _ack() - parse one frame from buf[0..len).
+ * Returns the bytes the frame occupies (> 0) and fills *out; WIRE_NEED_MORE when
+ * len is shorter than the frame; or a negative WIRE_E_* code (SPEC W-5..W-12).
+ * Never reads at or past buf + len; *out is written only on success. */
+ssize_t wire_parse_request(const uint8_t *buf, size_t len, struct wire_request *out);
+ssize_t wire_parse_response(const uint8_t *buf, size_t len, struct wire_response *out);
+ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out);
+
+/* wire_frame_size() - total bytes of the frame of type t that starts at buf,
+ * as far as buf[0..len) tells: the fixed size until the fixed header is complete,
+ * then fixed size + name_len. Lets a reader fetch exactly one frame (SPEC X-5). */
+size_t wire_frame_size(enum wire_frame t, const uint8_t *buf, size_t len);
+
+/* wire_encode_request() / _response() / _ack() - write the frame into out[0..cap).
+ * Returns the bytes written, or a negative WIRE_E_* code if the frame is invalid
+ * (the same checks as the parser, SPEC W-13), or WIRE_NEED_MORE if cap is too small.
+ * The name is taken from name[0..name_len). */
+ssize_t wire_encode_request(const struct wire_request *r, uint8_t *out, size_t cap);
+ssize_t wire_encode_response(const struct wire_response *r, uint8_t *out, size_t cap);
+ssize_t wire_encode_ack(const struct wire_ack *a, uint8_t *out, size_t cap);
+
+/* wire_strerror() - a short English phrase for a WIRE_E_* code. */
+const char *wire_strerror(int code);
+/* wire_status_name() / wire_ack_status_name() - "OK", "NOT_FOUND", ...; "?" if unknown. */
+const char *wire_status_name(int status);
+const char *wire_ack_status_name(int status);
+
+#endif

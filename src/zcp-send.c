@@ -1,0 +1,84 @@
+/* zcp-send - serve FILE to receivers, or push it to one (SPEC S, C, E). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsio.h"
+#include "net.h"
+#include "opts.h"
+#include "report.h"
+#include "serve.h"
+
+static const char PROG[] = "zcp-send";
+
+static int transfer(int sock, const char *peer, const struct opts_send *o, struct serve_cfg *cfg)
+{
+	struct xfer_stats stats = {0};
+	struct serve_report rep;
+	struct zerr e;
+	cfg->ctx.stats = &stats;
+	int r = serve_one(sock, peer, cfg, &rep, &e);
+	close(sock);
+	if (rep.fell_back && !o->c.quiet)
+		fprintf(stderr, "%s: %s %s: %s; falling back to copy\n", PROG,
+			opts_path_name(o->c.path), o->file, strerror(rep.fallback_err));
+	if (r < 0)
+		return report_error(PROG, &e);
+	if (o->c.verbose) {
+		char line[512];
+		report_format(line, sizeof line, "sent", rep.length, "to", peer, rep.seconds,
+			      rep.fell_back ? "copy" : opts_path_name(o->c.path), &stats);
+		fprintf(stderr, "%s: %s\n", PROG, line);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts_send o;
+	char why[256], peer[NET_ADDR_MAX];
+	struct zerr e;
+	if (opts_parse_send(argc, argv, &o, why, sizeof why) < 0)
+		return report_usage_error(PROG, why);
+	if (o.c.action == OPTS_HELP)
+		return fputs(opts_usage_send(), stdout) == EOF;
+	if (o.c.action == OPTS_VERSION)
+		return printf("%s ZCP/1 %s\n", PROG, ZCP_RELEASE) < 0;
+	signal(SIGPIPE, SIG_IGN); /* SPEC S-8 */
+
+	uint64_t size;
+	int fd = fsio_open_input(o.file, &size, &e); /* SPEC S-1: fail before serving */
+	if (fd < 0)
+		return report_error(PROG, &e);
+	close(fd);
+
+	struct serve_cfg cfg = {
+		.file = o.file, .chunk = o.c.chunk, .raw = o.c.raw,
+		.path = o.c.path == OPTS_PATH_COPY ? XFER_COPY
+		      : o.c.path == OPTS_PATH_SPLICE ? XFER_SPLICE : XFER_SENDFILE,
+		.ctx = {.timeout_ms = o.c.timeout_s ? (int)o.c.timeout_s * 1000 : -1},
+	};
+	if (o.c.role == OPTS_CONNECT) {
+		int sock = net_connect(o.c.addr, cfg.ctx.timeout_ms, peer, sizeof peer, &e);
+		if (sock < 0)
+			return report_error(PROG, &e);
+		return transfer(sock, peer, &o, &cfg);
+	}
+	char bound[NET_ADDR_MAX];
+	int lfd = net_listen(o.c.addr, bound, sizeof bound, &e);
+	if (lfd < 0)
+		return report_error(PROG, &e);
+	if (!o.c.quiet || net_port(o.c.addr) == 0) /* SPEC C-7 */
+		fprintf(stderr, "listening on %s\n", bound);
+	for (;;) { /* SPEC S-7: one transfer after another */
+		int sock = net_accept(lfd, peer, sizeof peer, &e);
+		if (sock < 0)
+			return report_error(PROG, &e);
+		int r = transfer(sock, peer, &o, &cfg);
+		if (o.once) {
+			close(lfd);
+			return r;
+		}
+	}
+}
