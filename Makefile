@@ -10,7 +10,8 @@ SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
 TESTS := wire opts xfer fsio session
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all demo check deps-check unit e2e clean
+.PHONY: all demo check deps-check clean
+.SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
 $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)

@@ -3,6 +3,7 @@
 
 #include "net.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ static int parse_uint(const char *s, int suffixes, uint64_t min, uint64_t max,
 		v = v * 10 + d;
 	}
 	static const char units[] = "KMGT";
-	const char *u = *p ? strchr(units, *p & ~0x20) : NULL;
+	const char *u = *p ? memchr(units, toupper((unsigned char)*p), 4) : NULL;
 	if (*p && (!suffixes || !u || p[1] != '\0')) {
 		*why = "trailing characters";
 		return -1;

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Scripted ZCP/1 and raw peers for the end-to-end tests.
+
+An independent implementation of the frames of SPEC.md (W-2..W-4), so that the
+C code is checked against the specification, not against itself.
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+REQ = struct.Struct(">4sBBHQQ")     # magic, version, flags, name_len, offset, length
+RESP = struct.Struct(">4sBBHQQQ")   # magic, version, status, name_len, size, offset, length
+ACK = struct.Struct(">4sBBHQ")      # magic, version, status, reserved, received
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("closed after %d of %d bytes" % (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def wait_for(path, seconds=20):
+    end = time.time() + seconds
+    while not os.path.exists(path):
+        if time.time() > end:
+            sys.exit("peer.py: timed out waiting for " + path)
+        time.sleep(0.01)
+
+
+def listen_and_announce(portfile):
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(ls.getsockname()[1]))
+    os.rename(portfile + ".tmp", portfile)
+    conn, _ = ls.accept()
+    ls.close()
+    return conn
+
+
+def client(port, out, pause_after=None, flagdir=None, ack=True):
+    """Fetch the whole file; optionally stop reading after pause_after bytes until
+    flagdir/go exists (flagdir/paused tells the test). Prints 'received N of M'."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(REQ.pack(b"ZCQ1", 1, 0, 0, 0, 0))
+    magic, ver, status, nlen, size, off, length = RESP.unpack(recv_exact(s, RESP.size))
+    assert (magic, ver) == (b"ZCR1", 1), (magic, ver)
+    recv_exact(s, nlen)
+    got = 0
+    with open(out, "wb") as f:
+        while True:
+            if pause_after is not None and got >= pause_after:
+                open(os.path.join(flagdir, "paused"), "w").close()
+                wait_for(os.path.join(flagdir, "go"))
+                pause_after = None
+            data = s.recv(65536 if pause_after is None else min(65536, pause_after - got))
+            if not data:
+                break
+            f.write(data)
+            got += len(data)
+    if ack:
+        s.sendall(ACK.pack(b"ZCA1", 1, 0 if got == length else 1, 0, got))
+    print("received %d of %d" % (got, length))
+    s.close()
+
+
+def fake_sender(portfile, declare, send, hang=False):
+    """Answer one request declaring `declare` bytes, send `send` bytes, half-close;
+    with hang, stall after sending instead. Prints the ack status it got."""
+    s = listen_and_announce(portfile)
+    recv_exact(s, REQ.size)
+    s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, declare, 0, declare) + b"f")
+    s.sendall(bytes(i % 251 for i in range(send)))
+    if hang:
+        time.sleep(30)
+        return
+    s.shutdown(socket.SHUT_WR)
+    data = s.recv(ACK.size)
+    print("ack status %d" % ACK.unpack(data)[2] if len(data) == ACK.size else "no ack")
+
+
+def silent_sender(portfile):
+    """Accept and never answer (tests the receiver's timeout)."""
+    s = listen_and_announce(portfile)
+    time.sleep(30)
+    s.close()
+
+
+def garbage(port):
+    """Send a frame with a bad magic; print the status of the answer, if any."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GARBAGE!" * 4)
+    data = s.recv(RESP.size)
+    print("status %d" % RESP.unpack(data)[2] if len(data) == RESP.size else "no answer")
+
+
+def close_early(port):
+    """Read the response header, then close without reading the payload."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(REQ.pack(b"ZCQ1", 1, 0, 0, 0, 0))
+    recv_exact(s, RESP.size)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+
+
+def raw_client(port, out):
+    """Read to end of stream (the seed's client, but keeping the bytes)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    with open(out, "wb") as f:
+        while True:
+            data = s.recv(8192)
+            if not data:
+                break
+            f.write(data)
+
+
+def raw_sender(port, path):
+    """Connect and write a file, then close (a plain client pushing to --raw)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    with open(path, "rb") as f:
+        s.sendfile(f)
+    s.close()
+
+
+def main(argv):
+    cmd, args = argv[1], argv[2:]
+    if cmd == "client":
+        pause = int(args[2]) if len(args) > 2 else None
+        client(int(args[0]), args[1], pause, args[3] if len(args) > 3 else None)
+    elif cmd == "fake-sender":
+        fake_sender(args[-1], int(args[0]), int(args[1]), "hang" in args)
+    elif cmd == "silent-sender":
+        silent_sender(args[0])
+    elif cmd == "garbage":
+        garbage(int(args[0]))
+    elif cmd == "close-early":
+        close_early(int(args[0]))
+    elif cmd == "raw-client":
+        raw_client(int(args[0]), args[1])
+    elif cmd == "raw-sender":
+        raw_sender(int(args[0]), args[1])
+    else:
+        sys.exit("peer.py: unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

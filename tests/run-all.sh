@@ -1,0 +1,47 @@
+#!/bin/sh
+# run-all.sh SANITIZER_BUILD_DIR - everything `make check` runs, with one summary.
+# Its last line is "check: N passed, N failed"; exit status 0 only if nothing failed.
+set -u
+B=${1:?usage: run-all.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+pass=0 fail=0 broken=""
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+
+# add_counts NAME: read "N passed, N failed" or Check's "Checks: N, Failures: F, Errors: E" from $log
+add_counts() {
+	line=$(grep -E 'Checks: [0-9]+|[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	case "$line" in
+	*Checks:*)
+		c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/')
+		set -- $c; p=$(($1 - $2 - $3)); f=$(($2 + $3)) ;;
+	*passed*)
+		p=$(echo "$line" | sed -E 's/.* ?([0-9]+) passed.*/\1/; s/^[^0-9]*//')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/') ;;
+	*) p=0; f=1 ;; # no summary at all: the runner itself broke
+	esac
+	pass=$((pass + p)); fail=$((fail + f))
+}
+
+run() { # run NAME CMD...
+	name=$1; shift
+	echo "== $name"
+	"$@" >"$log" 2>&1; rc=$?
+	cat "$log"
+	add_counts
+	if [ $rc -ne 0 ]; then
+		broken="$broken $name"
+		[ "$f" -eq 0 ] && fail=$((fail + 1)) # a crash after a clean summary still fails
+	fi
+}
+
+for t in "$B"/test_*; do
+	run "$(basename "$t")" "$t"
+done
+run e2e sh "$here/e2e.sh" "$B"
+run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"
+run spec-coverage sh -c "sh '$here/spec-coverage.sh' '$here/../SPEC.md' '$here' && echo '1 passed, 0 failed' || echo '0 passed, 1 failed'"
+[ -n "$broken" ] && echo "failing:$broken"
+echo "check: $pass passed, $fail failed"
+[ $fail -eq 0 ] && [ -z "$broken" ]

@@ -1,0 +1,263 @@
+/* Check suite for src/opts.c and the pure address helpers of src/net.c. */
+#include "net.h"
+#include "opts.h"
+#include "testutil.h"
+
+#define ARGV(...) ((char *[]){"prog", __VA_ARGS__, NULL})
+#define ARGC(v) ((int)(sizeof(v) / sizeof(char *)) - 1)
+
+static char err[256];
+
+static int send_args(struct opts_send *o, int argc, char **argv)
+{
+	err[0] = '\0';
+	return opts_parse_send(argc, argv, o, err, sizeof err);
+}
+
+static int recv_args(struct opts_recv *o, int argc, char **argv)
+{
+	err[0] = '\0';
+	return opts_parse_recv(argc, argv, o, err, sizeof err);
+}
+
+#define SEND(o, ...) send_args(o, ARGC(ARGV(__VA_ARGS__)), ARGV(__VA_ARGS__))
+#define RECV(o, ...) recv_args(o, ARGC(ARGV(__VA_ARGS__)), ARGV(__VA_ARGS__))
+
+/* SPEC C-2: default roles, address and paths. */
+START_TEST(c2_defaults)
+{
+	struct opts_send s;
+	ck_assert_int_eq(SEND(&s, "f"), 0);
+	ck_assert_int_eq(s.c.role, OPTS_LISTEN);
+	ck_assert_str_eq(s.c.addr, "127.0.0.1:9000");
+	ck_assert_int_eq(s.c.path, OPTS_PATH_SENDFILE);
+	ck_assert_uint_eq(s.c.chunk, 8192);
+	ck_assert_uint_eq(s.c.timeout_s, 30);
+	ck_assert(!s.once && !s.c.raw && !s.c.quiet && !s.c.verbose);
+	ck_assert_str_eq(s.file, "f");
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "--discard"), 0);
+	ck_assert_int_eq(r.c.role, OPTS_CONNECT);
+	ck_assert_int_eq(r.c.path, OPTS_PATH_SPLICE);
+	ck_assert(r.discard && !r.force && !r.fsync && r.offset == 0 && r.length == 0);
+}
+END_TEST
+
+/* SPEC C-1: every zcp-send option. */
+START_TEST(c1_send_every_flag)
+{
+	struct opts_send s;
+	ck_assert_int_eq(SEND(&s, "-c", "[::1]:7", "-p", "splice", "--chunk", "64K", "--raw",
+			      "--timeout", "5", "-q", "file"), 0);
+	ck_assert_int_eq(s.c.role, OPTS_CONNECT);
+	ck_assert_str_eq(s.c.addr, "[::1]:7");
+	ck_assert_int_eq(s.c.path, OPTS_PATH_SPLICE);
+	ck_assert_uint_eq(s.c.chunk, 65536);
+	ck_assert(s.c.raw && s.c.quiet && s.once); /* --connect implies one transfer */
+	ck_assert_uint_eq(s.c.timeout_s, 5);
+	ck_assert_int_eq(SEND(&s, "--listen", "0.0.0.0:0", "--path", "copy", "--once", "-v", "x"), 0);
+	ck_assert(s.once && s.c.verbose && s.c.role == OPTS_LISTEN && s.c.path == OPTS_PATH_COPY);
+	ck_assert_int_eq(SEND(&s, "--connect=localhost:1", "--path=sendfile", "x"), 0);
+	ck_assert_int_eq(s.c.path, OPTS_PATH_SENDFILE);
+}
+END_TEST
+
+/* SPEC C-1: every zcp-recv option. */
+START_TEST(c1_recv_every_flag)
+{
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-p", "copy", "-o", "out", "--offset", "1M",
+			      "--length", "3", "--force", "--fsync", "--chunk", "1", "--timeout", "0",
+			      "-v"), 0);
+	ck_assert_int_eq(r.c.role, OPTS_LISTEN);
+	ck_assert_int_eq(r.c.path, OPTS_PATH_COPY);
+	ck_assert_str_eq(r.output, "out");
+	ck_assert_uint_eq(r.offset, 1048576);
+	ck_assert_uint_eq(r.length, 3);
+	ck_assert(r.force && r.fsync && r.c.verbose);
+	ck_assert_uint_eq(r.c.chunk, 1);
+	ck_assert_uint_eq(r.c.timeout_s, 0);
+	ck_assert_int_eq(RECV(&r, "--output", "-", "--raw", "--quiet"), 0);
+	ck_assert_str_eq(r.output, "-");
+	ck_assert(r.c.raw && r.c.quiet);
+}
+END_TEST
+
+/* SPEC C-6: help and version stop parsing and need nothing else. */
+START_TEST(c6_help_version)
+{
+	struct opts_send s;
+	struct opts_recv r;
+	ck_assert_int_eq(SEND(&s, "--help"), 0);
+	ck_assert_int_eq(s.c.action, OPTS_HELP);
+	ck_assert_int_eq(SEND(&s, "-V"), 0);
+	ck_assert_int_eq(s.c.action, OPTS_VERSION);
+	ck_assert_int_eq(RECV(&r, "-h"), 0);
+	ck_assert_int_eq(r.c.action, OPTS_HELP);
+	ck_assert_int_eq(RECV(&r, "--version"), 0);
+	ck_assert_int_eq(r.c.action, OPTS_VERSION);
+	ck_assert_ptr_nonnull(strstr(opts_usage_send(), "--once"));
+	ck_assert_ptr_nonnull(strstr(opts_usage_recv(), "--discard"));
+}
+END_TEST
+
+struct size_case {
+	const char *s;
+	int ok;
+	uint64_t v;
+};
+
+static const struct size_case sizes[] = {
+	{"0", 1, 0}, {"1", 1, 1}, {"8K", 1, 8192}, {"8k", 1, 8192}, {"3M", 1, 3ull << 20},
+	{"2G", 1, 2ull << 30}, {"1t", 1, 1ull << 40}, {"16777215T", 1, 16777215ull << 40},
+	{"18446744073709551615", 1, UINT64_MAX}, {"007", 1, 7},
+	{"18446744073709551616", 0, 0}, {"16777216T", 0, 0}, {"17179869184G", 0, 0},
+	{"", 0, 0}, {"-1", 0, 0}, {"+1", 0, 0}, {" 1", 0, 0}, {"1 ", 0, 0}, {"1KB", 0, 0},
+	{"1E", 0, 0}, {"K", 0, 0}, {"1.5M", 0, 0}, {"0x10", 0, 0}, {"1MK", 0, 0},
+};
+
+/* SPEC C-3: sizes, suffixes and overflow. */
+START_TEST(c3_sizes)
+{
+	const struct size_case *c = &sizes[_i];
+	uint64_t v = 12345;
+	const char *why = NULL;
+	int r = opts_parse_size(c->s, 0, UINT64_MAX, &v, &why);
+	if (c->ok) {
+		ck_assert_msg(r == 0, "'%s' refused: %s", c->s, why);
+		ck_assert_uint_eq(v, c->v);
+	} else {
+		ck_assert_msg(r == -1, "'%s' accepted as %llu", c->s, (unsigned long long)v);
+		ck_assert_ptr_nonnull(why);
+		ck_assert_uint_eq(v, 12345);
+	}
+}
+END_TEST
+
+/* SPEC C-3: the bounds of --chunk, --timeout, --offset, --length. */
+START_TEST(c3_bounds)
+{
+	struct opts_send s;
+	struct opts_recv r;
+	ck_assert_int_eq(SEND(&s, "--chunk", "64M", "f"), 0);
+	ck_assert_int_eq(SEND(&s, "--chunk", "67108865", "f"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--chunk"));
+	ck_assert_int_eq(SEND(&s, "--chunk", "0", "f"), -1);
+	ck_assert_int_eq(SEND(&s, "--timeout", "86400", "f"), 0);
+	ck_assert_int_eq(SEND(&s, "--timeout", "86401", "f"), -1);
+	ck_assert_int_eq(SEND(&s, "--timeout", "1K", "f"), -1);
+	ck_assert_int_eq(RECV(&r, "--discard", "--offset", "9223372036854775807"), 0);
+	ck_assert_int_eq(RECV(&r, "--discard", "--offset", "8589934592G"), -1);
+	ck_assert_int_eq(RECV(&r, "--discard", "--length", "8388607T"), 0);
+	ck_assert_int_eq(RECV(&r, "--discard", "--length", "8388608T"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--length"));
+}
+END_TEST
+
+struct conflict {
+	int send;
+	const char *argv[8];
+	const char *needle; /* expected in the message */
+};
+
+static const struct conflict conflicts[] = {
+	{1, {"-l", "a:1", "-c", "b:2", "f"}, "conflict"},
+	{1, {"-c", "b:2", "--listen", "a:1", "f"}, "conflict"},
+	{1, {"-l", "a:1", "-l", "b:2", "f"}, "twice"},
+	{1, {"--once", "--once", "f"}, "twice"},
+	{1, {"--chunk", "1", "--chunk", "2", "f"}, "twice"},
+	{1, {"f", "g"}, "unexpected"},
+	{1, {"-q", "-v", "f"}, "conflict"},
+	{1, {"--bogus", "f"}, "unknown option"},
+	{1, {"-x", "f"}, "unknown option"},
+	{1, {"-p", "mmap", "f"}, "unknown path"},
+	{1, {"--chunk", "f"}, "--chunk"},
+	{1, {"-l"}, "needs an argument"},
+	{1, {"--discard", "f"}, "unknown option"},
+	{0, {"-o", "x", "--discard"}, "conflict"},
+	{0, {"-v"}, "need -o"},
+	{0, {"--discard", "extra"}, "unexpected"},
+	{0, {"--discard", "--raw", "--offset", "1"}, "--raw"},
+	{0, {"--discard", "--raw", "--length", "1"}, "--raw"},
+	{0, {"--discard", "-p", "sendfile"}, "unknown path"},
+	{0, {"--discard", "--once"}, "unknown option"},
+	{0, {"-o", ""}, "non-empty"},
+	{0, {"--discard", "--force", "--force"}, "twice"},
+	{0, {"--discard", "-c", "h:0"}, "port 0"},
+	{0, {"--discard", "-c", "::1:80"}, "brackets"},
+	{0, {"--discard", "-c", "host"}, "HOST:PORT"},
+	{0, {"--discard", "-c", "host:65536"}, "port"},
+	{0, {"--discard", "-c", "host:"}, "port"},
+	{0, {"--discard", "-c", ":80"}, "empty host"},
+	{0, {"--discard", "-c", "[::1]80"}, "[IPV6]:PORT"},
+	{0, {"--discard", "-c", "h:8x"}, "port"},
+};
+
+/* SPEC C-5 C-4: conflicts and bad values are refused with a reason. */
+START_TEST(c5_conflicts)
+{
+	const struct conflict *c = &conflicts[_i];
+	char *argv[10] = {"prog"};
+	int argc = 1;
+	for (int i = 0; c->argv[i]; i++)
+		argv[argc++] = (char *)c->argv[i];
+	struct opts_send s;
+	struct opts_recv r;
+	int rc = c->send ? send_args(&s, argc, argv) : recv_args(&r, argc, argv);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(strstr(err, c->needle), "message '%s' lacks '%s'", err, c->needle);
+}
+END_TEST
+
+/* SPEC C-5: parsing twice in one process gives the same answer (getopt reset). */
+START_TEST(c5_reparse)
+{
+	struct opts_send s;
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(SEND(&s, "-p", "copy", "--bogus", "f"), -1);
+		ck_assert_int_eq(SEND(&s, "-p", "copy", "f"), 0);
+		ck_assert_int_eq(s.c.path, OPTS_PATH_COPY);
+	}
+}
+END_TEST
+
+struct addr_case {
+	const char *s, *host, *port;
+};
+
+static const struct addr_case addrs[] = {
+	{"127.0.0.1:9000", "127.0.0.1", "9000"}, {"[::1]:0", "::1", "0"},
+	{"localhost:65535", "localhost", "65535"}, {"[fe80::1%lo]:80", "fe80::1%lo", "80"},
+};
+
+/* SPEC C-4: HOST:PORT forms and net_port(). */
+START_TEST(c4_addresses)
+{
+	const struct addr_case *c = &addrs[_i];
+	char host[64], port[8];
+	const char *why;
+	ck_assert_int_eq(net_split_addr(c->s, host, sizeof host, port, sizeof port, &why), 0);
+	ck_assert_str_eq(host, c->host);
+	ck_assert_str_eq(port, c->port);
+	ck_assert_int_eq(net_port(c->s), atoi(c->port));
+	ck_assert_int_eq(net_port("nope"), -1);
+	ck_assert_int_eq(net_split_addr(c->s, host, 3, port, sizeof port, &why), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("opts");
+	TCase *tc = tcase_create("parse");
+	tcase_add_test(tc, c2_defaults);
+	tcase_add_test(tc, c1_send_every_flag);
+	tcase_add_test(tc, c1_recv_every_flag);
+	tcase_add_test(tc, c6_help_version);
+	tcase_add_loop_test(tc, c3_sizes, 0, (int)(sizeof sizes / sizeof sizes[0]));
+	tcase_add_test(tc, c3_bounds);
+	tcase_add_loop_test(tc, c5_conflicts, 0, (int)(sizeof conflicts / sizeof conflicts[0]));
+	tcase_add_test(tc, c5_reparse);
+	tcase_add_loop_test(tc, c4_addresses, 0, (int)(sizeof addrs / sizeof addrs[0]));
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}

@@ -1,0 +1,416 @@
+/* Check suite for src/serve.c and src/fetch.c: the ZCP/1 state machine over
+ * real TCP loopback connections, against each other and against scripted peers. */
+#include <sys/resource.h>
+
+#include "fetch.h"
+#include "frameio.h"
+#include "net.h"
+#include "serve.h"
+#include "testutil.h"
+
+static char dir[256], src_path[300], out_path[300];
+static const struct xfer_ctx CTX = {.timeout_ms = 5000};
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	snprintf(src_path, sizeof src_path, "%s/data.bin", dir);
+	snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void teardown(void) { tu_rmtree(dir); }
+
+static int dir_entries(void)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "exit $(ls -A '%s' | wc -l)", dir);
+	return WEXITSTATUS(system(cmd));
+}
+
+/* A connected TCP pair over loopback, both ends non-blocking (net_* does that). */
+static void tcp_pair(int sv[2])
+{
+	struct zerr e;
+	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(lfd, 0);
+	sv[0] = net_connect(bound, 1000, peer, sizeof peer, &e);
+	ck_assert_int_ge(sv[0], 0);
+	sv[1] = net_accept(lfd, peer, sizeof peer, &e);
+	ck_assert_int_ge(sv[1], 0);
+	close(lfd);
+}
+
+/* Runs serve_one in a child on sv[1]; the child exits with 0 or the zerr code. */
+static pid_t serve_child(int sv[2], enum xfer_path path, bool raw)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	close(sv[0]);
+	struct serve_cfg cfg = {.file = src_path, .path = path, .chunk = 8192, .raw = raw, .ctx = CTX};
+	struct serve_report rep;
+	struct zerr e;
+	int r = serve_one(sv[1], "peer", &cfg, &rep, &e);
+	_exit(r == 0 ? 0 : (int)e.code);
+}
+
+static int child_status(pid_t pid)
+{
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* Fetches into out_path with range (off, len) from a serve_child; returns the
+ * fetch result, *sender_exit the sender's. */
+static int fetch_from_server(enum xfer_path sp, enum xfer_path rp, uint64_t off, uint64_t len,
+			     bool raw, struct fetch_report *rep, struct zerr *e, int *sender_exit)
+{
+	int sv[2];
+	tcp_pair(sv);
+	pid_t pid = serve_child(sv, sp, raw);
+	close(sv[1]);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, true, false, e), 0);
+	struct fetch_cfg cfg = {.path = rp, .chunk = 8192, .raw = raw, .offset = off, .length = len,
+				.ctx = CTX};
+	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, e);
+	close(sv[0]);
+	*sender_exit = child_status(pid);
+	return r;
+}
+
+static const enum xfer_path send_paths[] = {XFER_COPY, XFER_SENDFILE, XFER_SPLICE};
+static const enum xfer_path recv_paths[] = {XFER_COPY, XFER_SPLICE};
+
+/* SPEC P-1 P-5 X-1 X-2 X-3 X-4 X-5: every sender path with every receiver path. */
+START_TEST(p1_roundtrip_all_paths)
+{
+	const uint64_t size = (1 << 20) + 7;
+	tu_make_file(src_path, size);
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	int r = fetch_from_server(send_paths[_i / 2], recv_paths[_i % 2], 0, 0, false, &rep, &e, &sx);
+	ck_assert_msg(r == 0, "fetch: %s %s", e.call, e.reason);
+	ck_assert_int_eq(sx, 0);
+	ck_assert_uint_eq(rep.received, size);
+	ck_assert_uint_eq(rep.resp.file_size, size);
+	ck_assert_str_eq(rep.resp.name, "data.bin");
+	tu_check_file(out_path, 0, size);
+	ck_assert_int_eq(dir_entries(), 2); /* data.bin, out.bin: no temporary left */
+}
+END_TEST
+
+struct range {
+	uint64_t off, len, want_len;
+};
+
+/* SPEC P-2 R-8: ranges served from a 10000-byte file. */
+static const struct range ranges[] = {
+	{0, 0, 10000}, {10, 100, 100}, {9999, 0, 1}, {10000, 0, 0}, {10, 1ull << 40, 9990},
+	{0, 10000, 10000}, {5000, 5000, 5000},
+};
+
+START_TEST(p2_ranges)
+{
+	const struct range *c = &ranges[_i];
+	tu_make_file(src_path, 10000);
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_from_server(XFER_SENDFILE, XFER_SPLICE, c->off, c->len, false, &rep,
+					   &e, &sx), 0);
+	ck_assert_int_eq(sx, 0);
+	ck_assert_uint_eq(rep.resp.offset, c->off);
+	ck_assert_uint_eq(rep.resp.length, c->want_len);
+	tu_check_file(out_path, c->off, c->want_len);
+}
+END_TEST
+
+/* SPEC P-2 R-10: an offset past the end is BAD_RANGE; no output appears. */
+START_TEST(p2_offset_past_end)
+{
+	tu_make_file(src_path, 10000);
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_from_server(XFER_SENDFILE, XFER_SPLICE, 10001, 0, false, &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PEER);
+	ck_assert_str_eq(e.reason, "sender answered BAD_RANGE");
+	ck_assert_int_eq(sx, ZCP_EXIT_PROTO);
+	ck_assert_int_ne(access(out_path, F_OK), 0);
+}
+END_TEST
+
+/* SPEC S-1 R-10: a file that vanished before the request is NOT_FOUND. */
+START_TEST(s1_vanished_file)
+{
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_from_server(XFER_SENDFILE, XFER_SPLICE, 0, 0, false, &rep, &e, &sx), -1);
+	ck_assert_str_eq(e.reason, "sender answered NOT_FOUND");
+	ck_assert_int_eq(sx, ZCP_EXIT_FILE);
+}
+END_TEST
+
+/* SPEC P-9: raw mode: the whole file, no frames, end of stream ends it. */
+START_TEST(p9_raw)
+{
+	tu_make_file(src_path, 777777);
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_from_server(send_paths[_i], XFER_SPLICE, 0, 0, true, &rep, &e, &sx), 0);
+	ck_assert_int_eq(sx, 0);
+	tu_check_file(out_path, 0, 777777);
+}
+END_TEST
+
+/* Scripted receiver: sends raw request bytes, returns the response status. */
+static int scripted_request(int sock, const uint8_t *req, size_t len, struct wire_response *resp)
+{
+	int werr;
+	ck_assert_int_eq(frameio_send(sock, req, len, 0, &CTX), 0);
+	ck_assert_int_eq(frameio_recv(sock, WIRE_RESPONSE, resp, &CTX, &werr), FRAMEIO_OK);
+	return resp->status;
+}
+
+/* SPEC P-3: a request name other than the file's base name is NOT_FOUND. */
+START_TEST(p3_request_name)
+{
+	tu_make_file(src_path, 100);
+	const char *name = _i ? "data.bin" : "other.bin";
+	int sv[2];
+	tcp_pair(sv);
+	pid_t pid = serve_child(sv, XFER_SENDFILE, false);
+	close(sv[1]);
+	struct wire_request rq = {.name_len = (uint16_t)strlen(name)};
+	memcpy(rq.name, name, rq.name_len);
+	uint8_t buf[WIRE_FRAME_MAX];
+	ssize_t n = wire_encode_request(&rq, buf, sizeof buf);
+	struct wire_response resp;
+	int st = scripted_request(sv[0], buf, (size_t)n, &resp);
+	ck_assert_int_eq(st, _i ? WIRE_OK : WIRE_NOT_FOUND);
+	if (_i) { /* read the payload and ack it */
+		uint8_t payload[100];
+		struct xfer_op op = xfer_op_mem(XS_RECVFROM, sv[0], payload, 0);
+		uint64_t got;
+		ck_assert_int_eq(xfer_move(&op, 100, true, &CTX, &got), 0);
+		struct wire_ack a = {.status = WIRE_ACK_OK, .received = 100};
+		wire_encode_ack(&a, buf, sizeof buf);
+		frameio_send(sv[0], buf, WIRE_ACK_SIZE, 0, &CTX);
+	}
+	ck_assert_int_eq(child_status(pid), _i ? 0 : ZCP_EXIT_PROTO);
+	close(sv[0]);
+}
+END_TEST
+
+/* SPEC P-4 W-6: a malformed request is answered BAD_REQUEST, a wrong version BAD_VERSION. */
+START_TEST(p4_bad_request_answered)
+{
+	tu_make_file(src_path, 100);
+	int sv[2];
+	tcp_pair(sv);
+	pid_t pid = serve_child(sv, XFER_SENDFILE, false);
+	close(sv[1]);
+	uint8_t buf[WIRE_FRAME_MAX];
+	struct wire_request rq = {0};
+	ssize_t n = wire_encode_request(&rq, buf, sizeof buf);
+	if (_i)
+		buf[4] = 2; /* version 2 */
+	else
+		buf[5] = 0x40; /* reserved flag */
+	struct wire_response resp;
+	ck_assert_int_eq(scripted_request(sv[0], buf, (size_t)n, &resp),
+			 _i ? WIRE_BAD_VERSION : WIRE_BAD_REQUEST);
+	ck_assert_uint_eq(resp.length, 0);
+	ck_assert_int_eq(child_status(pid), ZCP_EXIT_PROTO);
+	close(sv[0]);
+}
+END_TEST
+
+/* SPEC P-7: the sender succeeds only on ack OK for every byte. */
+START_TEST(p7_ack_decides)
+{
+	static const struct wire_ack acks[] = {
+		{WIRE_ACK_OK, 100}, {WIRE_ACK_SHORT, 50}, {WIRE_ACK_OK, 99}, {WIRE_ACK_LOCAL_ERROR, 100},
+	};
+	static const int want[] = {0, ZCP_EXIT_PEER, ZCP_EXIT_PEER, ZCP_EXIT_PEER, ZCP_EXIT_PROTO};
+	tu_make_file(src_path, 100);
+	int sv[2];
+	tcp_pair(sv);
+	pid_t pid = serve_child(sv, XFER_SPLICE, false);
+	close(sv[1]);
+	uint8_t buf[WIRE_FRAME_MAX];
+	struct wire_request rq = {0};
+	ssize_t n = wire_encode_request(&rq, buf, sizeof buf);
+	struct wire_response resp;
+	ck_assert_int_eq(scripted_request(sv[0], buf, (size_t)n, &resp), WIRE_OK);
+	uint8_t payload[101];
+	struct xfer_op op = xfer_op_mem(XS_RECVFROM, sv[0], payload, 0);
+	uint64_t got;
+	ck_assert_int_eq(xfer_move(&op, 101, true, &CTX, &got), XFER_EOF); /* half-closed after 100 */
+	ck_assert_uint_eq(got, 100);
+	if (_i < 4) {
+		wire_encode_ack(&acks[_i], buf, sizeof buf);
+		frameio_send(sv[0], buf, WIRE_ACK_SIZE, 0, &CTX);
+	}
+	close(sv[0]); /* case 4: no ack at all */
+	ck_assert_int_eq(child_status(pid), want[_i]);
+}
+END_TEST
+
+/* Scripted sender: reads the request, sends a response declaring declared bytes,
+ * then sent bytes of pattern, half-closes, and reports the ack it got (exit code =
+ * ack status, 100 + nothing received). With check_final, asserts on ack OK that the
+ * output already exists under its final name (SPEC P-5). */
+static pid_t scripted_sender(int sv[2], uint64_t declared, uint64_t sent, bool check_final)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	close(sv[0]);
+	int s = sv[1], werr;
+	struct wire_request rq;
+	if (frameio_recv(s, WIRE_REQUEST, &rq, &CTX, &werr) != FRAMEIO_OK)
+		_exit(101);
+	struct wire_response resp = {.status = WIRE_OK, .file_size = declared, .length = declared,
+				     .name_len = 1, .name = "f"};
+	uint8_t buf[WIRE_FRAME_MAX], data[4096];
+	ssize_t n = wire_encode_response(&resp, buf, sizeof buf);
+	frameio_send(s, buf, (size_t)n, 0, &CTX);
+	for (uint64_t off = 0; off < sent; off += sizeof data) {
+		size_t k = sent - off < sizeof data ? (size_t)(sent - off) : sizeof data;
+		for (size_t i = 0; i < k; i++)
+			data[i] = tu_byte(off + i);
+		frameio_send(s, data, k, 0, &CTX);
+	}
+	shutdown(s, SHUT_WR);
+	struct wire_ack ack;
+	if (frameio_recv(s, WIRE_ACK, &ack, &CTX, &werr) != FRAMEIO_OK)
+		_exit(100);
+	if (check_final && ack.status == WIRE_ACK_OK && access(out_path, F_OK) != 0)
+		_exit(102);
+	_exit(ack.status == WIRE_ACK_OK && ack.received != sent ? 103 : ack.status);
+}
+
+static int fetch_scripted(enum xfer_path rp, uint64_t declared, uint64_t sent, struct zerr *e,
+			  int *sender_exit)
+{
+	int sv[2];
+	tcp_pair(sv);
+	pid_t pid = scripted_sender(sv, declared, sent, true);
+	close(sv[1]);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, false, false, e), 0);
+	struct fetch_cfg cfg = {.path = rp, .chunk = 4096, .ctx = CTX};
+	struct fetch_report rep;
+	int r = fetch_one(sv[0], "peer", &cfg, &out, &rep, e);
+	close(sv[0]);
+	*sender_exit = child_status(pid);
+	return r;
+}
+
+/* SPEC P-5: ack OK comes after the output is committed under its final name. */
+START_TEST(p5_ack_after_commit)
+{
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_scripted(recv_paths[_i], 50000, 50000, &e, &sx), 0);
+	ck_assert_int_eq(sx, WIRE_ACK_OK);
+	tu_check_file(out_path, 0, 50000);
+}
+END_TEST
+
+/* SPEC P-8 P-6: a byte past the declared payload fails the receiver, acked PROTOCOL. */
+START_TEST(p8_too_much)
+{
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_scripted(recv_paths[_i], 10000, 10001, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PROTO);
+	ck_assert_str_eq(e.reason, "peer sent more than declared");
+	ck_assert_int_eq(sx, WIRE_ACK_PROTOCOL);
+	ck_assert_int_eq(dir_entries(), 0); /* nothing kept */
+}
+END_TEST
+
+/* SPEC R-7 P-6 R-2: a stream that ends early is acked SHORT and nothing is kept. */
+START_TEST(r7_short_transfer)
+{
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_scripted(recv_paths[_i], 10000, 4000, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PROTO);
+	ck_assert_str_eq(e.reason, "connection closed after 4000 of 10000 bytes");
+	ck_assert_str_eq(e.call, recv_paths[_i] == XFER_COPY ? "recvfrom" : "splice");
+	ck_assert_int_eq(sx, WIRE_ACK_SHORT);
+	ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
+/* SPEC R-9 R-2: EFBIG while storing: LOCAL_ERROR ack, sender fails with PEER. */
+START_TEST(r9_efbig_acked_local_error)
+{
+	tu_make_file(src_path, 1 << 20);
+	struct rlimit rl = {.rlim_cur = 100000, .rlim_max = RLIM_INFINITY};
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_from_server(XFER_SENDFILE, recv_paths[_i], 0, 0, false, &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.reason, "File too large");
+	ck_assert_int_eq(sx, ZCP_EXIT_PEER);
+	ck_assert_int_eq(dir_entries(), 1); /* only data.bin */
+}
+END_TEST
+
+/* SPEC P-10: a sender that never answers times the receiver out. */
+START_TEST(p10_silent_peer_times_out)
+{
+	int sv[2];
+	tcp_pair(sv);
+	struct fsio_out out;
+	struct zerr e;
+	fsio_out_init(&out, NULL, false, false, &e);
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 4096, .ctx = {.timeout_ms = 300}};
+	struct fetch_report rep;
+	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.reason, "Connection timed out");
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc = tcase_create("protocol");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, p1_roundtrip_all_paths, 0, 6);
+	tcase_add_loop_test(tc, p2_ranges, 0, (int)(sizeof ranges / sizeof ranges[0]));
+	tcase_add_test(tc, p2_offset_past_end);
+	tcase_add_test(tc, s1_vanished_file);
+	tcase_add_loop_test(tc, p9_raw, 0, 3);
+	tcase_add_loop_test(tc, p3_request_name, 0, 2);
+	tcase_add_loop_test(tc, p4_bad_request_answered, 0, 2);
+	tcase_add_loop_test(tc, p7_ack_decides, 0, 5);
+	tcase_add_loop_test(tc, p5_ack_after_commit, 0, 2);
+	tcase_add_loop_test(tc, p8_too_much, 0, 2);
+	tcase_add_loop_test(tc, r7_short_transfer, 0, 2);
+	tcase_add_loop_test(tc, r9_efbig_acked_local_error, 0, 2);
+	tcase_add_test(tc, p10_silent_peer_times_out);
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}

@@ -1,0 +1,125 @@
+/* testutil - helpers shared by the Check suites: temp files, patterned data,
+ * socketpairs and a guard page. Header-only so each suite stays one file. */
+#ifndef ZCP_TESTUTIL_H
+#define ZCP_TESTUTIL_H
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A byte pattern that differs at every offset, so shifted data is caught. */
+static inline uint8_t tu_byte(uint64_t off) { return (uint8_t)(off * 131 + (off >> 9) + 7); }
+
+/* tu_tmpdir() - a fresh directory under $TMPDIR (or /tmp); the path is static. */
+static inline const char *tu_tmpdir(void)
+{
+	static char dir[256];
+	const char *base = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/zcp-test-XXXXXX", base ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return dir;
+}
+
+/* tu_rmtree() - remove a test directory and everything in it. */
+static inline void tu_rmtree(const char *dir)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* tu_make_file() - write size patterned bytes to path; returns path. */
+static inline const char *tu_make_file(const char *path, uint64_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	uint8_t buf[65536];
+	for (uint64_t off = 0; off < size;) {
+		size_t n = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
+		for (size_t i = 0; i < n; i++)
+			buf[i] = tu_byte(off + i);
+		ck_assert_int_eq(write(fd, buf, n), (ssize_t)n);
+		off += n;
+	}
+	close(fd);
+	return path;
+}
+
+/* tu_check_file() - assert path holds exactly the pattern bytes [from, from+len). */
+static inline void tu_check_file(const char *path, uint64_t from, uint64_t len)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, len);
+	int fd = open(path, O_RDONLY);
+	uint8_t buf[65536];
+	for (uint64_t off = 0; off < len;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		ck_assert_int_gt(n, 0);
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != tu_byte(from + off + (uint64_t)i))
+				ck_abort_msg("%s: byte %llu differs", path, (unsigned long long)(off + (uint64_t)i));
+		off += (uint64_t)n;
+	}
+	close(fd);
+}
+
+/* tu_socketpair() - a connected pair; nonblock applies to both ends. */
+static inline void tu_socketpair(int sv[2], int nonblock)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0, sv), 0);
+}
+
+/* tu_fill_socket() - write into a non-blocking socket until EAGAIN; returns bytes queued. */
+static inline size_t tu_fill_socket(int fd)
+{
+	static uint8_t junk[4096];
+	size_t total = 0;
+	for (;;) {
+		ssize_t n = send(fd, junk, sizeof junk, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
+			return total;
+		}
+		total += (size_t)n;
+	}
+}
+
+/* tu_guarded() - copy src[0..len) so that it ends right before a PROT_NONE page:
+ * any read past len faults at once. Free with tu_unguard(). */
+static inline uint8_t *tu_guarded(const void *src, size_t len, void **map, size_t *maplen)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pages = (len + (size_t)page - 1) / (size_t)page + 1;
+	*maplen = pages * (size_t)page;
+	*map = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(*map, MAP_FAILED);
+	uint8_t *guard = (uint8_t *)*map + (pages - 1) * (size_t)page;
+	ck_assert_int_eq(mprotect(guard, (size_t)page, PROT_NONE), 0);
+	memcpy(guard - len, src, len);
+	return guard - len;
+}
+
+static inline void tu_unguard(void *map, size_t maplen) { munmap(map, maplen); }
+
+/* tu_run() - run a suite in fork mode and return the number of failures. */
+static inline int tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed;
+}
+
+#endif
