@@ -3,7 +3,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-B := build
+B ?= build
 LIB_SRC := wire opts net xfer zerr fsio frameio serve fetch report
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
@@ -37,7 +37,7 @@ check: deps-check $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv
 	@sh tests/run-all.sh $(B)/san
 
 demo: all
-	@sh tests/demo.sh $(B)
+	@sh bench/demo.sh $(B)
 
 clean:
 	rm -rf $(B)
