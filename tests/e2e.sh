@@ -213,12 +213,18 @@ t_serve_on() {
 check "serving goes on after a malformed request (BAD_REQUEST)  # SPEC S-7 P-4 E-3" t_serve_on
 
 # --- syscall-level behaviour seen by strace (SPEC S-5 S-6 X-8)
+# strace_send STRACE-ARGS... -- SEND-ARGS...: zcp-send --once of data.bin under strace,
+# in the background; sets spid and port
+strace_send() {
+	sargs=""
+	while [ "$1" != -- ]; do sargs="$sargs $1"; shift; done; shift
+	: >"$T/send.err"
+	$STRACE -f $sargs "$B/zcp-send" --once -l 127.0.0.1:0 "$@" "$T/data.bin" 2>"$T/send.err" &
+	spid=$!; port=$(wait_listening "$T/send.err")
+}
 t_fallback() {
 	start_send --once "$T/data.bin" && kill $SPID; wait $SPID 2>/dev/null
-	: >"$T/send.err"
-	$STRACE -f -o /dev/null -e inject=sendfile:error=EINVAL:when=1 \
-		"$B/zcp-send" -v --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
-	spid=$!; port=$(wait_listening "$T/send.err") &&
+	strace_send -o /dev/null -e inject=sendfile:error=EINVAL:when=1 -- -v &&
 	"$B/zcp-recv" -c "127.0.0.1:$port" -o "$T/fb.out" && wait $spid &&
 	cmp "$T/fb.out" "$T/data.bin" &&
 	grep -qx "zcp-send: sendfile $T/data.bin: Invalid argument; falling back to copy" "$T/send.err" &&
@@ -226,10 +232,7 @@ t_fallback() {
 }
 check "sendfile refused at the first call (EINVAL): falls back to copy  # SPEC S-5" t_fallback
 t_no_late_fallback() {
-	: >"$T/send.err"
-	$STRACE -f -o /dev/null -e inject=splice:error=EINVAL:when=3 \
-		"$B/zcp-send" -p splice --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
-	spid=$!; port=$(wait_listening "$T/send.err") &&
+	strace_send -o /dev/null -e inject=splice:error=EINVAL:when=3 -- -p splice &&
 	{ "$B/zcp-recv" -p copy -c "127.0.0.1:$port" -o "$T/late.out" 2>/dev/null; [ $? -eq 5 ]; }
 	wait $spid; rc=$?
 	[ $rc -eq 3 ] && grep -qx "zcp-send: splice $T/data.bin: Invalid argument" "$T/send.err" &&
@@ -237,9 +240,7 @@ t_no_late_fallback() {
 }
 check "splice refused mid-transfer: no fallback, clean failure  # SPEC S-5" t_no_late_fallback
 t_msg_more() {
-	: >"$T/send.err"
-	$STRACE -f -o "$T/st" -e trace=sendto "$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
-	spid=$!; port=$(wait_listening "$T/send.err") &&
+	strace_send -o "$T/st" -e trace=sendto -- &&
 	"$B/zcp-recv" -c "127.0.0.1:$port" --discard && wait $spid &&
 	grep -q 'sendto(.*"ZCR1.*MSG_NOSIGNAL|MSG_MORE' "$T/st"
 }
@@ -253,9 +254,7 @@ t_verbose() {
 check "-v reports bytes, time, path and syscall counts  # SPEC X-8" t_verbose
 
 t_no_mmap() {
-	: >"$T/send.err"
-	$STRACE -f -yy -o "$T/st2" -e trace=mmap,setsockopt "$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
-	spid=$!; port=$(wait_listening "$T/send.err") &&
+	strace_send -yy -o "$T/st2" -e trace=mmap,setsockopt -- &&
 	"$B/zcp-recv" -c "127.0.0.1:$port" -o "$T/nm.out" && wait $spid && cmp "$T/nm.out" "$T/data.bin" &&
 	grep -q 'mmap(' "$T/st2" && ! grep -q "mmap(.*data.bin" "$T/st2" && ! grep -q SO_ZEROCOPY "$T/st2"
 }
