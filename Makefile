@@ -10,7 +10,7 @@ SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
 TESTS := wire opts xfer fsio session
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all demo check deps-check clean
+.PHONY: all demo check trace-verify deps-check clean
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -34,7 +34,10 @@ deps-check:
 	@sh ci/need-deps.sh check
 
 check: deps-check $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv all
-	@sh tests/run-all.sh $(B)/san
+	@sh tests/run-all.sh $(B)/san $(B)
+
+trace-verify: deps-check all
+	@sh trace/verify.sh $(B)
 
 demo: all
 	@sh bench/demo.sh $(B)

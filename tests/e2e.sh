@@ -187,6 +187,13 @@ t_timeout() {
 	r=$?; kill $FPID 2>/dev/null; return $r
 }
 check "silent sender: --timeout 1 ends the wait, exit 4  # SPEC P-10 E-3" t_timeout
+t_connect_timeout() {
+	start_fake full-backlog &&
+	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-recv: connect 127.0.0.1:$PORT: Connection timed out" "$T/err"
+	r=$?; kill $FPID 2>/dev/null; return $r
+}
+check "a connect that is never accepted: --timeout 1 bounds it, exit 4  # SPEC P-10" t_connect_timeout
 t_sigterm() {
 	start_fake fake-sender 10000000 3000000 hang &&
 	{ "$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$T/sig.out" & } && rpid=$! &&

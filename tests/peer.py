@@ -93,6 +93,27 @@ def silent_sender(portfile):
     s.close()
 
 
+def full_backlog(portfile):
+    """Listen with a full accept queue and never accept: connects to it hang."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(0)
+    held = []
+    for _ in range(3):
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(ls.getsockname())
+        except BlockingIOError:
+            pass
+        held.append(c)
+    time.sleep(0.2)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(ls.getsockname()[1]))
+    os.rename(portfile + ".tmp", portfile)
+    time.sleep(30)
+
+
 def garbage(port):
     """Send a frame with a bad magic; print the status of the answer, if any."""
     s = socket.create_connection(("127.0.0.1", port))
@@ -138,6 +159,8 @@ def main(argv):
         fake_sender(args[-1], int(args[0]), int(args[1]), "hang" in args)
     elif cmd == "silent-sender":
         silent_sender(args[0])
+    elif cmd == "full-backlog":
+        full_backlog(args[0])
     elif cmd == "garbage":
         garbage(int(args[0]))
     elif cmd == "close-early":

@@ -1,8 +1,11 @@
 #!/bin/sh
-# run-all.sh SANITIZER_BUILD_DIR - everything `make check` runs, with one summary.
+# run-all.sh SANITIZER_BUILD_DIR BUILD_DIR - everything `make check` runs, with one summary.
+# Unit and end-to-end tests use the sanitizer build; the strace self-test uses the plain
+# build (LeakSanitizer cannot run under ptrace).
 # Its last line is "check: N passed, N failed"; exit status 0 only if nothing failed.
 set -u
-B=${1:?usage: run-all.sh BUILD_DIR}
+B=${1:?usage: run-all.sh SANITIZER_BUILD_DIR BUILD_DIR}
+PLAIN=${2:?usage: run-all.sh SANITIZER_BUILD_DIR BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -40,8 +43,10 @@ for t in "$B"/test_*; do
 	run "$(basename "$t")" "$t"
 done
 run e2e sh "$here/e2e.sh" "$B"
+run trace-parse sh "$here/test-trace-parse.sh"
+run trace-verify-selftest sh "$here/../trace/verify.sh" "$PLAIN" --self-test
 run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"
-run spec-coverage sh -c "sh '$here/spec-coverage.sh' '$here/../SPEC.md' '$here' && echo '1 passed, 0 failed' || echo '0 passed, 1 failed'"
+run spec-coverage sh -c "sh '$here/spec-coverage.sh' '$here/../SPEC.md' '$here' '$here/../trace' && echo '1 passed, 0 failed' || echo '0 passed, 1 failed'"
 [ -n "$broken" ] && echo "failing:$broken"
 echo "check: $pass passed, $fail failed"
 [ $fail -eq 0 ] && [ -z "$broken" ]

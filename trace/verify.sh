@@ -1,0 +1,226 @@
+#!/bin/sh
+# verify.sh BUILD_DIR [--self-test] - the strace proof behind zcp's claims (SPEC X-1..X-9).
+#
+# Runs real transfers over loopback for every sender path x receiver path, each side
+# under `strace -f -yy`, summarises each log by fd with strace-parse.awk and asserts
+# where the payload went. Then forces faults with `strace --inject`. Writes the proof
+# table to trace/results.md. With --self-test it only checks that the assertions can
+# fail: the copy path must not pass the zero-copy checks.
+# Prints "ok"/"not ok" lines and "trace-verify: N passed, N failed".
+set -u
+B=$(cd "${1:?usage: verify.sh BUILD_DIR [--self-test]}" && pwd)
+MODE=${2:-full}
+HERE=$(cd "$(dirname "$0")" && pwd)
+command -v strace >/dev/null || { echo "trace-verify: strace is missing; install it with: sudo apt-get install -y strace" >&2; exit 1; }
+SIZE=${TRACE_SIZE:-64M}
+T=$(mktemp -d "${TMPDIR:-/tmp}/zcp-trace.XXXXXX")
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
+PAYLOAD="$T/payload.bin"
+NAME_LEN=11                       # strlen("payload.bin")
+RESP_BYTES=$((32 + NAME_LEN))     # SPEC W-3
+REQ_BYTES=24                      # SPEC W-2
+ACK_BYTES=16                      # SPEC W-4
+CHUNK=8192
+pass=0 fail=0
+
+head -c "$(numfmt --from=iec "$SIZE")" /dev/urandom >"$PAYLOAD"
+LEN=$(stat -c %s "$PAYLOAD")
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+# tsum TABLE FIELD COND: sum of calls or bytes over the rows of a parsed log matching COND
+tsum() {
+	awk -v f="$2" "{ if ($3) s += (f == \"calls\" ? \$4 : \$5) } END { print s + 0 }" "$1"
+}
+
+# wait_port FILE: the port of the "listening on" line in FILE
+wait_port() {
+	i=0
+	while ! grep -q '^listening on ' "$1" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 1000 ] && return 1; sleep 0.01
+	done
+	sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$1"
+}
+
+# transfer TAG SENDPATH RECVPATH [STRACE-ARGS-SEND -- STRACE-ARGS-RECV]: one traced
+# transfer; logs in $T/TAG.{send,recv}.{log,err}, tables in $T/TAG.{send,recv}.tab.
+# Returns non-zero unless both exit 0 and the output equals the payload.
+transfer() {
+	tag=$1 sp=$2 rp=$3; shift 3
+	sx="" rx=""
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sx="$sx $1"; shift; done
+	[ $# -gt 0 ] && shift
+	rx="$*"
+	rm -f "$T/out.bin"
+	: >"$T/$tag.send.err"
+	strace -f -yy $sx -o "$T/$tag.send.log" "$B/zcp-send" -v --once -p "$sp" -l 127.0.0.1:0 \
+		"$PAYLOAD" 2>"$T/$tag.send.err" &
+	spid=$!
+	port=$(wait_port "$T/$tag.send.err") || { kill $spid; return 1; }
+	strace -f -yy $rx -o "$T/$tag.recv.log" "$B/zcp-recv" -v -p "$rp" -c "127.0.0.1:$port" \
+		-o "$T/out.bin" 2>"$T/$tag.recv.err"
+	rrc=$?
+	wait $spid; src=$?
+	awk -v PAYLOAD="^$PAYLOAD\$" -f "$HERE/strace-parse.awk" "$T/$tag.send.log" >"$T/$tag.send.tab"
+	awk -v PAYLOAD="^$T/out.bin" -f "$HERE/strace-parse.awk" "$T/$tag.recv.log" >"$T/$tag.recv.tab"
+	[ $rrc -eq 0 ] && [ $src -eq 0 ] && cmp -s "$PAYLOAD" "$T/out.bin"
+}
+
+# Each check_* prints nothing and returns 0, or prints a one-line reason and returns 1.
+check_sender_zero_copy() { # TABLE: SPEC X-2 X-3 X-9
+	tab=$1
+	uin=$(tsum "$tab" bytes '$2=="payload" && $3=="user"')
+	uout=$(tsum "$tab" bytes '$2=="user" && $3=="socket"')
+	kern=$(tsum "$tab" bytes '($1=="sendfile" || $1=="splice") && $3=="socket"')
+	maps=$(tsum "$tab" calls '$2=="payload" && $3=="map"')
+	[ "$uin" -eq 0 ] || { echo "$uin payload bytes read into user space"; return 1; }
+	[ "$uout" -le "$RESP_BYTES" ] || { echo "$uout bytes written to the socket from user space (headers are $RESP_BYTES)"; return 1; }
+	[ "$kern" -eq "$LEN" ] || { echo "$kern bytes moved in-kernel, expected $LEN"; return 1; }
+	[ "$maps" -eq 0 ] || { echo "payload mmapped $maps times"; return 1; }
+}
+check_sender_copy() { # TABLE: SPEC X-1
+	tab=$1
+	uin=$(tsum "$tab" bytes '$2=="payload" && $3=="user"')
+	reads=$(tsum "$tab" calls '$2=="payload" && $3=="user"')
+	uout=$(tsum "$tab" bytes '$2=="user" && $3=="socket"')
+	[ "$uin" -eq "$LEN" ] || { echo "$uin payload bytes read, expected $LEN"; return 1; }
+	[ "$uout" -eq $((LEN + RESP_BYTES)) ] || { echo "$uout socket bytes written, expected $((LEN + RESP_BYTES))"; return 1; }
+	[ "$reads" -ge $((LEN / CHUNK)) ] || { echo "$reads read calls, expected at least $((LEN / CHUNK))"; return 1; }
+}
+check_receiver_splice() { # TABLE: SPEC X-5
+	tab=$1
+	uin=$(tsum "$tab" bytes '$2=="socket" && $3=="user"')
+	kern=$(tsum "$tab" bytes '$1=="splice" && $2=="socket"')
+	uout=$(tsum "$tab" bytes '$2=="user" && $3=="payload"')
+	[ "$uin" -le "$RESP_BYTES" ] || { echo "$uin bytes read from the socket into user space (headers are $RESP_BYTES)"; return 1; }
+	[ "$kern" -eq "$LEN" ] || { echo "$kern bytes spliced from the socket, expected $LEN"; return 1; }
+	[ "$uout" -eq 0 ] || { echo "$uout bytes written to the output from user space"; return 1; }
+}
+check_receiver_copy() { # TABLE: SPEC X-4
+	tab=$1
+	uin=$(tsum "$tab" bytes '$2=="socket" && $3=="user"')
+	uout=$(tsum "$tab" bytes '$2=="user" && $3=="payload"')
+	[ "$uin" -eq $((LEN + RESP_BYTES)) ] || { echo "$uin socket bytes read, expected $((LEN + RESP_BYTES))"; return 1; }
+	[ "$uout" -eq "$LEN" ] || { echo "$uout bytes written to the output, expected $LEN"; return 1; }
+}
+# check_self_counts TABLE ERRFILE: zcp's own -v counts equal strace's (SPEC X-8)
+check_self_counts() {
+	counts=$(sed -n 's/.*; syscalls: //p' "$2" | tail -n 1)
+	[ -n "$counts" ] || { echo "no -v report in $2"; return 1; }
+	for kv in $counts; do
+		name=${kv%=*} own=${kv#*=}
+		seen=$(tsum "$1" calls "\$1==\"$name\" && (\$2 ~ /payload|socket|pipe|null/ || \$3 ~ /payload|socket|pipe|null/)")
+		[ "$seen" -eq "$own" ] || { echo "zcp counted $name=$own, strace saw $seen"; return 1; }
+	done
+}
+
+# expect DESC CMD...: record the outcome of a check function
+expect() {
+	desc=$1; shift
+	if why=$("$@"); then ok "$desc"; else notok "$desc: $why"; fi
+}
+
+if [ "$MODE" = --self-test ]; then
+	# The verifier must be able to fail: run copy paths through the zero-copy checks.
+	if transfer self copy copy; then ok "copy transfer for the self-test"; else notok "copy transfer for the self-test"; fi
+	if why=$(check_sender_zero_copy "$T/self.send.tab"); then
+		notok "copy sender passed the zero-copy sender checks (the verifier cannot fail)"
+	else ok "copy sender fails the zero-copy checks: $why"; fi
+	if why=$(check_receiver_splice "$T/self.recv.tab"); then
+		notok "copy receiver passed the splice receiver checks (the verifier cannot fail)"
+	else ok "copy receiver fails the splice receiver checks: $why"; fi
+	# and a wrong self-count must be caught
+	sed '/syscalls:/s/=\([0-9]\)/=9\1/' "$T/self.send.err" >"$T/self.bad.err"
+	if check_self_counts "$T/self.send.tab" "$T/self.bad.err" >/dev/null; then
+		notok "a wrong -v count went unnoticed"
+	else ok "a wrong -v count is caught"; fi
+	echo "trace-verify-selftest: $pass passed, $fail failed"
+	[ $fail -eq 0 ]; exit
+fi
+
+echo "# payload: $LEN bytes; strace $(strace -V | head -n 1 | awk '{print $NF}'); kernel $(uname -r)"
+for sp in copy sendfile splice; do
+	for rp in copy splice; do
+		tag=$sp-$rp
+		if transfer "$tag" "$sp" "$rp"; then ok "$tag: both exit 0, output equals input (cmp)"
+		else notok "$tag: transfer failed: $(cat "$T/$tag.send.err" "$T/$tag.recv.err" | grep -v listening | head -n 2 | tr '\n' ' ')"; continue; fi
+		if [ $sp = copy ]; then expect "$tag: copy sender reads and sends every byte  # SPEC X-1" check_sender_copy "$T/$tag.send.tab"
+		else expect "$tag: $sp sender moves no payload through user space  # SPEC X-2 X-3 X-9" check_sender_zero_copy "$T/$tag.send.tab"; fi
+		if [ $rp = copy ]; then expect "$tag: copy receiver receives and writes every byte  # SPEC X-4" check_receiver_copy "$T/$tag.recv.tab"
+		else expect "$tag: splice receiver moves no payload through user space  # SPEC X-5" check_receiver_splice "$T/$tag.recv.tab"; fi
+		expect "$tag: zcp-send -v counts match strace  # SPEC X-8" check_self_counts "$T/$tag.send.tab" "$T/$tag.send.err"
+		expect "$tag: zcp-recv -v counts match strace  # SPEC X-8" check_self_counts "$T/$tag.recv.tab" "$T/$tag.recv.err"
+	done
+done
+
+# --- faults forced with strace --inject: byte-exact or a documented failure, never a hang
+fault() { # DESC SENDPATH RECVPATH SEND-INJECT -- RECV-INJECT
+	desc=$1; shift
+	if timeout 120 sh -c 'true' && transfer fault "$@"; then ok "$desc: arrives byte-exact"
+	else notok "$desc: $(cat "$T/fault.send.err" "$T/fault.recv.err" | grep -v listening | head -n 2 | tr '\n' ' ')"; fi
+}
+fault "EINTR in sendfile (every 2nd call)  # SPEC X-6" sendfile splice -e inject=sendfile:error=EINTR:when=2+2 --
+fault "EAGAIN in sendfile (every 3rd call)  # SPEC X-6" sendfile splice -e inject=sendfile:error=EAGAIN:when=3+3 --
+fault "EINTR and EAGAIN in sender splice  # SPEC X-6" splice splice -e inject=splice:error=EINTR:when=2+3 -e inject=splice:error=EAGAIN:when=3+5 --
+fault "EINTR and EAGAIN in send  # SPEC X-6" copy splice -e inject=sendto:error=EINTR:when=2+7 -e inject=sendto:error=EAGAIN:when=5+11 --
+fault "EINTR and EAGAIN in recv  # SPEC X-6" sendfile copy -- -e inject=recvfrom:error=EINTR:when=3+5 -e inject=recvfrom:error=EAGAIN:when=4+9
+fault "EINTR and EAGAIN in write  # SPEC X-6" sendfile copy -- -e inject=write:error=EINTR:when=2+3 -e inject=write:error=EAGAIN:when=4+7
+fault "EINTR and EAGAIN in receiver splice  # SPEC X-6" sendfile splice -- -e inject=splice:error=EINTR:when=2+4 -e inject=splice:error=EAGAIN:when=3+6
+for err in ENOSYS EINVAL; do
+	for sp in sendfile splice; do
+		desc="$err on the first $sp: falls back to copy  # SPEC S-5"
+		if transfer fault $sp splice -e inject=$sp:error=$err:when=1 --; then
+			if grep -q "^zcp-send: $sp $PAYLOAD: .*; falling back to copy$" "$T/fault.send.err" &&
+			   [ "$(tsum "$T/fault.send.tab" bytes '$2=="payload" && $3=="user"')" -eq "$LEN" ]; then
+				ok "$desc (notice printed, trace shows the payload read into user space)"
+			else notok "$desc: no notice or no read() of the payload"; fi
+		else notok "$desc: transfer failed"; fi
+	done
+done
+
+# --- the proof table
+row() { # SIDE PATH TABLE: one row of results.md
+	tab=$3
+	total=$(tsum "$tab" calls 1)
+	if [ "$1" = sender ]; then
+		data=$(tsum "$tab" calls '($2=="payload" || $3=="socket") && $1 != "poll" && $1 != "close" && $1 != "newfstatat" && $1 != "openat"')
+		user=$(( $(tsum "$tab" bytes '$2=="payload" && $3=="user"') + $(tsum "$tab" bytes '$2=="user" && $3=="socket"') ))
+	else
+		data=$(tsum "$tab" calls '($2=="socket" || $3=="payload") && $1 != "poll" && $1 != "close" && $1 != "newfstatat" && $1 != "openat" && $1 != "connect" && $1 != "getsockopt" && $1 != "socket"')
+		user=$(( $(tsum "$tab" bytes '$2=="socket" && $3=="user"') + $(tsum "$tab" bytes '$2=="user" && $3=="payload"') ))
+	fi
+	echo "$1 $2 $total $data $user"
+}
+{
+	row sender copy "$T/copy-splice.send.tab"
+	row sender sendfile "$T/sendfile-splice.send.tab"
+	row sender splice "$T/splice-splice.send.tab"
+	row receiver copy "$T/sendfile-copy.recv.tab"
+	row receiver splice "$T/sendfile-splice.recv.tab"
+} >"$T/rows"
+{
+	echo "# trace-verify results"
+	echo
+	echo "Generated by \`make trace-verify\` ($(date -u +%Y-%m-%d), kernel $(uname -r), payload $LEN bytes)."
+	echo "Each row is one traced transfer: a sender path measured against the splice receiver,"
+	echo "a receiver path measured against the sendfile sender. Counts come from \`strace -f -yy\`,"
+	echo "attributed by file descriptor (the loader's reads of libraries are not payload)."
+	echo
+	echo "| side | path | total syscalls | data-path syscalls | payload bytes through user space | data syscalls vs copy | user bytes vs copy |"
+	echo "|---|---|---:|---:|---:|---:|---:|"
+	awk '{ if ($3 != last) { cd = 0 } }
+	     { side[NR] = $1; path[NR] = $2; tot[NR] = $3; data[NR] = $4; user[NR] = $5
+	       if ($2 == "copy") { copyd[$1] = $4; copyu[$1] = $5 } }
+	     END { for (i = 1; i <= NR; i++)
+		printf "| %s | %s | %d | %d | %d | %.4f | %.4f |\n", side[i], path[i], tot[i], data[i], user[i],
+		       data[i] / copyd[side[i]], user[i] / copyu[side[i]] }' "$T/rows"
+	echo
+	echo "Data-path syscalls are the calls on the payload file and the socket that move or wait"
+	echo "for bytes (reads, writes, sendfile, splice; poll excluded). User bytes count both"
+	echo "crossings: into the program and back out of it. Headers are $REQ_BYTES + $RESP_BYTES + $ACK_BYTES bytes per transfer."
+} >"$HERE/results.md"
+echo "# wrote trace/results.md"
+cat "$HERE/results.md" | sed -n '/^| side/,/^$/p'
+echo "trace-verify: $pass passed, $fail failed"
+[ $fail -eq 0 ]
