@@ -10,7 +10,7 @@ SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
 TESTS := wire opts xfer fsio session
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all demo check trace-verify deps-check clean
+.PHONY: all demo check trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -27,13 +27,55 @@ $(B)/san/zcp-%: $(B)/san/zcp-%.o $(SAN_OBJ)
 $(B)/san/test_%: tests/test_%.c tests/testutil.h $(SAN_OBJ) | $(B)/san
 	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(SAN_OBJ) $(LDFLAGS) $(CHECK_LIBS)
 
-$(B) $(B)/san:
+$(B) $(B)/san $(B)/fuzz $(B)/afl:
 	mkdir -p $@
+
+# Fuzz harnesses (fuzz/): each written once as LLVMFuzzerTestOneInput, built as a
+# sanitizer replay driver (make check) and for AFL++ persistent mode (make fuzz).
+FUZZ_TARGETS := request response ack stream opts
+FUZZ_SECONDS ?= 60
+FUZZ_SRC_request := fuzz/fuzz_frame.c
+FUZZ_SRC_response := fuzz/fuzz_frame.c
+FUZZ_SRC_ack := fuzz/fuzz_frame.c
+FUZZ_SRC_stream := fuzz/fuzz_stream.c
+FUZZ_SRC_opts := fuzz/fuzz_opts.c
+FUZZ_DEF_request := -DFRAME_REQUEST
+FUZZ_DEF_response := -DFRAME_RESPONSE
+FUZZ_DEF_ack := -DFRAME_ACK
+AFL_CC ?= afl-clang-fast
+AFL_OBJ := $(LIB_SRC:%=$(B)/afl/%.o)
+AFL_CFLAGS := -O2 -g -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+
+$(B)/fuzz/replay_%: $(SAN_OBJ) fuzz/replay.c fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c | $(B)/fuzz
+	$(CC) $(CFLAGS) $(SAN) -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) fuzz/replay.c $(SAN_OBJ)
+$(B)/fuzz/gen-corpus: fuzz/gen-corpus.c $(LIB_OBJ) | $(B)/fuzz
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIB_OBJ)
+$(B)/afl/%.o: src/%.c $(wildcard src/*.h) | $(B)/afl
+	$(AFL_CC) $(AFL_CFLAGS) -c -o $@ $<
+$(B)/afl/afl_%: $(AFL_OBJ) fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c | $(B)/afl
+	$(AFL_CC) $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(AFL_OBJ)
+$(B)/libfuzzer/lf_%: fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c $(wildcard src/*.[ch])
+	mkdir -p $(@D)
+	clang $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(LIB_SRC:%=src/%.c)
+
+fuzz-corpus: $(B)/fuzz/gen-corpus
+	rm -rf fuzz/corpus && $(B)/fuzz/gen-corpus fuzz/corpus
+
+fuzz: $(FUZZ_TARGETS:%=$(B)/afl/afl_%)
+	@sh ci/need-deps.sh fuzz
+	@sh fuzz/run.sh $(B)/afl $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-merge: $(FUZZ_TARGETS:%=$(B)/afl/afl_%)
+	@sh fuzz/merge.sh $(B)/afl $(FUZZ_TARGETS)
+
+fuzz-libfuzzer: $(FUZZ_TARGETS:%=$(B)/libfuzzer/lf_%)
 
 deps-check:
 	@sh ci/need-deps.sh check
 
-check: deps-check $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv all
+check: deps-check $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv all \
+	$(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
 	@sh tests/run-all.sh $(B)/san $(B)
 
 trace-verify: deps-check all

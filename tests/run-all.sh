@@ -43,6 +43,11 @@ for t in "$B"/test_*; do
 	run "$(basename "$t")" "$t"
 done
 run e2e sh "$here/e2e.sh" "$B"
+for t in request response ack stream opts; do
+	dirs="$here/../fuzz/corpus/$t"
+	[ -d "$here/../fuzz/regressions/$t" ] && dirs="$dirs $here/../fuzz/regressions/$t"
+	run "fuzz-replay-$t" "$B/../fuzz/replay_$t" $dirs
+done
 run trace-parse sh "$here/test-trace-parse.sh"
 run trace-verify-selftest sh "$here/../trace/verify.sh" "$PLAIN" --self-test
 run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"

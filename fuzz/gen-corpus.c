@@ -1,0 +1,159 @@
+/* gen-corpus.c - write the seed corpora from the encoders: valid frames of every
+ * status, edge values (0, max, one past a limit) and command lines using every option.
+ * Usage: gen-corpus DIR   (writes DIR/{request,response,ack,stream,opts}/seed-NNN) */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wire.h"
+
+static const char *root;
+
+static void emit(const char *target, const void *data, size_t len)
+{
+	static unsigned serial;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", root, target);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		perror(path);
+		exit(1);
+	}
+	snprintf(path, sizeof path, "%s/%s/seed-%03u", root, target, serial++);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* A frame for the stream target: type byte, split count, splits, then the bytes. */
+static void emit_stream(enum wire_frame t, const uint8_t *frame, size_t len)
+{
+	static const uint8_t splits[][4] = {{0}, {1, 1}, {2, 24, 3}, {3, 5, 0, 30}};
+	for (unsigned s = 0; s < 4; s++) {
+		uint8_t buf[WIRE_FRAME_MAX + 8];
+		size_t k = splits[s][0];
+		buf[0] = (uint8_t)t;
+		buf[1] = (uint8_t)k;
+		memcpy(buf + 2, splits[s] + 1, k);
+		memcpy(buf + 2 + k, frame, len);
+		emit("stream", buf, 2 + k + len);
+	}
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static void requests(void)
+{
+	static const char *const names[] = {"", "data.bin", "a", ".x"};
+	static const uint64_t edges[] = {0, 1, 0x7ffff000, WIRE_OFF_MAX};
+	uint8_t buf[WIRE_FRAME_MAX];
+	for (unsigned i = 0; i < 4; i++) {
+		struct wire_request r = {.offset = edges[i], .length = i == 3 ? 0 : edges[3 - i] / 2,
+					 .name_len = (uint16_t)strlen(names[i])};
+		memcpy(r.name, names[i], r.name_len);
+		ssize_t n = wire_encode_request(&r, buf, sizeof buf);
+		emit("request", buf, (size_t)n);
+		emit_stream(WIRE_REQUEST, buf, (size_t)n);
+	}
+	struct wire_request r = {.name_len = ZCP_NAME_MAX};
+	memset(r.name, 'n', ZCP_NAME_MAX);
+	ssize_t n = wire_encode_request(&r, buf, sizeof buf);
+	emit("request", buf, (size_t)n);      /* the longest name */
+	buf[7] = 0;
+	buf[6] = 1;                           /* name_len 256: one past */
+	emit("request", buf, (size_t)n);
+	r = (struct wire_request){0};
+	n = wire_encode_request(&r, buf, sizeof buf);
+	put64(buf + 8, WIRE_OFF_MAX + 1);     /* offset one past */
+	emit("request", buf, (size_t)n);
+	buf[5] = 1;                           /* a reserved flag */
+	emit("request", buf, (size_t)n);
+}
+
+static void responses(void)
+{
+	uint8_t buf[WIRE_FRAME_MAX];
+	for (uint8_t st = 0; st <= WIRE_SERVER_ERROR + 1; st++) {
+		struct wire_response r = {.status = st, .file_size = 1000, .offset = st ? 0 : 10,
+					  .length = st ? 0 : 990, .name_len = 8};
+		memcpy(r.name, "data.bin", 8);
+		ssize_t n = wire_encode_response(&r, buf, sizeof buf);
+		if (n < 0) { /* status 6: one past; write it by hand from status 0 */
+			r.status = 0;
+			n = wire_encode_response(&r, buf, sizeof buf);
+			buf[5] = st;
+		}
+		emit("response", buf, (size_t)n);
+		emit_stream(WIRE_RESPONSE, buf, (size_t)n);
+	}
+	struct wire_response r = {.status = WIRE_OK, .file_size = WIRE_OFF_MAX, .offset = 0,
+				  .length = WIRE_OFF_MAX, .name_len = 1, .name = "x"};
+	ssize_t n = wire_encode_response(&r, buf, sizeof buf);
+	emit("response", buf, (size_t)n);
+	put64(buf + 24, WIRE_OFF_MAX + 1);    /* length one past the size */
+	emit("response", buf, (size_t)n);
+}
+
+static void acks(void)
+{
+	uint8_t buf[WIRE_ACK_SIZE];
+	for (uint8_t st = 0; st <= WIRE_ACK_PROTOCOL; st++) {
+		struct wire_ack a = {.status = st, .received = st ? 12345 : WIRE_OFF_MAX};
+		wire_encode_ack(&a, buf, sizeof buf);
+		emit("ack", buf, sizeof buf);
+		emit_stream(WIRE_ACK, buf, sizeof buf);
+	}
+	buf[5] = WIRE_ACK_PROTOCOL + 1;
+	emit("ack", buf, sizeof buf);
+	buf[5] = 0;
+	buf[7] = 1;                           /* reserved */
+	emit("ack", buf, sizeof buf);
+}
+
+/* Command lines: byte 0 = 0 for zcp-send, 1 for zcp-recv; NUL-separated argv. */
+static void opts(void)
+{
+#define LINE(s) {s, sizeof(s) - 1}
+	static const struct { const char *text; size_t len; } lines[] = {
+		LINE("\0data.bin"),
+		LINE("\0-l\0[::1]:0\0-p\0splice\0--chunk\00064K\0--once\0-v\0data.bin"),
+		LINE("\0--connect\0host:9000\0--path=copy\0--raw\0--timeout\00030\0-q\0f"),
+		LINE("\0--listen=0.0.0.0:9000\0--path\0sendfile\0--help"),
+		LINE("\0-V"),
+		LINE("\0--chunk\00064M\0f\0g"),
+		LINE("\1--discard"),
+		LINE("\1-c\000127.0.0.1:9000\0-o\0out\0--offset\0001G\0--length\0001T\0--force\0--fsync"),
+		LINE("\1-l\0localhost:0\0--output=-\0-p\0copy\0--chunk\0001\0--raw\0--quiet"),
+		LINE("\1-o\0x\0--discard"),
+		LINE("\1--discard\0--offset\0009223372036854775808"),
+		LINE("\1--discard\0-c\0[fe80::1%lo]:65535\0--timeout\00086400\0--verbose\0--version"),
+	};
+#undef LINE
+	for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		emit("opts", lines[i].text, lines[i].len);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen-corpus DIR\n");
+		return 2;
+	}
+	root = argv[1];
+	if (mkdir(root, 0755) < 0 && errno != EEXIST) {
+		perror(root);
+		return 1;
+	}
+	requests();
+	responses();
+	acks();
+	opts();
+	return 0;
+}
