@@ -10,7 +10,7 @@ SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
 TESTS := wire opts xfer fsio session
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all demo check trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer
+.PHONY: all demo check trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -58,6 +58,18 @@ $(B)/afl/afl_%: $(AFL_OBJ) fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz
 $(B)/libfuzzer/lf_%: fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c $(wildcard src/*.[ch])
 	mkdir -p $(@D)
 	clang $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(LIB_SRC:%=src/%.c)
+
+# Benchmark (bench/): the seed experiment side by side with peers and a bare-kernel ceiling.
+$(B)/bench-%: bench/%.c | $(B)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: all $(B)/bench-ceiling $(B)/bench-runner
+	@sh ci/need-deps.sh bench
+	python3 bench/bench.py $(B)
+
+bench-quick: all $(B)/bench-ceiling $(B)/bench-runner
+	@sh ci/need-deps.sh bench
+	python3 bench/bench.py $(B) --quick
 
 fuzz-corpus: $(B)/fuzz/gen-corpus
 	rm -rf fuzz/corpus && $(B)/fuzz/gen-corpus fuzz/corpus

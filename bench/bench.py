@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""zcp benchmark: the seed experiment (a file served over loopback to a client that
+discards it, timed many times) with zcp, the tools people would otherwise use, and a
+bare-kernel ceiling, side by side in one interleaved run.
+
+    bench.py BUILD_DIR [--quick]
+
+Environment: BENCH_SIZE (default 1G), BENCH_RUNS (default 20), BENCH_DIR (where the
+payload lives, default /tmp), BENCH_OUT (default bench/results).
+Writes OUT/DATE-HOST.md, .csv, -times.png, -cpu.png and copies them to OUT/latest.*.
+--quick: 64M, 3 runs, no plots needed; fails unless every configuration completed and
+moved the right byte count (CI's check that the harness works, not a measurement).
+"""
+import csv
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GIB = 1 << 30
+
+
+def parse_size(text):
+    units = {"K": 10, "M": 20, "G": 30, "T": 40}
+    text = text.strip().upper()
+    if text and text[-1] in units:
+        return int(text[:-1]) << units[text[-1]]
+    return int(text)
+
+
+class Config:
+    """One way of moving the file: a server command, a client command, and how to
+    read the port and the byte count from their output."""
+
+    def __init__(self, name, group, server, client, needs=(), port_from="stderr",
+                 moved=None, disk=False):
+        self.name, self.group, self.server, self.client = name, group, server, client
+        self.needs, self.port_from, self.moved, self.disk = needs, port_from, moved, disk
+
+    def missing(self):
+        return [tool for tool in self.needs if shutil.which(tool) is None]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def zcp_moved(server_err, client_err, client_out):
+    m = re.search(r"received (\d+) bytes", client_err)
+    return int(m.group(1)) if m else None
+
+
+def raw_moved(server_err, client_err, client_out):
+    m = re.search(r"sent (\d+) bytes", server_err)
+    return int(m.group(1)) if m else None
+
+
+def stdout_moved(server_err, client_err, client_out):
+    last = client_out.strip().splitlines()[-1:] or ["x"]
+    return int(last[0]) if last[0].isdigit() else None
+
+
+def iperf_moved(server_err, client_err, client_out):
+    end = json.loads(client_out)["end"]
+    # what the sender moved; iperf3 reports the receiver short at times (ANCHORS)
+    return end["sum_sent"]["bytes"]
+
+
+def configs(build, outdir):
+    send, recv = os.path.join(build, "zcp-send"), os.path.join(build, "zcp-recv")
+    ceiling = os.path.join(build, "bench-ceiling")
+    py = [sys.executable, os.path.join(HERE, "pyseed.py")]
+    out = os.path.join(outdir, "received.bin")
+    result = []
+    for sp in ("copy", "sendfile", "splice"):
+        for rp in ("copy", "splice"):
+            result.append(Config(
+                "zcp %s > %s-discard" % (sp, rp), "zcp",
+                lambda f, port, sp=sp: [send, "-v", "--once", "-p", sp, "-l", "127.0.0.1:0", f],
+                lambda port, f, rp=rp: [recv, "-v", "-p", rp, "-c", "127.0.0.1:%d" % port, "--discard"],
+                moved=zcp_moved))
+    for rp in ("copy", "splice"):
+        result.append(Config(
+            "zcp sendfile > %s-disk" % rp, "disk",
+            lambda f, port: [send, "-v", "--once", "-l", "127.0.0.1:0", f],
+            lambda port, f, rp=rp: [recv, "-v", "-p", rp, "-c", "127.0.0.1:%d" % port, "-o", out, "--force"],
+            moved=zcp_moved, disk=True))
+    result += [
+        Config("python sendfile", "peer", lambda f, port: py + ["serve-sendfile", f],
+               lambda port, f: py + ["fetch", str(port)], needs=["python3"], port_from="stdout",
+               moved=stdout_moved),
+        Config("python read/send", "peer", lambda f, port: py + ["serve-copy", f],
+               lambda port, f: py + ["fetch", str(port)], needs=["python3"], port_from="stdout",
+               moved=stdout_moved),
+        Config("iperf3 -Z -F", "peer", lambda f, port: ["iperf3", "-s", "-1", "--forceflush", "-p", str(port)],
+               lambda port, f: ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-F", f, "-J", "-Z"],
+               needs=["iperf3"], port_from="fixed", moved=iperf_moved),
+        Config("iperf3 -F", "peer", lambda f, port: ["iperf3", "-s", "-1", "--forceflush", "-p", str(port)],
+               lambda port, f: ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-F", f, "-J"],
+               needs=["iperf3"], port_from="fixed", moved=iperf_moved),
+        Config("zcp --raw > socat", "peer",
+               lambda f, port: [send, "-v", "--once", "--raw", "-l", "127.0.0.1:0", f],
+               lambda port, f: ["socat", "-u", "TCP:127.0.0.1:%d" % port, "OPEN:/dev/null"],
+               needs=["socat"], moved=raw_moved),
+        Config("zcp --raw > nc", "peer",
+               lambda f, port: [send, "-v", "--once", "--raw", "-l", "127.0.0.1:0", f],
+               lambda port, f: ["nc", "-d", "127.0.0.1", str(port)], needs=["nc"], moved=raw_moved),
+        Config("ceiling sendfile > splice", "ceiling", lambda f, port: [ceiling, "serve", f],
+               lambda port, f: [ceiling, "fetch", str(port)], port_from="stdout", moved=stdout_moved),
+    ]
+    return result
+
+
+def wait_port(cfg, path, proc, deadline=20.0):
+    pattern = re.compile(r"listening on .*:(\d+)$" if cfg.port_from == "stderr" else
+                         r"Server listening on (\d+)" if cfg.port_from == "fixed" else r"^(\d+)$")
+    end = time.time() + deadline
+    while time.time() < end:
+        with open(path) as f:
+            for line in f:
+                m = pattern.search(line.strip())
+                if m:
+                    return int(m.group(1))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.005)
+    raise RuntimeError("%s: server did not report a port" % cfg.name)
+
+
+def measured(runner, result, argv):
+    """argv run under the runner, which records status, CPU and peak RSS in result."""
+    return [runner, result] + argv
+
+
+def on_alarm(signum, frame):
+    raise TimeoutError("a run took longer than its time limit")
+
+
+def usage_of(proc, result, timeout=600):
+    """Wait for a runner; returns (status, user_s, sys_s, maxrss_kib).
+    A blocking wait under an alarm: Popen.wait(timeout=) polls in sleeps of up to
+    50 ms, which would round every measured time up to that grid."""
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(timeout)
+    try:
+        proc.wait()
+    finally:
+        signal.alarm(0)
+    with open(result) as f:
+        status, user, sys_s, rss = f.read().split()
+    return int(status), float(user), float(sys_s), int(rss)
+
+
+def run_once(cfg, payload, tmp, runner, strace_to=None):
+    """One transfer. Returns a dict of measurements; raises on failure."""
+    s_out, s_err = os.path.join(tmp, "server.out"), os.path.join(tmp, "server.err")
+    c_out, c_err = os.path.join(tmp, "client.out"), os.path.join(tmp, "client.err")
+    s_res, c_res = os.path.join(tmp, "server.res"), os.path.join(tmp, "client.res")
+    port = free_port() if cfg.port_from == "fixed" else 0
+    wrap = (lambda side, argv: ["strace", "-f", "-c", "-o", strace_to + "." + side] + argv) \
+        if strace_to else (lambda side, argv: argv)
+    with open(s_out, "w") as so, open(s_err, "w") as se:
+        server = subprocess.Popen(measured(runner, s_res, wrap("server", cfg.server(payload, port))),
+                                  stdout=so, stderr=se, start_new_session=True)
+    try:
+        port = wait_port(cfg, s_out if cfg.port_from in ("stdout", "fixed") else s_err, server)
+        # raw clients print the payload: it goes nowhere, the sender reports the count
+        with open(os.devnull if cfg.moved is raw_moved else c_out, "w") as co, open(c_err, "w") as ce:
+            t0 = time.perf_counter()
+            client = subprocess.Popen(measured(runner, c_res, wrap("client", cfg.client(port, payload))),
+                                      stdout=co, stderr=ce, stdin=subprocess.DEVNULL)
+            c_status, c_user, c_sys, c_rss = usage_of(client, c_res)
+            wall = time.perf_counter() - t0
+        s_status, s_user, s_sys, s_rss = usage_of(server, s_res, timeout=60)
+    except BaseException:
+        os.killpg(server.pid, 9)
+        server.wait()
+        raise
+    texts = [open(p, errors="replace").read() for p in (s_err, c_err, c_out)]
+    if c_status != 0 or s_status != 0:
+        raise RuntimeError("%s: exit statuses %d/%d: %s" % (cfg.name, s_status, c_status,
+                                                             (texts[0] + texts[1])[-300:]))
+    moved = cfg.moved(*texts)
+    if cfg.disk:
+        moved = os.path.getsize(os.path.join(tmp, "received.bin"))
+        os.unlink(os.path.join(tmp, "received.bin"))
+    return {"wall": wall, "moved": moved, "s_user": s_user, "s_sys": s_sys, "s_rss": s_rss,
+            "c_user": c_user, "c_sys": c_sys, "c_rss": c_rss}
+
+
+def strace_calls(path):
+    """Total calls in an `strace -c` summary."""
+    total = 0
+    with open(path) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 5 and fields[-1] != "total" and re.match(r"^\d+\.\d+$", fields[0]):
+                total += int(fields[3])
+    return total
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered) + 0.5)) - 1)]
+
+
+def summarise(cfg, rows, size):
+    walls = [r["wall"] for r in rows]
+    gib = size / GIB
+    med = statistics.median
+    return {
+        "name": cfg.name, "group": cfg.group, "runs": len(rows),
+        "median": med(walls), "mean": statistics.mean(walls),
+        "stdev": statistics.stdev(walls) if len(walls) > 1 else 0.0,
+        "min": min(walls), "p95": p95(walls),
+        "mib_s": size / (1 << 20) / med(walls),
+        "s_user": med([r["s_user"] for r in rows]) / gib, "s_sys": med([r["s_sys"] for r in rows]) / gib,
+        "c_user": med([r["c_user"] for r in rows]) / gib, "c_sys": med([r["c_sys"] for r in rows]) / gib,
+        "s_rss": max(r["s_rss"] for r in rows) / 1024, "c_rss": max(r["c_rss"] for r in rows) / 1024,
+    }
+
+
+def cache_state(path):
+    try:
+        out = subprocess.run(["fincore", "-b", "-n", "-o", "RES,SIZE", path], capture_output=True,
+                             text=True, check=True).stdout.split()
+        return "%.1f%% of the file in the page cache" % (100.0 * int(out[0]) / max(1, int(out[1])))
+    except (OSError, subprocess.CalledProcessError, ValueError, IndexError):
+        return "unknown (fincore unavailable)"
+
+
+def make_payload(path, size):
+    with open("/dev/urandom", "rb") as src, open(path, "wb") as dst:
+        left = size
+        while left:
+            block = src.read(min(left, 1 << 24))
+            dst.write(block)
+            left -= len(block)
+    with open(path, "rb") as f:  # warm the page cache
+        while f.read(1 << 24):
+            pass
+
+
+def sparse_rss(build, tmp, runner, size):
+    """Peak RSS of zcp-send (sendfile) serving a sparse file of `size` bytes."""
+    path = os.path.join(tmp, "sparse.bin")
+    with open(path, "wb") as f:
+        f.truncate(size)
+    cfg = configs(build, tmp)[3]  # zcp sendfile > splice-discard
+    row = run_once(cfg, path, tmp, runner)
+    os.unlink(path)
+    if row["moved"] != size:
+        raise RuntimeError("sparse run moved %s of %d bytes" % (row["moved"], size))
+    return row["s_rss"] / 1024, row["wall"]
+
+
+def ratio(a, b):
+    return "%.2f" % (a / b) if b else "-"
+
+
+def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
+    by = {s["name"]: s for s in summaries}
+    refs = [("python sendfile", "py sendfile"), ("iperf3 -Z -F", "iperf3 -Z"),
+            ("zcp copy > copy-discard", "zcp copy"), ("ceiling sendfile > splice", "ceiling")]
+    lines = ["# zcp benchmark: %s" % os.path.basename(base), "",
+             "Command: `make bench BENCH_SIZE=%s BENCH_RUNS=%d` (interleaved runs, medians; "
+             "the seed's setup is `BENCH_SIZE=4G BENCH_RUNS=100`)." % (os.environ.get("BENCH_SIZE", "1G"), runs),
+             "", "- kernel %s, %s, %d CPUs, Python %s" % (
+                 platform.release(), cpu_model(), os.cpu_count(), platform.python_version()),
+             "- payload %d bytes of random data; %s before the runs" % (size, cache),
+             "- wall time is the client's, from its start to its exit; CPU is getrusage of each "
+             "process per GiB moved (median); RSS is the peak over all runs",
+             "- syscalls: total calls of server + client in one extra untimed run under `strace -f -c`",
+             "", "| configuration | median s | mean s | stdev | min s | p95 s | MiB/s | "
+             "send CPU s/GiB (usr+sys) | recv CPU s/GiB (usr+sys) | syscalls (send/recv) | "
+             "send RSS MiB | recv RSS MiB | " + " | ".join("vs " + short for _, short in refs) + " |",
+             "|" + "---|" * (12 + len(refs))]
+    for s in summaries:
+        sc = calls.get(s["name"], ("-", "-"))
+        lines.append("| %s | %.3f | %.3f | %.1f%% | %.3f | %.3f | %.0f | %.3f+%.3f | %.3f+%.3f | %s/%s | "
+                     "%.1f | %.1f | %s |" % (
+                         s["name"], s["median"], s["mean"], 100 * s["stdev"] / s["median"], s["min"],
+                         s["p95"], s["mib_s"], s["s_user"], s["s_sys"], s["c_user"], s["c_sys"],
+                         sc[0], sc[1], s["s_rss"], s["c_rss"],
+                         " | ".join(ratio(by[ref]["median"], s["median"]) if ref in by else "-"
+                                    for ref, _ in refs)))
+    lines += ["", "Ratios are speed-ups: the reference's median time divided by this row's "
+              "(above 1 means this row is faster)."]
+    if skipped:
+        lines += ["", "Skipped (tool not installed; `ci/install-deps.sh --all` installs it): " +
+                  ", ".join(skipped)]
+    lines += [""] + extra
+    text = "\n".join(lines) + "\n"
+    with open(base + ".md", "w") as f:
+        f.write(text)
+    return text
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def plot(base, summaries, csv_path):
+    if shutil.which("gnuplot") is None:
+        return "gnuplot not installed: no plots"
+    names = [s["name"] for s in summaries]
+    dat = base + "-times.dat"
+    with open(csv_path) as f, open(dat, "w") as out:
+        for row in csv.DictReader(f):
+            out.write("%d %s\n" % (names.index(row["config"]), row["wall"]))
+    cpu = base + "-cpu.dat"
+    with open(cpu, "w") as out:
+        for s in summaries:
+            out.write('"%s" %f %f %f %f\n' % (s["name"], s["s_user"], s["s_sys"], s["c_user"], s["c_sys"]))
+    xtics = ", ".join('"%s" %d' % (n, i) for i, n in enumerate(names))
+    script = """
+set terminal pngcairo size 1400,700 font ",10"
+set output '{base}-times.png'
+set title "Wall time per run (client start to exit), one box per configuration"
+set ylabel "seconds"
+set style fill solid 0.4 border -1
+set style boxplot outliers pointtype 7
+set style data boxplot
+set boxwidth 0.5
+set xtics ({xtics}) rotate by 30 right
+set bmargin 9
+set grid ytics
+plot '{dat}' using ($1):2:(0.5):1 notitle lc rgb "#3070b0"
+set output '{base}-cpu.png'
+set title "CPU seconds per GiB moved (median of runs)"
+set ylabel "CPU s / GiB"
+set style data histograms
+set style histogram rowstacked
+set style fill solid 0.7 border -1
+set boxwidth 0.6
+set xtics rotate by 30 right
+set key top left
+plot '{cpu}' using 2:xtic(1) title "sender user", '' using 3 title "sender sys", \
+     '' using 4 title "receiver user", '' using 5 title "receiver sys"
+""".format(base=base, xtics=xtics, dat=dat, cpu=cpu)
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    os.unlink(dat)
+    os.unlink(cpu)
+    return None
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.exit("usage: bench.py BUILD_DIR [--quick]")
+    build = os.path.abspath(argv[1])
+    runner = os.path.join(build, "bench-runner")
+    quick = "--quick" in argv
+    size = parse_size(os.environ.get("BENCH_SIZE", "64M" if quick else "1G"))
+    runs = int(os.environ.get("BENCH_RUNS", "3" if quick else "20"))
+    tmp = tempfile.mkdtemp(prefix="zcp-bench.", dir=os.environ.get("BENCH_DIR", "/tmp"))
+    # a quick run checks the harness; its report is printed, not kept
+    outdir = tmp if quick else os.environ.get("BENCH_OUT", os.path.join(HERE, "results"))
+    os.makedirs(outdir, exist_ok=True)
+    payload = os.path.join(tmp, "payload.bin")
+    try:
+        make_payload(payload, size)
+        cache = cache_state(payload)
+        all_cfgs = configs(build, tmp)
+        cfgs = [c for c in all_cfgs if not c.missing()]
+        skipped = ["%s (needs %s)" % (c.name, ", ".join(c.missing())) for c in all_cfgs if c.missing()]
+        for s in skipped:
+            print("bench: skipped " + s, file=sys.stderr)
+        rows, failures = {c.name: [] for c in cfgs}, []
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S")
+        base = os.path.join(outdir, "%s-%s" % (stamp, socket.gethostname()))
+        csv_path = base + ".csv"
+        with open(csv_path, "w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["config", "run", "wall", "bytes", "s_user", "s_sys", "s_rss_kib",
+                          "c_user", "c_sys", "c_rss_kib"])
+            for i in range(runs):  # interleaved: A B C A B C ...
+                for c in cfgs:
+                    try:
+                        r = run_once(c, payload, tmp, runner)
+                    except (RuntimeError, OSError, ValueError, KeyError, TimeoutError) as e:
+                        failures.append(str(e))
+                        continue
+                    if r["moved"] != size:
+                        failures.append("%s: moved %s of %d bytes" % (c.name, r["moved"], size))
+                        continue
+                    rows[c.name].append(r)
+                    out.writerow([c.name, i, "%.6f" % r["wall"], r["moved"], r["s_user"], r["s_sys"],
+                                  r["s_rss"], r["c_user"], r["c_sys"], r["c_rss"]])
+                print("bench: run %d/%d done" % (i + 1, runs), file=sys.stderr)
+        calls = {}
+        for c in cfgs:  # one extra untimed run under strace -c
+            trace = os.path.join(tmp, "strace")
+            try:
+                run_once(c, payload, tmp, runner, strace_to=trace)
+                calls[c.name] = (strace_calls(trace + ".server"), strace_calls(trace + ".client"))
+            except (RuntimeError, OSError, ValueError, KeyError, TimeoutError) as e:
+                failures.append("strace run: %s" % e)
+        summaries = [summarise(c, rows[c.name], size) for c in cfgs if rows[c.name]]
+        extra = []
+        if not quick:
+            rss_big, wall_big = sparse_rss(build, tmp, runner, 16 * GIB)
+            by = {s["name"]: s for s in summaries}
+            extra.append("Sender peak RSS, zcp sendfile: %.1f MiB serving the %s payload, %.1f MiB "
+                         "serving a 16 GiB sparse file (%.1f s)." % (
+                             by["zcp sendfile > splice-discard"]["s_rss"], os.environ.get("BENCH_SIZE", "1G"),
+                             rss_big, wall_big))
+        note = plot(base, summaries, csv_path) if not quick else "quick run: no plots"
+        if note:
+            extra.append(note)
+        else:
+            extra += ["", "![run times](%s-times.png)" % os.path.basename(base),
+                      "", "![CPU per GiB](%s-cpu.png)" % os.path.basename(base)]
+        text = write_report(base, size, runs, summaries, skipped, calls, cache, extra)
+        print(text)
+        if not quick:
+            for ext in (".md", ".csv", "-times.png", "-cpu.png"):
+                if os.path.exists(base + ext):
+                    shutil.copyfile(base + ext, os.path.join(outdir, "latest" + ext))
+        for fail in failures:
+            print("bench: FAILED " + fail, file=sys.stderr)
+        incomplete = [c.name for c in cfgs if len(rows[c.name]) != runs]
+        if quick and (failures or skipped or incomplete):
+            print("bench-quick: %d configurations, %d failures, %d skipped, incomplete: %s" % (
+                len(all_cfgs), len(failures), len(skipped), ", ".join(incomplete) or "none"),
+                file=sys.stderr)
+            return 1
+        print("bench: %d configurations x %d runs, every run moved %d bytes%s" % (
+            len(cfgs), runs, size, "" if not failures else "; %d failures" % len(failures)),
+            file=sys.stderr)
+        return 1 if failures else 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
