@@ -110,6 +110,13 @@ t_exists() {
 }
 check "existing output: exit 3 without --force, replaced with it  # SPEC R-3 E-1 E-2" t_exists
 
+t_empty() {
+	: >"$T/empty.bin" && start_send --once -p splice "$T/empty.bin" &&
+	"$B/zcp-recv" -c "localhost:$PORT" -o "$T/empty.out" && wait $SPID &&
+	[ -f "$T/empty.out" ] && [ ! -s "$T/empty.out" ]
+}
+check "a 0-byte file arrives as a 0-byte file; a host name resolves  # SPEC P-2 C-4" t_empty
+
 # --- ranges (SPEC R-8)
 t_range() {
 	start_send --once "$T/data.bin" &&
