@@ -29,3 +29,12 @@ int report_usage_error(const char *prog, const char *why)
 	fprintf(stderr, "%s: %s\nTry '%s --help'.\n", prog, why, prog);
 	return ZCP_EXIT_USAGE;
 }
+
+int report_action(const char *prog, enum opts_action action, const char *usage)
+{
+	if (action == OPTS_HELP)
+		return fputs(usage, stdout) == EOF;
+	if (action == OPTS_VERSION)
+		return printf("%s ZCP/1 %s\n", prog, ZCP_RELEASE) < 0;
+	return -1;
+}

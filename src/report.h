@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opts.h"
 #include "xfer.h"
 #include "zerr.h"
 
@@ -15,6 +16,10 @@
  * into buf[0..len). Only calls made at least once are listed. */
 void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, const char *prep,
 		   const char *peer, double seconds, const char *path, const struct xfer_stats *st);
+
+/* report_action() - for --help or --version print usage (to stdout) or the version
+ * line and return the exit code (SPEC C-6); -1 when the program should run. */
+int report_action(const char *prog, enum opts_action action, const char *usage);
 
 /* report_error() - print e as one line on stderr (SPEC E-2) and return its exit code. */
 int report_error(const char *prog, const struct zerr *e);

@@ -41,6 +41,28 @@ static int name_valid(const uint8_t *name, size_t len, int required)
 	return 1;
 }
 
+/* The name after a fixed header of `fixed` bytes (SPEC W-8): returns the frame's
+ * total size, WIRE_NEED_MORE or WIRE_E_NAME. name_len over the limit is refused
+ * before the name is waited for. */
+static ssize_t name_part(const uint8_t *buf, size_t len, size_t fixed, int required)
+{
+	uint16_t name_len = get16(buf + 6);
+	if (name_len > ZCP_NAME_MAX)
+		return WIRE_E_NAME;
+	if (len < fixed + name_len)
+		return WIRE_NEED_MORE;
+	if (!name_valid(buf + fixed, name_len, required))
+		return WIRE_E_NAME;
+	return (ssize_t)(fixed + name_len);
+}
+
+static void copy_name(char *dst, uint16_t *dst_len, const uint8_t *buf, size_t fixed)
+{
+	*dst_len = get16(buf + 6);
+	memcpy(dst, buf + fixed, *dst_len);
+	dst[*dst_len] = '\0';
+}
+
 /* Common prefix of every frame: magic, version. */
 static int check_head(const uint8_t *buf, const uint8_t magic[4])
 {
@@ -87,23 +109,17 @@ ssize_t wire_parse_request(const uint8_t *buf, size_t len, struct wire_request *
 	int e = check_head(buf, MAGIC_REQUEST);
 	if (e)
 		return e;
-	uint16_t name_len = get16(buf + 6);
 	uint64_t offset = get64(buf + 8), length = get64(buf + 16);
 	if ((e = request_fields_valid(buf[5], offset, length)))
 		return e;
-	if (name_len > ZCP_NAME_MAX)
-		return WIRE_E_NAME;
-	if (len < (size_t)WIRE_REQUEST_FIXED + name_len)
-		return WIRE_NEED_MORE;
-	if (!name_valid(buf + WIRE_REQUEST_FIXED, name_len, 0))
-		return WIRE_E_NAME;
+	ssize_t n = name_part(buf, len, WIRE_REQUEST_FIXED, 0);
+	if (n < 0)
+		return n;
 	out->flags = buf[5];
 	out->offset = offset;
 	out->length = length;
-	out->name_len = name_len;
-	memcpy(out->name, buf + WIRE_REQUEST_FIXED, name_len);
-	out->name[name_len] = '\0';
-	return WIRE_REQUEST_FIXED + name_len;
+	copy_name(out->name, &out->name_len, buf, WIRE_REQUEST_FIXED);
+	return n;
 }
 
 ssize_t wire_parse_response(const uint8_t *buf, size_t len, struct wire_response *out)
@@ -114,24 +130,18 @@ ssize_t wire_parse_response(const uint8_t *buf, size_t len, struct wire_response
 	if (e)
 		return e;
 	uint8_t status = buf[5];
-	uint16_t name_len = get16(buf + 6);
 	uint64_t size = get64(buf + 8), offset = get64(buf + 16), length = get64(buf + 24);
 	if ((e = response_fields_valid(status, size, offset, length)))
 		return e;
-	if (name_len > ZCP_NAME_MAX)
-		return WIRE_E_NAME;
-	if (len < (size_t)WIRE_RESPONSE_FIXED + name_len)
-		return WIRE_NEED_MORE;
-	if (!name_valid(buf + WIRE_RESPONSE_FIXED, name_len, status == WIRE_OK))
-		return WIRE_E_NAME;
+	ssize_t n = name_part(buf, len, WIRE_RESPONSE_FIXED, status == WIRE_OK);
+	if (n < 0)
+		return n;
 	out->status = status;
 	out->file_size = size;
 	out->offset = offset;
 	out->length = length;
-	out->name_len = name_len;
-	memcpy(out->name, buf + WIRE_RESPONSE_FIXED, name_len);
-	out->name[name_len] = '\0';
-	return WIRE_RESPONSE_FIXED + name_len;
+	copy_name(out->name, &out->name_len, buf, WIRE_RESPONSE_FIXED);
+	return n;
 }
 
 ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out)

@@ -39,10 +39,9 @@ int main(int argc, char **argv)
 	struct zerr e;
 	if (opts_parse_recv(argc, argv, &o, why, sizeof why) < 0)
 		return report_usage_error(PROG, why);
-	if (o.c.action == OPTS_HELP)
-		return fputs(opts_usage_recv(), stdout) == EOF;
-	if (o.c.action == OPTS_VERSION)
-		return printf("%s ZCP/1 %s\n", PROG, ZCP_RELEASE) < 0;
+	int done = report_action(PROG, o.c.action, opts_usage_recv());
+	if (done >= 0)
+		return done;
 	install_handlers();
 
 	if (fsio_out_init(&out, o.discard ? NULL : o.output, o.force, o.fsync, &e) < 0)

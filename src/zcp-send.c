@@ -41,10 +41,9 @@ int main(int argc, char **argv)
 	struct zerr e;
 	if (opts_parse_send(argc, argv, &o, why, sizeof why) < 0)
 		return report_usage_error(PROG, why);
-	if (o.c.action == OPTS_HELP)
-		return fputs(opts_usage_send(), stdout) == EOF;
-	if (o.c.action == OPTS_VERSION)
-		return printf("%s ZCP/1 %s\n", PROG, ZCP_RELEASE) < 0;
+	int done = report_action(PROG, o.c.action, opts_usage_send());
+	if (done >= 0)
+		return done;
 	signal(SIGPIPE, SIG_IGN); /* SPEC S-8 */
 
 	uint64_t size;
