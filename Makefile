@@ -10,7 +10,7 @@ SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
 TESTS := wire opts xfer fsio session
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all demo check trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
+.PHONY: all install demo check trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -95,6 +95,11 @@ trace-verify: deps-check all
 
 demo: all
 	@sh bench/demo.sh $(B)
+
+PREFIX ?= /usr/local
+install: all
+	install -D -m 755 $(B)/zcp-send $(DESTDIR)$(PREFIX)/bin/zcp-send
+	install -D -m 755 $(B)/zcp-recv $(DESTDIR)$(PREFIX)/bin/zcp-recv
 
 clean:
 	rm -rf $(B)
