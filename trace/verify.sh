@@ -180,17 +180,19 @@ for err in ENOSYS EINVAL; do
 done
 
 # --- the proof table
-row() { # SIDE PATH TABLE: one row of results.md
+row() { # SIDE PATH TABLE: one row of results.md (fields separated by ;)
 	tab=$3
 	total=$(tsum "$tab" calls 1)
-	if [ "$1" = sender ]; then
-		data=$(tsum "$tab" calls '($2=="payload" || $3=="socket") && $1 != "poll" && $1 != "close" && $1 != "newfstatat" && $1 != "openat"')
-		user=$(( $(tsum "$tab" bytes '$2=="payload" && $3=="user"') + $(tsum "$tab" bytes '$2=="user" && $3=="socket"') ))
-	else
-		data=$(tsum "$tab" calls '($2=="socket" || $3=="payload") && $1 != "poll" && $1 != "close" && $1 != "newfstatat" && $1 != "openat" && $1 != "connect" && $1 != "getsockopt" && $1 != "socket"')
-		user=$(( $(tsum "$tab" bytes '$2=="socket" && $3=="user"') + $(tsum "$tab" bytes '$2=="user" && $3=="payload"') ))
-	fi
-	echo "$1 $2 $total $data $user"
+	if [ "$1" = sender ]; then ends='$2=="payload" || $3=="socket"'; user=$(( $(tsum "$tab" bytes '$2=="payload" && $3=="user"') + $(tsum "$tab" bytes '$2=="user" && $3=="socket"') ))
+	else ends='$2=="socket" || $3=="payload"'; user=$(( $(tsum "$tab" bytes '$2=="socket" && $3=="user"') + $(tsum "$tab" bytes '$2=="user" && $3=="payload"') )); fi
+	moving='$1 ~ /^(read|pread64|recvfrom|write|sendto|sendfile|splice)$/'
+	data=$(tsum "$tab" calls "($ends) && $moving")
+	kernel=$(tsum "$tab" bytes '($1=="sendfile" || $1=="splice") && ($3=="socket" || $2=="socket")')
+	byname=$(awk '($2 ~ /payload|socket|pipe/ || $3 ~ /payload|socket|pipe/) &&
+		$1 ~ /^(read|pread64|recvfrom|write|sendto|sendfile|splice|poll)$/ { n[$1] += $4 }
+		END { for (k in n) printf "%s=%d ", k, n[k] }' "$tab" |
+		tr ' ' '\n' | sort | tr '\n' ' ')
+	echo "$1;$2;$total;$data;$user;$kernel;$byname"
 }
 {
 	row sender copy "$T/copy-splice.send.tab"
@@ -207,17 +209,17 @@ row() { # SIDE PATH TABLE: one row of results.md
 	echo "a receiver path measured against the sendfile sender. Counts come from \`strace -f -yy\`,"
 	echo "attributed by file descriptor (the loader's reads of libraries are not payload)."
 	echo
-	echo "| side | path | total syscalls | data-path syscalls | payload bytes through user space | data syscalls vs copy | user bytes vs copy |"
-	echo "|---|---|---:|---:|---:|---:|---:|"
-	awk '{ side[NR] = $1; path[NR] = $2; tot[NR] = $3; data[NR] = $4; user[NR] = $5
+	echo "| side | path | total syscalls | data-moving syscalls | payload bytes through user space | bytes moved in-kernel | data syscalls vs copy | user bytes vs copy | calls on the data path |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
+	awk -F';' '{ side[NR] = $1; path[NR] = $2; tot[NR] = $3; data[NR] = $4; user[NR] = $5; kern[NR] = $6; names[NR] = $7
 	       if ($2 == "copy") { copyd[$1] = $4; copyu[$1] = $5 } }
 	     END { for (i = 1; i <= NR; i++)
-		printf "| %s | %s | %d | %d | %d | %.4f | %.4f |\n", side[i], path[i], tot[i], data[i], user[i],
-		       data[i] / copyd[side[i]], user[i] / copyu[side[i]] }' "$T/rows"
+		printf "| %s | %s | %d | %d | %d | %d | %.4f | %.4f | %s|\n", side[i], path[i], tot[i], data[i], user[i],
+		       kern[i], data[i] / copyd[side[i]], user[i] / copyu[side[i]], names[i] }' "$T/rows"
 	echo
-	echo "Data-path syscalls are the calls on the payload file and the socket that move or wait"
-	echo "for bytes (reads, writes, sendfile, splice; poll excluded). User bytes count both"
-	echo "crossings: into the program and back out of it. Headers are $REQ_BYTES + $RESP_BYTES + $ACK_BYTES bytes per transfer."
+	echo "Data-moving syscalls are reads, writes, sendfile and splice on the payload file, the socket"
+	echo "and the splice pipe (polls are listed in the last column but not counted). User bytes count"
+	echo "both crossings: into the program and back out of it. Headers are $REQ_BYTES + $RESP_BYTES + $ACK_BYTES bytes per transfer."
 	echo
 	echo "Faults forced with \`strace --inject\` (every run byte-exact, checked with cmp): EINTR and EAGAIN"
 	echo "in sendfile, splice (both sides), sendto, recvfrom and write at several call numbers; ENOSYS"
