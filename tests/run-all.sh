@@ -20,8 +20,8 @@ add_counts() {
 		c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/')
 		set -- $c; p=$(($1 - $2 - $3)); f=$(($2 + $3)) ;;
 	*passed*)
-		p=$(echo "$line" | sed -E 's/.* ?([0-9]+) passed.*/\1/; s/^[^0-9]*//')
-		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/') ;;
+		p=$(echo "$line" | grep -oE '[0-9]+ passed' | cut -d' ' -f1)
+		f=$(echo "$line" | grep -oE '[0-9]+ failed' | cut -d' ' -f1) ;;
 	*) p=0; f=1 ;; # no summary at all: the runner itself broke
 	esac
 	pass=$((pass + p)); fail=$((fail + f))
