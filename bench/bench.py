@@ -163,6 +163,14 @@ def usage_of(proc, result, timeout=600):
     return int(status), float(user), float(sys_s), int(rss)
 
 
+def pinned(cpu):
+    """Pin a child to one CPU: with two cores the server and the client each get their
+    own, for every configuration alike, so the scheduler moving them adds less noise."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 def run_once(cfg, payload, tmp, runner, strace_to=None):
     """One transfer. Returns a dict of measurements; raises on failure."""
     s_out, s_err = os.path.join(tmp, "server.out"), os.path.join(tmp, "server.err")
@@ -173,14 +181,15 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
         if strace_to else (lambda side, argv: argv)
     with open(s_out, "w") as so, open(s_err, "w") as se:
         server = subprocess.Popen(measured(runner, s_res, wrap("server", cfg.server(payload, port))),
-                                  stdout=so, stderr=se, start_new_session=True)
+                                  stdout=so, stderr=se, start_new_session=True, preexec_fn=pinned(0))
     try:
         port = wait_port(cfg, s_out if cfg.port_from in ("stdout", "fixed") else s_err, server)
         # raw clients print the payload: it goes nowhere, the sender reports the count
         with open(os.devnull if cfg.moved is raw_moved else c_out, "w") as co, open(c_err, "w") as ce:
             t0 = time.perf_counter()
             client = subprocess.Popen(measured(runner, c_res, wrap("client", cfg.client(port, payload))),
-                                      stdout=co, stderr=ce, stdin=subprocess.DEVNULL)
+                                      stdout=co, stderr=ce, stdin=subprocess.DEVNULL,
+                                      preexec_fn=pinned(1))
             c_status, c_user, c_sys, c_rss = usage_of(client, c_res)
             wall = time.perf_counter() - t0
         s_status, s_user, s_sys, s_rss = usage_of(server, s_res, timeout=60)
@@ -282,6 +291,7 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
              "- payload %d bytes of random data; %s before the runs" % (size, cache),
              "- wall time is the client's, from its start to its exit; CPU is getrusage of each "
              "process per GiB moved (median); RSS is the peak over all runs",
+             "- the server runs pinned to CPU 0 and the client to CPU 1 (every configuration alike)",
              "- syscalls: total calls of server + client in one extra untimed run under `strace -f -c`",
              "", "| configuration | median s | mean s | stdev | min s | p95 s | MiB/s | "
              "send CPU s/GiB (usr+sys) | recv CPU s/GiB (usr+sys) | syscalls (send/recv) | "
@@ -322,16 +332,14 @@ def cpu_model():
 def plot(base, summaries, csv_path):
     if shutil.which("gnuplot") is None:
         return "gnuplot not installed: no plots"
-    names = [s["name"] for s in summaries]
     dat = base + "-times.dat"
     with open(csv_path) as f, open(dat, "w") as out:
         for row in csv.DictReader(f):
-            out.write("%d %s\n" % (names.index(row["config"]), row["wall"]))
+            out.write('"%s" %s\n' % (row["config"], row["wall"]))
     cpu = base + "-cpu.dat"
     with open(cpu, "w") as out:
         for s in summaries:
             out.write('"%s" %f %f %f %f\n' % (s["name"], s["s_user"], s["s_sys"], s["c_user"], s["c_sys"]))
-    xtics = ", ".join('"%s" %d' % (n, i) for i, n in enumerate(names))
     script = """
 set terminal pngcairo size 1400,700 font ",10"
 set output '{base}-times.png'
@@ -341,10 +349,12 @@ set style fill solid 0.4 border -1
 set style boxplot outliers pointtype 7
 set style data boxplot
 set boxwidth 0.5
-set xtics ({xtics}) rotate by 30 right
+set xtics rotate by 30 right nomirror
 set bmargin 9
+set lmargin 14
 set grid ytics
-plot '{dat}' using ($1):2:(0.5):1 notitle lc rgb "#3070b0"
+set yrange [0:*]
+plot '{dat}' using (1.0):2:(0.5):1 notitle lc rgb "#3070b0"
 set output '{base}-cpu.png'
 set title "CPU seconds per GiB moved (median of runs)"
 set ylabel "CPU s / GiB"
@@ -356,7 +366,7 @@ set xtics rotate by 30 right
 set key top left
 plot '{cpu}' using 2:xtic(1) title "sender user", '' using 3 title "sender sys", \
      '' using 4 title "receiver user", '' using 5 title "receiver sys"
-""".format(base=base, xtics=xtics, dat=dat, cpu=cpu)
+""".format(base=base, dat=dat, cpu=cpu)
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
     os.unlink(dat)
     os.unlink(cpu)
