@@ -3,15 +3,6 @@
 
 #include <errno.h>
 
-static ssize_t parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out)
-{
-	switch (t) {
-	case WIRE_REQUEST: return wire_parse_request(buf, len, out);
-	case WIRE_RESPONSE: return wire_parse_response(buf, len, out);
-	default: return wire_parse_ack(buf, len, out);
-	}
-}
-
 enum frameio_result frameio_recv(int sock, enum wire_frame t, void *out,
 				 const struct xfer_ctx *ctx, int *wire_err)
 {
@@ -33,7 +24,7 @@ enum frameio_result frameio_recv(int sock, enum wire_frame t, void *out,
 			if (r < 0)
 				return FRAMEIO_SYS;
 		}
-		ssize_t n = parse(t, buf, have, out);
+		ssize_t n = wire_parse(t, buf, have, out);
 		if (n > 0)
 			return FRAMEIO_OK;
 		if (n != WIRE_NEED_MORE) {

@@ -163,6 +163,15 @@ ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out)
 	return WIRE_ACK_SIZE;
 }
 
+ssize_t wire_parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out)
+{
+	switch (t) {
+	case WIRE_REQUEST: return wire_parse_request(buf, len, out);
+	case WIRE_RESPONSE: return wire_parse_response(buf, len, out);
+	default: return wire_parse_ack(buf, len, out);
+	}
+}
+
 /* Writes magic, version, byte 5 and name_len; the caller fills the rest. */
 static void put_head(uint8_t *out, const uint8_t magic[4], uint8_t b5, uint16_t name_len)
 {

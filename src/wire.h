@@ -74,6 +74,10 @@ ssize_t wire_parse_request(const uint8_t *buf, size_t len, struct wire_request *
 ssize_t wire_parse_response(const uint8_t *buf, size_t len, struct wire_response *out);
 ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out);
 
+/* wire_parse() - the parser for frame type t; out points to the matching struct
+ * (wire_request, wire_response or wire_ack). Same contract as the three above. */
+ssize_t wire_parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out);
+
 /* wire_frame_size() - total bytes of the frame of type t that starts at buf,
  * as far as buf[0..len) tells: the fixed size until the fixed header is complete,
  * then fixed size + name_len. Lets a reader fetch exactly one frame (SPEC X-5). */

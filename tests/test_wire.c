@@ -171,11 +171,8 @@ static const struct corrupt corruptions[] = {
 
 static ssize_t parse_any(enum wire_frame t, const uint8_t *buf, size_t len)
 {
-	struct wire_request rq;
-	struct wire_response rs;
-	struct wire_ack a;
-	return t == WIRE_REQUEST ? wire_parse_request(buf, len, &rq)
-	     : t == WIRE_RESPONSE ? wire_parse_response(buf, len, &rs) : wire_parse_ack(buf, len, &a);
+	union { struct wire_request q; struct wire_response r; struct wire_ack a; } f;
+	return wire_parse(t, buf, len, &f);
 }
 
 static size_t good_frame(enum wire_frame t, uint8_t *buf)
