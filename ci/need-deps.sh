@@ -20,6 +20,7 @@ esac
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "need-deps.sh: installing:$missing" >&2
+  if [ "${1:-check}" = check ]; then exec "$here/install-deps.sh"; fi
   exec "$here/install-deps.sh" --all
 fi
 echo "missing:$missing; install with: sudo apt-get install -y$(echo "$missing" | sed 's/gnuplot/gnuplot-nox/')" >&2
