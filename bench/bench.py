@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -205,6 +206,7 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
     if cfg.disk:
         moved = os.path.getsize(os.path.join(tmp, "received.bin"))
         os.unlink(os.path.join(tmp, "received.bin"))
+        os.sync()  # untimed: keep this run's writeback out of the next configuration's time
     return {"wall": wall, "moved": moved, "s_user": s_user, "s_sys": s_sys, "s_rss": s_rss,
             "c_user": c_user, "c_sys": c_sys, "c_rss": c_rss}
 
@@ -284,7 +286,8 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
     refs = [("python sendfile", "py sendfile"), ("iperf3 -Z -F", "iperf3 -Z"),
             ("zcp copy > copy-discard", "zcp copy"), ("ceiling sendfile > splice", "ceiling")]
     lines = ["# zcp benchmark: %s" % os.path.basename(base), "",
-             "Command: `make bench BENCH_SIZE=%s BENCH_RUNS=%d` (interleaved runs, medians; "
+             "Command: `make bench BENCH_SIZE=%s BENCH_RUNS=%d` (interleaved runs in a shuffled order "
+             "each round, medians; "
              "the seed's setup is `BENCH_SIZE=4G BENCH_RUNS=100`)." % (os.environ.get("BENCH_SIZE", "1G"), runs),
              "", "- kernel %s, %s, %d CPUs, Python %s" % (
                  platform.release(), cpu_model(), os.cpu_count(), platform.python_version()),
@@ -402,8 +405,9 @@ def main(argv):
             out = csv.writer(f)
             out.writerow(["config", "run", "wall", "bytes", "s_user", "s_sys", "s_rss_kib",
                           "c_user", "c_sys", "c_rss_kib"])
-            for i in range(runs):  # interleaved: A B C A B C ...
-                for c in cfgs:
+            order = random.Random(size * 1000 + runs)  # reproducible shuffles
+            for i in range(runs):  # interleaved, in a new order each round: no seat is favoured
+                for c in order.sample(cfgs, len(cfgs)):
                     try:
                         r = run_once(c, payload, tmp, runner)
                     except (RuntimeError, OSError, ValueError, KeyError, TimeoutError) as e:
