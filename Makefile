@@ -1,31 +1,33 @@
 # zcp - plain GNU make. Objects and binaries under build/.
 CC ?= cc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
+# What the code needs to build at all; users set CFLAGS, never this.
+ZCP_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -MMD -MP
+ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire opts net xfer zerr fsio frameio serve fetch report
+LIB_SRC := wire zerr mono proc net xfer fsio frameio opts serve fetch report
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire opts xfer fsio session
+TESTS := wire zerr opts xfer fsio session
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 .PHONY: all install demo check trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
-$(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
-	$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/%.o: src/%.c | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(B)/zcp-%: $(B)/zcp-%.o $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
 
 # Sanitizer build of the library, the programs and the tests (make check).
-$(B)/san/%.o: src/%.c $(wildcard src/*.h) | $(B)/san
-	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+$(B)/san/%.o: src/%.c | $(B)/san
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 $(B)/san/zcp-%: $(B)/san/zcp-%.o $(SAN_OBJ)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDFLAGS)
-$(B)/san/test_%: tests/test_%.c tests/testutil.h $(SAN_OBJ) | $(B)/san
-	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(SAN_OBJ) $(LDFLAGS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDFLAGS)
+$(TESTS:%=$(B)/san/test_%): $(B)/san/test_%: tests/test_%.c $(SAN_OBJ) | $(B)/san
+	$(CC) $(ALL_CFLAGS) $(SAN) -Isrc -o $@ $< $(SAN_OBJ) $(LDFLAGS) $(CHECK_LIBS)
 
 $(B) $(B)/san $(B)/fuzz $(B)/afl:
 	mkdir -p $@
@@ -44,24 +46,24 @@ FUZZ_DEF_response := -DFRAME_RESPONSE
 FUZZ_DEF_ack := -DFRAME_ACK
 AFL_CC ?= afl-clang-fast
 AFL_OBJ := $(LIB_SRC:%=$(B)/afl/%.o)
-AFL_CFLAGS := -O2 -g -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	-fsanitize=address,undefined -fno-sanitize-recover=all
+AFL_CFLAGS := -O2 -g $(ZCP_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC := fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c
 
-$(B)/fuzz/replay_%: $(SAN_OBJ) fuzz/replay.c fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c | $(B)/fuzz
-	$(CC) $(CFLAGS) $(SAN) -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) fuzz/replay.c $(SAN_OBJ)
+$(FUZZ_TARGETS:%=$(B)/fuzz/replay_%): $(B)/fuzz/replay_%: $(SAN_OBJ) fuzz/replay.c $(wildcard fuzz/*.h) $(FUZZ_SRC) | $(B)/fuzz
+	$(CC) $(ALL_CFLAGS) $(SAN) -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) fuzz/replay.c $(SAN_OBJ)
 $(B)/fuzz/gen-corpus: fuzz/gen-corpus.c $(LIB_OBJ) | $(B)/fuzz
-	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIB_OBJ)
-$(B)/afl/%.o: src/%.c $(wildcard src/*.h) | $(B)/afl
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ)
+$(B)/afl/%.o: src/%.c | $(B)/afl
 	$(AFL_CC) $(AFL_CFLAGS) -c -o $@ $<
-$(B)/afl/afl_%: $(AFL_OBJ) fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c | $(B)/afl
+$(FUZZ_TARGETS:%=$(B)/afl/afl_%): $(B)/afl/afl_%: $(AFL_OBJ) $(wildcard fuzz/*.h) $(FUZZ_SRC) | $(B)/afl
 	$(AFL_CC) $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(AFL_OBJ)
-$(B)/libfuzzer/lf_%: fuzz/fuzz.h fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c $(wildcard src/*.[ch])
+$(FUZZ_TARGETS:%=$(B)/libfuzzer/lf_%): $(B)/libfuzzer/lf_%: $(wildcard fuzz/*.h) $(FUZZ_SRC) $(wildcard src/*.[ch])
 	mkdir -p $(@D)
 	clang $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(LIB_SRC:%=src/%.c)
 
 # Benchmark (bench/): the seed experiment side by side with peers and a bare-kernel ceiling.
 $(B)/bench-%: bench/%.c | $(B)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 bench: all $(B)/bench-ceiling $(B)/bench-runner
 	@sh ci/need-deps.sh bench
@@ -103,3 +105,6 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+# Header dependencies written by -MMD -MP.
+-include $(wildcard $(B)/*.d $(B)/*/*.d)

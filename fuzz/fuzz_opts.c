@@ -7,6 +7,7 @@
 #include "fuzz.h"
 #include "net.h"
 #include "opts.h"
+#include "wire.h"
 
 #define MAX_ARGS 32
 
@@ -15,7 +16,7 @@ static void check_common(const struct opts_common *c)
 	char host[NET_ADDR_MAX], port[8];
 	const char *why;
 	FUZZ_ASSERT(c->role == OPTS_LISTEN || c->role == OPTS_CONNECT);
-	FUZZ_ASSERT(c->path <= OPTS_PATH_SPLICE);
+	FUZZ_ASSERT(c->path <= XFER_SPLICE);
 	FUZZ_ASSERT(c->chunk >= 1 && c->chunk <= OPTS_CHUNK_MAX);
 	FUZZ_ASSERT(c->timeout_s <= OPTS_TIMEOUT_MAX);
 	FUZZ_ASSERT(!(c->quiet && c->verbose));
@@ -55,11 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(opts_parse_recv(argc, copy, &again, err2, sizeof err2) == r);
 		if (r == 0 && o.c.action == OPTS_RUN) {
 			check_common(&o.c);
-			FUZZ_ASSERT(o.c.path != OPTS_PATH_SENDFILE);
+			FUZZ_ASSERT(o.c.path != XFER_SENDFILE);
 			FUZZ_ASSERT((o.output != NULL) != o.discard);
 			FUZZ_ASSERT(!o.output || o.output[0]);
 			FUZZ_ASSERT(o.offset <= INT64_MAX && o.length <= INT64_MAX);
-			FUZZ_ASSERT(!o.c.raw || (o.offset == 0 && o.length == 0));
+			FUZZ_ASSERT(!o.c.raw || (o.offset == 0 && o.length == 0 && !o.name));
+			FUZZ_ASSERT(o.length <= WIRE_OFF_MAX - o.offset); /* SPEC W-10 at parse time */
+			FUZZ_ASSERT(!o.name || (o.name[0] && wire_name_valid(o.name, strlen(o.name))));
+			FUZZ_ASSERT(o.max_size <= INT64_MAX);
 		}
 		FUZZ_ASSERT(r == 0 || (err[0] && strlen(err) < sizeof err));
 	}

@@ -134,6 +134,9 @@ static void opts(void)
 		LINE("\1-o\0x\0--discard"),
 		LINE("\1--discard\0--offset\0009223372036854775808"),
 		LINE("\1--discard\0-c\0[fe80::1%lo]:65535\0--timeout\00086400\0--verbose\0--version"),
+		LINE("\1-o\0dir/\0--name\0data.bin\0--max-size\00010M\0--force"),
+		LINE("\1--discard\0--raw=1\0--offset\0000\0-p\0copy\0-p\0copy"),
+		LINE("\1--discard\0--offset\0009223372036854775807\0--length\0001"),
 	};
 #undef LINE
 	for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++)

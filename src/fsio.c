@@ -1,32 +1,51 @@
-/* fsio - input checks and the temp-file-then-rename output. */
+/* fsio - input checks and the all-or-nothing output: an anonymous O_TMPFILE
+ * linked in when complete, or a short random temporary name where the file
+ * system refuses O_TMPFILE. */
 #include "fsio.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
+
+#define TEMP_PREFIX ".zcp-"
+#define TEMP_RANDOM 10
 
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
 	if (fd < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
+	int r = -2, fl;
+	char probe;
 	if (fstat(fd, &st) < 0) {
 		zerr_sys(e, ZCP_EXIT_FILE, "fstat", path, errno);
-		close(fd);
-		return -1;
+	} else if (!S_ISREG(st.st_mode)) {
+		zerr_set(e, ZCP_EXIT_FILE, "open", path, "not a regular file");
+		r = -1;
+	} else if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		zerr_sys(e, ZCP_EXIT_FILE, "fcntl", path, errno);
+	} else if (st.st_size == 0 && (r = (int)pread(fd, &probe, 1, 0)) != 0) {
+		/* SPEC S-9: a size the kernel makes up (0) would send an empty copy */
+		if (r < 0)
+			zerr_sys(e, ZCP_EXIT_FILE, "read", path, errno);
+		else
+			zerr_set(e, ZCP_EXIT_FILE, "read", path,
+				 "reports size 0 but has content (a /proc or sysfs file?); not served");
+		r = -2;
+	} else {
+		*size = (uint64_t)st.st_size;
+		return fd;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return zerr_set(e, ZCP_EXIT_FILE, "open", path, "not a regular file");
-	}
-	*size = (uint64_t)st.st_size;
-	return fd;
+	close(fd);
+	return r;
 }
 
 static int copy_path(char *dst, const char *src, struct zerr *e)
@@ -36,21 +55,54 @@ static int copy_path(char *dst, const char *src, struct zerr *e)
 	return 0;
 }
 
-static int refuse_existing(const struct fsio_out *o, struct zerr *e)
+/* The directory part of path into dir[PATH_MAX] ("." when there is none). */
+static void dir_of(const char *path, char *dir)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, PATH_MAX, ".");
+	else if (slash == path)
+		snprintf(dir, PATH_MAX, "/");
+	else
+		snprintf(dir, PATH_MAX, "%.*s", (int)(slash - path), path);
+}
+
+/* An existing object at final: refused unless it is a regular file and force
+ * applies (SPEC R-3, R-4, R-5). Returns 0 when final may be (re)placed. */
+static int check_existing(const char *final, bool force, bool named_in_dir, bool in_dir,
+			  struct zerr *e)
 {
 	struct stat st;
-	if (!o->force && lstat(o->final, &st) == 0)
-		return zerr_set(e, ZCP_EXIT_FILE, "open", o->final, "file exists (use --force to replace it)");
+	if (lstat(final, &st) < 0)
+		return errno == ENOENT ? 0 : zerr_sys(e, ZCP_EXIT_FILE, "lstat", final, errno);
+	if (!S_ISREG(st.st_mode))
+		return zerr_set(e, ZCP_EXIT_FILE, "open", final, "exists and is not a regular file; not replaced");
+	if (!force)
+		return zerr_set(e, ZCP_EXIT_FILE, "open", final, "file exists (use --force to replace it)");
+	if (in_dir && !named_in_dir)
+		return zerr_set(e, ZCP_EXIT_FILE, "open", final,
+				"file exists (in a directory --force replaces only a file named with --name)");
 	return 0;
 }
 
-int fsio_out_init(struct fsio_out *o, const char *path, bool force, bool fsync, struct zerr *e)
+/* FIFOs and character devices are written to, never replaced (SPEC R-5). Opened
+ * non-blocking: a FIFO without a reader fails now (ENXIO) instead of hanging, and a
+ * full FIFO is waited for in poll(), bounded by the timeout. */
+static int open_device(struct fsio_out *o, struct zerr *e)
+{
+	o->mode = FSIO_DEVICE;
+	o->fd = open(o->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (o->fd < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", o->path, errno);
+	return 0;
+}
+
+int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct zerr *e)
 {
 	struct stat st;
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
-	o->force = force;
-	o->fsync = fsync;
+	o->flags = flags;
 	if (!path) {
 		o->mode = FSIO_DISCARD;
 		return 0;
@@ -62,41 +114,175 @@ int fsio_out_init(struct fsio_out *o, const char *path, bool force, bool fsync, 
 	}
 	if (copy_path(o->path, path, e) || copy_path(o->final, path, e))
 		return -1;
-	o->mode = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? FSIO_DIR : FSIO_FILE;
-	return o->mode == FSIO_FILE ? refuse_existing(o, e) : 0;
+	if (stat(path, &st) < 0) {
+		size_t n = strlen(path);
+		if (errno != ENOENT || path[n - 1] == '/') /* "dir/" that does not exist */
+			return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
+		o->mode = FSIO_FILE;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		o->mode = FSIO_DIR;
+		return 0;
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
+		return open_device(o, e);
+	if (!S_ISREG(st.st_mode))
+		return zerr_set(e, ZCP_EXIT_FILE, "open", path,
+				"not a regular file, directory, FIFO or character device");
+	o->mode = FSIO_FILE;
+	/* a symlink to a file: replace the file it points to, keep the link */
+	if (realpath(path, o->final) == NULL)
+		return zerr_sys(e, ZCP_EXIT_FILE, "realpath", path, errno);
+	return check_existing(o->final, flags & FSIO_FORCE, false, false, e);
+}
+
+static void random_suffix(char out[TEMP_RANDOM + 1])
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[TEMP_RANDOM];
+	if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
+		struct timespec ts; /* no entropy yet: O_EXCL still keeps names apart */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		unsigned long x = (unsigned long)ts.tv_nsec ^ (unsigned long)getpid() << 16;
+		for (size_t i = 0; i < sizeof rnd; i++, x = x * 6364136223846793005ul + 1442695040888963407ul)
+			rnd[i] = (unsigned char)(x >> 56);
+	}
+	for (size_t i = 0; i < TEMP_RANDOM; i++)
+		out[i] = abc[rnd[i] % (sizeof abc - 1)];
+	out[TEMP_RANDOM] = '\0';
+}
+
+/* Gives the file a fresh temporary name in dir by make(name), which creates it
+ * or links it there (EEXIST: try another). Signals are blocked until temp is
+ * armed, so a handler either sees no name or one that exists. Returns 0 or -1. */
+static int take_temp_name(struct fsio_out *o, const char *dir, int (*make)(struct fsio_out *, const char *))
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	int r = -1;
+	for (int tries = 0; tries < 100 && r < 0; tries++) {
+		char rnd[TEMP_RANDOM + 1];
+		random_suffix(rnd);
+		if (snprintf(o->temp, sizeof o->temp, "%s/" TEMP_PREFIX "%s", dir, rnd) >= PATH_MAX) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		r = make(o, o->temp);
+		if (r < 0 && errno != EEXIST)
+			break;
+	}
+	int saved = errno;
+	if (r == 0)
+		o->temp_armed = 1;
+	else
+		o->temp[0] = '\0';
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return r;
+}
+
+static int create_named(struct fsio_out *o, const char *name)
+{
+	o->fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	return o->fd < 0 ? -1 : 0;
+}
+
+/* Links the anonymous file to name; never replaces (EEXIST). /proc/self/fd works
+ * for everyone; AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, so it is the fallback. */
+static int link_anonymous(struct fsio_out *o, const char *name)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	return linkat(o->fd, "", AT_FDCWD, name, AT_EMPTY_PATH);
 }
 
 int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 {
-	static unsigned serial;
-	if (o->mode == FSIO_STDOUT || o->mode == FSIO_DISCARD)
+	if (o->mode != FSIO_FILE && o->mode != FSIO_DIR)
 		return 0;
+	char dir[PATH_MAX];
 	if (o->mode == FSIO_DIR) {
 		if (snprintf(o->final, PATH_MAX, "%s/%s", o->path, name) >= PATH_MAX)
 			return zerr_sys(e, ZCP_EXIT_FILE, "open", o->path, ENAMETOOLONG);
-		if (refuse_existing(o, e))
+		if (check_existing(o->final, o->flags & FSIO_FORCE, o->flags & FSIO_NAMED, true, e))
+			return -1;
+		snprintf(dir, sizeof dir, "%s", o->path);
+	} else {
+		dir_of(o->final, dir);
+	}
+	o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	if (o->fd >= 0) {
+		o->anonymous = true;
+		return 0;
+	}
+	/* SPEC R-1: file systems without O_TMPFILE get a short random name instead */
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", dir, errno);
+	if (take_temp_name(o, dir, create_named) < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", dir, errno);
+	return 0;
+}
+
+static void drop_temp(struct fsio_out *o)
+{
+	if (o->temp_armed) {
+		o->temp_armed = 0; /* first: a signal now must not unlink a published name */
+		unlink(o->temp);
+	}
+	o->temp[0] = '\0';
+}
+
+/* Publishes the named temporary file under final: replacing (force) or not. Where
+ * the file system refuses RENAME_NOREPLACE (EINVAL on NFS, FUSE), link() + unlink()
+ * keeps the no-replace guarantee (SPEC R-3); drop_temp() does the unlink. */
+static int publish_named(struct fsio_out *o, bool replace)
+{
+	int r = replace ? rename(o->temp, o->final)
+			: renameat2(AT_FDCWD, o->temp, AT_FDCWD, o->final, RENAME_NOREPLACE);
+	if (r < 0 && !replace && (errno == EINVAL || errno == ENOSYS))
+		return link(o->temp, o->final);
+	if (r == 0)
+		o->temp_armed = 0; /* renamed: the name is the final one now */
+	return r;
+}
+
+/* Puts the complete file under o->final; *call names the step that failed.
+ * An anonymous file is linked in (linkat never replaces); to replace, it gets a
+ * temporary name beside the target and is renamed over it. Returns 0 or -1. */
+static int publish(struct fsio_out *o, bool force, const char **call)
+{
+	if (o->anonymous) {
+		*call = "linkat";
+		if (link_anonymous(o, o->final) == 0)
+			return 0;
+		if (errno != EEXIST || !force)
+			return -1;
+		char dir[PATH_MAX];
+		dir_of(o->final, dir);
+		if (take_temp_name(o, dir, link_anonymous) < 0)
+			return -1;
+	} else {
+		*call = "close"; /* NFS and quota errors surface here */
+		int r = close(o->fd);
+		o->fd = -1;
+		if (r < 0)
 			return -1;
 	}
-	for (int tries = 0; tries < 100; tries++) {
-		if (snprintf(o->temp, PATH_MAX, "%s.zcp-part-%ld-%u", o->final, (long)getpid(),
-			     serial++) >= PATH_MAX)
-			return zerr_sys(e, ZCP_EXIT_FILE, "open", o->final, ENAMETOOLONG);
-		o->fd = open(o->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (o->fd >= 0)
-			return 0;
-		if (errno != EEXIST)
-			break;
-	}
-	zerr_sys(e, ZCP_EXIT_FILE, "open", o->temp, errno);
-	o->temp[0] = '\0';
-	return -1;
+	*call = "rename";
+	return publish_named(o, force);
 }
 
 static int fsync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", path);
-	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir_of(path, dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	int r = fsync(fd);
@@ -106,26 +292,29 @@ static int fsync_dir_of(const char *path)
 
 int fsio_out_commit(struct fsio_out *o, struct zerr *e)
 {
-	if (o->mode == FSIO_STDOUT || o->mode == FSIO_DISCARD)
+	if (o->mode != FSIO_FILE && o->mode != FSIO_DIR)
 		return 0;
-	if (o->fsync && fsync(o->fd) < 0) {
-		zerr_sys(e, ZCP_EXIT_FILE, "fsync", o->temp, errno);
+	bool force = o->flags & FSIO_FORCE;
+	const char *call = "fsync";
+	if ((o->flags & FSIO_FSYNC) && fsync(o->fd) < 0) {
+		zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
 		goto fail;
 	}
-	if (close(o->fd) < 0) {
+	/* never rename over anything but a regular file (SPEC R-5) */
+	if (force && check_existing(o->final, true, true, false, e) < 0)
+		goto fail;
+	if (publish(o, force, &call) < 0) {
+		zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
+		goto fail;
+	}
+	drop_temp(o);
+	if (o->fd >= 0) {
+		int r = close(o->fd);
 		o->fd = -1;
-		zerr_sys(e, ZCP_EXIT_FILE, "close", o->temp, errno);
-		goto fail;
+		if (r < 0)
+			return zerr_sys(e, ZCP_EXIT_FILE, "close", o->final, errno);
 	}
-	o->fd = -1;
-	if (renameat2(AT_FDCWD, o->temp, AT_FDCWD, o->final, o->force ? 0 : RENAME_NOREPLACE) < 0) {
-		char obj[2 * PATH_MAX + 8];
-		snprintf(obj, sizeof obj, "%s -> %s", o->temp, o->final);
-		zerr_sys(e, ZCP_EXIT_FILE, "rename", obj, errno);
-		goto fail;
-	}
-	o->temp[0] = '\0';
-	if (o->fsync && fsync_dir_of(o->final) < 0)
+	if ((o->flags & FSIO_FSYNC) && fsync_dir_of(o->final) < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "fsync", o->final, errno);
 	return 0;
 fail:
@@ -140,9 +329,7 @@ void fsio_out_abort(struct fsio_out *o)
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
-	if (o->temp[0])
-		unlink(o->temp);
-	o->temp[0] = '\0';
+	drop_temp(o);
 }
 
 bool fsio_accepts_splice(int fd)

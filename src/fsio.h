@@ -1,41 +1,68 @@
-/* fsio - the files at each end: the sender's input (SPEC S-1) and the receiver's
- * all-or-nothing output (SPEC R-1..R-5). Never prints. */
+/* fsio - the files at each end: the sender's input (SPEC S-1, S-9) and the
+ * receiver's all-or-nothing output (SPEC R-1..R-5). Never prints. */
 #ifndef ZCP_FSIO_H
 #define ZCP_FSIO_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "zerr.h"
 
-/* fsio_open_input() - open path read-only; it must be a regular file.
- * Returns the fd and its size in *size, or -1 with *e set (exit 3). */
+/* fsio_open_input() - open path read-only without blocking (a FIFO never holds
+ * the caller) and check that it can be served: a regular file, and not one that
+ * reports size 0 while it has content (/proc, sysfs). Returns the fd, blocking,
+ * with its size in *size; -1 with *e set when the file is missing or not regular
+ * (a receiver hears NOT_FOUND); -2 with *e set when it is there but cannot be
+ * served (SERVER_ERROR). Exit class 3 either way. */
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e);
 
-enum fsio_mode { FSIO_FILE, FSIO_DIR, FSIO_STDOUT, FSIO_DISCARD };
+enum fsio_mode {
+	FSIO_FILE,    /* a file: temporary file, then published under the final name */
+	FSIO_DIR,     /* an existing directory: the file is named by the response */
+	FSIO_STDOUT,  /* -o -: written as it arrives */
+	FSIO_DEVICE,  /* an existing FIFO or character device: written as it arrives */
+	FSIO_DISCARD, /* --discard */
+};
+
+enum fsio_flags {
+	FSIO_FORCE = 1, /* an existing regular file may be replaced (SPEC R-3) */
+	FSIO_FSYNC = 2, /* fsync the file and its directory before success (SPEC R-1) */
+	FSIO_NAMED = 4, /* the user named the file (--name): in a directory, FORCE applies */
+};
 
 struct fsio_out {
 	enum fsio_mode mode;
-	bool force, fsync;
-	int fd;                    /* -1 until opened; 1 for stdout */
-	char path[PATH_MAX];       /* -o as given (file or directory) */
-	char final[PATH_MAX];      /* where the file ends up */
-	char temp[PATH_MAX];       /* the temporary file while open, else "" */
+	unsigned flags;
+	int fd;                  /* -1 until opened; 1 for stdout */
+	bool anonymous;          /* O_TMPFILE: the data has no name until the commit */
+	bool stdout_closed;      /* -o - while fd 1 was closed at start (SPEC C-9) */
+	char path[PATH_MAX];     /* -o as given (file or directory) */
+	char final[PATH_MAX];    /* where the file ends up */
+	/* The named temporary file while one exists, else "". A signal handler may
+	 * unlink it at any time: it is complete whenever temp_armed is set. */
+	char temp[PATH_MAX];
+	volatile sig_atomic_t temp_armed;
 };
 
-/* fsio_out_init() - decide the mode for -o path (NULL = discard, "-" = stdout) and
- * refuse an existing file without force (SPEC R-3). Returns 0 or -1 with *e set. */
-int fsio_out_init(struct fsio_out *o, const char *path, bool force, bool fsync, struct zerr *e);
-
-/* fsio_out_open() - create the temporary file next to the final name; name is the
- * sender's file name, used in FSIO_DIR mode (SPEC R-4). No-op for stdout and discard.
+/* fsio_out_init() - decide the mode for -o path (NULL = discard, "-" = stdout);
+ * refuse an existing file without FSIO_FORCE (SPEC R-3) and any other kind of
+ * existing object than a regular file, directory, FIFO or character device (R-5);
+ * open a FIFO or device now, so a missing reader is known before connecting.
  * Returns 0 or -1 with *e set (exit 3). */
+int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct zerr *e);
+
+/* fsio_out_open() - create the temporary file in the final name's directory; name
+ * is the file's name from the response, used in FSIO_DIR mode (SPEC R-4), where an
+ * existing file is refused unless FSIO_FORCE and FSIO_NAMED. No-op for the modes
+ * without a file. Returns 0 or -1 with *e set (exit 3). */
 int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e);
 
-/* fsio_out_commit() - fsync if asked, rename the temporary file to the final name
- * without replacing an existing one unless force (SPEC R-1, R-3).
- * Returns 0 or -1 with *e set (exit 3); on failure the temporary file is removed. */
+/* fsio_out_commit() - fsync if asked, publish the file under its final name
+ * without replacing an existing one unless FSIO_FORCE, and never replacing
+ * anything but a regular file (SPEC R-1, R-3). Returns 0 or -1 with *e set
+ * (exit 3); on failure nothing is published and the temporary file is gone. */
 int fsio_out_commit(struct fsio_out *o, struct zerr *e);
 
 /* fsio_out_abort() - close and remove the temporary file, if any (SPEC R-2). */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 int net_split_addr(const char *s, char *host, size_t hostlen, char *port, size_t portlen,
@@ -129,18 +130,45 @@ int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e)
 	return fd;
 }
 
+/* Errors of one incoming connection, not of the listening socket (accept(2):
+ * Linux passes on the new socket's pending network errors). */
+static bool transient(int err)
+{
+	switch (err) {
+	case EINTR: case ECONNABORTED: case EPROTO: case ENETDOWN: case ENOPROTOOPT:
+	case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
+	case EPERM: /* a firewall rule refused it */
+		return true;
+	default:
+		return false;
+	}
+}
+
 int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
+	socklen_t len;
 	int fd;
-	do
+	do {
+		len = sizeof ss;
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
-	if (fd < 0)
-		return zerr_sys(e, ZCP_EXIT_NET, "accept", "", errno);
-	net_format((struct sockaddr *)&ss, len, peer, peerlen);
-	return fd;
+	} while (fd < 0 && transient(errno));
+	if (fd >= 0) {
+		net_format((struct sockaddr *)&ss, len, peer, peerlen);
+		return fd;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -1;
+	int err = errno;
+	zerr_sys(e, ZCP_EXIT_NET, "accept", "", err);
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ? NET_ACCEPT_PRESSURE : -1;
+}
+
+void net_abort(int sock)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	setsockopt(sock, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(sock);
 }
 
 /* One connect bounded by timeout_ms through SO_SNDTIMEO, so that no poll() is
@@ -159,7 +187,8 @@ static int connect_bounded(int fd, const struct sockaddr *sa, socklen_t len, int
 	tv = (struct timeval){0};
 	if (timeout_ms > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
 		return -1;
-	return fcntl(fd, F_SETFL, O_NONBLOCK);
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, struct zerr *e)

@@ -24,9 +24,21 @@ void net_format(const struct sockaddr *sa, socklen_t salen, char *buf, size_t le
  * (port 0 resolved). Returns the fd, or -1 with *e set (exit 4). */
 int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
 
-/* net_accept() - wait (unbounded) for one connection on lfd. Returns a non-blocking,
- * close-on-exec socket and the peer's address in peer[], or -1 with *e set. */
+/* net_accept() result for resource pressure (SPEC S-10). */
+#define NET_ACCEPT_PRESSURE (-2)
+
+/* net_accept() - wait (unbounded unless lfd is non-blocking) for one connection on
+ * lfd. Errors that belong to one connection (aborted, or a network error the new
+ * socket carried, as accept(2) lists them) are retried. Returns a non-blocking,
+ * close-on-exec socket and the peer's address in peer[]; NET_ACCEPT_PRESSURE with
+ * *e set when descriptors or memory ran out (the caller pauses and goes on); -1
+ * with errno EAGAIN when a non-blocking lfd has nothing; -1 with *e set (exit 4)
+ * when the listening socket itself failed. */
 int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e);
+
+/* net_abort() - close sock with a reset (SO_LINGER 0), so that the peer sees an
+ * error rather than a clean end of stream (SPEC P-9). */
+void net_abort(int sock);
 
 /* net_connect() - connect to addr, trying each resolved address, each attempt
  * bounded by timeout_ms (-1 = none). Returns a non-blocking socket with the peer's

@@ -2,6 +2,7 @@
 #include "opts.h"
 
 #include "net.h"
+#include "wire.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -11,7 +12,7 @@
 
 enum {
 	OPT_CHUNK = 256, OPT_RAW, OPT_TIMEOUT, OPT_ONCE, OPT_DISCARD,
-	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_COUNT
+	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_COUNT
 };
 
 #define COMMON_LONGOPTS                                        \
@@ -40,10 +41,12 @@ static const struct option recv_longopts[] = {
 	{"length", required_argument, NULL, OPT_LENGTH},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"fsync", no_argument, NULL, OPT_FSYNC},
+	{"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	{"name", required_argument, NULL, OPT_NAME},
 	{NULL, 0, NULL, 0},
 };
 
-static int fail(char *err, size_t len, const char *fmt, ...)
+static int reject(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -96,12 +99,12 @@ int opts_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, co
 	return parse_uint(s, 1, min, max, out, why);
 }
 
-const char *opts_path_name(enum opts_path p)
+int opts_timeout_ms(const struct opts_common *c)
 {
-	return p == OPTS_PATH_COPY ? "copy" : p == OPTS_PATH_SENDFILE ? "sendfile" : "splice";
+	return c->timeout_s ? (int)c->timeout_s * 1000 : -1;
 }
 
-static void common_defaults(struct opts_common *c, enum opts_role role, enum opts_path path)
+static void common_defaults(struct opts_common *c, enum opts_role role, enum xfer_path path)
 {
 	memset(c, 0, sizeof *c);
 	c->action = OPTS_RUN;
@@ -113,40 +116,41 @@ static void common_defaults(struct opts_common *c, enum opts_role role, enum opt
 }
 
 /* Handles an option both programs share. Returns 1 if handled, 0 if not ours, -1 on error. */
-static int parse_common(int opt, const char *arg, int is_send, struct opts_common *c,
-			int *role_set, char *err, size_t len)
+static int parse_common(int opt, const char *name, const char *arg, int is_send,
+			struct opts_common *c, int *role_set, char *err, size_t len)
 {
 	uint64_t v;
 	const char *why;
 	switch (opt) {
 	case 'l':
 	case 'c':
+		if (*role_set == opt)
+			return reject(err, len, "option '%s' given twice", name);
 		if (*role_set)
-			return fail(err, len, *role_set == opt ? "option '-%c' given twice"
-							   : "--listen and --connect conflict", opt);
+			return reject(err, len, "--listen and --connect conflict");
 		*role_set = opt;
 		c->role = opt == 'l' ? OPTS_LISTEN : OPTS_CONNECT;
 		c->addr = arg;
 		return 1;
 	case 'p':
 		if (!strcmp(arg, "copy"))
-			c->path = OPTS_PATH_COPY;
+			c->path = XFER_COPY;
 		else if (!strcmp(arg, "splice"))
-			c->path = OPTS_PATH_SPLICE;
+			c->path = XFER_SPLICE;
 		else if (is_send && !strcmp(arg, "sendfile"))
-			c->path = OPTS_PATH_SENDFILE;
+			c->path = XFER_SENDFILE;
 		else
-			return fail(err, len, "unknown path '%s' (use %s)", arg,
+			return reject(err, len, "unknown path '%s' (use %s)", arg,
 				    is_send ? "copy, sendfile or splice" : "copy or splice");
 		return 1;
 	case OPT_CHUNK:
 		if (opts_parse_size(arg, 1, OPTS_CHUNK_MAX, &v, &why))
-			return fail(err, len, "--chunk '%s': %s (1 to 64M)", arg, why);
+			return reject(err, len, "--chunk '%s': %s (1 to 64M)", arg, why);
 		c->chunk = (uint32_t)v;
 		return 1;
 	case OPT_TIMEOUT:
 		if (parse_uint(arg, 0, 0, OPTS_TIMEOUT_MAX, &v, &why))
-			return fail(err, len, "--timeout '%s': %s (0 to 86400 seconds)", arg, why);
+			return reject(err, len, "--timeout '%s': %s (0 to 86400 seconds)", arg, why);
 		c->timeout_s = (uint32_t)v;
 		return 1;
 	case OPT_RAW: c->raw = true; return 1;
@@ -158,40 +162,73 @@ static int parse_common(int opt, const char *arg, int is_send, struct opts_commo
 	}
 }
 
+/* Words what getopt_long refused in the text the user typed (SPEC C-8): a long
+ * option with an argument it does not take, an ambiguous abbreviation, an unknown
+ * option, a missing argument. Returns -1. */
+static int refusal(int opt, const char *arg, const struct option *longopts, char *err, size_t len)
+{
+	if (!arg || strncmp(arg, "--", 2) != 0)
+		return reject(err, len, opt == ':' ? "option '-%c' needs an argument"
+						   : "unknown option '-%c'", optopt);
+	const char *word = arg + 2;
+	size_t n = strcspn(word, "=");
+	if (opt == ':')
+		return reject(err, len, "option '--%.*s' needs an argument", (int)n, word);
+	const struct option *match = NULL;
+	int prefixes = 0;
+	for (const struct option *lo = longopts; lo->name; lo++) {
+		if (strncmp(lo->name, word, n) != 0)
+			continue;
+		if (lo->name[n] == '\0') {
+			match = lo, prefixes = 1;
+			break;
+		}
+		match = lo, prefixes++;
+	}
+	if (prefixes > 1)
+		return reject(err, len, "option '--%.*s' is ambiguous", (int)n, word);
+	if (match && word[n] == '=')
+		return reject(err, len, "option '--%s' doesn't allow an argument", match->name);
+	return reject(err, len, "unknown option '--%.*s'", (int)n, word);
+}
+
 /* Runs getopt_long over argv; calls own() for options parse_common does not know.
- * Enforces "an option given twice" and reports unknown options (SPEC C-5). */
+ * Enforces "an option given twice" (seen[] tells the caller which were given) and
+ * reports refused options (SPEC C-5, C-8). */
 static int parse_loop(int argc, char **argv, const char *shortopts, const struct option *longopts,
-		      int is_send, struct opts_common *c, void *o,
+		      int is_send, struct opts_common *c, void *o, unsigned char seen[OPT_COUNT],
 		      int (*own)(int, const char *, void *, char *, size_t), char *err, size_t len)
 {
-	unsigned char seen[OPT_COUNT] = {0};
-	int role_set = 0, opt;
+	int role_set = 0, opt, li, before;
+	memset(seen, 0, OPT_COUNT);
 	optind = 0; /* glibc: full reinitialisation, so parsing can be repeated */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (opt == '?') {
-			if (optopt)
-				return fail(err, len, "unknown option '-%c'", optopt);
-			return fail(err, len, "unknown option '%s'", argv[optind - 1]);
-		}
-		if (opt == ':')
-			return fail(err, len, "option '%s' needs an argument", argv[optind - 1]);
+	while (li = -1, before = optind, (opt = getopt_long(argc, argv, shortopts, longopts, &li)) != -1) {
+		/* a long option always moves optind past itself; a short one inside a
+		 * cluster does not, and argv[optind - 1] is then an older argument */
+		if (opt == '?' || opt == ':')
+			return refusal(opt, optind > before ? argv[optind - 1] : NULL, longopts, err, len);
+		char name[40];
+		if (li >= 0)
+			snprintf(name, sizeof name, "--%s", longopts[li].name);
+		else
+			snprintf(name, sizeof name, "-%c", opt);
 		if (opt >= 0 && opt < OPT_COUNT && opt != 'l' && opt != 'c' && seen[opt]++)
-			return fail(err, len, "option '%s' given twice", argv[optind - 1]);
-		int r = parse_common(opt, optarg, is_send, c, &role_set, err, len);
+			return reject(err, len, "option '%s' given twice", name);
+		int r = parse_common(opt, name, optarg, is_send, c, &role_set, err, len);
 		if (r < 0)
 			return -1;
 		if (r == 0 && own(opt, optarg, o, err, len) < 0)
 			return -1;
 	}
 	if (c->quiet && c->verbose)
-		return fail(err, len, "-q and -v conflict");
+		return reject(err, len, "-q and -v conflict");
 	char host[NET_ADDR_MAX], port[8];
 	const char *why;
 	if (net_split_addr(c->addr, host, sizeof host, port, sizeof port, &why) < 0)
-		return fail(err, len, "address '%s': %s", c->addr, why);
+		return reject(err, len, "address '%s': %s", c->addr, why);
 	if (c->role == OPTS_CONNECT && net_port(c->addr) == 0)
-		return fail(err, len, "address '%s': port 0 only with --listen", c->addr);
+		return reject(err, len, "address '%s': port 0 only with --listen", c->addr);
 	return 0;
 }
 
@@ -203,21 +240,22 @@ static int send_own(int opt, const char *arg, void *p, char *err, size_t len)
 		o->once = true;
 		return 0;
 	}
-	return fail(err, len, "internal: unhandled option %d", opt);
+	return reject(err, len, "internal: unhandled option %d", opt);
 }
 
 int opts_parse_send(int argc, char **argv, struct opts_send *o, char *err, size_t len)
 {
+	unsigned char seen[OPT_COUNT];
 	memset(o, 0, sizeof *o);
-	common_defaults(&o->c, OPTS_LISTEN, OPTS_PATH_SENDFILE);
-	if (parse_loop(argc, argv, ":l:c:p:qvhV", send_longopts, 1, &o->c, o, send_own, err, len))
+	common_defaults(&o->c, OPTS_LISTEN, XFER_SENDFILE);
+	if (parse_loop(argc, argv, ":l:c:p:qvhV", send_longopts, 1, &o->c, o, seen, send_own, err, len))
 		return -1;
 	if (o->c.action != OPTS_RUN)
 		return 0;
 	if (optind >= argc)
-		return fail(err, len, "missing FILE");
+		return reject(err, len, "missing FILE");
 	if (optind + 1 < argc)
-		return fail(err, len, "unexpected argument '%s'", argv[optind + 1]);
+		return reject(err, len, "unexpected argument '%s'", argv[optind + 1]);
 	o->file = argv[optind];
 	if (o->c.role == OPTS_CONNECT)
 		o->once = true;
@@ -235,32 +273,45 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 	case OPT_FSYNC: o->fsync = true; return 0;
 	case OPT_OFFSET:
 	case OPT_LENGTH:
-		if (opts_parse_size(arg, 0, INT64_MAX, opt == OPT_OFFSET ? &o->offset : &o->length, &why))
-			return fail(err, len, "--%s '%s': %s", opt == OPT_OFFSET ? "offset" : "length",
-				    arg, why);
+	case OPT_MAX_SIZE: {
+		uint64_t *v = opt == OPT_OFFSET ? &o->offset : opt == OPT_LENGTH ? &o->length : &o->max_size;
+		if (opts_parse_size(arg, 0, INT64_MAX, v, &why))
+			return reject(err, len, "--%s '%s': %s", opt == OPT_OFFSET ? "offset"
+				      : opt == OPT_LENGTH ? "length" : "max-size", arg, why);
 		return 0;
-	default: return fail(err, len, "internal: unhandled option %d", opt);
+	}
+	case OPT_NAME:
+		if (!*arg || !wire_name_valid(arg, strlen(arg)))
+			return reject(err, len, "--name '%s': not a file name (no '/', not . or ..)", arg);
+		o->name = arg;
+		return 0;
+	default: return reject(err, len, "internal: unhandled option %d", opt);
 	}
 }
 
 int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_t len)
 {
+	unsigned char seen[OPT_COUNT];
 	memset(o, 0, sizeof *o);
-	common_defaults(&o->c, OPTS_CONNECT, OPTS_PATH_SPLICE);
-	if (parse_loop(argc, argv, ":l:c:p:o:qvhV", recv_longopts, 0, &o->c, o, recv_own, err, len))
+	common_defaults(&o->c, OPTS_CONNECT, XFER_SPLICE);
+	if (parse_loop(argc, argv, ":l:c:p:o:qvhV", recv_longopts, 0, &o->c, o, seen, recv_own, err, len))
 		return -1;
 	if (o->c.action != OPTS_RUN)
 		return 0;
 	if (optind < argc)
-		return fail(err, len, "unexpected argument '%s'", argv[optind]);
+		return reject(err, len, "unexpected argument '%s'", argv[optind]);
 	if (o->output && o->discard)
-		return fail(err, len, "-o and --discard conflict");
+		return reject(err, len, "-o and --discard conflict");
 	if (!o->output && !o->discard)
-		return fail(err, len, "need -o PATH or --discard");
-	if (o->c.raw && (o->offset || o->length))
-		return fail(err, len, "--raw conflicts with --offset and --length");
+		return reject(err, len, "need -o PATH or --discard");
+	if (o->c.raw && (seen[OPT_OFFSET] || seen[OPT_LENGTH])) /* a given 0 is still given */
+		return reject(err, len, "--raw conflicts with --offset and --length");
+	if (o->c.raw && o->name)
+		return reject(err, len, "--raw conflicts with --name");
+	if (o->length > WIRE_OFF_MAX - o->offset) /* SPEC W-10, before connecting */
+		return reject(err, len, "--offset + --length exceeds 2^63-1");
 	if (o->output && o->output[0] == '\0')
-		return fail(err, len, "-o needs a non-empty PATH");
+		return reject(err, len, "-o needs a non-empty PATH");
 	return 0;
 }
 
@@ -293,11 +344,14 @@ const char *opts_usage_recv(void)
 	       "  -l, --listen HOST:PORT   wait for one zcp-send --connect\n"
 	       "  -p, --path PATH          copy or splice (default splice)\n"
 	       "  -o, --output PATH        a file, an existing directory (name from the\n"
-	       "                           sender) or - for standard output\n"
+	       "                           sender), a FIFO or device, or - for standard output\n"
 	       "      --discard            read the data and throw it away\n"
+	       "      --name NAME          ask for NAME; the sender must serve that name\n"
 	       "      --offset SIZE        first byte to fetch (default 0)\n"
 	       "      --length SIZE        bytes to fetch (default 0 = to the end)\n"
-	       "      --force              replace an existing output file\n"
+	       "      --max-size SIZE      refuse a file larger than SIZE (default 0 = no limit)\n"
+	       "      --force              replace an existing output file (in a directory:\n"
+	       "                           only the file named with --name)\n"
 	       "      --fsync              fsync the file and its directory before success\n"
 	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
 	       "      --raw                no framing: read to end of stream\n"

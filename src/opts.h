@@ -7,13 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xfer.h"
+
 #define OPTS_CHUNK_DEFAULT 8192u
 #define OPTS_CHUNK_MAX (64u << 20)
 #define OPTS_TIMEOUT_DEFAULT 30u
 #define OPTS_TIMEOUT_MAX 86400u
 #define OPTS_DEFAULT_ADDR "127.0.0.1:9000"
 
-enum opts_path { OPTS_PATH_COPY, OPTS_PATH_SENDFILE, OPTS_PATH_SPLICE };
 enum opts_role { OPTS_LISTEN, OPTS_CONNECT };
 enum opts_action { OPTS_RUN, OPTS_HELP, OPTS_VERSION };
 
@@ -21,7 +22,7 @@ struct opts_common {
 	enum opts_action action;
 	enum opts_role role;
 	const char *addr; /* HOST:PORT, points into argv or OPTS_DEFAULT_ADDR */
-	enum opts_path path;
+	enum xfer_path path;
 	uint32_t chunk;
 	uint32_t timeout_s; /* 0 = wait forever */
 	bool raw, quiet, verbose;
@@ -38,6 +39,8 @@ struct opts_recv {
 	const char *output; /* NULL with discard; "-" for stdout */
 	bool discard, force, fsync;
 	uint64_t offset, length;
+	uint64_t max_size;  /* refuse more payload than this (SPEC R-12); 0 = no limit */
+	const char *name;   /* --name: asked for and required in the response (SPEC R-13), or NULL */
 };
 
 /* opts_parse_size() - parse SIZE (digits, optional K/M/G/T suffix, SPEC C-3)
@@ -54,7 +57,7 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 const char *opts_usage_send(void);
 const char *opts_usage_recv(void);
 
-/* opts_path_name() - "copy", "sendfile" or "splice". */
-const char *opts_path_name(enum opts_path p);
+/* opts_timeout_ms() - the --timeout as xfer_ctx wants it: milliseconds, -1 = forever. */
+int opts_timeout_ms(const struct opts_common *c);
 
 #endif

@@ -1,7 +1,13 @@
 /* report - what the mains print. Kept apart from the library modules, which never print. */
 #include "report.h"
 
+#include <stdarg.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+
+#include "net.h"
+#include "proc.h"
 
 void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, const char *prep,
 		   const char *peer, double seconds, const char *path, const struct xfer_stats *st)
@@ -16,9 +22,20 @@ void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, cons
 				      (unsigned long long)st->calls[s]);
 }
 
+void report_note(const char *prog, const char *fmt, ...)
+{
+	static char text[ZERR_LINE_MAX / 4], line[ZERR_LINE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	zerr_escape(line, sizeof line, text);
+	fprintf(stderr, "%s: %s\n", prog, line);
+}
+
 int report_error(const char *prog, const struct zerr *e)
 {
-	char line[1024];
+	static char line[ZERR_LINE_MAX];
 	zerr_format(e, prog, line, sizeof line);
 	fprintf(stderr, "%s\n", line);
 	return (int)e->code;
@@ -30,11 +47,35 @@ int report_usage_error(const char *prog, const char *why)
 	return ZCP_EXIT_USAGE;
 }
 
-int report_action(const char *prog, enum opts_action action, const char *usage)
+int report_action(const char *prog, enum opts_action action, const char *usage, int closed_fds)
 {
+	if (action == OPTS_RUN)
+		return -1;
+	struct zerr e;
+	if (closed_fds & PROC_STDOUT_CLOSED) {
+		zerr_sys(&e, ZCP_EXIT_FILE, "write", "<stdout>", EBADF);
+		return report_error(prog, &e);
+	}
 	if (action == OPTS_HELP)
-		return fputs(usage, stdout) == EOF;
-	if (action == OPTS_VERSION)
-		return printf("%s ZCP/1 %s\n", prog, ZCP_RELEASE) < 0;
-	return -1;
+		fputs(usage, stdout);
+	else
+		printf("%s ZCP/1 %s\n", prog, ZCP_RELEASE);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		zerr_sys(&e, ZCP_EXIT_FILE, "write", "<stdout>", errno ? errno : EIO);
+		return report_error(prog, &e);
+	}
+	return 0;
+}
+
+int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool quiet,
+		  struct zerr *e)
+{
+	for (bool told = false;; told = true) {
+		int fd = net_accept(lfd, peer, peerlen, e);
+		if (fd != NET_ACCEPT_PRESSURE)
+			return fd;
+		if (!told && !quiet)
+			report_note(prog, "accept: %s; pausing new connections", e->reason);
+		poll(NULL, 0, 100);
+	}
 }

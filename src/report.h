@@ -3,6 +3,7 @@
 #ifndef ZCP_REPORT_H
 #define ZCP_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +18,21 @@
 void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, const char *prep,
 		   const char *peer, double seconds, const char *path, const struct xfer_stats *st);
 
-/* report_action() - for --help or --version print usage (to stdout) or the version
- * line and return the exit code (SPEC C-6); -1 when the program should run. */
-int report_action(const char *prog, enum opts_action action, const char *usage);
+/* report_action() - for --help or --version print usage or the version line to
+ * stdout and return the exit code: 0, or 3 after saying why when stdout cannot take
+ * it (closed at start per closed_fds, a full disk: SPEC C-6); -1 when the program
+ * should run. */
+int report_action(const char *prog, enum opts_action action, const char *usage, int closed_fds);
+
+/* report_accept() - accept one connection on lfd; while descriptors or memory run
+ * out, pause 100 ms and try again, saying so once per spell unless quiet (SPEC S-10).
+ * Returns the socket, or -1 with *e set when the listening socket itself failed. */
+int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool quiet,
+		  struct zerr *e);
+
+/* report_note() - print "PROG: TEXT" on stderr, TEXT printf-formatted and escaped
+ * (SPEC E-4) so that it stays one line. */
+void report_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* report_error() - print e as one line on stderr (SPEC E-2) and return its exit code. */
 int report_error(const char *prog, const struct zerr *e);

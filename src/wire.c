@@ -7,6 +7,18 @@ static const uint8_t MAGIC_REQUEST[4] = {'Z', 'C', 'Q', '1'};
 static const uint8_t MAGIC_RESPONSE[4] = {'Z', 'C', 'R', '1'};
 static const uint8_t MAGIC_ACK[4] = {'Z', 'C', 'A', '1'};
 
+/* SPEC W-8: no NUL, no '/', not "." or "..", at most ZCP_NAME_MAX. */
+static int name_valid(const uint8_t *name, size_t len, int required)
+{
+	if (len > ZCP_NAME_MAX || (required && len == 0))
+		return 0;
+	if (memchr(name, '\0', len) || memchr(name, '/', len))
+		return 0;
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return 0;
+	return 1;
+}
+
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 static uint64_t get64(const uint8_t *p)
@@ -29,16 +41,9 @@ static void put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-/* SPEC W-8: no NUL, no '/', not "." or "..", at most ZCP_NAME_MAX. */
-static int name_valid(const uint8_t *name, size_t len, int required)
+bool wire_name_valid(const char *name, size_t len)
 {
-	if (len > ZCP_NAME_MAX || (required && len == 0))
-		return 0;
-	if (memchr(name, '\0', len) || memchr(name, '/', len))
-		return 0;
-	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-		return 0;
-	return 1;
+	return name_valid((const uint8_t *)name, len, 0);
 }
 
 /* The name after a fixed header of `fixed` bytes (SPEC W-8): returns the frame's
@@ -90,6 +95,19 @@ static int response_fields_valid(uint8_t status, uint64_t size, uint64_t offset,
 		return WIRE_E_RANGE;
 	if (status != WIRE_OK && length != 0)
 		return WIRE_E_RANGE;
+	return 0;
+}
+
+int wire_response_answers(const struct wire_request *q, const struct wire_response *r)
+{
+	if (r->offset != q->offset || q->offset > r->file_size)
+		return WIRE_E_RANGE;
+	uint64_t left = r->file_size - q->offset;
+	uint64_t want = q->length == 0 || q->length > left ? left : q->length;
+	if (r->length != want)
+		return WIRE_E_RANGE;
+	if (q->name_len && (r->name_len != q->name_len || memcmp(r->name, q->name, q->name_len)))
+		return WIRE_E_NAME;
 	return 0;
 }
 
@@ -168,8 +186,9 @@ ssize_t wire_parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out)
 	switch (t) {
 	case WIRE_REQUEST: return wire_parse_request(buf, len, out);
 	case WIRE_RESPONSE: return wire_parse_response(buf, len, out);
-	default: return wire_parse_ack(buf, len, out);
+	case WIRE_ACK: return wire_parse_ack(buf, len, out);
 	}
+	return WIRE_E_MAGIC; /* no frame type of ZCP/1 has this magic */
 }
 
 /* Writes magic, version, byte 5 and name_len; the caller fills the rest. */

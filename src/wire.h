@@ -3,6 +3,7 @@
 #ifndef ZCP_WIRE_H
 #define ZCP_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -66,6 +67,10 @@ struct wire_ack {
 	uint64_t received;
 };
 
+/* wire_name_valid() - whether name[0..len) is a valid name of SPEC W-8 (the empty
+ * name included: whether one is required depends on the frame). */
+bool wire_name_valid(const char *name, size_t len);
+
 /* wire_parse_request() / _response() / _ack() - parse one frame from buf[0..len).
  * Returns the bytes the frame occupies (> 0) and fills *out; WIRE_NEED_MORE when
  * len is shorter than the frame; or a negative WIRE_E_* code (SPEC W-5..W-12).
@@ -77,6 +82,12 @@ ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out);
 /* wire_parse() - the parser for frame type t; out points to the matching struct
  * (wire_request, wire_response or wire_ack). Same contract as the three above. */
 ssize_t wire_parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out);
+
+/* wire_response_answers() - whether r, a response OK, answers request q (SPEC R-11,
+ * R-13): it echoes q's offset, its length is min(q's length, file_size - offset)
+ * (file_size - offset when q's length is 0), and when q named a file, r names the
+ * same. Returns 0, WIRE_E_RANGE or WIRE_E_NAME. Pure. */
+int wire_response_answers(const struct wire_request *q, const struct wire_response *r);
 
 /* wire_frame_size() - total bytes of the frame of type t that starts at buf,
  * as far as buf[0..len) tells: the fixed size until the fixed header is complete,

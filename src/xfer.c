@@ -1,6 +1,8 @@
 /* xfer - the loop helper and the three transfer paths (SPEC X-1..X-7). */
 #include "xfer.h"
 
+#include "mono.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +13,11 @@
 #include <unistd.h>
 
 #define PIPE_WANT (1 << 20)
+
+const char *xfer_path_name(enum xfer_path p)
+{
+	return p == XFER_COPY ? "copy" : p == XFER_SENDFILE ? "sendfile" : "splice";
+}
 
 const char *xfer_sys_name(enum xfer_sys s)
 {
@@ -34,11 +41,24 @@ static ssize_t step(struct xfer_op *op, size_t max)
 	case XS_PREAD: return pread(op->in, op->buf, max, *op->in_off);
 	case XS_WRITE: return write(op->out, op->buf, max);
 	case XS_SENDTO: return send(op->out, op->buf, max, MSG_NOSIGNAL | op->flags);
-	case XS_RECVFROM: return recv(op->in, op->buf, max, 0);
+	case XS_RECVFROM: return recv(op->in, op->buf, max, op->flags);
 	case XS_SENDFILE: return sendfile(op->out, op->in, op->in_off, max);
 	case XS_SPLICE: return splice(op->in, op->in_off, op->out, NULL, max, op->flags);
 	default: errno = EINVAL; return -1;
 	}
+}
+
+/* How long the next wait may last: the per-wait timeout, cut at the deadline. */
+static int wait_ms(const struct xfer_ctx *ctx)
+{
+	if (ctx->deadline_ms <= 0)
+		return ctx->timeout_ms;
+	int64_t left = ctx->deadline_ms - mono_ms();
+	if (left <= 0)
+		return 0;
+	if (ctx->timeout_ms >= 0 && ctx->timeout_ms < left)
+		return ctx->timeout_ms;
+	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
 struct xfer_op xfer_op_mem(enum xfer_sys sys, int fd, void *buf, int flags)
@@ -75,17 +95,24 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		struct pollfd p = {.fd = op->wait_in ? op->in : op->out,
-				   .events = op->wait_in ? POLLIN : POLLOUT};
+		if (ctx->nowait)
+			return XFER_AGAIN;
+		int fd = op->wait_in ? op->in : op->out;
+		bool watch = ctx->stop_on_readable && !op->wait_in;
+		struct pollfd p = {.fd = fd, .events = op->wait_in || watch ? POLLIN : 0};
+		p.events |= op->wait_in ? 0 : POLLOUT;
 		int r;
 		do {
+			int ms = wait_ms(ctx);
 			count(ctx, XS_POLL);
-			r = poll(&p, 1, ctx->timeout_ms);
+			r = ms == 0 ? 0 : poll(&p, 1, ms);
 		} while (r < 0 && errno == EINTR);
 		if (r == 0)
 			errno = ETIMEDOUT;
 		if (r <= 0)
 			return -1;
+		if (watch && (p.revents & POLLIN))
+			return XFER_READABLE;
 	}
 	return 0;
 }
@@ -110,7 +137,8 @@ static int setup_failed(struct xfer_result *res)
 	return -1;
 }
 
-static int fail(struct xfer_result *res, int r, const struct xfer_op *op, bool at_src)
+/* Records in res why op stopped: end of stream (XFER_EOF) or errno. Returns -1. */
+static int record_failure(struct xfer_result *res, int r, const struct xfer_op *op, bool at_src)
 {
 	res->status = r == XFER_EOF ? XFER_SHORT : XFER_FAILED;
 	res->err = r == XFER_EOF ? 0 : errno;
@@ -119,118 +147,161 @@ static int fail(struct xfer_result *res, int r, const struct xfer_op *op, bool a
 	return -1;
 }
 
-/* A source op that reads into memory (copy path). */
-static struct xfer_op copy_fill(struct xfer_end *src, uint8_t *buf)
+int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
+		  uint64_t len, enum xfer_path path, size_t chunk)
 {
-	if (src->kind == XFER_FILE) {
-		struct xfer_op op = xfer_op_mem(XS_PREAD, src->fd, buf, 0);
-		op.in_off = &src->off;
-		return op;
+	*j = (struct xfer_job){.src = *src, .dst = *dst, .path = path, .len = len, .chunk = chunk,
+			       .pipe = {-1, -1}, .devnull = -1, .res = {.status = XFER_DONE}};
+	if (path == XFER_COPY && !(j->buf = malloc(chunk)))
+		return setup_failed(&j->res);
+	if (path != XFER_SPLICE)
+		return 0;
+	if (xfer_pipe_open(j->pipe, &j->pipe_cap) < 0) {
+		j->pipe[0] = j->pipe[1] = -1;
+		return setup_failed(&j->res);
 	}
-	return xfer_op_mem(src->kind == XFER_SOCKET ? XS_RECVFROM : XS_READ, src->fd, buf, 0);
-}
-
-/* Fill the intermediate (buffer or pipe) from fill, drain it completely into
- * drain, until len bytes moved; the copy and splice paths differ only in ops. */
-static int pump(struct xfer_op *fill, struct xfer_op *drain, uint8_t *buf, size_t cap,
-		uint64_t len, const struct xfer_ctx *ctx, struct xfer_result *res)
-{
-	while (res->moved < len) {
-		uint64_t got, put, left = len - res->moved;
-		fill->buf = buf;
-		int r = xfer_move(fill, left < cap ? left : cap, false, ctx, &got);
-		if (r == XFER_EOF && len == XFER_TO_EOF)
-			return 0;
-		if (r)
-			return fail(res, r, fill, true);
-		if (!drain) {
-			res->moved += got;
-			continue;
-		}
-		drain->buf = buf;
-		r = xfer_move(drain, got, true, ctx, &put);
-		res->moved += put;
-		if (r == XFER_EOF) {
-			errno = EIO; /* a destination that takes 0 bytes is broken */
-			r = -1;
-		}
-		if (r)
-			return fail(res, r, drain, false);
-	}
+	if (dst->kind == XFER_DISCARD && (j->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		return setup_failed(&j->res);
 	return 0;
 }
 
-static int run_copy(struct xfer_end *src, struct xfer_end *dst, uint64_t len, size_t chunk,
-		    const struct xfer_ctx *ctx, struct xfer_result *res)
+void xfer_job_free(struct xfer_job *j)
 {
-	uint8_t *buf = malloc(chunk);
-	if (!buf)
-		return setup_failed(res);
-	struct xfer_op fill = copy_fill(src, buf);
-	struct xfer_op drain = xfer_op_mem(dst->kind == XFER_SOCKET ? XS_SENDTO : XS_WRITE,
-					   dst->fd, buf, 0);
-	int r = pump(&fill, dst->kind == XFER_DISCARD ? NULL : &drain, buf, chunk, len, ctx, res);
-	free(buf);
-	return r;
+	free(j->buf);
+	j->buf = NULL;
+	for (int i = 0; i < 2; i++)
+		if (j->pipe[i] >= 0)
+			close(j->pipe[i]);
+	if (j->devnull >= 0)
+		close(j->devnull);
+	j->pipe[0] = j->pipe[1] = j->devnull = -1;
+}
+
+/* The op that fills the intermediate (buffer or pipe) from the source. */
+static struct xfer_op fill_op(struct xfer_job *j)
+{
+	off_t *off = j->src.kind == XFER_FILE ? &j->src.off : NULL;
+	if (j->path == XFER_SPLICE)
+		return (struct xfer_op){.sys = XS_SPLICE, .in = j->src.fd, .out = j->pipe[1],
+					.in_off = off, .wait_in = true};
+	if (off) {
+		struct xfer_op op = xfer_op_mem(XS_PREAD, j->src.fd, j->buf, 0);
+		op.in_off = off;
+		return op;
+	}
+	return xfer_op_mem(j->src.kind == XFER_SOCKET ? XS_RECVFROM : XS_READ, j->src.fd, j->buf, 0);
+}
+
+/* The op that delivers what the intermediate holds to the destination. */
+static struct xfer_op drain_op(struct xfer_job *j)
+{
+	if (j->path == XFER_SPLICE)
+		return (struct xfer_op){.sys = XS_SPLICE, .in = j->pipe[0],
+					.out = j->dst.kind == XFER_DISCARD ? j->devnull : j->dst.fd};
+	return xfer_op_mem(j->dst.kind == XFER_SOCKET ? XS_SENDTO : XS_WRITE, j->dst.fd,
+			   j->buf + j->held_off, 0);
 }
 
 static bool refused(int err) { return err == EINVAL || err == ENOSYS; }
 
-static int run_splice(struct xfer_end *src, struct xfer_end *dst, uint64_t len,
-		      const struct xfer_ctx *ctx, struct xfer_result *res)
+/* SPEC S-5: a zero-copy path refused by the first call, before any byte moved,
+ * continues on the copy path. Returns 0 when switched, -1 otherwise. */
+static int fall_back(struct xfer_job *j, const struct xfer_op *op)
 {
-	int p[2], devnull = -1, r = -1;
-	size_t cap;
-	if (xfer_pipe_open(p, &cap) < 0)
+	struct xfer_result *res = &j->res;
+	bool first = res->moved == 0 && j->held == 0 &&
+		     (op->sys == XS_SENDFILE || (op->sys == XS_SPLICE && res->at_src));
+	if (!first || j->src.kind != XFER_FILE || !refused(res->err))
+		return -1;
+	if (!(j->buf = malloc(j->chunk)))
 		return setup_failed(res);
-	int out = dst->fd;
-	if (dst->kind == XFER_DISCARD && (out = devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
-		setup_failed(res);
-		goto out;
+	int why = res->err;
+	j->res = (struct xfer_result){.status = XFER_DONE, .fell_back = true, .fallback_err = why};
+	j->path = XFER_COPY;
+	return 0;
+}
+
+/* The outcome of a call of op that moved less than asked (r is xfer_move's result):
+ * 0 to go on after a fallback to copy (SPEC S-5), else the step's result: waits pass
+ * through, failures are recorded in j->res. */
+static int stopped(struct xfer_job *j, int r, const struct xfer_op *op, bool at_src)
+{
+	if (r == XFER_AGAIN) {
+		j->wait_fd = op->wait_in ? op->in : op->out;
+		j->wait_in = op->wait_in;
 	}
-	struct xfer_op fill = {.sys = XS_SPLICE, .in = src->fd, .out = p[1],
-			       .in_off = src->kind == XFER_FILE ? &src->off : NULL, .wait_in = true};
-	struct xfer_op drain = {.sys = XS_SPLICE, .in = p[0], .out = out};
-	r = pump(&fill, &drain, NULL, cap, len, ctx, res);
-out:
-	close(p[0]);
-	close(p[1]);
-	if (devnull >= 0)
-		close(devnull);
-	return r;
+	if (r == XFER_AGAIN || r == XFER_READABLE)
+		return r;
+	if (r == XFER_EOF && !at_src)
+		errno = EIO; /* a destination that takes 0 bytes is broken */
+	record_failure(&j->res, r == XFER_EOF && !at_src ? -1 : r, op, at_src);
+	return fall_back(j, op) == 0 ? 0 : -1;
+}
+
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a < b ? a : b;
+	return m < c ? m : c;
+}
+
+int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ctx)
+{
+	struct xfer_result *res = &j->res;
+	uint64_t got;
+	while (res->moved < j->len) {
+		if (budget == 0)
+			return XFER_MORE;
+		uint64_t left = j->len - res->moved;
+		int r;
+		if (j->path == XFER_SENDFILE) {
+			struct xfer_op op = {.sys = XS_SENDFILE, .in = j->src.fd, .out = j->dst.fd,
+					     .in_off = &j->src.off};
+			r = xfer_move(&op, left < budget ? left : budget, true, ctx, &got);
+			res->moved += got;
+			budget -= got;
+			if (r == XFER_EOF && j->len == XFER_TO_EOF)
+				return 0;
+			if (r && (r = stopped(j, r, &op, r == XFER_EOF)) != 0)
+				return r;
+			continue;
+		}
+		if (j->held == 0) {
+			struct xfer_op fill = fill_op(j);
+			r = xfer_move(&fill, min3(left, j->path == XFER_SPLICE ? j->pipe_cap : j->chunk,
+						  budget), false, ctx, &got);
+			if (r == XFER_EOF && j->len == XFER_TO_EOF)
+				return 0;
+			if (r && (r = stopped(j, r, &fill, true)) != 0)
+				return r;
+			j->held = got, j->held_off = 0;
+			if (j->path == XFER_COPY && j->dst.kind == XFER_DISCARD) {
+				res->moved += got, j->held = 0;
+				budget -= got < budget ? got : budget;
+				continue;
+			}
+		}
+		struct xfer_op drain = drain_op(j);
+		r = xfer_move(&drain, j->held, true, ctx, &got);
+		j->held -= got, j->held_off += got;
+		res->moved += got;
+		budget -= got < budget ? got : budget;
+		if (r && (r = stopped(j, r, &drain, false)) != 0)
+			return r;
+	}
+	return 0;
 }
 
 int xfer_run(struct xfer_end *src, struct xfer_end *dst, uint64_t len, enum xfer_path path,
 	     size_t chunk, const struct xfer_ctx *ctx, struct xfer_result *res)
 {
-	*res = (struct xfer_result){.status = XFER_DONE};
-	int r;
-	if (path == XFER_SENDFILE) {
-		struct xfer_op op = {.sys = XS_SENDFILE, .in = src->fd, .out = dst->fd,
-				     .in_off = &src->off};
-		r = xfer_move(&op, len, true, ctx, &res->moved);
-		if (r == XFER_EOF && len == XFER_TO_EOF)
-			return 0;
-		if (r == 0)
-			return 0;
-		fail(res, r, &op, r == XFER_EOF);
-	} else if (path == XFER_SPLICE) {
-		if (run_splice(src, dst, len, ctx, res) == 0)
-			return 0;
-	} else {
-		return run_copy(src, dst, len, chunk, ctx, res);
-	}
-	/* SPEC S-5: a zero-copy path refused before the first byte falls back to copy. */
-	bool first_call = res->call == XS_SENDFILE || (res->call == XS_SPLICE && res->at_src);
-	if (res->status != XFER_FAILED || res->moved > 0 || !first_call ||
-	    src->kind != XFER_FILE || !refused(res->err))
-		return -1;
-	int why = res->err;
-	*res = (struct xfer_result){.status = XFER_DONE};
-	r = run_copy(src, dst, len, chunk, ctx, res);
-	res->fell_back = true;
-	res->fallback_err = why;
-	return r;
+	struct xfer_job j;
+	int r = xfer_job_init(&j, src, dst, len, path, chunk);
+	if (r == 0)
+		r = xfer_job_step(&j, UINT64_MAX, ctx);
+	src->off = j.src.off;
+	*res = j.res;
+	xfer_job_free(&j);
+	return r == XFER_AGAIN || r == XFER_READABLE || r == 0 ? r : -1;
 }
 
 static bool network_errno(int err)
@@ -247,9 +318,9 @@ int xfer_explain(const struct xfer_result *r, const struct xfer_end *src, const 
 	const struct xfer_end *end = r->at_src ? src : dst;
 	const char *name = r->at_src ? src_name : dst_name;
 	bool net = end->kind == XFER_SOCKET;
-	if (r->call == XS_SENDFILE) {
-		name = src_name;
+	if (r->call == XS_SENDFILE) { /* one call, two objects: the errno tells which */
 		net = network_errno(r->err);
+		name = net ? dst_name : src_name;
 	}
 	return zerr_sys(e, net ? ZCP_EXIT_NET : ZCP_EXIT_FILE, xfer_sys_name(r->call), name, r->err);
 }

@@ -22,8 +22,12 @@ struct xfer_stats {
 /* Per-transfer settings shared by every call. */
 struct xfer_ctx {
 	int timeout_ms;        /* each poll() wait; -1 = forever (SPEC P-10) */
-	size_t call_cap;       /* if > 0, no single call asks for more bytes: a test seam
-				* that forces short counts deterministically */
+	int64_t deadline_ms;   /* if > 0, no wait goes past this mono_ms() instant */
+	size_t call_cap;       /* if > 0, no single call asks for more bytes (forced short
+				* counts in tests; a length the kernel takes for MSG_TRUNC) */
+	bool nowait;           /* EAGAIN returns XFER_AGAIN instead of waiting (event loops) */
+	bool stop_on_readable; /* a wait for a writable fd ends when that fd is readable:
+				* the peer spoke while it was sent to (SPEC S-11) */
 	struct xfer_stats *stats; /* may be NULL */
 };
 
@@ -34,7 +38,7 @@ struct xfer_op {
 	int in, out;           /* fds; -1 where the side is memory */
 	off_t *in_off;         /* pread / sendfile / splice source offset, or NULL */
 	uint8_t *buf;          /* read/recv destination or write/send source */
-	int flags;             /* extra send() flags (MSG_MORE) or splice flags */
+	int flags;             /* extra send()/recv() flags (MSG_MORE, MSG_TRUNC) or splice flags */
 	bool wait_in;          /* on EAGAIN, wait for in to be readable (else out writable) */
 };
 
@@ -42,14 +46,18 @@ struct xfer_op {
  * (fd is the source) or XS_WRITE, XS_SENDTO (fd is the destination). */
 struct xfer_op xfer_op_mem(enum xfer_sys sys, int fd, void *buf, int flags);
 
-/* xfer_move() outcomes besides 0 = done. */
-#define XFER_EOF 1
+/* Outcomes of xfer_move() and xfer_job_step() besides 0 = done and -1 = error. */
+#define XFER_EOF 1      /* a call returned 0 first */
+#define XFER_AGAIN 2    /* ctx->nowait and an fd would block (see xfer_job.wait_*) */
+#define XFER_READABLE 3 /* ctx->stop_on_readable and the fd written to became readable */
+#define XFER_MORE 4     /* xfer_job_step(): the budget is spent and bytes remain */
 
 /* xfer_move() - call op until want bytes moved (all) or at least one byte (!all).
  * Returns 0 with *moved = bytes moved; XFER_EOF when a call returned 0 first;
- * -1 with errno set (ETIMEDOUT when a wait expired). *moved is always valid.
- * Short counts continue, EINTR is retried, EAGAIN waits in poll() for the fd
- * the call was blocked on. This is the only "move all bytes" loop in zcp. */
+ * XFER_AGAIN or XFER_READABLE as ctx asks; -1 with errno set (ETIMEDOUT when a
+ * wait expired). *moved is always valid. Short counts continue, EINTR is retried,
+ * EAGAIN waits in poll() for the fd the call was blocked on. This is the only
+ * "move all bytes" loop in zcp. */
 int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx *ctx,
 	      uint64_t *moved);
 
@@ -58,7 +66,7 @@ enum xfer_kind {
 	XFER_FILE,    /* regular file read at an explicit offset (source only) */
 	XFER_SOCKET,  /* connected, non-blocking socket: recv()/send() */
 	XFER_STREAM,  /* anything else written with write() (output file, stdout, /dev/null) */
-	XFER_DISCARD, /* no fd: bytes are dropped (copy path only) */
+	XFER_DISCARD, /* no fd: bytes are dropped */
 };
 
 struct xfer_end {
@@ -84,14 +92,50 @@ struct xfer_result {
 	int fallback_err;    /* the errno that caused the fallback */
 };
 
-/* xfer_run() - move len bytes from src to dst over path, or until src ends
- * when len is XFER_TO_EOF. chunk is the copy path's buffer size.
- * Returns 0 when every byte moved, -1 otherwise; *res says what happened:
- * XFER_SHORT when the source ended early (a truncated file, a closed peer).
- * A sendfile or first file->pipe splice refused with EINVAL/ENOSYS before any
- * byte moved falls back to the copy path (res->fell_back). */
+/* A transfer that can be moved forward a step at a time (an event loop's unit of
+ * work) or run to the end (xfer_run). Fields are read-only outside xfer.c, except
+ * that res.moved and src.off tell progress. */
+struct xfer_job {
+	struct xfer_end src, dst;
+	enum xfer_path path;  /* the path in use: copy after a fallback */
+	uint64_t len;         /* bytes to move, or XFER_TO_EOF */
+	size_t chunk;         /* copy path buffer size */
+	uint8_t *buf;         /* copy path buffer */
+	int pipe[2];          /* splice path pipe, -1 when none */
+	size_t pipe_cap;
+	int devnull;          /* splice path into XFER_DISCARD */
+	size_t held, held_off; /* bytes read into buf or the pipe, not yet delivered */
+	int wait_fd;          /* after XFER_AGAIN: the fd to wait for ... */
+	bool wait_in;         /* ... to be readable (else writable) */
+	struct xfer_result res;
+};
+
+/* xfer_job_init() - a job moving len bytes (or to end of stream, XFER_TO_EOF) from
+ * src to dst over path; chunk is the copy path's buffer size. Returns 0, or -1
+ * with j->res telling the setup failure (res.call XS_COUNT); free it either way. */
+int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
+		  uint64_t len, enum xfer_path path, size_t chunk);
+
+/* xfer_job_step() - move the job forward by at most about budget bytes. Returns 0
+ * when every byte moved (or the source ended, with XFER_TO_EOF); XFER_MORE when the
+ * budget is spent; XFER_AGAIN / XFER_READABLE as ctx asks; -1 when it failed, with
+ * j->res saying why: XFER_SHORT when the source ended early (a truncated file, a
+ * closed peer). A sendfile or first file->pipe splice refused with EINVAL/ENOSYS
+ * before any byte moved continues on the copy path (res.fell_back, SPEC S-5). */
+int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ctx);
+
+/* xfer_job_free() - release the job's buffer, pipe and /dev/null. */
+void xfer_job_free(struct xfer_job *j);
+
+/* xfer_run() - a job run to the end: move len bytes from src to dst over path, or
+ * until src ends when len is XFER_TO_EOF; src->off advances. Returns 0 when every
+ * byte moved, -1 otherwise with *res saying what happened (see xfer_job_step), or
+ * XFER_AGAIN / XFER_READABLE when ctx asks for those. */
 int xfer_run(struct xfer_end *src, struct xfer_end *dst, uint64_t len, enum xfer_path path,
 	     size_t chunk, const struct xfer_ctx *ctx, struct xfer_result *res);
+
+/* xfer_path_name() - "copy", "sendfile" or "splice". */
+const char *xfer_path_name(enum xfer_path p);
 
 /* xfer_sys_name() - "read", "pread64", "sendfile", ... as strace prints them. */
 const char *xfer_sys_name(enum xfer_sys s);
@@ -101,9 +145,10 @@ const char *xfer_sys_name(enum xfer_sys s);
 int xfer_pipe_open(int fds[2], size_t *cap);
 
 /* xfer_explain() - turn a failed (XFER_FAILED) result into *e: the failing call,
- * the name of the end it failed on (src_name or dst_name; a sendfile error names
- * the file) and the exit class: socket errors are network errors (4), anything
- * else a file error (3), setup failures system errors (1). Returns -1.
+ * the name of the end it failed on (src_name or dst_name; sendfile, which has both,
+ * names the peer for network errors and the file for the others, SPEC E-2) and the
+ * exit class: socket errors are network errors (4), anything else a file error (3),
+ * setup failures system errors (1). Returns -1.
  * XFER_SHORT is the caller's to word, since only it knows which promise broke. */
 int xfer_explain(const struct xfer_result *r, const struct xfer_end *src, const char *src_name,
 		 const struct xfer_end *dst, const char *dst_name, struct zerr *e);

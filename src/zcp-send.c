@@ -1,5 +1,4 @@
 /* zcp-send - serve FILE to receivers, or push it to one (SPEC S, C, E). */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +6,7 @@
 #include "fsio.h"
 #include "net.h"
 #include "opts.h"
+#include "proc.h"
 #include "report.h"
 #include "serve.h"
 
@@ -19,17 +19,20 @@ static int transfer(int sock, const char *peer, const struct opts_send *o, struc
 	struct zerr e;
 	cfg->ctx.stats = &stats;
 	int r = serve_one(sock, peer, cfg, &rep, &e);
-	close(sock);
+	if (r < 0 && cfg->raw)
+		net_abort(sock); /* SPEC P-9: a raw receiver must not mistake this for the end */
+	else
+		close(sock);
 	if (rep.fell_back && !o->c.quiet)
-		fprintf(stderr, "%s: %s %s: %s; falling back to copy\n", PROG,
-			opts_path_name(o->c.path), o->file, strerror(rep.fallback_err));
+		report_note(PROG, "%s %s: %s; falling back to copy", xfer_path_name(o->c.path),
+			    o->file, strerror(rep.fallback_err));
 	if (r < 0)
 		return report_error(PROG, &e);
 	if (o->c.verbose) {
 		char line[512];
 		report_format(line, sizeof line, "sent", rep.length, "to", peer, rep.seconds,
-			      rep.fell_back ? "copy" : opts_path_name(o->c.path), &stats);
-		fprintf(stderr, "%s: %s\n", PROG, line);
+			      xfer_path_name(rep.fell_back ? XFER_COPY : o->c.path), &stats);
+		report_note(PROG, "%s", line);
 	}
 	return 0;
 }
@@ -39,24 +42,25 @@ int main(int argc, char **argv)
 	struct opts_send o;
 	char why[256], peer[NET_ADDR_MAX];
 	struct zerr e;
+	int closed = proc_sanitise_stdfds(); /* SPEC C-9 */
+	if (closed < 0)
+		return ZCP_EXIT_SYSTEM;
 	if (opts_parse_send(argc, argv, &o, why, sizeof why) < 0)
 		return report_usage_error(PROG, why);
-	int done = report_action(PROG, o.c.action, opts_usage_send());
+	int done = report_action(PROG, o.c.action, opts_usage_send(), closed);
 	if (done >= 0)
 		return done;
-	signal(SIGPIPE, SIG_IGN); /* SPEC S-8 */
+	proc_ignore_signals(); /* SPEC S-8 */
 
 	uint64_t size;
-	int fd = fsio_open_input(o.file, &size, &e); /* SPEC S-1: fail before serving */
+	int fd = fsio_open_input(o.file, &size, &e); /* SPEC S-1 S-9: fail before serving */
 	if (fd < 0)
 		return report_error(PROG, &e);
 	close(fd);
 
 	struct serve_cfg cfg = {
-		.file = o.file, .chunk = o.c.chunk, .raw = o.c.raw,
-		.path = o.c.path == OPTS_PATH_COPY ? XFER_COPY
-		      : o.c.path == OPTS_PATH_SPLICE ? XFER_SPLICE : XFER_SENDFILE,
-		.ctx = {.timeout_ms = o.c.timeout_s ? (int)o.c.timeout_s * 1000 : -1},
+		.file = o.file, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,
+		.ctx = {.timeout_ms = opts_timeout_ms(&o.c)},
 	};
 	if (o.c.role == OPTS_CONNECT) {
 		int sock = net_connect(o.c.addr, cfg.ctx.timeout_ms, peer, sizeof peer, &e);
@@ -71,7 +75,7 @@ int main(int argc, char **argv)
 	if (!o.c.quiet || net_port(o.c.addr) == 0) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	for (;;) { /* SPEC S-7: one transfer after another */
-		int sock = net_accept(lfd, peer, sizeof peer, &e);
+		int sock = report_accept(PROG, lfd, peer, sizeof peer, o.c.quiet, &e);
 		if (sock < 0)
 			return report_error(PROG, &e);
 		int r = transfer(sock, peer, &o, &cfg);

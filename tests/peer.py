@@ -131,15 +131,27 @@ def close_early(port):
     s.close()
 
 
-def raw_client(port, out):
-    """Read to end of stream (the seed's client, but keeping the bytes)."""
+def raw_client(port, out, pause_after=None, flagdir=None):
+    """Read to end of stream (the seed's client, but keeping the bytes); optionally
+    pause as client() does. Prints 'eof N' after a clean end, 'reset N' after a reset."""
     s = socket.create_connection(("127.0.0.1", port))
+    got = 0
     with open(out, "wb") as f:
         while True:
-            data = s.recv(8192)
+            if pause_after is not None and got >= pause_after:
+                open(os.path.join(flagdir, "paused"), "w").close()
+                wait_for(os.path.join(flagdir, "go"))
+                pause_after = None
+            try:
+                data = s.recv(8192 if pause_after is None else min(8192, pause_after - got))
+            except ConnectionResetError:
+                print("reset %d" % got)
+                return
             if not data:
                 break
             f.write(data)
+            got += len(data)
+    print("eof %d" % got)
 
 
 def raw_sender(port, path):
@@ -147,6 +159,16 @@ def raw_sender(port, path):
     s = socket.create_connection(("127.0.0.1", port))
     with open(path, "rb") as f:
         s.sendfile(f)
+    s.close()
+
+
+def raw_reset_sender(port, count):
+    """Connect, send count bytes, then close with a reset (SO_LINGER 0): a raw
+    sender that failed mid-transfer."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(bytes(i % 251 for i in range(count)))
+    time.sleep(0.2)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     s.close()
 
 
@@ -166,7 +188,10 @@ def main(argv):
     elif cmd == "close-early":
         close_early(int(args[0]))
     elif cmd == "raw-client":
-        raw_client(int(args[0]), args[1])
+        pause = int(args[2]) if len(args) > 2 else None
+        raw_client(int(args[0]), args[1], pause, args[3] if len(args) > 3 else None)
+    elif cmd == "raw-reset-sender":
+        raw_reset_sender(int(args[0]), int(args[1]))
     elif cmd == "raw-sender":
         raw_sender(int(args[0]), args[1])
     else:

@@ -40,9 +40,10 @@ run() { # run NAME CMD...
 }
 
 for t in "$B"/test_*; do
-	run "$(basename "$t")" "$t"
+	case $t in *.*) continue ;; esac # build by-products (.d, .gcno, .gcda)
+	[ -f "$t" ] && [ -x "$t" ] && run "$(basename "$t")" "$t"
 done
-run e2e sh "$here/e2e.sh" "$B"
+run e2e bash "$here/e2e.sh" "$B"
 for t in request response ack stream opts; do
 	dirs="$here/../fuzz/corpus/$t"
 	[ -d "$here/../fuzz/regressions/$t" ] && dirs="$dirs $here/../fuzz/regressions/$t"

@@ -1,5 +1,6 @@
 /* Check suite for src/fsio.c: input checks and the all-or-nothing output. */
 #include <dirent.h>
+#include <sys/un.h>
 
 #include "fsio.h"
 #include "testutil.h"
@@ -12,14 +13,14 @@ static void setup(void)
 	snprintf(path, sizeof path, "%s/out.bin", dir);
 }
 
-/* Number of entries in dir besides . and .. */
+/* Number of entries in dir besides . and .. (hidden temporary files count). */
 static int entries(void)
 {
 	DIR *d = opendir(dir);
 	int n = 0;
 	struct dirent *de;
 	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
 	closedir(d);
 	return n;
 }
@@ -46,9 +47,63 @@ START_TEST(s1_input_regular_only)
 }
 END_TEST
 
+/* SPEC S-1: a FIFO is refused at once, without waiting for a writer, and the fd of
+ * a regular file comes back blocking. */
+START_TEST(s1_fifo_refused_without_blocking)
+{
+	struct zerr e;
+	uint64_t size;
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(5); /* a blocking open() would hang here: the alarm fails the test */
+	ck_assert_int_eq(fsio_open_input(path, &size, &e), -1);
+	alarm(0);
+	ck_assert_str_eq(e.reason, "not a regular file");
+	unlink(path);
+	tu_make_file(path, 10);
+	int fd = fsio_open_input(path, &size, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	close(fd);
+}
+END_TEST
+
+/* SPEC S-9: a file of size 0 that has content (procfs) cannot be served: -2. An
+ * empty regular file is served. */
+START_TEST(s9_size_zero_with_content)
+{
+	struct zerr e;
+	uint64_t size = 7;
+	ck_assert_int_eq(fsio_open_input("/proc/self/status", &size, &e), -2);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "read");
+	ck_assert_ptr_nonnull(strstr(e.reason, "reports size 0 but has content"));
+	tu_make_file(path, 0);
+	int fd = fsio_open_input(path, &size, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_eq(size, 0);
+	close(fd);
+}
+END_TEST
+
 static void write_all(struct fsio_out *o, const char *s)
 {
 	ck_assert_int_eq(write(o->fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* Opens o for name, writes text and commits: each step must succeed. */
+static void store(struct fsio_out *o, const char *name, const char *text)
+{
+	struct zerr e;
+	ck_assert_int_eq(fsio_out_open(o, name, &e), 0);
+	write_all(o, text);
+	ck_assert_msg(fsio_out_commit(o, &e) == 0, "%s %s: %s", e.call, e.object, e.reason);
+}
+
+static off_t size_of(const char *p)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(p, &st), 0);
+	return st.st_size;
 }
 
 /* SPEC R-1: bytes go to a temporary file beside the target; the rename publishes them. */
@@ -56,11 +111,12 @@ START_TEST(r1_temp_then_rename)
 {
 	struct fsio_out o;
 	struct zerr e;
-	ck_assert_int_eq(fsio_out_init(&o, path, false, _i == 1, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&o, path, _i == 1 ? FSIO_FSYNC : 0, &e), 0);
 	ck_assert_int_eq(o.mode, FSIO_FILE);
 	ck_assert_int_eq(fsio_out_open(&o, "ignored", &e), 0);
-	ck_assert_ptr_nonnull(strstr(o.temp, "out.bin.zcp-part-"));
-	ck_assert_int_eq(strncmp(o.temp, dir, strlen(dir)), 0);
+	ck_assert(o.anonymous); /* O_TMPFILE: the data has no name yet */
+	ck_assert_str_eq(o.temp, "");
+	ck_assert_int_eq(entries(), 0);
 	write_all(&o, "hello");
 	ck_assert_int_ne(access(path, F_OK), 0); /* nothing under the final name yet */
 	ck_assert_int_eq(fsio_out_commit(&o, &e), 0);
@@ -79,7 +135,7 @@ START_TEST(r2_abort_leaves_nothing)
 {
 	struct fsio_out o;
 	struct zerr e;
-	ck_assert_int_eq(fsio_out_init(&o, path, false, false, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&o, path, 0, &e), 0);
 	ck_assert_int_eq(fsio_out_open(&o, "", &e), 0);
 	write_all(&o, "partial");
 	fsio_out_abort(&o);
@@ -94,28 +150,25 @@ START_TEST(r3_no_overwrite_without_force)
 	struct fsio_out o;
 	struct zerr e;
 	tu_make_file(path, 3);
-	ck_assert_int_eq(fsio_out_init(&o, path, false, false, &e), -1);
+	ck_assert_int_eq(fsio_out_init(&o, path, 0, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_ptr_nonnull(strstr(e.reason, "--force"));
 	unlink(path);
-	/* created meanwhile: the rename must not replace it */
-	ck_assert_int_eq(fsio_out_init(&o, path, false, false, &e), 0);
+	/* created meanwhile: the link must not replace it */
+	ck_assert_int_eq(fsio_out_init(&o, path, 0, &e), 0);
 	ck_assert_int_eq(fsio_out_open(&o, "", &e), 0);
 	write_all(&o, "new data");
 	tu_make_file(path, 3);
 	ck_assert_int_eq(fsio_out_commit(&o, &e), -1);
-	ck_assert_str_eq(e.call, "rename");
+	ck_assert_str_eq(e.call, "linkat");
 	ck_assert_str_eq(e.reason, "File exists");
 	tu_check_file(path, 0, 3);
-	ck_assert_int_eq(entries(), 1); /* the temporary file is gone */
-	/* with force it is replaced */
-	ck_assert_int_eq(fsio_out_init(&o, path, true, false, &e), 0);
-	ck_assert_int_eq(fsio_out_open(&o, "", &e), 0);
-	write_all(&o, "new data");
-	ck_assert_int_eq(fsio_out_commit(&o, &e), 0);
-	struct stat st;
-	stat(path, &st);
-	ck_assert_int_eq(st.st_size, 8);
+	ck_assert_int_eq(entries(), 1); /* nothing else appeared */
+	/* with force it is replaced, through a temporary name that is gone after */
+	ck_assert_int_eq(fsio_out_init(&o, path, FSIO_FORCE, &e), 0);
+	store(&o, "", "new data");
+	ck_assert_int_eq(size_of(path), 8);
+	ck_assert_int_eq(entries(), 1);
 }
 END_TEST
 
@@ -124,7 +177,7 @@ START_TEST(r4_directory_output)
 {
 	struct fsio_out o;
 	struct zerr e;
-	ck_assert_int_eq(fsio_out_init(&o, dir, false, false, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&o, dir, 0, &e), 0);
 	ck_assert_int_eq(o.mode, FSIO_DIR);
 	ck_assert_int_eq(fsio_out_open(&o, "served.bin", &e), 0);
 	write_all(&o, "x");
@@ -134,9 +187,141 @@ START_TEST(r4_directory_output)
 	ck_assert_str_eq(o.final, want);
 	ck_assert_int_eq(access(want, F_OK), 0);
 	/* the same name again is refused without force, at open time */
-	ck_assert_int_eq(fsio_out_init(&o, dir, false, false, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&o, dir, 0, &e), 0);
 	ck_assert_int_eq(fsio_out_open(&o, "served.bin", &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.reason, "exists"));
+}
+END_TEST
+
+/* SPEC R-4 R-13: in a directory, --force replaces only a file the user named. */
+START_TEST(r13_force_in_directory_needs_name)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char victim[400];
+	snprintf(victim, sizeof victim, "%s/victim.bin", dir);
+	tu_make_file(victim, 3);
+	ck_assert_int_eq(fsio_out_init(&o, dir, FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&o, "victim.bin", &e), -1);
+	ck_assert_str_eq(e.reason, "file exists (in a directory --force replaces only a file named with --name)");
+	tu_check_file(victim, 0, 3);
+	ck_assert_int_eq(fsio_out_init(&o, dir, FSIO_FORCE | FSIO_NAMED, &e), 0);
+	store(&o, "victim.bin", "12345");
+	ck_assert_int_eq(size_of(victim), 5);
+}
+END_TEST
+
+/* SPEC R-5: FIFOs and character devices are written to, never replaced; other
+ * kinds of objects are refused; a FIFO without a reader fails at once. */
+START_TEST(r5_devices_written_not_replaced)
+{
+	struct fsio_out o;
+	struct zerr e;
+	ck_assert_int_eq(fsio_out_init(&o, "/dev/null", FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(o.mode, FSIO_DEVICE);
+	ck_assert_int_ge(o.fd, 0);
+	ck_assert_int_eq(fsio_out_open(&o, "x", &e), 0);
+	write_all(&o, "gone");
+	ck_assert_int_eq(fsio_out_commit(&o, &e), 0);
+	close(o.fd);
+	struct stat st;
+	ck_assert_int_eq(stat("/dev/null", &st), 0);
+	ck_assert(S_ISCHR(st.st_mode)); /* still the device */
+
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(5);
+	ck_assert_int_eq(fsio_out_init(&o, path, FSIO_FORCE, &e), -1); /* no reader */
+	ck_assert_str_eq(e.reason, "No such device or address");
+	int rd = open(path, O_RDONLY | O_NONBLOCK);
+	ck_assert_int_eq(fsio_out_init(&o, path, 0, &e), 0);
+	alarm(0);
+	ck_assert_int_eq(o.mode, FSIO_DEVICE);
+	write_all(&o, "via fifo");
+	char buf[16] = {0};
+	ck_assert_int_eq(read(rd, buf, sizeof buf), 8);
+	ck_assert_str_eq(buf, "via fifo");
+	close(o.fd);
+	close(rd);
+	unlink(path);
+
+	char sock_path[400];
+	snprintf(sock_path, sizeof sock_path, "%s/sock", dir);
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	ck_assert_uint_lt(strlen(sock_path), sizeof sa.sun_path);
+	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(fsio_out_init(&o, sock_path, FSIO_FORCE, &e), -1);
+	ck_assert_str_eq(e.reason, "not a regular file, directory, FIFO or character device");
+	ck_assert_int_eq(lstat(sock_path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	close(ls);
+}
+END_TEST
+
+/* SPEC R-5: in a directory, an existing non-regular object of the name is never
+ * replaced, even with --force and --name. */
+START_TEST(r5_directory_never_replaces_special)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char fifo[400];
+	snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(fsio_out_init(&o, dir, FSIO_FORCE | FSIO_NAMED, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&o, "pipe", &e), -1);
+	ck_assert_str_eq(e.reason, "exists and is not a regular file; not replaced");
+	struct stat st;
+	ck_assert_int_eq(lstat(fifo, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+}
+END_TEST
+
+/* SPEC R-3: -o naming a symlink to a file replaces the file it points to, keeping
+ * the link. */
+START_TEST(r3_symlink_target_replaced)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char link_path[400];
+	snprintf(link_path, sizeof link_path, "%s/link", dir);
+	tu_make_file(path, 3);
+	ck_assert_int_eq(symlink("out.bin", link_path), 0);
+	ck_assert_int_eq(fsio_out_init(&o, link_path, 0, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.reason, "file exists"));
+	ck_assert_int_eq(fsio_out_init(&o, link_path, FSIO_FORCE, &e), 0);
+	store(&o, "", "1234567");
+	struct stat st;
+	ck_assert_int_eq(lstat(link_path, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(size_of(path), 7);
+	ck_assert_int_eq(entries(), 2);
+}
+END_TEST
+
+/* SPEC R-1: a name that fills W-8's 255 bytes is stored: no suffix is added to it. */
+START_TEST(r1_longest_name_stored)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char name[256];
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	ck_assert_int_eq(fsio_out_init(&o, dir, 0, &e), 0);
+	store(&o, name, "x");
+	ck_assert_int_eq(entries(), 1);
+}
+END_TEST
+
+/* SPEC R-1: "-o dir/" for a directory that does not exist is refused at once. */
+START_TEST(r1_missing_directory_refused)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char p[400];
+	snprintf(p, sizeof p, "%s/nodir/", dir);
+	ck_assert_int_eq(fsio_out_init(&o, p, 0, &e), -1);
+	ck_assert_str_eq(e.reason, "No such file or directory");
 }
 END_TEST
 
@@ -145,12 +330,12 @@ START_TEST(r5_stdout_discard_and_splice_check)
 {
 	struct fsio_out o;
 	struct zerr e;
-	ck_assert_int_eq(fsio_out_init(&o, "-", false, false, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&o, "-", 0, &e), 0);
 	ck_assert_int_eq(o.mode, FSIO_STDOUT);
 	ck_assert_int_eq(o.fd, 1);
 	ck_assert_int_eq(fsio_out_open(&o, "x", &e), 0);
 	ck_assert_int_eq(fsio_out_commit(&o, &e), 0);
-	ck_assert_int_eq(fsio_out_init(&o, NULL, false, false, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&o, NULL, 0, &e), 0);
 	ck_assert_int_eq(o.mode, FSIO_DISCARD);
 
 	int p[2], sv[2];
@@ -173,7 +358,7 @@ START_TEST(r1_fsync_failure_reported)
 {
 	struct fsio_out o;
 	struct zerr e;
-	ck_assert_int_eq(fsio_out_init(&o, path, false, true, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&o, path, FSIO_FSYNC, &e), 0);
 	ck_assert_int_eq(fsio_out_open(&o, "", &e), 0);
 	int p[2];
 	ck_assert_int_eq(pipe(p), 0);
@@ -190,6 +375,14 @@ int main(void)
 	TCase *tc = tcase_create("files");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, s1_input_regular_only);
+	tcase_add_test(tc, s1_fifo_refused_without_blocking);
+	tcase_add_test(tc, s9_size_zero_with_content);
+	tcase_add_test(tc, r13_force_in_directory_needs_name);
+	tcase_add_test(tc, r5_devices_written_not_replaced);
+	tcase_add_test(tc, r5_directory_never_replaces_special);
+	tcase_add_test(tc, r3_symlink_target_replaced);
+	tcase_add_test(tc, r1_longest_name_stored);
+	tcase_add_test(tc, r1_missing_directory_refused);
 	tcase_add_loop_test(tc, r1_temp_then_rename, 0, 2);
 	tcase_add_test(tc, r2_abort_leaves_nothing);
 	tcase_add_test(tc, r3_no_overwrite_without_force);

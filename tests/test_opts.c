@@ -30,7 +30,7 @@ START_TEST(c2_defaults)
 	ck_assert_int_eq(SEND(&s, "f"), 0);
 	ck_assert_int_eq(s.c.role, OPTS_LISTEN);
 	ck_assert_str_eq(s.c.addr, "127.0.0.1:9000");
-	ck_assert_int_eq(s.c.path, OPTS_PATH_SENDFILE);
+	ck_assert_int_eq(s.c.path, XFER_SENDFILE);
 	ck_assert_uint_eq(s.c.chunk, 8192);
 	ck_assert_uint_eq(s.c.timeout_s, 30);
 	ck_assert(!s.once && !s.c.raw && !s.c.quiet && !s.c.verbose);
@@ -38,7 +38,7 @@ START_TEST(c2_defaults)
 	struct opts_recv r;
 	ck_assert_int_eq(RECV(&r, "--discard"), 0);
 	ck_assert_int_eq(r.c.role, OPTS_CONNECT);
-	ck_assert_int_eq(r.c.path, OPTS_PATH_SPLICE);
+	ck_assert_int_eq(r.c.path, XFER_SPLICE);
 	ck_assert(r.discard && !r.force && !r.fsync && r.offset == 0 && r.length == 0);
 }
 END_TEST
@@ -51,14 +51,14 @@ START_TEST(c1_send_every_flag)
 			      "--timeout", "5", "-q", "file"), 0);
 	ck_assert_int_eq(s.c.role, OPTS_CONNECT);
 	ck_assert_str_eq(s.c.addr, "[::1]:7");
-	ck_assert_int_eq(s.c.path, OPTS_PATH_SPLICE);
+	ck_assert_int_eq(s.c.path, XFER_SPLICE);
 	ck_assert_uint_eq(s.c.chunk, 65536);
 	ck_assert(s.c.raw && s.c.quiet && s.once); /* --connect implies one transfer */
 	ck_assert_uint_eq(s.c.timeout_s, 5);
 	ck_assert_int_eq(SEND(&s, "--listen", "0.0.0.0:0", "--path", "copy", "--once", "-v", "x"), 0);
-	ck_assert(s.once && s.c.verbose && s.c.role == OPTS_LISTEN && s.c.path == OPTS_PATH_COPY);
+	ck_assert(s.once && s.c.verbose && s.c.role == OPTS_LISTEN && s.c.path == XFER_COPY);
 	ck_assert_int_eq(SEND(&s, "--connect=localhost:1", "--path=sendfile", "x"), 0);
-	ck_assert_int_eq(s.c.path, OPTS_PATH_SENDFILE);
+	ck_assert_int_eq(s.c.path, XFER_SENDFILE);
 }
 END_TEST
 
@@ -70,7 +70,7 @@ START_TEST(c1_recv_every_flag)
 			      "--length", "3", "--force", "--fsync", "--chunk", "1", "--timeout", "0",
 			      "-v"), 0);
 	ck_assert_int_eq(r.c.role, OPTS_LISTEN);
-	ck_assert_int_eq(r.c.path, OPTS_PATH_COPY);
+	ck_assert_int_eq(r.c.path, XFER_COPY);
 	ck_assert_str_eq(r.output, "out");
 	ck_assert_uint_eq(r.offset, 1048576);
 	ck_assert_uint_eq(r.length, 3);
@@ -193,19 +193,97 @@ static const struct conflict conflicts[] = {
 	{0, {"--discard", "-c", "h:8x"}, "port"},
 };
 
+/* Parses the NULL-terminated list as zcp-send's (send) or zcp-recv's arguments. */
+static int parse_list(int send, const char *const *list)
+{
+	char *argv[10] = {"prog"};
+	int argc = 1;
+	for (int i = 0; list[i]; i++)
+		argv[argc++] = (char *)list[i];
+	struct opts_send s;
+	struct opts_recv r;
+	return send ? send_args(&s, argc, argv) : recv_args(&r, argc, argv);
+}
+
 /* SPEC C-5 C-4: conflicts and bad values are refused with a reason. */
 START_TEST(c5_conflicts)
 {
 	const struct conflict *c = &conflicts[_i];
-	char *argv[10] = {"prog"};
-	int argc = 1;
-	for (int i = 0; c->argv[i]; i++)
-		argv[argc++] = (char *)c->argv[i];
-	struct opts_send s;
-	struct opts_recv r;
-	int rc = c->send ? send_args(&s, argc, argv) : recv_args(&r, argc, argv);
-	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(parse_list(c->send, c->argv), -1);
 	ck_assert_msg(strstr(err, c->needle), "message '%s' lacks '%s'", err, c->needle);
+}
+END_TEST
+
+struct msg_case {
+	int send;
+	const char *argv[8];
+	const char *msg; /* the whole expected message */
+};
+
+static const struct msg_case messages[] = {
+	{0, {"--discard", "--raw=1"}, "option '--raw' doesn't allow an argument"},
+	{0, {"--discard", "--force=yes"}, "option '--force' doesn't allow an argument"},
+	{1, {"--quiet=1", "f"}, "option '--quiet' doesn't allow an argument"},
+	{1, {"--help=1"}, "option '--help' doesn't allow an argument"},
+	{1, {"--once=", "f"}, "option '--once' doesn't allow an argument"},
+	{1, {"-p", "copy", "-p", "copy", "f"}, "option '-p' given twice"},
+	{1, {"--path", "copy", "--path=splice", "f"}, "option '--path' given twice"},
+	{1, {"--path", "copy", "-p", "splice", "f"}, "option '-p' given twice"},
+	{0, {"--discard", "--offset", "1", "--offset=2"}, "option '--offset' given twice"},
+	{1, {"--bogus", "f"}, "unknown option '--bogus'"},
+	{1, {"--bogus=3", "f"}, "unknown option '--bogus'"},
+	{1, {"-x", "f"}, "unknown option '-x'"},
+	{1, {"--once", "-xq", "f"}, "unknown option '-x'"},
+	{1, {"--once", "-qx", "f"}, "unknown option '-x'"},
+	{1, {"--once", "-ql"}, "option '-l' needs an argument"},
+	{1, {"--ver", "f"}, "option '--ver' is ambiguous"},
+	{1, {"--chunk"}, "option '--chunk' needs an argument"},
+	{1, {"-l"}, "option '-l' needs an argument"},
+	{0, {"--discard", "--raw", "--offset", "0"}, "--raw conflicts with --offset and --length"},
+	{0, {"--discard", "--raw", "--length", "0"}, "--raw conflicts with --offset and --length"},
+	{0, {"--discard", "--raw", "--name", "a"}, "--raw conflicts with --name"},
+	{0, {"--discard", "--offset", "9223372036854775807", "--length", "1"},
+	 "--offset + --length exceeds 2^63-1"},
+	{0, {"--discard", "--offset", "4611686018427387904", "--length", "4611686018427387904"},
+	 "--offset + --length exceeds 2^63-1"},
+	{0, {"--discard", "--name", "a/b"}, "--name 'a/b': not a file name (no '/', not . or ..)"},
+	{0, {"--discard", "--name", ".."}, "--name '..': not a file name (no '/', not . or ..)"},
+	{0, {"--discard", "--name", ""}, "--name '': not a file name (no '/', not . or ..)"},
+	{0, {"--discard", "--max-size", "1X"}, "--max-size '1X': trailing characters"},
+};
+
+/* SPEC C-8 C-5 W-10: each refusal names the option as the user typed it. */
+START_TEST(c8_messages)
+{
+	const struct msg_case *c = &messages[_i];
+	ck_assert_int_eq(parse_list(c->send, c->argv), -1);
+	ck_assert_str_eq(err, c->msg);
+}
+END_TEST
+
+/* SPEC W-10 C-5: the largest range that fits is accepted. */
+START_TEST(w10_range_fits)
+{
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "--discard", "--offset", "9223372036854775806", "--length", "1"), 0);
+	ck_assert_int_eq(RECV(&r, "--discard", "--offset", "9223372036854775807"), 0);
+	ck_assert_int_eq(RECV(&r, "--discard", "--offset", "9223372036854775807", "--length", "0"), 0);
+}
+END_TEST
+
+/* SPEC R-12 R-13: --max-size and --name are parsed and kept. */
+START_TEST(r12_max_size_and_name)
+{
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "--discard"), 0);
+	ck_assert_uint_eq(r.max_size, 0); /* no limit, as curl's --max-filesize 0 */
+	ck_assert_ptr_null(r.name);
+	ck_assert_int_eq(RECV(&r, "-o", "d/", "--max-size", "10M", "--name", "data.bin"), 0);
+	ck_assert_uint_eq(r.max_size, 10u << 20);
+	ck_assert_str_eq(r.name, "data.bin");
+	ck_assert_int_eq(RECV(&r, "--discard", "--max-size", "1"), 0);
+	ck_assert_uint_eq(r.max_size, 1);
+	ck_assert_int_eq(RECV(&r, "--raw", "-o", "x", "--max-size", "1K"), 0); /* raw: a cap on bytes */
 }
 END_TEST
 
@@ -216,7 +294,7 @@ START_TEST(c5_reparse)
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(SEND(&s, "-p", "copy", "--bogus", "f"), -1);
 		ck_assert_int_eq(SEND(&s, "-p", "copy", "f"), 0);
-		ck_assert_int_eq(s.c.path, OPTS_PATH_COPY);
+		ck_assert_int_eq(s.c.path, XFER_COPY);
 	}
 }
 END_TEST
@@ -257,6 +335,9 @@ int main(void)
 	tcase_add_test(tc, c3_bounds);
 	tcase_add_loop_test(tc, c5_conflicts, 0, (int)(sizeof conflicts / sizeof conflicts[0]));
 	tcase_add_test(tc, c5_reparse);
+	tcase_add_loop_test(tc, c8_messages, 0, (int)(sizeof messages / sizeof messages[0]));
+	tcase_add_test(tc, w10_range_fits);
+	tcase_add_test(tc, r12_max_size_and_name);
 	tcase_add_loop_test(tc, c4_addresses, 0, (int)(sizeof addrs / sizeof addrs[0]));
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;

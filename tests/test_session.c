@@ -54,7 +54,7 @@ static pid_t serve_child(int sv[2], enum xfer_path path, bool raw)
 	struct serve_report rep;
 	struct zerr e;
 	int r = serve_one(sv[1], "peer", &cfg, &rep, &e);
-	_exit(r == 0 ? 0 : (int)e.code);
+	tu_exit(r == 0 ? 0 : (int)e.code);
 }
 
 static int child_status(pid_t pid)
@@ -75,7 +75,7 @@ static int fetch_from_server(enum xfer_path sp, enum xfer_path rp, uint64_t off,
 	pid_t pid = serve_child(sv, sp, raw);
 	close(sv[1]);
 	struct fsio_out out;
-	ck_assert_int_eq(fsio_out_init(&out, out_path, true, false, e), 0);
+	ck_assert_int_eq(fsio_out_init(&out, out_path, FSIO_FORCE, e), 0);
 	struct fetch_cfg cfg = {.path = rp, .chunk = 8192, .raw = raw, .offset = off, .length = len,
 				.ctx = CTX};
 	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, e);
@@ -235,6 +235,22 @@ START_TEST(p4_bad_request_answered)
 }
 END_TEST
 
+/* Starts a sender (path) on a file of size bytes and asks for all of it; the
+ * response must be OK. Returns the sender's pid; sv[0] is the receiver's end. */
+static pid_t requested(enum xfer_path path, uint64_t size, int sv[2])
+{
+	tu_make_file(src_path, size);
+	tcp_pair(sv);
+	pid_t pid = serve_child(sv, path, false);
+	close(sv[1]);
+	uint8_t buf[WIRE_FRAME_MAX];
+	struct wire_request rq = {0};
+	ssize_t n = wire_encode_request(&rq, buf, sizeof buf);
+	struct wire_response resp;
+	ck_assert_int_eq(scripted_request(sv[0], buf, (size_t)n, &resp), WIRE_OK);
+	return pid;
+}
+
 /* SPEC P-7: the sender succeeds only on ack OK for every byte. */
 START_TEST(p7_ack_decides)
 {
@@ -242,17 +258,9 @@ START_TEST(p7_ack_decides)
 		{WIRE_ACK_OK, 100}, {WIRE_ACK_SHORT, 50}, {WIRE_ACK_OK, 99}, {WIRE_ACK_LOCAL_ERROR, 100},
 	};
 	static const int want[] = {0, ZCP_EXIT_PEER, ZCP_EXIT_PEER, ZCP_EXIT_PEER, ZCP_EXIT_PROTO};
-	tu_make_file(src_path, 100);
 	int sv[2];
-	tcp_pair(sv);
-	pid_t pid = serve_child(sv, XFER_SPLICE, false);
-	close(sv[1]);
-	uint8_t buf[WIRE_FRAME_MAX];
-	struct wire_request rq = {0};
-	ssize_t n = wire_encode_request(&rq, buf, sizeof buf);
-	struct wire_response resp;
-	ck_assert_int_eq(scripted_request(sv[0], buf, (size_t)n, &resp), WIRE_OK);
-	uint8_t payload[101];
+	pid_t pid = requested(XFER_SPLICE, 100, sv);
+	uint8_t buf[WIRE_FRAME_MAX], payload[101];
 	struct xfer_op op = xfer_op_mem(XS_RECVFROM, sv[0], payload, 0);
 	uint64_t got;
 	ck_assert_int_eq(xfer_move(&op, 101, true, &CTX, &got), XFER_EOF); /* half-closed after 100 */
@@ -266,11 +274,27 @@ START_TEST(p7_ack_decides)
 }
 END_TEST
 
-/* Scripted sender: reads the request, sends a response declaring declared bytes,
- * then sent bytes of pattern, half-closes, and reports the ack it got (exit code =
- * ack status, 100 + nothing received). With check_final, asserts on ack OK that the
- * output already exists under its final name (SPEC P-5). */
-static pid_t scripted_sender(int sv[2], uint64_t declared, uint64_t sent, bool check_final)
+/* What a scripted sender does: answer the request with resp (name "f" unless
+ * set), send `sent` pattern bytes, half-close and wait for the ack. */
+struct script {
+	struct wire_response resp;
+	uint64_t sent;
+	const char *want_name; /* the request must carry this name, if set */
+	const char *final;     /* where the output is committed (default out_path) */
+};
+
+/* A script answering a whole file of `declared` bytes with `sent` bytes. */
+static struct script plain(uint64_t declared, uint64_t sent)
+{
+	return (struct script){.resp = {.status = WIRE_OK, .file_size = declared,
+					.length = declared}, .sent = sent};
+}
+
+/* Runs script in a child on sv[1]. Exit code: the ack's status; 100 no ack, 101 no
+ * request, 102 ack OK before the output existed under its final name (SPEC P-5),
+ * 103 ack OK with the wrong count, 104 the request lacked want_name, 105 the ack
+ * came, but only after the payload could not all be sent (lost to a reset). */
+static pid_t scripted_sender(int sv[2], const struct script *sc)
 {
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -280,42 +304,64 @@ static pid_t scripted_sender(int sv[2], uint64_t declared, uint64_t sent, bool c
 	int s = sv[1], werr;
 	struct wire_request rq;
 	if (frameio_recv(s, WIRE_REQUEST, &rq, &CTX, &werr) != FRAMEIO_OK)
-		_exit(101);
-	struct wire_response resp = {.status = WIRE_OK, .file_size = declared, .length = declared,
-				     .name_len = 1, .name = "f"};
+		tu_exit(101);
+	if (sc->want_name && strcmp(rq.name, sc->want_name) != 0)
+		tu_exit(104);
+	struct wire_response resp = sc->resp;
+	if (!resp.name_len) {
+		resp.name_len = 1;
+		memcpy(resp.name, "f", 2);
+	}
 	uint8_t buf[WIRE_FRAME_MAX], data[4096];
 	ssize_t n = wire_encode_response(&resp, buf, sizeof buf);
+	ck_assert_int_gt(n, 0);
 	frameio_send(s, buf, (size_t)n, 0, &CTX);
-	for (uint64_t off = 0; off < sent; off += sizeof data) {
-		size_t k = sent - off < sizeof data ? (size_t)(sent - off) : sizeof data;
+	bool sent_all = true;
+	for (uint64_t off = 0; off < sc->sent; off += sizeof data) {
+		size_t k = sc->sent - off < sizeof data ? (size_t)(sc->sent - off) : sizeof data;
 		for (size_t i = 0; i < k; i++)
-			data[i] = tu_byte(off + i);
-		frameio_send(s, data, k, 0, &CTX);
+			data[i] = tu_byte(resp.offset + off + i);
+		if (frameio_send(s, data, k, 0, &CTX) < 0) {
+			sent_all = false;
+			break;
+		}
 	}
 	shutdown(s, SHUT_WR);
 	struct wire_ack ack;
 	if (frameio_recv(s, WIRE_ACK, &ack, &CTX, &werr) != FRAMEIO_OK)
-		_exit(100);
-	if (check_final && ack.status == WIRE_ACK_OK && access(out_path, F_OK) != 0)
-		_exit(102);
-	_exit(ack.status == WIRE_ACK_OK && ack.received != sent ? 103 : ack.status);
+		tu_exit(100);
+	if (ack.status == WIRE_ACK_OK && access(sc->final ? sc->final : out_path, F_OK) != 0)
+		tu_exit(102);
+	if (!sent_all)
+		tu_exit(105);
+	tu_exit(ack.status == WIRE_ACK_OK && ack.received != sc->sent ? 103 : ack.status);
+}
+
+/* Fetches from a scripted sender into outp with cfg's request settings. */
+static int fetch_scripted_cfg(const struct script *sc, struct fetch_cfg cfg, const char *outp,
+			      unsigned flags, struct fetch_report *rep, struct zerr *e, int *sender_exit)
+{
+	int sv[2];
+	tcp_pair(sv);
+	pid_t pid = scripted_sender(sv, sc);
+	close(sv[1]);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, outp, flags, e), 0);
+	cfg.chunk = 4096;
+	cfg.ctx = CTX;
+	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, e);
+	close(sv[0]);
+	*sender_exit = child_status(pid);
+	return r;
 }
 
 static int fetch_scripted(enum xfer_path rp, uint64_t declared, uint64_t sent, struct zerr *e,
 			  int *sender_exit)
 {
-	int sv[2];
-	tcp_pair(sv);
-	pid_t pid = scripted_sender(sv, declared, sent, true);
-	close(sv[1]);
-	struct fsio_out out;
-	ck_assert_int_eq(fsio_out_init(&out, out_path, false, false, e), 0);
-	struct fetch_cfg cfg = {.path = rp, .chunk = 4096, .ctx = CTX};
+	struct script sc = plain(declared, sent);
 	struct fetch_report rep;
-	int r = fetch_one(sv[0], "peer", &cfg, &out, &rep, e);
-	close(sv[0]);
-	*sender_exit = child_status(pid);
-	return r;
+	return fetch_scripted_cfg(&sc, (struct fetch_cfg){.path = rp}, out_path, 0, &rep, e,
+				  sender_exit);
 }
 
 /* SPEC P-5: ack OK comes after the output is committed under its final name. */
@@ -374,6 +420,153 @@ START_TEST(r9_efbig_acked_local_error)
 }
 END_TEST
 
+struct range_reply {
+	uint64_t q_off, q_len;          /* asked */
+	uint64_t size, off, len, sent;  /* answered */
+};
+
+static const struct range_reply bad_replies[] = {
+	{100, 10, 1000, 0, 10, 10},    /* another offset */
+	{100, 10, 1000, 100, 20, 20},  /* a longer length */
+	{100, 10, 1000, 100, 5, 5},    /* a shorter length than the file allows */
+	{0, 0, 5000, 0, 4000, 4000},   /* not to the end */
+};
+
+/* SPEC R-11 P-6 R-2: a response that does not answer the request is a protocol
+ * error before any byte is stored: ack PROTOCOL, exit 5, no file. */
+START_TEST(r11_response_checked_against_request)
+{
+	const struct range_reply *c = &bad_replies[_i];
+	struct script sc = {.resp = {.status = WIRE_OK, .file_size = c->size, .offset = c->off,
+				     .length = c->len}, .sent = c->sent};
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .offset = c->q_off, .length = c->q_len};
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, cfg, out_path, 0, &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PROTO);
+	ck_assert_ptr_nonnull(strstr(e.reason, "sender answered offset"));
+	ck_assert_uint_eq(rep.received, 0);
+	ck_assert_int_eq(sx, WIRE_ACK_PROTOCOL);
+	ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
+/* SPEC R-11: the honest answers to the same requests are accepted. */
+START_TEST(r11_exact_answer_accepted)
+{
+	struct script sc = {.resp = {.status = WIRE_OK, .file_size = 1000, .offset = 100,
+				     .length = 10}, .sent = 10};
+	struct fetch_cfg cfg = {.path = recv_paths[_i], .offset = 100, .length = 10};
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, cfg, out_path, 0, &rep, &e, &sx), 0);
+	ck_assert_int_eq(sx, WIRE_ACK_OK);
+	tu_check_file(out_path, 100, 10);
+}
+END_TEST
+
+/* SPEC R-12: a declared length over --max-size is refused before a byte is stored
+ * (ack LOCAL_ERROR, exit 3); exactly the limit is fine. */
+START_TEST(r12_max_size)
+{
+	struct script sc = plain(100000, 100000);
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	struct fetch_cfg cfg = {.path = recv_paths[_i], .max_size = 99999};
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, cfg, out_path, 0, &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.reason, "the sender offers 100000 bytes, more than --max-size 99999");
+	ck_assert_uint_eq(rep.received, 0);
+	ck_assert_int_eq(sx, WIRE_ACK_LOCAL_ERROR);
+	ck_assert_int_eq(dir_entries(), 0);
+	cfg.max_size = 100000;
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, cfg, out_path, 0, &rep, &e, &sx), 0);
+	ck_assert_int_eq(sx, WIRE_ACK_OK);
+}
+END_TEST
+
+/* SPEC R-13: --name goes in the request; a response naming another file is a
+ * protocol error, and into a directory the stored name is the asked one. */
+START_TEST(r13_name_asked_and_checked)
+{
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	char stored[400];
+	snprintf(stored, sizeof stored, "%s/data.bin", dir);
+	struct script sc = plain(50, 50);
+	sc.want_name = "data.bin";
+	sc.final = stored;
+	sc.resp.name_len = 8;
+	memcpy(sc.resp.name, "data.bin", 9);
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .name = "data.bin"};
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, cfg, dir, FSIO_NAMED, &rep, &e, &sx), 0);
+	ck_assert_int_eq(sx, WIRE_ACK_OK);
+	tu_check_file(stored, 0, 50);
+	unlink(stored);
+	memcpy(sc.resp.name, "evil.bin", 9); /* the sender tries to pick the name */
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, cfg, dir, FSIO_NAMED, &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PROTO);
+	ck_assert_str_eq(e.reason, "sender answered name 'evil.bin' for 'data.bin'");
+	ck_assert_int_eq(sx, WIRE_ACK_PROTOCOL);
+	ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
+/* SPEC R-14 P-6: a receiver that fails while the payload still flows acks first,
+ * then drains, so the sender reads the ack instead of a reset: the scripted sender
+ * got every byte out and then read LOCAL_ERROR. */
+START_TEST(r14_linger_keeps_the_ack)
+{
+	struct script sc = plain(8 << 20, 8 << 20);
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	struct fetch_cfg cfg = {.path = recv_paths[_i], .max_size = 1 << 20};
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, cfg, out_path, 0, &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_int_eq(sx, WIRE_ACK_LOCAL_ERROR); /* not 105 (reset) nor 100 (no ack) */
+}
+END_TEST
+
+/* Starts a sender (path) on a 64 MiB file, asks for it and, reading nothing, sends
+ * an early LOCAL_ERROR ack. Returns the sender's pid; sv[0] is the receiver's end. */
+static pid_t early_ack(enum xfer_path path, int sv[2])
+{
+	pid_t pid = requested(path, 64 << 20, sv);
+	uint8_t buf[WIRE_ACK_SIZE];
+	struct wire_ack a = {.status = WIRE_ACK_LOCAL_ERROR, .received = 0};
+	wire_encode_ack(&a, buf, sizeof buf);
+	ck_assert_int_eq(frameio_send(sv[0], buf, WIRE_ACK_SIZE, 0, &CTX), 0);
+	return pid;
+}
+
+/* SPEC S-11 P-7: the sender notices an ack that arrives while it is still sending,
+ * stops, and reports the receiver's status (exit 6), not a timeout (exit 4). */
+START_TEST(s11_early_ack_reported)
+{
+	int sv[2];
+	pid_t pid = early_ack(send_paths[_i], sv);
+	int st = child_status(pid); /* its socket buffer fills: it waits, sees the ack */
+	close(sv[0]);
+	ck_assert_int_eq(st, ZCP_EXIT_PEER);
+}
+END_TEST
+
+/* SPEC S-11 P-7: an ack already queued when a reset ends the send is still read:
+ * the receiver's status is reported (exit 6), not the reset (exit 4). */
+START_TEST(s11_ack_survives_reset)
+{
+	int sv[2];
+	pid_t pid = early_ack(send_paths[_i], sv);
+	close(sv[0]); /* unread payload: the kernel answers with a reset */
+	ck_assert_int_eq(child_status(pid), ZCP_EXIT_PEER);
+}
+END_TEST
+
 /* SPEC P-10: a sender that never answers times the receiver out. */
 START_TEST(p10_silent_peer_times_out)
 {
@@ -381,7 +574,7 @@ START_TEST(p10_silent_peer_times_out)
 	tcp_pair(sv);
 	struct fsio_out out;
 	struct zerr e;
-	fsio_out_init(&out, NULL, false, false, &e);
+	fsio_out_init(&out, NULL, 0, &e);
 	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 4096, .ctx = {.timeout_ms = 300}};
 	struct fetch_report rep;
 	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
@@ -411,6 +604,14 @@ int main(void)
 	tcase_add_loop_test(tc, r7_short_transfer, 0, 2);
 	tcase_add_loop_test(tc, r9_efbig_acked_local_error, 0, 2);
 	tcase_add_test(tc, p10_silent_peer_times_out);
+	tcase_add_loop_test(tc, r11_response_checked_against_request, 0,
+			    (int)(sizeof bad_replies / sizeof bad_replies[0]));
+	tcase_add_loop_test(tc, r11_exact_answer_accepted, 0, 2);
+	tcase_add_loop_test(tc, r12_max_size, 0, 2);
+	tcase_add_test(tc, r13_name_asked_and_checked);
+	tcase_add_loop_test(tc, r14_linger_keeps_the_ack, 0, 2);
+	tcase_add_loop_test(tc, s11_early_ack_reported, 0, 3);
+	tcase_add_loop_test(tc, s11_ack_survives_reset, 0, 3);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

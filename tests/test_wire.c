@@ -355,6 +355,46 @@ START_TEST(names_and_strings)
 }
 END_TEST
 
+struct answer_case {
+	uint64_t q_off, q_len;  /* asked */
+	const char *q_name;
+	uint64_t size, off, len; /* answered */
+	const char *name;
+	int want;               /* 0 or the WIRE_E_* code */
+};
+
+static const struct answer_case answers[] = {
+	{100, 10, "", 1000, 100, 10, "f", 0},
+	{100, 10, "", 105, 100, 5, "f", 0},             /* fewer bytes left than asked */
+	{100, 10, "", 100, 100, 0, "f", 0},             /* offset == size: empty range */
+	{0, 0, "", 50, 0, 50, "f", 0},                  /* to the end */
+	{0, 0, "", 0, 0, 0, "f", 0},
+	{100, 10, "", 1000, 0, 10, "f", WIRE_E_RANGE},  /* another offset */
+	{100, 10, "", 1000, 101, 10, "f", WIRE_E_RANGE},
+	{100, 10, "", 1000, 100, 20, "f", WIRE_E_RANGE}, /* longer than asked */
+	{100, 10, "", 1000, 100, 5, "f", WIRE_E_RANGE},  /* shorter than the file allows */
+	{0, 0, "", 50, 0, 40, "f", WIRE_E_RANGE},        /* not to the end */
+	{0, 0, "", 50, 0, 0, "f", WIRE_E_RANGE},
+	{5, 0, "", 4, 4, 0, "f", WIRE_E_RANGE},          /* an offset past the end is BAD_RANGE */
+	{0, 0, "data.bin", 9, 0, 9, "data.bin", 0},
+	{0, 0, "data.bin", 9, 0, 9, "other.bin", WIRE_E_NAME}, /* SPEC R-13 */
+	{0, 0, "data.bin", 9, 0, 9, "data.bi", WIRE_E_NAME},
+};
+
+/* SPEC R-11 R-13: a response OK answers the request or is a protocol error. */
+START_TEST(r11_response_answers_request)
+{
+	const struct answer_case *c = &answers[_i];
+	struct wire_request q = {.offset = c->q_off, .length = c->q_len,
+				 .name_len = (uint16_t)strlen(c->q_name)};
+	memcpy(q.name, c->q_name, q.name_len + 1);
+	struct wire_response r = {.status = WIRE_OK, .file_size = c->size, .offset = c->off,
+				  .length = c->len, .name_len = (uint16_t)strlen(c->name)};
+	memcpy(r.name, c->name, r.name_len + 1);
+	ck_assert_int_eq(wire_response_answers(&q, &r), c->want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("wire");
@@ -376,6 +416,7 @@ int main(void)
 	tcase_add_test(tc, w12_frame_size);
 	tcase_add_test(tc, w12_out_untouched_on_error);
 	tcase_add_test(tc, names_and_strings);
+	tcase_add_loop_test(tc, r11_response_answers_request, 0, (int)(sizeof answers / sizeof answers[0]));
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -43,9 +43,9 @@ static pid_t drain_to_file(int fd, int other, const char *path, int delay_ms, si
 		size_t drop = skip < (size_t)n ? skip : (size_t)n;
 		skip -= drop;
 		if (write(out, buf + drop, (size_t)n - drop) != n - (ssize_t)drop)
-			_exit(3);
+			tu_exit(3);
 	}
-	_exit(n < 0 ? 2 : 0);
+	tu_exit(n < 0 ? 2 : 0);
 }
 
 static void reap(pid_t pid)
@@ -177,7 +177,7 @@ START_TEST(s4_sparse_over_2g)
 			for (ssize_t i = n > 4 ? n - 4 : 0; i < n; i++)
 				memmove(tail, tail + 1, 3), tail[3] = (char)buf[i];
 		}
-		_exit(total == size && !memcmp(tail, "end!", 4) ? 0 : 1);
+		tu_exit(total == size && !memcmp(tail, "end!", 4) ? 0 : 1);
 	}
 	close(sv[1]);
 	struct xfer_stats st = {0};
@@ -194,7 +194,8 @@ START_TEST(s4_sparse_over_2g)
 }
 END_TEST
 
-/* SPEC S-8: a peer that closed early gives EPIPE on every path, no signal death. */
+/* SPEC S-8 E-2: a peer that closed early gives EPIPE on every path, no signal death,
+ * and the error names the peer (also sendfile's, which has the file as its other object). */
 START_TEST(s8_peer_closed)
 {
 	tu_make_file(src_path, 1 << 20);
@@ -212,6 +213,7 @@ START_TEST(s8_peer_closed)
 	struct zerr e;
 	xfer_explain(&res, &src, "src", &dst, "peer", &e);
 	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.object, "peer");
 	close(fd);
 	close(sv[0]);
 }
@@ -231,10 +233,10 @@ static pid_t feed(int fd, int other, uint64_t size)
 		for (size_t i = 0; i < n; i++)
 			buf[i] = tu_byte(off + i);
 		if (write(fd, buf, n) != (ssize_t)n)
-			_exit(1);
+			tu_exit(1);
 		off += n;
 	}
-	_exit(0);
+	tu_exit(0);
 }
 
 /* Receives from a socketpair fed with sent bytes into out_path; expects want (or to EOF). */
@@ -345,11 +347,11 @@ START_TEST(x6_eintr_retried)
 		while ((n = read(p[0], buf, sizeof buf)) > 0) {
 			for (ssize_t i = 0; i < n; i++)
 				if (buf[i] != tu_byte(off + (uint64_t)i))
-					_exit(1);
+					tu_exit(1);
 			off += (uint64_t)n;
 			usleep(2000); /* longer than the timer: the writer meets a full pipe */
 		}
-		_exit(off == sizeof data ? 0 : 2);
+		tu_exit(off == sizeof data ? 0 : 2);
 	}
 	close(p[0]);
 	for (size_t i = 0; i < sizeof data; i++)

@@ -63,7 +63,9 @@ transfer() {
 	rrc=$?
 	wait $spid; src=$?
 	awk -v PAYLOAD="^$PAYLOAD\$" -f "$HERE/strace-parse.awk" "$T/$tag.send.log" >"$T/$tag.send.tab"
-	awk -v PAYLOAD="^$T/out.bin" -f "$HERE/strace-parse.awk" "$T/$tag.recv.log" >"$T/$tag.recv.tab"
+	# the output is written as an anonymous O_TMPFILE (SPEC R-1) before it gets its name
+	awk -v PAYLOAD="^$T/(out[.]bin|#[0-9]+)\$" -f "$HERE/strace-parse.awk" \
+		"$T/$tag.recv.log" >"$T/$tag.recv.tab"
 	[ $rrc -eq 0 ] && [ $src -eq 0 ] && cmp -s "$PAYLOAD" "$T/out.bin"
 }
 

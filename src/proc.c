@@ -1,0 +1,60 @@
+/* proc - standard descriptors and signal dispositions. */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <unistd.h>
+
+int proc_sanitise_stdfds(void)
+{
+	int closed = 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free number is fd itself: the lower ones are open by now */
+		int got = open("/dev/null", O_RDWR);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			errno = got >= 0 ? EBADF : errno;
+			return -1;
+		}
+		closed |= 1 << fd;
+	}
+	return closed;
+}
+
+void proc_ignore_signals(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+/* Catchable signals whose default action terminates; the synchronous faults
+ * (SEGV, BUS, ILL, FPE, ABRT, TRAP, SYS) are left alone: they mean a bug. */
+static const int terminating[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGSTKFLT,
+	SIGXCPU, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,
+};
+
+void proc_on_terminate(void (*handler)(int))
+{
+	struct sigaction sa = {.sa_handler = handler};
+	sigfillset(&sa.sa_mask); /* one cleanup at a time */
+	for (size_t i = 0; i < sizeof terminating / sizeof terminating[0]; i++)
+		sigaction(terminating[i], &sa, NULL);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
+}
+
+void proc_die(int sig)
+{
+	signal(sig, SIG_DFL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
