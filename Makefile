@@ -9,10 +9,11 @@ B ?= build
 LIB_SRC := wire zerr mono proc net xfer fsio frameio opts serve fetch report
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr opts xfer fsio session
+TESTS := wire zerr proc net opts xfer fsio session
+CHECK_TIMEOUT ?= 1200
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all install demo check trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
+.PHONY: all install demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -90,10 +91,29 @@ deps-check:
 
 check: deps-check $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv all \
 	$(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
-	@sh tests/run-all.sh $(B)/san $(B)
+	@timeout $(CHECK_TIMEOUT) sh tests/run-all.sh $(B)/san $(B); rc=$$?; \
+	[ $$rc -ne 124 ] || echo "check: TIMED OUT after $(CHECK_TIMEOUT) s (CHECK_TIMEOUT)"; exit $$rc
+
+# Coverage: all of make check on a --coverage build without sanitizers, then the
+# table of src/ and "coverage: lines NN.N% branches NN.N%" (fails below the goals).
+COV_B := $(B)/cov
+COVERAGE_MIN_LINES ?= 95
+COVERAGE_MIN_BRANCHES ?= 85
+coverage:
+	@sh ci/need-deps.sh coverage
+	rm -rf $(COV_B)
+	$(MAKE) -s B=$(COV_B) SAN= CFLAGS='-O0 -g --coverage -DZCP_COVERAGE' LDFLAGS=--coverage check
+	@sh tests/coverage.sh $(COV_B) $(COVERAGE_MIN_LINES) $(COVERAGE_MIN_BRANCHES)
+
+# Static checks (make lint): ShellCheck, gcc -fanalyzer over src/, pyflakes; each
+# checker is first shown to flag a planted defect.
+LINT_CC ?= gcc
+lint:
+	@sh ci/need-deps.sh lint
+	@sh tests/lint.sh $(LINT_CC)
 
 trace-verify: deps-check all
-	@sh trace/verify.sh $(B)
+	@bash trace/verify.sh $(B)
 
 demo: all
 	@sh bench/demo.sh $(B)

@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+import stats
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIB = 1 << 30
 
@@ -124,6 +126,14 @@ def configs(build, outdir):
     return result
 
 
+def config_named(build, tmp, name):
+    """The configuration called name (never picked by its position in the list)."""
+    for cfg in configs(build, tmp):
+        if cfg.name == name:
+            return cfg
+    raise KeyError("no configuration named %r" % name)
+
+
 def wait_port(cfg, path, proc, deadline=20.0):
     pattern = re.compile(r"listening on .*:(\d+)$" if cfg.port_from == "stderr" else
                          r"Server listening on (\d+)" if cfg.port_from == "fixed" else r"^(\d+)$")
@@ -183,6 +193,7 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
     with open(s_out, "w") as so, open(s_err, "w") as se:
         server = subprocess.Popen(measured(runner, s_res, wrap("server", cfg.server(payload, port))),
                                   stdout=so, stderr=se, start_new_session=True, preexec_fn=pinned(0))
+    client = None
     try:
         port = wait_port(cfg, s_out if cfg.port_from in ("stdout", "fixed") else s_err, server)
         # raw clients print the payload: it goes nowhere, the sender reports the count
@@ -190,13 +201,15 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
             t0 = time.perf_counter()
             client = subprocess.Popen(measured(runner, c_res, wrap("client", cfg.client(port, payload))),
                                       stdout=co, stderr=ce, stdin=subprocess.DEVNULL,
-                                      preexec_fn=pinned(1))
+                                      start_new_session=True, preexec_fn=pinned(1))
             c_status, c_user, c_sys, c_rss = usage_of(client, c_res)
             wall = time.perf_counter() - t0
         s_status, s_user, s_sys, s_rss = usage_of(server, s_res, timeout=60)
     except BaseException:
-        os.killpg(server.pid, 9)
-        server.wait()
+        for proc in (server, client):  # a failed or timed-out run leaves nothing running
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, 9)
+                proc.wait()
         raise
     texts = [open(p, errors="replace").read() for p in (s_err, c_err, c_out)]
     if c_status != 0 or s_status != 0:
@@ -222,10 +235,6 @@ def strace_calls(path):
     return total
 
 
-def p95(values):
-    ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered) + 0.5)) - 1)]
-
 
 def summarise(cfg, rows, size):
     walls = [r["wall"] for r in rows]
@@ -235,7 +244,7 @@ def summarise(cfg, rows, size):
         "name": cfg.name, "group": cfg.group, "runs": len(rows),
         "median": med(walls), "mean": statistics.mean(walls),
         "stdev": statistics.stdev(walls) if len(walls) > 1 else 0.0,
-        "min": min(walls), "p95": p95(walls),
+        "min": min(walls), "p95": stats.percentile(walls, 95),
         "mib_s": size / (1 << 20) / med(walls),
         "s_user": med([r["s_user"] for r in rows]) / gib, "s_sys": med([r["s_sys"] for r in rows]) / gib,
         "c_user": med([r["c_user"] for r in rows]) / gib, "c_sys": med([r["c_sys"] for r in rows]) / gib,
@@ -269,7 +278,7 @@ def sparse_rss(build, tmp, runner, size):
     path = os.path.join(tmp, "sparse.bin")
     with open(path, "wb") as f:
         f.truncate(size)
-    cfg = configs(build, tmp)[3]  # zcp sendfile > splice-discard
+    cfg = config_named(build, tmp, "zcp sendfile > splice-discard")
     row = run_once(cfg, path, tmp, runner)
     os.unlink(path)
     if row["moved"] != size:

@@ -26,7 +26,7 @@ for p in copy sendfile; do
 	transfer $p -o "$T/received.$p"       # the bytes, checked
 	cmp "$T/sample.bin" "$T/received.$p"
 	rm "$T/received.$p"
-	transfer $p --discard                 # the time, without the receiver's disk in the way
+	transfer "$p" --discard                 # the time, without the receiver's disk in the way
 done
 echo "both paths delivered the file byte for byte (cmp); timings from a run into --discard"
 echo

@@ -2,11 +2,12 @@
 # Install the Debian packages that zcp's build, tests, fuzzing and benchmark need.
 # Idempotent; must run as root (CI does). Usage: ci/install-deps.sh [--all]
 #   (no argument)  what `make check` and `make trace-verify` need
-#   --all          also AFL++, gnuplot and the benchmark peers (iperf3, socat, netcat)
+#   --all          also AFL++, gnuplot, the benchmark peers (iperf3, socat, netcat), and
+#                  the coverage and lint tools (gcovr, shellcheck, pyflakes)
 set -eu
 pkgs="build-essential clang pkg-config check libsubunit-dev strace python3"
 if [ "${1:-}" = "--all" ]; then
-  pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd"
+  pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd gcovr shellcheck python3-pyflakes"
 fi
 missing=""
 for p in $pkgs; do

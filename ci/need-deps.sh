@@ -3,6 +3,8 @@
 #   check : Check (pkg-config check) and strace, for make check
 #   fuzz  : afl-clang-fast and afl-fuzz
 #   bench : gnuplot, iperf3, socat, python3, strace
+#   coverage : gcovr
+#   lint  : shellcheck, pyflakes3
 # As root, missing packages are installed through ci/install-deps.sh; otherwise
 # it stops with the one-line command that installs them.
 set -eu
@@ -15,6 +17,9 @@ fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
 bench) for t in gnuplot iperf3 socat python3 strace; do
          command -v $t >/dev/null || missing="$missing $t"
        done ;;
+coverage) command -v gcovr >/dev/null || missing="$missing gcovr" ;;
+lint)  command -v shellcheck >/dev/null || missing="$missing shellcheck"
+       command -v pyflakes3 >/dev/null || missing="$missing python3-pyflakes" ;;
 *) echo "need-deps.sh: unknown target '$1'" >&2; exit 2 ;;
 esac
 [ -z "$missing" ] && exit 0

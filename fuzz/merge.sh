@@ -24,5 +24,5 @@ for t in "$@"; do
 		cp "$f" "$HERE/corpus/$t/min-$(printf %04d $i)"
 		i=$((i + 1))
 	done
-	echo "merge: $t: $(ls "$HERE/corpus/$t" | grep -c '^seed-') seeds, $i minimised findings"
+	echo "merge: $t: $(find "$HERE/corpus/$t" -name 'seed-*' | wc -l) seeds, $i minimised findings"
 done

@@ -18,7 +18,7 @@ found=0
 printf '%-9s %12s %9s %7s %9s %8s %6s\n' target execs execs/s corpus coverage crashes hangs
 for t in $TARGETS; do
 	dict=frames; [ "$t" = opts ] && dict=opts
-	rm -rf "$OUT/$t"
+	rm -rf "${OUT:?}/$t"
 	afl-fuzz -i "$HERE/corpus/$t" -o "$OUT/$t" -x "$HERE/dict/$dict.dict" -V "$SECS" \
 		${FUZZ_EXECS:+-E "$FUZZ_EXECS"} \
 		-m none -t 1000 -- "$B/afl_$t" >"$OUT/$t.log" 2>&1
@@ -30,8 +30,8 @@ for t in $TARGETS; do
 		continue
 	fi
 	get() { sed -n "s/^$1 *: *//p" "$stats"; }
-	crashes=$(ls "$OUT/$t/default/crashes" 2>/dev/null | grep -c '^id:')
-	hangs=$(ls "$OUT/$t/default/hangs" 2>/dev/null | grep -c '^id:')
+	crashes=$(find "$OUT/$t/default/crashes" -name 'id:*' 2>/dev/null | wc -l)
+	hangs=$(find "$OUT/$t/default/hangs" -name 'id:*' 2>/dev/null | wc -l)
 	printf '%-9s %12s %9s %7s %9s %8s %6s\n' "$t" "$(get execs_done)" "$(get execs_per_sec)" \
 		"$(get corpus_count)" "$(get bitmap_cvg)" "$crashes" "$hangs"
 	if [ "$crashes" -gt 0 ] || [ "$hangs" -gt 0 ]; then

@@ -3,6 +3,8 @@
  * system refuses O_TMPFILE. */
 #include "fsio.h"
 
+#include "mono.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +13,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #define TEMP_PREFIX ".zcp-"
@@ -137,19 +138,16 @@ int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct z
 	return check_existing(o->final, flags & FSIO_FORCE, false, false, e);
 }
 
+/* Random names keep other local users from guessing ours; uniqueness itself comes
+ * from O_EXCL (or linkat's EEXIST) and a retry. */
 static void random_suffix(char out[TEMP_RANDOM + 1])
 {
 	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char rnd[TEMP_RANDOM];
-	if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
-		struct timespec ts; /* no entropy yet: O_EXCL still keeps names apart */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		unsigned long x = (unsigned long)ts.tv_nsec ^ (unsigned long)getpid() << 16;
-		for (size_t i = 0; i < sizeof rnd; i++, x = x * 6364136223846793005ul + 1442695040888963407ul)
-			rnd[i] = (unsigned char)(x >> 56);
-	}
-	for (size_t i = 0; i < TEMP_RANDOM; i++)
-		out[i] = abc[rnd[i] % (sizeof abc - 1)];
+	uint64_t x;
+	if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x)
+		x = (uint64_t)mono_ms() * 2654435761u ^ (uint64_t)getpid(); /* no entropy yet */
+	for (size_t i = 0; i < TEMP_RANDOM; i++, x /= sizeof abc - 1)
+		out[i] = abc[x % (sizeof abc - 1)];
 	out[TEMP_RANDOM] = '\0';
 }
 
@@ -217,14 +215,10 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 		dir_of(o->final, dir);
 	}
 	o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-	if (o->fd >= 0) {
-		o->anonymous = true;
-		return 0;
-	}
+	o->anonymous = o->fd >= 0;
 	/* SPEC R-1: file systems without O_TMPFILE get a short random name instead */
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return zerr_sys(e, ZCP_EXIT_FILE, "open", dir, errno);
-	if (take_temp_name(o, dir, create_named) < 0)
+	bool refused = errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL;
+	if (o->fd < 0 && (!refused || take_temp_name(o, dir, create_named) < 0))
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", dir, errno);
 	return 0;
 }

@@ -164,11 +164,10 @@ int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e)
 	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ? NET_ACCEPT_PRESSURE : -1;
 }
 
-void net_abort(int sock)
+void net_reset_on_close(int sock)
 {
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	setsockopt(sock, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	close(sock);
 }
 
 /* One connect bounded by timeout_ms through SO_SNDTIMEO, so that no poll() is

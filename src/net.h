@@ -36,9 +36,9 @@ int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
  * when the listening socket itself failed. */
 int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e);
 
-/* net_abort() - close sock with a reset (SO_LINGER 0), so that the peer sees an
- * error rather than a clean end of stream (SPEC P-9). */
-void net_abort(int sock);
+/* net_reset_on_close() - make the coming close() of sock send a reset (SO_LINGER
+ * 0), so that the peer sees an error rather than a clean end of stream (SPEC P-9). */
+void net_reset_on_close(int sock);
 
 /* net_connect() - connect to addr, trying each resolved address, each attempt
  * bounded by timeout_ms (-1 = none). Returns a non-blocking socket with the peer's

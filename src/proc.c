@@ -13,14 +13,9 @@ int proc_sanitise_stdfds(void)
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
-		/* the lowest free number is fd itself: the lower ones are open by now */
-		int got = open("/dev/null", O_RDWR);
-		if (got != fd) {
-			if (got >= 0)
-				close(got);
-			errno = got >= 0 ? EBADF : errno;
+		/* lands on fd itself: the lowest free number, as the lower ones are open */
+		if (open("/dev/null", O_RDWR) < 0)
 			return -1;
-		}
 		closed |= 1 << fd;
 	}
 	return closed;

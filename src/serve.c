@@ -9,6 +9,7 @@
 #include "frameio.h"
 #include "fsio.h"
 #include "mono.h"
+#include "net.h"
 
 static const char *base_name(const char *path)
 {
@@ -150,19 +151,23 @@ static int send_payload(int sock, const char *peer, int fd, uint64_t off, uint64
 	return xfer_explain(&res, &src, cfg->file, &dst, peer, e);
 }
 
+/* SPEC P-9: no frames; a failure must reach the other end as a reset, since a
+ * clean end of stream would look like a complete (maybe empty) file. */
 static int serve_raw(int sock, const char *peer, const struct serve_cfg *cfg,
 		     struct serve_report *rep, struct zerr *e)
 {
 	uint64_t size;
-	int fd = fsio_open_input(cfg->file, &size, e);
-	if (fd < 0)
-		return -1;
-	rep->length = size;
 	struct wire_ack ack;
-	int r = send_payload(sock, peer, fd, 0, size, cfg, rep, &ack, e);
-	close(fd);
+	int r = -1, fd = fsio_open_input(cfg->file, &size, e);
+	if (fd >= 0) {
+		rep->length = size;
+		r = send_payload(sock, peer, fd, 0, size, cfg, rep, &ack, e);
+		close(fd);
+	}
 	if (r == 0 && shutdown(sock, SHUT_WR) < 0)
 		r = zerr_sys(e, ZCP_EXIT_NET, "shutdown", peer, errno);
+	if (r < 0)
+		net_reset_on_close(sock);
 	return r;
 }
 

@@ -27,7 +27,8 @@ struct serve_report {
 /* serve_one() - answer one request on sock (peer names it in messages), send the
  * payload and wait for the ack; in raw mode just send the whole file and half-close.
  * Returns 0 when the receiver acknowledged every byte (raw: every byte was sent),
- * or -1 with *e set. *rep is filled as far as the transfer got. Does not close sock. */
+ * or -1 with *e set. *rep is filled as far as the transfer got. Does not close sock;
+ * after a raw failure its close() sends a reset (SPEC P-9). */
 int serve_one(int sock, const char *peer, const struct serve_cfg *cfg, struct serve_report *rep,
 	      struct zerr *e);
 

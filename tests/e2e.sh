@@ -6,9 +6,11 @@
 set -u -o pipefail
 B=$(cd "${1:?usage: e2e.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-PEER="python3 $HERE/peer.py"
-# LeakSanitizer cannot run under ptrace; the other sanitizers still do.
-STRACE="env ASAN_OPTIONS=detect_leaks=0 timeout 60 strace"
+# peer ARGS...: a scripted peer (tests/peer.py), bounded
+peer() { timeout 60 python3 "$HERE/peer.py" "$@"; }
+# zstrace ARGS...: strace, bounded; LeakSanitizer cannot run under ptrace, the
+# other sanitizers still do
+zstrace() { ASAN_OPTIONS=detect_leaks=0 timeout 60 strace "$@"; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/zcp-e2e.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null; [ -n "${E2E_KEEP:-}" ] || rm -rf "$T"' EXIT
 pass=0 fail=0 n=0
@@ -60,7 +62,7 @@ start_recv() {
 # start_fake KIND ARGS...: a scripted peer from peer.py listening; sets PORT, FPID
 start_fake() {
 	rm -f "$T/port.wait"
-	timeout 60 $PEER "$@" "$T/port.wait" >"$T/fake.out" 2>&1 &
+	peer "$@" "$T/port.wait" >"$T/fake.out" 2>&1 &
 	FPID=$!
 	wait_until 10 test -f "$T/port.wait" || return 1
 	PORT=$(cat "$T/port.wait"); rm -f "$T/port.wait"
@@ -70,8 +72,10 @@ only_entries() {
 	local dir=$1; shift
 	local want=""
 	[ $# -gt 0 ] && want=$(printf '%s\n' "$@" | sort)
-	[ "$(ls -A "$dir" | sort)" = "$want" ]
+	[ "$(find "$dir" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)" = "$want" ]
 }
+# no_entry DIR PATTERN: nothing in DIR has a name matching the glob PATTERN
+no_entry() { [ -z "$(find "$1" -mindepth 1 -maxdepth 1 -name "$2")" ]; }
 
 head -c 5000000 /dev/urandom >"$T/data.bin"
 
@@ -79,7 +83,7 @@ head -c 5000000 /dev/urandom >"$T/data.bin"
 t_paths() {
 	start_send --once -p "$1" "$T/data.bin" &&
 	timeout 60 "$B/zcp-recv" -c "127.0.0.1:$PORT" -p "$2" -o "$T/out.$1.$2" &&
-	wait $SPID && cmp "$T/data.bin" "$T/out.$1.$2"
+	wait "$SPID" && cmp "$T/data.bin" "$T/out.$1.$2"
 }
 for sp in copy sendfile splice; do
 	for rp in copy splice; do
@@ -90,7 +94,7 @@ done
 # --- push: the receiver listens, the sender connects (SPEC P-1 C-2 C-7)
 t_push() {
 	start_recv -q -o "$T/pushed" &&
-	timeout 60 "$B/zcp-send" -c "127.0.0.1:$RPORT" "$T/data.bin" && wait $RPID &&
+	timeout 60 "$B/zcp-send" -c "127.0.0.1:$RPORT" "$T/data.bin" && wait "$RPID" &&
 	cmp "$T/data.bin" "$T/pushed"
 }
 check "push mode: send --connect, recv --listen; -q still prints port 0  # SPEC C-2 C-7" t_push
@@ -98,25 +102,25 @@ check "push mode: send --connect, recv --listen; -q still prints port 0  # SPEC 
 # --- raw mode against plain Python peers (SPEC P-9)
 t_raw_send() {
 	start_send --once --raw -p splice "$T/data.bin" &&
-	$PEER raw-client "$PORT" "$T/raw1" >"$T/raw.out" && wait $SPID && cmp "$T/data.bin" "$T/raw1" &&
+	peer raw-client "$PORT" "$T/raw1" >"$T/raw.out" && wait "$SPID" && cmp "$T/data.bin" "$T/raw1" &&
 	grep -qx 'eof 5000000' "$T/raw.out"
 }
 check "send --raw to a plain Python client  # SPEC P-9" t_raw_send
 t_raw_recv() {
 	start_recv --raw -o "$T/raw2" &&
-	$PEER raw-sender "$RPORT" "$T/data.bin" && wait $RPID && cmp "$T/data.bin" "$T/raw2"
+	peer raw-sender "$RPORT" "$T/data.bin" && wait "$RPID" && cmp "$T/data.bin" "$T/raw2"
 }
 check "recv --raw from a plain Python sender  # SPEC P-9" t_raw_recv
 t_raw_reset() {
 	start_recv --raw -o "$T/raw4" &&
-	$PEER raw-reset-sender "$RPORT" 100000 && { wait $RPID; [ $? -eq 4 ]; } &&
+	peer raw-reset-sender "$RPORT" 100000 && { wait "$RPID"; [ $? -eq 4 ]; } &&
 	grep -qx "zcp-recv: splice 127.0.0.1:[0-9]*: Connection reset by peer" "$T/recv.err" &&
 	[ ! -e "$T/raw4" ]
 }
 check "recv --raw: a reset is a failure (exit 4), nothing stored  # SPEC P-9" t_raw_reset
 t_raw_max_size() {
 	start_recv --raw --max-size 1M -o "$T/raw3" &&
-	{ $PEER raw-sender "$RPORT" "$T/data.bin" 2>/dev/null; wait $RPID; [ $? -eq 3 ]; } &&
+	{ peer raw-sender "$RPORT" "$T/data.bin" 2>/dev/null; wait "$RPID"; [ $? -eq 3 ]; } &&
 	grep -qx "zcp-recv: 127.0.0.1:[0-9]*: more than --max-size 1048576 bytes arrived" "$T/recv.err" &&
 	[ ! -e "$T/raw3" ]
 }
@@ -125,7 +129,7 @@ check "recv --raw --max-size: a longer stream fails, exit 3, nothing stored  # S
 # --- outputs (SPEC R-3 R-4 R-5)
 t_dir() {
 	mkdir -p "$T/dir" && start_send --once "$T/data.bin" &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/dir" && wait $SPID && cmp "$T/data.bin" "$T/dir/data.bin" &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/dir" && wait "$SPID" && cmp "$T/data.bin" "$T/dir/data.bin" &&
 	only_entries "$T/dir" data.bin
 }
 check "-o DIRECTORY stores under the sender's name  # SPEC R-4" t_dir
@@ -138,17 +142,17 @@ t_dir_force_needs_name() {
 	[ "$(cat "$T/dir/data.bin")" = keep ] &&
 	zrecv -c "127.0.0.1:$PORT" -o "$T/dir/" --force --name data.bin &&
 	cmp "$T/dir/data.bin" "$T/data.bin" && only_entries "$T/dir" data.bin
-	local r=$?; kill $SPID; wait $SPID 2>/dev/null; return $r
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
 }
 check "-o DIR/ --force replaces only a file named with --name  # SPEC R-4 R-13" t_dir_force_needs_name
 t_stdout_pipe() {
 	start_send --once "$T/data.bin" &&
-	zrecv -c "127.0.0.1:$PORT" -o - | cmp - "$T/data.bin" && wait $SPID
+	zrecv -c "127.0.0.1:$PORT" -o - | cmp - "$T/data.bin" && wait "$SPID"
 }
 check "-o - into a pipe  # SPEC R-5" t_stdout_pipe
 t_stdout_append() {
 	: >"$T/appended" && start_send --once "$T/data.bin" &&
-	zrecv -c "127.0.0.1:$PORT" -o - >>"$T/appended" 2>"$T/recv.err" && wait $SPID &&
+	zrecv -c "127.0.0.1:$PORT" -o - >>"$T/appended" 2>"$T/recv.err" && wait "$SPID" &&
 	grep -q 'using copy' "$T/recv.err" && cmp "$T/appended" "$T/data.bin"
 }
 check "-o - onto an O_APPEND file falls back to copy, says so  # SPEC R-5" t_stdout_append
@@ -156,7 +160,7 @@ t_stdout_full() {
 	local rc
 	start_send --once "$T/data.bin" || return 1
 	zrecv -c "127.0.0.1:$PORT" -o - >/dev/full 2>"$T/err"; rc=$?
-	wait $SPID; [ $? -eq 6 ] && [ $rc -eq 3 ] &&
+	wait "$SPID"; [ $? -eq 6 ] && [ $rc -eq 3 ] &&
 	grep -qx 'zcp-recv: write <stdout>: No space left on device' "$T/err"
 }
 check "-o - onto /dev/full: exit 3, the sender hears LOCAL_ERROR (exit 6)  # SPEC R-9 C-9" t_stdout_full
@@ -165,13 +169,13 @@ t_exists() {
 	{ zrecv -c "127.0.0.1:$PORT" -o "$T/exists" 2>"$T/recv.err"; [ $? -eq 3 ]; } &&
 	grep -qx "zcp-recv: open $T/exists: file exists (use --force to replace it)" "$T/recv.err" &&
 	[ "$(cat "$T/exists")" = keep ] &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/exists" --force --fsync && wait $SPID &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/exists" --force --fsync && wait "$SPID" &&
 	cmp "$T/exists" "$T/data.bin"
 }
 check "existing output: exit 3 without --force, replaced with it  # SPEC R-3 E-1 E-2" t_exists
 t_chardev_force() { # on a node of our own: a regression must not replace the real /dev/null
 	mknod -m 666 "$T/null" c 1 3 && start_send --once "$T/data.bin" &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/null" --force && wait $SPID && [ -c "$T/null" ]
+	zrecv -c "127.0.0.1:$PORT" -o "$T/null" --force && wait "$SPID" && [ -c "$T/null" ]
 }
 if [ "$(id -u)" = 0 ]; then
 	check "-o CHARDEV --force (a /dev/null node) writes into it, never replaces it  # SPEC R-5" t_chardev_force
@@ -181,7 +185,7 @@ fi
 t_fifo_output() {
 	mkfifo "$T/fifo.out" && { cat "$T/fifo.out" >"$T/from.fifo" & } && local cpid=$! &&
 	start_send --once "$T/data.bin" &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/fifo.out" && wait $SPID && wait $cpid &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/fifo.out" && wait "$SPID" && wait "$cpid" &&
 	cmp "$T/from.fifo" "$T/data.bin" && [ -p "$T/fifo.out" ]
 }
 check "-o FIFO writes into the FIFO, which stays a FIFO  # SPEC R-5" t_fifo_output
@@ -196,14 +200,14 @@ t_long_name() {
 	local name
 	name=$(printf 'n%.0s' $(seq 240)).bin &&
 	head -c 1000 /dev/urandom >"$T/$name" && mkdir -p "$T/ldir" && start_send --once "$T/$name" &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/ldir/" && wait $SPID && cmp "$T/$name" "$T/ldir/$name" &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/ldir/" && wait "$SPID" && cmp "$T/$name" "$T/ldir/$name" &&
 	only_entries "$T/ldir" "$name"
 }
 check "a 244-byte file name is stored (no temporary suffix to overflow)  # SPEC R-1 W-8" t_long_name
 
 t_empty() {
 	: >"$T/empty.bin" && start_send --once -p splice "$T/empty.bin" &&
-	zrecv -c "localhost:$PORT" -o "$T/empty.out" && wait $SPID &&
+	zrecv -c "localhost:$PORT" -o "$T/empty.out" && wait "$SPID" &&
 	[ -f "$T/empty.out" ] && [ ! -s "$T/empty.out" ]
 }
 check "a 0-byte file arrives as a 0-byte file; a host name resolves  # SPEC P-2 C-4" t_empty
@@ -211,7 +215,7 @@ check "a 0-byte file arrives as a 0-byte file; a host name resolves  # SPEC P-2 
 # --- ranges (SPEC R-8)
 t_range() {
 	start_send --once "$T/data.bin" &&
-	zrecv -c "127.0.0.1:$PORT" --offset 1M --length 100K -o "$T/range" && wait $SPID &&
+	zrecv -c "127.0.0.1:$PORT" --offset 1M --length 100K -o "$T/range" && wait "$SPID" &&
 	[ "$(stat -c %s "$T/range")" -eq 102400 ] && cmp -i 1048576:0 -n 102400 "$T/data.bin" "$T/range"
 }
 check "--offset 1M --length 100K gets exactly that range  # SPEC R-8" t_range
@@ -244,7 +248,7 @@ t_stdout_closed() {
 	start_send --once "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" -o - >&- 2>"$T/err"; [ $? -eq 3 ]; } &&
 	grep -qx 'zcp-recv: write <stdout>: Bad file descriptor' "$T/err" &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/closedfds.out" <&- >&- && wait $SPID &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/closedfds.out" <&- >&- && wait "$SPID" &&
 	cmp "$T/closedfds.out" "$T/data.bin"
 }
 check "closed stdout: -o - refused before connecting; closed 0 and 1 harm nothing  # SPEC C-9" t_stdout_closed
@@ -252,14 +256,14 @@ t_send_closed_fds() {
 	: >"$T/send.err"
 	timeout 60 "$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" <&- >&- 2>"$T/send.err" &
 	SPID=$!; PORT=$(port_of "$T/send.err") &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/closedfds2.out" && wait $SPID &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/closedfds2.out" && wait "$SPID" &&
 	cmp "$T/closedfds2.out" "$T/data.bin"
 }
 check "zcp-send with stdin and stdout closed serves normally  # SPEC C-9" t_send_closed_fds
 
 # --- errors name the call and the object (SPEC E-1 E-2 E-4 S-1 S-9)
 t_refused() {
-	start_send --once "$T/data.bin" && kill $SPID && wait $SPID 2>/dev/null
+	start_send --once "$T/data.bin" && kill "$SPID" && wait "$SPID" 2>/dev/null
 	zrecv -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ] &&
 	grep -qx "zcp-recv: connect 127.0.0.1:$PORT: Connection refused" "$T/err"
 }
@@ -280,7 +284,7 @@ t_fifo_source() {
 	grep -q 'sender answered NOT_FOUND' "$T/err" &&
 	rm "$T/swap.bin" && mv "$T/swap.keep" "$T/swap.bin" &&
 	timeout 10 "$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$T/swap.out" && cmp "$T/swap.out" "$T/data.bin"
-	local r=$?; kill $SPID; wait $SPID 2>/dev/null; return $r
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
 }
 check "a FIFO as FILE: exit 3 at once; swapped in later: NOT_FOUND, serving goes on  # SPEC S-1" t_fifo_source
 t_proc_source() {
@@ -289,14 +293,14 @@ t_proc_source() {
 	ln -s "$T/data.bin" "$T/flip" && start_send "$T/flip" && ln -sfn /proc/self/status "$T/flip" &&
 	{ zrecv -c "127.0.0.1:$PORT" -o "$T/proc.out" 2>"$T/err"; [ $? -eq 6 ]; } &&
 	grep -q 'sender answered SERVER_ERROR' "$T/err" && [ ! -e "$T/proc.out" ]
-	local r=$?; kill $SPID; wait $SPID 2>/dev/null; return $r
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
 }
 check "a size-0 file with content (/proc) is refused, never sent empty  # SPEC S-9" t_proc_source
 t_escaped_names() {
 	local rc
 	start_send --once "$T/data.bin" || return 1
 	zrecv -c "127.0.0.1:$PORT" --name $'x\ny\e[31mz' --discard 2>"$T/err"; rc=$?
-	wait $SPID; [ $? -eq 5 ] && [ $rc -eq 6 ] &&
+	wait "$SPID"; [ $? -eq 5 ] && [ $rc -eq 6 ] &&
 	grep -qx "zcp-send: 127.0.0.1:[0-9]*: asked for unknown name 'x\\\\x0ay\\\\x1b\[31mz'" "$T/send.err" &&
 	[ "$(wc -l <"$T/send.err")" -eq 2 ] && ! grep -q $'\e' "$T/send.err"
 }
@@ -306,29 +310,29 @@ check "a name from a peer is printed escaped: one line, no escape sequence  # SP
 head -c 67108864 /dev/zero >"$T/big.bin"
 t_truncated() {
 	mkdir -p "$T/flags1" && start_send --once "$T/big.bin" &&
-	{ $PEER client "$PORT" "$T/trunc.out" 1048576 "$T/flags1" >"$T/client.out" & } &&
+	{ peer client "$PORT" "$T/trunc.out" 1048576 "$T/flags1" >"$T/client.out" & } &&
 	local cpid=$! && wait_until 20 test -f "$T/flags1/paused" &&
-	truncate -s 2M "$T/big.bin" && touch "$T/flags1/go" && wait $cpid
-	wait $SPID; local rc=$?
+	truncate -s 2M "$T/big.bin" && touch "$T/flags1/go" && wait "$cpid"
+	wait "$SPID"; local rc=$?
 	[ $rc -eq 3 ] && grep -q "^zcp-send: sendfile $T/big.bin: file truncated at offset [0-9]* (expected 67108864 bytes)$" "$T/send.err" &&
 	grep -q '^received [0-9]* of 67108864$' "$T/client.out" && ! grep -q 'received 67108864' "$T/client.out"
 }
 check "file truncated mid-transfer: sender exit 3, receiver gets a short stream  # SPEC S-2" t_truncated
 t_raw_truncated() {
 	head -c 67108864 /dev/zero >"$T/big.raw" && mkdir -p "$T/flags3" && start_send --once --raw "$T/big.raw" &&
-	{ $PEER raw-client "$PORT" "$T/rawtrunc.out" 1048576 "$T/flags3" >"$T/client.out" & } &&
+	{ peer raw-client "$PORT" "$T/rawtrunc.out" 1048576 "$T/flags3" >"$T/client.out" & } &&
 	local cpid=$! && wait_until 20 test -f "$T/flags3/paused" &&
-	truncate -s 2M "$T/big.raw" && touch "$T/flags3/go" && wait $cpid
-	wait $SPID; local rc=$?
+	truncate -s 2M "$T/big.raw" && touch "$T/flags3/go" && wait "$cpid"
+	wait "$SPID"; local rc=$?
 	[ $rc -eq 3 ] && grep -q '^reset [0-9]*$' "$T/client.out"
 }
 check "raw sender failing mid-transfer resets, so a raw client sees an error  # SPEC P-9" t_raw_truncated
 head -c 4194304 /dev/urandom >"$T/grow.bin"
 t_grown() {
 	mkdir -p "$T/flags2" && cp "$T/grow.bin" "$T/grow.orig" && start_send --once "$T/grow.bin" &&
-	{ $PEER client "$PORT" "$T/grow.out" 65536 "$T/flags2" >"$T/client.out" & } && local cpid=$! &&
+	{ peer client "$PORT" "$T/grow.out" 65536 "$T/flags2" >"$T/client.out" & } && local cpid=$! &&
 	wait_until 20 test -f "$T/flags2/paused" &&
-	head -c 1000000 /dev/urandom >>"$T/grow.bin" && touch "$T/flags2/go" && wait $cpid && wait $SPID &&
+	head -c 1000000 /dev/urandom >>"$T/grow.bin" && touch "$T/flags2/go" && wait "$cpid" && wait "$SPID" &&
 	grep -qx 'received 4194304 of 4194304' "$T/client.out" && cmp "$T/grow.orig" "$T/grow.out"
 }
 check "file grown mid-transfer: exactly the declared length, ack OK  # SPEC S-3" t_grown
@@ -338,33 +342,33 @@ t_short() {
 	start_fake fake-sender 100000 40000 &&
 	{ zrecv -c "127.0.0.1:$PORT" -o "$T/short.out" 2>"$T/err"; [ $? -eq 5 ]; } &&
 	grep -qx "zcp-recv: splice 127.0.0.1:$PORT: connection closed after 40000 of 100000 bytes" "$T/err" &&
-	wait $FPID && grep -qx 'ack status 1' "$T/fake.out" && ! ls -A "$T" | grep -q short.out
+	wait "$FPID" && grep -qx 'ack status 1' "$T/fake.out" && no_entry "$T" '*short.out*'
 }
 check "short stream: exit 5, ack SHORT, no file  # SPEC R-7 P-6 R-2" t_short
 t_much() {
 	start_fake fake-sender 1000 1001 &&
 	{ zrecv -p copy -c "127.0.0.1:$PORT" -o "$T/much.out" 2>"$T/err"; [ $? -eq 5 ]; } &&
-	grep -q 'peer sent more than declared' "$T/err" && wait $FPID &&
-	grep -qx 'ack status 3' "$T/fake.out" && ! ls -A "$T" | grep -q much.out
+	grep -q 'peer sent more than declared' "$T/err" && wait "$FPID" &&
+	grep -qx 'ack status 3' "$T/fake.out" && no_entry "$T" '*much.out*'
 }
 check "excess bytes: exit 5, ack PROTOCOL, no file  # SPEC P-8" t_much
 t_timeout() {
 	start_fake silent-sender &&
 	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
 	grep -qx "zcp-recv: recvfrom 127.0.0.1:$PORT: Connection timed out" "$T/err"
-	local r=$?; kill $FPID 2>/dev/null; return $r
+	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
 }
 check "silent sender: --timeout 1 ends the wait, exit 4  # SPEC P-10 E-3" t_timeout
 t_connect_timeout() {
 	start_fake full-backlog &&
 	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
 	grep -qx "zcp-recv: connect 127.0.0.1:$PORT: Connection timed out" "$T/err"
-	local r=$?; kill $FPID 2>/dev/null; return $r
+	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
 }
 check "a connect that is never accepted: --timeout 1 bounds it, exit 4  # SPEC P-10" t_connect_timeout
 t_peer_gone() {
-	start_send --once -p "$1" "$T/big.bin.2" && $PEER close-early "$PORT"
-	wait $SPID; local rc=$?
+	start_send --once -p "$1" "$T/big.bin.2" && peer close-early "$PORT"
+	wait "$SPID"; local rc=$?
 	[ $rc -eq 4 ] && grep -Eq "^zcp-send: $2 127.0.0.1:[0-9]*: (Broken pipe|Connection reset by peer)$" "$T/send.err"
 }
 head -c 33554432 /dev/zero >"$T/big.bin.2"
@@ -372,8 +376,8 @@ check "receiver vanishes (sendfile): exit 4 naming the peer, no SIGPIPE death  #
 check "receiver vanishes (copy): exit 4, names sendto  # SPEC S-8" t_peer_gone copy sendto
 t_serve_on() {
 	start_send -p splice "$T/data.bin" &&
-	zrecv -c "127.0.0.1:$PORT" -o "$T/s1" && $PEER garbage "$PORT" >"$T/g.out" &&
-	zrecv -c "127.0.0.1:$PORT" -p copy -o "$T/s2" && kill $SPID &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/s1" && peer garbage "$PORT" >"$T/g.out" &&
+	zrecv -c "127.0.0.1:$PORT" -p copy -o "$T/s2" && kill "$SPID" &&
 	cmp "$T/s1" "$T/data.bin" && cmp "$T/s2" "$T/data.bin" && grep -qx 'status 1' "$T/g.out" &&
 	grep -q 'malformed request: bad magic' "$T/send.err"
 }
@@ -381,11 +385,13 @@ check "serving goes on after a malformed request (BAD_REQUEST)  # SPEC S-7 P-4 E
 t_failure_not_lost() { # a receiver failure reaches the sender, run after run
 	local i
 	for i in $(seq 10); do
-		start_send --once "$T/big.bin.2" &&
-		{ zrecv -c "127.0.0.1:$PORT" --max-size 1M --discard 2>/dev/null; [ $? -eq 3 ]; } &&
-		{ wait $SPID; [ $? -eq 6 ]; } &&
-		grep -qx "zcp-send: 127.0.0.1:[0-9]*: receiver reported LOCAL_ERROR after 0 of 33554432 bytes" "$T/send.err" ||
-		{ echo "run $i: $(cat "$T/send.err")"; return 1; }
+		if ! { start_send --once "$T/big.bin.2" &&
+		       { zrecv -c "127.0.0.1:$PORT" --max-size 1M --discard 2>/dev/null; [ $? -eq 3 ]; } &&
+		       { wait "$SPID"; [ $? -eq 6 ]; } &&
+		       grep -qx "zcp-send: 127.0.0.1:[0-9]*: receiver reported LOCAL_ERROR after 0 of 33554432 bytes" "$T/send.err"; }; then
+			echo "run $i: $(cat "$T/send.err")"
+			return 1
+		fi
 	done
 }
 check "a receiver's refusal reaches the sender as LOCAL_ERROR (exit 6) in 10 of 10 runs  # SPEC R-14 S-11 R-12" t_failure_not_lost
@@ -393,8 +399,8 @@ t_efbig() {
 	start_send --once "$T/data.bin" &&
 	{ (ulimit -f 100; exec timeout 60 "$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$T/efbig.out" 2>"$T/err"); [ $? -eq 3 ]; } &&
 	grep -qx "zcp-recv: splice $T/efbig.out: File too large" "$T/err" &&
-	{ wait $SPID; [ $? -eq 6 ]; } && grep -q 'receiver reported LOCAL_ERROR' "$T/send.err" &&
-	! ls -A "$T" | grep -q efbig
+	{ wait "$SPID"; [ $? -eq 6 ]; } && grep -q 'receiver reported LOCAL_ERROR' "$T/send.err" &&
+	no_entry "$T" '*efbig*'
 }
 check "ulimit -f: EFBIG, not SIGXFSZ: exit 3, ack LOCAL_ERROR, nothing left  # SPEC R-9 R-2" t_efbig
 
@@ -402,21 +408,29 @@ check "ulimit -f: EFBIG, not SIGXFSZ: exit 3, ack LOCAL_ERROR, nothing left  # S
 # receiving PID DIR: PID has an anonymous (O_TMPFILE) output in DIR with data in it
 receiving() {
 	local f
-	for f in /proc/$1/fd/*; do
+	for f in "/proc/$1/fd/"*; do
 		case $(readlink "$f") in "$2/#"*) [ "$(stat -L -c %s "$f")" -gt 0 ] && return 0 ;; esac
 	done
 	return 1
 }
-# tracee PID: the program strace runs, for PID the "timeout strace" of $STRACE
-tracee() { pgrep -P "$(pgrep -P "$1")"; }
+# tracee PID: the zcp program somewhere below PID (zstrace's timeout, strace, ...)
+tracee() {
+	local queue=("$1") p c
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}; queue=("${queue[@]:1}")
+		case $(cat "/proc/$p/comm" 2>/dev/null) in zcp-*) echo "$p"; return 0 ;; esac
+		for c in $(pgrep -P "$p"); do queue+=("$c"); done
+	done
+	return 1
+}
 # named_temp DIR: DIR holds a named temporary file with data in it
-named_temp() { ls -A "$1" | grep -q '^\.zcp-' && [ -n "$(find "$1" -name '.zcp-*' -size +0)" ]; }
+named_temp() { [ -n "$(find "$1" -name '.zcp-*' -size +0)" ]; }
 t_signal() { # SIG: a fetch of a stalled sender is killed once the temp file holds data
 	local d="$T/sig$1"; mkdir -p "$d" &&
 	start_fake fake-sender 10000000 3000000 hang &&
 	{ "$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$d/out" & } && local rpid=$! &&
-	wait_until 20 receiving $rpid "$d" &&
-	kill -s "$1" $rpid; wait $rpid; local rc=$?; kill $FPID 2>/dev/null
+	wait_until 20 receiving "$rpid" "$d" &&
+	kill -s "$1" "$rpid"; wait "$rpid"; local rc=$?; kill "$FPID" 2>/dev/null
 	[ $rc -eq $((128 + $(kill -l "$1"))) ] && only_entries "$d"
 }
 for sig in INT TERM HUP KILL; do
@@ -425,10 +439,10 @@ done
 t_signal_named() { # SIG: the same with O_TMPFILE refused: a named temp file, removed by the handler
 	local d="$T/nsig$1"; mkdir -p "$d" &&
 	start_fake fake-sender 10000000 3000000 hang &&
-	{ $STRACE -f -o /dev/null -P "$d" -e inject=openat:error=EOPNOTSUPP:when=1 \
+	{ zstrace -f -o /dev/null -P "$d" -e inject=openat:error=EOPNOTSUPP:when=1 \
 		"$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$d/out" & } && local spid=$! &&
 	wait_until 20 named_temp "$d" &&
-	kill -s "$1" "$(tracee $spid)"; wait $spid; local rc=$?; kill $FPID 2>/dev/null
+	kill -s "$1" "$(tracee "$spid")"; wait "$spid"; local rc=$?; kill "$FPID" 2>/dev/null
 	[ $rc -eq $((128 + $(kill -l "$1"))) ] && only_entries "$d"
 }
 for sig in INT QUIT USR1 USR2 ALRM; do
@@ -436,9 +450,9 @@ for sig in INT QUIT USR1 USR2 ALRM; do
 done
 t_named_fallback() {
 	local d="$T/named"; mkdir -p "$d" && start_send --once "$T/data.bin" &&
-	$STRACE -f -o "$T/named.st" -P "$d" -P "$d/out" -e inject=openat:error=EOPNOTSUPP:when=1 \
+	zstrace -f -o "$T/named.st" -P "$d" -P "$d/out" -e inject=openat:error=EOPNOTSUPP:when=1 \
 		-e inject=renameat2:error=EINVAL "$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$d/out" &&
-	wait $SPID && cmp "$d/out" "$T/data.bin" && only_entries "$d" out &&
+	wait "$SPID" && cmp "$d/out" "$T/data.bin" && only_entries "$d" out &&
 	grep -q 'renameat2(.*EINVAL (Invalid argument) (INJECTED)' "$T/named.st" &&
 	grep -Eq "^[0-9]+ +link\(\"$d/\.zcp-[a-z0-9]+\", \"$d/out\"\) = 0" "$T/named.st"
 }
@@ -447,11 +461,11 @@ check "no O_TMPFILE and no RENAME_NOREPLACE (NFS, FUSE): link + unlink, no lefto
 # --- lost acks and accept failures, forced with strace --inject (SPEC R-15 S-10)
 t_ack_lost() {
 	start_send --once "$T/data.bin" &&
-	$STRACE -f -o /dev/null -e inject=sendto:error=EPIPE:when=2 \
+	zstrace -f -o /dev/null -e inject=sendto:error=EPIPE:when=2 \
 		"$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$T/acklost.out" 2>"$T/err" &&
 	grep -qx "zcp-recv: warning: sendto 127.0.0.1:$PORT: Broken pipe; every byte is committed, but the sender may report a failure" "$T/err" &&
 	cmp "$T/acklost.out" "$T/data.bin" &&
-	{ wait $SPID; [ $? -eq 5 ]; } && grep -q 'connection closed before the ack' "$T/send.err"
+	{ wait "$SPID"; [ $? -eq 5 ]; } && grep -q 'connection closed before the ack' "$T/send.err"
 }
 check "the ack cannot be sent after the commit: exit 0 with a warning  # SPEC R-15 P-7" t_ack_lost
 # strace_send STRACE-ARGS... -- SEND-ARGS...: zcp-send of data.bin under strace in the
@@ -460,32 +474,137 @@ strace_send() {
 	local sargs=()
 	while [ "$1" != -- ]; do sargs+=("$1"); shift; done; shift
 	: >"$T/send.err"
-	$STRACE -f "${sargs[@]}" "$B/zcp-send" -l 127.0.0.1:0 "$@" "$T/data.bin" 2>"$T/send.err" &
+	zstrace -f "${sargs[@]}" "$B/zcp-send" -l 127.0.0.1:0 "$@" "$T/data.bin" 2>"$T/send.err" &
 	spid=$!; port=$(port_of "$T/send.err")
 }
 t_accept_pressure() {
 	strace_send -o /dev/null -e inject=accept4:error=EMFILE:when=1..3 -- --once &&
-	zrecv -c "127.0.0.1:$port" -o "$T/emfile.out" && wait $spid &&
+	zrecv -c "127.0.0.1:$port" -o "$T/emfile.out" && wait "$spid" &&
 	cmp "$T/emfile.out" "$T/data.bin" &&
 	[ "$(grep -c 'accept: Too many open files; pausing new connections' "$T/send.err")" -eq 1 ]
 }
 check "accept EMFILE three times: said once, paused, then served  # SPEC S-10" t_accept_pressure
 t_accept_transient() {
 	strace_send -o /dev/null -e inject=accept4:error=ENETDOWN:when=1 -- --once &&
-	zrecv -c "127.0.0.1:$port" -o "$T/netdown.out" && wait $spid &&
+	zrecv -c "127.0.0.1:$port" -o "$T/netdown.out" && wait "$spid" &&
 	cmp "$T/netdown.out" "$T/data.bin" && ! grep -q accept "$T/send.err"
 }
 check "accept ENETDOWN (a connection's error) is retried silently  # SPEC S-10" t_accept_transient
 t_accept_fatal() {
 	strace_send -o /dev/null -e inject=accept4:error=EBADF:when=1 -- &&
-	{ wait $spid; [ $? -eq 4 ]; } && grep -qx 'zcp-send: accept: Bad file descriptor' "$T/send.err"
+	{ wait "$spid"; [ $? -eq 4 ]; } && grep -qx 'zcp-send: accept: Bad file descriptor' "$T/send.err"
 }
 check "a failing listening socket (EBADF) ends the sender, exit 4  # SPEC S-10" t_accept_fatal
+
+# --- failures of the environment, forced where the kernel will not produce them
+# (SPEC E-1 E-2 S-1 S-9 C-9 R-1 R-3 P-9)
+t_listen_in_use() {
+	start_send "$T/data.bin" &&
+	{ zsend -l "127.0.0.1:$PORT" "$T/data.bin" 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-send: bind 127.0.0.1:$PORT: Address already in use" "$T/err" &&
+	{ zrecv -l "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-recv: bind 127.0.0.1:$PORT: Address already in use" "$T/err"
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
+}
+check "listening on a port in use: exit 4, naming bind and the address  # SPEC E-1 E-2" t_listen_in_use
+t_push_refused() {
+	start_send --once "$T/data.bin" && kill "$SPID" && wait "$SPID" 2>/dev/null
+	zsend -c "127.0.0.1:$PORT" "$T/data.bin" 2>"$T/err"; [ $? -eq 4 ] &&
+	grep -qx "zcp-send: connect 127.0.0.1:$PORT: Connection refused" "$T/err"
+}
+check "push to nobody: exit 4, connect refused  # SPEC E-1" t_push_refused
+t_unresolvable() {
+	timeout 60 "$B/zcp-recv" -c no-such-host.invalid:9 --discard 2>"$T/err"; [ $? -eq 4 ] &&
+	grep -q '^zcp-recv: getaddrinfo no-such-host.invalid:9: ' "$T/err"
+}
+check "an unresolvable name: exit 4 naming getaddrinfo  # SPEC C-4 E-1" t_unresolvable
+t_no_devnull() { # PROG: with stdin closed and /dev/null unopenable, start-up fails, exit 1
+	zstrace -f -o /dev/null -P /dev/null -e inject=openat:error=ENOENT "$B/$1" --version <&- >"$T/out"
+	[ $? -eq 1 ] && [ ! -s "$T/out" ]
+}
+check "zcp-send cannot reopen a closed stdin on /dev/null: exit 1  # SPEC C-9 E-1" t_no_devnull zcp-send
+check "zcp-recv cannot reopen a closed stdin on /dev/null: exit 1  # SPEC C-9 E-1" t_no_devnull zcp-recv
+t_source_faults() { # CALL ERRNO WORD FILE: the check of FILE fails at start: exit 3, named
+	zstrace -f -o /dev/null -P "$4" -e inject="$1":error="$2" "$B/zcp-send" --once "$4" 2>"$T/err"
+	[ $? -eq 3 ] && grep -qx "zcp-send: $3 $4: .*" "$T/err"
+}
+: >"$T/empty.src"
+check "fstat of FILE fails: exit 3, naming fstat and FILE  # SPEC S-1 E-2" t_source_faults newfstatat EIO fstat "$T/data.bin"
+check "fcntl of FILE fails: exit 3  # SPEC S-1" t_source_faults fcntl EBADF fcntl "$T/data.bin"
+check "the probe read of an empty FILE fails: exit 3  # SPEC S-9" t_source_faults pread64 EIO read "$T/empty.src"
+t_source_fault_later() { # a check failing between transfers: SERVER_ERROR, then exit 3
+	zstrace -f -o /dev/null -P "$T/data.bin" -e inject=newfstatat:error=EIO:when=2 \
+		"$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
+	local spid=$!; local port
+	port=$(port_of "$T/send.err") &&
+	{ zrecv -c "127.0.0.1:$port" --discard 2>"$T/err"; [ $? -eq 6 ]; } &&
+	grep -q 'sender answered SERVER_ERROR' "$T/err" && { wait "$spid"; [ $? -eq 3 ]; }
+}
+check "FILE cannot be checked at a request: SERVER_ERROR  # SPEC S-1 W-9" t_source_fault_later
+t_shutdown_fails() { # MODE: shutdown after the payload fails: a network error, exit 4
+	strace_send -o /dev/null -e inject=shutdown:error=ENOTCONN -- --once ${1:+"$1"} &&
+	{ zrecv -c "127.0.0.1:$port" ${1:+"$1"} -o "$T/shut.out" 2>/dev/null; true; } &&
+	{ wait "$spid"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-send: shutdown 127.0.0.1:[0-9]*: Transport endpoint is not connected" "$T/send.err"
+	local r=$?; rm -f "$T/shut.out"; return "$r"
+}
+check "shutdown after the payload fails (framed): exit 4  # SPEC E-1 P-1" t_shutdown_fails ""
+check "shutdown after the payload fails (raw): exit 4  # SPEC E-1 P-9" t_shutdown_fails --raw
+t_tmpfile_denied() {
+	local d="$T/denied"; mkdir -p "$d" && start_send --once "$T/data.bin" &&
+	{ zstrace -f -o /dev/null -P "$d" -e inject=openat:error=EACCES \
+		"$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$d/out" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: open $d: Permission denied" "$T/err" && only_entries "$d" &&
+	{ wait "$SPID"; [ $? -eq 6 ]; }
+}
+check "the temporary file cannot be created (EACCES): exit 3, LOCAL_ERROR acked  # SPEC R-1 R-9" t_tmpfile_denied
+t_link_without_proc() {
+	start_send --once "$T/data.bin" &&
+	zstrace -f -o "$T/noproc.st" -e inject=linkat:error=ENOENT:when=1 \
+		"$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$T/noproc.out" && wait "$SPID" &&
+	cmp "$T/noproc.out" "$T/data.bin" && grep -q 'AT_EMPTY_PATH) = 0' "$T/noproc.st"
+}
+check "linking through /proc/self/fd fails (no /proc): AT_EMPTY_PATH links it  # SPEC R-1" t_link_without_proc
+t_replace_link_fails() {
+	echo keep >"$T/repl.out" && start_send --once "$T/data.bin" &&
+	{ zstrace -f -o /dev/null -e inject=linkat:error=ENOSPC:when=2 \
+		"$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$T/repl.out" --force 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: linkat $T/repl.out: No space left on device" "$T/err" &&
+	[ "$(cat "$T/repl.out")" = keep ] && no_entry "$T" '.zcp-*'
+	local r=$?; wait "$SPID"; return "$r"
+}
+check "--force: the temporary name cannot be linked: exit 3, old file kept  # SPEC R-3 R-2" t_replace_link_fails
+t_dir_fsync_fails() {
+	local d="$T/fsyncd"; mkdir -p "$d" && start_send --once "$T/data.bin" &&
+	{ zstrace -f -o /dev/null -P "$d" -e inject=fsync:error=EIO \
+		"$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$d/out" --fsync 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: fsync $d/out: Input/output error" "$T/err" && { wait "$SPID"; [ $? -eq 6 ]; }
+}
+check "--fsync: the directory's fsync fails: exit 3, LOCAL_ERROR acked  # SPEC R-1 R-9" t_dir_fsync_fails
+# nth_call LOG CALL REGEX: the number of the first CALL line of LOG matching REGEX,
+# counting CALL lines only (strace's --inject when=N counts the same way)
+nth_call() { awk -v c="$2(" -v re="$3" 'index($0, c) { n++; if ($0 ~ re) { print n; exit } }' "$1"; }
+t_close_fails() { # the named temporary file's close() fails (NFS, quota): exit 3, nothing left
+	local d="$T/closed" k1 k2
+	mkdir -p "$d" && start_send "$T/data.bin" || return 1
+	local run=("$B/zcp-recv" -c "127.0.0.1:$PORT" -o "$d/out")
+	# calibration: which openat is the O_TMPFILE one, which close is the named file's
+	zstrace -f -o "$T/c1.st" -e trace=openat "${run[@]}" && rm -f "$d/out" &&
+	k1=$(nth_call "$T/c1.st" openat O_TMPFILE) && [ -n "$k1" ] &&
+	zstrace -f -yy -o "$T/c2.st" -e trace=openat,close -e inject=openat:error=EOPNOTSUPP:when="$k1" \
+		"${run[@]}" && rm -f "$d/out" &&
+	k2=$(nth_call "$T/c2.st" close '/\.zcp-') && [ -n "$k2" ] &&
+	{ zstrace -f -o /dev/null -e inject=openat:error=EOPNOTSUPP:when="$k1" \
+		-e inject=close:error=EIO:when="$k2" "${run[@]}" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: close $d/out: Input/output error" "$T/err" && only_entries "$d"
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
+}
+check "close() of the named temporary file fails: exit 3, nothing left  # SPEC R-1 R-2" t_close_fails
 
 # --- syscall-level behaviour seen by strace (SPEC S-5 S-6 X-8 X-9)
 t_fallback() {
 	strace_send -o /dev/null -e inject=sendfile:error=EINVAL:when=1 -- --once -v &&
-	zrecv -c "127.0.0.1:$port" -o "$T/fb.out" && wait $spid &&
+	zrecv -c "127.0.0.1:$port" -o "$T/fb.out" && wait "$spid" &&
 	cmp "$T/fb.out" "$T/data.bin" &&
 	grep -qx "zcp-send: sendfile $T/data.bin: Invalid argument; falling back to copy" "$T/send.err" &&
 	grep -q 'path copy; syscalls:.* pread64=' "$T/send.err"
@@ -495,27 +614,27 @@ t_no_late_fallback() {
 	local rrc
 	strace_send -o /dev/null -e inject=splice:error=EINVAL:when=3 -- --once -p splice || return 1
 	zrecv -p copy -c "127.0.0.1:$port" -o "$T/late.out" 2>/dev/null; rrc=$?
-	wait $spid; local rc=$?
+	wait "$spid"; local rc=$?
 	[ $rc -eq 3 ] && [ $rrc -eq 5 ] && grep -qx "zcp-send: splice $T/data.bin: Invalid argument" "$T/send.err" &&
 	! grep -q 'falling back' "$T/send.err" && [ ! -e "$T/late.out" ]
 }
 check "splice refused mid-transfer: no fallback, clean failure  # SPEC S-5" t_no_late_fallback
 t_msg_more() {
 	strace_send -o "$T/st" -e trace=sendto -- --once &&
-	zrecv -c "127.0.0.1:$port" --discard && wait $spid &&
+	zrecv -c "127.0.0.1:$port" --discard && wait "$spid" &&
 	grep -q 'sendto(.*"ZCR1.*MSG_NOSIGNAL|MSG_MORE' "$T/st"
 }
 check "the response goes out with MSG_MORE before the payload  # SPEC S-6" t_msg_more
 t_verbose() {
 	start_send --once -v -p sendfile "$T/data.bin" &&
-	zrecv -v -c "127.0.0.1:$PORT" --discard 2>"$T/err" && wait $SPID &&
+	zrecv -v -c "127.0.0.1:$PORT" --discard 2>"$T/err" && wait "$SPID" &&
 	grep -Eq "^zcp-recv: received 5000000 bytes from 127.0.0.1:$PORT in [0-9.]+ s \([0-9.]+ MiB/s\), path splice; syscalls: .*splice=[0-9]+" "$T/err" &&
 	grep -Eq "^zcp-send: sent 5000000 bytes to 127.0.0.1:[0-9]+ .* path sendfile; syscalls: .*sendfile=[0-9]+" "$T/send.err"
 }
 check "-v reports bytes, time, path and syscall counts  # SPEC X-8" t_verbose
 t_no_mmap() {
 	strace_send -yy -o "$T/st2" -e trace=mmap,setsockopt -- --once &&
-	zrecv -c "127.0.0.1:$port" -o "$T/nm.out" && wait $spid && cmp "$T/nm.out" "$T/data.bin" &&
+	zrecv -c "127.0.0.1:$port" -o "$T/nm.out" && wait "$spid" && cmp "$T/nm.out" "$T/data.bin" &&
 	grep -q 'mmap(' "$T/st2" && ! grep -q "mmap(.*data.bin" "$T/st2" && ! grep -q SO_ZEROCOPY "$T/st2"
 }
 check "no mmap of the payload, no SO_ZEROCOPY  # SPEC X-9" t_no_mmap
@@ -527,7 +646,7 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0
 		timeout 60 "$B/zcp-send" --once -l '[::1]:0' "$T/data.bin" 2>"$T/send.err" &
 		local spid=$!; local port; port=$(port_of "$T/send.err") &&
 		grep -q '^listening on \[::1\]:' "$T/send.err" &&
-		zrecv -c "[::1]:$port" -o "$T/v6" && wait $spid && cmp "$T/v6" "$T/data.bin"
+		zrecv -c "[::1]:$port" -o "$T/v6" && wait "$spid" && cmp "$T/v6" "$T/data.bin"
 	}
 	check "IPv6 [::1]:PORT  # SPEC C-4" t_v6
 else

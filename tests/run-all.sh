@@ -7,8 +7,8 @@ set -u
 B=${1:?usage: run-all.sh SANITIZER_BUILD_DIR BUILD_DIR}
 PLAIN=${2:?usage: run-all.sh SANITIZER_BUILD_DIR BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 pass=0 fail=0 broken=""
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 
@@ -17,8 +17,10 @@ add_counts() {
 	line=$(grep -E 'Checks: [0-9]+|[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	case "$line" in
 	*Checks:*)
-		c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/')
-		set -- $c; p=$(($1 - $2 - $3)); f=$(($2 + $3)) ;;
+		read -r checks failures errors <<EOF
+$(echo "$line" | sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/')
+EOF
+		p=$((checks - failures - errors)); f=$((failures + errors)) ;;
 	*passed*)
 		p=$(echo "$line" | grep -oE '[0-9]+ passed' | cut -d' ' -f1)
 		f=$(echo "$line" | grep -oE '[0-9]+ failed' | cut -d' ' -f1) ;;
@@ -27,11 +29,12 @@ add_counts() {
 	pass=$((pass + p)); fail=$((fail + f))
 }
 
-run() { # run NAME CMD...
+run() { # run NAME CMD...: one suite, bounded by SUITE_TIMEOUT seconds (default 600)
 	name=$1; shift
 	echo "== $name"
-	"$@" >"$log" 2>&1; rc=$?
+	timeout "${SUITE_TIMEOUT:-600}" "$@" >"$log" 2>&1; rc=$?
 	cat "$log"
+	[ $rc -eq 124 ] && echo "$name: TIMED OUT after ${SUITE_TIMEOUT:-600} s"
 	add_counts
 	if [ $rc -ne 0 ]; then
 		broken="$broken $name"
@@ -45,12 +48,16 @@ for t in "$B"/test_*; do
 done
 run e2e bash "$here/e2e.sh" "$B"
 for t in request response ack stream opts; do
-	dirs="$here/../fuzz/corpus/$t"
-	[ -d "$here/../fuzz/regressions/$t" ] && dirs="$dirs $here/../fuzz/regressions/$t"
-	run "fuzz-replay-$t" "$B/../fuzz/replay_$t" $dirs
+	if [ -d "$here/../fuzz/regressions/$t" ]; then
+		run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t" "$here/../fuzz/regressions/$t"
+	else
+		run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t"
+	fi
 done
 run trace-parse sh "$here/test-trace-parse.sh"
-run trace-verify-selftest sh "$here/../trace/verify.sh" "$PLAIN" --self-test
+run bench-stats python3 "$here/test_stats.py"
+run trace-verify-selftest bash "$here/../trace/verify.sh" "$PLAIN" --self-test
+run trace-verify-quick bash "$here/../trace/verify.sh" "$PLAIN" --quick
 run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"
 run spec-coverage sh -c "sh '$here/spec-coverage.sh' '$here/../SPEC.md' '$here' '$here/../trace' && echo '1 passed, 0 failed' || echo '0 passed, 1 failed'"
 [ -n "$broken" ] && echo "failing:$broken"

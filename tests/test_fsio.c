@@ -369,6 +369,144 @@ START_TEST(r1_fsync_failure_reported)
 }
 END_TEST
 
+/* Creates nested directories under dir until the path is at least len bytes long
+ * (and below PATH_MAX); returns the path (static). */
+static const char *deep_dir(size_t len)
+{
+	static char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s", dir);
+	while (strlen(p) < len) {
+		size_t n = strlen(p), part = len - n - 1 < 200 ? len - n - 1 : 200;
+		if (part == 0)
+			part = 1;
+		p[n] = '/';
+		memset(p + n + 1, 'd', part);
+		p[n + 1 + part] = '\0';
+		ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir: %s", strerror(errno));
+	}
+	return p;
+}
+
+/* SPEC R-1: paths that do not fit PATH_MAX are refused with ENAMETOOLONG, whole. */
+START_TEST(r1_names_too_long)
+{
+	struct fsio_out o;
+	struct zerr e;
+	static char huge[PATH_MAX + 10];
+	memset(huge, 'x', sizeof huge - 1);
+	huge[sizeof huge - 1] = '\0';
+	ck_assert_int_eq(fsio_out_init(&o, huge, 0, &e), -1);
+	ck_assert_str_eq(e.reason, "File name too long");
+	/* a directory whose path leaves no room for the sender's name */
+	const char *deep = deep_dir(PATH_MAX - 100);
+	char name[256];
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	ck_assert_int_eq(fsio_out_init(&o, deep, 0, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&o, name, &e), -1);
+	ck_assert_str_eq(e.reason, "File name too long");
+}
+END_TEST
+
+/* SPEC R-3: replacing goes through a temporary name beside the target; where that
+ * name would not fit, the commit fails whole and the old file stays. */
+START_TEST(r3_replace_without_room_for_temp_name)
+{
+	struct fsio_out o;
+	struct zerr e;
+	const char *deep = deep_dir(PATH_MAX - 10); /* room for "/f", not for "/.zcp-..." */
+	char target[PATH_MAX];
+	snprintf(target, sizeof target, "%s/f", deep);
+	tu_make_file(target, 3);
+	ck_assert_int_eq(fsio_out_init(&o, target, FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&o, "", &e), 0);
+	write_all(&o, "12345");
+	ck_assert_int_eq(fsio_out_commit(&o, &e), -1);
+	ck_assert_str_eq(e.call, "linkat");
+	ck_assert_str_eq(e.reason, "File name too long");
+	tu_check_file(target, 0, 3);
+}
+END_TEST
+
+/* SPEC R-1: a relative name is written in the current directory; a name directly
+ * under / has / as its directory (there the anonymous file is dropped unnamed). */
+START_TEST(r1_relative_and_root_names)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char rel[400];
+	snprintf(rel, sizeof rel, "%s/rel.bin", dir);
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(fsio_out_init(&o, "rel.bin", 0, &e), 0);
+	store(&o, "", "rel");
+	ck_assert_int_eq(size_of(rel), 3);
+	if (getuid() != 0) {
+		fprintf(stderr, "# skipped the / case: only root may create files there\n");
+		return;
+	}
+	ck_assert_int_eq(fsio_out_init(&o, "/zcp-test-never-committed", 0, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&o, "", &e), 0);
+	ck_assert(o.anonymous);
+	fsio_out_abort(&o);
+	ck_assert_int_ne(access("/zcp-test-never-committed", F_OK), 0);
+}
+END_TEST
+
+/* SPEC R-1 R-4: the output directory changing between start and response: gone
+ * (the temporary file cannot be created) or swapped for a file (lstat fails). */
+START_TEST(r1_directory_changed_under_us)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char sub[400], file[420];
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	snprintf(file, sizeof file, "%s/out", sub);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(fsio_out_init(&o, file, 0, &e), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(fsio_out_open(&o, "", &e), -1);
+	ck_assert_str_eq(e.call, "open");
+	ck_assert_str_eq(e.object, sub);
+	ck_assert_str_eq(e.reason, "No such file or directory");
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(fsio_out_init(&o, sub, 0, &e), 0);
+	ck_assert_int_eq(o.mode, FSIO_DIR);
+	ck_assert_int_eq(rmdir(sub), 0);
+	tu_make_file(sub, 1);
+	ck_assert_int_eq(fsio_out_open(&o, "name", &e), -1);
+	ck_assert_str_eq(e.call, "lstat");
+	ck_assert_str_eq(e.reason, "Not a directory");
+}
+END_TEST
+
+/* SPEC R-5 R-3: a FIFO that appears at the final name before a forced commit is not
+ * replaced; the data is dropped. */
+START_TEST(r5_forced_commit_never_replaces_special)
+{
+	struct fsio_out o;
+	struct zerr e;
+	ck_assert_int_eq(fsio_out_init(&o, path, FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&o, "", &e), 0);
+	write_all(&o, "data");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(fsio_out_commit(&o, &e), -1);
+	ck_assert_str_eq(e.reason, "exists and is not a regular file; not replaced");
+	struct stat st;
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_int_eq(entries(), 1);
+}
+END_TEST
+
+/* SPEC R-5: a directory descriptor does not take splice. */
+START_TEST(r5_directory_refuses_splice)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert(!fsio_accepts_splice(fd));
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsio");
@@ -383,6 +521,12 @@ int main(void)
 	tcase_add_test(tc, r3_symlink_target_replaced);
 	tcase_add_test(tc, r1_longest_name_stored);
 	tcase_add_test(tc, r1_missing_directory_refused);
+	tcase_add_test(tc, r1_names_too_long);
+	tcase_add_test(tc, r3_replace_without_room_for_temp_name);
+	tcase_add_test(tc, r1_relative_and_root_names);
+	tcase_add_test(tc, r1_directory_changed_under_us);
+	tcase_add_test(tc, r5_forced_commit_never_replaces_special);
+	tcase_add_test(tc, r5_directory_refuses_splice);
 	tcase_add_loop_test(tc, r1_temp_then_rename, 0, 2);
 	tcase_add_test(tc, r2_abort_leaves_nothing);
 	tcase_add_test(tc, r3_no_overwrite_without_force);

@@ -147,15 +147,20 @@ START_TEST(p2_offset_past_end)
 }
 END_TEST
 
-/* SPEC S-1 R-10: a file that vanished before the request is NOT_FOUND. */
-START_TEST(s1_vanished_file)
+/* SPEC S-1 R-10 P-9: a file that was there at start and vanished before the request
+ * is NOT_FOUND (framed), a file error for the sender; in raw mode the receiver
+ * gets a reset, never an empty file. */
+START_TEST(s1_vanished_before_request)
 {
+	tu_make_file(src_path, 100);
+	unlink(src_path); /* the sender opens FILE again for every transfer */
 	struct fetch_report rep;
 	struct zerr e;
 	int sx;
-	ck_assert_int_eq(fetch_from_server(XFER_SENDFILE, XFER_SPLICE, 0, 0, false, &rep, &e, &sx), -1);
-	ck_assert_str_eq(e.reason, "sender answered NOT_FOUND");
+	ck_assert_int_eq(fetch_from_server(XFER_SENDFILE, XFER_SPLICE, 0, 0, _i, &rep, &e, &sx), -1);
+	ck_assert_str_eq(e.reason, _i ? "Connection reset by peer" : "sender answered NOT_FOUND");
 	ck_assert_int_eq(sx, ZCP_EXIT_FILE);
+	ck_assert_int_ne(access(out_path, F_OK), 0);
 }
 END_TEST
 
@@ -281,6 +286,8 @@ struct script {
 	uint64_t sent;
 	const char *want_name; /* the request must carry this name, if set */
 	const char *final;     /* where the output is committed (default out_path) */
+	bool reset;            /* after the payload, close with a reset instead of waiting */
+	bool precreate;        /* create `final` before the end of stream (a commit will fail) */
 };
 
 /* A script answering a whole file of `declared` bytes with `sent` bytes. */
@@ -325,6 +332,12 @@ static pid_t scripted_sender(int sv[2], const struct script *sc)
 			sent_all = false;
 			break;
 		}
+	}
+	if (sc->precreate)
+		tu_make_file(sc->final ? sc->final : out_path, 1);
+	if (sc->reset) {
+		net_reset_on_close(s);
+		tu_exit(0);
 	}
 	shutdown(s, SHUT_WR);
 	struct wire_ack ack;
@@ -567,6 +580,146 @@ START_TEST(s11_ack_survives_reset)
 }
 END_TEST
 
+/* SPEC P-8 R-7: a reset where the end of stream should be is a network error
+ * (exit 4), and nothing is kept. */
+START_TEST(p8_reset_instead_of_eof)
+{
+	struct script sc = plain(20000, 20000);
+	sc.reset = true;
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, (struct fetch_cfg){.path = recv_paths[_i]}, out_path,
+					    0, &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.reason, "Connection reset by peer");
+	ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
+/* SPEC R-9 R-3 P-6: the commit fails (the name was taken meanwhile): LOCAL_ERROR is
+ * acked, exit 3, and the file that took the name is left alone. */
+START_TEST(r9_commit_failure_acked)
+{
+	struct script sc = plain(20000, 20000);
+	sc.precreate = true;
+	struct fetch_report rep;
+	struct zerr e;
+	int sx;
+	ck_assert_int_eq(fetch_scripted_cfg(&sc, (struct fetch_cfg){.path = XFER_SPLICE}, out_path, 0,
+					    &rep, &e, &sx), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "linkat");
+	ck_assert_str_eq(e.reason, "File exists");
+	ck_assert_int_eq(sx, WIRE_ACK_LOCAL_ERROR);
+	tu_check_file(out_path, 0, 1);
+}
+END_TEST
+
+/* A raw sender child: send size pattern bytes, create out_path if asked, close. */
+static pid_t raw_sender(int sv[2], uint64_t size, bool precreate)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	close(sv[0]);
+	uint8_t data[4096];
+	for (uint64_t off = 0; off < size; off += sizeof data) {
+		size_t k = size - off < sizeof data ? (size_t)(size - off) : sizeof data;
+		for (size_t i = 0; i < k; i++)
+			data[i] = tu_byte(off + i);
+		frameio_send(sv[1], data, k, 0, &CTX);
+	}
+	if (precreate)
+		tu_make_file(out_path, 1);
+	tu_exit(0);
+}
+
+/* SPEC P-9 R-1 R-3: raw mode fails whole when the output cannot be created (its
+ * directory vanished) or published (the name was taken): nothing of it remains. */
+START_TEST(p9_raw_output_failures)
+{
+	char sub[300], file[320];
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	snprintf(file, sizeof file, "%s/out", sub);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	struct fsio_out out;
+	struct zerr e;
+	struct fetch_report rep;
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 4096, .raw = true, .ctx = CTX};
+	ck_assert_int_eq(fsio_out_init(&out, _i ? out_path : file, 0, &e), 0);
+	if (!_i)
+		ck_assert_int_eq(rmdir(sub), 0);
+	int sv[2];
+	tcp_pair(sv);
+	pid_t pid = raw_sender(sv, 5000, _i == 1);
+	close(sv[1]);
+	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.reason, _i ? "File exists" : "No such file or directory");
+	close(sv[0]);
+	child_status(pid);
+	if (_i)
+		tu_check_file(out_path, 0, 1);
+}
+END_TEST
+
+/* SPEC W-10: fetch_one() refuses a request the encoder refuses, before sending. */
+START_TEST(w10_invalid_request_not_sent)
+{
+	int sv[2];
+	tcp_pair(sv);
+	struct fsio_out out;
+	struct zerr e;
+	fsio_out_init(&out, NULL, 0, &e);
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .offset = UINT64_MAX, .ctx = CTX};
+	struct fetch_report rep;
+	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
+	ck_assert_str_eq(e.reason, "invalid request: offset or length out of range");
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* SPEC E-1 E-2: a peer that reset the connection: the receiver's request and the
+ * sender's response fail to send, network errors naming sendto and the peer. */
+START_TEST(e1_send_to_a_reset_peer)
+{
+	int sv[2];
+	tcp_pair(sv);
+	struct zerr e;
+	if (_i == 0) { /* the sender is gone before the request */
+		net_reset_on_close(sv[1]);
+		close(sv[1]);
+		usleep(50000);
+		struct fsio_out out;
+		fsio_out_init(&out, NULL, 0, &e);
+		struct fetch_cfg cfg = {.path = XFER_SPLICE, .ctx = CTX};
+		struct fetch_report rep;
+		ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+		ck_assert_str_eq(e.call, "sendto");
+	} else { /* the receiver asks and resets; the sender reads the request later */
+		tu_make_file(src_path, 100);
+		uint8_t buf[WIRE_FRAME_MAX];
+		struct wire_request rq = {0};
+		ssize_t n = wire_encode_request(&rq, buf, sizeof buf);
+		ck_assert_int_eq(frameio_send(sv[0], buf, (size_t)n, 0, &CTX), 0);
+		net_reset_on_close(sv[0]);
+		close(sv[0]);
+		usleep(50000);
+		struct serve_cfg cfg = {.file = src_path, .path = XFER_SENDFILE, .chunk = 8192, .ctx = CTX};
+		struct serve_report srep;
+		ck_assert_int_eq(serve_one(sv[1], "peer", &cfg, &srep, &e), -1);
+		ck_assert_str_eq(e.call, "sendto");
+	}
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.object, "peer");
+	close(sv[_i ? 1 : 0]);
+}
+END_TEST
+
 /* SPEC P-10: a sender that never answers times the receiver out. */
 START_TEST(p10_silent_peer_times_out)
 {
@@ -594,7 +747,7 @@ int main(void)
 	tcase_add_loop_test(tc, p1_roundtrip_all_paths, 0, 6);
 	tcase_add_loop_test(tc, p2_ranges, 0, (int)(sizeof ranges / sizeof ranges[0]));
 	tcase_add_test(tc, p2_offset_past_end);
-	tcase_add_test(tc, s1_vanished_file);
+	tcase_add_loop_test(tc, s1_vanished_before_request, 0, 2);
 	tcase_add_loop_test(tc, p9_raw, 0, 3);
 	tcase_add_loop_test(tc, p3_request_name, 0, 2);
 	tcase_add_loop_test(tc, p4_bad_request_answered, 0, 2);
@@ -612,6 +765,11 @@ int main(void)
 	tcase_add_loop_test(tc, r14_linger_keeps_the_ack, 0, 2);
 	tcase_add_loop_test(tc, s11_early_ack_reported, 0, 3);
 	tcase_add_loop_test(tc, s11_ack_survives_reset, 0, 3);
+	tcase_add_loop_test(tc, p8_reset_instead_of_eof, 0, 2);
+	tcase_add_test(tc, r9_commit_failure_acked);
+	tcase_add_loop_test(tc, p9_raw_output_failures, 0, 2);
+	tcase_add_test(tc, w10_invalid_request_not_sent);
+	tcase_add_loop_test(tc, e1_send_to_a_reset_peer, 0, 2);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

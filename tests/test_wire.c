@@ -395,6 +395,22 @@ START_TEST(r11_response_answers_request)
 }
 END_TEST
 
+/* SPEC W-12: wire_parse() knows three frame types and no other; the encoders ask
+ * for room rather than write past cap; every code has its words. */
+START_TEST(w12_dispatch_room_and_words)
+{
+	uint8_t buf[WIRE_FRAME_MAX];
+	struct wire_request rq = {.offset = 5, .name_len = 3, .name = "abc"};
+	ssize_t n = wire_encode_request(&rq, buf, sizeof buf);
+	ck_assert_int_eq(n, WIRE_REQUEST_FIXED + 3);
+	struct wire_request out;
+	ck_assert_int_eq(wire_parse((enum wire_frame)7, buf, (size_t)n, &out), WIRE_E_MAGIC);
+	ck_assert_int_eq(wire_encode_request(&rq, buf, WIRE_REQUEST_FIXED + 2), WIRE_NEED_MORE);
+	ck_assert_str_eq(wire_strerror(WIRE_NEED_MORE), "incomplete frame");
+	ck_assert_str_eq(wire_strerror(-99), "unknown frame error");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("wire");
@@ -416,6 +432,7 @@ int main(void)
 	tcase_add_test(tc, w12_frame_size);
 	tcase_add_test(tc, w12_out_untouched_on_error);
 	tcase_add_test(tc, names_and_strings);
+	tcase_add_test(tc, w12_dispatch_room_and_words);
 	tcase_add_loop_test(tc, r11_response_answers_request, 0, (int)(sizeof answers / sizeof answers[0]));
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;

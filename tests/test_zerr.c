@@ -25,6 +25,8 @@ static const struct esc_case esc_cases[] = {
 	{"cut\xe6\x97", "cut\\xe6\\x97"},                               /* truncated sequence */
 	{"surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80"},
 	{"back\\slash", "back\\slash"},
+	{"emoji\xf0\x9f\x98\x80", "emoji\xf0\x9f\x98\x80"},                  /* 4 bytes kept */
+	{"big\xf4\x90\x80\x80", "big\\xf4\\x90\\x80\\x80"},                     /* past U+10FFFF */
 };
 
 START_TEST(e4_escape_cases)
@@ -74,6 +76,20 @@ START_TEST(e2_format_one_line)
 }
 END_TEST
 
+/* SPEC E-2: a buffer too small for the line holds as much as fits, terminated. */
+START_TEST(e2_format_truncates)
+{
+	struct zerr e;
+	zerr_set(&e, ZCP_EXIT_NET, "recvfrom", "10.0.0.1:9", "%s", "Connection timed out");
+	char small[12];
+	zerr_format(&e, "zcp-recv", small, sizeof small); /* the prefix alone does not fit */
+	ck_assert_str_eq(small, "zcp-recv: r");
+	char mid[30];
+	zerr_format(&e, "zcp-recv", mid, sizeof mid); /* the colon after the object does not */
+	ck_assert_str_eq(mid, "zcp-recv: recvfrom 10.0.0.1:9");
+}
+END_TEST
+
 /* The object holds a whole PATH_MAX path: nothing of a long name is lost. */
 START_TEST(e2_object_holds_long_path)
 {
@@ -97,6 +113,7 @@ int main(void)
 	tcase_add_loop_test(tc, e4_escape_cases, 0, (int)(sizeof esc_cases / sizeof esc_cases[0]));
 	tcase_add_test(tc, e4_escape_truncates_whole_units);
 	tcase_add_test(tc, e2_format_one_line);
+	tcase_add_test(tc, e2_format_truncates);
 	tcase_add_test(tc, e2_object_holds_long_path);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;

@@ -1,0 +1,51 @@
+#!/bin/sh
+# lint.sh CC - static checks of the whole tree, each of which must come out clean:
+# every shell script through ShellCheck, src/ through CC -fanalyzer, every Python
+# file through pyflakes. It first shows that each checker can fail: a planted defect must be
+# found. Prints "lint: N passed, N failed".
+set -u
+CC=${1:-gcc}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; sed 's/^/#   /' "$t/out" | head -n 20; }
+analyze() { # FILE...: -fanalyzer with the flags of the build; findings are errors
+	for f in "$@"; do
+		"$CC" -fanalyzer -Werror -O1 -std=c11 -Wall -Wextra -D_GNU_SOURCE \
+			-D_FILE_OFFSET_BITS=64 -c -o /dev/null "$f" || return 1
+	done
+}
+
+# on_all LIST CMD...: CMD with every file of LIST (shell or python) as arguments;
+# build/ is not part of the tree. The file list is left in $t/files.
+on_all() {
+	list=$1; shift
+	if [ "$list" = shell ]; then
+		find . -path ./build -prune -o -type f \( -name '*.sh' -o -path ./.ci/run \) -print
+	else
+		find . -path ./build -prune -o -type f -name '*.py' -print
+	fi | sort >"$t/files"
+	[ -s "$t/files" ] && tr '\n' '\0' <"$t/files" | xargs -0 "$@"
+}
+
+# --- the checkers can fail
+cat >"$t/bad.sh" <<'BAD'
+#!/bin/sh
+rm -rf $1/*
+BAD
+printf '#include <stdlib.h>\nint f(void) { char *p = malloc(9); return p ? 1 : 0; }\n' >"$t/bad.c"
+printf 'import os\n' >"$t/bad.py"
+if shellcheck "$t/bad.sh" >"$t/out" 2>&1; then bad "shellcheck misses an unquoted variable"; else ok "shellcheck flags a planted defect"; fi
+if analyze "$t/bad.c" >"$t/out" 2>&1; then bad "-fanalyzer misses a leak"; else ok "-fanalyzer flags a planted leak"; fi
+if pyflakes3 "$t/bad.py" >"$t/out" 2>&1; then bad "pyflakes misses an unused import"; else ok "pyflakes flags a planted defect"; fi
+
+# --- the tree is clean
+if on_all shell shellcheck -x >"$t/out" 2>&1; then ok "shellcheck: $(wc -l <"$t/files") scripts clean"
+else bad "shellcheck"; fi
+if analyze src/*.c >"$t/out" 2>&1; then ok "$CC -fanalyzer: src/ clean"; else bad "$CC -fanalyzer"; fi
+if on_all python pyflakes3 >"$t/out" 2>&1; then ok "pyflakes: $(wc -l <"$t/files") files clean"
+else bad "pyflakes"; fi
+echo "lint: $pass passed, $fail failed"
+[ $fail -eq 0 ]

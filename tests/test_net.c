@@ -1,0 +1,158 @@
+/* Check suite for src/net.c: listening, connecting and accepting on the real
+ * loopback, with the failures the kernel gives on demand (ports in use, rlimits). */
+#include <sys/resource.h>
+
+#include "net.h"
+#include "testutil.h"
+
+static struct zerr e;
+static char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
+
+static void set_nofile(rlim_t cur)
+{
+	struct rlimit rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = cur;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/* Lowers RLIMIT_NOFILE so that no descriptor above the ones open now is free. */
+static void no_more_fds(void)
+{
+	int lowest = dup(0);
+	ck_assert_int_ge(lowest, 0);
+	close(lowest);
+	set_nofile((rlim_t)lowest);
+}
+
+static void more_fds(void) { set_nofile(1024); }
+
+/* SPEC E-1 E-2: a port already listened on: bind fails, exit 4, named. */
+START_TEST(e1_listen_address_in_use)
+{
+	int a = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(net_listen(bound, peer, sizeof peer, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.call, "bind");
+	ck_assert_str_eq(e.object, bound);
+	ck_assert_str_eq(e.reason, "Address already in use");
+	close(a);
+}
+END_TEST
+
+/* SPEC C-4 E-1: a name that does not resolve is a network error naming getaddrinfo;
+ * a malformed address (past the option parser) is a usage error. */
+START_TEST(c4_unresolvable_and_malformed)
+{
+	ck_assert_int_eq(net_connect("no-such-host.invalid:9", 1000, peer, sizeof peer, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.call, "getaddrinfo");
+	ck_assert_int_eq(net_listen("no-such-host.invalid:0", bound, sizeof bound, &e), -1);
+	ck_assert_str_eq(e.call, "getaddrinfo");
+	ck_assert_int_eq(net_connect("nonsense", 1000, peer, sizeof peer, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
+	ck_assert_str_eq(e.reason, "expected HOST:PORT");
+}
+END_TEST
+
+/* SPEC E-1 E-2: a connection refused, and no descriptor left for the socket. */
+START_TEST(e1_connect_refused_and_no_fds)
+{
+	int a = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	close(a); /* nothing listens there now */
+	ck_assert_int_eq(net_connect(bound, 1000, peer, sizeof peer, &e), -1);
+	ck_assert_str_eq(e.call, "connect");
+	ck_assert_str_eq(e.reason, "Connection refused");
+	no_more_fds();
+	ck_assert_int_eq(net_listen("127.0.0.1:0", bound, sizeof bound, &e), -1);
+	ck_assert_str_eq(e.call, "socket");
+	ck_assert_str_eq(e.reason, "Too many open files");
+	more_fds(); /* LeakSanitizer needs one at exit */
+}
+END_TEST
+
+/* SPEC S-10: out of descriptors, accept reports pressure, not a failure; the
+ * connection still waits and is accepted once a descriptor is free. */
+START_TEST(s10_accept_pressure_then_served)
+{
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(lfd, 0);
+	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
+	ck_assert_int_ge(c, 0);
+	no_more_fds();
+	ck_assert_int_eq(net_accept(lfd, peer, sizeof peer, &e), NET_ACCEPT_PRESSURE);
+	ck_assert_str_eq(e.call, "accept");
+	ck_assert_str_eq(e.reason, "Too many open files");
+	more_fds();
+	int s = net_accept(lfd, peer, sizeof peer, &e);
+	ck_assert_int_ge(s, 0);
+	ck_assert_ptr_nonnull(strstr(peer, "127.0.0.1:"));
+	ck_assert(fcntl(s, F_GETFL) & O_NONBLOCK);
+	close(s);
+	close(c);
+	close(lfd);
+}
+END_TEST
+
+/* SPEC S-10: a non-blocking listening socket with nobody waiting says EAGAIN;
+ * a descriptor that is not a socket is a failure of the listener itself. */
+START_TEST(s10_accept_nothing_and_broken_listener)
+{
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_eq(fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK), 0);
+	ck_assert_int_eq(net_accept(lfd, peer, sizeof peer, &e), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	close(lfd);
+	int fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_eq(net_accept(fd, peer, sizeof peer, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.reason, "Socket operation on non-socket");
+	close(fd);
+}
+END_TEST
+
+/* SPEC P-9: after net_reset_on_close() a close sends a reset: the peer sees an error. */
+START_TEST(p9_abort_resets)
+{
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
+	int s = net_accept(lfd, peer, sizeof peer, &e);
+	ck_assert_int_ge(s, 0);
+	net_reset_on_close(s);
+	close(s);
+	char b;
+	struct pollfd p = {.fd = c, .events = POLLIN};
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	ck_assert_int_eq(recv(c, &b, 1, 0), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	close(c);
+	close(lfd);
+}
+END_TEST
+
+/* SPEC C-7: an address net_format cannot name (not IP) prints as "?". */
+START_TEST(c7_format_unknown_family)
+{
+	struct sockaddr_storage ss = {.ss_family = AF_PACKET};
+	char buf[32];
+	net_format((struct sockaddr *)&ss, sizeof ss, buf, sizeof buf);
+	ck_assert_str_eq(buf, "?");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("net");
+	TCase *tc = tcase_create("sockets");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, e1_listen_address_in_use);
+	tcase_add_test(tc, c4_unresolvable_and_malformed);
+	tcase_add_test(tc, e1_connect_refused_and_no_fds);
+	tcase_add_test(tc, s10_accept_pressure_then_served);
+	tcase_add_test(tc, s10_accept_nothing_and_broken_listener);
+	tcase_add_test(tc, p9_abort_resets);
+	tcase_add_test(tc, c7_format_unknown_family);
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}

@@ -1,0 +1,105 @@
+/* Check suite for src/proc.c: standard descriptors and signal dispositions. */
+#include "proc.h"
+#include "testutil.h"
+
+/* SPEC C-9: closed 0 and 2 are reopened on /dev/null and reported; open ones are
+ * left alone; a later open() lands above 2. */
+START_TEST(c9_sanitise_reopens_closed)
+{
+	close(0);
+	close(2);
+	int closed = proc_sanitise_stdfds();
+	ck_assert_int_eq(closed, PROC_STDIN_CLOSED | PROC_STDERR_CLOSED);
+	struct stat st, null;
+	ck_assert_int_eq(stat("/dev/null", &null), 0);
+	for (int fd = 0; fd <= 2; fd += 2) {
+		ck_assert_int_eq(fstat(fd, &st), 0);
+		ck_assert(st.st_rdev == null.st_rdev && S_ISCHR(st.st_mode));
+	}
+	int fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_gt(fd, 2);
+	close(fd);
+	ck_assert_int_eq(proc_sanitise_stdfds(), 0); /* nothing closed now */
+}
+END_TEST
+
+/* SPEC S-8 R-9: SIGPIPE and SIGXFSZ are ignored. */
+START_TEST(s8_pipe_and_xfsz_ignored)
+{
+	proc_ignore_signals();
+	struct sigaction sa;
+	sigaction(SIGPIPE, NULL, &sa);
+	ck_assert_ptr_eq(sa.sa_handler, SIG_IGN);
+	sigaction(SIGXFSZ, NULL, &sa);
+	ck_assert_ptr_eq(sa.sa_handler, SIG_IGN);
+}
+END_TEST
+
+static void handler(int sig) { (void)sig; }
+
+/* SPEC R-2: the handler covers the catchable terminating signals (real-time ones
+ * included), not the faults that mean a bug, and masks everything while it runs. */
+START_TEST(r2_terminating_signals_caught)
+{
+	proc_on_terminate(handler);
+	static const int caught[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
+				     SIGXCPU, SIGVTALRM, SIGPROF, SIGIO, SIGPWR};
+	struct sigaction sa;
+	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++) {
+		sigaction(caught[i], NULL, &sa);
+		ck_assert_msg(sa.sa_handler == handler, "signal %d not caught", caught[i]);
+		ck_assert(sigismember(&sa.sa_mask, SIGTERM));
+	}
+	sigaction(SIGRTMIN + 3, NULL, &sa);
+	ck_assert_ptr_eq(sa.sa_handler, handler);
+	sigaction(SIGSEGV, NULL, &sa);
+	ck_assert_ptr_ne(sa.sa_handler, handler);
+}
+END_TEST
+
+/* SPEC R-2: proc_die() restores the default action, unblocks the signal and raises
+ * it: SIGCHLD, whose default is to be ignored, lets the process go on to tell. */
+START_TEST(r2_die_restores_default)
+{
+	struct sigaction sa = {.sa_handler = handler};
+	sigaction(SIGCHLD, &sa, NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	proc_die(SIGCHLD);
+	sigaction(SIGCHLD, NULL, &sa);
+	ck_assert_ptr_eq(sa.sa_handler, SIG_DFL);
+	sigprocmask(SIG_BLOCK, NULL, &set);
+	ck_assert(!sigismember(&set, SIGCHLD));
+}
+END_TEST
+
+/* SPEC R-2: a handler ending in proc_die() ends the process by the signal itself. */
+START_TEST(r2_die_by_the_signal)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		proc_on_terminate(proc_die);
+		raise(SIGUSR2);
+		tu_exit(0);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st));
+	ck_assert_int_eq(WTERMSIG(st), SIGUSR2);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("proc");
+	TCase *tc = tcase_create("environment");
+	tcase_add_test(tc, c9_sanitise_reopens_closed);
+	tcase_add_test(tc, s8_pipe_and_xfsz_ignored);
+	tcase_add_test(tc, r2_terminating_signals_caught);
+	tcase_add_test(tc, r2_die_restores_default);
+	tcase_add_test(tc, r2_die_by_the_signal);
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}
