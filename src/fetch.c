@@ -152,7 +152,7 @@ int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fs
 
 	struct wire_request req = {.offset = cfg->offset, .length = cfg->length};
 	if (cfg->name) {
-		req.name_len = (uint16_t)strnlen(cfg->name, ZCP_NAME_MAX + 1);
+		req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
 		memcpy(req.name, cfg->name, req.name_len);
 	}
 	uint8_t buf[WIRE_FRAME_MAX];
@@ -172,7 +172,8 @@ int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fs
 	enum wire_ack_status st = check_response(&req, resp, peer, cfg, e);
 	if (st != WIRE_ACK_OK)
 		return abandon(sock, st, 0, cfg, out);
-	if (fsio_out_open(out, resp->name, e) < 0)
+	const char *last = strrchr(resp->name, '/'); /* SPEC R-4: the last component */
+	if (fsio_out_open(out, last ? last + 1 : resp->name, e) < 0)
 		return abandon(sock, WIRE_ACK_LOCAL_ERROR, 0, cfg, out);
 
 	st = move_payload(sock, peer, resp->length, false, cfg, out, rep, e);

@@ -3,35 +3,50 @@
 
 #include <errno.h>
 
+enum frameio_result frameio_read(int sock, enum wire_frame t, uint8_t buf[WIRE_FRAME_MAX],
+				 size_t *have, void *out, const struct xfer_ctx *ctx, int *wire_err)
+{
+	for (;;) {
+		ssize_t n = wire_parse(t, buf, *have, out);
+		if (n > 0)
+			return FRAMEIO_OK;
+		/* the parser refuses a name too long for buf before it waits for it */
+		if (n != WIRE_NEED_MORE) {
+			*wire_err = (int)n;
+			return FRAMEIO_BAD;
+		}
+		struct xfer_op op = xfer_op_mem(XS_RECVFROM, sock, buf + *have, 0);
+		uint64_t got;
+		int r = xfer_move(&op, wire_frame_size(t, buf, *have) - *have, true, ctx, &got);
+		*have += got;
+		if (r == XFER_AGAIN)
+			return FRAMEIO_AGAIN;
+		if (r == XFER_EOF)
+			return FRAMEIO_EOF;
+		if (r < 0)
+			return FRAMEIO_SYS;
+	}
+}
+
 enum frameio_result frameio_recv(int sock, enum wire_frame t, void *out,
 				 const struct xfer_ctx *ctx, int *wire_err)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
 	size_t have = 0;
-	for (;;) {
-		size_t need = wire_frame_size(t, buf, have);
-		if (need > sizeof buf) { /* the parser refuses such a header first */
-			*wire_err = WIRE_E_NAME;
-			return FRAMEIO_BAD;
-		}
-		if (need > have) {
-			struct xfer_op op = xfer_op_mem(XS_RECVFROM, sock, buf + have, 0);
-			uint64_t got;
-			int r = xfer_move(&op, need - have, true, ctx, &got);
-			have += got;
-			if (r == XFER_EOF)
-				return FRAMEIO_EOF;
-			if (r < 0)
-				return FRAMEIO_SYS;
-		}
-		ssize_t n = wire_parse(t, buf, have, out);
-		if (n > 0)
-			return FRAMEIO_OK;
-		if (n != WIRE_NEED_MORE) {
-			*wire_err = (int)n;
-			return FRAMEIO_BAD;
-		}
-	}
+	return frameio_read(sock, t, buf, &have, out, ctx, wire_err);
+}
+
+int frameio_explain(enum frameio_result r, enum wire_frame t, int wire_err, const char *peer,
+		    struct zerr *e)
+{
+	static const char *const what[] = {"request", "response", "ack"};
+	if (r == FRAMEIO_EOF)
+		return zerr_set(e, ZCP_EXIT_PROTO, "recvfrom", peer, "connection closed before the %s",
+				what[t]);
+	if (r == FRAMEIO_SYS)
+		return zerr_sys(e, ZCP_EXIT_NET, "recvfrom", peer, errno);
+	return zerr_set(e, ZCP_EXIT_PROTO, "", peer, "malformed %s: %s", what[t],
+			wire_strerror(wire_err));
 }
 
 int frameio_send(int sock, const uint8_t *buf, size_t len, int flags, const struct xfer_ctx *ctx)
@@ -47,16 +62,7 @@ int frameio_send(int sock, const uint8_t *buf, size_t len, int flags, const stru
 int frameio_expect(int sock, const char *peer, enum wire_frame t, void *out,
 		   const struct xfer_ctx *ctx, int *wire_err, struct zerr *e)
 {
-	static const char *const what[] = {"request", "response", "ack"};
 	*wire_err = 0;
-	switch (frameio_recv(sock, t, out, ctx, wire_err)) {
-	case FRAMEIO_OK: return 0;
-	case FRAMEIO_EOF:
-		return zerr_set(e, ZCP_EXIT_PROTO, "recvfrom", peer, "connection closed before the %s",
-				what[t]);
-	case FRAMEIO_SYS: return zerr_sys(e, ZCP_EXIT_NET, "recvfrom", peer, errno);
-	default:
-		return zerr_set(e, ZCP_EXIT_PROTO, "", peer, "malformed %s: %s", what[t],
-				wire_strerror(*wire_err));
-	}
+	enum frameio_result r = frameio_recv(sock, t, out, ctx, wire_err);
+	return r == FRAMEIO_OK ? 0 : frameio_explain(r, t, *wire_err, peer, e);
 }

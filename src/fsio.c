@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -18,35 +20,80 @@
 #define TEMP_PREFIX ".zcp-"
 #define TEMP_RANDOM 10
 
+/* SPEC S-1: fd (open on name) must be a regular file. Returns 0 with *st, -1 when
+ * it is not regular, -2 when fstat fails; *e says why. */
+static int check_regular(int fd, const char *name, struct stat *st, struct zerr *e)
+{
+	if (fstat(fd, st) < 0) {
+		zerr_sys(e, ZCP_EXIT_FILE, "fstat", name, errno);
+		return -2;
+	}
+	if (!S_ISREG(st->st_mode))
+		return zerr_set(e, ZCP_EXIT_FILE, "open", name, "not a regular file");
+	return 0;
+}
+
+/* The last checks of an input opened for reading: blocking from now on, and not a
+ * size of 0 that the kernel makes up (SPEC S-9). Returns fd with *size, or -2
+ * (fd closed) with *e set. */
+static int finish_input(int fd, const char *name, const struct stat *st, uint64_t *size,
+			struct zerr *e)
+{
+	int fl;
+	ssize_t n = 0;
+	char probe;
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		zerr_sys(e, ZCP_EXIT_FILE, "fcntl", name, errno);
+	else if (st->st_size == 0 && (n = pread(fd, &probe, 1, 0)) < 0)
+		zerr_sys(e, ZCP_EXIT_FILE, "read", name, errno);
+	else if (n > 0)
+		zerr_set(e, ZCP_EXIT_FILE, "read", name,
+			 "reports size 0 but has content (a /proc or sysfs file?); not served");
+	else {
+		*size = (uint64_t)st->st_size;
+		return fd;
+	}
+	close(fd);
+	return -2;
+}
+
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
 	if (fd < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
-	int r = -2, fl;
-	char probe;
-	if (fstat(fd, &st) < 0) {
-		zerr_sys(e, ZCP_EXIT_FILE, "fstat", path, errno);
-	} else if (!S_ISREG(st.st_mode)) {
-		zerr_set(e, ZCP_EXIT_FILE, "open", path, "not a regular file");
-		r = -1;
-	} else if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		zerr_sys(e, ZCP_EXIT_FILE, "fcntl", path, errno);
-	} else if (st.st_size == 0 && (r = (int)pread(fd, &probe, 1, 0)) != 0) {
-		/* SPEC S-9: a size the kernel makes up (0) would send an empty copy */
-		if (r < 0)
-			zerr_sys(e, ZCP_EXIT_FILE, "read", path, errno);
-		else
-			zerr_set(e, ZCP_EXIT_FILE, "read", path,
-				 "reports size 0 but has content (a /proc or sysfs file?); not served");
-		r = -2;
-	} else {
-		*size = (uint64_t)st.st_size;
-		return fd;
+	int r = check_regular(fd, path, &st, e);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
-	close(fd);
-	return r;
+	return finish_input(fd, path, &st, size, e);
+}
+
+int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr *e)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	struct stat st;
+	int pfd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof how);
+	if (pfd < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "openat2", name, errno);
+	int r = check_regular(pfd, name, &st, e);
+	if (r < 0) {
+		close(pfd);
+		return r;
+	}
+	/* reopen the very inode the O_PATH descriptor resolved, now for reading */
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+	int fd = open(proc, O_RDONLY | O_CLOEXEC);
+	close(pfd);
+	if (fd < 0) {
+		zerr_sys(e, ZCP_EXIT_FILE, "open", name, errno); /* no /proc? */
+		return -2;
+	}
+	return finish_input(fd, name, &st, size, e);
 }
 
 static int copy_path(char *dst, const char *src, struct zerr *e)

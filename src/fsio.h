@@ -18,6 +18,13 @@
  * served (SERVER_ERROR). Exit class 3 either way. */
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e);
 
+/* fsio_open_beneath() - fsio_open_input() for name, a relative path (SPEC W-8),
+ * resolved below the directory rootfd: "..", absolute names, symbolic links that
+ * leave and magic links are refused (openat2 RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS),
+ * and the kind of file is checked on an O_PATH descriptor, so a device or FIFO is
+ * never opened for reading (SPEC S-12). Same results as fsio_open_input(). */
+int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr *e);
+
 enum fsio_mode {
 	FSIO_FILE,    /* a file: temporary file, then published under the final name */
 	FSIO_DIR,     /* an existing directory: the file is named by the response */

@@ -282,7 +282,8 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 	}
 	case OPT_NAME:
 		if (!*arg || !wire_name_valid(arg, strlen(arg)))
-			return reject(err, len, "--name '%s': not a file name (no '/', not . or ..)", arg);
+			return reject(err, len, "--name '%s': not a relative path (no empty, . or .. part, "
+				      "no leading /, at most 1024 bytes)", arg);
 		o->name = arg;
 		return 0;
 	default: return reject(err, len, "internal: unhandled option %d", opt);

@@ -1,7 +1,9 @@
-/* serve - request, response, payload, ack: the sender's side of one transfer. */
+/* serve - request, response, payload, ack: the sender's state machine. */
 #include "serve.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include "frameio.h"
 #include "fsio.h"
 #include "mono.h"
-#include "net.h"
 
 static const char *base_name(const char *path)
 {
@@ -17,186 +18,338 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* SPEC P-4: a refusal carries no payload; failing to send it changes nothing. */
-static void refuse(int sock, enum wire_status status, uint64_t size, const struct xfer_ctx *ctx)
+/* Every step's I/O: never waits (the driver does), counted per connection. */
+static struct xfer_ctx step_ctx(struct serve_conn *c)
 {
-	struct wire_response r = {.status = (uint8_t)status, .file_size = size};
-	uint8_t buf[WIRE_FRAME_MAX];
-	ssize_t n = wire_encode_response(&r, buf, sizeof buf);
-	if (n > 0)
-		frameio_send(sock, buf, (size_t)n, 0, ctx);
+	return (struct xfer_ctx){.timeout_ms = -1, .nowait = true, .stats = &c->stats};
 }
 
-static int read_request(int sock, const char *peer, const struct serve_cfg *cfg,
-			struct wire_request *req, struct zerr *e)
+static int ended(struct serve_conn *c, int result)
 {
-	int werr = 0;
-	if (frameio_expect(sock, peer, WIRE_REQUEST, req, &cfg->ctx, &werr, e) == 0)
-		return 0;
-	if (werr) /* SPEC P-4 W-6 */
-		refuse(sock, werr == WIRE_E_VERSION ? WIRE_BAD_VERSION : WIRE_BAD_REQUEST, 0, &cfg->ctx);
-	return -1;
+	c->result = result;
+	c->state = SERVE_DONE;
+	return SERVE_ENDED;
 }
 
-/* Opens the file the request names and works out the range to serve (SPEC P-2,
- * P-3, S-1, S-9); refuses the request on the wire otherwise. Returns the fd with
- * *size and *len, or -1 with *e set. */
-static int open_range(int sock, const char *peer, const struct serve_cfg *cfg,
-		      const struct wire_request *req, uint64_t *size, uint64_t *len, struct zerr *e)
+/* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
+ * S-12). Returns the response status, with *e set for a refusal. */
+static enum wire_status open_source(struct serve_conn *c, const struct serve_cfg *cfg)
 {
-	if (req->name_len && strcmp(req->name, base_name(cfg->file)) != 0) {
-		refuse(sock, WIRE_NOT_FOUND, 0, &cfg->ctx);
-		return zerr_set(e, ZCP_EXIT_PROTO, "", peer, "asked for unknown name '%s'", req->name);
+	const struct wire_request *q = &c->req;
+	int fd;
+	if (cfg->file) {
+		c->name = base_name(cfg->file);
+		if (q->name_len && strcmp(q->name, c->name) != 0) {
+			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for unknown name '%s'", q->name);
+			return WIRE_NOT_FOUND;
+		}
+		fd = fsio_open_input(cfg->file, &c->size, &c->err);
+	} else {
+		c->name = q->name;
+		if (!q->name_len) {
+			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for no name; a root serves named files");
+			return WIRE_NOT_FOUND;
+		}
+		fd = fsio_open_beneath(cfg->rootfd, q->name, &c->size, &c->err);
 	}
-	int fd = fsio_open_input(cfg->file, size, e);
-	if (fd < 0) {
-		refuse(sock, fd == -1 ? WIRE_NOT_FOUND : WIRE_SERVER_ERROR, 0, &cfg->ctx);
-		return -1;
-	}
-	if (req->offset > *size) {
+	if (fd < 0)
+		return fd == -1 ? WIRE_NOT_FOUND : WIRE_SERVER_ERROR;
+	if (q->offset > c->size) {
 		close(fd);
-		refuse(sock, WIRE_BAD_RANGE, *size, &cfg->ctx);
-		return zerr_set(e, ZCP_EXIT_PROTO, "", peer, "asked for offset %llu past the end (%llu bytes)",
-				(unsigned long long)req->offset, (unsigned long long)*size);
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for offset %llu past the end (%llu bytes)",
+			 (unsigned long long)q->offset, (unsigned long long)c->size);
+		return WIRE_BAD_RANGE;
 	}
-	uint64_t avail = *size - req->offset;
-	*len = req->length == 0 || req->length > avail ? avail : req->length;
-	return fd;
+	c->file_fd = fd;
+	c->offset = q->offset;
+	uint64_t avail = c->size - q->offset;
+	c->length = q->length == 0 || q->length > avail ? avail : q->length;
+	return WIRE_OK;
 }
 
-static int send_response(int sock, const char *peer, const struct serve_cfg *cfg, uint64_t size,
-			 uint64_t off, uint64_t len, struct zerr *e)
+/* Puts the response (or a refusal, SPEC P-4) into c->frame to be sent. */
+static void prepare_response(struct serve_conn *c, enum wire_status status)
 {
-	const char *base = base_name(cfg->file);
-	size_t base_len = strlen(base);
-	struct wire_response resp = {.status = WIRE_OK, .file_size = size, .offset = off, .length = len};
-	uint8_t buf[WIRE_FRAME_MAX];
-	ssize_t n = WIRE_E_NAME;
-	if (base_len <= ZCP_NAME_MAX) {
-		resp.name_len = (uint16_t)base_len;
-		memcpy(resp.name, base, base_len);
-		n = wire_encode_response(&resp, buf, sizeof buf);
+	struct wire_response r = {.status = (uint8_t)status};
+	if (status == WIRE_OK) {
+		r.file_size = c->size, r.offset = c->offset, r.length = c->length;
+		r.name_len = (uint16_t)strlen(c->name); /* a valid name: a base name or the request's */
+		memcpy(r.name, c->name, r.name_len);
 	}
-	if (n < 0) {
-		refuse(sock, WIRE_SERVER_ERROR, size, &cfg->ctx);
-		return zerr_set(e, ZCP_EXIT_FILE, "", cfg->file, "cannot be served: %s", wire_strerror((int)n));
+	ssize_t n = wire_encode_response(&r, c->frame, sizeof c->frame);
+	c->len = n > 0 ? (size_t)n : 0;
+	c->have = 0; /* bytes of it sent */
+	c->refusing = status != WIRE_OK;
+	c->state = SERVE_RESPONSE;
+}
+
+static int step_request(struct serve_conn *c, const struct serve_cfg *cfg)
+{
+	struct xfer_ctx ctx = step_ctx(c);
+	int werr = 0;
+	size_t before = c->have;
+	enum frameio_result r = frameio_read(c->sock, WIRE_REQUEST, c->frame, &c->have, &c->req, &ctx,
+					     &werr);
+	if (c->have > before)
+		c->progress_ms = mono_ms();
+	if (r == FRAMEIO_AGAIN)
+		return SERVE_WANT_IN;
+	if (r != FRAMEIO_OK) {
+		frameio_explain(r, WIRE_REQUEST, werr, c->peer, &c->err);
+		if (r != FRAMEIO_BAD)
+			return ended(c, -1);
+		/* SPEC P-4 W-6: answered when the connection still takes it */
+		prepare_response(c, werr == WIRE_E_VERSION ? WIRE_BAD_VERSION : WIRE_BAD_REQUEST);
+		return 0;
 	}
-	/* SPEC S-6: keep the header in the same segment as the first payload bytes. */
-	if (frameio_send(sock, buf, (size_t)n, len ? MSG_MORE : 0, &cfg->ctx) < 0)
-		return zerr_sys(e, ZCP_EXIT_NET, "sendto", peer, errno);
+	prepare_response(c, open_source(c, cfg));
 	return 0;
+}
+
+/* The payload starts: a job from the file to the socket. */
+static int start_payload(struct serve_conn *c, const struct serve_cfg *cfg)
+{
+	struct xfer_end src = {.kind = XFER_FILE, .fd = c->file_fd, .off = (off_t)c->offset};
+	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = c->sock};
+	c->job_live = true;
+	c->payload_start = mono_now();
+	c->watch_ack = !cfg->raw;
+	c->state = SERVE_PAYLOAD;
+	if (xfer_job_init(&c->job, &src, &dst, c->length, cfg->path, cfg->chunk) < 0) {
+		xfer_explain(&c->job.res, &src, c->name, &dst, c->peer, &c->err);
+		return ended(c, -1);
+	}
+	return 0;
+}
+
+static int step_response(struct serve_conn *c, const struct serve_cfg *cfg)
+{
+	struct xfer_ctx ctx = step_ctx(c);
+	/* SPEC S-6: the header shares its segment with the first payload bytes */
+	struct xfer_op op = xfer_op_mem(XS_SENDTO, c->sock, c->frame + c->have,
+					!c->refusing && c->length ? MSG_MORE : 0);
+	uint64_t put;
+	int r = xfer_move(&op, c->len - c->have, true, &ctx, &put);
+	c->have += put;
+	if (put)
+		c->progress_ms = mono_ms();
+	if (r == XFER_AGAIN)
+		return SERVE_WANT_OUT;
+	if (r != 0) {
+		if (!c->refusing) /* a refusal's error is the refusal; one that cannot be said changes nothing */
+			zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
+		return ended(c, -1);
+	}
+	if (c->refusing)
+		return ended(c, -1);
+	return start_payload(c, cfg);
 }
 
 /* SPEC S-11: the receiver said something while it was being sent to. Takes an ack
  * that is there whole, without waiting; anything else (end of stream, a reset, a
  * part of a frame) is left for the next send or the ack wait to report, and the
- * transfer stops watching. Returns 1 with *ack, or 0. */
-static int queued_ack(int sock, struct xfer_ctx *ctx, struct wire_ack *ack)
+ * transfer stops watching. Returns 1 with c->frame holding the ack, or 0. */
+static int queued_ack(struct serve_conn *c, struct wire_ack *ack)
 {
-	uint8_t buf[WIRE_ACK_SIZE];
-	struct xfer_ctx now = *ctx;
-	now.nowait = true;
-	struct xfer_op peek = xfer_op_mem(XS_RECVFROM, sock, buf, MSG_PEEK);
+	struct xfer_ctx ctx = step_ctx(c);
+	struct xfer_op peek = xfer_op_mem(XS_RECVFROM, c->sock, c->frame, MSG_PEEK);
 	uint64_t got;
-	ctx->stop_on_readable = false;
-	if (xfer_move(&peek, sizeof buf, false, &now, &got) != 0 || got < sizeof buf ||
-	    wire_parse_ack(buf, sizeof buf, ack) != WIRE_ACK_SIZE)
+	c->watch_ack = false;
+	if (xfer_move(&peek, WIRE_ACK_SIZE, false, &ctx, &got) != 0 || got < WIRE_ACK_SIZE ||
+	    wire_parse_ack(c->frame, WIRE_ACK_SIZE, ack) != WIRE_ACK_SIZE)
 		return 0;
-	struct xfer_op take = xfer_op_mem(XS_RECVFROM, sock, buf, 0);
-	return xfer_move(&take, sizeof buf, true, &now, &got) == 0;
+	struct xfer_op take = xfer_op_mem(XS_RECVFROM, c->sock, c->frame, 0);
+	return xfer_move(&take, WIRE_ACK_SIZE, true, &ctx, &got) == 0;
 }
 
 /* SPEC P-7: only ack OK for every declared byte is success. */
-static int judge_ack(const struct wire_ack *ack, uint64_t len, const char *peer, struct zerr *e)
+static int judge_ack(struct serve_conn *c, const struct wire_ack *ack)
 {
-	if (ack->status == WIRE_ACK_OK && ack->received == len)
-		return 0;
-	return zerr_set(e, ZCP_EXIT_PEER, "", peer, "receiver reported %s after %llu of %llu bytes",
-			wire_ack_status_name(ack->status), (unsigned long long)ack->received,
-			(unsigned long long)len);
+	if (ack->status == WIRE_ACK_OK && ack->received == c->length && c->state == SERVE_ACK)
+		return ended(c, 0);
+	if (ack->status == WIRE_ACK_OK && ack->received == c->length)
+		zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "receiver acknowledged before the end of the payload");
+	else
+		zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "receiver reported %s after %llu of %llu bytes",
+			 wire_ack_status_name(ack->status), (unsigned long long)ack->received,
+			 (unsigned long long)c->length);
+	return ended(c, -1);
 }
 
-/* Sends len bytes of fd from off. A truncated file is SPEC S-2; an ack that arrives
- * meanwhile (S-11), or that a reset left behind, ends the transfer with the
- * receiver's word. Returns 0 when every byte went out, or -1. */
-static int send_payload(int sock, const char *peer, int fd, uint64_t off, uint64_t len,
-			const struct serve_cfg *cfg, struct serve_report *rep, struct wire_ack *ack,
-			struct zerr *e)
+/* The payload job stopped for good: a truncated file (SPEC S-2), the receiver's
+ * own word (S-11: an ack a reset left behind), or the error. */
+static int payload_failed(struct serve_conn *c, const struct serve_cfg *cfg)
 {
-	struct xfer_end src = {.kind = XFER_FILE, .fd = fd, .off = (off_t)off};
-	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = sock};
-	struct xfer_ctx ctx = cfg->ctx;
-	ctx.stop_on_readable = !cfg->raw;
-	struct xfer_job j;
-	double t0 = mono_now();
-	int r = xfer_job_init(&j, &src, &dst, len, cfg->path, cfg->chunk);
-	while (r == 0 && (r = xfer_job_step(&j, UINT64_MAX, &ctx)) == XFER_READABLE)
-		r = queued_ack(sock, &ctx, ack) ? 1 : 0;
-	rep->seconds = mono_now() - t0;
-	rep->fell_back = j.res.fell_back;
-	rep->fallback_err = j.res.fallback_err;
-	struct xfer_result res = j.res;
-	xfer_job_free(&j);
-	if (r == 0)
-		return 0;
-	if (r == 1 || (!cfg->raw && res.status == XFER_FAILED && !res.at_src &&
-		       queued_ack(sock, &ctx, ack))) {
-		return judge_ack(ack, len, peer, e) == 0 ? zerr_set(e, ZCP_EXIT_PEER, "", peer,
-			"receiver acknowledged before the end of the payload") : -1;
-	}
-	if (res.status == XFER_SHORT)
-		return zerr_set(e, ZCP_EXIT_FILE, xfer_sys_name(res.call), cfg->file,
-				"file truncated at offset %llu (expected %llu bytes)",
-				(unsigned long long)(off + res.moved), (unsigned long long)(off + len));
-	return xfer_explain(&res, &src, cfg->file, &dst, peer, e);
-}
-
-/* SPEC P-9: no frames; a failure must reach the other end as a reset, since a
- * clean end of stream would look like a complete (maybe empty) file. */
-static int serve_raw(int sock, const char *peer, const struct serve_cfg *cfg,
-		     struct serve_report *rep, struct zerr *e)
-{
-	uint64_t size;
+	struct xfer_result *res = &c->job.res;
 	struct wire_ack ack;
-	int r = -1, fd = fsio_open_input(cfg->file, &size, e);
-	if (fd >= 0) {
-		rep->length = size;
-		r = send_payload(sock, peer, fd, 0, size, cfg, rep, &ack, e);
-		close(fd);
-	}
-	if (r == 0 && shutdown(sock, SHUT_WR) < 0)
-		r = zerr_sys(e, ZCP_EXIT_NET, "shutdown", peer, errno);
+	if (!cfg->raw && res->status == XFER_FAILED && !res->at_src && queued_ack(c, &ack))
+		return judge_ack(c, &ack);
+	if (res->status == XFER_SHORT)
+		zerr_set(&c->err, ZCP_EXIT_FILE, xfer_sys_name(res->call), cfg->file ? cfg->file : c->name,
+			 "file truncated at offset %llu (expected %llu bytes)",
+			 (unsigned long long)(c->offset + res->moved),
+			 (unsigned long long)(c->offset + c->length));
+	else
+		xfer_explain(res, &c->job.src, cfg->file ? cfg->file : c->name, &c->job.dst, c->peer, &c->err);
+	return ended(c, -1);
+}
+
+static int step_payload(struct serve_conn *c, const struct serve_cfg *cfg, short events,
+			uint64_t budget)
+{
+	struct wire_ack ack;
+	if ((events & POLLIN) && c->watch_ack && queued_ack(c, &ack))
+		return judge_ack(c, &ack);
+	struct xfer_ctx ctx = step_ctx(c);
+	uint64_t before = c->job.res.moved;
+	int r = xfer_job_step(&c->job, budget, &ctx);
+	if (c->job.res.moved > before)
+		c->progress_ms = mono_ms();
+	c->seconds = mono_now() - c->payload_start;
+	if (r == XFER_MORE)
+		return SERVE_YIELD;
+	if (r == XFER_AGAIN)
+		return (c->job.wait_in ? SERVE_WANT_IN : SERVE_WANT_OUT) | (c->watch_ack ? SERVE_WANT_IN : 0);
 	if (r < 0)
-		net_reset_on_close(sock);
-	return r;
+		return payload_failed(c, cfg);
+	if (shutdown(c->sock, SHUT_WR) < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_NET, "shutdown", c->peer, errno);
+		return ended(c, -1);
+	}
+	if (cfg->raw)
+		return ended(c, 0);
+	c->have = 0;
+	c->state = SERVE_ACK;
+	return 0;
+}
+
+static int step_ack(struct serve_conn *c)
+{
+	struct xfer_ctx ctx = step_ctx(c);
+	struct wire_ack ack;
+	int werr = 0;
+	size_t before = c->have;
+	enum frameio_result r = frameio_read(c->sock, WIRE_ACK, c->frame, &c->have, &ack, &ctx, &werr);
+	if (c->have > before)
+		c->progress_ms = mono_ms();
+	if (r == FRAMEIO_AGAIN)
+		return SERVE_WANT_IN;
+	if (r != FRAMEIO_OK) {
+		frameio_explain(r, WIRE_ACK, werr, c->peer, &c->err);
+		return ended(c, -1);
+	}
+	return judge_ack(c, &ack);
+}
+
+void serve_init(struct serve_conn *c, int sock, const char *peer, const struct serve_cfg *cfg)
+{
+	memset(c, 0, sizeof *c);
+	c->sock = sock;
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	c->file_fd = -1;
+	c->started_ms = c->progress_ms = mono_ms();
+	c->state = SERVE_REQUEST;
+	if (!cfg->raw)
+		return;
+	c->name = base_name(cfg->file); /* SPEC P-9: the whole file, no frames */
+	c->file_fd = fsio_open_input(cfg->file, &c->size, &c->err);
+	if (c->file_fd < 0) {
+		ended(c, -1);
+		return;
+	}
+	c->length = c->size;
+	start_payload(c, cfg);
+}
+
+int serve_step(struct serve_conn *c, const struct serve_cfg *cfg, short events, uint64_t budget)
+{
+	for (int r = 0; r == 0;) {
+		switch (c->state) {
+		case SERVE_REQUEST: r = step_request(c, cfg); break;
+		case SERVE_RESPONSE: r = step_response(c, cfg); break;
+		case SERVE_PAYLOAD: r = step_payload(c, cfg, events, budget); break;
+		case SERVE_ACK: r = step_ack(c); break;
+		case SERVE_DONE: r = SERVE_ENDED; break;
+		}
+		if (r)
+			return r;
+		events = 0; /* a new state has not seen them */
+	}
+	return SERVE_ENDED;
+}
+
+int64_t serve_deadline(const struct serve_conn *c, const struct serve_cfg *cfg)
+{
+	int64_t idle = cfg->timeout_ms >= 0 ? c->progress_ms + cfg->timeout_ms : 0;
+	int64_t header = c->state == SERVE_REQUEST && cfg->header_timeout_ms >= 0
+			 ? c->started_ms + cfg->header_timeout_ms : 0;
+	if (!idle || (header && header < idle))
+		return header;
+	return idle;
+}
+
+void serve_expire(struct serve_conn *c)
+{
+	static const char *const waiting[] = {"the request", "the receiver to read the response",
+					      "the receiver to read the payload", "the ack", ""};
+	zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "timed out waiting for %s", waiting[c->state]);
+	ended(c, -1);
+}
+
+void serve_abandon(struct serve_conn *c, const char *reason)
+{
+	zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "%s", reason);
+	ended(c, -1);
+}
+
+void serve_end(struct serve_conn *c, const struct serve_cfg *cfg)
+{
+	if (c->job_live)
+		xfer_job_free(&c->job);
+	c->job_live = false;
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	c->file_fd = -1;
+	if (c->result < 0 && cfg->raw) /* SPEC P-9: a clean end would look like a whole file */
+		net_reset_on_close(c->sock);
+}
+
+void serve_report_of(const struct serve_conn *c, struct serve_report *rep)
+{
+	*rep = (struct serve_report){.offset = c->offset, .length = c->length, .seconds = c->seconds};
+	if (c->job_live) {
+		rep->sent = c->job.res.moved;
+		rep->fell_back = c->job.res.fell_back;
+		rep->fallback_err = c->job.res.fallback_err;
+	}
 }
 
 int serve_one(int sock, const char *peer, const struct serve_cfg *cfg, struct serve_report *rep,
-	      struct zerr *e)
+	      struct xfer_stats *stats, struct zerr *e)
 {
-	memset(rep, 0, sizeof *rep);
-	if (cfg->raw)
-		return serve_raw(sock, peer, cfg, rep, e);
-	struct wire_request req;
-	uint64_t size = 0, len = 0;
-	if (read_request(sock, peer, cfg, &req, e) < 0)
-		return -1;
-	int fd = open_range(sock, peer, cfg, &req, &size, &len, e);
-	if (fd < 0)
-		return -1;
-	rep->offset = req.offset;
-	rep->length = len;
-	struct wire_ack ack;
-	int r = send_response(sock, peer, cfg, size, req.offset, len, e);
-	if (r == 0)
-		r = send_payload(sock, peer, fd, req.offset, len, cfg, rep, &ack, e);
-	close(fd);
-	if (r < 0)
-		return -1;
-	if (shutdown(sock, SHUT_WR) < 0)
-		return zerr_sys(e, ZCP_EXIT_NET, "shutdown", peer, errno);
-	int werr;
-	if (frameio_expect(sock, peer, WIRE_ACK, &ack, &cfg->ctx, &werr, e) < 0)
-		return -1;
-	return judge_ack(&ack, len, peer, e);
+	struct serve_conn c;
+	serve_init(&c, sock, peer, cfg);
+	short events = 0;
+	for (;;) {
+		int want = serve_step(&c, cfg, events, UINT64_MAX);
+		if (want == SERVE_ENDED)
+			break;
+		struct pollfd p = {.fd = sock, .events = (want & SERVE_WANT_IN ? POLLIN : 0) |
+							 (want & SERVE_WANT_OUT ? POLLOUT : 0)};
+		int64_t deadline = serve_deadline(&c, cfg);
+		int64_t left = deadline ? deadline - mono_ms() : -1;
+		int n = left == 0 || (deadline && left < 0) ? 0
+			: poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		c.stats.calls[XS_POLL]++;
+		if (n == 0)
+			serve_expire(&c);
+		events = n > 0 ? p.revents : 0;
+	}
+	serve_report_of(&c, rep);
+	if (stats)
+		*stats = c.stats;
+	if (c.result < 0)
+		*e = c.err;
+	serve_end(&c, cfg);
+	return c.result;
 }

@@ -1,35 +1,98 @@
-/* serve - the sender's side of one transfer on a connected socket
- * (SPEC P-1..P-7, S-1..S-6). Never prints. */
+/* serve - the sender's side of a connection (SPEC P-1..P-7, S-1..S-13) as a state
+ * machine that never waits: each step does what the socket allows and says what it
+ * waits for next. serve_one() runs one connection with poll(); the server module
+ * runs many from one event loop. Never prints. */
 #ifndef ZCP_SERVE_H
 #define ZCP_SERVE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net.h"
+#include "wire.h"
 #include "xfer.h"
 #include "zerr.h"
 
 struct serve_cfg {
-	const char *file;
+	const char *file;      /* the served file, or NULL when serving a root */
+	int rootfd;            /* with file NULL: the root directory (SPEC S-12) */
 	enum xfer_path path;
 	size_t chunk;
 	bool raw;
-	struct xfer_ctx ctx;
+	int timeout_ms;        /* no progress for this long ends it (SPEC P-10); -1 = never */
+	int header_timeout_ms; /* the whole request within this (SPEC S-13); -1 = never */
 };
 
+enum serve_state { SERVE_REQUEST, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_ACK, SERVE_DONE };
+
+/* Bits of serve_step()'s result: what the connection waits for. */
+#define SERVE_WANT_IN 1  /* step again when the socket is readable */
+#define SERVE_WANT_OUT 2 /* ... when it is writable */
+#define SERVE_YIELD 4    /* the budget is spent: step again after the others had theirs */
+#define SERVE_ENDED 8    /* state SERVE_DONE: read the outcome, then serve_end() */
+
+struct serve_conn {
+	int sock;
+	char peer[NET_ADDR_MAX];
+	enum serve_state state;
+	int64_t started_ms, progress_ms; /* for the deadlines */
+	uint8_t frame[WIRE_FRAME_MAX];   /* the request or ack coming in, the response going out */
+	size_t have, len;
+	bool refusing;                   /* the response is a refusal: the end after sending it */
+	bool watch_ack;                  /* SPEC S-11: an early ack may come while sending */
+	struct wire_request req;
+	const char *name;                /* what is served, for the log */
+	int file_fd;
+	uint64_t size, offset, length;
+	bool job_live;
+	struct xfer_job job;
+	struct xfer_stats stats;
+	double payload_start, seconds;   /* mono_now() at the first payload byte; duration */
+	int result;                      /* 0 = the receiver acked every byte (raw: all sent) */
+	struct zerr err;                 /* why not, when result < 0 */
+};
+
+/* serve_init() - a connection on sock (non-blocking, connected to peer) starting to
+ * be served now: it waits for the request (raw mode: it opens the file and sends). */
+void serve_init(struct serve_conn *c, int sock, const char *peer, const struct serve_cfg *cfg);
+
+/* serve_step() - move the connection forward as far as the socket allows, moving at
+ * most about budget payload bytes. events are the poll bits seen (POLLIN is how an
+ * early ack is noticed). Returns SERVE_WANT_* / SERVE_YIELD bits, or SERVE_ENDED. */
+int serve_step(struct serve_conn *c, const struct serve_cfg *cfg, short events, uint64_t budget);
+
+/* serve_deadline() - the mono_ms() instant at which the connection is given up
+ * (header or idle timeout), or 0 for never. */
+int64_t serve_deadline(const struct serve_conn *c, const struct serve_cfg *cfg);
+
+/* serve_expire() - the deadline passed: the connection ends, timed out. */
+void serve_expire(struct serve_conn *c);
+
+/* serve_abandon() - end it now with reason (the server stopping): a failure. */
+void serve_abandon(struct serve_conn *c, const char *reason);
+
+/* serve_end() - release the file and the transfer; after a raw failure the socket is
+ * set to close with a reset (SPEC P-9). Does not close the socket. */
+void serve_end(struct serve_conn *c, const struct serve_cfg *cfg);
+
+/* What one transfer amounted to, for the mains' reports and logs. */
 struct serve_report {
 	uint64_t offset, length; /* the range served */
+	uint64_t sent;           /* payload bytes that went out */
 	bool fell_back;          /* zero-copy was refused; the copy path moved the bytes */
 	int fallback_err;
 	double seconds;          /* payload time */
 };
 
-/* serve_one() - answer one request on sock (peer names it in messages), send the
- * payload and wait for the ack; in raw mode just send the whole file and half-close.
+/* serve_report_of() - the report of a connection, before serve_end(). */
+void serve_report_of(const struct serve_conn *c, struct serve_report *rep);
+
+/* serve_one() - serve one connection to its end, waiting in poll() (SPEC P-10).
  * Returns 0 when the receiver acknowledged every byte (raw: every byte was sent),
- * or -1 with *e set. *rep is filled as far as the transfer got. Does not close sock;
- * after a raw failure its close() sends a reset (SPEC P-9). */
+ * or -1 with *e set. *rep is filled as far as the transfer got; stats, when not
+ * NULL, gets the system calls made. Does not close sock; after a raw failure its
+ * close() sends a reset (SPEC P-9). */
 int serve_one(int sock, const char *peer, const struct serve_cfg *cfg, struct serve_report *rep,
-	      struct zerr *e);
+	      struct xfer_stats *stats, struct zerr *e);
 
 #endif

@@ -7,15 +7,26 @@ static const uint8_t MAGIC_REQUEST[4] = {'Z', 'C', 'Q', '1'};
 static const uint8_t MAGIC_RESPONSE[4] = {'Z', 'C', 'R', '1'};
 static const uint8_t MAGIC_ACK[4] = {'Z', 'C', 'A', '1'};
 
-/* SPEC W-8: no NUL, no '/', not "." or "..", at most ZCP_NAME_MAX. */
+/* SPEC W-8: one component: 1..ZCP_NAME_MAX bytes, no NUL, not "." or "..". */
+static int component_valid(const uint8_t *c, size_t len)
+{
+	if (len == 0 || len > ZCP_NAME_MAX || memchr(c, '\0', len))
+		return 0;
+	return !((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'));
+}
+
+/* SPEC W-8: a relative path of valid components, at most ZCP_PATH_MAX bytes. */
 static int name_valid(const uint8_t *name, size_t len, int required)
 {
-	if (len > ZCP_NAME_MAX || (required && len == 0))
+	if (len > ZCP_PATH_MAX || (required && len == 0))
 		return 0;
-	if (memchr(name, '\0', len) || memchr(name, '/', len))
-		return 0;
-	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-		return 0;
+	for (size_t at = 0; at < len;) {
+		const uint8_t *slash = memchr(name + at, '/', len - at);
+		size_t end = slash ? (size_t)(slash - name) : len;
+		if (!component_valid(name + at, end - at) || end + 1 == len)
+			return 0; /* an empty component: leading, doubled or trailing '/' */
+		at = end + 1;
+	}
 	return 1;
 }
 
@@ -52,7 +63,7 @@ bool wire_name_valid(const char *name, size_t len)
 static ssize_t name_part(const uint8_t *buf, size_t len, size_t fixed, int required)
 {
 	uint16_t name_len = get16(buf + 6);
-	if (name_len > ZCP_NAME_MAX)
+	if (name_len > ZCP_PATH_MAX)
 		return WIRE_E_NAME;
 	if (len < fixed + name_len)
 		return WIRE_NEED_MORE;
@@ -89,7 +100,7 @@ static int request_fields_valid(uint8_t flags, uint64_t offset, uint64_t length)
 
 static int response_fields_valid(uint8_t status, uint64_t size, uint64_t offset, uint64_t length)
 {
-	if (status > WIRE_SERVER_ERROR)
+	if (status > WIRE_BUSY)
 		return WIRE_E_STATUS;
 	if (size > WIRE_OFF_MAX || offset > size || length > size - offset)
 		return WIRE_E_RANGE;
@@ -263,8 +274,8 @@ const char *wire_strerror(int code)
 const char *wire_status_name(int status)
 {
 	static const char *const names[] = {"OK", "BAD_REQUEST", "BAD_VERSION",
-					    "NOT_FOUND", "BAD_RANGE", "SERVER_ERROR"};
-	return status >= 0 && status <= WIRE_SERVER_ERROR ? names[status] : "?";
+					    "NOT_FOUND", "BAD_RANGE", "SERVER_ERROR", "BUSY"};
+	return status >= 0 && status <= WIRE_BUSY ? names[status] : "?";
 }
 
 const char *wire_ack_status_name(int status)

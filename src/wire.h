@@ -9,11 +9,12 @@
 #include <sys/types.h>
 
 #define ZCP_VERSION 1
-#define ZCP_NAME_MAX 255
+#define ZCP_NAME_MAX 255   /* one component of a name (NAME_MAX) */
+#define ZCP_PATH_MAX 1024  /* a whole name: components joined by '/' (SPEC W-8) */
 #define WIRE_REQUEST_FIXED 24
 #define WIRE_RESPONSE_FIXED 32
 #define WIRE_ACK_SIZE 16
-#define WIRE_FRAME_MAX (WIRE_RESPONSE_FIXED + ZCP_NAME_MAX)
+#define WIRE_FRAME_MAX (WIRE_RESPONSE_FIXED + ZCP_PATH_MAX)
 #define WIRE_OFF_MAX UINT64_C(0x7fffffffffffffff)
 
 /* Parser results other than "bytes consumed" (> 0). */
@@ -36,6 +37,7 @@ enum wire_status {
 	WIRE_NOT_FOUND = 3,
 	WIRE_BAD_RANGE = 4,
 	WIRE_SERVER_ERROR = 5,
+	WIRE_BUSY = 6,
 };
 
 enum wire_ack_status {
@@ -50,7 +52,7 @@ struct wire_request {
 	uint64_t offset;
 	uint64_t length; /* 0 = to the end */
 	uint16_t name_len;
-	char name[ZCP_NAME_MAX + 1]; /* NUL-terminated copy for convenience */
+	char name[ZCP_PATH_MAX + 1]; /* NUL-terminated copy for convenience */
 };
 
 struct wire_response {
@@ -59,7 +61,7 @@ struct wire_response {
 	uint64_t offset;
 	uint64_t length;
 	uint16_t name_len;
-	char name[ZCP_NAME_MAX + 1];
+	char name[ZCP_PATH_MAX + 1];
 };
 
 struct wire_ack {
@@ -67,8 +69,10 @@ struct wire_ack {
 	uint64_t received;
 };
 
-/* wire_name_valid() - whether name[0..len) is a valid name of SPEC W-8 (the empty
- * name included: whether one is required depends on the frame). */
+/* wire_name_valid() - whether name[0..len) is a valid name of SPEC W-8: a relative
+ * path of at most ZCP_PATH_MAX bytes whose '/'-separated components are non-empty,
+ * not "." or "..", at most ZCP_NAME_MAX bytes, without NUL (the empty name included:
+ * whether one is required depends on the frame). */
 bool wire_name_valid(const char *name, size_t len);
 
 /* wire_parse_request() / _response() / _ack() - parse one frame from buf[0..len).

@@ -14,11 +14,10 @@ static const char PROG[] = "zcp-send";
 
 static int transfer(int sock, const char *peer, const struct opts_send *o, struct serve_cfg *cfg)
 {
-	struct xfer_stats stats = {0};
+	struct xfer_stats stats;
 	struct serve_report rep;
 	struct zerr e;
-	cfg->ctx.stats = &stats;
-	int r = serve_one(sock, peer, cfg, &rep, &e);
+	int r = serve_one(sock, peer, cfg, &rep, &stats, &e);
 	close(sock);
 	if (rep.fell_back && !o->c.quiet)
 		report_note(PROG, "%s %s: %s; falling back to copy", xfer_path_name(o->c.path),
@@ -56,11 +55,11 @@ int main(int argc, char **argv)
 	close(fd);
 
 	struct serve_cfg cfg = {
-		.file = o.file, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,
-		.ctx = {.timeout_ms = opts_timeout_ms(&o.c)},
+		.file = o.file, .rootfd = -1, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,
+		.timeout_ms = opts_timeout_ms(&o.c), .header_timeout_ms = opts_timeout_ms(&o.c),
 	};
 	if (o.c.role == OPTS_CONNECT) {
-		int sock = net_connect(o.c.addr, cfg.ctx.timeout_ms, peer, sizeof peer, &e);
+		int sock = net_connect(o.c.addr, cfg.timeout_ms, peer, sizeof peer, &e);
 		if (sock < 0)
 			return report_error(PROG, &e);
 		return transfer(sock, peer, &o, &cfg);

@@ -1,5 +1,6 @@
 /* Check suite for src/fsio.c: input checks and the all-or-nothing output. */
 #include <dirent.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 
 #include "fsio.h"
@@ -507,6 +508,77 @@ START_TEST(r5_directory_refuses_splice)
 }
 END_TEST
 
+struct beneath_case {
+	const char *name;
+	int want; /* 0: served; -1: missing or refused (NOT_FOUND); -2: SERVER_ERROR */
+};
+
+/* The root used by the beneath tests: files, a subdirectory, links in and out. */
+static int make_root(void)
+{
+	char p[400];
+#define AT(rel) (snprintf(p, sizeof p, "%s/root/%s", dir, rel), p)
+	ck_assert_int_eq(mkdir(AT(""), 0755), 0);
+	ck_assert_int_eq(mkdir(AT("sub"), 0755), 0);
+	tu_make_file(AT("top.bin"), 1000);
+	tu_make_file(AT("sub/deep.bin"), 3000);
+	tu_make_file(path, 77); /* outside the root */
+	ck_assert_int_eq(symlink("../top.bin", AT("sub/up-inside")), 0);
+	ck_assert_int_eq(symlink(path, AT("abs-out")), 0);
+	ck_assert_int_eq(symlink("../out.bin", AT("rel-out")), 0);
+	ck_assert_int_eq(symlink("sub/hop", AT("chain")), 0);
+	ck_assert_int_eq(symlink("../../out.bin", AT("sub/hop")), 0);
+	ck_assert_int_eq(mkfifo(AT("fifo"), 0600), 0);
+	if (getuid() == 0)
+		ck_assert_int_eq(mknod(AT("null"), S_IFCHR | 0666, makedev(1, 3)), 0);
+	int fd = open(AT(""), O_PATH | O_DIRECTORY);
+#undef AT
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+static const struct beneath_case beneath[] = {
+	{"top.bin", 0}, {"sub/deep.bin", 0}, {"sub/up-inside", 0},
+	{"missing", -1}, {"../out.bin", -1}, {"sub/../../out.bin", -1}, {"/etc/passwd", -1},
+	{"abs-out", -1}, {"rel-out", -1}, {"chain", -1}, {"fifo", -1}, {"sub", -1}, {"null", -1},
+};
+
+/* SPEC S-12: a name is resolved beneath the root: every way out is refused, and
+ * nothing but a regular file is served, without blocking on a FIFO. */
+START_TEST(s12_open_beneath_root)
+{
+	const struct beneath_case *c = &beneath[_i];
+	int root = make_root();
+	struct zerr e;
+	uint64_t size = 0;
+	alarm(5);
+	int fd = fsio_open_beneath(root, c->name, &size, &e);
+	alarm(0);
+	if (c->want == 0) {
+		ck_assert_msg(fd >= 0, "%s: %s %s", c->name, e.call, e.reason);
+		ck_assert_uint_eq(size, strstr(c->name, "deep") ? 3000 : 1000);
+		ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+		close(fd);
+	} else {
+		ck_assert_int_eq(fd, c->want);
+		ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+		ck_assert_str_eq(e.object, c->name);
+	}
+}
+END_TEST
+
+/* SPEC S-12: magic links (/proc) are refused even where they would stay below. */
+START_TEST(s12_no_magic_links)
+{
+	int proc = open("/proc/self", O_PATH | O_DIRECTORY);
+	struct zerr e;
+	uint64_t size;
+	ck_assert_int_eq(fsio_open_beneath(proc, "root/etc/hostname", &size, &e), -1);
+	ck_assert_int_eq(fsio_open_beneath(proc, "fd/0", &size, &e), -1);
+	close(proc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsio");
@@ -527,6 +599,8 @@ int main(void)
 	tcase_add_test(tc, r1_directory_changed_under_us);
 	tcase_add_test(tc, r5_forced_commit_never_replaces_special);
 	tcase_add_test(tc, r5_directory_refuses_splice);
+	tcase_add_loop_test(tc, s12_open_beneath_root, 0, (int)(sizeof beneath / sizeof beneath[0]));
+	tcase_add_test(tc, s12_no_magic_links);
 	tcase_add_loop_test(tc, r1_temp_then_rename, 0, 2);
 	tcase_add_test(tc, r2_abort_leaves_nothing);
 	tcase_add_test(tc, r3_no_overwrite_without_force);

@@ -246,9 +246,12 @@ static const struct msg_case messages[] = {
 	 "--offset + --length exceeds 2^63-1"},
 	{0, {"--discard", "--offset", "4611686018427387904", "--length", "4611686018427387904"},
 	 "--offset + --length exceeds 2^63-1"},
-	{0, {"--discard", "--name", "a/b"}, "--name 'a/b': not a file name (no '/', not . or ..)"},
-	{0, {"--discard", "--name", ".."}, "--name '..': not a file name (no '/', not . or ..)"},
-	{0, {"--discard", "--name", ""}, "--name '': not a file name (no '/', not . or ..)"},
+	{0, {"--discard", "--name", "/etc/passwd"},
+	 "--name '/etc/passwd': not a relative path (no empty, . or .. part, no leading /, at most 1024 bytes)"},
+	{0, {"--discard", "--name", "a/../b"},
+	 "--name 'a/../b': not a relative path (no empty, . or .. part, no leading /, at most 1024 bytes)"},
+	{0, {"--discard", "--name", ""},
+	 "--name '': not a relative path (no empty, . or .. part, no leading /, at most 1024 bytes)"},
 	{0, {"--discard", "--max-size", "1X"}, "--max-size '1X': trailing characters"},
 };
 

@@ -50,10 +50,11 @@ static pid_t serve_child(int sv[2], enum xfer_path path, bool raw)
 	if (pid)
 		return pid;
 	close(sv[0]);
-	struct serve_cfg cfg = {.file = src_path, .path = path, .chunk = 8192, .raw = raw, .ctx = CTX};
+	struct serve_cfg cfg = {.file = src_path, .rootfd = -1, .path = path, .chunk = 8192, .raw = raw,
+				.timeout_ms = CTX.timeout_ms, .header_timeout_ms = CTX.timeout_ms};
 	struct serve_report rep;
 	struct zerr e;
-	int r = serve_one(sv[1], "peer", &cfg, &rep, &e);
+	int r = serve_one(sv[1], "peer", &cfg, &rep, NULL, &e);
 	tu_exit(r == 0 ? 0 : (int)e.code);
 }
 
@@ -709,9 +710,10 @@ START_TEST(e1_send_to_a_reset_peer)
 		net_reset_on_close(sv[0]);
 		close(sv[0]);
 		usleep(50000);
-		struct serve_cfg cfg = {.file = src_path, .path = XFER_SENDFILE, .chunk = 8192, .ctx = CTX};
+		struct serve_cfg cfg = {.file = src_path, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
+					.timeout_ms = 5000, .header_timeout_ms = 5000};
 		struct serve_report srep;
-		ck_assert_int_eq(serve_one(sv[1], "peer", &cfg, &srep, &e), -1);
+		ck_assert_int_eq(serve_one(sv[1], "peer", &cfg, &srep, NULL, &e), -1);
 		ck_assert_str_eq(e.call, "sendto");
 	}
 	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
