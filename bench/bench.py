@@ -66,7 +66,7 @@ def zcp_moved(server_err, client_err, client_out):
 
 
 def raw_moved(server_err, client_err, client_out):
-    m = re.search(r"sent (\d+) bytes", server_err)
+    m = re.search(r" bytes=(\d+) ", server_err)
     return int(m.group(1)) if m else None
 
 

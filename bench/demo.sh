@@ -15,11 +15,15 @@ transfer() { # transfer PATH RECV-OPTS...: one transfer; the sender's -v line go
 	: >"$T/send.err"
 	"$B/zcp-send" -v --once -p "$p" -l 127.0.0.1:0 "$T/sample.bin" 2>"$T/send.err" &
 	pid=$!
-	until grep -q '^listening on' "$T/send.err"; do sleep 0.01; done
+	i=0
+	until grep -q '^listening on' "$T/send.err"; do
+		i=$((i + 1)); [ $i -gt 1000 ] && { echo "demo: zcp-send did not start" >&2; exit 1; }
+		sleep 0.01
+	done
 	port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/send.err")
 	"$B/zcp-recv" -q -c "127.0.0.1:$port" "$@"
 	wait $pid
-	grep '^zcp-send: sent' "$T/send.err" >"$T/$p.line"
+	grep '^zcp-send: time=' "$T/send.err" >"$T/$p.line"
 }
 
 for p in copy sendfile; do
@@ -33,9 +37,9 @@ echo
 printf '%-9s %9s %9s %8s  %s\n' path seconds MiB/s calls "sender data-path syscalls (counted by zcp)"
 for p in copy sendfile; do
 	line=$(cat "$T/$p.line")
-	secs=$(echo "$line" | sed -E 's/.* in ([0-9.]+) s .*/\1/')
-	rate=$(echo "$line" | sed -E 's/.*\(([0-9.]+) MiB\/s\).*/\1/')
-	calls=$(echo "$line" | sed -E 's/.*syscalls: //')
+	secs=$(echo "$line" | sed -E 's/.* seconds=([0-9.]+) .*/\1/')
+	rate=$(echo "$line" | sed -E 's/.* mib_s=([0-9.]+) .*/\1/')
+	calls=$(echo "$line" | sed -E 's/.* syscalls=//' | tr ',:' ' =')
 	total=0
 	for kv in $calls; do total=$((total + ${kv#*=})); done
 	printf '%-9s %9s %9s %8s  %s\n' "$p" "$secs" "$rate" "$total" "$calls"

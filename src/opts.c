@@ -9,10 +9,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
 	OPT_CHUNK = 256, OPT_RAW, OPT_TIMEOUT, OPT_ONCE, OPT_DISCARD,
-	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_COUNT
+	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_ROOT,
+	OPT_MAX_CHUNK, OPT_MAX_CLIENTS, OPT_HEADER_TIMEOUT, OPT_COUNT, OPT_DRAIN, OPT_WORKERS,
+	OPT_NOTSENT_LOWAT, OPT_N
 };
 
 #define COMMON_LONGOPTS                                        \
@@ -30,6 +33,14 @@ enum {
 static const struct option send_longopts[] = {
 	COMMON_LONGOPTS,
 	{"once", no_argument, NULL, OPT_ONCE},
+	{"root", required_argument, NULL, OPT_ROOT},
+	{"max-chunk", required_argument, NULL, OPT_MAX_CHUNK},
+	{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+	{"count", required_argument, NULL, OPT_COUNT},
+	{"drain", required_argument, NULL, OPT_DRAIN},
+	{"workers", required_argument, NULL, OPT_WORKERS},
+	{"notsent-lowat", required_argument, NULL, OPT_NOTSENT_LOWAT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -196,11 +207,11 @@ static int refusal(int opt, const char *arg, const struct option *longopts, char
  * Enforces "an option given twice" (seen[] tells the caller which were given) and
  * reports refused options (SPEC C-5, C-8). */
 static int parse_loop(int argc, char **argv, const char *shortopts, const struct option *longopts,
-		      int is_send, struct opts_common *c, void *o, unsigned char seen[OPT_COUNT],
+		      int is_send, struct opts_common *c, void *o, unsigned char seen[OPT_N],
 		      int (*own)(int, const char *, void *, char *, size_t), char *err, size_t len)
 {
 	int role_set = 0, opt, li, before;
-	memset(seen, 0, OPT_COUNT);
+	memset(seen, 0, OPT_N);
 	optind = 0; /* glibc: full reinitialisation, so parsing can be repeated */
 	opterr = 0;
 	while (li = -1, before = optind, (opt = getopt_long(argc, argv, shortopts, longopts, &li)) != -1) {
@@ -213,7 +224,7 @@ static int parse_loop(int argc, char **argv, const char *shortopts, const struct
 			snprintf(name, sizeof name, "--%s", longopts[li].name);
 		else
 			snprintf(name, sizeof name, "-%c", opt);
-		if (opt >= 0 && opt < OPT_COUNT && opt != 'l' && opt != 'c' && seen[opt]++)
+		if (opt >= 0 && opt < OPT_N && opt != 'l' && opt != 'c' && seen[opt]++)
 			return reject(err, len, "option '%s' given twice", name);
 		int r = parse_common(opt, name, optarg, is_send, c, &role_set, err, len);
 		if (r < 0)
@@ -232,33 +243,98 @@ static int parse_loop(int argc, char **argv, const char *shortopts, const struct
 	return 0;
 }
 
+/* A whole number within [min, max] for option name; 0 or -1 with err written. */
+static int number(const char *name, const char *arg, uint64_t min, uint64_t max, const char *range,
+		  uint64_t *out, char *err, size_t len)
+{
+	const char *why;
+	if (parse_uint(arg, 0, min, max, out, &why))
+		return reject(err, len, "--%s '%s': %s (%s)", name, arg, why, range);
+	return 0;
+}
+
 static int send_own(int opt, const char *arg, void *p, char *err, size_t len)
 {
 	struct opts_send *o = p;
-	(void)arg;
-	if (opt == OPT_ONCE) {
-		o->once = true;
+	uint64_t v = 0;
+	const char *why;
+	int r = 0;
+	switch (opt) {
+	case OPT_ONCE: o->count = 1; return 0;
+	case OPT_ROOT: o->root = arg; return 0;
+	case OPT_MAX_CHUNK:
+		if (opts_parse_size(arg, 4096, 1ull << 40, &v, &why))
+			return reject(err, len, "--max-chunk '%s': %s (4K to 1T)", arg, why);
+		o->max_chunk = v;
 		return 0;
+	case OPT_NOTSENT_LOWAT:
+		if (opts_parse_size(arg, 0, INT32_MAX, &v, &why))
+			return reject(err, len, "--notsent-lowat '%s': %s (0 to 2G-1)", arg, why);
+		o->notsent_lowat = (uint32_t)v;
+		return 0;
+	case OPT_MAX_CLIENTS:
+		r = number("max-clients", arg, 1, 1000000, "1 to 1000000", &v, err, len);
+		o->max_clients = (uint32_t)v;
+		return r;
+	case OPT_HEADER_TIMEOUT:
+		r = number("header-timeout", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
+		o->header_timeout_s = (uint32_t)v;
+		return r;
+	case OPT_DRAIN:
+		r = number("drain", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
+		o->drain_s = (uint32_t)v;
+		return r;
+	case OPT_COUNT:
+		r = number("count", arg, 1, INT64_MAX, "1 to 2^63-1", &v, err, len);
+		o->count = v;
+		return r;
+	case OPT_WORKERS:
+		if (!strcmp(arg, "auto")) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+			o->workers = n > 0 && n <= 256 ? (uint32_t)n : 1;
+			return 0;
+		}
+		r = number("workers", arg, 1, 256, "1 to 256, or auto", &v, err, len);
+		o->workers = (uint32_t)v;
+		return r;
+	default: return reject(err, len, "internal: unhandled option %d", opt);
 	}
-	return reject(err, len, "internal: unhandled option %d", opt);
 }
 
 int opts_parse_send(int argc, char **argv, struct opts_send *o, char *err, size_t len)
 {
-	unsigned char seen[OPT_COUNT];
+	unsigned char seen[OPT_N];
 	memset(o, 0, sizeof *o);
 	common_defaults(&o->c, OPTS_LISTEN, XFER_SENDFILE);
+	o->max_chunk = OPTS_MAX_CHUNK_DEFAULT;
+	o->max_clients = OPTS_MAX_CLIENTS_DEFAULT;
+	o->header_timeout_s = OPTS_HEADER_TIMEOUT_DEFAULT;
+	o->drain_s = OPTS_DRAIN_DEFAULT;
+	o->workers = 1;
+	o->notsent_lowat = OPTS_NOTSENT_LOWAT_DEFAULT;
 	if (parse_loop(argc, argv, ":l:c:p:qvhV", send_longopts, 1, &o->c, o, seen, send_own, err, len))
 		return -1;
 	if (o->c.action != OPTS_RUN)
 		return 0;
-	if (optind >= argc)
-		return reject(err, len, "missing FILE");
 	if (optind + 1 < argc)
 		return reject(err, len, "unexpected argument '%s'", argv[optind + 1]);
-	o->file = argv[optind];
+	if (o->root && optind < argc)
+		return reject(err, len, "--root conflicts with FILE");
+	if (!o->root && optind >= argc)
+		return reject(err, len, "missing FILE");
+	o->file = o->root ? NULL : argv[optind];
+	if (o->root && o->c.raw)
+		return reject(err, len, "--root conflicts with --raw");
+	if (o->root && o->c.role == OPTS_CONNECT)
+		return reject(err, len, "--root needs --listen");
+	if (seen[OPT_ONCE] && seen[OPT_COUNT])
+		return reject(err, len, "--once and --count conflict");
+	if (o->workers > 1 && o->c.role == OPTS_CONNECT)
+		return reject(err, len, "--workers needs --listen");
+	if (o->workers > 1 && o->count)
+		return reject(err, len, "--count and --once need --workers 1");
 	if (o->c.role == OPTS_CONNECT)
-		o->once = true;
+		o->count = 1;
 	return 0;
 }
 
@@ -292,7 +368,7 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 
 int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_t len)
 {
-	unsigned char seen[OPT_COUNT];
+	unsigned char seen[OPT_N];
 	memset(o, 0, sizeof *o);
 	common_defaults(&o->c, OPTS_CONNECT, XFER_SPLICE);
 	if (parse_loop(argc, argv, ":l:c:p:o:qvhV", recv_longopts, 0, &o->c, o, seen, recv_own, err, len))
@@ -319,17 +395,30 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 const char *opts_usage_send(void)
 {
 	return "Usage: zcp-send [OPTIONS] FILE\n"
-	       "Serve FILE (default) or push it to a receiver over TCP (protocol ZCP/1).\n\n"
-	       "  -l, --listen HOST:PORT   serve FILE to each receiver that connects\n"
+	       "       zcp-send [OPTIONS] --root DIR\n"
+	       "Serve FILE, or the files below DIR, to every receiver that connects (default),\n"
+	       "or push FILE to a receiver, over TCP (protocol ZCP/1).\n\n"
+	       "  -l, --listen HOST:PORT   serve receivers, many at once, from one event loop\n"
 	       "                           (default role, default address " OPTS_DEFAULT_ADDR ")\n"
 	       "  -c, --connect HOST:PORT  push FILE to a listening zcp-recv (one transfer)\n"
+	       "      --root DIR           serve any regular file below DIR that a request names\n"
 	       "  -p, --path PATH          copy, sendfile or splice (default sendfile)\n"
 	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
 	       "      --once               serve one transfer, then exit with its status\n"
+	       "      --count N            serve N transfers, then exit (0, or the first failure's)\n"
+	       "      --max-clients N      connections at once; more hear BUSY (default 1024)\n"
+	       "      --max-chunk SIZE     bytes a connection moves per turn (default 2M)\n"
+	       "      --header-timeout SECONDS  the whole request within this (default 10, 0 = none)\n"
+	       "      --drain SECONDS      on SIGINT/SIGTERM, let transfers finish this long\n"
+	       "                           (default 10); a second signal ends at once\n"
+	       "      --workers N|auto     N event loops in N processes sharing the port\n"
+	       "                           (SO_REUSEPORT; default 1, auto = online CPUs)\n"
+	       "      --notsent-lowat SIZE unsent bytes queued per connection (default 1M, 0 = kernel's)\n"
 	       "      --raw                no framing: write the file's bytes and close\n"
-	       "      --timeout SECONDS    limit on each wait for the peer (default 30, 0 = none)\n"
-	       "  -q, --quiet              print errors only\n"
-	       "  -v, --verbose            print a report with syscall counts after each transfer\n"
+	       "      --timeout SECONDS    give up on a peer that makes no progress this long\n"
+	       "                           (default 30, 0 = never)\n"
+	       "  -q, --quiet              print errors only (no line per transfer)\n"
+	       "  -v, --verbose            add the system calls made to each transfer's line\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
 	       "SIZE takes a K, M, G or T suffix (powers of 1024).\n"

@@ -28,10 +28,23 @@ struct opts_common {
 	bool raw, quiet, verbose;
 };
 
+#define OPTS_MAX_CHUNK_DEFAULT (2u << 20)
+#define OPTS_MAX_CLIENTS_DEFAULT 1024u
+#define OPTS_HEADER_TIMEOUT_DEFAULT 10u
+#define OPTS_DRAIN_DEFAULT 10u
+#define OPTS_NOTSENT_LOWAT_DEFAULT (1u << 20)
+
 struct opts_send {
 	struct opts_common c;
-	const char *file;
-	bool once;
+	const char *file;          /* NULL with root */
+	const char *root;          /* --root DIR (SPEC S-12) */
+	uint64_t count;            /* transfers before exiting; 0 = no limit (--once = 1) */
+	uint64_t max_chunk;        /* SPEC S-13 */
+	uint32_t max_clients;      /* SPEC S-14 */
+	uint32_t header_timeout_s; /* SPEC S-13; 0 = none */
+	uint32_t drain_s;          /* SPEC S-15 */
+	uint32_t workers;          /* SPEC S-16 */
+	uint32_t notsent_lowat;    /* SPEC S-13; 0 = the kernel's */
 };
 
 struct opts_recv {

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "net.h"
 #include "proc.h"
@@ -31,6 +33,56 @@ void report_note(const char *prog, const char *fmt, ...)
 	va_end(ap);
 	zerr_escape(line, sizeof line, text);
 	fprintf(stderr, "%s: %s\n", prog, line);
+}
+
+/* A value of a key=value line: escaped, and quoted where it would not read as one. */
+static void kv_value(char *out, size_t cap, const char *s)
+{
+	char esc[ZERR_LINE_MAX / 4];
+	zerr_escape(esc, sizeof esc, s);
+	if (*esc && !strpbrk(esc, " \"\\")) {
+		snprintf(out, cap, "%s", esc);
+		return;
+	}
+	size_t n = 0;
+	out[n++] = '"';
+	for (const char *p = esc; *p && n + 3 < cap; p++) {
+		if (*p == '"' || *p == '\\')
+			out[n++] = '\\';
+		out[n++] = *p;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
+void report_transfer(const char *prog, const struct server_log *l, bool verbose)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[40], peer[NET_ADDR_MAX * 4 + 8], name[ZERR_LINE_MAX / 4 + 8];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + n, sizeof when - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	kv_value(peer, sizeof peer, l->peer);
+	if (l->busy) {
+		fprintf(stderr, "%s: time=%s peer=%s result=busy\n", prog, when, peer);
+		return;
+	}
+	kv_value(name, sizeof name, l->name);
+	char result[32] = "ok", calls[256] = "";
+	if (l->result)
+		snprintf(result, sizeof result, "failed exit=%d", l->result);
+	for (int s = 0, at = 0; verbose && s < XS_COUNT; s++)
+		if (l->stats->calls[s] && at < (int)sizeof calls)
+			at += snprintf(calls + at, sizeof calls - (size_t)at, "%s%s:%llu", at ? "," : " syscalls=",
+				       xfer_sys_name((enum xfer_sys)s), (unsigned long long)l->stats->calls[s]);
+	double mib = (double)l->bytes / (1024.0 * 1024.0);
+	fprintf(stderr, "%s: time=%s peer=%s name=%s offset=%llu length=%llu bytes=%llu seconds=%.6f "
+		"mib_s=%.1f path=%s result=%s%s\n", prog, when, peer, name,
+		(unsigned long long)l->offset, (unsigned long long)l->length,
+		(unsigned long long)l->bytes, l->seconds, l->seconds > 0 ? mib / l->seconds : 0.0,
+		xfer_path_name(l->path), result, calls);
 }
 
 int report_error(const char *prog, const struct zerr *e)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "opts.h"
+#include "server.h"
 #include "xfer.h"
 #include "zerr.h"
 
@@ -29,6 +30,12 @@ int report_action(const char *prog, enum opts_action action, const char *usage, 
  * Returns the socket, or -1 with *e set when the listening socket itself failed. */
 int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool quiet,
 		  struct zerr *e);
+
+/* report_transfer() - print one transfer of the server as a stable key=value line
+ * (SPEC S-17): time, peer, name, offset, length, bytes, seconds, mib_s, path, result
+ * (ok, failed with exit=N, or busy), and with verbose the system calls made. Values
+ * are escaped (SPEC E-4) and quoted when they hold a space, quote or backslash. */
+void report_transfer(const char *prog, const struct server_log *l, bool verbose);
 
 /* report_note() - print "PROG: TEXT" on stderr, TEXT printf-formatted and escaped
  * (SPEC E-4) so that it stays one line. */

@@ -37,15 +37,14 @@ static enum wire_status open_source(struct serve_conn *c, const struct serve_cfg
 {
 	const struct wire_request *q = &c->req;
 	int fd;
+	c->name = q->name_len ? q->name : cfg->file ? base_name(cfg->file) : "";
 	if (cfg->file) {
-		c->name = base_name(cfg->file);
-		if (q->name_len && strcmp(q->name, c->name) != 0) {
+		if (q->name_len && strcmp(q->name, base_name(cfg->file)) != 0) {
 			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for unknown name '%s'", q->name);
 			return WIRE_NOT_FOUND;
 		}
 		fd = fsio_open_input(cfg->file, &c->size, &c->err);
 	} else {
-		c->name = q->name;
 		if (!q->name_len) {
 			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for no name; a root serves named files");
 			return WIRE_NOT_FOUND;
@@ -206,8 +205,8 @@ static int step_payload(struct serve_conn *c, const struct serve_cfg *cfg, short
 	if (c->job.res.moved > before)
 		c->progress_ms = mono_ms();
 	c->seconds = mono_now() - c->payload_start;
-	if (r == XFER_MORE)
-		return SERVE_YIELD;
+	if (r == XFER_MORE) /* still writable; the others first */
+		return SERVE_YIELD | SERVE_WANT_OUT | (c->watch_ack ? SERVE_WANT_IN : 0);
 	if (r == XFER_AGAIN)
 		return (c->job.wait_in ? SERVE_WANT_IN : SERVE_WANT_OUT) | (c->watch_ack ? SERVE_WANT_IN : 0);
 	if (r < 0)

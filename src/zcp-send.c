@@ -1,4 +1,7 @@
-/* zcp-send - serve FILE to receivers, or push it to one (SPEC S, C, E). */
+/* zcp-send - serve FILE or a root to receivers, or push FILE to one (SPEC S, C, E). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,34 +12,103 @@
 #include "proc.h"
 #include "report.h"
 #include "serve.h"
+#include "server.h"
 
 static const char PROG[] = "zcp-send";
+static volatile sig_atomic_t stop_signal;
 
-static int transfer(int sock, const char *peer, const struct opts_send *o, struct serve_cfg *cfg)
+/* SPEC S-15: the first SIGINT or SIGTERM stops accepting and drains; a second ends
+ * the program at once, by that signal. */
+static void on_stop(int sig)
 {
+	if (stop_signal)
+		proc_die(sig);
+	stop_signal = sig;
+}
+
+/* Every transfer: a fallback said (S-5), its record unless -q, and its error line
+ * when it failed (E-2). */
+static void log_transfer(void *arg, const struct server_log *l)
+{
+	const struct opts_send *o = arg;
+	if (l->fallback_err && !o->c.quiet)
+		report_note(PROG, "%s %s: %s; falling back to copy", xfer_path_name(o->c.path),
+			    o->file ? o->file : l->name,
+			    strerror(l->fallback_err));
+	if (!o->c.quiet)
+		report_transfer(PROG, l, o->c.verbose);
+	if (l->result)
+		report_error(PROG, l->err);
+}
+
+static void pressure(void *arg, const char *reason)
+{
+	const struct opts_send *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "accept: %s; pausing new connections", reason);
+}
+
+/* SPEC P-1 C-2: push FILE to a listening receiver; one transfer. */
+static int push(const struct opts_send *o, const struct serve_cfg *cfg)
+{
+	char peer[NET_ADDR_MAX];
+	struct zerr e;
+	int sock = net_connect(o->c.addr, cfg->timeout_ms, peer, sizeof peer, &e);
+	if (sock < 0)
+		return report_error(PROG, &e);
 	struct xfer_stats stats;
 	struct serve_report rep;
-	struct zerr e;
 	int r = serve_one(sock, peer, cfg, &rep, &stats, &e);
 	close(sock);
-	if (rep.fell_back && !o->c.quiet)
-		report_note(PROG, "%s %s: %s; falling back to copy", xfer_path_name(o->c.path),
-			    o->file, strerror(rep.fallback_err));
-	if (r < 0)
+	struct server_log l = {
+		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,
+		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : o->c.path,
+		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
+		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats,
+	};
+	log_transfer((void *)o, &l);
+	return l.result;
+}
+
+/* SPEC S-7 S-13..S-16: serve every receiver that connects, from one event loop. */
+static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
+{
+	char bound[NET_ADDR_MAX];
+	struct zerr e;
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, &e);
+	if (lfd < 0)
 		return report_error(PROG, &e);
-	if (o->c.verbose) {
-		char line[512];
-		report_format(line, sizeof line, "sent", rep.length, "to", peer, rep.seconds,
-			      xfer_path_name(rep.fell_back ? XFER_COPY : o->c.path), &stats);
-		report_note(PROG, "%s", line);
-	}
-	return 0;
+	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
+		fprintf(stderr, "listening on %s\n", bound);
+	sigset_t stops, before, waitmask;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &before); /* they interrupt the loop's wait only */
+	waitmask = before;
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	struct server_cfg scfg = {
+		.serve = cfg, .max_chunk = o->max_chunk, .max_clients = o->max_clients,
+		.count = o->count, .drain_ms = (int)o->drain_s * 1000, .notsent_lowat = (int)o->notsent_lowat,
+		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &stop_signal,
+		.waitmask = &waitmask,
+	};
+	int r = server_run(lfd, &scfg, &e);
+	close(lfd);
+	/* a second stop signal that came after the loop's last wait ends us now (S-15) */
+	sigprocmask(SIG_SETMASK, &before, NULL);
+	return r < 0 ? report_error(PROG, &e) : r;
 }
 
 int main(int argc, char **argv)
 {
 	struct opts_send o;
-	char why[256], peer[NET_ADDR_MAX];
+	char why[256];
 	struct zerr e;
 	int closed = proc_sanitise_stdfds(); /* SPEC C-9 */
 	if (closed < 0)
@@ -48,36 +120,23 @@ int main(int argc, char **argv)
 		return done;
 	proc_ignore_signals(); /* SPEC S-8 */
 
-	uint64_t size;
-	int fd = fsio_open_input(o.file, &size, &e); /* SPEC S-1 S-9: fail before serving */
-	if (fd < 0)
-		return report_error(PROG, &e);
-	close(fd);
-
 	struct serve_cfg cfg = {
 		.file = o.file, .rootfd = -1, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,
-		.timeout_ms = opts_timeout_ms(&o.c), .header_timeout_ms = opts_timeout_ms(&o.c),
+		.timeout_ms = opts_timeout_ms(&o.c),
+		.header_timeout_ms = o.header_timeout_s ? (int)o.header_timeout_s * 1000 : -1,
 	};
-	if (o.c.role == OPTS_CONNECT) {
-		int sock = net_connect(o.c.addr, cfg.timeout_ms, peer, sizeof peer, &e);
-		if (sock < 0)
+	if (o.root) { /* SPEC S-12 */
+		cfg.rootfd = open(o.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cfg.rootfd < 0) {
+			zerr_sys(&e, ZCP_EXIT_FILE, "open", o.root, errno);
 			return report_error(PROG, &e);
-		return transfer(sock, peer, &o, &cfg);
-	}
-	char bound[NET_ADDR_MAX];
-	int lfd = net_listen(o.c.addr, bound, sizeof bound, &e);
-	if (lfd < 0)
-		return report_error(PROG, &e);
-	if (!o.c.quiet || net_port(o.c.addr) == 0) /* SPEC C-7 */
-		fprintf(stderr, "listening on %s\n", bound);
-	for (;;) { /* SPEC S-7: one transfer after another */
-		int sock = report_accept(PROG, lfd, peer, sizeof peer, o.c.quiet, &e);
-		if (sock < 0)
-			return report_error(PROG, &e);
-		int r = transfer(sock, peer, &o, &cfg);
-		if (o.once) {
-			close(lfd);
-			return r;
 		}
+	} else {
+		uint64_t size;
+		int fd = fsio_open_input(o.file, &size, &e); /* SPEC S-1 S-9: fail before serving */
+		if (fd < 0)
+			return report_error(PROG, &e);
+		close(fd);
 	}
+	return o.c.role == OPTS_CONNECT ? push(&o, &cfg) : serve_all(&o, &cfg);
 }

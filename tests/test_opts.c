@@ -33,7 +33,7 @@ START_TEST(c2_defaults)
 	ck_assert_int_eq(s.c.path, XFER_SENDFILE);
 	ck_assert_uint_eq(s.c.chunk, 8192);
 	ck_assert_uint_eq(s.c.timeout_s, 30);
-	ck_assert(!s.once && !s.c.raw && !s.c.quiet && !s.c.verbose);
+	ck_assert(!s.count && !s.c.raw && !s.c.quiet && !s.c.verbose);
 	ck_assert_str_eq(s.file, "f");
 	struct opts_recv r;
 	ck_assert_int_eq(RECV(&r, "--discard"), 0);
@@ -53,12 +53,46 @@ START_TEST(c1_send_every_flag)
 	ck_assert_str_eq(s.c.addr, "[::1]:7");
 	ck_assert_int_eq(s.c.path, XFER_SPLICE);
 	ck_assert_uint_eq(s.c.chunk, 65536);
-	ck_assert(s.c.raw && s.c.quiet && s.once); /* --connect implies one transfer */
+	ck_assert(s.c.raw && s.c.quiet && s.count == 1); /* --connect implies one transfer */
 	ck_assert_uint_eq(s.c.timeout_s, 5);
 	ck_assert_int_eq(SEND(&s, "--listen", "0.0.0.0:0", "--path", "copy", "--once", "-v", "x"), 0);
-	ck_assert(s.once && s.c.verbose && s.c.role == OPTS_LISTEN && s.c.path == XFER_COPY);
+	ck_assert(s.count == 1 && s.c.verbose && s.c.role == OPTS_LISTEN && s.c.path == XFER_COPY);
 	ck_assert_int_eq(SEND(&s, "--connect=localhost:1", "--path=sendfile", "x"), 0);
 	ck_assert_int_eq(s.c.path, XFER_SENDFILE);
+}
+END_TEST
+
+/* SPEC C-1 S-13 S-14 S-15 S-16: the server's options and their defaults. */
+START_TEST(c1_send_server_options)
+{
+	struct opts_send s;
+	ck_assert_int_eq(SEND(&s, "f"), 0);
+	ck_assert_uint_eq(s.max_chunk, 2u << 20);
+	ck_assert_uint_eq(s.max_clients, 1024);
+	ck_assert_uint_eq(s.header_timeout_s, 10);
+	ck_assert_uint_eq(s.drain_s, 10);
+	ck_assert_uint_eq(s.workers, 1);
+	ck_assert_uint_eq(s.count, 0);
+	ck_assert_uint_eq(s.notsent_lowat, 1u << 20);
+	ck_assert_ptr_null(s.root);
+	ck_assert_int_eq(SEND(&s, "--root", "/srv", "--max-chunk", "512K", "--max-clients", "7",
+			      "--header-timeout", "3", "--drain", "0", "--workers", "2",
+			      "--notsent-lowat", "0"), 0);
+	ck_assert_str_eq(s.root, "/srv");
+	ck_assert_ptr_null(s.file);
+	ck_assert_uint_eq(s.max_chunk, 512u << 10);
+	ck_assert_uint_eq(s.max_clients, 7);
+	ck_assert_uint_eq(s.header_timeout_s, 3);
+	ck_assert_uint_eq(s.drain_s, 0);
+	ck_assert_uint_eq(s.workers, 2);
+	ck_assert_uint_eq(s.notsent_lowat, 0);
+	ck_assert_int_eq(SEND(&s, "--count", "5", "f"), 0);
+	ck_assert_uint_eq(s.count, 5);
+	ck_assert_int_eq(SEND(&s, "--once", "f"), 0);
+	ck_assert_uint_eq(s.count, 1);
+	ck_assert_int_eq(SEND(&s, "--workers", "auto", "f"), 0);
+	ck_assert_uint_ge(s.workers, 1);
+	ck_assert_uint_eq(s.workers, (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
 }
 END_TEST
 
@@ -253,6 +287,18 @@ static const struct msg_case messages[] = {
 	{0, {"--discard", "--name", ""},
 	 "--name '': not a relative path (no empty, . or .. part, no leading /, at most 1024 bytes)"},
 	{0, {"--discard", "--max-size", "1X"}, "--max-size '1X': trailing characters"},
+	{1, {"--root", "/srv", "f"}, "--root conflicts with FILE"},
+	{1, {"--root", "/srv", "--raw"}, "--root conflicts with --raw"},
+	{1, {"--root", "/srv", "-c", "h:1"}, "--root needs --listen"},
+	{1, {"--once", "--count", "2", "f"}, "--once and --count conflict"},
+	{1, {"--count", "0", "f"}, "--count '0': too small (1 to 2^63-1)"},
+	{1, {"--workers", "2", "--count", "2", "f"}, "--count and --once need --workers 1"},
+	{1, {"--workers", "2", "-c", "h:1", "f"}, "--workers needs --listen"},
+	{1, {"--workers", "0", "f"}, "--workers '0': too small (1 to 256, or auto)"},
+	{1, {"--max-clients", "0", "f"}, "--max-clients '0': too small (1 to 1000000)"},
+	{1, {"--max-chunk", "0", "f"}, "--max-chunk '0': too small (4K to 1T)"},
+	{1, {"--header-timeout", "x", "f"}, "--header-timeout 'x': not a number (0 to 86400 seconds)"},
+	{1, {"--drain", "86401", "f"}, "--drain '86401': too large (0 to 86400 seconds)"},
 };
 
 /* SPEC C-8 C-5 W-10: each refusal names the option as the user typed it. */
@@ -333,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, c2_defaults);
 	tcase_add_test(tc, c1_send_every_flag);
 	tcase_add_test(tc, c1_recv_every_flag);
+	tcase_add_test(tc, c1_send_server_options);
 	tcase_add_test(tc, c6_help_version);
 	tcase_add_loop_test(tc, c3_sizes, 0, (int)(sizeof sizes / sizeof sizes[0]));
 	tcase_add_test(tc, c3_bounds);

@@ -1,0 +1,238 @@
+/* server - accept, step, time out, drain: the event loop of zcp-send --listen. */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "mono.h"
+#include "net.h"
+
+#define EVENTS_MAX 256
+#define PAUSE_MS 100 /* SPEC S-10: accepting rests this long when descriptors run out */
+
+struct conn {
+	struct evloop_timer timer; /* a due timer leads to its connection */
+	struct conn *prev, *next;  /* every live connection, timer or not */
+	uint32_t watching;         /* the epoll events asked for now */
+	struct serve_conn s;
+};
+
+struct server {
+	const struct server_cfg *cfg;
+	struct evloop loop;
+	int lfd;
+	bool accepting;            /* the listener is watched */
+	bool pressed;              /* accept ran out of descriptors and has not succeeded since */
+	int64_t pause_until, drain_until;
+	struct conn *head;
+	unsigned live;
+	uint64_t accepted, ended;
+	int status;                /* the first failure's class (with a count) */
+};
+
+static void log_conn(struct server *sv, struct conn *c)
+{
+	struct serve_report rep;
+	serve_report_of(&c->s, &rep);
+	struct server_log l = {
+		.peer = c->s.peer, .name = c->s.name ? c->s.name : "", .offset = rep.offset,
+		.length = rep.length, .bytes = rep.sent, .seconds = rep.seconds,
+		.path = rep.fell_back ? XFER_COPY : sv->cfg->serve->path,
+		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
+		.result = c->s.result < 0 ? (int)c->s.err.code : 0, .err = &c->s.err,
+		.stats = &c->s.stats,
+	};
+	sv->cfg->log(sv->cfg->arg, &l);
+}
+
+/* The transfer ended: said, counted, and its connection gone. */
+static void finish(struct server *sv, struct conn *c)
+{
+	log_conn(sv, c);
+	if (c->s.result < 0 && sv->status == 0)
+		sv->status = (int)c->s.err.code;
+	serve_end(&c->s, sv->cfg->serve);
+	evloop_set(&sv->loop, &c->timer, 0);
+	evloop_forget(&sv->loop, c->s.sock);
+	close(c->s.sock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		sv->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+	sv->live--;
+	sv->ended++;
+}
+
+/* Acts on what a step said: the end, or what to wait for and until when. */
+static void settle(struct server *sv, struct conn *c, int want)
+{
+	if (want & SERVE_ENDED) {
+		finish(sv, c);
+		return;
+	}
+	uint32_t ev = (want & SERVE_WANT_IN ? EPOLLIN : 0) | (want & SERVE_WANT_OUT ? EPOLLOUT : 0);
+	if (ev != c->watching && evloop_watch(&sv->loop, c->s.sock, ev, c, 0) == 0)
+		c->watching = ev;
+	if (evloop_set(&sv->loop, &c->timer, serve_deadline(&c->s, sv->cfg->serve)) < 0) {
+		serve_abandon(&c->s, "out of memory for its deadline");
+		finish(sv, c);
+	}
+}
+
+/* SPEC S-14: a connection over the limit hears BUSY, if its socket takes it at once. */
+static void refuse_busy(struct server *sv, int sock, const char *peer)
+{
+	struct wire_response r = {.status = WIRE_BUSY};
+	uint8_t buf[WIRE_RESPONSE_FIXED];
+	wire_encode_response(&r, buf, sizeof buf);
+	send(sock, buf, sizeof buf, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(sock);
+	struct xfer_stats none = {0};
+	struct server_log l = {.peer = peer, .name = "", .busy = true, .stats = &none};
+	sv->cfg->log(sv->cfg->arg, &l);
+}
+
+static void admit(struct server *sv, int sock, const char *peer)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c) { /* nothing to serve it with: as if the limit were reached */
+		refuse_busy(sv, sock, peer);
+		return;
+	}
+	if (sv->cfg->notsent_lowat > 0) /* SPEC S-13: kernel memory per connection bounded */
+		setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &sv->cfg->notsent_lowat,
+			   sizeof sv->cfg->notsent_lowat);
+	serve_init(&c->s, sock, peer, sv->cfg->serve);
+	c->next = sv->head;
+	if (sv->head)
+		sv->head->prev = c;
+	sv->head = c;
+	sv->live++;
+	sv->accepted++;
+	if (evloop_watch(&sv->loop, sock, 0, c, 1) < 0) {
+		serve_abandon(&c->s, "cannot be watched");
+		finish(sv, c);
+		return;
+	}
+	settle(sv, c, serve_step(&c->s, sv->cfg->serve, 0, sv->cfg->max_chunk));
+}
+
+static void listen_on(struct server *sv, bool on)
+{
+	if (on != sv->accepting && evloop_watch(&sv->loop, sv->lfd, on ? EPOLLIN : 0, NULL, 0) == 0)
+		sv->accepting = on;
+}
+
+/* Takes every connection waiting. Returns 0, or -1 with *e set when the listening
+ * socket itself failed. */
+static int accept_all(struct server *sv, struct zerr *e)
+{
+	const struct server_cfg *cfg = sv->cfg;
+	char peer[NET_ADDR_MAX];
+	while (sv->accepting) {
+		int sock = net_accept(sv->lfd, peer, sizeof peer, e);
+		if (sock == NET_ACCEPT_PRESSURE) { /* SPEC S-10: rest, then go on; said once */
+			if (!sv->pressed && cfg->note)
+				cfg->note(cfg->arg, e->reason);
+			sv->pressed = true;
+			listen_on(sv, false);
+			sv->pause_until = mono_ms() + PAUSE_MS;
+			return 0;
+		}
+		if (sock < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		sv->pressed = false;
+		if (sv->live >= cfg->max_clients)
+			refuse_busy(sv, sock, peer);
+		else
+			admit(sv, sock, peer);
+		if (cfg->count && sv->accepted >= cfg->count)
+			listen_on(sv, false);
+	}
+	return 0;
+}
+
+/* SPEC S-15: a stop request closes the door; the transfers in flight may finish
+ * until the drain ends. */
+static void begin_drain(struct server *sv)
+{
+	listen_on(sv, false);
+	sv->pause_until = 0;
+	sv->drain_until = mono_ms() + (sv->cfg->drain_ms > 0 ? sv->cfg->drain_ms : 0);
+}
+
+/* The drain ran out (or the loop failed): the rest are cut, each said. */
+static void cut_all(struct server *sv, const char *why)
+{
+	while (sv->head) {
+		serve_abandon(&sv->head->s, why);
+		finish(sv, sv->head);
+	}
+}
+
+int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
+{
+	struct server sv = {.cfg = cfg, .lfd = lfd};
+	struct epoll_event ev[EVENTS_MAX];
+	int fl = fcntl(lfd, F_GETFL);
+	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0 || evloop_init(&sv.loop) < 0)
+		return zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_create1", "", errno);
+	if (evloop_watch(&sv.loop, lfd, EPOLLIN, NULL, 1) < 0) {
+		zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_ctl", "", errno);
+		evloop_free(&sv.loop);
+		return -1;
+	}
+	sv.accepting = true;
+	int r = 0;
+	for (;;) {
+		if (*cfg->stop && !sv.drain_until)
+			begin_drain(&sv);
+		bool done = cfg->count && sv.ended >= cfg->count;
+		if (done || (sv.drain_until && sv.live == 0))
+			break;
+		int64_t now = mono_ms();
+		if (sv.drain_until && now >= sv.drain_until) {
+			cut_all(&sv, "stopped: the drain time ran out");
+			r = 128 + (int)*cfg->stop;
+			break;
+		}
+		int64_t limit = sv.drain_until ? sv.drain_until : sv.pause_until;
+		int n = evloop_wait(&sv.loop, ev, EVENTS_MAX, now, limit, cfg->waitmask);
+		for (int i = 0; i < n; i++) {
+			struct conn *c = ev[i].data.ptr;
+			if (!c && accept_all(&sv, e) < 0) {
+				r = -1;
+				goto out;
+			}
+			if (c) /* epoll's bits are poll's */
+				settle(&sv, c, serve_step(&c->s, cfg->serve, (short)ev[i].events, cfg->max_chunk));
+		}
+		now = mono_ms();
+		for (struct evloop_timer *t; (t = evloop_due(&sv.loop, now));) {
+			struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+			serve_expire(&c->s);
+			finish(&sv, c);
+		}
+		if (sv.pause_until && now >= sv.pause_until && !sv.drain_until) {
+			sv.pause_until = 0;
+			listen_on(&sv, true);
+		}
+	}
+	if (r == 0 && cfg->count)
+		r = sv.status;
+out:
+	cut_all(&sv, "stopped: the listening socket failed");
+	evloop_free(&sv.loop);
+	return r;
+}

@@ -1,0 +1,51 @@
+/* server - many connections from one event loop (SPEC S-13..S-16): each accepted
+ * connection, up to --max-clients, is a state machine (serve) that steps when its
+ * socket is ready, moves at most --max-chunk bytes a turn, and has its own deadline
+ * in the loop's heap; a stop request drains the transfers in flight for at most
+ * --drain. Never prints: every ended transfer goes to the log callback. */
+#ifndef ZCP_SERVER_H
+#define ZCP_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "serve.h"
+#include "xfer.h"
+#include "zerr.h"
+
+/* One ended transfer, or a connection refused BUSY (SPEC S-14). */
+struct server_log {
+	const char *peer, *name;  /* name "" when the request never came */
+	uint64_t offset, length, bytes;
+	double seconds;
+	enum xfer_path path;      /* the path that moved the bytes */
+	int fallback_err;         /* zero-copy refused with this errno (SPEC S-5), or 0 */
+	bool busy;                /* refused: --max-clients reached */
+	int result;               /* 0, or the exit class of the failure (SPEC E-1) */
+	const struct zerr *err;   /* why, when result != 0 */
+	const struct xfer_stats *stats;
+};
+
+struct server_cfg {
+	const struct serve_cfg *serve;
+	uint64_t max_chunk;        /* bytes a connection moves per turn (SPEC S-13) */
+	unsigned max_clients;      /* connections at once; more are refused BUSY (S-14) */
+	uint64_t count;            /* transfers to serve before stopping; 0 = no limit */
+	int drain_ms;              /* after a stop request, at most this for the transfers in flight */
+	int notsent_lowat;         /* TCP_NOTSENT_LOWAT for each connection; 0 = the kernel's */
+	void (*log)(void *arg, const struct server_log *);
+	void (*note)(void *arg, const char *text); /* resource pressure (S-10) */
+	void *arg;
+	volatile sig_atomic_t *stop; /* nonzero (the signal number): stop accepting, drain */
+	const sigset_t *waitmask;    /* the signal mask while waiting (the stop signals unblocked) */
+};
+
+/* server_run() - serve the connections arriving on lfd until cfg->count transfers
+ * ended or a stop was requested and the transfers in flight ended (SPEC S-15).
+ * Returns the exit status: 0; with a count, the exit class of the first transfer
+ * that failed; after a stop whose drain ran out, 128 + the signal. Returns -1 with
+ * *e set when the loop itself failed (the listening socket, epoll). */
+int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e);
+
+#endif
