@@ -2,6 +2,7 @@
 #ifndef ZCP_NET_H
 #define ZCP_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -21,8 +22,10 @@ int net_port(const char *addr);
 void net_format(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len);
 
 /* net_listen() - a listening TCP socket on addr; bound[] gets the real address
- * (port 0 resolved). Returns the fd, or -1 with *e set (exit 4). */
-int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
+ * (port 0 resolved). With reuseport, other sockets may listen on the same address
+ * (SO_REUSEPORT) and the kernel spreads connections over them (SPEC S-16).
+ * Returns the fd, or -1 with *e set (exit 4). */
+int net_listen(const char *addr, char *bound, size_t boundlen, bool reuseport, struct zerr *e);
 
 /* net_accept() result for resource pressure (SPEC S-10). */
 #define NET_ACCEPT_PRESSURE (-2)

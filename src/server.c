@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "evloop.h"
@@ -179,6 +180,87 @@ static void cut_all(struct server *sv, const char *why)
 		serve_abandon(&sv->head->s, why);
 		finish(sv, sv->head);
 	}
+}
+
+static volatile sig_atomic_t passing_on, pending_stops;
+
+static void supervisor_stop(int sig)
+{
+	passing_on = sig;
+	pending_stops++;
+}
+
+static void supervisor_child(int sig) { (void)sig; }
+
+/* The status a worker ended with, as a shell would report it. */
+static int worker_status(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int server_workers(const int *lfds, unsigned n, int (*run)(int lfd, void *arg), void *arg,
+		   struct zerr *e)
+{
+	static const int handled[] = {SIGINT, SIGTERM, SIGCHLD};
+	struct sigaction sa = {0}, saved[3];
+	sigset_t block, before, waiting;
+	sigemptyset(&block);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&block, handled[i]);
+	sigprocmask(SIG_BLOCK, &block, &before);
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++) {
+		sa.sa_handler = handled[i] == SIGCHLD ? supervisor_child : supervisor_stop;
+		sigaction(handled[i], &sa, &saved[i]);
+	}
+	pid_t pids[256];
+	unsigned alive = 0;
+	int status = 0;
+	for (unsigned i = 0; i < n && i < 256; i++) {
+		pid_t pid = fork();
+		if (pid == 0) { /* a worker: its own handlers come with run() */
+			for (int k = 0; k < 3; k++)
+				sigaction(handled[k], &saved[k], NULL);
+			for (unsigned k = 0; k < n; k++)
+				if (k != i)
+					close(lfds[k]);
+			exit(run(lfds[i], arg));
+		}
+		if (pid < 0) {
+			zerr_sys(e, ZCP_EXIT_SYSTEM, "fork", "", errno);
+			status = ZCP_EXIT_SYSTEM;
+			passing_on = SIGTERM, pending_stops++; /* the ones that started stop too */
+			break;
+		}
+		pids[alive++] = pid;
+	}
+	for (unsigned i = 0; i < n; i++)
+		close(lfds[i]);
+	waiting = before;
+	for (int i = 0; i < 3; i++)
+		sigdelset(&waiting, handled[i]);
+	for (unsigned left = alive; left;) {
+		int st;
+		pid_t pid;
+		while (left && (pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			left--;
+			for (unsigned i = 0; i < alive; i++)
+				if (pids[i] == pid)
+					pids[i] = 0;
+			if (!status)
+				status = worker_status(st);
+		}
+		for (; pending_stops; pending_stops--)
+			for (unsigned i = 0; i < alive; i++)
+				if (pids[i])
+					kill(pids[i], passing_on);
+		if (left)
+			sigsuspend(&waiting);
+	}
+	for (int i = 0; i < 3; i++)
+		sigaction(handled[i], &saved[i], NULL);
+	sigprocmask(SIG_SETMASK, &before, NULL);
+	return alive ? status : -1;
 }
 
 int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)

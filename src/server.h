@@ -48,4 +48,14 @@ struct server_cfg {
  * *e set when the loop itself failed (the listening socket, epoll). */
 int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e);
 
+/* server_workers() - SPEC S-16: run(lfds[i], arg) in one child process per
+ * listening socket (each returns its exit status), and supervise them: every
+ * SIGINT or SIGTERM the caller gets is passed on to the workers (while this runs,
+ * its own handlers for those and SIGCHLD stand in for the caller's). Returns when
+ * all have ended: the first nonzero status of a worker (128 + signal for one that
+ * a signal ended), else 0; or -1 with *e set when not even one could start. The
+ * listening sockets are closed in the caller either way. */
+int server_workers(const int *lfds, unsigned n, int (*run)(int lfd, void *arg), void *arg,
+		   struct zerr *e);
+
 #endif

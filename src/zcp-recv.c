@@ -28,7 +28,7 @@ static int open_connection(const struct opts_recv *o, int timeout_ms, char *peer
 	if (o->c.role == OPTS_CONNECT)
 		return net_connect(o->c.addr, timeout_ms, peer, NET_ADDR_MAX, e);
 	char bound[NET_ADDR_MAX];
-	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, false, e);
 	if (lfd < 0)
 		return -1;
 	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */

@@ -70,16 +70,18 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 	return l.result;
 }
 
-/* SPEC S-7 S-13..S-16: serve every receiver that connects, from one event loop. */
-static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
+struct loop_arg {
+	const struct opts_send *o;
+	const struct serve_cfg *cfg;
+};
+
+/* SPEC S-7 S-13..S-15: one event loop serving the connections of lfd until it is
+ * stopped or --count is reached. Returns the exit status. */
+static int run_loop(int lfd, void *arg)
 {
-	char bound[NET_ADDR_MAX];
+	const struct loop_arg *a = arg;
+	const struct opts_send *o = a->o;
 	struct zerr e;
-	int lfd = net_listen(o->c.addr, bound, sizeof bound, &e);
-	if (lfd < 0)
-		return report_error(PROG, &e);
-	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
-		fprintf(stderr, "listening on %s\n", bound);
 	sigset_t stops, before, waitmask;
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGINT);
@@ -93,15 +95,43 @@ static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	struct server_cfg scfg = {
-		.serve = cfg, .max_chunk = o->max_chunk, .max_clients = o->max_clients,
+		.serve = a->cfg, .max_chunk = o->max_chunk, .max_clients = o->max_clients,
 		.count = o->count, .drain_ms = (int)o->drain_s * 1000, .notsent_lowat = (int)o->notsent_lowat,
 		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &stop_signal,
 		.waitmask = &waitmask,
 	};
 	int r = server_run(lfd, &scfg, &e);
-	close(lfd);
 	/* a second stop signal that came after the loop's last wait ends us now (S-15) */
 	sigprocmask(SIG_SETMASK, &before, NULL);
+	return r < 0 ? report_error(PROG, &e) : r;
+}
+
+/* SPEC S-7 S-16: listen, then one event loop, or --workers of them in as many
+ * processes sharing the port. */
+static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
+{
+	char bound[NET_ADDR_MAX], again[NET_ADDR_MAX];
+	struct zerr e;
+	int lfds[256];
+	bool shared = o->workers > 1;
+	lfds[0] = net_listen(o->c.addr, bound, sizeof bound, shared, &e);
+	if (lfds[0] < 0)
+		return report_error(PROG, &e);
+	for (unsigned i = 1; i < o->workers; i++) /* the port the first one got */
+		if ((lfds[i] = net_listen(bound, again, sizeof again, true, &e)) < 0) {
+			while (i--)
+				close(lfds[i]);
+			return report_error(PROG, &e);
+		}
+	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
+		fprintf(stderr, "listening on %s\n", bound);
+	struct loop_arg arg = {.o = o, .cfg = cfg};
+	if (!shared) {
+		int r = run_loop(lfds[0], &arg);
+		close(lfds[0]);
+		return r;
+	}
+	int r = server_workers(lfds, o->workers, run_loop, &arg, &e);
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 

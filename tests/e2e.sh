@@ -603,6 +603,19 @@ t_close_fails() { # the named temporary file's close() fails (NFS, quota): exit 
 }
 check "close() of the named temporary file fails: exit 3, nothing left  # SPEC R-1 R-2" t_close_fails
 
+# --- many at once (SPEC S-13 S-14 S-15 S-16)
+t_workers() { # two loops in two processes share the port; a stop reaches both
+	start_send --workers 2 "$T/data.bin" &&
+	local parent; parent=$(tracee "$SPID") && [ "$(pgrep -c -P "$parent")" -eq 2 ] || return 1
+	local i pids=()
+	for i in $(seq 20); do zrecv -c "127.0.0.1:$PORT" -o "$T/w.$i" & pids+=($!); done
+	for i in "${pids[@]}"; do wait "$i" || return 1; done
+	for i in $(seq 20); do cmp "$T/w.$i" "$T/data.bin" || return 1; done
+	[ "$(grep -c ' result=ok' "$T/send.err")" -eq 20 ] &&
+	kill -TERM "$parent" && { wait "$SPID"; [ $? -eq 0 ]; } && ! pgrep -f "zcp-send.*--workers 2" >/dev/null
+}
+check "--workers 2: two processes serve 20 receivers; SIGTERM ends both, exit 0  # SPEC S-16 S-15" t_workers
+
 # --- syscall-level behaviour seen by strace (SPEC S-5 S-6 X-8 X-9)
 t_fallback() {
 	strace_send -o /dev/null -e inject=sendfile:error=EINVAL:when=1 -- --once -v &&
