@@ -47,10 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r == 0 && o.c.action == OPTS_RUN) {
 			check_common(&o.c);
 
-			FUZZ_ASSERT(o.c.role == OPTS_LISTEN || o.count == 1);
+			FUZZ_ASSERT(o.c.role == OPTS_LISTEN || o.srv.count == 1);
 			FUZZ_ASSERT((o.file != NULL) != (o.root != NULL));
-			FUZZ_ASSERT(o.workers >= 1 && (o.workers == 1 || !o.count));
-			FUZZ_ASSERT(o.max_clients >= 1 && o.max_chunk >= 4096);
+			FUZZ_ASSERT(o.workers >= 1 && (o.workers == 1 || !o.srv.count));
+			FUZZ_ASSERT(o.srv.max_clients >= 1 && o.srv.max_chunk >= 4096);
 		}
 		FUZZ_ASSERT(r == 0 || (err[0] && strlen(err) < sizeof err));
 	} else {

@@ -1,48 +1,55 @@
-/* fetch - request, response, payload, end of stream, commit, ack. */
+/* fetch - request, response, payload, end of stream, commit, ack, linger: the
+ * receiver's state machine. */
 #include "fetch.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "frameio.h"
 #include "mono.h"
 
-static int send_ack(int sock, enum wire_ack_status status, uint64_t received,
-		    const struct xfer_ctx *ctx)
+/* Every step's I/O: never waits (the driver does), counted per connection. */
+static struct xfer_ctx step_ctx(struct fetch_conn *c)
 {
-	struct wire_ack ack = {.status = (uint8_t)status, .received = received};
-	uint8_t buf[WIRE_ACK_SIZE];
-	wire_encode_ack(&ack, buf, sizeof buf);
-	return frameio_send(sock, buf, sizeof buf, 0, ctx);
+	return (struct xfer_ctx){.timeout_ms = -1, .nowait = true, .stats = &c->stats};
 }
 
-/* SPEC R-14: half-close, then drop whatever the sender still sends until it closes,
- * for at most FETCH_LINGER_MS: closing with unread bytes would send a reset that can
- * destroy the ack before the sender reads it. MSG_TRUNC drops without copying. */
-static void linger(int sock, const struct xfer_ctx *ctx)
+static int ended(struct fetch_conn *c, int result)
 {
-	if (shutdown(sock, SHUT_WR) < 0)
-		return;
-	struct xfer_ctx c = *ctx;
-	c.deadline_ms = mono_ms() + FETCH_LINGER_MS;
-	c.call_cap = 1 << 30; /* a length the kernel accepts with no buffer */
-	struct xfer_op op = xfer_op_mem(XS_RECVFROM, sock, NULL, MSG_TRUNC);
-	uint64_t got;
-	xfer_move(&op, UINT64_MAX, true, &c, &got);
+	c->result = result;
+	c->state = FETCH_DONE;
+	return STEP_ENDED;
 }
 
-/* SPEC P-6 R-2 R-14: give up the output, tell the sender (best effort) and let it
- * hear it. Returns -1. */
-static int abandon(int sock, enum wire_ack_status status, uint64_t received,
-		   const struct fetch_cfg *cfg, struct fsio_out *out)
+/* Sends c->frame[have..len). Returns 1 when it is all out, 0 when the socket takes
+ * no more now, -1 with errno set. */
+static int send_frame(struct fetch_conn *c)
 {
-	fsio_out_abort(out);
-	if (!cfg->raw) {
-		send_ack(sock, status, received, &cfg->ctx);
-		linger(sock, &cfg->ctx);
-	}
-	return -1;
+	struct xfer_ctx ctx = step_ctx(c);
+	struct xfer_op op = xfer_op_mem(XS_SENDTO, c->sock, c->frame + c->have, 0);
+	uint64_t put;
+	int r = xfer_move(&op, c->len - c->have, true, &ctx, &put);
+	c->have += put;
+	if (put)
+		c->progress_ms = mono_ms();
+	return r == 0 ? 1 : r == XFER_AGAIN ? 0 : -1;
+}
+
+/* SPEC P-6 R-2: the output goes (unless all is well) and the sender is told, with
+ * *e already saying why. */
+static int go_ack(struct fetch_conn *c, enum wire_ack_status status)
+{
+	if (status != WIRE_ACK_OK)
+		fsio_out_abort(c->out);
+	struct wire_ack ack = {.status = (uint8_t)status, .received = c->job_live ? c->job.res.moved : 0};
+	wire_encode_ack(&ack, c->frame, sizeof c->frame);
+	c->ack = status;
+	c->have = 0;
+	c->len = WIRE_ACK_SIZE;
+	c->state = FETCH_ACK;
+	return 0;
 }
 
 static const char *output_name(const struct fsio_out *out)
@@ -51,140 +58,317 @@ static const char *output_name(const struct fsio_out *out)
 		? out->final : out->path;
 }
 
-/* Moves up to len payload bytes into out; with eof_ok the stream may end first
- * (raw mode). Words a short stream per SPEC R-7. Returns the ack status. */
-static enum wire_ack_status move_payload(int sock, const char *peer, uint64_t len, bool eof_ok,
-					 const struct fetch_cfg *cfg, struct fsio_out *out,
-					 struct fetch_report *rep, struct zerr *e)
+static int start_payload(struct fetch_conn *c, uint64_t len)
 {
-	struct xfer_end src = {.kind = XFER_SOCKET, .fd = sock};
-	struct xfer_end dst = {.kind = out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
-			       .fd = out->fd};
-	struct xfer_result res;
-	double t0 = mono_now();
-	int r = xfer_run(&src, &dst, len, cfg->path, cfg->chunk, &cfg->ctx, &res);
-	rep->seconds = mono_now() - t0;
-	rep->received = res.moved;
-	if (r == 0 || (eof_ok && res.status == XFER_SHORT))
-		return WIRE_ACK_OK;
-	if (res.status == XFER_SHORT) {
-		zerr_set(e, ZCP_EXIT_PROTO, xfer_sys_name(res.call), peer,
-			 "connection closed after %llu of %llu bytes", (unsigned long long)res.moved,
-			 (unsigned long long)len);
-		return WIRE_ACK_SHORT;
-	}
-	xfer_explain(&res, &src, peer, &dst, output_name(out), e);
-	return e->code == ZCP_EXIT_NET ? WIRE_ACK_SHORT : WIRE_ACK_LOCAL_ERROR;
-}
-
-/* SPEC P-8: after the payload the sender's next event must be end of stream. */
-static enum wire_ack_status expect_eof(int sock, const char *peer, const struct xfer_ctx *ctx,
-				       struct zerr *e)
-{
-	uint8_t extra;
-	uint64_t got;
-	struct xfer_op op = xfer_op_mem(XS_RECVFROM, sock, &extra, 0);
-	int r = xfer_move(&op, 1, false, ctx, &got);
-	if (r == XFER_EOF)
-		return WIRE_ACK_OK;
-	if (r == 0) {
-		zerr_set(e, ZCP_EXIT_PROTO, "recvfrom", peer, "peer sent more than declared");
-		return WIRE_ACK_PROTOCOL;
-	}
-	zerr_sys(e, ZCP_EXIT_NET, "recvfrom", peer, errno);
-	return WIRE_ACK_SHORT;
-}
-
-/* SPEC P-9 R-12: to end of stream; a reset is a failure, and so is a byte past
- * --max-size (read one more than allowed to know). */
-static int fetch_raw(int sock, const char *peer, const struct fetch_cfg *cfg,
-		     struct fsio_out *out, struct fetch_report *rep, struct zerr *e)
-{
-	if (fsio_out_open(out, "", e) < 0)
-		return -1;
-	uint64_t cap = cfg->max_size ? cfg->max_size + 1 : XFER_TO_EOF;
-	if (move_payload(sock, peer, cap, true, cfg, out, rep, e) != WIRE_ACK_OK)
-		return abandon(sock, WIRE_ACK_OK, 0, cfg, out);
-	if (rep->received == cap) {
-		zerr_set(e, ZCP_EXIT_FILE, "", peer, "more than --max-size %llu bytes arrived",
-			 (unsigned long long)cfg->max_size);
-		return abandon(sock, WIRE_ACK_OK, 0, cfg, out);
-	}
-	if (fsio_out_commit(out, e) < 0)
-		return -1;
-	return 0;
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->sock};
+	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
+			       .fd = c->out->fd};
+	c->job_live = true;
+	c->payload_start = mono_now();
+	c->state = FETCH_PAYLOAD;
+	if (xfer_job_init(&c->job, &src, &dst, len, c->cfg->path, c->cfg->chunk, c->cfg->pipes) == 0)
+		return 0;
+	xfer_explain(&c->job.res, &src, c->peer, &dst, output_name(c->out), &c->err);
+	return c->cfg->raw ? ended(c, -1) : go_ack(c, WIRE_ACK_LOCAL_ERROR);
 }
 
 /* SPEC R-11 R-12: the response must answer the request, within --max-size.
  * Returns the ack status that refuses it, or WIRE_ACK_OK. */
-static enum wire_ack_status check_response(const struct wire_request *req,
-					   const struct wire_response *resp, const char *peer,
-					   const struct fetch_cfg *cfg, struct zerr *e)
+static enum wire_ack_status check_response(struct fetch_conn *c)
 {
+	const struct wire_request *req = &c->req;
+	const struct wire_response *resp = &c->resp;
 	int bad = wire_response_answers(req, resp);
 	if (bad == WIRE_E_NAME) {
-		zerr_set(e, ZCP_EXIT_PROTO, "", peer, "sender answered name '%s' for '%s'", resp->name,
-			 req->name);
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender answered name '%s' for '%s'",
+			 resp->name, req->name);
 		return WIRE_ACK_PROTOCOL;
 	}
 	if (bad) {
-		zerr_set(e, ZCP_EXIT_PROTO, "", peer,
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer,
 			 "sender answered offset %llu length %llu (file size %llu) for offset %llu "
 			 "length %llu", (unsigned long long)resp->offset, (unsigned long long)resp->length,
 			 (unsigned long long)resp->file_size, (unsigned long long)req->offset,
 			 (unsigned long long)req->length);
 		return WIRE_ACK_PROTOCOL;
 	}
-	if (cfg->max_size && resp->length > cfg->max_size) {
-		zerr_set(e, ZCP_EXIT_FILE, "", peer, "the sender offers %llu bytes, more than --max-size %llu",
-			 (unsigned long long)resp->length, (unsigned long long)cfg->max_size);
+	if (c->cfg->max_size && resp->length > c->cfg->max_size) {
+		zerr_set(&c->err, ZCP_EXIT_FILE, "", c->peer,
+			 "the sender offers %llu bytes, more than --max-size %llu",
+			 (unsigned long long)resp->length, (unsigned long long)c->cfg->max_size);
 		return WIRE_ACK_LOCAL_ERROR;
 	}
 	return WIRE_ACK_OK;
 }
 
-int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
-	      struct fetch_report *rep, struct zerr *e)
+static int step_request(struct fetch_conn *c)
 {
-	memset(rep, 0, sizeof *rep);
-	if (cfg->raw)
-		return fetch_raw(sock, peer, cfg, out, rep, e);
-
-	struct wire_request req = {.offset = cfg->offset, .length = cfg->length};
-	if (cfg->name) {
-		req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
-		memcpy(req.name, cfg->name, req.name_len);
+	int r = send_frame(c);
+	if (r == 0)
+		return STEP_OUT;
+	if (r < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
+		return ended(c, -1);
 	}
-	uint8_t buf[WIRE_FRAME_MAX];
-	ssize_t n = wire_encode_request(&req, buf, sizeof buf);
-	if (n < 0)
-		return zerr_set(e, ZCP_EXIT_USAGE, "", "", "invalid request: %s", wire_strerror((int)n));
-	if (frameio_send(sock, buf, (size_t)n, 0, &cfg->ctx) < 0)
-		return zerr_sys(e, ZCP_EXIT_NET, "sendto", peer, errno);
-
-	struct wire_response *resp = &rep->resp;
-	int werr;
-	if (frameio_expect(sock, peer, WIRE_RESPONSE, resp, &cfg->ctx, &werr, e) < 0)
-		return werr ? abandon(sock, WIRE_ACK_PROTOCOL, 0, cfg, out) : -1; /* SPEC W-11 */
-	if (resp->status != WIRE_OK) /* SPEC R-10; P-4: no ack */
-		return zerr_set(e, ZCP_EXIT_PEER, "", peer, "sender answered %s",
-				wire_status_name(resp->status));
-	enum wire_ack_status st = check_response(&req, resp, peer, cfg, e);
-	if (st != WIRE_ACK_OK)
-		return abandon(sock, st, 0, cfg, out);
-	const char *last = strrchr(resp->name, '/'); /* SPEC R-4: the last component */
-	if (fsio_out_open(out, last ? last + 1 : resp->name, e) < 0)
-		return abandon(sock, WIRE_ACK_LOCAL_ERROR, 0, cfg, out);
-
-	st = move_payload(sock, peer, resp->length, false, cfg, out, rep, e);
-	if (st == WIRE_ACK_OK)
-		st = expect_eof(sock, peer, &cfg->ctx, e);
-	if (st == WIRE_ACK_OK && fsio_out_commit(out, e) < 0)
-		st = WIRE_ACK_LOCAL_ERROR;
-	if (st != WIRE_ACK_OK)
-		return abandon(sock, st, rep->received, cfg, out);
-	/* SPEC R-15: committed is committed; a lost ack is the sender's failure only */
-	if (send_ack(sock, WIRE_ACK_OK, rep->received, &cfg->ctx) < 0)
-		rep->ack_err = errno;
+	c->have = 0;
+	c->state = FETCH_RESPONSE;
 	return 0;
+}
+
+static int step_response(struct fetch_conn *c)
+{
+	struct xfer_ctx ctx = step_ctx(c);
+	int werr = 0;
+	size_t before = c->have;
+	enum frameio_result r = frameio_read(c->sock, WIRE_RESPONSE, c->frame, &c->have, &c->resp, &ctx,
+					     &werr);
+	if (c->have > before)
+		c->progress_ms = mono_ms();
+	if (r == FRAMEIO_AGAIN)
+		return STEP_IN;
+	if (r != FRAMEIO_OK) {
+		frameio_explain(r, WIRE_RESPONSE, werr, c->peer, &c->err);
+		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1); /* SPEC W-11 */
+	}
+	if (c->resp.status != WIRE_OK) { /* SPEC R-10; P-4: no ack */
+		zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "sender answered %s",
+			 wire_status_name(c->resp.status));
+		return ended(c, -1);
+	}
+	enum wire_ack_status st = check_response(c);
+	if (st != WIRE_ACK_OK)
+		return go_ack(c, st);
+	const char *last = strrchr(c->resp.name, '/'); /* SPEC R-4: the last component */
+	if (fsio_out_open(c->out, last ? last + 1 : c->resp.name, &c->err) < 0)
+		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
+	return start_payload(c, c->resp.length);
+}
+
+/* SPEC P-9 R-12: raw mode reads to end of stream, and one byte past --max-size
+ * (read to know) is a failure; then it commits. */
+static int raw_end(struct fetch_conn *c, int r)
+{
+	struct xfer_result *res = &c->job.res;
+	if (r < 0 && res->status != XFER_SHORT) {
+		xfer_explain(res, &c->job.src, c->peer, &c->job.dst, output_name(c->out), &c->err);
+		return ended(c, -1);
+	}
+	if (r == 0 && c->job.len != XFER_TO_EOF) {
+		zerr_set(&c->err, ZCP_EXIT_FILE, "", c->peer, "more than --max-size %llu bytes arrived",
+			 (unsigned long long)c->cfg->max_size);
+		return ended(c, -1);
+	}
+	if (fsio_out_commit(c->out, &c->err) < 0)
+		return ended(c, -1);
+	c->committed = true;
+	return ended(c, 0);
+}
+
+static int step_payload(struct fetch_conn *c, uint64_t budget)
+{
+	struct xfer_ctx ctx = step_ctx(c);
+	uint64_t before = c->job.res.moved;
+	int r = xfer_job_step(&c->job, budget, &ctx);
+	if (c->job.res.moved > before)
+		c->progress_ms = mono_ms();
+	c->seconds = mono_now() - c->payload_start;
+	if (r == XFER_MORE)
+		return STEP_YIELD | STEP_IN;
+	if (r == XFER_AGAIN)
+		return c->job.wait_in ? STEP_IN : STEP_OUT;
+	if (c->cfg->raw)
+		return raw_end(c, r);
+	if (r == 0) {
+		c->state = FETCH_EOF;
+		return 0;
+	}
+	struct xfer_result *res = &c->job.res;
+	if (res->status == XFER_SHORT) { /* SPEC R-7 */
+		zerr_set(&c->err, ZCP_EXIT_PROTO, xfer_sys_name(res->call), c->peer,
+			 "connection closed after %llu of %llu bytes", (unsigned long long)res->moved,
+			 (unsigned long long)c->job.len);
+		return go_ack(c, WIRE_ACK_SHORT);
+	}
+	xfer_explain(res, &c->job.src, c->peer, &c->job.dst, output_name(c->out), &c->err);
+	return go_ack(c, c->err.code == ZCP_EXIT_NET ? WIRE_ACK_SHORT : WIRE_ACK_LOCAL_ERROR);
+}
+
+/* SPEC P-8 P-5: after the payload the sender's next event must be end of stream;
+ * then the output is committed, before the ack says so. */
+static int step_eof(struct fetch_conn *c)
+{
+	struct xfer_ctx ctx = step_ctx(c);
+	uint8_t extra;
+	uint64_t got;
+	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->sock, &extra, 0);
+	int r = xfer_move(&op, 1, false, &ctx, &got);
+	if (r == XFER_AGAIN)
+		return STEP_IN;
+	if (r == 0) {
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "recvfrom", c->peer, "peer sent more than declared");
+		return go_ack(c, WIRE_ACK_PROTOCOL);
+	}
+	if (r < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_NET, "recvfrom", c->peer, errno);
+		return go_ack(c, WIRE_ACK_SHORT);
+	}
+	if (fsio_out_commit(c->out, &c->err) < 0)
+		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
+	c->committed = true;
+	return go_ack(c, WIRE_ACK_OK);
+}
+
+static int step_ack(struct fetch_conn *c)
+{
+	int r = send_frame(c);
+	if (r == 0)
+		return STEP_OUT;
+	if (c->ack == WIRE_ACK_OK) { /* SPEC R-15: committed is committed */
+		if (r < 0)
+			c->ack_err = errno;
+		return ended(c, 0);
+	}
+	/* SPEC R-14: half-close, then drop what still comes until the sender closes, so
+	 * that the ack is not destroyed by the reset an unread byte would cause */
+	if (r < 0 || shutdown(c->sock, SHUT_WR) < 0)
+		return ended(c, -1);
+	c->linger_until = mono_ms() + FETCH_LINGER_MS;
+	c->state = FETCH_LINGER;
+	return 0;
+}
+
+static int step_linger(struct fetch_conn *c)
+{
+	struct xfer_ctx ctx = step_ctx(c);
+	ctx.call_cap = 1 << 30; /* a length the kernel accepts with no buffer */
+	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->sock, NULL, MSG_TRUNC);
+	uint64_t got;
+	int r = xfer_move(&op, UINT64_MAX, true, &ctx, &got);
+	return r == XFER_AGAIN ? STEP_IN : ended(c, -1);
+}
+
+void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct fetch_cfg *cfg,
+		struct fsio_out *out)
+{
+	memset(c, 0, sizeof *c);
+	c->cfg = cfg;
+	c->sock = sock;
+	c->out = out;
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	c->progress_ms = mono_ms();
+	if (cfg->raw) {
+		if (fsio_out_open(out, "", &c->err) < 0) {
+			ended(c, -1);
+			return;
+		}
+		start_payload(c, cfg->max_size ? cfg->max_size + 1 : XFER_TO_EOF);
+		return;
+	}
+	c->req = (struct wire_request){.offset = cfg->offset, .length = cfg->length};
+	if (cfg->name) {
+		c->req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
+		memcpy(c->req.name, cfg->name, c->req.name_len);
+	}
+	ssize_t n = wire_encode_request(&c->req, c->frame, sizeof c->frame);
+	if (n < 0) {
+		zerr_set(&c->err, ZCP_EXIT_USAGE, "", "", "invalid request: %s", wire_strerror((int)n));
+		ended(c, -1);
+		return;
+	}
+	c->len = (size_t)n;
+	c->state = FETCH_REQUEST;
+}
+
+int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
+{
+	(void)events; /* every state knows what it waits for */
+	for (int r = 0; r == 0;) {
+		switch (c->state) {
+		case FETCH_REQUEST: r = step_request(c); break;
+		case FETCH_RESPONSE: r = step_response(c); break;
+		case FETCH_PAYLOAD: r = step_payload(c, budget); break;
+		case FETCH_EOF: r = step_eof(c); break;
+		case FETCH_ACK: r = step_ack(c); break;
+		case FETCH_LINGER: r = step_linger(c); break;
+		case FETCH_DONE: r = STEP_ENDED; break;
+		}
+		if (r)
+			return r;
+	}
+	return STEP_ENDED;
+}
+
+int64_t fetch_deadline(const struct fetch_conn *c)
+{
+	int64_t idle = c->cfg->timeout_ms >= 0 ? c->progress_ms + c->cfg->timeout_ms : 0;
+	if (c->state == FETCH_LINGER && (!idle || c->linger_until < idle))
+		return c->linger_until;
+	return idle;
+}
+
+void fetch_expire(struct fetch_conn *c)
+{
+	if (c->state == FETCH_LINGER) {
+		ended(c, -1);
+		return;
+	}
+	const char *call = c->state == FETCH_REQUEST || c->state == FETCH_ACK ? "sendto"
+			 : c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice" : "recvfrom";
+	bool told = c->state == FETCH_ACK;
+	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
+	if (told || c->state == FETCH_REQUEST || c->state == FETCH_RESPONSE || c->cfg->raw) {
+		ended(c, -1);
+		return;
+	}
+	c->progress_ms = mono_ms(); /* the ack gets its own time */
+	go_ack(c, WIRE_ACK_SHORT);
+}
+
+void fetch_abandon(struct fetch_conn *c, const char *reason)
+{
+	zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "%s", reason);
+	ended(c, -1);
+}
+
+void fetch_end(struct fetch_conn *c)
+{
+	if (c->job_live)
+		xfer_job_free(&c->job);
+	c->job_live = false;
+	if (!c->committed)
+		fsio_out_abort(c->out);
+}
+
+void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep)
+{
+	*rep = (struct fetch_report){.resp = c->resp, .seconds = c->seconds, .ack_err = c->ack_err};
+	if (c->job_live)
+		rep->received = c->job.res.moved;
+}
+
+static int ops_step(void *c, short events, uint64_t budget) { return fetch_step(c, events, budget); }
+static int64_t ops_deadline(const void *c) { return fetch_deadline(c); }
+static void ops_expire(void *c) { fetch_expire(c); }
+
+static int ops_wait_fd(const void *conn)
+{
+	const struct fetch_conn *c = conn;
+	return c->state == FETCH_PAYLOAD && c->job_live && c->job.wait_fd >= 0 ? c->job.wait_fd : c->sock;
+}
+
+const struct step_ops fetch_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd};
+
+int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
+	      struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)
+{
+	struct fetch_conn c;
+	fetch_init(&c, sock, peer, cfg, out);
+	step_drive(&c, &fetch_ops, &c.stats);
+	fetch_report_of(&c, rep);
+	if (stats)
+		*stats = c.stats;
+	if (c.result < 0)
+		*e = c.err;
+	fetch_end(&c);
+	return c.result;
 }

@@ -1,5 +1,7 @@
-/* fetch - the receiver's side of one transfer on a connected socket
- * (SPEC P-1..P-8, R-1..R-15). Never prints. */
+/* fetch - the receiver's side of a connection (SPEC P-1..P-8, R-1..R-17) as a state
+ * machine that never waits: each step does what the socket allows and says what it
+ * waits for next (step.h). fetch_one() runs one connection with poll(); the server
+ * runs many from one event loop (zcp-recv --listen into a directory). Never prints. */
 #ifndef ZCP_FETCH_H
 #define ZCP_FETCH_H
 
@@ -7,6 +9,8 @@
 #include <stdint.h>
 
 #include "fsio.h"
+#include "net.h"
+#include "step.h"
 #include "wire.h"
 #include "xfer.h"
 #include "zerr.h"
@@ -15,14 +19,67 @@
 #define FETCH_LINGER_MS 5000
 
 struct fetch_cfg {
-	enum xfer_path path; /* XFER_COPY or XFER_SPLICE */
+	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
 	uint64_t offset, length; /* the range asked for; length 0 = to the end */
 	const char *name;        /* asked for by name (SPEC R-13), or NULL */
 	uint64_t max_size;       /* refuse more payload than this (SPEC R-12); 0 = no limit */
-	struct xfer_ctx ctx;
+	int timeout_ms;          /* no progress for this long ends it (SPEC P-10); -1 = never */
+	struct xfer_pipes *pipes; /* splice pipes to share (SPEC R-17), or NULL */
 };
+
+enum fetch_state {
+	FETCH_REQUEST, FETCH_RESPONSE, FETCH_PAYLOAD, FETCH_EOF, FETCH_ACK, FETCH_LINGER, FETCH_DONE
+};
+
+struct fetch_conn {
+	const struct fetch_cfg *cfg;
+	int sock;
+	char peer[NET_ADDR_MAX];
+	enum fetch_state state;
+	int64_t progress_ms, linger_until;
+	uint8_t frame[WIRE_FRAME_MAX]; /* the request or ack going out, the response coming in */
+	size_t have, len;
+	struct wire_request req;
+	struct wire_response resp;     /* what the sender declared (zero in raw mode) */
+	struct fsio_out *out;
+	bool job_live, committed;
+	struct xfer_job job;
+	enum wire_ack_status ack;      /* the ack being sent */
+	struct xfer_stats stats;
+	double payload_start, seconds;
+	int result;                    /* 0 = every declared byte committed (and acked) */
+	struct zerr err;               /* why not, when result < 0 */
+	int ack_err;                   /* the errno when the final ack OK could not be sent */
+};
+
+/* fetch_init() - a transfer on sock (non-blocking, connected to peer) into out
+ * (fsio_out_init'ed; it must outlive the connection, as cfg must), starting now. */
+void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct fetch_cfg *cfg,
+		struct fsio_out *out);
+
+/* fetch_step() - move the connection forward as far as the socket allows, moving at
+ * most about budget payload bytes. Returns STEP_* bits; STEP_ENDED in state
+ * FETCH_DONE, where the outcome is read before fetch_end(). */
+int fetch_step(struct fetch_conn *c, short events, uint64_t budget);
+
+/* fetch_deadline() - the mono_ms() instant at which the connection is given up, or 0. */
+int64_t fetch_deadline(const struct fetch_conn *c);
+
+/* fetch_expire() - the deadline passed: the connection ends, timed out (a lingering
+ * one keeps the error it already had). */
+void fetch_expire(struct fetch_conn *c);
+
+/* fetch_abandon() - end it now with reason (the server stopping): a failure. */
+void fetch_abandon(struct fetch_conn *c, const char *reason);
+
+/* fetch_end() - release the transfer; an output not committed is dropped (SPEC R-2).
+ * Does not close the socket. */
+void fetch_end(struct fetch_conn *c);
+
+/* The driver's view of a fetch_conn (step.h). */
+extern const struct step_ops fetch_ops;
 
 struct fetch_report {
 	struct wire_response resp; /* what the sender declared (zeroed in raw mode) */
@@ -31,14 +88,18 @@ struct fetch_report {
 	int ack_err;               /* errno when the final ack OK could not be sent (SPEC R-15) */
 };
 
-/* fetch_one() - send the request, read the response and check it against the
- * request, move the payload into out (already fsio_out_init'ed), check the sender's
- * end of stream, commit the output and ack. Raw mode: read to end of stream and
+/* fetch_report_of() - the report of a connection, before fetch_end(). */
+void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep);
+
+/* fetch_one() - one transfer to its end, waiting in poll() (SPEC P-10): send the
+ * request, check the response against it, move the payload into out, check the
+ * sender's end of stream, commit and ack; raw mode: read to end of stream and
  * commit. Returns 0 when every declared byte is committed (rep->ack_err tells
- * whether the ack got out); else -1 with *e set, the output aborted and, when the
+ * whether the ack got out); else -1 with *e set, the output dropped and, when the
  * sender still listens, a non-OK ack sent and the connection drained for at most
- * FETCH_LINGER_MS (SPEC P-6, R-14). Does not close sock. */
+ * FETCH_LINGER_MS (SPEC P-6, R-14). stats, when not NULL, gets the system calls
+ * made. Does not close sock. */
 int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
-	      struct fetch_report *rep, struct zerr *e);
+	      struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e);
 
 #endif

@@ -198,14 +198,55 @@ static void random_suffix(char out[TEMP_RANDOM + 1])
 	out[TEMP_RANDOM] = '\0';
 }
 
+/* The outputs that have a named temporary file now, for fsio_cleanup_all(). It is
+ * changed with every signal blocked, so that a handler always walks a whole list. */
+static struct fsio_out *volatile armed;
+
+static sigset_t block_signals(void)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	return old;
+}
+
+static void arm(struct fsio_out *o)
+{
+	o->armed_prev = NULL;
+	o->armed_next = armed;
+	if (armed)
+		armed->armed_prev = o;
+	armed = o;
+	o->temp_armed = 1;
+}
+
+/* Takes o off the list (with signals blocked): its temporary name is no longer one. */
+static void disarm(struct fsio_out *o)
+{
+	if (!o->temp_armed)
+		return;
+	if (o->armed_prev)
+		o->armed_prev->armed_next = o->armed_next;
+	else
+		armed = o->armed_next;
+	if (o->armed_next)
+		o->armed_next->armed_prev = o->armed_prev;
+	o->temp_armed = 0;
+}
+
+void fsio_cleanup_all(void)
+{
+	for (struct fsio_out *o = armed; o; o = o->armed_next)
+		if (o->temp_armed)
+			unlink(o->temp);
+}
+
 /* Gives the file a fresh temporary name in dir by make(name), which creates it
  * or links it there (EEXIST: try another). Signals are blocked until temp is
  * armed, so a handler either sees no name or one that exists. Returns 0 or -1. */
 static int take_temp_name(struct fsio_out *o, const char *dir, int (*make)(struct fsio_out *, const char *))
 {
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	sigset_t old = block_signals();
 	int r = -1;
 	for (int tries = 0; tries < 100 && r < 0; tries++) {
 		char rnd[TEMP_RANDOM + 1];
@@ -220,7 +261,7 @@ static int take_temp_name(struct fsio_out *o, const char *dir, int (*make)(struc
 	}
 	int saved = errno;
 	if (r == 0)
-		o->temp_armed = 1;
+		arm(o);
 	else
 		o->temp[0] = '\0';
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -273,7 +314,9 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 static void drop_temp(struct fsio_out *o)
 {
 	if (o->temp_armed) {
-		o->temp_armed = 0; /* first: a signal now must not unlink a published name */
+		sigset_t old = block_signals(); /* first: a signal now must not unlink a published name */
+		disarm(o);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		unlink(o->temp);
 	}
 	o->temp[0] = '\0';
@@ -284,12 +327,16 @@ static void drop_temp(struct fsio_out *o)
  * keeps the no-replace guarantee (SPEC R-3); drop_temp() does the unlink. */
 static int publish_named(struct fsio_out *o, bool replace)
 {
+	sigset_t old = block_signals(); /* renamed, the name is the final one: not a handler's */
 	int r = replace ? rename(o->temp, o->final)
 			: renameat2(AT_FDCWD, o->temp, AT_FDCWD, o->final, RENAME_NOREPLACE);
-	if (r < 0 && !replace && (errno == EINVAL || errno == ENOSYS))
-		return link(o->temp, o->final);
+	int saved = errno;
 	if (r == 0)
-		o->temp_armed = 0; /* renamed: the name is the final one now */
+		disarm(o);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (r < 0 && !replace && (saved == EINVAL || saved == ENOSYS))
+		return link(o->temp, o->final);
+	errno = saved;
 	return r;
 }
 

@@ -48,9 +48,11 @@ struct fsio_out {
 	char path[PATH_MAX];     /* -o as given (file or directory) */
 	char final[PATH_MAX];    /* where the file ends up */
 	/* The named temporary file while one exists, else "". A signal handler may
-	 * unlink it at any time: it is complete whenever temp_armed is set. */
+	 * unlink it at any time (fsio_cleanup_all): it is complete whenever temp_armed
+	 * is set. An output is not copied while it is armed. */
 	char temp[PATH_MAX];
 	volatile sig_atomic_t temp_armed;
+	struct fsio_out *armed_prev, *armed_next;
 };
 
 /* fsio_out_init() - decide the mode for -o path (NULL = discard, "-" = stdout);
@@ -74,6 +76,10 @@ int fsio_out_commit(struct fsio_out *o, struct zerr *e);
 
 /* fsio_out_abort() - close and remove the temporary file, if any (SPEC R-2). */
 void fsio_out_abort(struct fsio_out *o);
+
+/* fsio_cleanup_all() - remove every named temporary file there is now (SPEC R-2).
+ * Async-signal-safe: for the handlers of terminating signals. */
+void fsio_cleanup_all(void);
 
 /* fsio_accepts_splice() - whether splice(2) can write to fd: a pipe, a socket,
  * /dev/null or a regular file not opened with O_APPEND (SPEC R-5). */

@@ -30,15 +30,18 @@ enum {
 	{"help", no_argument, NULL, 'h'},                      \
 	{"version", no_argument, NULL, 'V'}
 
+#define SERVER_LONGOPTS                                        \
+	{"once", no_argument, NULL, OPT_ONCE},                 \
+	{"count", required_argument, NULL, OPT_COUNT},         \
+	{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS}, \
+	{"max-chunk", required_argument, NULL, OPT_MAX_CHUNK}, \
+	{"drain", required_argument, NULL, OPT_DRAIN}
+
 static const struct option send_longopts[] = {
 	COMMON_LONGOPTS,
-	{"once", no_argument, NULL, OPT_ONCE},
+	SERVER_LONGOPTS,
 	{"root", required_argument, NULL, OPT_ROOT},
-	{"max-chunk", required_argument, NULL, OPT_MAX_CHUNK},
-	{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
 	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
-	{"count", required_argument, NULL, OPT_COUNT},
-	{"drain", required_argument, NULL, OPT_DRAIN},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"notsent-lowat", required_argument, NULL, OPT_NOTSENT_LOWAT},
 	{NULL, 0, NULL, 0},
@@ -46,6 +49,7 @@ static const struct option send_longopts[] = {
 
 static const struct option recv_longopts[] = {
 	COMMON_LONGOPTS,
+	SERVER_LONGOPTS,
 	{"output", required_argument, NULL, 'o'},
 	{"discard", no_argument, NULL, OPT_DISCARD},
 	{"offset", required_argument, NULL, OPT_OFFSET},
@@ -253,40 +257,63 @@ static int number(const char *name, const char *arg, uint64_t min, uint64_t max,
 	return 0;
 }
 
+/* Handles an option of a serving program (struct opts_server). Returns 1 if
+ * handled, 0 if not one of them, -1 on error. */
+static int parse_server(int opt, const char *arg, struct opts_server *srv, char *err, size_t len)
+{
+	uint64_t v = 0;
+	const char *why;
+	int r = 0;
+	switch (opt) {
+	case OPT_ONCE: srv->count = 1; break;
+	case OPT_MAX_CHUNK:
+		if (opts_parse_size(arg, 4096, 1ull << 40, &v, &why))
+			return reject(err, len, "--max-chunk '%s': %s (4K to 1T)", arg, why);
+		srv->max_chunk = v;
+		break;
+	case OPT_MAX_CLIENTS:
+		r = number("max-clients", arg, 1, 1000000, "1 to 1000000", &v, err, len);
+		srv->max_clients = (uint32_t)v;
+		break;
+	case OPT_DRAIN:
+		r = number("drain", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
+		srv->drain_s = (uint32_t)v;
+		break;
+	case OPT_COUNT:
+		r = number("count", arg, 1, INT64_MAX, "1 to 2^63-1", &v, err, len);
+		srv->count = v;
+		break;
+	default: return 0;
+	}
+	srv->given = true;
+	return r < 0 ? -1 : 1;
+}
+
+static void server_defaults(struct opts_server *srv)
+{
+	srv->max_chunk = OPTS_MAX_CHUNK_DEFAULT;
+	srv->max_clients = OPTS_MAX_CLIENTS_DEFAULT;
+	srv->drain_s = OPTS_DRAIN_DEFAULT;
+}
+
 static int send_own(int opt, const char *arg, void *p, char *err, size_t len)
 {
 	struct opts_send *o = p;
 	uint64_t v = 0;
 	const char *why;
-	int r = 0;
+	int r = parse_server(opt, arg, &o->srv, err, len);
+	if (r)
+		return r < 0 ? -1 : 0;
 	switch (opt) {
-	case OPT_ONCE: o->count = 1; return 0;
 	case OPT_ROOT: o->root = arg; return 0;
-	case OPT_MAX_CHUNK:
-		if (opts_parse_size(arg, 4096, 1ull << 40, &v, &why))
-			return reject(err, len, "--max-chunk '%s': %s (4K to 1T)", arg, why);
-		o->max_chunk = v;
-		return 0;
 	case OPT_NOTSENT_LOWAT:
 		if (opts_parse_size(arg, 0, INT32_MAX, &v, &why))
 			return reject(err, len, "--notsent-lowat '%s': %s (0 to 2G-1)", arg, why);
 		o->notsent_lowat = (uint32_t)v;
 		return 0;
-	case OPT_MAX_CLIENTS:
-		r = number("max-clients", arg, 1, 1000000, "1 to 1000000", &v, err, len);
-		o->max_clients = (uint32_t)v;
-		return r;
 	case OPT_HEADER_TIMEOUT:
 		r = number("header-timeout", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
 		o->header_timeout_s = (uint32_t)v;
-		return r;
-	case OPT_DRAIN:
-		r = number("drain", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
-		o->drain_s = (uint32_t)v;
-		return r;
-	case OPT_COUNT:
-		r = number("count", arg, 1, INT64_MAX, "1 to 2^63-1", &v, err, len);
-		o->count = v;
 		return r;
 	case OPT_WORKERS:
 		if (!strcmp(arg, "auto")) {
@@ -306,10 +333,8 @@ int opts_parse_send(int argc, char **argv, struct opts_send *o, char *err, size_
 	unsigned char seen[OPT_N];
 	memset(o, 0, sizeof *o);
 	common_defaults(&o->c, OPTS_LISTEN, XFER_SENDFILE);
-	o->max_chunk = OPTS_MAX_CHUNK_DEFAULT;
-	o->max_clients = OPTS_MAX_CLIENTS_DEFAULT;
+	server_defaults(&o->srv);
 	o->header_timeout_s = OPTS_HEADER_TIMEOUT_DEFAULT;
-	o->drain_s = OPTS_DRAIN_DEFAULT;
 	o->workers = 1;
 	o->notsent_lowat = OPTS_NOTSENT_LOWAT_DEFAULT;
 	if (parse_loop(argc, argv, ":l:c:p:qvhV", send_longopts, 1, &o->c, o, seen, send_own, err, len))
@@ -331,10 +356,10 @@ int opts_parse_send(int argc, char **argv, struct opts_send *o, char *err, size_
 		return reject(err, len, "--once and --count conflict");
 	if (o->workers > 1 && o->c.role == OPTS_CONNECT)
 		return reject(err, len, "--workers needs --listen");
-	if (o->workers > 1 && o->count)
+	if (o->workers > 1 && o->srv.count)
 		return reject(err, len, "--count and --once need --workers 1");
 	if (o->c.role == OPTS_CONNECT)
-		o->count = 1;
+		o->srv.count = 1;
 	return 0;
 }
 
@@ -342,6 +367,9 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 {
 	struct opts_recv *o = p;
 	const char *why;
+	int r = parse_server(opt, arg, &o->srv, err, len);
+	if (r)
+		return r < 0 ? -1 : 0;
 	switch (opt) {
 	case 'o': o->output = arg; return 0;
 	case OPT_DISCARD: o->discard = true; return 0;
@@ -371,6 +399,7 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	unsigned char seen[OPT_N];
 	memset(o, 0, sizeof *o);
 	common_defaults(&o->c, OPTS_CONNECT, XFER_SPLICE);
+	server_defaults(&o->srv);
 	if (parse_loop(argc, argv, ":l:c:p:o:qvhV", recv_longopts, 0, &o->c, o, seen, recv_own, err, len))
 		return -1;
 	if (o->c.action != OPTS_RUN)
@@ -389,6 +418,11 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 		return reject(err, len, "--offset + --length exceeds 2^63-1");
 	if (o->output && o->output[0] == '\0')
 		return reject(err, len, "-o needs a non-empty PATH");
+	if (seen[OPT_ONCE] && seen[OPT_COUNT])
+		return reject(err, len, "--once and --count conflict");
+	if (o->srv.given && o->c.role != OPTS_LISTEN) /* a directory is checked by the main */
+		return reject(err, len, "--once, --count, --max-clients, --max-chunk and --drain "
+			      "need --listen");
 	return 0;
 }
 

@@ -34,21 +34,28 @@ struct opts_common {
 #define OPTS_DRAIN_DEFAULT 10u
 #define OPTS_NOTSENT_LOWAT_DEFAULT (1u << 20)
 
-struct opts_send {
-	struct opts_common c;
-	const char *file;          /* NULL with root */
-	const char *root;          /* --root DIR (SPEC S-12) */
+/* The options of a program serving many connections (SPEC S-7, S-13..S-15, R-16). */
+struct opts_server {
 	uint64_t count;            /* transfers before exiting; 0 = no limit (--once = 1) */
 	uint64_t max_chunk;        /* SPEC S-13 */
 	uint32_t max_clients;      /* SPEC S-14 */
-	uint32_t header_timeout_s; /* SPEC S-13; 0 = none */
 	uint32_t drain_s;          /* SPEC S-15 */
+	bool given;                /* any of them was given on the command line */
+};
+
+struct opts_send {
+	struct opts_common c;
+	struct opts_server srv;
+	const char *file;          /* NULL with root */
+	const char *root;          /* --root DIR (SPEC S-12) */
+	uint32_t header_timeout_s; /* SPEC S-13; 0 = none */
 	uint32_t workers;          /* SPEC S-16 */
 	uint32_t notsent_lowat;    /* SPEC S-13; 0 = the kernel's */
 };
 
 struct opts_recv {
 	struct opts_common c;
+	struct opts_server srv;    /* with --listen into a directory (SPEC R-16) */
 	const char *output; /* NULL with discard; "-" for stdout */
 	bool discard, force, fsync;
 	uint64_t offset, length;

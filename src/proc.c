@@ -44,6 +44,41 @@ void proc_on_terminate(void (*handler)(int))
 		sigaction(sig, &sa, NULL);
 }
 
+volatile sig_atomic_t proc_stop;
+static void (*dying)(void);
+
+static void on_stop(int sig)
+{
+	if (proc_stop) {
+		if (dying)
+			dying();
+		proc_die(sig);
+	}
+	proc_stop = sig;
+}
+
+void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask)
+{
+	sigset_t stops;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, before);
+	*waitmask = *before;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	dying = on_die;
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void proc_release_stops(const sigset_t *before)
+{
+	sigprocmask(SIG_SETMASK, before, NULL);
+}
+
 void proc_die(int sig)
 {
 	signal(sig, SIG_DFL);

@@ -4,6 +4,8 @@
 #ifndef ZCP_PROC_H
 #define ZCP_PROC_H
 
+#include <signal.h>
+
 /* Bits of proc_sanitise_stdfds()'s result: which of 0, 1, 2 were closed at start. */
 #define PROC_STDIN_CLOSED 1
 #define PROC_STDOUT_CLOSED 2
@@ -24,6 +26,19 @@ void proc_ignore_signals(void);
  * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, real-time signals, ...); the handler
  * is expected to end by proc_die(sig). */
 void proc_on_terminate(void (*handler)(int));
+
+/* The stop signal caught (SIGINT or SIGTERM), or 0 (SPEC S-15). */
+extern volatile sig_atomic_t proc_stop;
+
+/* proc_catch_stops() - SPEC S-15: from now on the first SIGINT or SIGTERM sets
+ * proc_stop; a second runs on_die (async-signal-safe; may be NULL) and ends the
+ * process by that signal. Both stay blocked except in *waitmask, the mask for the
+ * one wait they should interrupt; *before is what proc_release_stops() restores. */
+void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask);
+
+/* proc_release_stops() - restore the mask from before proc_catch_stops(): a stop
+ * signal still pending is delivered now (and being a second one, ends the process). */
+void proc_release_stops(const sigset_t *before);
 
 /* proc_die() - from a handler: restore sig's default action and raise it again, so
  * the process ends as the signal's default would have ended it. */

@@ -28,13 +28,14 @@ static int ended(struct serve_conn *c, int result)
 {
 	c->result = result;
 	c->state = SERVE_DONE;
-	return SERVE_ENDED;
+	return STEP_ENDED;
 }
 
 /* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
  * S-12). Returns the response status, with *e set for a refusal. */
-static enum wire_status open_source(struct serve_conn *c, const struct serve_cfg *cfg)
+static enum wire_status open_source(struct serve_conn *c)
 {
+	const struct serve_cfg *cfg = c->cfg;
 	const struct wire_request *q = &c->req;
 	int fd;
 	c->name = q->name_len ? q->name : cfg->file ? base_name(cfg->file) : "";
@@ -82,7 +83,7 @@ static void prepare_response(struct serve_conn *c, enum wire_status status)
 	c->state = SERVE_RESPONSE;
 }
 
-static int step_request(struct serve_conn *c, const struct serve_cfg *cfg)
+static int step_request(struct serve_conn *c)
 {
 	struct xfer_ctx ctx = step_ctx(c);
 	int werr = 0;
@@ -92,7 +93,7 @@ static int step_request(struct serve_conn *c, const struct serve_cfg *cfg)
 	if (c->have > before)
 		c->progress_ms = mono_ms();
 	if (r == FRAMEIO_AGAIN)
-		return SERVE_WANT_IN;
+		return STEP_IN;
 	if (r != FRAMEIO_OK) {
 		frameio_explain(r, WIRE_REQUEST, werr, c->peer, &c->err);
 		if (r != FRAMEIO_BAD)
@@ -101,27 +102,28 @@ static int step_request(struct serve_conn *c, const struct serve_cfg *cfg)
 		prepare_response(c, werr == WIRE_E_VERSION ? WIRE_BAD_VERSION : WIRE_BAD_REQUEST);
 		return 0;
 	}
-	prepare_response(c, open_source(c, cfg));
+	prepare_response(c, open_source(c));
 	return 0;
 }
 
 /* The payload starts: a job from the file to the socket. */
-static int start_payload(struct serve_conn *c, const struct serve_cfg *cfg)
+static int start_payload(struct serve_conn *c)
 {
+	const struct serve_cfg *cfg = c->cfg;
 	struct xfer_end src = {.kind = XFER_FILE, .fd = c->file_fd, .off = (off_t)c->offset};
 	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = c->sock};
 	c->job_live = true;
 	c->payload_start = mono_now();
 	c->watch_ack = !cfg->raw;
 	c->state = SERVE_PAYLOAD;
-	if (xfer_job_init(&c->job, &src, &dst, c->length, cfg->path, cfg->chunk) < 0) {
+	if (xfer_job_init(&c->job, &src, &dst, c->length, cfg->path, cfg->chunk, NULL) < 0) {
 		xfer_explain(&c->job.res, &src, c->name, &dst, c->peer, &c->err);
 		return ended(c, -1);
 	}
 	return 0;
 }
 
-static int step_response(struct serve_conn *c, const struct serve_cfg *cfg)
+static int step_response(struct serve_conn *c)
 {
 	struct xfer_ctx ctx = step_ctx(c);
 	/* SPEC S-6: the header shares its segment with the first payload bytes */
@@ -133,7 +135,7 @@ static int step_response(struct serve_conn *c, const struct serve_cfg *cfg)
 	if (put)
 		c->progress_ms = mono_ms();
 	if (r == XFER_AGAIN)
-		return SERVE_WANT_OUT;
+		return STEP_OUT;
 	if (r != 0) {
 		if (!c->refusing) /* a refusal's error is the refusal; one that cannot be said changes nothing */
 			zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
@@ -141,7 +143,7 @@ static int step_response(struct serve_conn *c, const struct serve_cfg *cfg)
 	}
 	if (c->refusing)
 		return ended(c, -1);
-	return start_payload(c, cfg);
+	return start_payload(c);
 }
 
 /* SPEC S-11: the receiver said something while it was being sent to. Takes an ack
@@ -177,8 +179,9 @@ static int judge_ack(struct serve_conn *c, const struct wire_ack *ack)
 
 /* The payload job stopped for good: a truncated file (SPEC S-2), the receiver's
  * own word (S-11: an ack a reset left behind), or the error. */
-static int payload_failed(struct serve_conn *c, const struct serve_cfg *cfg)
+static int payload_failed(struct serve_conn *c)
 {
+	const struct serve_cfg *cfg = c->cfg;
 	struct xfer_result *res = &c->job.res;
 	struct wire_ack ack;
 	if (!cfg->raw && res->status == XFER_FAILED && !res->at_src && queued_ack(c, &ack))
@@ -193,8 +196,7 @@ static int payload_failed(struct serve_conn *c, const struct serve_cfg *cfg)
 	return ended(c, -1);
 }
 
-static int step_payload(struct serve_conn *c, const struct serve_cfg *cfg, short events,
-			uint64_t budget)
+static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 {
 	struct wire_ack ack;
 	if ((events & POLLIN) && c->watch_ack && queued_ack(c, &ack))
@@ -206,16 +208,16 @@ static int step_payload(struct serve_conn *c, const struct serve_cfg *cfg, short
 		c->progress_ms = mono_ms();
 	c->seconds = mono_now() - c->payload_start;
 	if (r == XFER_MORE) /* still writable; the others first */
-		return SERVE_YIELD | SERVE_WANT_OUT | (c->watch_ack ? SERVE_WANT_IN : 0);
+		return STEP_YIELD | STEP_OUT | (c->watch_ack ? STEP_IN : 0);
 	if (r == XFER_AGAIN)
-		return (c->job.wait_in ? SERVE_WANT_IN : SERVE_WANT_OUT) | (c->watch_ack ? SERVE_WANT_IN : 0);
+		return (c->job.wait_in ? STEP_IN : STEP_OUT) | (c->watch_ack ? STEP_IN : 0);
 	if (r < 0)
-		return payload_failed(c, cfg);
+		return payload_failed(c);
 	if (shutdown(c->sock, SHUT_WR) < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_NET, "shutdown", c->peer, errno);
 		return ended(c, -1);
 	}
-	if (cfg->raw)
+	if (c->cfg->raw)
 		return ended(c, 0);
 	c->have = 0;
 	c->state = SERVE_ACK;
@@ -232,7 +234,7 @@ static int step_ack(struct serve_conn *c)
 	if (c->have > before)
 		c->progress_ms = mono_ms();
 	if (r == FRAMEIO_AGAIN)
-		return SERVE_WANT_IN;
+		return STEP_IN;
 	if (r != FRAMEIO_OK) {
 		frameio_explain(r, WIRE_ACK, werr, c->peer, &c->err);
 		return ended(c, -1);
@@ -248,6 +250,7 @@ void serve_init(struct serve_conn *c, int sock, const char *peer, const struct s
 	c->file_fd = -1;
 	c->started_ms = c->progress_ms = mono_ms();
 	c->state = SERVE_REQUEST;
+	c->cfg = cfg;
 	if (!cfg->raw)
 		return;
 	c->name = base_name(cfg->file); /* SPEC P-9: the whole file, no frames */
@@ -257,28 +260,29 @@ void serve_init(struct serve_conn *c, int sock, const char *peer, const struct s
 		return;
 	}
 	c->length = c->size;
-	start_payload(c, cfg);
+	start_payload(c);
 }
 
-int serve_step(struct serve_conn *c, const struct serve_cfg *cfg, short events, uint64_t budget)
+int serve_step(struct serve_conn *c, short events, uint64_t budget)
 {
 	for (int r = 0; r == 0;) {
 		switch (c->state) {
-		case SERVE_REQUEST: r = step_request(c, cfg); break;
-		case SERVE_RESPONSE: r = step_response(c, cfg); break;
-		case SERVE_PAYLOAD: r = step_payload(c, cfg, events, budget); break;
+		case SERVE_REQUEST: r = step_request(c); break;
+		case SERVE_RESPONSE: r = step_response(c); break;
+		case SERVE_PAYLOAD: r = step_payload(c, events, budget); break;
 		case SERVE_ACK: r = step_ack(c); break;
-		case SERVE_DONE: r = SERVE_ENDED; break;
+		case SERVE_DONE: r = STEP_ENDED; break;
 		}
 		if (r)
 			return r;
 		events = 0; /* a new state has not seen them */
 	}
-	return SERVE_ENDED;
+	return STEP_ENDED;
 }
 
-int64_t serve_deadline(const struct serve_conn *c, const struct serve_cfg *cfg)
+int64_t serve_deadline(const struct serve_conn *c)
 {
+	const struct serve_cfg *cfg = c->cfg;
 	int64_t idle = cfg->timeout_ms >= 0 ? c->progress_ms + cfg->timeout_ms : 0;
 	int64_t header = c->state == SERVE_REQUEST && cfg->header_timeout_ms >= 0
 			 ? c->started_ms + cfg->header_timeout_ms : 0;
@@ -301,8 +305,9 @@ void serve_abandon(struct serve_conn *c, const char *reason)
 	ended(c, -1);
 }
 
-void serve_end(struct serve_conn *c, const struct serve_cfg *cfg)
+void serve_end(struct serve_conn *c)
 {
+	const struct serve_cfg *cfg = c->cfg;
 	if (c->job_live)
 		xfer_job_free(&c->job);
 	c->job_live = false;
@@ -323,32 +328,24 @@ void serve_report_of(const struct serve_conn *c, struct serve_report *rep)
 	}
 }
 
+static int ops_step(void *c, short events, uint64_t budget) { return serve_step(c, events, budget); }
+static int64_t ops_deadline(const void *c) { return serve_deadline(c); }
+static void ops_expire(void *c) { serve_expire(c); }
+static int ops_wait_fd(const void *c) { return ((const struct serve_conn *)c)->sock; }
+
+const struct step_ops serve_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd};
+
 int serve_one(int sock, const char *peer, const struct serve_cfg *cfg, struct serve_report *rep,
 	      struct xfer_stats *stats, struct zerr *e)
 {
 	struct serve_conn c;
 	serve_init(&c, sock, peer, cfg);
-	short events = 0;
-	for (;;) {
-		int want = serve_step(&c, cfg, events, UINT64_MAX);
-		if (want == SERVE_ENDED)
-			break;
-		struct pollfd p = {.fd = sock, .events = (want & SERVE_WANT_IN ? POLLIN : 0) |
-							 (want & SERVE_WANT_OUT ? POLLOUT : 0)};
-		int64_t deadline = serve_deadline(&c, cfg);
-		int64_t left = deadline ? deadline - mono_ms() : -1;
-		int n = left == 0 || (deadline && left < 0) ? 0
-			: poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
-		c.stats.calls[XS_POLL]++;
-		if (n == 0)
-			serve_expire(&c);
-		events = n > 0 ? p.revents : 0;
-	}
+	step_drive(&c, &serve_ops, &c.stats);
 	serve_report_of(&c, rep);
 	if (stats)
 		*stats = c.stats;
 	if (c.result < 0)
 		*e = c.err;
-	serve_end(&c, cfg);
+	serve_end(&c);
 	return c.result;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "net.h"
+#include "step.h"
 #include "wire.h"
 #include "xfer.h"
 #include "zerr.h"
@@ -25,13 +26,8 @@ struct serve_cfg {
 
 enum serve_state { SERVE_REQUEST, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_ACK, SERVE_DONE };
 
-/* Bits of serve_step()'s result: what the connection waits for. */
-#define SERVE_WANT_IN 1  /* step again when the socket is readable */
-#define SERVE_WANT_OUT 2 /* ... when it is writable */
-#define SERVE_YIELD 4    /* the budget is spent: step again after the others had theirs */
-#define SERVE_ENDED 8    /* state SERVE_DONE: read the outcome, then serve_end() */
-
 struct serve_conn {
+	const struct serve_cfg *cfg;
 	int sock;
 	char peer[NET_ADDR_MAX];
 	enum serve_state state;
@@ -53,17 +49,22 @@ struct serve_conn {
 };
 
 /* serve_init() - a connection on sock (non-blocking, connected to peer) starting to
- * be served now: it waits for the request (raw mode: it opens the file and sends). */
+ * be served now with cfg (which must outlive it): it waits for the request (raw
+ * mode: it opens the file and sends). */
 void serve_init(struct serve_conn *c, int sock, const char *peer, const struct serve_cfg *cfg);
 
 /* serve_step() - move the connection forward as far as the socket allows, moving at
  * most about budget payload bytes. events are the poll bits seen (POLLIN is how an
- * early ack is noticed). Returns SERVE_WANT_* / SERVE_YIELD bits, or SERVE_ENDED. */
-int serve_step(struct serve_conn *c, const struct serve_cfg *cfg, short events, uint64_t budget);
+ * early ack is noticed). Returns STEP_* bits (step.h); STEP_ENDED in state SERVE_DONE,
+ * where the outcome is read before serve_end(). */
+int serve_step(struct serve_conn *c, short events, uint64_t budget);
 
 /* serve_deadline() - the mono_ms() instant at which the connection is given up
  * (header or idle timeout), or 0 for never. */
-int64_t serve_deadline(const struct serve_conn *c, const struct serve_cfg *cfg);
+int64_t serve_deadline(const struct serve_conn *c);
+
+/* The driver's view of a serve_conn (step.h). */
+extern const struct step_ops serve_ops;
 
 /* serve_expire() - the deadline passed: the connection ends, timed out. */
 void serve_expire(struct serve_conn *c);
@@ -73,7 +74,7 @@ void serve_abandon(struct serve_conn *c, const char *reason);
 
 /* serve_end() - release the file and the transfer; after a raw failure the socket is
  * set to close with a reset (SPEC P-9). Does not close the socket. */
-void serve_end(struct serve_conn *c, const struct serve_cfg *cfg);
+void serve_end(struct serve_conn *c);
 
 /* What one transfer amounted to, for the mains' reports and logs. */
 struct serve_report {

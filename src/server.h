@@ -1,8 +1,9 @@
-/* server - many connections from one event loop (SPEC S-13..S-16): each accepted
- * connection, up to --max-clients, is a state machine (serve) that steps when its
- * socket is ready, moves at most --max-chunk bytes a turn, and has its own deadline
- * in the loop's heap; a stop request drains the transfers in flight for at most
- * --drain. Never prints: every ended transfer goes to the log callback. */
+/* server - many connections from one event loop (SPEC S-13..S-16, R-16): each
+ * accepted connection, up to --max-clients, is a state machine (serve: a receiver
+ * fetching; or fetch: a sender pushing) that steps when its socket is ready, moves
+ * at most --max-chunk bytes a turn, and has its own deadline in the loop's heap; a
+ * stop request drains the transfers in flight for at most --drain. Never prints:
+ * every ended transfer goes to the log callback. */
 #ifndef ZCP_SERVER_H
 #define ZCP_SERVER_H
 
@@ -10,12 +11,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fetch.h"
+#include "fsio.h"
 #include "serve.h"
 #include "xfer.h"
 #include "zerr.h"
 
 /* One ended transfer, or a connection refused BUSY (SPEC S-14). */
 struct server_log {
+	bool received;            /* pushed to us (the receiving side), else sent */
 	const char *peer, *name;  /* name "" when the request never came */
 	uint64_t offset, length, bytes;
 	double seconds;
@@ -28,7 +32,9 @@ struct server_log {
 };
 
 struct server_cfg {
-	const struct serve_cfg *serve;
+	const struct serve_cfg *serve; /* connections are served (zcp-send), or with serve NULL */
+	const struct fetch_cfg *fetch; /* they push into copies of out (zcp-recv) */
+	const struct fsio_out *out;
 	uint64_t max_chunk;        /* bytes a connection moves per turn (SPEC S-13) */
 	unsigned max_clients;      /* connections at once; more are refused BUSY (S-14) */
 	uint64_t count;            /* transfers to serve before stopping; 0 = no limit */

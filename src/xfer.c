@@ -117,11 +117,11 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 	return 0;
 }
 
-int xfer_pipe_open(int fds[2], size_t *cap)
+int xfer_pipe_open(int fds[2], size_t want, size_t *cap)
 {
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
-	int got = fcntl(fds[1], F_SETPIPE_SZ, PIPE_WANT);
+	int got = fcntl(fds[1], F_SETPIPE_SZ, (int)want);
 	if (got < 0)
 		got = fcntl(fds[1], F_GETPIPE_SZ); /* refused: keep the default (SPEC X-7) */
 	*cap = got > 0 ? (size_t)got : 4096;
@@ -147,16 +147,68 @@ static int record_failure(struct xfer_result *res, int r, const struct xfer_op *
 	return -1;
 }
 
+void xfer_pipes_free(struct xfer_pipes *pp)
+{
+	for (size_t i = 0; i < pp->nfree; i++) {
+		close(pp->free[i].fd[0]);
+		close(pp->free[i].fd[1]);
+	}
+	free(pp->free);
+	*pp = (struct xfer_pipes){0};
+}
+
+/* A pipe for a job: a kept one, or a new one sized by how many the pool made. */
+static int pipe_take(struct xfer_job *j)
+{
+	struct xfer_pipes *pp = j->pool;
+	if (!pp)
+		return xfer_pipe_open(j->pipe, PIPE_WANT, &j->pipe_cap);
+	if (pp->nfree) {
+		struct xfer_pipe *p = &pp->free[--pp->nfree];
+		j->pipe[0] = p->fd[0], j->pipe[1] = p->fd[1], j->pipe_cap = p->cap;
+		return 0;
+	}
+	size_t want = pp->made < XFER_POOL_BIG ? PIPE_WANT : XFER_POOL_SMALL;
+	if (xfer_pipe_open(j->pipe, want, &j->pipe_cap) < 0)
+		return -1;
+	pp->made++;
+	return 0;
+}
+
+/* The job's pipe back to its pool when it holds nothing, else closed. */
+static void pipe_give(struct xfer_job *j)
+{
+	struct xfer_pipes *pp = j->pool;
+	if (pp && j->held == 0 && pp->nfree < pp->room) {
+		pp->free[pp->nfree++] = (struct xfer_pipe){{j->pipe[0], j->pipe[1]}, j->pipe_cap};
+		return;
+	}
+	if (pp && j->held == 0) { /* room for one more */
+		size_t room = pp->room ? 2 * pp->room : 16;
+		struct xfer_pipe *f = realloc(pp->free, room * sizeof *f);
+		if (f) {
+			pp->free = f, pp->room = room;
+			pipe_give(j);
+			return;
+		}
+	}
+	if (pp)
+		pp->made--;
+	close(j->pipe[0]);
+	close(j->pipe[1]);
+}
+
 int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
-		  uint64_t len, enum xfer_path path, size_t chunk)
+		  uint64_t len, enum xfer_path path, size_t chunk, struct xfer_pipes *pool)
 {
 	*j = (struct xfer_job){.src = *src, .dst = *dst, .path = path, .len = len, .chunk = chunk,
-			       .pipe = {-1, -1}, .devnull = -1, .res = {.status = XFER_DONE}};
+			       .pipe = {-1, -1}, .devnull = -1, .pool = pool, .wait_fd = -1,
+			       .res = {.status = XFER_DONE}};
 	if (path == XFER_COPY && !(j->buf = malloc(chunk)))
 		return setup_failed(&j->res);
 	if (path != XFER_SPLICE)
 		return 0;
-	if (xfer_pipe_open(j->pipe, &j->pipe_cap) < 0) {
+	if (pipe_take(j) < 0) {
 		j->pipe[0] = j->pipe[1] = -1;
 		return setup_failed(&j->res);
 	}
@@ -169,9 +221,8 @@ void xfer_job_free(struct xfer_job *j)
 {
 	free(j->buf);
 	j->buf = NULL;
-	for (int i = 0; i < 2; i++)
-		if (j->pipe[i] >= 0)
-			close(j->pipe[i]);
+	if (j->pipe[0] >= 0)
+		pipe_give(j);
 	if (j->devnull >= 0)
 		close(j->devnull);
 	j->pipe[0] = j->pipe[1] = j->devnull = -1;
@@ -295,7 +346,7 @@ int xfer_run(struct xfer_end *src, struct xfer_end *dst, uint64_t len, enum xfer
 	     size_t chunk, const struct xfer_ctx *ctx, struct xfer_result *res)
 {
 	struct xfer_job j;
-	int r = xfer_job_init(&j, src, dst, len, path, chunk);
+	int r = xfer_job_init(&j, src, dst, len, path, chunk, NULL);
 	if (r == 0)
 		r = xfer_job_step(&j, UINT64_MAX, ctx);
 	src->off = j.src.off;

@@ -92,6 +92,22 @@ struct xfer_result {
 	int fallback_err;    /* the errno that caused the fallback */
 };
 
+/* Empty splice pipes kept for reuse, so that many connections need few pipes
+ * (SPEC X-7, R-17). The first XFER_POOL_BIG pipes a pool makes ask for 1 MiB, the
+ * others for XFER_POOL_SMALL bytes, so that a few hundred of them stay within the
+ * kernel's per-user pipe budget (pipe-user-pages-soft, 64 MiB by default). */
+#define XFER_POOL_BIG 32
+#define XFER_POOL_SMALL (64 << 10)
+
+struct xfer_pipes {
+	struct xfer_pipe { int fd[2]; size_t cap; } *free;
+	size_t nfree, room;
+	unsigned made; /* pipes this pool opened and did not close */
+};
+
+/* xfer_pipes_free() - close the pipes the pool keeps. */
+void xfer_pipes_free(struct xfer_pipes *pp);
+
 /* A transfer that can be moved forward a step at a time (an event loop's unit of
  * work) or run to the end (xfer_run). Fields are read-only outside xfer.c, except
  * that res.moved and src.off tell progress. */
@@ -104,6 +120,7 @@ struct xfer_job {
 	int pipe[2];          /* splice path pipe, -1 when none */
 	size_t pipe_cap;
 	int devnull;          /* splice path into XFER_DISCARD */
+	struct xfer_pipes *pool; /* where the pipe comes from and goes back to, or NULL */
 	size_t held, held_off; /* bytes read into buf or the pipe, not yet delivered */
 	int wait_fd;          /* after XFER_AGAIN: the fd to wait for ... */
 	bool wait_in;         /* ... to be readable (else writable) */
@@ -111,10 +128,11 @@ struct xfer_job {
 };
 
 /* xfer_job_init() - a job moving len bytes (or to end of stream, XFER_TO_EOF) from
- * src to dst over path; chunk is the copy path's buffer size. Returns 0, or -1
- * with j->res telling the setup failure (res.call XS_COUNT); free it either way. */
+ * src to dst over path; chunk is the copy path's buffer size; the splice path takes
+ * its pipe from pool (NULL: a pipe of its own). Returns 0, or -1 with j->res
+ * telling the setup failure (res.call XS_COUNT); free it either way. */
 int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
-		  uint64_t len, enum xfer_path path, size_t chunk);
+		  uint64_t len, enum xfer_path path, size_t chunk, struct xfer_pipes *pool);
 
 /* xfer_job_step() - move the job forward by at most about budget bytes. Returns 0
  * when every byte moved (or the source ended, with XFER_TO_EOF); XFER_MORE when the
@@ -124,7 +142,8 @@ int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct x
  * before any byte moved continues on the copy path (res.fell_back, SPEC S-5). */
 int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ctx);
 
-/* xfer_job_free() - release the job's buffer, pipe and /dev/null. */
+/* xfer_job_free() - release the job's buffer, pipe and /dev/null; a pooled pipe goes
+ * back to its pool when it is empty, else it is closed. */
 void xfer_job_free(struct xfer_job *j);
 
 /* xfer_run() - a job run to the end: move len bytes from src to dst over path, or
@@ -140,9 +159,10 @@ const char *xfer_path_name(enum xfer_path p);
 /* xfer_sys_name() - "read", "pread64", "sendfile", ... as strace prints them. */
 const char *xfer_sys_name(enum xfer_sys s);
 
-/* xfer_pipe_open() - a pipe for the splice path, enlarged to 1 MiB if allowed
- * (SPEC X-7). Returns 0 and the pipe's capacity in *cap, or -1 with errno. */
-int xfer_pipe_open(int fds[2], size_t *cap);
+/* xfer_pipe_open() - a pipe for the splice path, enlarged to want bytes (1 MiB for
+ * a job's own) if allowed (SPEC X-7). Returns 0 and the pipe's capacity in *cap, or
+ * -1 with errno. */
+int xfer_pipe_open(int fds[2], size_t want, size_t *cap);
 
 /* xfer_explain() - turn a failed (XFER_FAILED) result into *e: the failing call,
  * the name of the end it failed on (src_name or dst_name; sendfile, which has both,

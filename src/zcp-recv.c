@@ -1,4 +1,5 @@
-/* zcp-recv - fetch a file from zcp-send, or accept one it pushes (SPEC R, C, E). */
+/* zcp-recv - fetch a file from zcp-send, or accept what it pushes: one file, or into
+ * a directory as many pushes at once as come (SPEC R, C, E). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,38 +11,107 @@
 #include "opts.h"
 #include "proc.h"
 #include "report.h"
+#include "server.h"
 
 static const char PROG[] = "zcp-recv";
-static struct fsio_out out; /* global so that a signal handler can remove its temporary file */
 
-/* SPEC R-2: a named temporary file does not outlive a signal (an anonymous one never can). */
+/* SPEC R-2: no named temporary file outlives a signal (an anonymous one never can). */
 static void on_signal(int sig)
 {
-	if (out.temp_armed)
-		unlink(out.temp);
+	fsio_cleanup_all();
 	proc_die(sig);
 }
 
-/* Connects, or listens for the one sender that pushes (SPEC C-2). */
-static int open_connection(const struct opts_recv *o, int timeout_ms, char *peer, struct zerr *e)
+/* Every push into the directory: its record unless -q, its error line when it
+ * failed (E-2). */
+static void log_push(void *arg, const struct server_log *l)
 {
-	if (o->c.role == OPTS_CONNECT)
-		return net_connect(o->c.addr, timeout_ms, peer, NET_ADDR_MAX, e);
+	const struct opts_recv *o = arg;
+	if (!o->c.quiet)
+		report_transfer(PROG, l, o->c.verbose);
+	if (l->result)
+		report_error(PROG, l->err);
+}
+
+static void pressure(void *arg, const char *reason)
+{
+	const struct opts_recv *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "accept: %s; pausing new connections", reason);
+}
+
+static int listen_on(const struct opts_recv *o, struct zerr *e)
+{
 	char bound[NET_ADDR_MAX];
 	int lfd = net_listen(o->c.addr, bound, sizeof bound, false, e);
-	if (lfd < 0)
-		return -1;
-	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
+	if (lfd >= 0 && (!o->c.quiet || net_port(o->c.addr) == 0)) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
-	int sock = report_accept(PROG, lfd, peer, NET_ADDR_MAX, o->c.quiet, e);
+	return lfd;
+}
+
+/* SPEC R-16: every sender that pushes, many at once, into the directory of out. */
+static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const struct fsio_out *out)
+{
+	struct zerr e;
+	int lfd = listen_on(o, &e);
+	if (lfd < 0)
+		return report_error(PROG, &e);
+	struct xfer_pipes pipes = {0}; /* SPEC R-17 */
+	cfg->pipes = &pipes;
+	sigset_t before, waitmask;
+	proc_catch_stops(fsio_cleanup_all, &before, &waitmask); /* SPEC S-15 */
+	struct server_cfg scfg = {
+		.fetch = cfg, .out = out, .max_chunk = o->srv.max_chunk, .max_clients = o->srv.max_clients,
+		.count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
+		.note = pressure, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
+	};
+	int r = server_run(lfd, &scfg, &e);
 	close(lfd);
-	return sock;
+	xfer_pipes_free(&pipes);
+	proc_release_stops(&before);
+	return r < 0 ? report_error(PROG, &e) : r;
+}
+
+/* One transfer: fetch from a sender, or take the one push a sender makes. */
+static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
+{
+	char peer[NET_ADDR_MAX];
+	struct zerr e;
+	int sock;
+	if (o->c.role == OPTS_CONNECT) {
+		sock = net_connect(o->c.addr, cfg->timeout_ms, peer, sizeof peer, &e);
+	} else {
+		int lfd = listen_on(o, &e);
+		if (lfd < 0)
+			return report_error(PROG, &e);
+		sock = report_accept(PROG, lfd, peer, sizeof peer, o->c.quiet, &e);
+		close(lfd);
+	}
+	if (sock < 0)
+		return report_error(PROG, &e);
+	struct xfer_stats stats;
+	struct fetch_report rep;
+	int r = fetch_one(sock, peer, cfg, out, &rep, &stats, &e);
+	close(sock);
+	if (r < 0)
+		return report_error(PROG, &e);
+	if (rep.ack_err && !o->c.quiet) /* SPEC R-15 */
+		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
+			    "may report a failure", peer, strerror(rep.ack_err));
+	if (o->c.verbose) {
+		char line[512];
+		report_format(line, sizeof line, "received", rep.received, "from", peer, rep.seconds,
+			      xfer_path_name(cfg->path), &stats);
+		report_note(PROG, "%s", line);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	static struct fsio_out out;
 	struct opts_recv o;
-	char why[256], peer[NET_ADDR_MAX];
+	char why[256];
 	struct zerr e;
 	int closed = proc_sanitise_stdfds(); /* SPEC C-9 */
 	if (closed < 0)
@@ -64,11 +134,15 @@ int main(int argc, char **argv)
 	}
 	if (o.c.raw && out.mode == FSIO_DIR) /* SPEC R-4 */
 		return report_usage_error(PROG, "--raw has no file name: -o must name a file");
+	bool many = o.c.role == OPTS_LISTEN && out.mode == FSIO_DIR; /* SPEC R-16 */
+	if (o.srv.given && !many)
+		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk and --drain "
+					  "need --listen into a directory");
 
 	struct fetch_cfg cfg = {
 		.path = o.c.path, .chunk = o.c.chunk, .raw = o.c.raw, .offset = o.offset,
 		.length = o.length, .name = o.name, .max_size = o.max_size,
-		.ctx = {.timeout_ms = opts_timeout_ms(&o.c)},
+		.timeout_ms = opts_timeout_ms(&o.c),
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {
@@ -77,25 +151,5 @@ int main(int argc, char **argv)
 			report_note(PROG, "splice %s: not supported by this output; using copy",
 				    out.mode == FSIO_STDOUT ? "<stdout>" : out.path);
 	}
-
-	int sock = open_connection(&o, cfg.ctx.timeout_ms, peer, &e);
-	if (sock < 0)
-		return report_error(PROG, &e);
-	struct xfer_stats stats = {0};
-	struct fetch_report rep;
-	cfg.ctx.stats = &stats;
-	int r = fetch_one(sock, peer, &cfg, &out, &rep, &e);
-	close(sock);
-	if (r < 0)
-		return report_error(PROG, &e);
-	if (rep.ack_err && !o.c.quiet) /* SPEC R-15 */
-		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
-			    "may report a failure", peer, strerror(rep.ack_err));
-	if (o.c.verbose) {
-		char line[512];
-		report_format(line, sizeof line, "received", rep.received, "from", peer, rep.seconds,
-			      xfer_path_name(cfg.path), &stats);
-		report_note(PROG, "%s", line);
-	}
-	return 0;
+	return many ? receive_all(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
 }

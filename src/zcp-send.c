@@ -15,16 +15,6 @@
 #include "server.h"
 
 static const char PROG[] = "zcp-send";
-static volatile sig_atomic_t stop_signal;
-
-/* SPEC S-15: the first SIGINT or SIGTERM stops accepting and drains; a second ends
- * the program at once, by that signal. */
-static void on_stop(int sig)
-{
-	if (stop_signal)
-		proc_die(sig);
-	stop_signal = sig;
-}
 
 /* Every transfer: a fallback said (S-5), its record unless -q, and its error line
  * when it failed (E-2). */
@@ -82,27 +72,17 @@ static int run_loop(int lfd, void *arg)
 	const struct loop_arg *a = arg;
 	const struct opts_send *o = a->o;
 	struct zerr e;
-	sigset_t stops, before, waitmask;
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGINT);
-	sigaddset(&stops, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stops, &before); /* they interrupt the loop's wait only */
-	waitmask = before;
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	struct sigaction sa = {.sa_handler = on_stop};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigset_t before, waitmask;
+	proc_catch_stops(NULL, &before, &waitmask); /* SPEC S-15 */
 	struct server_cfg scfg = {
-		.serve = a->cfg, .max_chunk = o->max_chunk, .max_clients = o->max_clients,
-		.count = o->count, .drain_ms = (int)o->drain_s * 1000, .notsent_lowat = (int)o->notsent_lowat,
-		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &stop_signal,
+		.serve = a->cfg, .max_chunk = o->srv.max_chunk, .max_clients = o->srv.max_clients,
+		.count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
+		.notsent_lowat = (int)o->notsent_lowat,
+		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &proc_stop,
 		.waitmask = &waitmask,
 	};
 	int r = server_run(lfd, &scfg, &e);
-	/* a second stop signal that came after the loop's last wait ends us now (S-15) */
-	sigprocmask(SIG_SETMASK, &before, NULL);
+	proc_release_stops(&before); /* a second stop after the loop's last wait ends us now */
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 

@@ -33,7 +33,7 @@ START_TEST(c2_defaults)
 	ck_assert_int_eq(s.c.path, XFER_SENDFILE);
 	ck_assert_uint_eq(s.c.chunk, 8192);
 	ck_assert_uint_eq(s.c.timeout_s, 30);
-	ck_assert(!s.count && !s.c.raw && !s.c.quiet && !s.c.verbose);
+	ck_assert(!s.srv.count && !s.c.raw && !s.c.quiet && !s.c.verbose);
 	ck_assert_str_eq(s.file, "f");
 	struct opts_recv r;
 	ck_assert_int_eq(RECV(&r, "--discard"), 0);
@@ -53,10 +53,10 @@ START_TEST(c1_send_every_flag)
 	ck_assert_str_eq(s.c.addr, "[::1]:7");
 	ck_assert_int_eq(s.c.path, XFER_SPLICE);
 	ck_assert_uint_eq(s.c.chunk, 65536);
-	ck_assert(s.c.raw && s.c.quiet && s.count == 1); /* --connect implies one transfer */
+	ck_assert(s.c.raw && s.c.quiet && s.srv.count == 1); /* --connect implies one transfer */
 	ck_assert_uint_eq(s.c.timeout_s, 5);
 	ck_assert_int_eq(SEND(&s, "--listen", "0.0.0.0:0", "--path", "copy", "--once", "-v", "x"), 0);
-	ck_assert(s.count == 1 && s.c.verbose && s.c.role == OPTS_LISTEN && s.c.path == XFER_COPY);
+	ck_assert(s.srv.count == 1 && s.c.verbose && s.c.role == OPTS_LISTEN && s.c.path == XFER_COPY);
 	ck_assert_int_eq(SEND(&s, "--connect=localhost:1", "--path=sendfile", "x"), 0);
 	ck_assert_int_eq(s.c.path, XFER_SENDFILE);
 }
@@ -67,12 +67,12 @@ START_TEST(c1_send_server_options)
 {
 	struct opts_send s;
 	ck_assert_int_eq(SEND(&s, "f"), 0);
-	ck_assert_uint_eq(s.max_chunk, 2u << 20);
-	ck_assert_uint_eq(s.max_clients, 1024);
+	ck_assert_uint_eq(s.srv.max_chunk, 2u << 20);
+	ck_assert_uint_eq(s.srv.max_clients, 1024);
 	ck_assert_uint_eq(s.header_timeout_s, 10);
-	ck_assert_uint_eq(s.drain_s, 10);
+	ck_assert_uint_eq(s.srv.drain_s, 10);
 	ck_assert_uint_eq(s.workers, 1);
-	ck_assert_uint_eq(s.count, 0);
+	ck_assert_uint_eq(s.srv.count, 0);
 	ck_assert_uint_eq(s.notsent_lowat, 1u << 20);
 	ck_assert_ptr_null(s.root);
 	ck_assert_int_eq(SEND(&s, "--root", "/srv", "--max-chunk", "512K", "--max-clients", "7",
@@ -80,19 +80,36 @@ START_TEST(c1_send_server_options)
 			      "--notsent-lowat", "0"), 0);
 	ck_assert_str_eq(s.root, "/srv");
 	ck_assert_ptr_null(s.file);
-	ck_assert_uint_eq(s.max_chunk, 512u << 10);
-	ck_assert_uint_eq(s.max_clients, 7);
+	ck_assert_uint_eq(s.srv.max_chunk, 512u << 10);
+	ck_assert_uint_eq(s.srv.max_clients, 7);
 	ck_assert_uint_eq(s.header_timeout_s, 3);
-	ck_assert_uint_eq(s.drain_s, 0);
+	ck_assert_uint_eq(s.srv.drain_s, 0);
 	ck_assert_uint_eq(s.workers, 2);
 	ck_assert_uint_eq(s.notsent_lowat, 0);
 	ck_assert_int_eq(SEND(&s, "--count", "5", "f"), 0);
-	ck_assert_uint_eq(s.count, 5);
+	ck_assert_uint_eq(s.srv.count, 5);
 	ck_assert_int_eq(SEND(&s, "--once", "f"), 0);
-	ck_assert_uint_eq(s.count, 1);
+	ck_assert_uint_eq(s.srv.count, 1);
 	ck_assert_int_eq(SEND(&s, "--workers", "auto", "f"), 0);
 	ck_assert_uint_ge(s.workers, 1);
 	ck_assert_uint_eq(s.workers, (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+}
+END_TEST
+
+/* SPEC R-16: zcp-recv --listen takes the server's options too. */
+START_TEST(r16_recv_server_options)
+{
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/"), 0);
+	ck_assert(!r.srv.given);
+	ck_assert_uint_eq(r.srv.max_clients, 1024);
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/", "--count", "3", "--max-clients", "9",
+			      "--max-chunk", "1M", "--drain", "2"), 0);
+	ck_assert(r.srv.given);
+	ck_assert_uint_eq(r.srv.count, 3);
+	ck_assert_uint_eq(r.srv.max_clients, 9);
+	ck_assert_uint_eq(r.srv.max_chunk, 1u << 20);
+	ck_assert_uint_eq(r.srv.drain_s, 2);
 }
 END_TEST
 
@@ -214,7 +231,8 @@ static const struct conflict conflicts[] = {
 	{0, {"--discard", "--raw", "--offset", "1"}, "--raw"},
 	{0, {"--discard", "--raw", "--length", "1"}, "--raw"},
 	{0, {"--discard", "-p", "sendfile"}, "unknown path"},
-	{0, {"--discard", "--once"}, "unknown option"},
+	{0, {"--discard", "--once"}, "need --listen"},
+	{0, {"-l", "h:0", "-o", "d/", "--once", "--count", "2"}, "--once and --count conflict"},
 	{0, {"-o", ""}, "non-empty"},
 	{0, {"--discard", "--force", "--force"}, "twice"},
 	{0, {"--discard", "-c", "h:0"}, "port 0"},
@@ -380,6 +398,7 @@ int main(void)
 	tcase_add_test(tc, c1_send_every_flag);
 	tcase_add_test(tc, c1_recv_every_flag);
 	tcase_add_test(tc, c1_send_server_options);
+	tcase_add_test(tc, r16_recv_server_options);
 	tcase_add_test(tc, c6_help_version);
 	tcase_add_loop_test(tc, c3_sizes, 0, (int)(sizeof sizes / sizeof sizes[0]));
 	tcase_add_test(tc, c3_bounds);

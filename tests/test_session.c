@@ -78,8 +78,8 @@ static int fetch_from_server(enum xfer_path sp, enum xfer_path rp, uint64_t off,
 	struct fsio_out out;
 	ck_assert_int_eq(fsio_out_init(&out, out_path, FSIO_FORCE, e), 0);
 	struct fetch_cfg cfg = {.path = rp, .chunk = 8192, .raw = raw, .offset = off, .length = len,
-				.ctx = CTX};
-	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, e);
+				.timeout_ms = CTX.timeout_ms};
+	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, NULL, e);
 	close(sv[0]);
 	*sender_exit = child_status(pid);
 	return r;
@@ -362,8 +362,8 @@ static int fetch_scripted_cfg(const struct script *sc, struct fetch_cfg cfg, con
 	struct fsio_out out;
 	ck_assert_int_eq(fsio_out_init(&out, outp, flags, e), 0);
 	cfg.chunk = 4096;
-	cfg.ctx = CTX;
-	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, e);
+	cfg.timeout_ms = CTX.timeout_ms;
+	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, NULL, e);
 	close(sv[0]);
 	*sender_exit = child_status(pid);
 	return r;
@@ -648,7 +648,7 @@ START_TEST(p9_raw_output_failures)
 	struct fsio_out out;
 	struct zerr e;
 	struct fetch_report rep;
-	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 4096, .raw = true, .ctx = CTX};
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 4096, .raw = true, .timeout_ms = 5000};
 	ck_assert_int_eq(fsio_out_init(&out, _i ? out_path : file, 0, &e), 0);
 	if (!_i)
 		ck_assert_int_eq(rmdir(sub), 0);
@@ -656,7 +656,7 @@ START_TEST(p9_raw_output_failures)
 	tcp_pair(sv);
 	pid_t pid = raw_sender(sv, 5000, _i == 1);
 	close(sv[1]);
-	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, NULL, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_str_eq(e.reason, _i ? "File exists" : "No such file or directory");
 	close(sv[0]);
@@ -674,9 +674,9 @@ START_TEST(w10_invalid_request_not_sent)
 	struct fsio_out out;
 	struct zerr e;
 	fsio_out_init(&out, NULL, 0, &e);
-	struct fetch_cfg cfg = {.path = XFER_SPLICE, .offset = UINT64_MAX, .ctx = CTX};
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .offset = UINT64_MAX, .timeout_ms = 5000};
 	struct fetch_report rep;
-	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, NULL, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
 	ck_assert_str_eq(e.reason, "invalid request: offset or length out of range");
 	close(sv[0]);
@@ -697,9 +697,9 @@ START_TEST(e1_send_to_a_reset_peer)
 		usleep(50000);
 		struct fsio_out out;
 		fsio_out_init(&out, NULL, 0, &e);
-		struct fetch_cfg cfg = {.path = XFER_SPLICE, .ctx = CTX};
+		struct fetch_cfg cfg = {.path = XFER_SPLICE, .timeout_ms = 5000};
 		struct fetch_report rep;
-		ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+		ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, NULL, &e), -1);
 		ck_assert_str_eq(e.call, "sendto");
 	} else { /* the receiver asks and resets; the sender reads the request later */
 		tu_make_file(src_path, 100);
@@ -730,9 +730,9 @@ START_TEST(p10_silent_peer_times_out)
 	struct fsio_out out;
 	struct zerr e;
 	fsio_out_init(&out, NULL, 0, &e);
-	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 4096, .ctx = {.timeout_ms = 300}};
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 4096, .timeout_ms = 300};
 	struct fetch_report rep;
-	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, &e), -1);
+	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, NULL, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
 	ck_assert_str_eq(e.reason, "Connection timed out");
 	close(sv[0]);

@@ -175,7 +175,7 @@ static void rig_start(struct rig *g, uint64_t size, enum xfer_path path, bool fu
 	g->fd = open(src_path, O_RDONLY);
 	struct xfer_end src = {.kind = XFER_FILE, .fd = g->fd};
 	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = g->sv[0]};
-	ck_assert_int_eq(xfer_job_init(&g->j, &src, &dst, size, path, 8192), 0);
+	ck_assert_int_eq(xfer_job_init(&g->j, &src, &dst, size, path, 8192, NULL), 0);
 }
 
 /* Ends the job and checks that out_path holds exactly `want` bytes of the pattern. */
@@ -531,7 +531,7 @@ START_TEST(x7_pipe_size)
 {
 	int p[2];
 	size_t cap;
-	ck_assert_int_eq(xfer_pipe_open(p, &cap), 0);
+	ck_assert_int_eq(xfer_pipe_open(p, 1 << 20, &cap), 0);
 	ck_assert_int_eq(fcntl(p[1], F_GETPIPE_SZ), (int)cap);
 	bool allowed = getuid() == 0 || read_long("/proc/sys/fs/pipe-max-size") >= (1 << 20);
 	ck_assert_uint_eq(cap, allowed ? (1u << 20) : 65536);
@@ -569,7 +569,7 @@ START_TEST(x7_refused_pipe_keeps_default)
 	}
 	int p[2];
 	size_t cap;
-	ck_assert_int_eq(xfer_pipe_open(p, &cap), 0);
+	ck_assert_int_eq(xfer_pipe_open(p, 1 << 20, &cap), 0);
 	ck_assert_uint_lt(cap, 1u << 20);
 	ck_assert_int_eq(fcntl(p[1], F_GETPIPE_SZ), (int)cap);
 	close(p[0]);
@@ -682,6 +682,38 @@ START_TEST(e1_setup_failures)
 }
 END_TEST
 
+/* SPEC X-7 R-17: a pool gives the first XFER_POOL_BIG jobs 1 MiB pipes and the
+ * next ones small ones; an empty pipe comes back for the next job, one that still
+ * holds bytes is closed. */
+START_TEST(x7_pipe_pool)
+{
+	struct xfer_pipes pool = {0};
+	static struct xfer_job jobs[XFER_POOL_BIG + 2];
+	int sv[2];
+	tu_socketpair(sv, 1);
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = sv[0]}, dst = {.kind = XFER_DISCARD, .fd = -1};
+	for (int i = 0; i < XFER_POOL_BIG + 2; i++) {
+		ck_assert_int_eq(xfer_job_init(&jobs[i], &src, &dst, 10, XFER_SPLICE, 8192, &pool), 0);
+		ck_assert_uint_eq(jobs[i].pipe_cap, i < XFER_POOL_BIG ? 1u << 20 : (size_t)XFER_POOL_SMALL);
+	}
+	ck_assert_uint_eq(pool.made, XFER_POOL_BIG + 2);
+	jobs[0].held = 5; /* bytes still in it: it must not be reused */
+	for (int i = 0; i < XFER_POOL_BIG + 2; i++)
+		xfer_job_free(&jobs[i]);
+	ck_assert_uint_eq(pool.nfree, XFER_POOL_BIG + 1);
+	ck_assert_uint_eq(pool.made, XFER_POOL_BIG + 1);
+	struct xfer_job again;
+	ck_assert_int_eq(xfer_job_init(&again, &src, &dst, 10, XFER_SPLICE, 8192, &pool), 0);
+	ck_assert_uint_eq(pool.made, XFER_POOL_BIG + 1); /* a kept one, no new pipe */
+	ck_assert_uint_eq(pool.nfree, XFER_POOL_BIG);
+	xfer_job_free(&again);
+	xfer_pipes_free(&pool);
+	ck_assert_uint_eq(pool.nfree, 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xfer");
@@ -706,6 +738,7 @@ int main(void)
 	tcase_add_test(tc, s5_no_fallback_on_other_errors);
 	tcase_add_test(tc, x7_pipe_size);
 	tcase_add_test(tc, x7_refused_pipe_keeps_default);
+	tcase_add_test(tc, x7_pipe_pool);
 	tcase_add_test(tc, p10_deadline_bounds_waits);
 	tcase_add_loop_test(tc, x6_job_nowait_again, 0, 3);
 	tcase_add_loop_test(tc, x6_job_budget, 0, 3);
