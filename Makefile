@@ -6,7 +6,7 @@ ZCP_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=6
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer fsio evloop step frameio opts serve fetch server report
+LIB_SRC := wire zerr mono proc net xfer fsio evloop frameio step opts serve fetch server report
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
 TESTS := wire zerr proc net evloop opts xfer fsio session

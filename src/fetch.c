@@ -10,31 +10,11 @@
 #include "frameio.h"
 #include "mono.h"
 
-/* Every step's I/O: never waits (the driver does), counted per connection. */
-static struct xfer_ctx step_ctx(struct fetch_conn *c)
-{
-	return (struct xfer_ctx){.timeout_ms = -1, .nowait = true, .stats = &c->stats};
-}
-
 static int ended(struct fetch_conn *c, int result)
 {
 	c->result = result;
 	c->state = FETCH_DONE;
 	return STEP_ENDED;
-}
-
-/* Sends c->frame[have..len). Returns 1 when it is all out, 0 when the socket takes
- * no more now, -1 with errno set. */
-static int send_frame(struct fetch_conn *c)
-{
-	struct xfer_ctx ctx = step_ctx(c);
-	struct xfer_op op = xfer_op_mem(XS_SENDTO, c->sock, c->frame + c->have, 0);
-	uint64_t put;
-	int r = xfer_move(&op, c->len - c->have, true, &ctx, &put);
-	c->have += put;
-	if (put)
-		c->progress_ms = mono_ms();
-	return r == 0 ? 1 : r == XFER_AGAIN ? 0 : -1;
 }
 
 /* SPEC P-6 R-2: the output goes (unless all is well) and the sender is told, with
@@ -44,10 +24,10 @@ static int go_ack(struct fetch_conn *c, enum wire_ack_status status)
 	if (status != WIRE_ACK_OK)
 		fsio_out_abort(c->out);
 	struct wire_ack ack = {.status = (uint8_t)status, .received = c->job_live ? c->job.res.moved : 0};
-	wire_encode_ack(&ack, c->frame, sizeof c->frame);
+	wire_encode_ack(&ack, c->link.frame, sizeof c->link.frame);
 	c->ack = status;
-	c->have = 0;
-	c->len = WIRE_ACK_SIZE;
+	c->link.have = 0;
+	c->link.len = WIRE_ACK_SIZE;
 	c->state = FETCH_ACK;
 	return 0;
 }
@@ -60,7 +40,7 @@ static const char *output_name(const struct fsio_out *out)
 
 static int start_payload(struct fetch_conn *c, uint64_t len)
 {
-	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->sock};
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock};
 	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
 			       .fd = c->out->fd};
 	c->job_live = true;
@@ -103,27 +83,22 @@ static enum wire_ack_status check_response(struct fetch_conn *c)
 
 static int step_request(struct fetch_conn *c)
 {
-	int r = send_frame(c);
+	int r = step_write(&c->link, 0);
 	if (r == 0)
 		return STEP_OUT;
 	if (r < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
 		return ended(c, -1);
 	}
-	c->have = 0;
+	c->link.have = 0;
 	c->state = FETCH_RESPONSE;
 	return 0;
 }
 
 static int step_response(struct fetch_conn *c)
 {
-	struct xfer_ctx ctx = step_ctx(c);
-	int werr = 0;
-	size_t before = c->have;
-	enum frameio_result r = frameio_read(c->sock, WIRE_RESPONSE, c->frame, &c->have, &c->resp, &ctx,
-					     &werr);
-	if (c->have > before)
-		c->progress_ms = mono_ms();
+	int werr;
+	enum frameio_result r = step_read(&c->link, WIRE_RESPONSE, &c->resp, &werr);
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
 	if (r != FRAMEIO_OK) {
@@ -166,11 +141,10 @@ static int raw_end(struct fetch_conn *c, int r)
 
 static int step_payload(struct fetch_conn *c, uint64_t budget)
 {
-	struct xfer_ctx ctx = step_ctx(c);
+	struct xfer_ctx ctx = step_ctx(&c->link);
 	uint64_t before = c->job.res.moved;
 	int r = xfer_job_step(&c->job, budget, &ctx);
-	if (c->job.res.moved > before)
-		c->progress_ms = mono_ms();
+	step_moved(&c->link, c->job.res.moved - before);
 	c->seconds = mono_now() - c->payload_start;
 	if (r == XFER_MORE)
 		return STEP_YIELD | STEP_IN;
@@ -197,10 +171,10 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
  * then the output is committed, before the ack says so. */
 static int step_eof(struct fetch_conn *c)
 {
-	struct xfer_ctx ctx = step_ctx(c);
+	struct xfer_ctx ctx = step_ctx(&c->link);
 	uint8_t extra;
 	uint64_t got;
-	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->sock, &extra, 0);
+	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->link.sock, &extra, 0);
 	int r = xfer_move(&op, 1, false, &ctx, &got);
 	if (r == XFER_AGAIN)
 		return STEP_IN;
@@ -220,7 +194,7 @@ static int step_eof(struct fetch_conn *c)
 
 static int step_ack(struct fetch_conn *c)
 {
-	int r = send_frame(c);
+	int r = step_write(&c->link, 0);
 	if (r == 0)
 		return STEP_OUT;
 	if (c->ack == WIRE_ACK_OK) { /* SPEC R-15: committed is committed */
@@ -230,7 +204,7 @@ static int step_ack(struct fetch_conn *c)
 	}
 	/* SPEC R-14: half-close, then drop what still comes until the sender closes, so
 	 * that the ack is not destroyed by the reset an unread byte would cause */
-	if (r < 0 || shutdown(c->sock, SHUT_WR) < 0)
+	if (r < 0 || shutdown(c->link.sock, SHUT_WR) < 0)
 		return ended(c, -1);
 	c->linger_until = mono_ms() + FETCH_LINGER_MS;
 	c->state = FETCH_LINGER;
@@ -239,9 +213,9 @@ static int step_ack(struct fetch_conn *c)
 
 static int step_linger(struct fetch_conn *c)
 {
-	struct xfer_ctx ctx = step_ctx(c);
+	struct xfer_ctx ctx = step_ctx(&c->link);
 	ctx.call_cap = 1 << 30; /* a length the kernel accepts with no buffer */
-	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->sock, NULL, MSG_TRUNC);
+	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->link.sock, NULL, MSG_TRUNC);
 	uint64_t got;
 	int r = xfer_move(&op, UINT64_MAX, true, &ctx, &got);
 	return r == XFER_AGAIN ? STEP_IN : ended(c, -1);
@@ -252,10 +226,10 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 {
 	memset(c, 0, sizeof *c);
 	c->cfg = cfg;
-	c->sock = sock;
+	c->link.sock = sock;
 	c->out = out;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	c->progress_ms = mono_ms();
+	c->link.progress_ms = mono_ms();
 	if (cfg->raw) {
 		if (fsio_out_open(out, "", &c->err) < 0) {
 			ended(c, -1);
@@ -269,13 +243,13 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 		c->req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
 		memcpy(c->req.name, cfg->name, c->req.name_len);
 	}
-	ssize_t n = wire_encode_request(&c->req, c->frame, sizeof c->frame);
+	ssize_t n = wire_encode_request(&c->req, c->link.frame, sizeof c->link.frame);
 	if (n < 0) {
 		zerr_set(&c->err, ZCP_EXIT_USAGE, "", "", "invalid request: %s", wire_strerror((int)n));
 		ended(c, -1);
 		return;
 	}
-	c->len = (size_t)n;
+	c->link.len = (size_t)n;
 	c->state = FETCH_REQUEST;
 }
 
@@ -300,7 +274,7 @@ int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 
 int64_t fetch_deadline(const struct fetch_conn *c)
 {
-	int64_t idle = c->cfg->timeout_ms >= 0 ? c->progress_ms + c->cfg->timeout_ms : 0;
+	int64_t idle = c->cfg->timeout_ms >= 0 ? c->link.progress_ms + c->cfg->timeout_ms : 0;
 	if (c->state == FETCH_LINGER && (!idle || c->linger_until < idle))
 		return c->linger_until;
 	return idle;
@@ -320,7 +294,7 @@ void fetch_expire(struct fetch_conn *c)
 		ended(c, -1);
 		return;
 	}
-	c->progress_ms = mono_ms(); /* the ack gets its own time */
+	c->link.progress_ms = mono_ms(); /* the ack gets its own time */
 	go_ack(c, WIRE_ACK_SHORT);
 }
 
@@ -353,7 +327,7 @@ static void ops_expire(void *c) { fetch_expire(c); }
 static int ops_wait_fd(const void *conn)
 {
 	const struct fetch_conn *c = conn;
-	return c->state == FETCH_PAYLOAD && c->job_live && c->job.wait_fd >= 0 ? c->job.wait_fd : c->sock;
+	return c->state == FETCH_PAYLOAD && c->job_live && c->job.wait_fd >= 0 ? c->job.wait_fd : c->link.sock;
 }
 
 const struct step_ops fetch_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd};
@@ -363,10 +337,10 @@ int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fs
 {
 	struct fetch_conn c;
 	fetch_init(&c, sock, peer, cfg, out);
-	step_drive(&c, &fetch_ops, &c.stats);
+	step_drive(&c, &fetch_ops, &c.link.stats);
 	fetch_report_of(&c, rep);
 	if (stats)
-		*stats = c.stats;
+		*stats = c.link.stats;
 	if (c.result < 0)
 		*e = c.err;
 	fetch_end(&c);

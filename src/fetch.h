@@ -35,19 +35,16 @@ enum fetch_state {
 
 struct fetch_conn {
 	const struct fetch_cfg *cfg;
-	int sock;
+	struct step_link link;         /* the request or ack goes out, the response comes in */
 	char peer[NET_ADDR_MAX];
 	enum fetch_state state;
-	int64_t progress_ms, linger_until;
-	uint8_t frame[WIRE_FRAME_MAX]; /* the request or ack going out, the response coming in */
-	size_t have, len;
+	int64_t linger_until;
 	struct wire_request req;
 	struct wire_response resp;     /* what the sender declared (zero in raw mode) */
 	struct fsio_out *out;
 	bool job_live, committed;
 	struct xfer_job job;
 	enum wire_ack_status ack;      /* the ack being sent */
-	struct xfer_stats stats;
 	double payload_start, seconds;
 	int result;                    /* 0 = every declared byte committed (and acked) */
 	struct zerr err;               /* why not, when result < 0 */

@@ -18,12 +18,6 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Every step's I/O: never waits (the driver does), counted per connection. */
-static struct xfer_ctx step_ctx(struct serve_conn *c)
-{
-	return (struct xfer_ctx){.timeout_ms = -1, .nowait = true, .stats = &c->stats};
-}
-
 static int ended(struct serve_conn *c, int result)
 {
 	c->result = result;
@@ -67,7 +61,7 @@ static enum wire_status open_source(struct serve_conn *c)
 	return WIRE_OK;
 }
 
-/* Puts the response (or a refusal, SPEC P-4) into c->frame to be sent. */
+/* Puts the response (or a refusal, SPEC P-4) into c->link.frame to be sent. */
 static void prepare_response(struct serve_conn *c, enum wire_status status)
 {
 	struct wire_response r = {.status = (uint8_t)status};
@@ -76,22 +70,17 @@ static void prepare_response(struct serve_conn *c, enum wire_status status)
 		r.name_len = (uint16_t)strlen(c->name); /* a valid name: a base name or the request's */
 		memcpy(r.name, c->name, r.name_len);
 	}
-	ssize_t n = wire_encode_response(&r, c->frame, sizeof c->frame);
-	c->len = n > 0 ? (size_t)n : 0;
-	c->have = 0; /* bytes of it sent */
+	ssize_t n = wire_encode_response(&r, c->link.frame, sizeof c->link.frame);
+	c->link.len = n > 0 ? (size_t)n : 0;
+	c->link.have = 0; /* bytes of it sent */
 	c->refusing = status != WIRE_OK;
 	c->state = SERVE_RESPONSE;
 }
 
 static int step_request(struct serve_conn *c)
 {
-	struct xfer_ctx ctx = step_ctx(c);
-	int werr = 0;
-	size_t before = c->have;
-	enum frameio_result r = frameio_read(c->sock, WIRE_REQUEST, c->frame, &c->have, &c->req, &ctx,
-					     &werr);
-	if (c->have > before)
-		c->progress_ms = mono_ms();
+	int werr;
+	enum frameio_result r = step_read(&c->link, WIRE_REQUEST, &c->req, &werr);
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
 	if (r != FRAMEIO_OK) {
@@ -111,7 +100,7 @@ static int start_payload(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
 	struct xfer_end src = {.kind = XFER_FILE, .fd = c->file_fd, .off = (off_t)c->offset};
-	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = c->sock};
+	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = c->link.sock};
 	c->job_live = true;
 	c->payload_start = mono_now();
 	c->watch_ack = !cfg->raw;
@@ -125,18 +114,11 @@ static int start_payload(struct serve_conn *c)
 
 static int step_response(struct serve_conn *c)
 {
-	struct xfer_ctx ctx = step_ctx(c);
 	/* SPEC S-6: the header shares its segment with the first payload bytes */
-	struct xfer_op op = xfer_op_mem(XS_SENDTO, c->sock, c->frame + c->have,
-					!c->refusing && c->length ? MSG_MORE : 0);
-	uint64_t put;
-	int r = xfer_move(&op, c->len - c->have, true, &ctx, &put);
-	c->have += put;
-	if (put)
-		c->progress_ms = mono_ms();
-	if (r == XFER_AGAIN)
+	int r = step_write(&c->link, !c->refusing && c->length ? MSG_MORE : 0);
+	if (r == 0)
 		return STEP_OUT;
-	if (r != 0) {
+	if (r < 0) {
 		if (!c->refusing) /* a refusal's error is the refusal; one that cannot be said changes nothing */
 			zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
 		return ended(c, -1);
@@ -149,17 +131,17 @@ static int step_response(struct serve_conn *c)
 /* SPEC S-11: the receiver said something while it was being sent to. Takes an ack
  * that is there whole, without waiting; anything else (end of stream, a reset, a
  * part of a frame) is left for the next send or the ack wait to report, and the
- * transfer stops watching. Returns 1 with c->frame holding the ack, or 0. */
+ * transfer stops watching. Returns 1 with c->link.frame holding the ack, or 0. */
 static int queued_ack(struct serve_conn *c, struct wire_ack *ack)
 {
-	struct xfer_ctx ctx = step_ctx(c);
-	struct xfer_op peek = xfer_op_mem(XS_RECVFROM, c->sock, c->frame, MSG_PEEK);
+	struct xfer_ctx ctx = step_ctx(&c->link);
+	struct xfer_op peek = xfer_op_mem(XS_RECVFROM, c->link.sock, c->link.frame, MSG_PEEK);
 	uint64_t got;
 	c->watch_ack = false;
 	if (xfer_move(&peek, WIRE_ACK_SIZE, false, &ctx, &got) != 0 || got < WIRE_ACK_SIZE ||
-	    wire_parse_ack(c->frame, WIRE_ACK_SIZE, ack) != WIRE_ACK_SIZE)
+	    wire_parse_ack(c->link.frame, WIRE_ACK_SIZE, ack) != WIRE_ACK_SIZE)
 		return 0;
-	struct xfer_op take = xfer_op_mem(XS_RECVFROM, c->sock, c->frame, 0);
+	struct xfer_op take = xfer_op_mem(XS_RECVFROM, c->link.sock, c->link.frame, 0);
 	return xfer_move(&take, WIRE_ACK_SIZE, true, &ctx, &got) == 0;
 }
 
@@ -201,11 +183,10 @@ static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 	struct wire_ack ack;
 	if ((events & POLLIN) && c->watch_ack && queued_ack(c, &ack))
 		return judge_ack(c, &ack);
-	struct xfer_ctx ctx = step_ctx(c);
+	struct xfer_ctx ctx = step_ctx(&c->link);
 	uint64_t before = c->job.res.moved;
 	int r = xfer_job_step(&c->job, budget, &ctx);
-	if (c->job.res.moved > before)
-		c->progress_ms = mono_ms();
+	step_moved(&c->link, c->job.res.moved - before);
 	c->seconds = mono_now() - c->payload_start;
 	if (r == XFER_MORE) /* still writable; the others first */
 		return STEP_YIELD | STEP_OUT | (c->watch_ack ? STEP_IN : 0);
@@ -213,26 +194,22 @@ static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 		return (c->job.wait_in ? STEP_IN : STEP_OUT) | (c->watch_ack ? STEP_IN : 0);
 	if (r < 0)
 		return payload_failed(c);
-	if (shutdown(c->sock, SHUT_WR) < 0) {
+	if (shutdown(c->link.sock, SHUT_WR) < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_NET, "shutdown", c->peer, errno);
 		return ended(c, -1);
 	}
 	if (c->cfg->raw)
 		return ended(c, 0);
-	c->have = 0;
+	c->link.have = 0;
 	c->state = SERVE_ACK;
 	return 0;
 }
 
 static int step_ack(struct serve_conn *c)
 {
-	struct xfer_ctx ctx = step_ctx(c);
 	struct wire_ack ack;
-	int werr = 0;
-	size_t before = c->have;
-	enum frameio_result r = frameio_read(c->sock, WIRE_ACK, c->frame, &c->have, &ack, &ctx, &werr);
-	if (c->have > before)
-		c->progress_ms = mono_ms();
+	int werr;
+	enum frameio_result r = step_read(&c->link, WIRE_ACK, &ack, &werr);
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
 	if (r != FRAMEIO_OK) {
@@ -245,10 +222,10 @@ static int step_ack(struct serve_conn *c)
 void serve_init(struct serve_conn *c, int sock, const char *peer, const struct serve_cfg *cfg)
 {
 	memset(c, 0, sizeof *c);
-	c->sock = sock;
+	c->link.sock = sock;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->file_fd = -1;
-	c->started_ms = c->progress_ms = mono_ms();
+	c->started_ms = c->link.progress_ms = mono_ms();
 	c->state = SERVE_REQUEST;
 	c->cfg = cfg;
 	if (!cfg->raw)
@@ -283,7 +260,7 @@ int serve_step(struct serve_conn *c, short events, uint64_t budget)
 int64_t serve_deadline(const struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
-	int64_t idle = cfg->timeout_ms >= 0 ? c->progress_ms + cfg->timeout_ms : 0;
+	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
 	int64_t header = c->state == SERVE_REQUEST && cfg->header_timeout_ms >= 0
 			 ? c->started_ms + cfg->header_timeout_ms : 0;
 	if (!idle || (header && header < idle))
@@ -315,7 +292,7 @@ void serve_end(struct serve_conn *c)
 		close(c->file_fd);
 	c->file_fd = -1;
 	if (c->result < 0 && cfg->raw) /* SPEC P-9: a clean end would look like a whole file */
-		net_reset_on_close(c->sock);
+		net_reset_on_close(c->link.sock);
 }
 
 void serve_report_of(const struct serve_conn *c, struct serve_report *rep)
@@ -331,7 +308,7 @@ void serve_report_of(const struct serve_conn *c, struct serve_report *rep)
 static int ops_step(void *c, short events, uint64_t budget) { return serve_step(c, events, budget); }
 static int64_t ops_deadline(const void *c) { return serve_deadline(c); }
 static void ops_expire(void *c) { serve_expire(c); }
-static int ops_wait_fd(const void *c) { return ((const struct serve_conn *)c)->sock; }
+static int ops_wait_fd(const void *c) { return ((const struct serve_conn *)c)->link.sock; }
 
 const struct step_ops serve_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd};
 
@@ -340,10 +317,10 @@ int serve_one(int sock, const char *peer, const struct serve_cfg *cfg, struct se
 {
 	struct serve_conn c;
 	serve_init(&c, sock, peer, cfg);
-	step_drive(&c, &serve_ops, &c.stats);
+	step_drive(&c, &serve_ops, &c.link.stats);
 	serve_report_of(&c, rep);
 	if (stats)
-		*stats = c.stats;
+		*stats = c.link.stats;
 	if (c.result < 0)
 		*e = c.err;
 	serve_end(&c);

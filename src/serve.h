@@ -28,12 +28,10 @@ enum serve_state { SERVE_REQUEST, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_ACK, SERV
 
 struct serve_conn {
 	const struct serve_cfg *cfg;
-	int sock;
+	struct step_link link;           /* the request or ack comes in, the response goes out */
 	char peer[NET_ADDR_MAX];
 	enum serve_state state;
-	int64_t started_ms, progress_ms; /* for the deadlines */
-	uint8_t frame[WIRE_FRAME_MAX];   /* the request or ack coming in, the response going out */
-	size_t have, len;
+	int64_t started_ms;              /* for the header deadline */
 	bool refusing;                   /* the response is a refusal: the end after sending it */
 	bool watch_ack;                  /* SPEC S-11: an early ack may come while sending */
 	struct wire_request req;
@@ -42,7 +40,6 @@ struct serve_conn {
 	uint64_t size, offset, length;
 	bool job_live;
 	struct xfer_job job;
-	struct xfer_stats stats;
 	double payload_start, seconds;   /* mono_now() at the first payload byte; duration */
 	int result;                      /* 0 = the receiver acked every byte (raw: all sent) */
 	struct zerr err;                 /* why not, when result < 0 */

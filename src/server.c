@@ -84,7 +84,7 @@ static int conn_log(const struct server *sv, struct conn *c, struct server_log *
 		*l = (struct server_log){
 			.received = true, .peer = f->peer, .name = rep.resp.name, .offset = rep.resp.offset,
 			.length = rep.resp.length, .bytes = rep.received, .seconds = rep.seconds,
-			.path = sv->cfg->fetch->path, .err = &f->err, .stats = &f->stats,
+			.path = sv->cfg->fetch->path, .err = &f->err, .stats = &f->link.stats,
 		};
 		return l->result = f->result < 0 ? (int)f->err.code : 0;
 	}
@@ -95,7 +95,7 @@ static int conn_log(const struct server *sv, struct conn *c, struct server_log *
 		.peer = s->peer, .name = s->name ? s->name : "", .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds,
 		.path = rep.fell_back ? XFER_COPY : sv->cfg->serve->path,
-		.fallback_err = rep.fell_back ? rep.fallback_err : 0, .err = &s->err, .stats = &s->stats,
+		.fallback_err = rep.fell_back ? rep.fallback_err : 0, .err = &s->err, .stats = &s->link.stats,
 	};
 	return l->result = s->result < 0 ? (int)s->err.code : 0;
 }

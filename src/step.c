@@ -6,6 +6,38 @@
 
 #include "mono.h"
 
+struct xfer_ctx step_ctx(struct step_link *l)
+{
+	return (struct xfer_ctx){.timeout_ms = -1, .nowait = true, .stats = &l->stats};
+}
+
+void step_moved(struct step_link *l, uint64_t n)
+{
+	if (n)
+		l->progress_ms = mono_ms();
+}
+
+enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, int *wire_err)
+{
+	struct xfer_ctx ctx = step_ctx(l);
+	size_t before = l->have;
+	*wire_err = 0;
+	enum frameio_result r = frameio_read(l->sock, t, l->frame, &l->have, out, &ctx, wire_err);
+	step_moved(l, l->have - before);
+	return r;
+}
+
+int step_write(struct step_link *l, int flags)
+{
+	struct xfer_ctx ctx = step_ctx(l);
+	struct xfer_op op = xfer_op_mem(XS_SENDTO, l->sock, l->frame + l->have, flags);
+	uint64_t put;
+	int r = xfer_move(&op, l->len - l->have, true, &ctx, &put);
+	l->have += put;
+	step_moved(l, put);
+	return r == 0 ? 1 : r == XFER_AGAIN ? 0 : -1;
+}
+
 void step_drive(void *conn, const struct step_ops *ops, struct xfer_stats *stats)
 {
 	short events = 0;

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "frameio.h"
+#include "wire.h"
 #include "xfer.h"
 
 /* Bits of a step's result. */
@@ -13,6 +15,31 @@
 #define STEP_OUT 2   /* ... when it is writable */
 #define STEP_YIELD 4 /* the budget is spent: step again after the others had theirs */
 #define STEP_ENDED 8 /* the connection ended: read its outcome */
+
+/* What a connection's state machine keeps of its socket: the frame coming in or
+ * going out, when it last moved a byte (for the idle deadline) and what it called. */
+struct step_link {
+	int sock;
+	uint8_t frame[WIRE_FRAME_MAX];
+	size_t have, len;    /* bytes of the frame read or sent; the length to send */
+	int64_t progress_ms;
+	struct xfer_stats stats;
+};
+
+/* step_ctx() - a step's I/O context: it never waits (the driver does) and counts
+ * into l->stats. */
+struct xfer_ctx step_ctx(struct step_link *l);
+
+/* step_moved() - note progress when n bytes moved. */
+void step_moved(struct step_link *l, uint64_t n);
+
+/* step_read() - read toward a frame of type t in l->frame without waiting
+ * (frameio_read(), progress noted). */
+enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, int *wire_err);
+
+/* step_write() - send l->frame[have..len) with send flags, without waiting. Returns
+ * 1 when it is all out, 0 when the socket takes no more now, -1 with errno set. */
+int step_write(struct step_link *l, int flags);
 
 /* One kind of connection, for a driver. */
 struct step_ops {

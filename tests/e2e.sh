@@ -612,7 +612,7 @@ t_workers() { # two loops in two processes share the port; a stop reaches both
 	for i in "${pids[@]}"; do wait "$i" || return 1; done
 	for i in $(seq 20); do cmp "$T/w.$i" "$T/data.bin" || return 1; done
 	[ "$(grep -c ' result=ok' "$T/send.err")" -eq 20 ] &&
-	kill -TERM "$parent" && { wait "$SPID"; [ $? -eq 0 ]; } && ! pgrep -f "zcp-send.*--workers 2" >/dev/null
+	kill -TERM "$parent" && wait "$SPID" && ! pgrep -f "zcp-send.*--workers 2" >/dev/null
 }
 check "--workers 2: two processes serve 20 receivers; SIGTERM ends both, exit 0  # SPEC S-16 S-15" t_workers
 
