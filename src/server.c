@@ -225,11 +225,15 @@ static int accept_all(struct server *sv, struct zerr *e)
 	return 0;
 }
 
-/* SPEC S-15: a stop request closes the door; the transfers in flight may finish
- * until the drain ends. */
+/* SPEC S-15: a stop request closes the door (a listening socket shut down refuses
+ * new connections, and resets the ones not yet accepted); the transfers in flight
+ * may finish until the drain ends. The socket leaves the loop first: shut down, it
+ * would report EPOLLHUP to every wait, whatever it is watched for. */
 static void begin_drain(struct server *sv)
 {
-	listen_on(sv, false);
+	evloop_forget(&sv->loop, sv->lfd);
+	sv->accepting = false;
+	shutdown(sv->lfd, SHUT_RD);
 	sv->pause_until = 0;
 	sv->drain_until = mono_ms() + (sv->cfg->drain_ms > 0 ? sv->cfg->drain_ms : 0);
 }

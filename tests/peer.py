@@ -172,6 +172,126 @@ def raw_reset_sender(port, count):
     s.close()
 
 
+def request(name=b"", offset=0, length=0):
+    return REQ.pack(b"ZCQ1", 1, 0, len(name), offset, length) + name
+
+
+def wait_closed(s, seconds):
+    """Read (and drop) until the other end closes or resets; returns the seconds it
+    took, or None if it did not within `seconds`."""
+    start = time.time()
+    s.settimeout(seconds)
+    try:
+        while s.recv(65536):
+            pass
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        pass
+    return time.time() - start
+
+
+def hold(port, seconds):
+    """Connect and say nothing; print when the server gave up on us."""
+    s = socket.create_connection(("127.0.0.1", port))
+    t = wait_closed(s, float(seconds))
+    print("held: closed after %.1f s" % t if t is not None else "held: still open")
+
+
+def drip(port, interval, seconds, name=b""):
+    """Send a valid request one byte every `interval` seconds; print when the
+    server gave up on us (a send fails or the stream ends)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    start = time.time()
+    for byte in request(name):
+        try:
+            s.sendall(bytes([byte]))
+        except OSError:
+            break
+        s.settimeout(float(interval))
+        try:
+            if not s.recv(1, socket.MSG_PEEK):
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            break
+        if time.time() - start > float(seconds):
+            print("drip: still open")
+            return
+    print("drip: closed after %.1f s" % (time.time() - start))
+
+
+def stall(port, seconds, name=b""):
+    """Ask for `name`, read the response and a little payload, then stop reading
+    (printing the time, so the test can match the server's drop against it); after
+    `seconds`, read what is left: print how much of it arrived."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(request(name))
+    resp = RESP.unpack(recv_exact(s, RESP.size))
+    recv_exact(s, resp[3] + 65536)
+    print("stall: stopped at %.3f" % time.time(), flush=True)
+    time.sleep(float(seconds))
+    got = 65536
+    try:
+        while True:
+            data = s.recv(1 << 20)
+            if not data:
+                break
+            got += len(data)
+    except ConnectionResetError:
+        pass
+    print("stall: got %d of %d" % (got, resp[6]))
+
+
+def noack(port, seconds, name=b""):
+    """Fetch `name` whole (printing the time it ended) and hold the ack back for
+    `seconds`; then send it and print whether the server still took it."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(request(name))
+    resp = RESP.unpack(recv_exact(s, RESP.size))
+    recv_exact(s, resp[3])
+    got = 0
+    while True:
+        data = s.recv(1 << 20)
+        if not data:
+            break
+        got += len(data)
+    print("noack: %d bytes at %.3f" % (got, time.time()), flush=True)
+    time.sleep(float(seconds))
+    try:
+        s.sendall(ACK.pack(b"ZCA1", 1, 0, 0, got))
+        time.sleep(0.2)  # the reset of a closed server arrives
+        s.sendall(ACK.pack(b"ZCA1", 1, 0, 0, got))
+        print("noack: ack taken")
+    except OSError:
+        print("noack: ack refused")
+
+
+def ask(port, name_hex):
+    """Ask for a name given in hex (any bytes: NUL, '..'); print the status."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(request(bytes.fromhex(name_hex)))
+    data = recv_exact(s, RESP.size)
+    print("status %d" % RESP.unpack(data)[2])
+
+
+def loop(port, count, name):
+    """Fetch `name` `count` times, one after another, checking the declared length
+    arrives and acknowledging it. Prints "loop: N ok"."""
+    ok = 0
+    for _ in range(int(count)):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(request(name.encode()))
+        resp = RESP.unpack(recv_exact(s, RESP.size))
+        recv_exact(s, resp[3])
+        recv_exact(s, resp[6])
+        s.sendall(ACK.pack(b"ZCA1", 1, 0, 0, resp[6]))
+        s.close()
+        ok += 1
+    print("loop: %d ok" % ok)
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "client":
@@ -190,6 +310,18 @@ def main(argv):
     elif cmd == "raw-client":
         pause = int(args[2]) if len(args) > 2 else None
         raw_client(int(args[0]), args[1], pause, args[3] if len(args) > 3 else None)
+    elif cmd == "hold":
+        hold(int(args[0]), args[1])
+    elif cmd == "drip":
+        drip(int(args[0]), args[1], args[2], args[3].encode() if len(args) > 3 else b"")
+    elif cmd == "stall":
+        stall(int(args[0]), args[1], args[2].encode() if len(args) > 2 else b"")
+    elif cmd == "noack":
+        noack(int(args[0]), args[1], args[2].encode() if len(args) > 2 else b"")
+    elif cmd == "ask":
+        ask(int(args[0]), args[1])
+    elif cmd == "loop":
+        loop(int(args[0]), args[1], args[2])
     elif cmd == "raw-reset-sender":
         raw_reset_sender(int(args[0]), int(args[1]))
     elif cmd == "raw-sender":

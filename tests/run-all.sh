@@ -46,7 +46,7 @@ for t in "$B"/test_*; do
 	case $t in *.*) continue ;; esac # build by-products (.d, .gcno, .gcda)
 	[ -f "$t" ] && [ -x "$t" ] && run "$(basename "$t")" "$t"
 done
-run e2e bash "$here/e2e.sh" "$B"
+run e2e bash "$here/e2e.sh" "$B" "$PLAIN"
 for t in request response ack stream opts; do
 	if [ -d "$here/../fuzz/regressions/$t" ]; then
 		run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t" "$here/../fuzz/regressions/$t"
