@@ -6,10 +6,12 @@ bare-kernel ceiling, side by side in one interleaved run.
     bench.py BUILD_DIR [--quick]
 
 Environment: BENCH_SIZE (default 1G), BENCH_RUNS (default 20), BENCH_DIR (where the
-payload lives, default /tmp), BENCH_OUT (default bench/results).
+payload lives, default /tmp), BENCH_OUT (default bench/results), BENCH_CLIENTS (the
+receivers at once in the concurrency part, default 200).
 Writes OUT/DATE-HOST.md, .csv, -times.png, -cpu.png and copies them to OUT/latest.*.
---quick: 64M, 3 runs, no plots needed; fails unless every configuration completed and
-moved the right byte count (CI's check that the harness works, not a measurement).
+--quick: 64M, 3 runs, 20 receivers at once, no plots needed; fails unless every
+configuration completed and moved the right byte count (CI's check that the harness
+works, not a measurement).
 """
 import csv
 import datetime
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 
+import concurrency
 import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -446,6 +449,15 @@ def main(argv):
                          "serving a 16 GiB sparse file (%.1f s)." % (
                              by["zcp sendfile > splice-discard"]["s_rss"], os.environ.get("BENCH_SIZE", "1G"),
                              rss_big, wall_big))
+        clients = int(os.environ.get("BENCH_CLIENTS", "20" if quick else "200"))
+        have_nginx = shutil.which("nginx") is not None and shutil.which("curl") is not None
+        if not have_nginx:
+            skipped.append("the nginx rows of the concurrency part (needs nginx, curl)")
+        conc, conc_failures = concurrency.run(build, payload, size, runner, tmp, 1 if quick else runs,
+                                              clients, have_nginx)
+        lowat, lowat_failures = concurrency.lowat_lines(build, payload, runner, tmp, 10 if quick else 50)
+        failures += conc_failures + lowat_failures
+        extra += [""] + conc + lowat
         note = plot(base, summaries, csv_path) if not quick else "quick run: no plots"
         if note:
             extra.append(note)

@@ -2,7 +2,7 @@
 # need-deps.sh WHAT - make sure the tools a make target needs are here.
 #   check : Check (pkg-config check) and strace, for make check
 #   fuzz  : afl-clang-fast and afl-fuzz
-#   bench : gnuplot, iperf3, socat, python3, strace
+#   bench : gnuplot, iperf3, socat, nginx, curl, python3, strace
 #   coverage : gcovr
 #   lint  : shellcheck, pyflakes3
 # As root, missing packages are installed through ci/install-deps.sh; otherwise
@@ -14,7 +14,7 @@ case "${1:-check}" in
 check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubunit-dev pkg-config"
        command -v strace >/dev/null || missing="$missing strace" ;;
 fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
-bench) for t in gnuplot iperf3 socat python3 strace; do
+bench) for t in gnuplot iperf3 socat nginx curl python3 strace; do
          command -v $t >/dev/null || missing="$missing $t"
        done ;;
 coverage) command -v gcovr >/dev/null || missing="$missing gcovr" ;;

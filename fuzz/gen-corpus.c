@@ -62,13 +62,29 @@ static void requests(void)
 		emit("request", buf, (size_t)n);
 		emit_stream(WIRE_REQUEST, buf, (size_t)n);
 	}
-	struct wire_request r = {.name_len = ZCP_NAME_MAX};
-	memset(r.name, 'n', ZCP_NAME_MAX);
+	struct wire_request r = {.name_len = ZCP_PATH_MAX};
+	memset(r.name, 'n', ZCP_PATH_MAX); /* the longest path: 255 255 255 254 1, '/' between */
+	r.name[255] = r.name[511] = r.name[767] = r.name[1022] = '/';
 	ssize_t n = wire_encode_request(&r, buf, sizeof buf);
-	emit("request", buf, (size_t)n);      /* the longest name */
-	buf[7] = 0;
-	buf[6] = 1;                           /* name_len 256: one past */
 	emit("request", buf, (size_t)n);
+	emit_stream(WIRE_REQUEST, buf, (size_t)n);
+	buf[7] = ZCP_PATH_MAX % 256 + 1;      /* name_len 1025: one past */
+	emit("request", buf, (size_t)n);
+	/* SPEC W-8, S-12: paths, and names that would leave a root (the encoder refuses
+	 * them: written over a valid name of the same length) */
+	static const char *const paths[] = {"sub/dir/file.bin", "../x", "a/../../x", "/etc/passwd",
+					    "a//b", "./a", "a/", "a#b", "n/.."};
+	for (unsigned i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		size_t len = strlen(paths[i]);
+		r = (struct wire_request){.name_len = (uint16_t)len};
+		memset(r.name, 'n', len);
+		n = wire_encode_request(&r, buf, sizeof buf);
+		memcpy(buf + WIRE_REQUEST_FIXED, paths[i], len);
+		char *nul = memchr(buf + WIRE_REQUEST_FIXED, '#', len);
+		if (nul) /* a NUL inside */
+			*nul = 0;
+		emit("request", buf, (size_t)n);
+	}
 	r = (struct wire_request){0};
 	n = wire_encode_request(&r, buf, sizeof buf);
 	put64(buf + 8, WIRE_OFF_MAX + 1);     /* offset one past */
@@ -80,12 +96,12 @@ static void requests(void)
 static void responses(void)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
-	for (uint8_t st = 0; st <= WIRE_SERVER_ERROR + 1; st++) {
+	for (uint8_t st = 0; st <= WIRE_BUSY + 1; st++) {
 		struct wire_response r = {.status = st, .file_size = 1000, .offset = st ? 0 : 10,
-					  .length = st ? 0 : 990, .name_len = 8};
-		memcpy(r.name, "data.bin", 8);
+					  .length = st ? 0 : 990, .name_len = 12};
+		memcpy(r.name, "sub/data.bin", 12);
 		ssize_t n = wire_encode_response(&r, buf, sizeof buf);
-		if (n < 0) { /* status 6: one past; write it by hand from status 0 */
+		if (n < 0) { /* one past BUSY: written by hand from status 0 */
 			r.status = 0;
 			n = wire_encode_response(&r, buf, sizeof buf);
 			buf[5] = st;
@@ -137,6 +153,12 @@ static void opts(void)
 		LINE("\1-o\0dir/\0--name\0data.bin\0--max-size\00010M\0--force"),
 		LINE("\1--discard\0--raw=1\0--offset\0000\0-p\0copy\0-p\0copy"),
 		LINE("\1--discard\0--offset\0009223372036854775807\0--length\0001"),
+		LINE("\0-l\000127.0.0.1:0\0--root\0/srv\0--workers\0auto\0--max-clients\0001\0--max-chunk\0002M"
+		     "\0--header-timeout\0005\0--drain\0000\0--notsent-lowat\0000"),
+		LINE("\0--listen\0[::1]:0\0--count\0003\0--max-clients=1024\0--timeout=0\0data.bin"),
+		LINE("\0--root\0dir\0--workers\0002\0--once"),
+		LINE("\1-l\0localhost:0\0-o\0dir/\0--count\000200\0--max-clients\00064\0--drain\0001"),
+		LINE("\1-c\0h:1\0--name\0sub/dir/f.bin\0-o\0dir/\0--max-chunk\00064K"),
 	};
 #undef LINE
 	for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++)

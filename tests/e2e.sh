@@ -246,6 +246,22 @@ t_help_write_errors() {
 	{ zrecv --version >&- 2>"$T/err"; [ $? -eq 3 ]; } &&
 	grep -qx 'zcp-recv: write <stdout>: Bad file descriptor' "$T/err"
 }
+t_help_lists_every_option() { # the options SPEC C-1 gives each program, each in its --help
+	local c1 prog opt r=0 n=0 part
+	c1=$(sed -n '/^\*\*C-1\*\*/,/^\*\*C-2\*\*/p' "$HERE/../SPEC.md" | tr '\n' ' ')
+	for prog in zcp-send zcp-recv; do
+		# "Options of both: ... zcp-send only: ... zcp-recv only: ..."
+		part="${c1#*Options of both:}"; part="${part%%zcp-send only:*}"
+		if [ $prog = zcp-send ]; then part+="${c1#*zcp-send only:}"; part="${part%%zcp-recv only:*}"
+		else part+="${c1#*zcp-recv only:}"; fi
+		while read -r opt; do
+			n=$((n + 1))
+			"$B/$prog" --help | grep -q -- "$opt\b" || { echo "$prog --help lacks $opt"; r=1; }
+		done < <(grep -o -- '--[a-z][a-z-]*' <<<"$part" | sort -u)
+	done
+	echo "$n options checked"; [ $n -gt 30 ] && return $r
+}
+check "each program's --help lists every option SPEC C-1 gives it  # SPEC C-1" t_help_lists_every_option
 check "--help into /dev/full and --version with stdout closed fail, exit 3  # SPEC C-6 C-9" t_help_write_errors
 t_stdout_closed() {
 	start_send --once "$T/data.bin" &&
@@ -833,6 +849,21 @@ t_root_names() { # a path asked for; stored under its last part
 	grep -q 'sender answered NOT_FOUND' "$T/err"
 }
 check "--root: --name sub/b.bin arrives as DIR/b.bin; no name is NOT_FOUND  # SPEC S-12 R-4 P-3" t_root_names
+t_failures_end_one_transfer() { # a vanished receiver, a truncated file: logged, serving goes on
+	head -c 33554432 /dev/urandom >"$R/shrinks.bin"
+	start_send --root "$R" && peer close-early "$PORT" a.bin || return 1
+	peer stall "$PORT" 2 shrinks.bin >"$T/stall2.out" & local st=$!
+	wait_until 20 grep -q stopped "$T/stall2.out" && truncate -s 2M "$R/shrinks.bin" && wait "$st" &&
+	zrecv -c "127.0.0.1:$PORT" --name sub/b.bin -o "$T/after.bin" && cmp "$T/after.bin" "$R/sub/b.bin" &&
+	kill "$SPID" && wait "$SPID" 2>/dev/null
+	cat "$T/send.err"
+	grep -Eq 'name=a.bin offset=0 length=4194304 .* result=failed exit=4$' "$T/send.err" &&
+	grep -Eq "^zcp-send: (sendfile|sendto) 127.0.0.1:[0-9]+: (Broken pipe|Connection reset by peer)$" "$T/send.err" &&
+	grep -Eq 'name=shrinks.bin offset=0 length=33554432 .* result=failed exit=3$' "$T/send.err" &&
+	grep -q "^zcp-send: sendfile shrinks.bin: file truncated at offset" "$T/send.err" &&
+	grep -Eq 'name=sub/b.bin .* result=ok$' "$T/send.err"
+}
+check "a vanished receiver and a file truncated while served end one transfer each, logged; serving goes on  # SPEC S-7 S-2 S-17" t_failures_end_one_transfer
 t_many_pushes() { # R-16 R-17: 200 pushes into a directory at once, as nobody (the pipe budget applies)
 	local d="$T/pushes" i pids=() who=()
 	mkdir -p "$d" && chmod 711 "$T" && chmod 777 "$d"

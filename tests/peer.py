@@ -122,10 +122,11 @@ def garbage(port):
     print("status %d" % RESP.unpack(data)[2] if len(data) == RESP.size else "no answer")
 
 
-def close_early(port):
-    """Read the response header, then close without reading the payload."""
+def close_early(port, name=b""):
+    """Ask for `name`, read the response header, then close (with a reset) without
+    reading the payload."""
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(REQ.pack(b"ZCQ1", 1, 0, 0, 0, 0))
+    s.sendall(request(name))
     recv_exact(s, RESP.size)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     s.close()
@@ -306,7 +307,7 @@ def main(argv):
     elif cmd == "garbage":
         garbage(int(args[0]))
     elif cmd == "close-early":
-        close_early(int(args[0]))
+        close_early(int(args[0]), args[1].encode() if len(args) > 1 else b"")
     elif cmd == "raw-client":
         pause = int(args[2]) if len(args) > 2 else None
         raw_client(int(args[0]), args[1], pause, args[3] if len(args) > 3 else None)

@@ -28,20 +28,6 @@ static int dir_entries(void)
 	return WEXITSTATUS(system(cmd));
 }
 
-/* A connected TCP pair over loopback, both ends non-blocking (net_* does that). */
-static void tcp_pair(int sv[2])
-{
-	struct zerr e;
-	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
-	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
-	ck_assert_int_ge(lfd, 0);
-	sv[0] = net_connect(bound, 1000, peer, sizeof peer, &e);
-	ck_assert_int_ge(sv[0], 0);
-	sv[1] = net_accept(lfd, peer, sizeof peer, &e);
-	ck_assert_int_ge(sv[1], 0);
-	close(lfd);
-}
-
 /* Runs serve_one in a child on sv[1]; the child exits with 0 or the zerr code. */
 static pid_t serve_child(int sv[2], enum xfer_path path, bool raw)
 {
@@ -72,7 +58,7 @@ static int fetch_from_server(enum xfer_path sp, enum xfer_path rp, uint64_t off,
 			     bool raw, struct fetch_report *rep, struct zerr *e, int *sender_exit)
 {
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	pid_t pid = serve_child(sv, sp, raw);
 	close(sv[1]);
 	struct fsio_out out;
@@ -193,7 +179,7 @@ START_TEST(p3_request_name)
 	tu_make_file(src_path, 100);
 	const char *name = _i ? "data.bin" : "other.bin";
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	pid_t pid = serve_child(sv, XFER_SENDFILE, false);
 	close(sv[1]);
 	struct wire_request rq = {.name_len = (uint16_t)strlen(name)};
@@ -222,7 +208,7 @@ START_TEST(p4_bad_request_answered)
 {
 	tu_make_file(src_path, 100);
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	pid_t pid = serve_child(sv, XFER_SENDFILE, false);
 	close(sv[1]);
 	uint8_t buf[WIRE_FRAME_MAX];
@@ -246,7 +232,7 @@ END_TEST
 static pid_t requested(enum xfer_path path, uint64_t size, int sv[2])
 {
 	tu_make_file(src_path, size);
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	pid_t pid = serve_child(sv, path, false);
 	close(sv[1]);
 	uint8_t buf[WIRE_FRAME_MAX];
@@ -356,7 +342,7 @@ static int fetch_scripted_cfg(const struct script *sc, struct fetch_cfg cfg, con
 			      unsigned flags, struct fetch_report *rep, struct zerr *e, int *sender_exit)
 {
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	pid_t pid = scripted_sender(sv, sc);
 	close(sv[1]);
 	struct fsio_out out;
@@ -653,7 +639,7 @@ START_TEST(p9_raw_output_failures)
 	if (!_i)
 		ck_assert_int_eq(rmdir(sub), 0);
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	pid_t pid = raw_sender(sv, 5000, _i == 1);
 	close(sv[1]);
 	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, NULL, &e), -1);
@@ -670,7 +656,7 @@ END_TEST
 START_TEST(w10_invalid_request_not_sent)
 {
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	struct fsio_out out;
 	struct zerr e;
 	fsio_out_init(&out, NULL, 0, &e);
@@ -689,7 +675,7 @@ END_TEST
 START_TEST(e1_send_to_a_reset_peer)
 {
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	struct zerr e;
 	if (_i == 0) { /* the sender is gone before the request */
 		net_reset_on_close(sv[1]);
@@ -726,7 +712,7 @@ END_TEST
 START_TEST(p10_silent_peer_times_out)
 {
 	int sv[2];
-	tcp_pair(sv);
+	tu_tcp_pair(sv);
 	struct fsio_out out;
 	struct zerr e;
 	fsio_out_init(&out, NULL, 0, &e);

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net.h"
+
 /* tu_exit() - end a forked child at once (no atexit handlers of the parent, no
  * stdio flushed twice), first writing its coverage counts in a --coverage build. */
 #ifdef ZCP_COVERAGE
@@ -89,6 +91,21 @@ static inline void tu_check_file(const char *path, uint64_t from, uint64_t len)
 static inline void tu_socketpair(int sv[2], int nonblock)
 {
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0, sv), 0);
+}
+
+/* tu_tcp_pair() - a connected TCP pair over loopback, both ends non-blocking (the
+ * net_* functions make them so): sv[0] connected, sv[1] accepted. */
+static inline void tu_tcp_pair(int sv[2])
+{
+	struct zerr e;
+	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	ck_assert_int_ge(lfd, 0);
+	sv[0] = net_connect(bound, 1000, peer, sizeof peer, &e);
+	ck_assert_int_ge(sv[0], 0);
+	sv[1] = net_accept(lfd, peer, sizeof peer, &e);
+	ck_assert_int_ge(sv[1], 0);
+	close(lfd);
 }
 
 /* tu_fill_socket() - write into a non-blocking socket until EAGAIN; returns bytes queued. */
