@@ -82,7 +82,8 @@ static int conn_log(const struct server *sv, struct conn *c, struct server_log *
 		struct fetch_report rep;
 		fetch_report_of(f, &rep);
 		*l = (struct server_log){
-			.received = true, .peer = f->peer, .name = rep.resp.name, .offset = rep.resp.offset,
+			/* the name from f, not rep: the log is read after this frame is gone */
+			.received = true, .peer = f->peer, .name = f->resp.name, .offset = rep.resp.offset,
 			.length = rep.resp.length, .bytes = rep.received, .seconds = rep.seconds,
 			.path = sv->cfg->fetch->path, .err = &f->err, .stats = &f->link.stats,
 		};

@@ -824,7 +824,11 @@ START_TEST(p12_deadlines_and_expiry)
 	ck_assert_int_eq(fc.state, FETCH_ACK);
 	ck_assert_int_eq(fstep(), STEP_IN);
 	peer_acked_then_linger(WIRE_ACK_SHORT);
+	fcfg.timeout_ms = 3 * FETCH_LINGER_MS; /* linger and idle deadlines apart, whatever the clock did */
 	ck_assert_int_eq(fetch_deadline(&fc), fc.linger_until); /* before the idle deadline */
+	fcfg.timeout_ms = FETCH_LINGER_MS / 5;
+	ck_assert_int_eq(fetch_deadline(&fc), fc.link.progress_ms + FETCH_LINGER_MS / 5); /* the idle one first */
+	fcfg.timeout_ms = 5000;
 	ck_assert_int_le(fc.linger_until, mono_ms() + FETCH_LINGER_MS);
 	fetch_expire(&fc); /* lingering ends; the reason stays */
 	ck_assert_int_eq(fc.err.code, ZCP_EXIT_NET);
