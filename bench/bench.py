@@ -7,7 +7,9 @@ bare-kernel ceiling, side by side in one interleaved run.
 
 Environment: BENCH_SIZE (default 1G), BENCH_RUNS (default 20), BENCH_DIR (where the
 payload lives, default /tmp), BENCH_OUT (default bench/results), BENCH_CLIENTS (the
-receivers at once in the concurrency part, default 200).
+receivers at once in the concurrency part, default 200), BENCH_PIN (both: every row
+unpinned and the key rows pinned too, the default; 1: all pinned; 0: none),
+BENCH_ONLY (a regex of configuration names; the other parts are then left out).
 Writes OUT/DATE-HOST.md, .csv, -times.png, -cpu.png and copies them to OUT/latest.*.
 --quick: 64M, 3 runs, 20 receivers at once, no plots needed; fails unless every
 configuration completed and moved the right byte count (CI's check that the harness
@@ -34,6 +36,10 @@ import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIB = 1 << 30
+PINNED = " [pinned]"
+# the rows measured pinned as well when BENCH_PIN=both (the default)
+PIN_BOTH = r"^(zcp sendfile > splice-discard|zcp copy > copy-discard|ceiling sendfile > splice|" \
+           r"iperf3 -Z -F|python sendfile)$"
 
 
 def parse_size(text):
@@ -49,9 +55,15 @@ class Config:
     read the port and the byte count from their output."""
 
     def __init__(self, name, group, server, client, needs=(), port_from="stderr",
-                 moved=None, disk=False):
+                 moved=None, disk=False, pin=False):
         self.name, self.group, self.server, self.client = name, group, server, client
         self.needs, self.port_from, self.moved, self.disk = needs, port_from, moved, disk
+        self.pin = pin
+
+    def pinned(self):
+        """The same configuration with the server on CPU 0 and the client on CPU 1."""
+        return Config(self.name + PINNED, self.group, self.server, self.client, self.needs,
+                      self.port_from, self.moved, self.disk, pin=True)
 
     def missing(self):
         return [tool for tool in self.needs if shutil.which(tool) is None]
@@ -129,6 +141,19 @@ def configs(build, outdir):
     return result
 
 
+def select(cfgs, pin, only):
+    """The configurations of this run: BENCH_PIN both (each unpinned, and the PIN_BOTH
+    rows pinned too), 1 (all pinned) or 0 (none); BENCH_ONLY, a regex, keeps the
+    matching names."""
+    if pin not in ("both", "0", "1"):
+        raise SystemExit("bench: BENCH_PIN must be both, 0 or 1, not %r" % pin)
+    if pin == "1":
+        cfgs = [c.pinned() for c in cfgs]
+    elif pin == "both":
+        cfgs = cfgs + [c.pinned() for c in cfgs if re.search(PIN_BOTH, c.name)]
+    return [c for c in cfgs if not only or re.search(only, c.name)]
+
+
 def config_named(build, tmp, name):
     """The configuration called name (never picked by its position in the list)."""
     for cfg in configs(build, tmp):
@@ -163,7 +188,7 @@ def on_alarm(signum, frame):
 
 
 def usage_of(proc, result, timeout=600):
-    """Wait for a runner; returns (status, user_s, sys_s, maxrss_kib).
+    """Wait for a runner; returns (status, user_s, sys_s, maxrss_kib, context_switches).
     A blocking wait under an alarm: Popen.wait(timeout=) polls in sleeps of up to
     50 ms, which would round every measured time up to that grid."""
     signal.signal(signal.SIGALRM, on_alarm)
@@ -173,14 +198,14 @@ def usage_of(proc, result, timeout=600):
     finally:
         signal.alarm(0)
     with open(result) as f:
-        status, user, sys_s, rss = f.read().split()
-    return int(status), float(user), float(sys_s), int(rss)
+        status, user, sys_s, rss, csw = f.read().split()
+    return int(status), float(user), float(sys_s), int(rss), int(csw)
 
 
-def pinned(cpu):
+def pinned(cpu, pin=True):
     """Pin a child to one CPU: with two cores the server and the client each get their
-    own, for every configuration alike, so the scheduler moving them adds less noise."""
-    if (os.cpu_count() or 1) < 2:
+    own, so the scheduler moving them adds less noise (users do not pin: both are reported)."""
+    if not pin or (os.cpu_count() or 1) < 2:
         return None
     return lambda: os.sched_setaffinity(0, {cpu})
 
@@ -195,7 +220,7 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
         if strace_to else (lambda side, argv: argv)
     with open(s_out, "w") as so, open(s_err, "w") as se:
         server = subprocess.Popen(measured(runner, s_res, wrap("server", cfg.server(payload, port))),
-                                  stdout=so, stderr=se, start_new_session=True, preexec_fn=pinned(0))
+                                  stdout=so, stderr=se, start_new_session=True, preexec_fn=pinned(0, cfg.pin))
     client = None
     try:
         port = wait_port(cfg, s_out if cfg.port_from in ("stdout", "fixed") else s_err, server)
@@ -204,10 +229,10 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
             t0 = time.perf_counter()
             client = subprocess.Popen(measured(runner, c_res, wrap("client", cfg.client(port, payload))),
                                       stdout=co, stderr=ce, stdin=subprocess.DEVNULL,
-                                      start_new_session=True, preexec_fn=pinned(1))
-            c_status, c_user, c_sys, c_rss = usage_of(client, c_res)
+                                      start_new_session=True, preexec_fn=pinned(1, cfg.pin))
+            c_status, c_user, c_sys, c_rss, c_csw = usage_of(client, c_res)
             wall = time.perf_counter() - t0
-        s_status, s_user, s_sys, s_rss = usage_of(server, s_res, timeout=60)
+        s_status, s_user, s_sys, s_rss, s_csw = usage_of(server, s_res, timeout=60)
     except BaseException:
         for proc in (server, client):  # a failed or timed-out run leaves nothing running
             if proc is not None and proc.poll() is None:
@@ -224,7 +249,7 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
         os.unlink(os.path.join(tmp, "received.bin"))
         os.sync()  # untimed: keep this run's writeback out of the next configuration's time
     return {"wall": wall, "moved": moved, "s_user": s_user, "s_sys": s_sys, "s_rss": s_rss,
-            "c_user": c_user, "c_sys": c_sys, "c_rss": c_rss}
+            "c_user": c_user, "c_sys": c_sys, "c_rss": c_rss, "csw": s_csw + c_csw}
 
 
 def strace_calls(path):
@@ -247,7 +272,9 @@ def summarise(cfg, rows, size):
         "name": cfg.name, "group": cfg.group, "runs": len(rows),
         "median": med(walls), "mean": statistics.mean(walls),
         "stdev": statistics.stdev(walls) if len(walls) > 1 else 0.0,
-        "min": min(walls), "p95": stats.percentile(walls, 95),
+        "min": min(walls), "p95": stats.percentile(walls, 95), "ci": stats.median_ci(walls),
+        "cpu": med([r["s_user"] + r["s_sys"] + r["c_user"] + r["c_sys"] for r in rows]) / gib,
+        "csw": med([r["csw"] for r in rows]),
         "mib_s": size / (1 << 20) / med(walls),
         "s_user": med([r["s_user"] for r in rows]) / gib, "s_sys": med([r["s_sys"] for r in rows]) / gib,
         "c_user": med([r["c_user"] for r in rows]) / gib, "c_sys": med([r["c_sys"] for r in rows]) / gib,
@@ -306,23 +333,31 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
              "- payload %d bytes of random data; %s before the runs" % (size, cache),
              "- wall time is the client's, from its start to its exit; CPU is getrusage of each "
              "process per GiB moved (median); RSS is the peak over all runs",
-             "- the server runs pinned to CPU 0 and the client to CPU 1 (every configuration alike)",
+             "- rows run unpinned, as users run them; rows marked%s run the server on CPU 0 and the "
+             "client on CPU 1 (BENCH_PIN: both, 1 = all pinned, 0 = none)" % PINNED,
+             "- 95% CI: bootstrap interval of the median (2000 resamples); two rows whose intervals "
+             "overlap are not told apart by this run; context switches: median per run, both "
+             "processes (getrusage)",
              "- syscalls: total calls of server + client in one extra untimed run under `strace -f -c`",
-             "", "| configuration | median s | mean s | stdev | min s | p95 s | MiB/s | "
+             "", "| configuration | median s | 95% CI s | mean s | stdev | min s | p95 s | MiB/s | "
              "send CPU s/GiB (usr+sys) | recv CPU s/GiB (usr+sys) | syscalls (send/recv) | "
-             "send RSS MiB | recv RSS MiB | " + " | ".join("vs " + short for _, short in refs) + " |",
-             "|" + "---|" * (12 + len(refs))]
+             "ctx switches | send RSS MiB | recv RSS MiB | " +
+             " | ".join("vs " + short for _, short in refs) + " |",
+             "|" + "---|" * (14 + len(refs))]
     for s in summaries:
         sc = calls.get(s["name"], ("-", "-"))
-        lines.append("| %s | %.3f | %.3f | %.1f%% | %.3f | %.3f | %.0f | %.3f+%.3f | %.3f+%.3f | %s/%s | "
-                     "%.1f | %.1f | %s |" % (
-                         s["name"], s["median"], s["mean"], 100 * s["stdev"] / s["median"], s["min"],
+        suffix = PINNED if s["name"].endswith(PINNED) else ""
+        lines.append("| %s | %.3f | %.3f-%.3f | %.3f | %.1f%% | %.3f | %.3f | %.0f | %.3f+%.3f | %.3f+%.3f "
+                     "| %s/%s | %.0f | %.1f | %.1f | %s |" % (
+                         s["name"], s["median"], s["ci"][0], s["ci"][1], s["mean"],
+                         100 * s["stdev"] / s["mean"], s["min"],
                          s["p95"], s["mib_s"], s["s_user"], s["s_sys"], s["c_user"], s["c_sys"],
-                         sc[0], sc[1], s["s_rss"], s["c_rss"],
-                         " | ".join(ratio(by[ref]["median"], s["median"]) if ref in by else "-"
-                                    for ref, _ in refs)))
+                         sc[0], sc[1], s["csw"], s["s_rss"], s["c_rss"],
+                         " | ".join(ratio(by[ref + suffix]["median"], s["median"]) if ref + suffix in by
+                                    else "-" for ref, _ in refs)))
     lines += ["", "Ratios are speed-ups: the reference's median time divided by this row's "
-              "(above 1 means this row is faster)."]
+              "(above 1 means this row is faster); a pinned row is compared with the pinned "
+              "references."] + aims_lines(by)
     if skipped:
         lines += ["", "Skipped (tool not installed; `ci/install-deps.sh --all` installs it): " +
                   ", ".join(skipped)]
@@ -331,6 +366,29 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
     with open(base + ".md", "w") as f:
         f.write(text)
     return text
+
+
+def aims_lines(by):
+    """The single-stream aims (issue 11): zcp sendfile > splice against the ceiling,
+    unpinned and pinned, each figure with its verdict."""
+    lines = []
+    for suffix, how in (("", "unpinned"), (PINNED, "pinned")):
+        z, c = by.get("zcp sendfile > splice-discard" + suffix), by.get("ceiling sendfile > splice" + suffix)
+        if not z or not c:
+            continue
+        wall, cpu = c["median"] / z["median"], c["cpu"] / z["cpu"]
+        spread = (z["stdev"] / z["mean"]) / max(1e-9, c["stdev"] / c["mean"])
+        lines += ["", "Aims, %s (zcp sendfile > splice-discard against the ceiling, same run):" % how,
+                  "- speed: ceiling median / zcp median = %.3f (aim >= 0.95: %s); 95%% CIs %s" % (
+                      wall, stats.aim(wall, ">=", 0.95),
+                      "overlap" if stats.overlap(z["ci"], c["ci"]) else "apart"),
+                  "- CPU per GiB, both sides: ceiling %.3f s, zcp %.3f s, efficiency %.3f (aim >= 0.95: %s)"
+                  % (c["cpu"], z["cpu"], cpu, stats.aim(cpu, ">=", 0.95)),
+                  "- spread (stdev/mean): zcp %.1f%%, ceiling %.1f%%, ratio %.2f (aim <= 1.2: %s)" % (
+                      100 * z["stdev"] / z["mean"], 100 * c["stdev"] / c["mean"], spread,
+                      stats.aim(spread, "<=", 1.2)),
+                  "- context switches per run: zcp %.0f, ceiling %.0f" % (z["csw"], c["csw"])]
+    return lines
 
 
 def cpu_model():
@@ -347,6 +405,8 @@ def cpu_model():
 def plot(base, summaries, csv_path):
     if shutil.which("gnuplot") is None:
         return "gnuplot not installed: no plots"
+    if min(s["runs"] for s in summaries) < 5:
+        return "fewer than 5 runs of a row: no box plots (gnuplot cannot draw them)"
     dat = base + "-times.dat"
     with open(csv_path) as f, open(dat, "w") as out:
         for row in csv.DictReader(f):
@@ -388,6 +448,19 @@ plot '{cpu}' using 2:xtic(1) title "sender user", '' using 3 title "sender sys",
     return None
 
 
+def concurrency_part(build, payload, size, runner, tmp, runs, quick, skipped, extra):
+    """Many receivers at once, and TCP_NOTSENT_LOWAT: lines added to extra; returns the failures."""
+    clients = int(os.environ.get("BENCH_CLIENTS", "20" if quick else "200"))
+    have_nginx = shutil.which("nginx") is not None and shutil.which("curl") is not None
+    if not have_nginx:
+        skipped.append("the nginx rows of the concurrency part (needs nginx, curl)")
+    conc, conc_failures = concurrency.run(build, payload, size, runner, tmp, 1 if quick else runs,
+                                          clients, have_nginx)
+    lowat, lowat_failures = concurrency.lowat_lines(build, payload, runner, tmp, 10 if quick else 50)
+    extra += [""] + conc + lowat
+    return conc_failures + lowat_failures
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit("usage: bench.py BUILD_DIR [--quick]")
@@ -404,7 +477,8 @@ def main(argv):
     try:
         make_payload(payload, size)
         cache = cache_state(payload)
-        all_cfgs = configs(build, tmp)
+        all_cfgs = select(configs(build, tmp), os.environ.get("BENCH_PIN", "both"),
+                          os.environ.get("BENCH_ONLY"))
         cfgs = [c for c in all_cfgs if not c.missing()]
         skipped = ["%s (needs %s)" % (c.name, ", ".join(c.missing())) for c in all_cfgs if c.missing()]
         for s in skipped:
@@ -416,7 +490,7 @@ def main(argv):
         with open(csv_path, "w", newline="") as f:
             out = csv.writer(f)
             out.writerow(["config", "run", "wall", "bytes", "s_user", "s_sys", "s_rss_kib",
-                          "c_user", "c_sys", "c_rss_kib"])
+                          "c_user", "c_sys", "c_rss_kib", "cswitches"])
             order = random.Random(size * 1000 + runs)  # reproducible shuffles
             for i in range(runs):  # interleaved, in a new order each round: no seat is favoured
                 for c in order.sample(cfgs, len(cfgs)):
@@ -430,7 +504,7 @@ def main(argv):
                         continue
                     rows[c.name].append(r)
                     out.writerow([c.name, i, "%.6f" % r["wall"], r["moved"], r["s_user"], r["s_sys"],
-                                  r["s_rss"], r["c_user"], r["c_sys"], r["c_rss"]])
+                                  r["s_rss"], r["c_user"], r["c_sys"], r["c_rss"], r["csw"]])
                 print("bench: run %d/%d done" % (i + 1, runs), file=sys.stderr)
         calls = {}
         for c in cfgs:  # one extra untimed run under strace -c
@@ -442,22 +516,19 @@ def main(argv):
                 failures.append("strace run: %s" % e)
         summaries = [summarise(c, rows[c.name], size) for c in cfgs if rows[c.name]]
         extra = []
-        if not quick:
+        only = os.environ.get("BENCH_ONLY")
+        if only:
+            extra.append("BENCH_ONLY=%s: only the matching rows; the sparse, concurrency and "
+                         "streams parts left out." % only)
+        if not quick and not only:
             rss_big, wall_big = sparse_rss(build, tmp, runner, 16 * GIB)
             by = {s["name"]: s for s in summaries}
             extra.append("Sender peak RSS, zcp sendfile: %.1f MiB serving the %s payload, %.1f MiB "
                          "serving a 16 GiB sparse file (%.1f s)." % (
                              by["zcp sendfile > splice-discard"]["s_rss"], os.environ.get("BENCH_SIZE", "1G"),
                              rss_big, wall_big))
-        clients = int(os.environ.get("BENCH_CLIENTS", "20" if quick else "200"))
-        have_nginx = shutil.which("nginx") is not None and shutil.which("curl") is not None
-        if not have_nginx:
-            skipped.append("the nginx rows of the concurrency part (needs nginx, curl)")
-        conc, conc_failures = concurrency.run(build, payload, size, runner, tmp, 1 if quick else runs,
-                                              clients, have_nginx)
-        lowat, lowat_failures = concurrency.lowat_lines(build, payload, runner, tmp, 10 if quick else 50)
-        failures += conc_failures + lowat_failures
-        extra += [""] + conc + lowat
+        if not only:
+            failures += concurrency_part(build, payload, size, runner, tmp, runs, quick, skipped, extra)
         note = plot(base, summaries, csv_path) if not quick else "quick run: no plots"
         if note:
             extra.append(note)

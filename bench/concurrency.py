@@ -87,7 +87,7 @@ class Server:
             self.proc.wait()
             raise RuntimeError("%s did not stop" % self.what)
         with open(self.res) as f:
-            _, user, sys_s, rss = f.read().split()
+            _, user, sys_s, rss = f.read().split()[:4]
         return int(rss) / 1024, float(user) + float(sys_s)
 
 

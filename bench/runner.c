@@ -1,6 +1,7 @@
 /* runner.c - run a command and record its resource use, like a tiny time(1).
  *   runner RESULT CMD [ARG...]
- * Writes "STATUS USER_S SYS_S MAXRSS_KIB" to RESULT and exits with CMD's status.
+ * Writes "STATUS USER_S SYS_S MAXRSS_KIB CSWITCHES" to RESULT (CSWITCHES: voluntary +
+ * involuntary context switches) and exits with CMD's status.
  * It exists because a child inherits its parent's peak RSS across fork and exec:
  * launched straight from the Python driver, every process would report Python's
  * size. This launcher is small, so the peak it passes on is small too. SIGTERM,
@@ -57,9 +58,9 @@ int main(int argc, char **argv)
 	}
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	FILE *f = fopen(argv[1], "w");
-	if (!f || fprintf(f, "%d %ld.%06ld %ld.%06ld %ld\n", code, (long)ru.ru_utime.tv_sec,
+	if (!f || fprintf(f, "%d %ld.%06ld %ld.%06ld %ld %ld\n", code, (long)ru.ru_utime.tv_sec,
 			  (long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
-			  ru.ru_maxrss) < 0 || fclose(f)) {
+			  ru.ru_maxrss, ru.ru_nvcsw + ru.ru_nivcsw) < 0 || fclose(f)) {
 		perror(argv[1]);
 		return 1;
 	}

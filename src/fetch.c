@@ -215,7 +215,7 @@ static int step_linger(struct fetch_conn *c)
 {
 	struct xfer_ctx ctx = step_ctx(&c->link);
 	ctx.call_cap = 1 << 30; /* a length the kernel accepts with no buffer */
-	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->link.sock, NULL, MSG_TRUNC);
+	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->link.sock, NULL, MSG_TRUNC | MSG_DONTWAIT);
 	uint64_t got;
 	int r = xfer_move(&op, UINT64_MAX, true, &ctx, &got);
 	return r == XFER_AGAIN ? STEP_IN : ended(c, -1);
@@ -336,6 +336,9 @@ int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fs
 	      struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)
 {
 	struct fetch_conn c;
+	/* one transfer: each call waits in the kernel, bounded, rather than a poll()
+	 * after every short read (non-blocking, as in a loop, still works if refused) */
+	net_block(sock, cfg->timeout_ms);
 	fetch_init(&c, sock, peer, cfg, out);
 	step_drive(&c, &fetch_ops, &c.link.stats);
 	fetch_report_of(&c, rep);

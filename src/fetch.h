@@ -88,7 +88,8 @@ struct fetch_report {
 /* fetch_report_of() - the report of a connection, before fetch_end(). */
 void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep);
 
-/* fetch_one() - one transfer to its end, waiting in poll() (SPEC P-10): send the
+/* fetch_one() - one transfer to its end (SPEC P-10: sock is made blocking, each
+ * call bounded by cfg->timeout_ms, net_block(); a wait for the output is a poll()): send the
  * request, check the response against it, move the payload into out, check the
  * sender's end of stream, commit and ack; raw mode: read to end of stream and
  * commit. Returns 0 when every declared byte is committed (rep->ack_err tells

@@ -172,24 +172,41 @@ void net_reset_on_close(int sock)
 	setsockopt(sock, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 }
 
+/* Sets the kernel's bound on each blocking call of fd: opt SO_SNDTIMEO or
+ * SO_RCVTIMEO, timeout_ms (-1 or 0: none). */
+static int set_timeo(int fd, int opt, int timeout_ms)
+{
+	struct timeval tv = {0};
+	if (timeout_ms > 0)
+		tv = (struct timeval){.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
+}
+
 /* One connect bounded by timeout_ms through SO_SNDTIMEO, so that no poll() is
  * spent on it (-v counts only data-path waits); the socket is made non-blocking
  * once connected. Returns 0 or -1 with errno (ETIMEDOUT when the time ran out). */
 static int connect_bounded(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
 {
-	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-	if (timeout_ms > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+	if (set_timeo(fd, SO_SNDTIMEO, timeout_ms) < 0)
 		return -1;
 	if (connect(fd, sa, len) < 0) {
 		if (errno == EINPROGRESS)
 			errno = ETIMEDOUT;
 		return -1;
 	}
-	tv = (struct timeval){0};
-	if (timeout_ms > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+	if (set_timeo(fd, SO_SNDTIMEO, 0) < 0)
 		return -1;
 	int fl = fcntl(fd, F_GETFL);
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int net_block(int sock, int timeout_ms)
+{
+	int fl = fcntl(sock, F_GETFL);
+	if (fl < 0 || set_timeo(sock, SO_SNDTIMEO, timeout_ms) < 0 ||
+	    set_timeo(sock, SO_RCVTIMEO, timeout_ms) < 0)
+		return -1;
+	return fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
 }
 
 int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, struct zerr *e)

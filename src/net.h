@@ -43,6 +43,12 @@ int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e);
  * 0), so that the peer sees an error rather than a clean end of stream (SPEC P-9). */
 void net_reset_on_close(int sock);
 
+/* net_block() - make sock blocking, each blocking call bounded by timeout_ms
+ * (SO_SNDTIMEO, SO_RCVTIMEO; -1 or 0: unbounded): a call that times out fails with
+ * EAGAIN. The single-transfer programs wait in the kernel this way, without a poll()
+ * round per short read (SPEC P-10). Returns 0, or -1 with errno. */
+int net_block(int sock, int timeout_ms);
+
 /* net_connect() - connect to addr, trying each resolved address, each attempt
  * bounded by timeout_ms (-1 = none). Returns a non-blocking socket with the peer's
  * address in peer[], or -1 with *e set (exit 4). */

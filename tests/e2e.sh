@@ -379,6 +379,18 @@ t_timeout() {
 	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
 }
 check "silent sender: --timeout 1 ends the wait, exit 4  # SPEC P-10 E-3" t_timeout
+t_steady_sender() { # one byte every half timeout, 10 times over: never idle for a whole timeout
+	start_fake steady-sender 6 0.5 &&
+	zrecv --timeout 1 -c "127.0.0.1:$PORT" -o "$T/steady.out" && wait "$FPID" &&
+	grep -qx 'ack status 0' "$T/fake.out" && printf '\0\1\2\3\4\5' | cmp - "$T/steady.out"
+}
+check "a slow but steady sender (a byte every timeout/2) is not cut: the file arrives  # SPEC P-10" t_steady_sender
+t_steady_receiver() { # the pushing sender waits in poll(): the same rule
+	start_fake steady-receiver 0.5 &&
+	timeout 30 "$B/zcp-send" --timeout 1 -c "127.0.0.1:$PORT" "$T/data.bin" && wait "$FPID" &&
+	grep -qx 'received 5000000 of 5000000' "$T/fake.out"
+}
+check "a slow but steady receiver of a push (request and ack a part every timeout/2) is not cut  # SPEC P-10" t_steady_receiver
 t_connect_timeout() {
 	start_fake full-backlog &&
 	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&

@@ -86,6 +86,40 @@ def fake_sender(portfile, declare, send, hang=False):
     print("ack status %d" % ACK.unpack(data)[2] if len(data) == ACK.size else "no ack")
 
 
+def dribble(s, data, pieces, interval):
+    """Send data in `pieces` parts, `interval` seconds apart (a slow, steady peer)."""
+    step = max(1, -(-len(data) // pieces))
+    for i in range(0, len(data), step):
+        time.sleep(interval)
+        s.sendall(data[i:i + step])
+
+
+def steady_sender(portfile, size, interval):
+    """Answer one request slowly but steadily: the response in 4 parts, then the
+    `size`-byte payload one byte at a time, `interval` seconds apart each. Prints
+    the ack status it got."""
+    s = listen_and_announce(portfile)
+    recv_exact(s, REQ.size)
+    dribble(s, RESP.pack(b"ZCR1", 1, 0, 1, size, 0, size) + b"f", 4, interval)
+    dribble(s, bytes(i % 251 for i in range(size)), size, interval)
+    s.shutdown(socket.SHUT_WR)
+    data = recv_exact(s, ACK.size)
+    print("ack status %d" % ACK.unpack(data)[2])
+
+
+def steady_receiver(portfile, interval):
+    """Take one push slowly but steadily: the request in 4 parts, then the ack in
+    4 parts, `interval` seconds apart each. Prints the bytes received."""
+    s = listen_and_announce(portfile)
+    dribble(s, request(), 4, interval)
+    resp = RESP.unpack(recv_exact(s, RESP.size))
+    recv_exact(s, resp[3])
+    got = len(recv_exact(s, resp[6]))
+    dribble(s, ACK.pack(b"ZCA1", 1, 0, 0, got), 4, interval)
+    print("received %d of %d" % (got, resp[6]))
+    wait_closed(s, 5.0)
+
+
 def silent_sender(portfile):
     """Accept and never answer (tests the receiver's timeout)."""
     s = listen_and_announce(portfile)
@@ -300,6 +334,10 @@ def main(argv):
         client(int(args[0]), args[1], pause, args[3] if len(args) > 3 else None)
     elif cmd == "fake-sender":
         fake_sender(args[-1], int(args[0]), int(args[1]), "hang" in args)
+    elif cmd == "steady-sender":
+        steady_sender(args[-1], int(args[0]), float(args[1]))
+    elif cmd == "steady-receiver":
+        steady_receiver(args[-1], float(args[0]))
     elif cmd == "silent-sender":
         silent_sender(args[0])
     elif cmd == "full-backlog":

@@ -1,6 +1,7 @@
 /* Check suite for src/net.c: listening, connecting and accepting on the real
  * loopback, with the failures the kernel gives on demand (ports in use, rlimits). */
 #include <sys/resource.h>
+#include <time.h>
 
 #include "net.h"
 #include "testutil.h"
@@ -131,6 +132,48 @@ START_TEST(p9_abort_resets)
 }
 END_TEST
 
+static int timeo_ms(int fd, int opt)
+{
+	struct timeval tv;
+	socklen_t len = sizeof tv;
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, opt, &tv, &len), 0);
+	return (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+/* SPEC P-10: net_block makes each call wait in the kernel, bounded: a recv with
+ * nothing to read returns EAGAIN after the timeout, not at once and not never. */
+START_TEST(p10_blocking_call_bounded_by_timeout)
+{
+	int sv[2];
+	tu_tcp_pair(sv);
+	ck_assert_int_eq(net_block(sv[0], 300), 0);
+	ck_assert_int_eq(fcntl(sv[0], F_GETFL) & O_NONBLOCK, 0);
+	ck_assert_int_eq(timeo_ms(sv[0], SO_SNDTIMEO), 300);
+	ck_assert_int_eq(timeo_ms(sv[0], SO_RCVTIMEO), 300);
+	struct timespec t0, t1;
+	char b;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(recv(sv[0], &b, 1, 0), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert(waited > 0.25 && waited < 5.0);
+	ck_assert_int_eq(send(sv[1], "x", 1, 0), 1); /* data ends the wait at once */
+	ck_assert_int_eq(recv(sv[0], &b, 1, 0), 1);
+	ck_assert_int_eq(net_block(sv[0], -1), 0); /* unbounded: no timeout left behind */
+	ck_assert_int_eq(timeo_ms(sv[0], SO_RCVTIMEO), 0);
+	ck_assert_int_eq(timeo_ms(sv[0], SO_SNDTIMEO), 0);
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(net_block(p[0], 300), -1); /* not a socket: refused, said */
+	ck_assert_int_eq(errno, ENOTSOCK);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 /* SPEC C-7: an address net_format cannot name (not IP) prints as "?". */
 START_TEST(c7_format_unknown_family)
 {
@@ -153,6 +196,7 @@ int main(void)
 	tcase_add_test(tc, s10_accept_nothing_and_broken_listener);
 	tcase_add_test(tc, p9_abort_resets);
 	tcase_add_test(tc, c7_format_unknown_family);
+	tcase_add_test(tc, p10_blocking_call_bounded_by_timeout);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -35,6 +35,47 @@ class Spread(unittest.TestCase):
         self.assertEqual(stats.spread([2.0, 2.0, 2.0]), 0.0)
 
 
+class MedianInterval(unittest.TestCase):
+    def test_brackets_the_median_and_narrows_with_more_runs(self):
+        import random
+        rnd = random.Random(1)
+        few = [rnd.gauss(1.0, 0.3) for _ in range(10)]
+        many = [rnd.gauss(1.0, 0.3) for _ in range(400)]
+        lo, hi = stats.median_ci(few)
+        self.assertLess(lo, stats.percentile(few, 50))
+        self.assertGreater(hi, lo)
+        lo2, hi2 = stats.median_ci(many)
+        self.assertLess(hi2 - lo2, hi - lo)
+        self.assertTrue(lo2 < 1.0 < hi2)  # the true median, from 400 runs
+
+    def test_reproducible_and_degenerate(self):
+        values = [3.0, 1.0, 2.0, 5.0, 4.0]
+        self.assertEqual(stats.median_ci(values), stats.median_ci(list(values)))
+        self.assertEqual(stats.median_ci([2.0, 2.0, 2.0]), (2.0, 2.0))
+        self.assertEqual(stats.median_ci([7.0]), (7.0, 7.0))
+        with self.assertRaises(ValueError):
+            stats.median_ci([])
+
+    def test_tells_a_real_difference_from_noise(self):
+        import random
+        rnd = random.Random(2)
+        a = [rnd.gauss(1.0, 0.3) for _ in range(21)]
+        b = [rnd.gauss(1.0, 0.3) for _ in range(21)]
+        c = [rnd.gauss(2.0, 0.3) for _ in range(21)]
+        self.assertTrue(stats.overlap(stats.median_ci(a), stats.median_ci(b)))
+        self.assertFalse(stats.overlap(stats.median_ci(a), stats.median_ci(c)))
+
+
+class Aims(unittest.TestCase):
+    def test_at_least_and_at_most(self):
+        self.assertEqual(stats.aim(0.96, ">=", 0.95), "met")
+        self.assertEqual(stats.aim(0.94, ">=", 0.95), "MISSED")
+        self.assertEqual(stats.aim(1.2, "<=", 1.2), "met")
+        self.assertEqual(stats.aim(1.3, "<=", 1.2), "MISSED")
+        with self.assertRaises(ValueError):
+            stats.aim(1.0, "==", 1.0)
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=0).result
     failed = len(result.failures) + len(result.errors)
