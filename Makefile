@@ -2,14 +2,14 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 # What the code needs to build at all; users set CFLAGS, never this.
-ZCP_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -MMD -MP
+ZCP_CFLAGS := -std=c11 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -MMD -MP
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer fsio evloop frameio step opts serve fetch server report
+LIB_SRC := wire zerr mono proc net xfer fsio evloop frameio step opts serve fetch server streams report
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio session conn
+TESTS := wire zerr proc net evloop opts xfer fsio session conn streams
 CHECK_TIMEOUT ?= 1200
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 

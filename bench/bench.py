@@ -55,15 +55,17 @@ class Config:
     read the port and the byte count from their output."""
 
     def __init__(self, name, group, server, client, needs=(), port_from="stderr",
-                 moved=None, disk=False, pin=False):
+                 moved=None, disk=False, pin=False, stop=False, streams=1, slack=0):
         self.name, self.group, self.server, self.client = name, group, server, client
         self.needs, self.port_from, self.moved, self.disk = needs, port_from, moved, disk
-        self.pin = pin
+        self.pin, self.stop, self.streams = pin, stop, streams  # stop: SIGTERM ends the server
+        self.slack = slack  # bytes a tool may move past the file (iperf3 -P N -F rounds up)
 
     def pinned(self):
         """The same configuration with the server on CPU 0 and the client on CPU 1."""
         return Config(self.name + PINNED, self.group, self.server, self.client, self.needs,
-                      self.port_from, self.moved, self.disk, pin=True)
+                      self.port_from, self.moved, self.disk, pin=True, stop=self.stop,
+                      streams=self.streams, slack=self.slack)
 
     def missing(self):
         return [tool for tool in self.needs if shutil.which(tool) is None]
@@ -135,6 +137,7 @@ def configs(build, outdir):
         Config("zcp --raw > nc", "peer",
                lambda f, port: [send, "-v", "--once", "--raw", "-l", "127.0.0.1:0", f],
                lambda port, f: ["nc", "-d", "127.0.0.1", str(port)], needs=["nc"], moved=raw_moved),
+    ] + streams_configs(send, recv) + [
         Config("ceiling sendfile > splice", "ceiling", lambda f, port: [ceiling, "serve", f],
                lambda port, f: [ceiling, "fetch", str(port)], port_from="stdout", moved=stdout_moved),
     ]
@@ -152,6 +155,29 @@ def select(cfgs, pin, only):
     elif pin == "both":
         cfgs = cfgs + [c.pinned() for c in cfgs if re.search(PIN_BOTH, c.name)]
     return [c for c in cfgs if not only or re.search(only, c.name)]
+
+
+STREAMS = (1, 2, 4, 8)
+
+
+def streams_configs(send, recv):
+    """Issue 11 part 2: one transfer over N connections (zcp-recv --streams N from
+    zcp-send --workers 2, one event loop per core), and iperf3 -P N -Z -F beside it."""
+    result = []
+    for n in STREAMS:
+        result.append(Config(
+            "zcp --streams %d (--workers 2)" % n, "streams",
+            lambda f, port: [send, "-q", "--workers", "2", "-l", "127.0.0.1:0", f],
+            lambda port, f, n=n: [recv, "-v", "--streams", str(n), "-c", "127.0.0.1:%d" % port, "--discard"],
+            moved=zcp_moved, stop=True, streams=n))
+    for n in STREAMS[1:]:
+        result.append(Config(
+            "iperf3 -P %d -Z -F" % n, "streams",
+            lambda f, port: ["iperf3", "-s", "-1", "--forceflush", "-p", str(port)],
+            lambda port, f, n=n: ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-F", f, "-J", "-Z",
+                                  "-P", str(n)],
+            needs=["iperf3"], port_from="fixed", moved=iperf_moved, streams=n, slack=n << 20))
+    return result
 
 
 def config_named(build, tmp, name):
@@ -232,6 +258,8 @@ def run_once(cfg, payload, tmp, runner, strace_to=None):
                                       start_new_session=True, preexec_fn=pinned(1, cfg.pin))
             c_status, c_user, c_sys, c_rss, c_csw = usage_of(client, c_res)
             wall = time.perf_counter() - t0
+        if cfg.stop:  # the runner passes it on; the sender drains nothing and exits 0
+            server.send_signal(signal.SIGTERM)
         s_status, s_user, s_sys, s_rss, s_csw = usage_of(server, s_res, timeout=60)
     except BaseException:
         for proc in (server, client):  # a failed or timed-out run leaves nothing running
@@ -320,7 +348,7 @@ def ratio(a, b):
     return "%.2f" % (a / b) if b else "-"
 
 
-def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
+def write_report(base, size, runs, summaries, skipped, calls, cache, extra, quick):
     by = {s["name"]: s for s in summaries}
     refs = [("python sendfile", "py sendfile"), ("iperf3 -Z -F", "iperf3 -Z"),
             ("zcp copy > copy-discard", "zcp copy"), ("ceiling sendfile > splice", "ceiling")]
@@ -338,7 +366,8 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
              "- 95% CI: bootstrap interval of the median (2000 resamples); two rows whose intervals "
              "overlap are not told apart by this run; context switches: median per run, both "
              "processes (getrusage)",
-             "- syscalls: total calls of server + client in one extra untimed run under `strace -f -c`",
+             "- syscalls: total calls of server + client in one extra untimed run under `strace -f -c` "
+             "(- where the server is stopped by a signal, which would end strace first)",
              "", "| configuration | median s | 95% CI s | mean s | stdev | min s | p95 s | MiB/s | "
              "send CPU s/GiB (usr+sys) | recv CPU s/GiB (usr+sys) | syscalls (send/recv) | "
              "ctx switches | send RSS MiB | recv RSS MiB | " +
@@ -357,7 +386,7 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra):
                                     else "-" for ref, _ in refs)))
     lines += ["", "Ratios are speed-ups: the reference's median time divided by this row's "
               "(above 1 means this row is faster); a pinned row is compared with the pinned "
-              "references."] + aims_lines(by)
+              "references."] + aims_lines(by) + streams_lines(by, base, quick)
     if skipped:
         lines += ["", "Skipped (tool not installed; `ci/install-deps.sh --all` installs it): " +
                   ", ".join(skipped)]
@@ -389,6 +418,57 @@ def aims_lines(by):
                       stats.aim(spread, "<=", 1.2)),
                   "- context switches per run: zcp %.0f, ceiling %.0f" % (z["csw"], c["csw"])]
     return lines
+
+
+def streams_lines(by, base, quick):
+    """Issue 11 part 2: throughput, CPU and spread against N, with the aims for N = 2
+    and a plot of throughput against N."""
+    one = by.get("zcp sendfile > splice-discard")
+    ceiling = by.get("ceiling sendfile > splice")
+    rows = [(n, by.get("zcp --streams %d (--workers 2)" % n),
+             by.get("iperf3 -Z -F" if n == 1 else "iperf3 -P %d -Z -F" % n)) for n in STREAMS]
+    if not one or not ceiling or not any(z for _, z, _ in rows):
+        return []
+    lines = ["", "## Parallel streams (zcp-recv --streams N from zcp-send --workers 2), unpinned", "",
+             "| N | zcp MiB/s | zcp CPU s/GiB | zcp spread | vs zcp 1 stream | vs ceiling | "
+             "iperf3 -P N -Z -F MiB/s | iperf3 CPU s/GiB |", "|---|---|---|---|---|---|---|---|"]
+    for n, z, i in rows:
+        if not z:
+            continue
+        lines.append("| %d | %.0f | %.3f | %.1f%% | %.2f | %.2f | %s | %s |" % (
+            n, z["mib_s"], z["cpu"], 100 * z["stdev"] / z["mean"], one["median"] / z["median"],
+            ceiling["median"] / z["median"], "%.0f" % i["mib_s"] if i else "-", "%.3f" % i["cpu"] if i else "-"))
+    two = by.get("zcp --streams 2 (--workers 2)")
+    if two:
+        a, b = one["median"] / two["median"], ceiling["median"] / two["median"]
+        lines += ["", "Aims for N = 2: %.2f x the single-stream zcp (aim >= 1.4: %s), %.2f x the "
+                  "single-stream ceiling (aim >= 1.2: %s)." % (a, stats.aim(a, ">=", 1.4), b,
+                                                               stats.aim(b, ">=", 1.2))]
+    if quick or shutil.which("gnuplot") is None:
+        return lines
+    dat = base + "-streams.dat"
+    with open(dat, "w") as out:
+        for n, z, i in rows:
+            out.write("%d %s %s %f\n" % (n, "%f" % z["mib_s"] if z else "NaN", "%f" % i["mib_s"] if i else "NaN",
+                                         ceiling["mib_s"]))
+    script = """
+set terminal pngcairo size 900,500 font ",10"
+set output '{base}-streams.png'
+set title "One 1 GiB transfer over N connections (loopback, 2 cores)"
+set xlabel "N (connections)"
+set ylabel "MiB/s (median)"
+set logscale x 2
+set xtics (1, 2, 4, 8)
+set yrange [0:*]
+set grid
+set key bottom right
+plot '{dat}' using 1:2 with linespoints lw 2 title "zcp-recv --streams N (zcp-send --workers 2)", \
+     '' using 1:3 with linespoints lw 2 title "iperf3 -P N -Z -F", \
+     '' using 1:4 with lines dt 2 title "single-stream ceiling (sendfile > splice)"
+""".format(base=base, dat=dat)
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    os.unlink(dat)
+    return lines + ["", "![throughput vs N](%s-streams.png)" % os.path.basename(base)]
 
 
 def cpu_model():
@@ -499,7 +579,7 @@ def main(argv):
                     except (RuntimeError, OSError, ValueError, KeyError, TimeoutError) as e:
                         failures.append(str(e))
                         continue
-                    if r["moved"] != size:
+                    if not size <= r["moved"] <= size + c.slack:
                         failures.append("%s: moved %s of %d bytes" % (c.name, r["moved"], size))
                         continue
                     rows[c.name].append(r)
@@ -508,6 +588,8 @@ def main(argv):
                 print("bench: run %d/%d done" % (i + 1, runs), file=sys.stderr)
         calls = {}
         for c in cfgs:  # one extra untimed run under strace -c
+            if c.stop:  # a signal would end strace first: not traced
+                continue
             trace = os.path.join(tmp, "strace")
             try:
                 run_once(c, payload, tmp, runner, strace_to=trace)
@@ -518,8 +600,8 @@ def main(argv):
         extra = []
         only = os.environ.get("BENCH_ONLY")
         if only:
-            extra.append("BENCH_ONLY=%s: only the matching rows; the sparse, concurrency and "
-                         "streams parts left out." % only)
+            extra.append("BENCH_ONLY=%s: only the matching rows; the sparse and concurrency "
+                         "parts left out." % only)
         if not quick and not only:
             rss_big, wall_big = sparse_rss(build, tmp, runner, 16 * GIB)
             by = {s["name"]: s for s in summaries}
@@ -535,10 +617,10 @@ def main(argv):
         else:
             extra += ["", "![run times](%s-times.png)" % os.path.basename(base),
                       "", "![CPU per GiB](%s-cpu.png)" % os.path.basename(base)]
-        text = write_report(base, size, runs, summaries, skipped, calls, cache, extra)
+        text = write_report(base, size, runs, summaries, skipped, calls, cache, extra, quick)
         print(text)
         if not quick:
-            for ext in (".md", ".csv", "-times.png", "-cpu.png"):
+            for ext in (".md", ".csv", "-times.png", "-cpu.png", "-streams.png"):
                 if os.path.exists(base + ext):
                     shutil.copyfile(base + ext, os.path.join(outdir, "latest" + ext))
         for fail in failures:

@@ -89,8 +89,13 @@ static void requests(void)
 	n = wire_encode_request(&r, buf, sizeof buf);
 	put64(buf + 8, WIRE_OFF_MAX + 1);     /* offset one past */
 	emit("request", buf, (size_t)n);
-	buf[5] = 1;                           /* a reserved flag */
+	buf[5] = WIRE_FLAG_PROBE << 1;        /* a reserved flag */
 	emit("request", buf, (size_t)n);
+	r = (struct wire_request){.flags = WIRE_FLAG_PROBE, .offset = 10, .length = 1 << 20, .name_len = 8};
+	memcpy(r.name, "data.bin", 8);        /* SPEC W-14: a probe */
+	n = wire_encode_request(&r, buf, sizeof buf);
+	emit("request", buf, (size_t)n);
+	emit_stream(WIRE_REQUEST, buf, (size_t)n);
 }
 
 static void responses(void)
@@ -159,6 +164,9 @@ static void opts(void)
 		LINE("\0--root\0dir\0--workers\0002\0--once"),
 		LINE("\1-l\0localhost:0\0-o\0dir/\0--count\000200\0--max-clients\00064\0--drain\0001"),
 		LINE("\1-c\0h:1\0--name\0sub/dir/f.bin\0-o\0dir/\0--max-chunk\00064K"),
+		LINE("\1--streams\0008\0-o\0out\0-p\0copy\0--offset\0001M"),
+		LINE("\1--streams\00065\0-o\0-"),
+		LINE("\0--streams\0002\0-c\0h:1\0f"),
 	};
 #undef LINE
 	for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++)

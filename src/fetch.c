@@ -17,11 +17,14 @@ static int ended(struct fetch_conn *c, int result)
 	return STEP_ENDED;
 }
 
+/* A probe has no output, and a part's output is the group's (SPEC W-14, R-18). */
+static bool owns_output(const struct fetch_conn *c) { return !c->cfg->probe && !c->cfg->part; }
+
 /* SPEC P-6 R-2: the output goes (unless all is well) and the sender is told, with
  * *e already saying why. */
 static int go_ack(struct fetch_conn *c, enum wire_ack_status status)
 {
-	if (status != WIRE_ACK_OK)
+	if (status != WIRE_ACK_OK && owns_output(c))
 		fsio_out_abort(c->out);
 	struct wire_ack ack = {.status = (uint8_t)status, .received = c->job_live ? c->job.res.moved : 0};
 	wire_encode_ack(&ack, c->link.frame, sizeof c->link.frame);
@@ -43,6 +46,9 @@ static int start_payload(struct fetch_conn *c, uint64_t len)
 	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock};
 	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
 			       .fd = c->out->fd};
+	if (c->cfg->part && dst.kind != XFER_DISCARD) /* SPEC R-18: its own place in the file */
+		dst = (struct xfer_end){.kind = XFER_FILE, .fd = c->out->fd,
+					.off = (off_t)(c->resp.offset - c->cfg->out_base)};
 	c->job_live = true;
 	c->payload_start = mono_now();
 	c->state = FETCH_PAYLOAD;
@@ -113,8 +119,10 @@ static int step_response(struct fetch_conn *c)
 	enum wire_ack_status st = check_response(c);
 	if (st != WIRE_ACK_OK)
 		return go_ack(c, st);
+	if (c->cfg->probe) /* SPEC W-14: what was asked is known; nothing follows */
+		return ended(c, 0);
 	const char *last = strrchr(c->resp.name, '/'); /* SPEC R-4: the last component */
-	if (fsio_out_open(c->out, last ? last + 1 : c->resp.name, &c->err) < 0)
+	if (owns_output(c) && fsio_out_open(c->out, last ? last + 1 : c->resp.name, &c->err) < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
 	return start_payload(c, c->resp.length);
 }
@@ -186,7 +194,8 @@ static int step_eof(struct fetch_conn *c)
 		zerr_sys(&c->err, ZCP_EXIT_NET, "recvfrom", c->peer, errno);
 		return go_ack(c, WIRE_ACK_SHORT);
 	}
-	if (fsio_out_commit(c->out, &c->err) < 0)
+	/* a part is acknowledged once stored; the group commits (SPEC R-18) */
+	if (owns_output(c) && fsio_out_commit(c->out, &c->err) < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
 	c->committed = true;
 	return go_ack(c, WIRE_ACK_OK);
@@ -238,7 +247,8 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 		start_payload(c, cfg->max_size ? cfg->max_size + 1 : XFER_TO_EOF);
 		return;
 	}
-	c->req = (struct wire_request){.offset = cfg->offset, .length = cfg->length};
+	c->req = (struct wire_request){.offset = cfg->offset, .length = cfg->length,
+				       .flags = cfg->probe ? WIRE_FLAG_PROBE : 0};
 	if (cfg->name) {
 		c->req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
 		memcpy(c->req.name, cfg->name, c->req.name_len);
@@ -309,7 +319,7 @@ void fetch_end(struct fetch_conn *c)
 	if (c->job_live)
 		xfer_job_free(&c->job);
 	c->job_live = false;
-	if (!c->committed)
+	if (!c->committed && owns_output(c))
 		fsio_out_abort(c->out);
 }
 

@@ -27,6 +27,11 @@ struct fetch_cfg {
 	uint64_t max_size;       /* refuse more payload than this (SPEC R-12); 0 = no limit */
 	int timeout_ms;          /* no progress for this long ends it (SPEC P-10); -1 = never */
 	struct xfer_pipes *pipes; /* splice pipes to share (SPEC R-17), or NULL */
+	bool probe;              /* ask for the response only (SPEC W-14): out is not touched */
+	bool part;               /* one part of --streams (SPEC R-18): out is opened, committed
+				  * and dropped by the caller; the payload is written at
+				  * (response offset - out_base) of it, and acked once stored */
+	uint64_t out_base;       /* part: the offset in the source of the output's first byte */
 };
 
 enum fetch_state {

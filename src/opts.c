@@ -15,7 +15,7 @@ enum {
 	OPT_CHUNK = 256, OPT_RAW, OPT_TIMEOUT, OPT_ONCE, OPT_DISCARD,
 	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_ROOT,
 	OPT_MAX_CHUNK, OPT_MAX_CLIENTS, OPT_HEADER_TIMEOUT, OPT_COUNT, OPT_DRAIN, OPT_WORKERS,
-	OPT_NOTSENT_LOWAT, OPT_N
+	OPT_NOTSENT_LOWAT, OPT_STREAMS, OPT_N
 };
 
 #define COMMON_LONGOPTS                                        \
@@ -44,6 +44,7 @@ static const struct option send_longopts[] = {
 	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"notsent-lowat", required_argument, NULL, OPT_NOTSENT_LOWAT},
+	{"streams", required_argument, NULL, OPT_STREAMS}, /* refused with the reason (SPEC R-18) */
 	{NULL, 0, NULL, 0},
 };
 
@@ -58,6 +59,7 @@ static const struct option recv_longopts[] = {
 	{"fsync", no_argument, NULL, OPT_FSYNC},
 	{"max-size", required_argument, NULL, OPT_MAX_SIZE},
 	{"name", required_argument, NULL, OPT_NAME},
+	{"streams", required_argument, NULL, OPT_STREAMS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -324,6 +326,9 @@ static int send_own(int opt, const char *arg, void *p, char *err, size_t len)
 		r = number("workers", arg, 1, 256, "1 to 256, or auto", &v, err, len);
 		o->workers = (uint32_t)v;
 		return r;
+	case OPT_STREAMS:
+		return reject(err, len, "--streams is zcp-recv's: a push is one connection (fetch in "
+			      "parallel with zcp-recv --streams N from a listening zcp-send)");
 	default: return reject(err, len, "internal: unhandled option %d", opt);
 	}
 }
@@ -390,6 +395,12 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 				      "no leading /, at most 1024 bytes)", arg);
 		o->name = arg;
 		return 0;
+	case OPT_STREAMS: {
+		uint64_t v;
+		int r = number("streams", arg, 1, OPTS_STREAMS_MAX, "1 to 64", &v, err, len);
+		o->streams = (unsigned)v;
+		return r;
+	}
 	default: return reject(err, len, "internal: unhandled option %d", opt);
 	}
 }
@@ -400,6 +411,7 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	memset(o, 0, sizeof *o);
 	common_defaults(&o->c, OPTS_CONNECT, XFER_SPLICE);
 	server_defaults(&o->srv);
+	o->streams = 1;
 	if (parse_loop(argc, argv, ":l:c:p:o:qvhV", recv_longopts, 0, &o->c, o, seen, recv_own, err, len))
 		return -1;
 	if (o->c.action != OPTS_RUN)
@@ -420,6 +432,12 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 		return reject(err, len, "-o needs a non-empty PATH");
 	if (seen[OPT_ONCE] && seen[OPT_COUNT])
 		return reject(err, len, "--once and --count conflict");
+	if (o->streams > 1 && o->c.role == OPTS_LISTEN) /* SPEC R-18 */
+		return reject(err, len, "--streams needs --connect: a push is one connection");
+	if (o->streams > 1 && o->c.raw)
+		return reject(err, len, "--raw conflicts with --streams: a raw stream has no ranges");
+	if (o->streams > 1 && o->output && !strcmp(o->output, "-"))
+		return reject(err, len, "-o - takes one stream: parts are written at their offsets");
 	if (o->srv.given && o->c.role != OPTS_LISTEN) /* a directory is checked by the main */
 		return reject(err, len, "--once, --count, --max-clients, --max-chunk and --drain "
 			      "need --listen");
@@ -481,6 +499,8 @@ const char *opts_usage_recv(void)
 	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
 	       "      --raw                no framing: read to end of stream\n"
 	       "      --timeout SECONDS    limit on each wait for the peer (default 30, 0 = none)\n"
+	       "      --streams N          fetch over N connections at once, each part at its\n"
+	       "                           own offset of the output (1 to 64, default 1)\n"
 	       "With --listen -o DIR/ only:\n"
 	       "      --once               take one push, then exit with its status\n"
 	       "      --count N            take N pushes, then exit (0, or the first failure's)\n"

@@ -33,6 +33,7 @@ struct opts_common {
 #define OPTS_HEADER_TIMEOUT_DEFAULT 10u
 #define OPTS_DRAIN_DEFAULT 10u
 #define OPTS_NOTSENT_LOWAT_DEFAULT (1u << 20)
+#define OPTS_STREAMS_MAX 64u
 
 /* The options of a program serving many connections (SPEC S-7, S-13..S-15, R-16). */
 struct opts_server {
@@ -61,6 +62,7 @@ struct opts_recv {
 	uint64_t offset, length;
 	uint64_t max_size;  /* refuse more payload than this (SPEC R-12); 0 = no limit */
 	const char *name;   /* --name: asked for and required in the response (SPEC R-13), or NULL */
+	unsigned streams;   /* --streams: connections at once (SPEC R-18), 1 ... OPTS_STREAMS_MAX */
 };
 
 /* opts_parse_size() - parse SIZE (digits, optional K/M/G/T suffix, SPEC C-3)

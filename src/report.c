@@ -73,6 +73,8 @@ void report_transfer(const char *prog, const struct server_log *l, bool verbose)
 	char result[32] = "ok", calls[256] = "";
 	if (l->result)
 		snprintf(result, sizeof result, "failed exit=%d", l->result);
+	else if (l->probe)
+		snprintf(result, sizeof result, "probe");
 	for (int s = 0, at = 0; verbose && s < XS_COUNT; s++)
 		if (l->stats->calls[s] && at < (int)sizeof calls)
 			at += snprintf(calls + at, sizeof calls - (size_t)at, "%s%s:%llu", at ? "," : " syscalls=",

@@ -114,8 +114,9 @@ static int start_payload(struct serve_conn *c)
 
 static int step_response(struct serve_conn *c)
 {
+	bool probe = c->req.flags & WIRE_FLAG_PROBE;
 	/* SPEC S-6: the header shares its segment with the first payload bytes */
-	int r = step_write(&c->link, !c->refusing && c->length ? MSG_MORE : 0);
+	int r = step_write(&c->link, !c->refusing && c->length && !probe ? MSG_MORE : 0);
 	if (r == 0)
 		return STEP_OUT;
 	if (r < 0) {
@@ -125,6 +126,8 @@ static int step_response(struct serve_conn *c)
 	}
 	if (c->refusing)
 		return ended(c, -1);
+	if (probe) /* SPEC W-14: the answer is all it asked for */
+		return ended(c, 0);
 	return start_payload(c);
 }
 
@@ -297,7 +300,8 @@ void serve_end(struct serve_conn *c)
 
 void serve_report_of(const struct serve_conn *c, struct serve_report *rep)
 {
-	*rep = (struct serve_report){.offset = c->offset, .length = c->length, .seconds = c->seconds};
+	*rep = (struct serve_report){.offset = c->offset, .length = c->length, .seconds = c->seconds,
+				     .probe = c->req.flags & WIRE_FLAG_PROBE};
 	if (c->job_live) {
 		rep->sent = c->job.res.moved;
 		rep->fell_back = c->job.res.fell_back;

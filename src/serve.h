@@ -80,6 +80,7 @@ struct serve_report {
 	bool fell_back;          /* zero-copy was refused; the copy path moved the bytes */
 	int fallback_err;
 	double seconds;          /* payload time */
+	bool probe;              /* the request was a probe (SPEC W-14): answered, no payload */
 };
 
 /* serve_report_of() - the report of a connection, before serve_end(). */

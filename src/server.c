@@ -97,6 +97,7 @@ static int conn_log(const struct server *sv, struct conn *c, struct server_log *
 		.bytes = rep.sent, .seconds = rep.seconds,
 		.path = rep.fell_back ? XFER_COPY : sv->cfg->serve->path,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0, .err = &s->err, .stats = &s->link.stats,
+		.probe = rep.probe,
 	};
 	return l->result = s->result < 0 ? (int)s->err.code : 0;
 }

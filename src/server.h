@@ -26,6 +26,7 @@ struct server_log {
 	enum xfer_path path;      /* the path that moved the bytes */
 	int fallback_err;         /* zero-copy refused with this errno (SPEC S-5), or 0 */
 	bool busy;                /* refused: --max-clients reached */
+	bool probe;               /* a probe (SPEC W-14): answered, no payload */
 	int result;               /* 0, or the exit class of the failure (SPEC E-1) */
 	const struct zerr *err;   /* why, when result != 0 */
 	const struct xfer_stats *stats;

@@ -91,7 +91,7 @@ static int check_head(const uint8_t *buf, const uint8_t magic[4])
 
 static int request_fields_valid(uint8_t flags, uint64_t offset, uint64_t length)
 {
-	if (flags != 0)
+	if (flags & ~WIRE_FLAG_PROBE)
 		return WIRE_E_RESERVED;
 	if (offset > WIRE_OFF_MAX || length > WIRE_OFF_MAX || length > WIRE_OFF_MAX - offset)
 		return WIRE_E_RANGE;

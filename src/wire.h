@@ -47,8 +47,11 @@ enum wire_ack_status {
 	WIRE_ACK_PROTOCOL = 3,
 };
 
+/* Request flags (SPEC W-2, W-14); every other bit is reserved (W-7). */
+#define WIRE_FLAG_PROBE 0x01 /* the response only: no payload, no ack */
+
 struct wire_request {
-	uint8_t flags;
+	uint8_t flags;        /* WIRE_FLAG_* */
 	uint64_t offset;
 	uint64_t length; /* 0 = to the end */
 	uint16_t name_len;

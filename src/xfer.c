@@ -22,7 +22,7 @@ const char *xfer_path_name(enum xfer_path p)
 const char *xfer_sys_name(enum xfer_sys s)
 {
 	static const char *const names[XS_COUNT] = {
-		"read", "pread64", "write", "sendto", "recvfrom", "sendfile", "splice", "poll",
+		"read", "pread64", "write", "sendto", "recvfrom", "sendfile", "splice", "pwrite64", "poll",
 	};
 	return (unsigned)s < XS_COUNT ? names[s] : "?";
 }
@@ -43,7 +43,8 @@ static ssize_t step(struct xfer_op *op, size_t max)
 	case XS_SENDTO: return send(op->out, op->buf, max, MSG_NOSIGNAL | op->flags);
 	case XS_RECVFROM: return recv(op->in, op->buf, max, op->flags);
 	case XS_SENDFILE: return sendfile(op->out, op->in, op->in_off, max);
-	case XS_SPLICE: return splice(op->in, op->in_off, op->out, NULL, max, op->flags);
+	case XS_SPLICE: return splice(op->in, op->in_off, op->out, op->out_off, max, op->flags);
+	case XS_PWRITE: return pwrite(op->out, op->buf, max, *op->out_off);
 	default: errno = EINVAL; return -1;
 	}
 }
@@ -85,6 +86,8 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 				op->buf += n;
 			if (op->sys == XS_PREAD)
 				*op->in_off += n;
+			if (op->sys == XS_PWRITE)
+				*op->out_off += n;
 			if (!all)
 				return 0;
 			continue;
@@ -246,11 +249,15 @@ static struct xfer_op fill_op(struct xfer_job *j)
 /* The op that delivers what the intermediate holds to the destination. */
 static struct xfer_op drain_op(struct xfer_job *j)
 {
+	off_t *off = j->dst.kind == XFER_FILE ? &j->dst.off : NULL;
 	if (j->path == XFER_SPLICE)
 		return (struct xfer_op){.sys = XS_SPLICE, .in = j->pipe[0],
-					.out = j->dst.kind == XFER_DISCARD ? j->devnull : j->dst.fd};
-	return xfer_op_mem(j->dst.kind == XFER_SOCKET ? XS_SENDTO : XS_WRITE, j->dst.fd,
-			   j->buf + j->held_off, 0);
+					.out = j->dst.kind == XFER_DISCARD ? j->devnull : j->dst.fd,
+					.out_off = off};
+	struct xfer_op op = xfer_op_mem(off ? XS_PWRITE : j->dst.kind == XFER_SOCKET ? XS_SENDTO : XS_WRITE,
+					j->dst.fd, j->buf + j->held_off, 0);
+	op.out_off = off;
+	return op;
 }
 
 static bool refused(int err) { return err == EINVAL || err == ENOSYS; }

@@ -13,7 +13,7 @@
 
 /* The system calls zcp counts about itself (SPEC X-8), named as strace names them. */
 enum xfer_sys { XS_READ, XS_PREAD, XS_WRITE, XS_SENDTO, XS_RECVFROM, XS_SENDFILE, XS_SPLICE,
-		XS_POLL, XS_COUNT };
+		XS_PWRITE, XS_POLL, XS_COUNT };
 
 struct xfer_stats {
 	uint64_t calls[XS_COUNT];
@@ -37,6 +37,7 @@ struct xfer_op {
 	enum xfer_sys sys;
 	int in, out;           /* fds; -1 where the side is memory */
 	off_t *in_off;         /* pread / sendfile / splice source offset, or NULL */
+	off_t *out_off;        /* pwrite / splice destination offset, or NULL */
 	uint8_t *buf;          /* read/recv destination or write/send source */
 	int flags;             /* extra send()/recv() flags (MSG_MORE, MSG_TRUNC) or splice flags */
 	bool wait_in;          /* on EAGAIN, wait for in to be readable (else out writable) */
@@ -63,7 +64,8 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 
 /* An endpoint of a transfer. */
 enum xfer_kind {
-	XFER_FILE,    /* regular file read at an explicit offset (source only) */
+	XFER_FILE,    /* regular file at an explicit offset: read (source) or written (a part
+		       * of --streams, SPEC R-18) */
 	XFER_SOCKET,  /* connected, non-blocking socket: recv()/send() */
 	XFER_STREAM,  /* anything else written with write() (output file, stdout, /dev/null) */
 	XFER_DISCARD, /* no fd: bytes are dropped */

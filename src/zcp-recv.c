@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fetch.h"
@@ -12,6 +13,7 @@
 #include "proc.h"
 #include "report.h"
 #include "server.h"
+#include "streams.h"
 
 static const char PROG[] = "zcp-recv";
 
@@ -72,6 +74,26 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
+/* A transfer's end, said: the R-15 warning, and with -v the report. Returns 0. */
+static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, const char *peer,
+		    uint64_t bytes, double seconds, int ack_err, const struct xfer_stats *stats,
+		    unsigned streams)
+{
+	if (ack_err && !o->c.quiet) /* SPEC R-15 */
+		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
+			    "may report a failure", peer, strerror(ack_err));
+	if (o->c.verbose) {
+		char line[512];
+		report_format(line, sizeof line, "received", bytes, "from", peer, seconds,
+			      xfer_path_name(cfg->path), stats);
+		if (streams > 1)
+			report_note(PROG, "%s; %u streams", line, streams);
+		else
+			report_note(PROG, "%s", line);
+	}
+	return 0;
+}
+
 /* One transfer: fetch from a sender, or take the one push a sender makes. */
 static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
 {
@@ -95,16 +117,19 @@ static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, s
 	close(sock);
 	if (r < 0)
 		return report_error(PROG, &e);
-	if (rep.ack_err && !o->c.quiet) /* SPEC R-15 */
-		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
-			    "may report a failure", peer, strerror(rep.ack_err));
-	if (o->c.verbose) {
-		char line[512];
-		report_format(line, sizeof line, "received", rep.received, "from", peer, rep.seconds,
-			      xfer_path_name(cfg->path), &stats);
-		report_note(PROG, "%s", line);
-	}
-	return 0;
+	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
+}
+
+/* SPEC R-18: one transfer over o->streams connections. */
+static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
+{
+	_Static_assert(OPTS_STREAMS_MAX == STREAMS_MAX, "--streams bounds");
+	char peer[NET_ADDR_MAX];
+	struct zerr e;
+	struct streams_report rep;
+	if (streams_fetch(o->c.addr, o->streams, cfg, out, peer, sizeof peer, &rep, &e) < 0)
+		return report_error(PROG, &e);
+	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &rep.stats, rep.parts);
 }
 
 int main(int argc, char **argv)
@@ -124,6 +149,10 @@ int main(int argc, char **argv)
 	proc_ignore_signals(); /* SPEC S-8 R-9 */
 	proc_on_terminate(on_signal);
 
+	struct stat st; /* SPEC R-18: before a FIFO's open() would wait for a reader */
+	if (o.streams > 1 && o.output && stat(o.output, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
+		return report_usage_error(PROG, "--streams writes parts at their offsets: -o must be a "
+					  "file, a directory or --discard");
 	unsigned flags = (o.force ? FSIO_FORCE : 0) | (o.fsync ? FSIO_FSYNC : 0) |
 			 (o.name ? FSIO_NAMED : 0);
 	if (fsio_out_init(&out, o.discard ? NULL : o.output, flags, &e) < 0)
@@ -151,5 +180,6 @@ int main(int argc, char **argv)
 			report_note(PROG, "splice %s: not supported by this output; using copy",
 				    out.mode == FSIO_STDOUT ? "<stdout>" : out.path);
 	}
-	return many ? receive_all(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
+	return many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
+		: receive_one(&o, &cfg, &out);
 }

@@ -54,7 +54,7 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : o->c.path,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
-		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats,
+		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats, .probe = rep.probe,
 	};
 	log_transfer((void *)o, &l);
 	return l.result;

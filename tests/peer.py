@@ -33,13 +33,19 @@ def wait_for(path, seconds=20):
         time.sleep(0.01)
 
 
-def listen_and_announce(portfile):
+def announced_listener(portfile, backlog=1):
+    """A listening socket on a free port, its number written to portfile."""
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
-    ls.listen(1)
+    ls.listen(backlog)
     with open(portfile + ".tmp", "w") as f:
         f.write(str(ls.getsockname()[1]))
     os.rename(portfile + ".tmp", portfile)
+    return ls
+
+
+def listen_and_announce(portfile):
+    ls = announced_listener(portfile)
     conn, _ = ls.accept()
     ls.close()
     return conn
@@ -118,6 +124,48 @@ def steady_receiver(portfile, interval):
     dribble(s, ACK.pack(b"ZCA1", 1, 0, 0, got), 4, interval)
     print("received %d of %d" % (got, resp[6]))
     wait_closed(s, 5.0)
+
+
+def parts_sender(portfile, size, cut, conns):
+    """Serve `conns` connections of a --streams fetch of the `size`-byte file "f",
+    whose byte i is i % 251, each on a thread: a probe is answered without payload;
+    the part that starts at offset `cut` stops half-way and closes; the other parts
+    are sent slowly (64 KiB every 0.5 s), so that a receiver that does not cut them
+    at once is late. Prints how each connection ended."""
+    import threading
+    ls = announced_listener(portfile, 64)
+
+    def serve(s):
+        magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
+        recv_exact(s, nlen)
+        length = size - off if length == 0 else min(length, size - off)
+        s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
+        if flags & 1:
+            print("probe", flush=True)
+            s.close()
+            return
+        data = bytes((off + i) % 251 for i in range(length))
+        try:
+            if off == cut:
+                s.sendall(data[:length // 2])
+                print("cut part at %d" % off, flush=True)
+            else:
+                for i in range(0, length, 65536):
+                    s.sendall(data[i:i + 65536])
+                    time.sleep(0.5)
+                print("part at %d sent" % off, flush=True)
+        except OSError:
+            print("part at %d dropped by the receiver" % off, flush=True)
+        s.close()
+
+    threads = []
+    for _ in range(int(conns)):
+        conn, _ = ls.accept()
+        t = threading.Thread(target=serve, args=(conn,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
 
 
 def silent_sender(portfile):
@@ -338,6 +386,8 @@ def main(argv):
         steady_sender(args[-1], int(args[0]), float(args[1]))
     elif cmd == "steady-receiver":
         steady_receiver(args[-1], float(args[0]))
+    elif cmd == "parts-sender":
+        parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]))
     elif cmd == "silent-sender":
         silent_sender(args[0])
     elif cmd == "full-backlog":

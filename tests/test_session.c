@@ -44,14 +44,6 @@ static pid_t serve_child(int sv[2], enum xfer_path path, bool raw)
 	tu_exit(r == 0 ? 0 : (int)e.code);
 }
 
-static int child_status(pid_t pid)
-{
-	int st;
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
 /* Fetches into out_path with range (off, len) from a serve_child; returns the
  * fetch result, *sender_exit the sender's. */
 static int fetch_from_server(enum xfer_path sp, enum xfer_path rp, uint64_t off, uint64_t len,
@@ -67,7 +59,7 @@ static int fetch_from_server(enum xfer_path sp, enum xfer_path rp, uint64_t off,
 				.timeout_ms = CTX.timeout_ms};
 	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, NULL, e);
 	close(sv[0]);
-	*sender_exit = child_status(pid);
+	*sender_exit = tu_child_status(pid);
 	return r;
 }
 
@@ -198,7 +190,7 @@ START_TEST(p3_request_name)
 		wire_encode_ack(&a, buf, sizeof buf);
 		frameio_send(sv[0], buf, WIRE_ACK_SIZE, 0, &CTX);
 	}
-	ck_assert_int_eq(child_status(pid), _i ? 0 : ZCP_EXIT_PROTO);
+	ck_assert_int_eq(tu_child_status(pid), _i ? 0 : ZCP_EXIT_PROTO);
 	close(sv[0]);
 }
 END_TEST
@@ -222,7 +214,7 @@ START_TEST(p4_bad_request_answered)
 	ck_assert_int_eq(scripted_request(sv[0], buf, (size_t)n, &resp),
 			 _i ? WIRE_BAD_VERSION : WIRE_BAD_REQUEST);
 	ck_assert_uint_eq(resp.length, 0);
-	ck_assert_int_eq(child_status(pid), ZCP_EXIT_PROTO);
+	ck_assert_int_eq(tu_child_status(pid), ZCP_EXIT_PROTO);
 	close(sv[0]);
 }
 END_TEST
@@ -262,7 +254,7 @@ START_TEST(p7_ack_decides)
 		frameio_send(sv[0], buf, WIRE_ACK_SIZE, 0, &CTX);
 	}
 	close(sv[0]); /* case 4: no ack at all */
-	ck_assert_int_eq(child_status(pid), want[_i]);
+	ck_assert_int_eq(tu_child_status(pid), want[_i]);
 }
 END_TEST
 
@@ -351,7 +343,7 @@ static int fetch_scripted_cfg(const struct script *sc, struct fetch_cfg cfg, con
 	cfg.timeout_ms = CTX.timeout_ms;
 	int r = fetch_one(sv[0], "peer", &cfg, &out, rep, NULL, e);
 	close(sv[0]);
-	*sender_exit = child_status(pid);
+	*sender_exit = tu_child_status(pid);
 	return r;
 }
 
@@ -550,7 +542,7 @@ START_TEST(s11_early_ack_reported)
 {
 	int sv[2];
 	pid_t pid = early_ack(send_paths[_i], sv);
-	int st = child_status(pid); /* its socket buffer fills: it waits, sees the ack */
+	int st = tu_child_status(pid); /* its socket buffer fills: it waits, sees the ack */
 	close(sv[0]);
 	ck_assert_int_eq(st, ZCP_EXIT_PEER);
 }
@@ -563,7 +555,7 @@ START_TEST(s11_ack_survives_reset)
 	int sv[2];
 	pid_t pid = early_ack(send_paths[_i], sv);
 	close(sv[0]); /* unread payload: the kernel answers with a reset */
-	ck_assert_int_eq(child_status(pid), ZCP_EXIT_PEER);
+	ck_assert_int_eq(tu_child_status(pid), ZCP_EXIT_PEER);
 }
 END_TEST
 
@@ -646,7 +638,7 @@ START_TEST(p9_raw_output_failures)
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_str_eq(e.reason, _i ? "File exists" : "No such file or directory");
 	close(sv[0]);
-	child_status(pid);
+	tu_child_status(pid);
 	if (_i)
 		tu_check_file(out_path, 0, 1);
 }

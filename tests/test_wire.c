@@ -80,6 +80,22 @@ START_TEST(w13_request_roundtrip)
 }
 END_TEST
 
+/* SPEC W-14: the PROBE flag is the one request flag there is; it round-trips. */
+START_TEST(w14_probe_flag_roundtrip)
+{
+	struct wire_request in = req(5, 10, "a/b"), out;
+	in.flags = WIRE_FLAG_PROBE;
+	uint8_t buf[WIRE_FRAME_MAX];
+	ssize_t n = wire_encode_request(&in, buf, sizeof buf);
+	ck_assert_int_eq(n, WIRE_REQUEST_FIXED + 3);
+	ck_assert_uint_eq(buf[5], 0x01);
+	ck_assert_int_eq(wire_parse_request(buf, (size_t)n, &out), n);
+	ck_assert_uint_eq(out.flags, WIRE_FLAG_PROBE);
+	ck_assert_uint_eq(out.offset, 5);
+	ck_assert_uint_eq(out.length, 10);
+}
+END_TEST
+
 /* SPEC W-13 W-9: response round trip over every status and edge sizes. */
 START_TEST(w13_response_roundtrip)
 {
@@ -144,7 +160,8 @@ static const struct corrupt corruptions[] = {
 	{WIRE_REQUEST, 4, 2, WIRE_E_VERSION},     /* SPEC W-6 */
 	{WIRE_REQUEST, 4, 0, WIRE_E_VERSION},
 	{WIRE_REQUEST, 5, 0x80, WIRE_E_RESERVED}, /* SPEC W-7 */
-	{WIRE_REQUEST, 5, 0x01, WIRE_E_RESERVED},
+	{WIRE_REQUEST, 5, 0x02, WIRE_E_RESERVED}, /* the bit after PROBE */
+	{WIRE_REQUEST, 5, 0x03, WIRE_E_RESERVED},
 	{WIRE_REQUEST, 8, 0x80, WIRE_E_RANGE},    /* SPEC W-10: offset >= 2^63 */
 	{WIRE_REQUEST, 16, 0x80, WIRE_E_RANGE},   /* length >= 2^63 */
 	{WIRE_REQUEST, 6, 5, WIRE_E_NAME},        /* SPEC W-8: name_len over 1024 */
@@ -321,7 +338,7 @@ START_TEST(w13_encoders_refuse)
 	struct wire_request rq = req(0, 0, "a//b");
 	ck_assert_int_eq(wire_encode_request(&rq, buf, sizeof buf), WIRE_E_NAME);
 	rq = req(0, 0, "");
-	rq.flags = 1;
+	rq.flags = WIRE_FLAG_PROBE << 1;
 	ck_assert_int_eq(wire_encode_request(&rq, buf, sizeof buf), WIRE_E_RESERVED);
 	rq.flags = 0;
 	ck_assert_int_eq(wire_encode_request(&rq, buf, 23), WIRE_NEED_MORE);
@@ -487,6 +504,7 @@ int main(void)
 	tcase_add_test(tc, w3_response_layout);
 	tcase_add_test(tc, w4_ack_layout);
 	tcase_add_loop_test(tc, w13_request_roundtrip, 0, 6 * 5 * 5);
+	tcase_add_test(tc, w14_probe_flag_roundtrip);
 	tcase_add_loop_test(tc, w13_response_roundtrip, 0, 6 * 5);
 	tcase_add_loop_test(tc, w13_ack_roundtrip, 0, 4 * 5);
 	tcase_add_loop_test(tc, w5_invalid_fields, 0, (int)(sizeof corruptions / sizeof corruptions[0]));

@@ -140,6 +140,15 @@ static inline uint8_t *tu_guarded(const void *src, size_t len, void **map, size_
 
 static inline void tu_unguard(void *map, size_t maplen) { munmap(map, maplen); }
 
+/* tu_child_status() - wait for a child that must exit normally; its exit status. */
+static inline int tu_child_status(pid_t pid)
+{
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
 /* tu_run() - run a suite in fork mode and return the number of failures. */
 static inline int tu_run(Suite *s)
 {

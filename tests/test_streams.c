@@ -1,0 +1,182 @@
+/* Check suite for src/streams.c: how a range is cut, and whole --streams
+ * transfers over loopback from a real serve_one() sender in a child process. */
+#include "net.h"
+#include "serve.h"
+#include "streams.h"
+#include "testutil.h"
+
+#define MIB (1ull << 20)
+
+static char dir[256], src_path[300], out_path[300], addr[NET_ADDR_MAX];
+static int lfd;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	snprintf(src_path, sizeof src_path, "%s/data.bin", dir);
+	snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
+	signal(SIGPIPE, SIG_IGN);
+	struct zerr e;
+	lfd = net_listen("127.0.0.1:0", addr, sizeof addr, false, &e);
+	ck_assert_int_ge(lfd, 0);
+}
+
+static void teardown(void)
+{
+	close(lfd);
+	tu_rmtree(dir);
+}
+
+/* SPEC R-18: k = min(N, length / 1 MiB), at least 1 for a byte, 0 for none. */
+START_TEST(r18_how_many_parts)
+{
+	ck_assert_uint_eq(streams_parts(0, 8), 0);
+	ck_assert_uint_eq(streams_parts(1, 8), 1);
+	ck_assert_uint_eq(streams_parts(MIB - 1, 8), 1);
+	ck_assert_uint_eq(streams_parts(2 * MIB, 8), 2);
+	ck_assert_uint_eq(streams_parts(5000000, 8), 4);
+	ck_assert_uint_eq(streams_parts(1ull << 40, 8), 8);
+	ck_assert_uint_eq(streams_parts(1ull << 40, 1), 1);
+	ck_assert_uint_eq(streams_parts(WIRE_OFF_MAX, STREAMS_MAX), STREAMS_MAX);
+}
+END_TEST
+
+/* SPEC R-18: the parts cover the range exactly, in order, the first (total mod k)
+ * one byte longer, also at the top of the offset space. */
+START_TEST(r18_parts_tile_the_range)
+{
+	static const uint64_t totals[] = {1, 1000, 3500000, 5 * MIB + 3, WIRE_OFF_MAX - 7};
+	uint64_t total = totals[_i % 5], offset = _i % 5 == 4 ? 7 : 1000;
+	unsigned k = streams_parts(total, 1 + (unsigned)_i / 5);
+	uint64_t at = offset, shortest = UINT64_MAX, longest = 0;
+	for (unsigned i = 0; i < k; i++) {
+		uint64_t off, len;
+		streams_part(offset, total, k, i, &off, &len);
+		ck_assert_uint_eq(off, at);
+		ck_assert_uint_eq(len, total / k + (i < total % k));
+		at += len;
+		shortest = len < shortest ? len : shortest;
+		longest = len > longest ? len : longest;
+	}
+	ck_assert_uint_eq(at, offset + total);
+	ck_assert_uint_le(longest - shortest, 1);
+}
+END_TEST
+
+/* A sender in a child: serves `conns` connections of lfd one after another with
+ * serve_one(); with shrink, truncates its file to half after the first (the probe). */
+static pid_t sender(int conns, bool shrink, uint64_t size)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	struct serve_cfg cfg = {.file = src_path, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
+				.timeout_ms = 5000, .header_timeout_ms = 5000};
+	int bad = 0;
+	for (int i = 0; i < conns; i++) {
+		char peer[NET_ADDR_MAX];
+		struct zerr e;
+		struct serve_report rep;
+		int s = net_accept(lfd, peer, sizeof peer, &e);
+		if (s < 0)
+			tu_exit(100);
+		bad += serve_one(s, peer, &cfg, &rep, NULL, &e) < 0;
+		close(s);
+		if (shrink && i == 0 && truncate(src_path, (off_t)(size / 2)) < 0)
+			tu_exit(101);
+	}
+	tu_exit(bad);
+}
+
+static int fetch(unsigned n, enum xfer_path path, uint64_t off, uint64_t len,
+		 struct streams_report *rep, struct zerr *e)
+{
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, e), 0);
+	struct fetch_cfg cfg = {.path = path, .chunk = 8192, .offset = off, .length = len, .timeout_ms = 5000};
+	char peer[NET_ADDR_MAX];
+	return streams_fetch(addr, n, &cfg, &out, peer, sizeof peer, rep, e);
+}
+
+/* SPEC R-18 W-14: a probe, then 3 parts (3 MiB + 5 bytes, 4 asked for) at their
+ * offsets; splice and copy (pwrite) alike; a range of the file too. */
+START_TEST(r18_parts_land_at_their_offsets)
+{
+	uint64_t size = 3 * MIB + 5, off = _i == 2 ? 12345 : 0, len = _i == 2 ? 2 * MIB + 1 : 0;
+	tu_make_file(src_path, size);
+	uint64_t want = len ? len : size;
+	pid_t pid = sender(1 + (int)streams_parts(want, 4), false, size);
+	struct streams_report rep;
+	struct zerr e;
+	int r = fetch(4, _i == 1 ? XFER_COPY : XFER_SPLICE, off, len, &rep, &e);
+	ck_assert_msg(r == 0, "%s %s", e.call, e.reason);
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	ck_assert_uint_eq(rep.parts, streams_parts(want, 4));
+	ck_assert_uint_eq(rep.received, want);
+	ck_assert_uint_eq(rep.resp.length, want);
+	ck_assert_str_eq(rep.resp.name, "data.bin");
+	ck_assert_uint_gt(rep.stats.calls[_i == 1 ? XS_PWRITE : XS_SPLICE], 0);
+	tu_check_file(out_path, off, want);
+}
+END_TEST
+
+/* SPEC R-18 R-11 R-2: the file shrinks after the probe: the parts past the new end
+ * are refused, the transfer fails, and nothing is stored. */
+START_TEST(r18_source_shrunk_after_probe)
+{
+	uint64_t size = 4 * MIB;
+	tu_make_file(src_path, size);
+	pid_t pid = sender(5, true, size);
+	struct streams_report rep;
+	struct zerr e;
+	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), -1);
+	ck_assert(e.code == ZCP_EXIT_PROTO || e.code == ZCP_EXIT_PEER);
+	tu_child_status(pid);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
+/* SPEC R-18: an empty range has no part: the probe, then an empty file. */
+START_TEST(r18_empty_file_no_parts)
+{
+	tu_make_file(src_path, 0);
+	pid_t pid = sender(1, false, 0);
+	struct streams_report rep;
+	struct zerr e;
+	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), 0);
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	ck_assert_uint_eq(rep.parts, 0);
+	tu_check_file(out_path, 0, 0);
+}
+END_TEST
+
+/* SPEC R-18 E-1: nobody listens: the probe's connect fails, exit class 4, no output. */
+START_TEST(r18_nobody_listening)
+{
+	close(lfd);
+	lfd = -1;
+	struct streams_report rep;
+	struct zerr e;
+	ck_assert_int_eq(fetch(2, XFER_SPLICE, 0, 0, &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.call, "connect");
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("streams");
+	TCase *tc = tcase_create("streams");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, r18_how_many_parts);
+	tcase_add_loop_test(tc, r18_parts_tile_the_range, 0, 5 * 8);
+	tcase_add_loop_test(tc, r18_parts_land_at_their_offsets, 0, 3);
+	tcase_add_test(tc, r18_source_shrunk_after_probe);
+	tcase_add_test(tc, r18_empty_file_no_parts);
+	tcase_add_test(tc, r18_nobody_listening);
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}
