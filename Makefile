@@ -13,7 +13,7 @@ TESTS := wire zerr proc net evloop opts xfer fsio session conn streams
 CHECK_TIMEOUT ?= 1200
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all install demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
+.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -119,10 +119,18 @@ trace-verify: deps-check all
 demo: all
 	@sh bench/demo.sh $(B)
 
+# make install PREFIX=/usr/local DESTDIR=: both programs and both man pages.
 PREFIX ?= /usr/local
+PROGRAMS := zcp-send zcp-recv
 install: all
-	install -D -m 755 $(B)/zcp-send $(DESTDIR)$(PREFIX)/bin/zcp-send
-	install -D -m 755 $(B)/zcp-recv $(DESTDIR)$(PREFIX)/bin/zcp-recv
+	for p in $(PROGRAMS); do \
+		install -D -m 755 $(B)/$$p $(DESTDIR)$(PREFIX)/bin/$$p && \
+		install -D -m 644 man/$$p.1 $(DESTDIR)$(PREFIX)/share/man/man1/$$p.1 || exit 1; \
+	done
+uninstall:
+	for p in $(PROGRAMS); do \
+		rm -f $(DESTDIR)$(PREFIX)/bin/$$p $(DESTDIR)$(PREFIX)/share/man/man1/$$p.1; \
+	done
 
 clean:
 	rm -rf $(B)

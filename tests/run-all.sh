@@ -55,6 +55,7 @@ for t in request response ack stream opts; do
 		run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t"
 	fi
 done
+run install sh "$here/install.sh" "$PLAIN"
 run trace-parse sh "$here/test-trace-parse.sh"
 run bench-stats python3 "$here/test_stats.py"
 run trace-verify-selftest bash "$here/../trace/verify.sh" "$PLAIN" --self-test
