@@ -6,11 +6,13 @@ ZCP_CFLAGS := -std=c11 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFS
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer fsio evloop frameio step opts serve fetch server streams report
+LIB_SRC := wire zerr mono proc net xfer fsio fhash resume evloop frameio step opts serve fetch server streams report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio session conn streams
+TESTS := wire zerr proc net evloop opts xfer fsio session conn streams fhash resume
 CHECK_TIMEOUT ?= 1200
+# libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17)
+LIBS := -lxxhash
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 .PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
@@ -20,15 +22,15 @@ all: $(B)/zcp-send $(B)/zcp-recv
 $(B)/%.o: src/%.c | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(B)/zcp-%: $(B)/zcp-%.o $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 # Sanitizer build of the library, the programs and the tests (make check).
 $(B)/san/%.o: src/%.c | $(B)/san
 	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 $(B)/san/zcp-%: $(B)/san/zcp-%.o $(SAN_OBJ)
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDFLAGS) $(LIBS)
 $(TESTS:%=$(B)/san/test_%): $(B)/san/test_%: tests/test_%.c $(SAN_OBJ) | $(B)/san
-	$(CC) $(ALL_CFLAGS) $(SAN) -Isrc -o $@ $< $(SAN_OBJ) $(LDFLAGS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -Isrc -o $@ $< $(SAN_OBJ) $(LDFLAGS) $(LIBS) $(CHECK_LIBS)
 
 $(B) $(B)/san $(B)/fuzz $(B)/afl:
 	mkdir -p $@
@@ -51,16 +53,16 @@ AFL_CFLAGS := -O2 -g $(ZCP_CFLAGS) -fsanitize=address,undefined -fno-sanitize-re
 FUZZ_SRC := fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c
 
 $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%): $(B)/fuzz/replay_%: $(SAN_OBJ) fuzz/replay.c $(wildcard fuzz/*.h) $(FUZZ_SRC) | $(B)/fuzz
-	$(CC) $(ALL_CFLAGS) $(SAN) -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) fuzz/replay.c $(SAN_OBJ)
+	$(CC) $(ALL_CFLAGS) $(SAN) -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) fuzz/replay.c $(SAN_OBJ) $(LIBS)
 $(B)/fuzz/gen-corpus: fuzz/gen-corpus.c $(LIB_OBJ) | $(B)/fuzz
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LIBS)
 $(B)/afl/%.o: src/%.c | $(B)/afl
 	$(AFL_CC) $(AFL_CFLAGS) -c -o $@ $<
 $(FUZZ_TARGETS:%=$(B)/afl/afl_%): $(B)/afl/afl_%: $(AFL_OBJ) $(wildcard fuzz/*.h) $(FUZZ_SRC) | $(B)/afl
-	$(AFL_CC) $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(AFL_OBJ)
+	$(AFL_CC) $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(AFL_OBJ) $(LIBS)
 $(FUZZ_TARGETS:%=$(B)/libfuzzer/lf_%): $(B)/libfuzzer/lf_%: $(wildcard fuzz/*.h) $(FUZZ_SRC) $(wildcard src/*.[ch])
 	mkdir -p $(@D)
-	clang $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(LIB_SRC:%=src/%.c)
+	clang $(AFL_CFLAGS) -fsanitize=fuzzer -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) $(LIB_SRC:%=src/%.c) $(LIBS)
 
 # Benchmark (bench/): the seed experiment side by side with peers and a bare-kernel ceiling.
 $(B)/bench-%: bench/%.c | $(B)

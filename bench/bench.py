@@ -111,11 +111,12 @@ def configs(build, outdir):
                 lambda f, port, sp=sp: [send, "-v", "--once", "-p", sp, "-l", "127.0.0.1:0", f],
                 lambda port, f, rp=rp: [recv, "-v", "-p", rp, "-c", "127.0.0.1:%d" % port, "--discard"],
                 moved=zcp_moved))
-    for rp in ("copy", "splice"):
+    for rp, extra in (("copy", []), ("splice", []), ("splice", ["--verify"])):
         result.append(Config(
-            "zcp sendfile > %s-disk" % rp, "disk",
+            "zcp sendfile > %s-disk%s" % (rp, " --verify" if extra else ""), "disk",
             lambda f, port: [send, "-v", "--once", "-l", "127.0.0.1:0", f],
-            lambda port, f, rp=rp: [recv, "-v", "-p", rp, "-c", "127.0.0.1:%d" % port, "-o", out, "--force"],
+            lambda port, f, rp=rp, extra=extra: [recv, "-v", "-p", rp, "-c", "127.0.0.1:%d" % port, "-o", out,
+                                                 "--force"] + extra,
             moved=zcp_moved, disk=True))
     result += [
         Config("python sendfile", "peer", lambda f, port: py + ["serve-sendfile", f],

@@ -12,6 +12,8 @@ here=$(dirname "$0")
 missing=""
 case "${1:-check}" in
 check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubunit-dev pkg-config"
+       [ -f /usr/include/xxhash.h ] || missing="$missing libxxhash-dev"
+       command -v xxhsum >/dev/null || missing="$missing xxhash"
        command -v strace >/dev/null || missing="$missing strace"
        command -v man >/dev/null || missing="$missing man-db" ;;
 fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;

@@ -101,7 +101,7 @@ static void requests(void)
 static void responses(void)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
-	for (uint8_t st = 0; st <= WIRE_BUSY + 1; st++) {
+	for (uint8_t st = 0; st <= WIRE_CHANGED + 1; st++) {
 		struct wire_response r = {.status = st, .file_size = 1000, .offset = st ? 0 : 10,
 					  .length = st ? 0 : 990, .name_len = 12};
 		memcpy(r.name, "sub/data.bin", 12);
@@ -136,6 +136,24 @@ static void acks(void)
 	buf[5] = 0;
 	buf[7] = 1;                           /* reserved */
 	emit("ack", buf, sizeof buf);
+}
+
+/* SPEC W-15 W-17: identity and trailer frames, valid and with a reserved byte set. */
+static void idents_and_trailers(void)
+{
+	uint8_t buf[WIRE_IDENT_SIZE];
+	struct wire_ident d = {.dev = 2049, .ino = 131, .size = 1 << 30, .mtime_ns = UINT64_C(1764115200123456789)};
+	wire_encode_ident(&d, buf, sizeof buf);
+	emit_stream(WIRE_IDENT, buf, WIRE_IDENT_SIZE);
+	buf[6] = 1;
+	emit_stream(WIRE_IDENT, buf, WIRE_IDENT_SIZE);
+	struct wire_trailer t;
+	for (unsigned i = 0; i < WIRE_HASH_SIZE; i++)
+		t.hash[i] = (uint8_t)(i * 17 + 3);
+	wire_encode_trailer(&t, buf, sizeof buf);
+	emit_stream(WIRE_TRAILER, buf, WIRE_TRAILER_SIZE);
+	buf[4] = 2;
+	emit_stream(WIRE_TRAILER, buf, WIRE_TRAILER_SIZE);
 }
 
 /* Command lines: byte 0 = 0 for zcp-send, 1 for zcp-recv; NUL-separated argv. */
@@ -185,6 +203,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	requests();
+	idents_and_trailers();
 	responses();
 	acks();
 	opts();

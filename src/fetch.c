@@ -101,16 +101,15 @@ static int step_request(struct fetch_conn *c)
 	return 0;
 }
 
+static int begin_payload(struct fetch_conn *c);
+
 static int step_response(struct fetch_conn *c)
 {
-	int werr;
-	enum frameio_result r = step_read(&c->link, WIRE_RESPONSE, &c->resp, &werr);
+	enum frameio_result r = step_read(&c->link, WIRE_RESPONSE, &c->resp, c->peer, &c->err, NULL);
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
-	if (r != FRAMEIO_OK) {
-		frameio_explain(r, WIRE_RESPONSE, werr, c->peer, &c->err);
+	if (r != FRAMEIO_OK)
 		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1); /* SPEC W-11 */
-	}
 	if (c->resp.status != WIRE_OK) { /* SPEC R-10; P-4: no ack */
 		zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "sender answered %s",
 			 wire_status_name(c->resp.status));
@@ -121,6 +120,33 @@ static int step_response(struct fetch_conn *c)
 		return go_ack(c, st);
 	if (c->cfg->probe) /* SPEC W-14: what was asked is known; nothing follows */
 		return ended(c, 0);
+	if (c->req.flags & WIRE_FLAG_IDENT) { /* SPEC W-15: the identity comes first */
+		c->link.have = 0;
+		c->state = FETCH_IDENT;
+		return 0;
+	}
+	return begin_payload(c);
+}
+
+static int step_ident(struct fetch_conn *c)
+{
+	enum frameio_result r = step_read(&c->link, WIRE_IDENT, &c->ident, c->peer, &c->err, NULL);
+	if (r == FRAMEIO_AGAIN)
+		return STEP_IN;
+	if (r != FRAMEIO_OK)
+		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1);
+	if (c->cfg->if_ident && memcmp(c->cfg->if_ident, &c->ident, sizeof c->ident)) { /* W-16 */
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender served another file than the one asked for");
+		return go_ack(c, WIRE_ACK_PROTOCOL);
+	}
+	if (c->cfg->on_ident && c->cfg->on_ident(c->cfg->on_ident_arg, &c->ident, &c->err) < 0)
+		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
+	return begin_payload(c);
+}
+
+/* The response is accepted: the output opens, the payload starts. */
+static int begin_payload(struct fetch_conn *c)
+{
 	const char *last = strrchr(c->resp.name, '/'); /* SPEC R-4: the last component */
 	if (owns_output(c) && fsio_out_open(c->out, last ? last + 1 : c->resp.name, &c->err) < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
@@ -161,7 +187,8 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 	if (c->cfg->raw)
 		return raw_end(c, r);
 	if (r == 0) {
-		c->state = FETCH_EOF;
+		c->link.have = 0;
+		c->state = c->cfg->verify ? FETCH_TRAILER : FETCH_EOF;
 		return 0;
 	}
 	struct xfer_result *res = &c->job.res;
@@ -173,6 +200,47 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 	}
 	xfer_explain(res, &c->job.src, c->peer, &c->job.dst, output_name(c->out), &c->err);
 	return go_ack(c, c->err.code == ZCP_EXIT_NET ? WIRE_ACK_SHORT : WIRE_ACK_LOCAL_ERROR);
+}
+
+/* SPEC R-19: the sender's hash of what it served; then what was stored is read back. */
+static int step_trailer(struct fetch_conn *c)
+{
+	enum frameio_result r = step_read(&c->link, WIRE_TRAILER, &c->trailer, c->peer, &c->err, NULL);
+	if (r == FRAMEIO_AGAIN)
+		return STEP_IN;
+	if (r != FRAMEIO_OK)
+		return go_ack(c, r == FRAMEIO_BAD ? WIRE_ACK_PROTOCOL : WIRE_ACK_SHORT);
+	uint64_t from = c->cfg->part ? c->resp.offset - c->cfg->out_base : 0;
+	uint64_t to = c->cfg->part ? from + c->resp.length : c->cfg->prefix + c->resp.length;
+	if (fhash_start(&c->hash, c->out->fd, from, to) < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
+		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
+	}
+	c->hash_live = true;
+	c->state = FETCH_HASH;
+	return 0;
+}
+
+static int step_hash(struct fetch_conn *c, uint64_t budget)
+{
+	uint64_t before = c->hash.at;
+	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	step_moved(&c->link, c->hash.at - before); /* reading back is progress */
+	if (r < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", output_name(c->out), errno == ENODATA ? EIO : errno);
+		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
+	}
+	if (r == 0)
+		return STEP_YIELD | STEP_IN;
+	uint8_t mine[WIRE_HASH_SIZE];
+	fhash_digest(&c->hash, mine);
+	if ((c->mismatch = memcmp(mine, c->trailer.hash, sizeof mine) != 0)) {
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the XXH3-128 of the %llu bytes stored does not "
+			 "match the sender's", (unsigned long long)(c->cfg->part ? c->resp.length : c->cfg->prefix + c->resp.length));
+		return go_ack(c, WIRE_ACK_PROTOCOL);
+	}
+	c->state = FETCH_EOF;
+	return 0;
 }
 
 /* SPEC P-8 P-5: after the payload the sender's next event must be end of stream;
@@ -248,7 +316,10 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 		return;
 	}
 	c->req = (struct wire_request){.offset = cfg->offset, .length = cfg->length,
-				       .flags = cfg->probe ? WIRE_FLAG_PROBE : 0};
+				       .flags = (uint8_t)((cfg->probe ? WIRE_FLAG_PROBE : 0) |
+							  (cfg->verify && !cfg->probe ? WIRE_FLAG_VERIFY : 0) |
+							  (cfg->want_ident ? WIRE_FLAG_IDENT : 0) |
+							  (cfg->if_ident ? WIRE_FLAG_IF_IDENT : 0))};
 	if (cfg->name) {
 		c->req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
 		memcpy(c->req.name, cfg->name, c->req.name_len);
@@ -260,6 +331,8 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 		return;
 	}
 	c->link.len = (size_t)n;
+	if (cfg->if_ident) /* SPEC W-16: the identity right after the request */
+		c->link.len += (size_t)wire_encode_ident(cfg->if_ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
 	c->state = FETCH_REQUEST;
 }
 
@@ -270,7 +343,10 @@ int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 		switch (c->state) {
 		case FETCH_REQUEST: r = step_request(c); break;
 		case FETCH_RESPONSE: r = step_response(c); break;
+		case FETCH_IDENT: r = step_ident(c); break;
 		case FETCH_PAYLOAD: r = step_payload(c, budget); break;
+		case FETCH_TRAILER: r = step_trailer(c); break;
+		case FETCH_HASH: r = step_hash(c, budget); break;
 		case FETCH_EOF: r = step_eof(c); break;
 		case FETCH_ACK: r = step_ack(c); break;
 		case FETCH_LINGER: r = step_linger(c); break;
@@ -319,13 +395,17 @@ void fetch_end(struct fetch_conn *c)
 	if (c->job_live)
 		xfer_job_free(&c->job);
 	c->job_live = false;
+	if (c->hash_live)
+		fhash_end(&c->hash);
+	c->hash_live = false;
 	if (!c->committed && owns_output(c))
 		fsio_out_abort(c->out);
 }
 
 void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep)
 {
-	*rep = (struct fetch_report){.resp = c->resp, .seconds = c->seconds, .ack_err = c->ack_err};
+	*rep = (struct fetch_report){.resp = c->resp, .seconds = c->seconds, .ack_err = c->ack_err,
+				     .mismatch = c->mismatch};
 	if (c->job_live)
 		rep->received = c->job.res.moved;
 }
@@ -340,7 +420,14 @@ static int ops_wait_fd(const void *conn)
 	return c->state == FETCH_PAYLOAD && c->job_live && c->job.wait_fd >= 0 ? c->job.wait_fd : c->link.sock;
 }
 
-const struct step_ops fetch_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd};
+static void ops_moved(const void *conn, uint64_t *moved, uint64_t *total)
+{
+	const struct fetch_conn *c = conn;
+	*moved = c->job_live ? c->job.res.moved : 0;
+	*total = c->resp.length;
+}
+
+const struct step_ops fetch_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd, ops_moved};
 
 int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
 	      struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)
@@ -350,7 +437,7 @@ int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fs
 	 * after every short read (non-blocking, as in a loop, still works if refused) */
 	net_block(sock, cfg->timeout_ms);
 	fetch_init(&c, sock, peer, cfg, out);
-	step_drive(&c, &fetch_ops, &c.link.stats);
+	step_drive(&c, &fetch_ops, &c.link.stats, cfg->progress);
 	fetch_report_of(&c, rep);
 	if (stats)
 		*stats = c.link.stats;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fhash.h"
 #include "fsio.h"
 #include "net.h"
 #include "step.h"
@@ -32,10 +33,21 @@ struct fetch_cfg {
 				  * and dropped by the caller; the payload is written at
 				  * (response offset - out_base) of it, and acked once stored */
 	uint64_t out_base;       /* part: the offset in the source of the output's first byte */
+	bool verify;             /* ask for the trailer and check it (SPEC R-19) */
+	bool want_ident;         /* ask for the file's identity (W-15), kept in ident */
+	const struct wire_ident *if_ident; /* serve only this file, else CHANGED (W-16); or NULL */
+	uint64_t prefix;         /* bytes the output holds already (a resume, R-20): the hash
+				  * covers [0, prefix + length) of it */
+	/* told the sender's identity (W-15) before any byte is stored (R-20), or NULL;
+	 * -1 (with *e set) refuses the transfer, acked LOCAL_ERROR */
+	int (*on_ident)(void *arg, const struct wire_ident *id, struct zerr *e);
+	void *on_ident_arg;
+	const struct step_progress *progress; /* fetch_one() reports to it (SPEC C-10), or NULL */
 };
 
 enum fetch_state {
-	FETCH_REQUEST, FETCH_RESPONSE, FETCH_PAYLOAD, FETCH_EOF, FETCH_ACK, FETCH_LINGER, FETCH_DONE
+	FETCH_REQUEST, FETCH_RESPONSE, FETCH_IDENT, FETCH_PAYLOAD, FETCH_TRAILER, FETCH_HASH, FETCH_EOF,
+	FETCH_ACK, FETCH_LINGER, FETCH_DONE
 };
 
 struct fetch_conn {
@@ -46,14 +58,18 @@ struct fetch_conn {
 	int64_t linger_until;
 	struct wire_request req;
 	struct wire_response resp;     /* what the sender declared (zero in raw mode) */
+	struct wire_ident ident;       /* the sender's file, when asked for (W-15) */
+	struct wire_trailer trailer;   /* the hash of what it served (W-17) */
 	struct fsio_out *out;
-	bool job_live, committed;
+	bool job_live, committed, hash_live;
 	struct xfer_job job;
+	struct fhash hash;             /* what was stored, read back */
 	enum wire_ack_status ack;      /* the ack being sent */
 	double payload_start, seconds;
 	int result;                    /* 0 = every declared byte committed (and acked) */
 	struct zerr err;               /* why not, when result < 0 */
 	int ack_err;                   /* the errno when the final ack OK could not be sent */
+	bool mismatch;                 /* the stored bytes' hash was not the sender's */
 };
 
 /* fetch_init() - a transfer on sock (non-blocking, connected to peer) into out
@@ -88,6 +104,7 @@ struct fetch_report {
 	uint64_t received;         /* payload bytes delivered to the output */
 	double seconds;            /* payload time */
 	int ack_err;               /* errno when the final ack OK could not be sent (SPEC R-15) */
+	bool mismatch;             /* the stored bytes' hash was not the sender's */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

@@ -271,7 +271,7 @@ static int take_temp_name(struct fsio_out *o, const char *dir, int (*make)(struc
 
 static int create_named(struct fsio_out *o, const char *name)
 {
-	o->fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	o->fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	return o->fd < 0 ? -1 : 0;
 }
 
@@ -302,7 +302,15 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 	} else {
 		dir_of(o->final, dir);
 	}
-	o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	if (o->partial[0]) { /* SPEC R-20: never armed, so a failure or signal leaves it */
+		snprintf(o->temp, sizeof o->temp, "%s", o->partial);
+		o->anonymous = false;
+		o->fd = open(o->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+		const char *call = o->fd < 0 ? "open" : ftruncate(o->fd, (off_t)o->keep) < 0 ? "ftruncate"
+				 : lseek(o->fd, (off_t)o->keep, SEEK_SET) < 0 ? "lseek" : NULL;
+		return call ? zerr_sys(e, ZCP_EXIT_FILE, call, o->partial, errno) : 0;
+	}
+	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 	o->anonymous = o->fd >= 0;
 	/* SPEC R-1: file systems without O_TMPFILE get a short random name instead */
 	bool refused = errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL;
@@ -366,7 +374,7 @@ static int publish(struct fsio_out *o, bool force, const char **call)
 	return publish_named(o, force);
 }
 
-static int fsync_dir_of(const char *path)
+int fsio_fsync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
 	dir_of(path, dir);
@@ -402,7 +410,7 @@ int fsio_out_commit(struct fsio_out *o, struct zerr *e)
 		if (r < 0)
 			return zerr_sys(e, ZCP_EXIT_FILE, "close", o->final, errno);
 	}
-	if ((o->flags & FSIO_FSYNC) && fsync_dir_of(o->final) < 0)
+	if ((o->flags & FSIO_FSYNC) && fsio_fsync_dir_of(o->final) < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "fsync", o->final, errno);
 	return 0;
 fail:
@@ -434,4 +442,21 @@ bool fsio_accepts_splice(int fd)
 		return fl >= 0 && !(fl & O_APPEND);
 	}
 	return false;
+}
+
+void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep)
+{
+	snprintf(o->partial, sizeof o->partial, "%s", path);
+	o->keep = keep;
+}
+
+int fsio_identity(int fd, struct wire_ident *id)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -1;
+	*id = (struct wire_ident){.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
+				  .size = (uint64_t)st.st_size,
+				  .mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec};
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wire.h"
 #include "zerr.h"
 
 /* fsio_open_input() - open path read-only without blocking (a FIFO never holds
@@ -53,6 +54,9 @@ struct fsio_out {
 	char temp[PATH_MAX];
 	volatile sig_atomic_t temp_armed;
 	struct fsio_out *armed_prev, *armed_next;
+	/* SPEC R-20: the output is this partial file (kept on failure), from byte keep */
+	char partial[PATH_MAX];
+	uint64_t keep;
 };
 
 /* fsio_out_init() - decide the mode for -o path (NULL = discard, "-" = stdout);
@@ -68,6 +72,12 @@ int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct z
  * without a file. Returns 0 or -1 with *e set (exit 3). */
 int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e);
 
+/* fsio_out_use_partial() - SPEC R-20, FSIO_FILE only: fsio_out_open() will open
+ * path (created if missing) instead of a temporary file, cut it to keep bytes and
+ * write after them; fsio_out_abort() closes it and leaves it there; the commit
+ * renames it to the final name with the same rules. */
+void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep);
+
 /* fsio_out_commit() - fsync if asked, publish the file under its final name
  * without replacing an existing one unless FSIO_FORCE, and never replacing
  * anything but a regular file (SPEC R-1, R-3). Returns 0 or -1 with *e set
@@ -80,6 +90,13 @@ void fsio_out_abort(struct fsio_out *o);
 /* fsio_cleanup_all() - remove every named temporary file there is now (SPEC R-2).
  * Async-signal-safe: for the handlers of terminating signals. */
 void fsio_cleanup_all(void);
+
+/* fsio_fsync_dir_of() - fsync the directory that holds path. Returns 0 or -1 with errno. */
+int fsio_fsync_dir_of(const char *path);
+
+/* fsio_identity() - what the file open on fd is (SPEC W-15): device, inode, size
+ * and modification time in nanoseconds, from fstat. Returns 0 or -1 with errno. */
+int fsio_identity(int fd, struct wire_ident *id);
 
 /* fsio_accepts_splice() - whether splice(2) can write to fd: a pipe, a socket,
  * /dev/null or a regular file not opened with O_APPEND (SPEC R-5). */

@@ -15,7 +15,7 @@ enum {
 	OPT_CHUNK = 256, OPT_RAW, OPT_TIMEOUT, OPT_ONCE, OPT_DISCARD,
 	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_ROOT,
 	OPT_MAX_CHUNK, OPT_MAX_CLIENTS, OPT_HEADER_TIMEOUT, OPT_COUNT, OPT_DRAIN, OPT_WORKERS,
-	OPT_NOTSENT_LOWAT, OPT_STREAMS, OPT_N
+	OPT_NOTSENT_LOWAT, OPT_STREAMS, OPT_VERIFY, OPT_RESUME, OPT_RESTART, OPT_PROGRESS, OPT_N
 };
 
 #define COMMON_LONGOPTS                                        \
@@ -26,6 +26,7 @@ enum {
 	{"raw", no_argument, NULL, OPT_RAW},                   \
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},     \
 	{"quiet", no_argument, NULL, 'q'},                     \
+	{"progress", no_argument, NULL, OPT_PROGRESS},         \
 	{"verbose", no_argument, NULL, 'v'},                   \
 	{"help", no_argument, NULL, 'h'},                      \
 	{"version", no_argument, NULL, 'V'}
@@ -60,6 +61,9 @@ static const struct option recv_longopts[] = {
 	{"max-size", required_argument, NULL, OPT_MAX_SIZE},
 	{"name", required_argument, NULL, OPT_NAME},
 	{"streams", required_argument, NULL, OPT_STREAMS},
+	{"verify", no_argument, NULL, OPT_VERIFY},
+	{"resume", no_argument, NULL, OPT_RESUME},
+	{"restart", no_argument, NULL, OPT_RESTART},
 	{NULL, 0, NULL, 0},
 };
 
@@ -172,6 +176,7 @@ static int parse_common(int opt, const char *name, const char *arg, int is_send,
 		return 1;
 	case OPT_RAW: c->raw = true; return 1;
 	case 'q': c->quiet = true; return 1;
+	case OPT_PROGRESS: c->progress = true; return 1;
 	case 'v': c->verbose = true; return 1;
 	case 'h': c->action = OPTS_HELP; return 1;
 	case 'V': c->action = OPTS_VERSION; return 1;
@@ -380,6 +385,9 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 	case OPT_DISCARD: o->discard = true; return 0;
 	case OPT_FORCE: o->force = true; return 0;
 	case OPT_FSYNC: o->fsync = true; return 0;
+	case OPT_VERIFY: o->verify = true; return 0;
+	case OPT_RESUME: o->resume = true; return 0;
+	case OPT_RESTART: o->restart = true; return 0;
 	case OPT_OFFSET:
 	case OPT_LENGTH:
 	case OPT_MAX_SIZE: {
@@ -438,6 +446,16 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 		return reject(err, len, "--raw conflicts with --streams: a raw stream has no ranges");
 	if (o->streams > 1 && o->output && !strcmp(o->output, "-"))
 		return reject(err, len, "-o - takes one stream: parts are written at their offsets");
+	bool stored = o->output && strcmp(o->output, "-"); /* a file or a directory to read back */
+	if (o->verify && (!stored || o->c.raw)) /* SPEC R-19 */
+		return reject(err, len, "--verify reads back what it stored: it needs -o FILE or -o DIR/ "
+			      "(not --discard, -o - or --raw)");
+	if (o->restart)
+		o->resume = true; /* SPEC R-20: --restart is --resume without the old partial */
+	if (o->resume && (!stored || o->c.raw || o->c.role == OPTS_LISTEN || o->streams > 1 ||
+			  seen[OPT_OFFSET] || seen[OPT_LENGTH]))
+		return reject(err, len, "--resume needs --connect and -o FILE, one stream, the whole file "
+			      "(not --listen, --raw, --streams, --offset or --length)");
 	if (o->srv.given && o->c.role != OPTS_LISTEN) /* a directory is checked by the main */
 		return reject(err, len, "--once, --count, --max-clients, --max-chunk and --drain "
 			      "need --listen");
@@ -469,7 +487,8 @@ const char *opts_usage_send(void)
 	       "      --raw                no framing: write the file's bytes and close\n"
 	       "      --timeout SECONDS    give up on a peer that makes no progress this long\n"
 	       "                           (default 30, 0 = never)\n"
-	       "  -q, --quiet              print errors only (no line per transfer)\n"
+	       "  -q, --quiet              print errors only (no line per transfer, no progress)\n"
+	       "      --progress           show a push's progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            add the system calls made to each transfer's line\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
@@ -501,6 +520,11 @@ const char *opts_usage_recv(void)
 	       "      --timeout SECONDS    limit on each wait for the peer (default 30, 0 = none)\n"
 	       "      --streams N          fetch over N connections at once, each part at its\n"
 	       "                           own offset of the output (1 to 64, default 1)\n"
+	       "      --verify             check the sender's XXH3-128 of what it served against\n"
+	       "                           what was stored, before the commit\n"
+	       "      --resume             keep an interrupted transfer's partial file and, next\n"
+	       "                           time, fetch only the rest (if the source is unchanged)\n"
+	       "      --restart            --resume, but drop any partial file and start over\n"
 	       "With --listen -o DIR/ only:\n"
 	       "      --once               take one push, then exit with its status\n"
 	       "      --count N            take N pushes, then exit (0, or the first failure's)\n"
@@ -508,7 +532,8 @@ const char *opts_usage_recv(void)
 	       "      --max-chunk SIZE     bytes a push moves per turn (default 2M)\n"
 	       "      --drain SECONDS      on SIGINT/SIGTERM, let pushes finish this long\n"
 	       "                           (default 10); a second signal ends at once\n"
-	       "  -q, --quiet              print errors only\n"
+	       "  -q, --quiet              print errors only (no summary, no progress)\n"
+	       "      --progress           show progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            print a report with syscall counts after the transfer\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"

@@ -26,6 +26,7 @@ struct opts_common {
 	uint32_t chunk;
 	uint32_t timeout_s; /* 0 = wait forever */
 	bool raw, quiet, verbose;
+	bool progress;      /* --progress: drawn even when stderr is not a terminal (SPEC C-10) */
 };
 
 #define OPTS_MAX_CHUNK_DEFAULT (2u << 20)
@@ -63,6 +64,9 @@ struct opts_recv {
 	uint64_t max_size;  /* refuse more payload than this (SPEC R-12); 0 = no limit */
 	const char *name;   /* --name: asked for and required in the response (SPEC R-13), or NULL */
 	unsigned streams;   /* --streams: connections at once (SPEC R-18), 1 ... OPTS_STREAMS_MAX */
+	bool verify;        /* --verify: the trailer hash checked (SPEC R-19) */
+	bool resume;        /* --resume (or --restart): the partial file kept (SPEC R-20) */
+	bool restart;       /* --restart: an existing partial dropped first */
 };
 
 /* opts_parse_size() - parse SIZE (digits, optional K/M/G/T suffix, SPEC C-3)

@@ -15,10 +15,10 @@ void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, cons
 		   const char *peer, double seconds, const char *path, const struct xfer_stats *st)
 {
 	double mib = (double)bytes / (1024.0 * 1024.0);
-	int n = snprintf(buf, len, "%s %llu bytes %s %s in %.3f s (%.1f MiB/s), path %s; syscalls:",
+	int n = snprintf(buf, len, "%s %llu bytes %s %s in %.3f s (%.1f MiB/s), path %s%s",
 			 verb, (unsigned long long)bytes, prep, peer, seconds,
-			 seconds > 0 ? mib / seconds : 0.0, path);
-	for (int s = 0; s < XS_COUNT && n > 0 && (size_t)n < len; s++)
+			 seconds > 0 ? mib / seconds : 0.0, path, st ? "; syscalls:" : "");
+	for (int s = 0; st && s < XS_COUNT && n > 0 && (size_t)n < len; s++)
 		if (st->calls[s])
 			n += snprintf(buf + n, len - (size_t)n, " %s=%llu", xfer_sys_name((enum xfer_sys)s),
 				      (unsigned long long)st->calls[s]);

@@ -48,6 +48,17 @@ static enum wire_status open_source(struct serve_conn *c)
 	}
 	if (fd < 0)
 		return fd == -1 ? WIRE_NOT_FOUND : WIRE_SERVER_ERROR;
+	if (fsio_identity(fd, &c->ident) < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_FILE, "fstat", c->name, errno);
+		close(fd);
+		return WIRE_SERVER_ERROR;
+	}
+	if ((q->flags & WIRE_FLAG_IF_IDENT) && memcmp(&c->asked, &c->ident, sizeof c->ident)) {
+		close(fd); /* SPEC W-16: before the range, which a changed file may not have */
+		zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "'%s' changed since the receiver's copy began",
+			 c->name);
+		return WIRE_CHANGED;
+	}
 	if (q->offset > c->size) {
 		close(fd);
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for offset %llu past the end (%llu bytes)",
@@ -72,6 +83,8 @@ static void prepare_response(struct serve_conn *c, enum wire_status status)
 	}
 	ssize_t n = wire_encode_response(&r, c->link.frame, sizeof c->link.frame);
 	c->link.len = n > 0 ? (size_t)n : 0;
+	if (n > 0 && status == WIRE_OK && (c->req.flags & WIRE_FLAG_IDENT)) /* SPEC W-15: right after */
+		c->link.len += (size_t)wire_encode_ident(&c->ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
 	c->link.have = 0; /* bytes of it sent */
 	c->refusing = status != WIRE_OK;
 	c->state = SERVE_RESPONSE;
@@ -80,15 +93,34 @@ static void prepare_response(struct serve_conn *c, enum wire_status status)
 static int step_request(struct serve_conn *c)
 {
 	int werr;
-	enum frameio_result r = step_read(&c->link, WIRE_REQUEST, &c->req, &werr);
+	enum frameio_result r = step_read(&c->link, WIRE_REQUEST, &c->req, c->peer, &c->err, &werr);
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
 	if (r != FRAMEIO_OK) {
-		frameio_explain(r, WIRE_REQUEST, werr, c->peer, &c->err);
 		if (r != FRAMEIO_BAD)
 			return ended(c, -1);
 		/* SPEC P-4 W-6: answered when the connection still takes it */
 		prepare_response(c, werr == WIRE_E_VERSION ? WIRE_BAD_VERSION : WIRE_BAD_REQUEST);
+		return 0;
+	}
+	if (c->req.flags & WIRE_FLAG_IF_IDENT) { /* SPEC W-16: the identity follows */
+		c->link.have = 0;
+		c->state = SERVE_IDENT;
+		return 0;
+	}
+	prepare_response(c, open_source(c));
+	return 0;
+}
+
+static int step_ident(struct serve_conn *c)
+{
+	enum frameio_result r = step_read(&c->link, WIRE_IDENT, &c->asked, c->peer, &c->err, NULL);
+	if (r == FRAMEIO_AGAIN)
+		return STEP_IN;
+	if (r != FRAMEIO_OK) {
+		if (r != FRAMEIO_BAD)
+			return ended(c, -1);
+		prepare_response(c, WIRE_BAD_REQUEST);
 		return 0;
 	}
 	prepare_response(c, open_source(c));
@@ -181,6 +213,8 @@ static int payload_failed(struct serve_conn *c)
 	return ended(c, -1);
 }
 
+static int payload_sent(struct serve_conn *c);
+
 static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 {
 	struct wire_ack ack;
@@ -197,6 +231,22 @@ static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 		return (c->job.wait_in ? STEP_IN : STEP_OUT) | (c->watch_ack ? STEP_IN : 0);
 	if (r < 0)
 		return payload_failed(c);
+	if (c->req.flags & WIRE_FLAG_VERIFY) { /* SPEC W-17: from 0 for a resume */
+		uint64_t from = c->req.flags & WIRE_FLAG_IF_IDENT ? 0 : c->offset;
+		if (fhash_start(&c->hash, c->file_fd, from, c->offset + c->length) < 0) {
+			zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
+			return ended(c, -1);
+		}
+		c->hash_live = true;
+		c->state = SERVE_HASH;
+		return 0;
+	}
+	return payload_sent(c);
+}
+
+/* The payload (and trailer) are out: the end of stream says so; then the ack. */
+static int payload_sent(struct serve_conn *c)
+{
 	if (shutdown(c->link.sock, SHUT_WR) < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_NET, "shutdown", c->peer, errno);
 		return ended(c, -1);
@@ -208,17 +258,48 @@ static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 	return 0;
 }
 
+/* SPEC W-17: a turn's worth of hashing (the others are served between turns), then
+ * the trailer. */
+static int step_hash(struct serve_conn *c, uint64_t budget)
+{
+	uint64_t before = c->hash.at;
+	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	step_moved(&c->link, c->hash.at - before); /* hashing is progress: no idle timeout */
+	if (r < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", c->cfg->file ? c->cfg->file : c->name,
+			 errno == ENODATA ? EIO : errno);
+		return ended(c, -1);
+	}
+	if (r == 0)
+		return STEP_YIELD | STEP_OUT;
+	struct wire_trailer t;
+	fhash_digest(&c->hash, t.hash);
+	c->link.len = (size_t)wire_encode_trailer(&t, c->link.frame, sizeof c->link.frame);
+	c->link.have = 0;
+	c->state = SERVE_TRAILER;
+	return 0;
+}
+
+static int step_trailer(struct serve_conn *c)
+{
+	int r = step_write(&c->link, 0);
+	if (r == 0)
+		return STEP_OUT;
+	if (r < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
+		return ended(c, -1);
+	}
+	return payload_sent(c);
+}
+
 static int step_ack(struct serve_conn *c)
 {
 	struct wire_ack ack;
-	int werr;
-	enum frameio_result r = step_read(&c->link, WIRE_ACK, &ack, &werr);
+	enum frameio_result r = step_read(&c->link, WIRE_ACK, &ack, c->peer, &c->err, NULL);
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
-	if (r != FRAMEIO_OK) {
-		frameio_explain(r, WIRE_ACK, werr, c->peer, &c->err);
+	if (r != FRAMEIO_OK)
 		return ended(c, -1);
-	}
 	return judge_ack(c, &ack);
 }
 
@@ -248,8 +329,11 @@ int serve_step(struct serve_conn *c, short events, uint64_t budget)
 	for (int r = 0; r == 0;) {
 		switch (c->state) {
 		case SERVE_REQUEST: r = step_request(c); break;
+		case SERVE_IDENT: r = step_ident(c); break;
 		case SERVE_RESPONSE: r = step_response(c); break;
 		case SERVE_PAYLOAD: r = step_payload(c, events, budget); break;
+		case SERVE_HASH: r = step_hash(c, budget); break;
+		case SERVE_TRAILER: r = step_trailer(c); break;
 		case SERVE_ACK: r = step_ack(c); break;
 		case SERVE_DONE: r = STEP_ENDED; break;
 		}
@@ -264,7 +348,7 @@ int64_t serve_deadline(const struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
 	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
-	int64_t header = c->state == SERVE_REQUEST && cfg->header_timeout_ms >= 0
+	int64_t header = (c->state == SERVE_REQUEST || c->state == SERVE_IDENT) && cfg->header_timeout_ms >= 0
 			 ? c->started_ms + cfg->header_timeout_ms : 0;
 	if (!idle || (header && header < idle))
 		return header;
@@ -273,8 +357,10 @@ int64_t serve_deadline(const struct serve_conn *c)
 
 void serve_expire(struct serve_conn *c)
 {
-	static const char *const waiting[] = {"the request", "the receiver to read the response",
-					      "the receiver to read the payload", "the ack", ""};
+	static const char *const waiting[] = {"the request", "the request's identity",
+					      "the receiver to read the response",
+					      "the receiver to read the payload", "the hash", "the receiver to read the trailer",
+					      "the ack", ""};
 	zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "timed out waiting for %s", waiting[c->state]);
 	ended(c, -1);
 }
@@ -291,6 +377,9 @@ void serve_end(struct serve_conn *c)
 	if (c->job_live)
 		xfer_job_free(&c->job);
 	c->job_live = false;
+	if (c->hash_live)
+		fhash_end(&c->hash);
+	c->hash_live = false;
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	c->file_fd = -1;
@@ -314,14 +403,21 @@ static int64_t ops_deadline(const void *c) { return serve_deadline(c); }
 static void ops_expire(void *c) { serve_expire(c); }
 static int ops_wait_fd(const void *c) { return ((const struct serve_conn *)c)->link.sock; }
 
-const struct step_ops serve_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd};
+static void ops_moved(const void *conn, uint64_t *moved, uint64_t *total)
+{
+	const struct serve_conn *c = conn;
+	*moved = c->job_live ? c->job.res.moved : 0;
+	*total = c->length;
+}
+
+const struct step_ops serve_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd, ops_moved};
 
 int serve_one(int sock, const char *peer, const struct serve_cfg *cfg, struct serve_report *rep,
 	      struct xfer_stats *stats, struct zerr *e)
 {
 	struct serve_conn c;
 	serve_init(&c, sock, peer, cfg);
-	step_drive(&c, &serve_ops, &c.link.stats);
+	step_drive(&c, &serve_ops, &c.link.stats, cfg->progress);
 	serve_report_of(&c, rep);
 	if (stats)
 		*stats = c.link.stats;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fhash.h"
 #include "net.h"
 #include "step.h"
 #include "wire.h"
@@ -22,9 +23,13 @@ struct serve_cfg {
 	bool raw;
 	int timeout_ms;        /* no progress for this long ends it (SPEC P-10); -1 = never */
 	int header_timeout_ms; /* the whole request within this (SPEC S-13); -1 = never */
+	const struct step_progress *progress; /* serve_one() reports to it (SPEC C-10), or NULL */
 };
 
-enum serve_state { SERVE_REQUEST, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_ACK, SERVE_DONE };
+enum serve_state {
+	SERVE_REQUEST, SERVE_IDENT, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_HASH, SERVE_TRAILER, SERVE_ACK,
+	SERVE_DONE
+};
 
 struct serve_conn {
 	const struct serve_cfg *cfg;
@@ -35,11 +40,14 @@ struct serve_conn {
 	bool refusing;                   /* the response is a refusal: the end after sending it */
 	bool watch_ack;                  /* SPEC S-11: an early ack may come while sending */
 	struct wire_request req;
+	struct wire_ident asked;         /* the identity an IF_IDENT request names (SPEC W-16) */
+	struct wire_ident ident;         /* the served file's (W-15) */
 	const char *name;                /* what is served, for the log */
 	int file_fd;
 	uint64_t size, offset, length;
-	bool job_live;
+	bool job_live, hash_live;
 	struct xfer_job job;
+	struct fhash hash;               /* SPEC W-17: what was served, hashed after it */
 	double payload_start, seconds;   /* mono_now() at the first payload byte; duration */
 	int result;                      /* 0 = the receiver acked every byte (raw: all sent) */
 	struct zerr err;                 /* why not, when result < 0 */

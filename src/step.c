@@ -17,13 +17,18 @@ void step_moved(struct step_link *l, uint64_t n)
 		l->progress_ms = mono_ms();
 }
 
-enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, int *wire_err)
+enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, const char *peer,
+			      struct zerr *e, int *wire_err)
 {
 	struct xfer_ctx ctx = step_ctx(l);
 	size_t before = l->have;
-	*wire_err = 0;
-	enum frameio_result r = frameio_read(l->sock, t, l->frame, &l->have, out, &ctx, wire_err);
+	int werr = 0;
+	enum frameio_result r = frameio_read(l->sock, t, l->frame, &l->have, out, &ctx, &werr);
 	step_moved(l, l->have - before);
+	if (r != FRAMEIO_OK && r != FRAMEIO_AGAIN)
+		frameio_explain(r, t, werr, peer, e);
+	if (wire_err)
+		*wire_err = werr;
 	return r;
 }
 
@@ -38,13 +43,23 @@ int step_write(struct step_link *l, int flags)
 	return r == 0 ? 1 : r == XFER_AGAIN ? 0 : -1;
 }
 
-void step_drive(void *conn, const struct step_ops *ops, struct xfer_stats *stats)
+void step_drive(void *conn, const struct step_ops *ops, struct xfer_stats *stats,
+		const struct step_progress *pg)
 {
 	short events = 0;
 	for (;;) {
-		int want = ops->step(conn, events, UINT64_MAX);
+		int want = ops->step(conn, events, pg ? pg->every : UINT64_MAX);
+		if (pg) {
+			uint64_t moved, total;
+			ops->moved(conn, &moved, &total);
+			pg->tick(pg->arg, moved, total);
+		}
 		if (want & STEP_ENDED)
 			return;
+		if (want & STEP_YIELD) { /* nobody else to serve: go on */
+			events = 0;
+			continue;
+		}
 		struct pollfd p = {.fd = ops->wait_fd(conn), .events = (short)((want & STEP_IN ? POLLIN : 0) |
 							  (want & (STEP_OUT | STEP_YIELD) ? POLLOUT : 0))};
 		int64_t deadline = ops->deadline(conn);

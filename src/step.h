@@ -34,8 +34,10 @@ struct xfer_ctx step_ctx(struct step_link *l);
 void step_moved(struct step_link *l, uint64_t n);
 
 /* step_read() - read toward a frame of type t in l->frame without waiting
- * (frameio_read(), progress noted). */
-enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, int *wire_err);
+ * (frameio_read(), progress noted); a failure is explained into *e, naming peer
+ * (frameio_explain()). wire_err, when not NULL, gets the WIRE_E_* code. */
+enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, const char *peer,
+			      struct zerr *e, int *wire_err);
 
 /* step_write() - send l->frame[have..len) with send flags, without waiting. Returns
  * 1 when it is all out, 0 when the socket takes no more now, -1 with errno set. */
@@ -48,11 +50,23 @@ struct step_ops {
 	void (*expire)(void *conn);                             /* the deadline passed */
 	int (*wait_fd)(const void *conn); /* what STEP_IN/OUT are about: the socket, or an
 					   * output that would block (a pipe, a FIFO) */
+	void (*moved)(const void *conn, uint64_t *moved, uint64_t *total); /* payload so far */
+};
+
+/* What a driver reports as a transfer goes (SPEC C-10): each step moves at most
+ * `every` payload bytes (one more, shorter, sendfile or splice per `every` bytes),
+ * and after each step tick() is told the payload moved and declared so far. */
+struct step_progress {
+	uint64_t every;
+	void (*tick)(void *arg, uint64_t moved, uint64_t total);
+	void *arg;
 };
 
 /* step_drive() - run conn to its end: each wait in poll() is for the descriptor
  * the step names, bounded by the connection's deadline, and counted in stats
- * (SPEC P-10, X-8). */
-void step_drive(void *conn, const struct step_ops *ops, struct xfer_stats *stats);
+ * (SPEC P-10, X-8); a step that yielded is stepped again at once. pg, when not
+ * NULL, bounds each step and is told the progress after it. */
+void step_drive(void *conn, const struct step_ops *ops, struct xfer_stats *stats,
+		const struct step_progress *pg);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mono.h"
@@ -16,6 +17,8 @@
 struct part {
 	struct group *g;
 	struct fetch_cfg cfg;
+	struct step_progress hook;     /* with a watcher: counts into moved */
+	_Atomic uint64_t moved;
 	int sock;
 	struct fetch_report rep;
 	struct xfer_stats stats;
@@ -31,6 +34,7 @@ struct group {
 	char name[ZCP_PATH_MAX + 1];
 	struct fsio_out *out;
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
+	atomic_uint ended; /* parts whose thread is done */
 };
 
 unsigned streams_parts(uint64_t total, unsigned n)
@@ -55,6 +59,7 @@ static void *run_part(void *arg)
 	struct part *p = arg;
 	struct group *g = p->g;
 	p->result = fetch_one(p->sock, g->peer, &p->cfg, g->out, &p->rep, &p->stats, &p->err);
+	atomic_fetch_add(&g->ended, 1);
 	int none = 0;
 	if (p->result < 0 && atomic_compare_exchange_strong(&g->failed, &none, (int)(p - g->part) + 1))
 		for (unsigned i = 0; i < g->k; i++)
@@ -67,6 +72,26 @@ static void add_stats(struct xfer_stats *to, const struct xfer_stats *from)
 {
 	for (int s = 0; s < XS_COUNT; s++)
 		to->calls[s] += from->calls[s];
+}
+
+static void count_part(void *arg, uint64_t moved, uint64_t total)
+{
+	(void)total;
+	struct part *p = arg;
+	atomic_store(&p->moved, moved);
+}
+
+/* While the parts run: their sum, to pg, every STREAMS_WATCH_MS. */
+static void watch_parts(struct group *g, unsigned started, uint64_t total, const struct step_progress *pg)
+{
+	while (atomic_load(&g->ended) < started) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < started; i++)
+			sum += atomic_load(&g->part[i].moved);
+		pg->tick(pg->arg, sum, total);
+		struct timespec ts = {0, STREAMS_WATCH_MS * 1000000L};
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* SPEC W-14: ask what the whole range is, without its payload. */
@@ -91,7 +116,7 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 /* Connects parts 0 .. k-1, then starts them: every socket is there before any
  * thread that may cut it runs. Returns how many threads run (k, unless *e says why). */
 static unsigned start_parts(struct group *g, const char *addr, const struct fetch_cfg *cfg,
-			    const struct wire_response *whole, struct zerr *e)
+			    const struct step_progress *pg, const struct wire_response *whole, struct zerr *e)
 {
 	char peer[NET_ADDR_MAX];
 	for (unsigned i = 0; i < g->k; i++) {
@@ -101,6 +126,10 @@ static unsigned start_parts(struct group *g, const char *addr, const struct fetc
 		p->cfg.part = true;
 		p->cfg.name = g->name; /* the file the probe was answered about (R-13 checks it) */
 		p->cfg.out_base = whole->offset;
+		if (pg) {
+			p->hook = (struct step_progress){.every = pg->every, .tick = count_part, .arg = p};
+			p->cfg.progress = &p->hook;
+		}
 		streams_part(whole->offset, whole->length, g->k, i, &p->cfg.offset, &p->cfg.length);
 		p->sock = net_connect(addr, cfg->timeout_ms, peer, sizeof peer, e);
 		if (p->sock < 0) {
@@ -123,8 +152,8 @@ static unsigned start_parts(struct group *g, const char *addr, const struct fetc
 	return g->k;
 }
 
-int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, struct fsio_out *out,
-		  char *peer, size_t peerlen, struct streams_report *rep, struct zerr *e)
+int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, const struct step_progress *pg,
+		  struct fsio_out *out, char *peer, size_t peerlen, struct streams_report *rep, struct zerr *e)
 {
 	memset(rep, 0, sizeof *rep);
 	struct group *g = calloc(1, sizeof *g); /* 64 parts' frames: not for the stack */
@@ -140,7 +169,9 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, str
 	}
 	g->k = rep->parts = streams_parts(rep->resp.length, n);
 	double t0 = mono_now();
-	unsigned started = start_parts(g, addr, cfg, &rep->resp, e);
+	unsigned started = start_parts(g, addr, cfg, pg, &rep->resp, e);
+	if (pg && started == g->k)
+		watch_parts(g, started, rep->resp.length, pg);
 	for (unsigned i = 0; i < started; i++) {
 		struct part *p = &g->part[i];
 		pthread_join(p->thread, NULL);

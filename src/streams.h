@@ -18,6 +18,7 @@
 
 #define STREAMS_MAX 64                  /* --streams 1 ... 64 */
 #define STREAMS_MIN_PART (1ull << 20)   /* no part is smaller than this (bar one short range) */
+#define STREAMS_WATCH_MS 100
 
 struct streams_report {
 	struct wire_response resp; /* the probe's answer: the whole range and its name */
@@ -39,10 +40,12 @@ void streams_part(uint64_t offset, uint64_t total, unsigned k, unsigned i, uint6
 
 /* streams_fetch() - the transfer cfg describes (not raw), from the sender at addr,
  * over at most n connections (1 ... STREAMS_MAX) into out (fsio_out_init'ed, a file,
- * a directory or discard). Returns 0 when every byte is committed; -1 with *e set
+ * a directory or discard). pg, when not NULL, is told the parts' sum every
+ * STREAMS_WATCH_MS while they run (by this thread; each part's steps are bounded
+ * by pg->every). Returns 0 when every byte is committed; -1 with *e set
  * (the first part's failure; the others are cut at once) and nothing under the
  * final name. peer gets the sender's address. */
-int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, struct fsio_out *out,
-		  char *peer, size_t peerlen, struct streams_report *rep, struct zerr *e);
+int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, const struct step_progress *pg,
+		  struct fsio_out *out, char *peer, size_t peerlen, struct streams_report *rep, struct zerr *e);
 
 #endif

@@ -6,6 +6,8 @@
 static const uint8_t MAGIC_REQUEST[4] = {'Z', 'C', 'Q', '1'};
 static const uint8_t MAGIC_RESPONSE[4] = {'Z', 'C', 'R', '1'};
 static const uint8_t MAGIC_ACK[4] = {'Z', 'C', 'A', '1'};
+static const uint8_t MAGIC_IDENT[4] = {'Z', 'C', 'I', '1'};
+static const uint8_t MAGIC_TRAILER[4] = {'Z', 'C', 'T', '1'};
 
 /* SPEC W-8: one component: 1..ZCP_NAME_MAX bytes, no NUL, not "." or "..". */
 static int component_valid(const uint8_t *c, size_t len)
@@ -91,7 +93,7 @@ static int check_head(const uint8_t *buf, const uint8_t magic[4])
 
 static int request_fields_valid(uint8_t flags, uint64_t offset, uint64_t length)
 {
-	if (flags & ~WIRE_FLAG_PROBE)
+	if (flags & ~WIRE_FLAGS_ALL)
 		return WIRE_E_RESERVED;
 	if (offset > WIRE_OFF_MAX || length > WIRE_OFF_MAX || length > WIRE_OFF_MAX - offset)
 		return WIRE_E_RANGE;
@@ -100,7 +102,7 @@ static int request_fields_valid(uint8_t flags, uint64_t offset, uint64_t length)
 
 static int response_fields_valid(uint8_t status, uint64_t size, uint64_t offset, uint64_t length)
 {
-	if (status > WIRE_BUSY)
+	if (status > WIRE_CHANGED)
 		return WIRE_E_STATUS;
 	if (size > WIRE_OFF_MAX || offset > size || length > size - offset)
 		return WIRE_E_RANGE;
@@ -124,9 +126,9 @@ int wire_response_answers(const struct wire_request *q, const struct wire_respon
 
 size_t wire_frame_size(enum wire_frame t, const uint8_t *buf, size_t len)
 {
-	size_t fixed = t == WIRE_REQUEST ? WIRE_REQUEST_FIXED
-		     : t == WIRE_RESPONSE ? WIRE_RESPONSE_FIXED : WIRE_ACK_SIZE;
-	if (t == WIRE_ACK || len < fixed)
+	size_t fixed = t == WIRE_REQUEST ? WIRE_REQUEST_FIXED : t == WIRE_RESPONSE ? WIRE_RESPONSE_FIXED
+		     : t == WIRE_ACK ? WIRE_ACK_SIZE : t == WIRE_IDENT ? WIRE_IDENT_SIZE : WIRE_TRAILER_SIZE;
+	if ((t != WIRE_REQUEST && t != WIRE_RESPONSE) || len < fixed)
 		return fixed;
 	return fixed + get16(buf + 6);
 }
@@ -192,12 +194,44 @@ ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out)
 	return WIRE_ACK_SIZE;
 }
 
+/* SPEC W-15 W-17: a fixed frame of size bytes whose bytes 5..7 are reserved. */
+static int fixed_head(const uint8_t *buf, size_t len, const uint8_t magic[4], size_t size)
+{
+	if (len < size)
+		return WIRE_NEED_MORE;
+	int e = check_head(buf, magic);
+	if (e)
+		return e;
+	return buf[5] || buf[6] || buf[7] ? WIRE_E_RESERVED : 0;
+}
+
+ssize_t wire_parse_ident(const uint8_t *buf, size_t len, struct wire_ident *out)
+{
+	int e = fixed_head(buf, len, MAGIC_IDENT, WIRE_IDENT_SIZE);
+	if (e)
+		return e;
+	*out = (struct wire_ident){.dev = get64(buf + 8), .ino = get64(buf + 16), .size = get64(buf + 24),
+				   .mtime_ns = get64(buf + 32)};
+	return WIRE_IDENT_SIZE;
+}
+
+ssize_t wire_parse_trailer(const uint8_t *buf, size_t len, struct wire_trailer *out)
+{
+	int e = fixed_head(buf, len, MAGIC_TRAILER, WIRE_TRAILER_SIZE);
+	if (e)
+		return e;
+	memcpy(out->hash, buf + 8, WIRE_HASH_SIZE);
+	return WIRE_TRAILER_SIZE;
+}
+
 ssize_t wire_parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out)
 {
 	switch (t) {
 	case WIRE_REQUEST: return wire_parse_request(buf, len, out);
 	case WIRE_RESPONSE: return wire_parse_response(buf, len, out);
 	case WIRE_ACK: return wire_parse_ack(buf, len, out);
+	case WIRE_IDENT: return wire_parse_ident(buf, len, out);
+	case WIRE_TRAILER: return wire_parse_trailer(buf, len, out);
 	}
 	return WIRE_E_MAGIC; /* no frame type of ZCP/1 has this magic */
 }
@@ -257,6 +291,27 @@ ssize_t wire_encode_ack(const struct wire_ack *a, uint8_t *out, size_t cap)
 	return WIRE_ACK_SIZE;
 }
 
+ssize_t wire_encode_ident(const struct wire_ident *d, uint8_t *out, size_t cap)
+{
+	if (cap < WIRE_IDENT_SIZE)
+		return WIRE_NEED_MORE;
+	put_head(out, MAGIC_IDENT, 0, 0);
+	put64(out + 8, d->dev);
+	put64(out + 16, d->ino);
+	put64(out + 24, d->size);
+	put64(out + 32, d->mtime_ns);
+	return WIRE_IDENT_SIZE;
+}
+
+ssize_t wire_encode_trailer(const struct wire_trailer *t, uint8_t *out, size_t cap)
+{
+	if (cap < WIRE_TRAILER_SIZE)
+		return WIRE_NEED_MORE;
+	put_head(out, MAGIC_TRAILER, 0, 0);
+	memcpy(out + 8, t->hash, WIRE_HASH_SIZE);
+	return WIRE_TRAILER_SIZE;
+}
+
 const char *wire_strerror(int code)
 {
 	switch (code) {
@@ -274,8 +329,8 @@ const char *wire_strerror(int code)
 const char *wire_status_name(int status)
 {
 	static const char *const names[] = {"OK", "BAD_REQUEST", "BAD_VERSION",
-					    "NOT_FOUND", "BAD_RANGE", "SERVER_ERROR", "BUSY"};
-	return status >= 0 && status <= WIRE_BUSY ? names[status] : "?";
+					    "NOT_FOUND", "BAD_RANGE", "SERVER_ERROR", "BUSY", "CHANGED"};
+	return status >= 0 && status <= WIRE_CHANGED ? names[status] : "?";
 }
 
 const char *wire_ack_status_name(int status)

@@ -14,7 +14,11 @@
 #define WIRE_REQUEST_FIXED 24
 #define WIRE_RESPONSE_FIXED 32
 #define WIRE_ACK_SIZE 16
-#define WIRE_FRAME_MAX (WIRE_RESPONSE_FIXED + ZCP_PATH_MAX)
+#define WIRE_IDENT_SIZE 40   /* SPEC W-15 */
+#define WIRE_TRAILER_SIZE 24 /* SPEC W-17 */
+#define WIRE_HASH_SIZE 16    /* XXH3-128, canonical (big-endian) form */
+/* The largest frame, with room for an identity frame sent in the same buffer. */
+#define WIRE_FRAME_MAX (WIRE_RESPONSE_FIXED + ZCP_PATH_MAX + WIRE_IDENT_SIZE)
 #define WIRE_OFF_MAX UINT64_C(0x7fffffffffffffff)
 
 /* Parser results other than "bytes consumed" (> 0). */
@@ -28,7 +32,7 @@ enum wire_result {
 	WIRE_E_RANGE = -7,
 };
 
-enum wire_frame { WIRE_REQUEST, WIRE_RESPONSE, WIRE_ACK };
+enum wire_frame { WIRE_REQUEST, WIRE_RESPONSE, WIRE_ACK, WIRE_IDENT, WIRE_TRAILER };
 
 enum wire_status {
 	WIRE_OK = 0,
@@ -38,6 +42,7 @@ enum wire_status {
 	WIRE_BAD_RANGE = 4,
 	WIRE_SERVER_ERROR = 5,
 	WIRE_BUSY = 6,
+	WIRE_CHANGED = 7, /* SPEC W-16: the file is not the one the request's identity names */
 };
 
 enum wire_ack_status {
@@ -48,7 +53,12 @@ enum wire_ack_status {
 };
 
 /* Request flags (SPEC W-2, W-14); every other bit is reserved (W-7). */
-#define WIRE_FLAG_PROBE 0x01 /* the response only: no payload, no ack */
+#define WIRE_FLAG_PROBE 0x01    /* the response only: no payload, no ack (W-14) */
+#define WIRE_FLAG_IDENT 0x02    /* an identity frame follows a response OK (W-15) */
+#define WIRE_FLAG_IF_IDENT 0x04 /* an identity frame follows this request: serve only
+				 * that file, else CHANGED (W-16) */
+#define WIRE_FLAG_VERIFY 0x08   /* a trailer with the hash follows the payload (W-17) */
+#define WIRE_FLAGS_ALL 0x0f
 
 struct wire_request {
 	uint8_t flags;        /* WIRE_FLAG_* */
@@ -72,6 +82,16 @@ struct wire_ack {
 	uint64_t received;
 };
 
+/* SPEC W-15: what a file is, like an HTTP strong validator: it changes when the
+ * file is replaced (dev, ino), rewritten (mtime) or resized. */
+struct wire_ident {
+	uint64_t dev, ino, size, mtime_ns;
+};
+
+struct wire_trailer {
+	uint8_t hash[WIRE_HASH_SIZE];
+};
+
 /* wire_name_valid() - whether name[0..len) is a valid name of SPEC W-8: a relative
  * path of at most ZCP_PATH_MAX bytes whose '/'-separated components are non-empty,
  * not "." or "..", at most ZCP_NAME_MAX bytes, without NUL (the empty name included:
@@ -85,9 +105,11 @@ bool wire_name_valid(const char *name, size_t len);
 ssize_t wire_parse_request(const uint8_t *buf, size_t len, struct wire_request *out);
 ssize_t wire_parse_response(const uint8_t *buf, size_t len, struct wire_response *out);
 ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out);
+ssize_t wire_parse_ident(const uint8_t *buf, size_t len, struct wire_ident *out);
+ssize_t wire_parse_trailer(const uint8_t *buf, size_t len, struct wire_trailer *out);
 
 /* wire_parse() - the parser for frame type t; out points to the matching struct
- * (wire_request, wire_response or wire_ack). Same contract as the three above. */
+ * (wire_request, _response, _ack, _ident or _trailer). Same contract as above. */
 ssize_t wire_parse(enum wire_frame t, const uint8_t *buf, size_t len, void *out);
 
 /* wire_response_answers() - whether r, a response OK, answers request q (SPEC R-11,
@@ -108,6 +130,8 @@ size_t wire_frame_size(enum wire_frame t, const uint8_t *buf, size_t len);
 ssize_t wire_encode_request(const struct wire_request *r, uint8_t *out, size_t cap);
 ssize_t wire_encode_response(const struct wire_response *r, uint8_t *out, size_t cap);
 ssize_t wire_encode_ack(const struct wire_ack *a, uint8_t *out, size_t cap);
+ssize_t wire_encode_ident(const struct wire_ident *d, uint8_t *out, size_t cap);
+ssize_t wire_encode_trailer(const struct wire_trailer *t, uint8_t *out, size_t cap);
 
 /* wire_strerror() - a short English phrase for a WIRE_E_* code. */
 const char *wire_strerror(int code);

@@ -11,8 +11,10 @@
 #include "net.h"
 #include "opts.h"
 #include "proc.h"
+#include "progress.h"
 #include "report.h"
 #include "server.h"
+#include "resume.h"
 #include "streams.h"
 
 static const char PROG[] = "zcp-recv";
@@ -74,7 +76,14 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
-/* A transfer's end, said: the R-15 warning, and with -v the report. Returns 0. */
+/* SPEC C-10: the progress hook for a transfer with base bytes already there, or NULL. */
+static const struct step_progress *watch(const struct opts_recv *o, struct progress *pg, uint64_t base)
+{
+	return progress_wanted(o->c.progress, o->c.quiet) ? progress_start(pg, PROG, base) : NULL;
+}
+
+/* A transfer's end, said: the R-15 warning and the summary (-v: with the system
+ * calls). Returns 0. */
 static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, const char *peer,
 		    uint64_t bytes, double seconds, int ack_err, const struct xfer_stats *stats,
 		    unsigned streams)
@@ -82,10 +91,10 @@ static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, cons
 	if (ack_err && !o->c.quiet) /* SPEC R-15 */
 		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
 			    "may report a failure", peer, strerror(ack_err));
-	if (o->c.verbose) {
+	if (!o->c.quiet) { /* SPEC C-10: the summary; -v adds the system calls */
 		char line[512];
 		report_format(line, sizeof line, "received", bytes, "from", peer, seconds,
-			      xfer_path_name(cfg->path), stats);
+			      xfer_path_name(cfg->path), o->c.verbose ? stats : NULL);
 		if (streams > 1)
 			report_note(PROG, "%s; %u streams", line, streams);
 		else
@@ -95,29 +104,100 @@ static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, cons
 }
 
 /* One transfer: fetch from a sender, or take the one push a sender makes. */
+/* Connects (or takes the one push) and runs the transfer: fetch_one()'s result. */
+static int fetch_connected(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
+			   char peer[NET_ADDR_MAX], struct fetch_report *rep, struct xfer_stats *stats,
+			   struct zerr *e)
+{
+	int sock;
+	memset(rep, 0, sizeof *rep);
+	memset(stats, 0, sizeof *stats);
+	if (o->c.role == OPTS_CONNECT) {
+		sock = net_connect(o->c.addr, cfg->timeout_ms, peer, NET_ADDR_MAX, e);
+	} else {
+		int lfd = listen_on(o, e);
+		if (lfd < 0)
+			return -1;
+		sock = report_accept(PROG, lfd, peer, NET_ADDR_MAX, o->c.quiet, e);
+		close(lfd);
+	}
+	if (sock < 0)
+		return -1;
+	int r = fetch_one(sock, peer, cfg, out, rep, stats, e);
+	close(sock);
+	return r;
+}
+
 static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
 {
 	char peer[NET_ADDR_MAX];
 	struct zerr e;
-	int sock;
-	if (o->c.role == OPTS_CONNECT) {
-		sock = net_connect(o->c.addr, cfg->timeout_ms, peer, sizeof peer, &e);
-	} else {
-		int lfd = listen_on(o, &e);
-		if (lfd < 0)
-			return report_error(PROG, &e);
-		sock = report_accept(PROG, lfd, peer, sizeof peer, o->c.quiet, &e);
-		close(lfd);
-	}
-	if (sock < 0)
-		return report_error(PROG, &e);
 	struct xfer_stats stats;
 	struct fetch_report rep;
-	int r = fetch_one(sock, peer, cfg, out, &rep, &stats, &e);
-	close(sock);
+	struct progress pg;
+	struct fetch_cfg wc = *cfg;
+	wc.progress = watch(o, &pg, 0);
+	int r = fetch_connected(o, &wc, out, peer, &rep, &stats, &e);
+	if (wc.progress)
+		progress_end(&pg);
 	if (r < 0)
 		return report_error(PROG, &e);
 	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
+}
+
+/* SPEC R-20: before the first byte of a fresh partial, its record. */
+static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
+{
+	struct resume *rs = arg;
+	return rs->have ? 0 : resume_record(rs, id, 0, e);
+}
+
+/* SPEC R-20: one transfer into the partial file of out, continuing a trusted one;
+ * on failure it is kept (flushed with --fsync), unless the source changed. */
+static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
+{
+	struct resume rs;
+	struct zerr e;
+	if (resume_find(&rs, out->final, o->name, o->restart, &e) < 0)
+		return report_error(PROG, &e);
+	if (rs.distrust && !o->c.quiet)
+		report_note(PROG, "%s: not continued, %s; starting over", rs.partial, rs.distrust);
+	struct fetch_cfg rc = *cfg;
+	rc.want_ident = true;
+	rc.on_ident = record_ident;
+	rc.on_ident_arg = &rs;
+	if (rs.have) {
+		rc.if_ident = &rs.ident;
+		rc.offset = rc.prefix = rs.keep;
+	}
+	fsio_out_use_partial(out, rs.partial, rs.keep);
+	char peer[NET_ADDR_MAX];
+	struct fetch_report rep;
+	struct xfer_stats stats;
+	struct progress pg;
+	rc.progress = watch(o, &pg, rs.keep);
+	int r = fetch_connected(o, &rc, out, peer, &rep, &stats, &e);
+	if (rc.progress)
+		progress_end(&pg);
+	if (r == 0) {
+		resume_drop(&rs); /* the record; the partial is the final file now */
+		return received(o, &rc, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
+	}
+	int code = report_error(PROG, &e);
+	if (rep.resp.status == WIRE_CHANGED || rep.mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
+		resume_drop(&rs);
+		if (!o->c.quiet)
+			report_note(PROG, "%s: %s; removed (run again to fetch the file anew)", rs.partial,
+				    rep.mismatch ? "it does not hash to the sender's file"
+						 : "the source changed since this partial copy began");
+		return code;
+	}
+	struct zerr se;
+	if (rs.recorded && (o->fsync ? resume_sync(&rs, &se) : 0) < 0)
+		report_error(PROG, &se);
+	else if (rs.recorded && !o->c.quiet)
+		report_note(PROG, "kept %s: run again with --resume to fetch the rest", rs.partial);
+	return code;
 }
 
 /* SPEC R-18: one transfer over o->streams connections. */
@@ -127,7 +207,12 @@ static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cf
 	char peer[NET_ADDR_MAX];
 	struct zerr e;
 	struct streams_report rep;
-	if (streams_fetch(o->c.addr, o->streams, cfg, out, peer, sizeof peer, &rep, &e) < 0)
+	struct progress pg;
+	const struct step_progress *hook = watch(o, &pg, 0);
+	int r = streams_fetch(o->c.addr, o->streams, cfg, hook, out, peer, sizeof peer, &rep, &e);
+	if (hook)
+		progress_end(&pg);
+	if (r < 0)
 		return report_error(PROG, &e);
 	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &rep.stats, rep.parts);
 }
@@ -149,10 +234,14 @@ int main(int argc, char **argv)
 	proc_ignore_signals(); /* SPEC S-8 R-9 */
 	proc_on_terminate(on_signal);
 
-	struct stat st; /* SPEC R-18: before a FIFO's open() would wait for a reader */
-	if (o.streams > 1 && o.output && stat(o.output, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
+	struct stat st; /* SPEC R-18 R-19: known before a FIFO's open() would wait for a reader */
+	bool special = o.output && stat(o.output, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+	if (special && o.streams > 1)
 		return report_usage_error(PROG, "--streams writes parts at their offsets: -o must be a "
 					  "file, a directory or --discard");
+	if (special && o.verify)
+		return report_usage_error(PROG, "--verify reads back what it stored: -o must be a file "
+					  "or a directory");
 	unsigned flags = (o.force ? FSIO_FORCE : 0) | (o.fsync ? FSIO_FSYNC : 0) |
 			 (o.name ? FSIO_NAMED : 0);
 	if (fsio_out_init(&out, o.discard ? NULL : o.output, flags, &e) < 0)
@@ -171,7 +260,7 @@ int main(int argc, char **argv)
 	struct fetch_cfg cfg = {
 		.path = o.c.path, .chunk = o.c.chunk, .raw = o.c.raw, .offset = o.offset,
 		.length = o.length, .name = o.name, .max_size = o.max_size,
-		.timeout_ms = opts_timeout_ms(&o.c),
+		.timeout_ms = opts_timeout_ms(&o.c), .verify = o.verify,
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {
@@ -180,6 +269,8 @@ int main(int argc, char **argv)
 			report_note(PROG, "splice %s: not supported by this output; using copy",
 				    out.mode == FSIO_STDOUT ? "<stdout>" : out.path);
 	}
+	if (o.resume && out.mode != FSIO_FILE) /* SPEC R-20 */
+		return report_usage_error(PROG, "--resume needs -o FILE: the partial is kept beside it");
 	return many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
-		: receive_one(&o, &cfg, &out);
+		: o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
 }

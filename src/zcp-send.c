@@ -10,6 +10,7 @@
 #include "net.h"
 #include "opts.h"
 #include "proc.h"
+#include "progress.h"
 #include "report.h"
 #include "serve.h"
 #include "server.h"
@@ -48,7 +49,13 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 		return report_error(PROG, &e);
 	struct xfer_stats stats;
 	struct serve_report rep;
-	int r = serve_one(sock, peer, cfg, &rep, &stats, &e);
+	struct progress pg; /* SPEC C-10 */
+	struct serve_cfg wc = *cfg;
+	if (progress_wanted(o->c.progress, o->c.quiet))
+		wc.progress = progress_start(&pg, PROG, 0);
+	int r = serve_one(sock, peer, &wc, &rep, &stats, &e);
+	if (wc.progress)
+		progress_end(&pg);
 	close(sock);
 	struct server_log l = {
 		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,

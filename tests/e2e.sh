@@ -929,13 +929,14 @@ t_streams_small() {
 	[ -f "$T/sempty.out" ] && [ ! -s "$T/sempty.out" ] && grep -q ' result=probe' "$T/send.err"
 }
 check "--streams: a 100-byte file is one part, an empty one none (the probe only)  # SPEC R-18" t_streams_small
-t_streams_part_fails() { # part 1 of 4 is cut; the slow others must not be waited for
-	mkdir -p "$T/pf" && start_fake parts-sender 4194304 1048576 5 || return 1
-	local t0=$SECONDS
-	{ zrecv --streams 4 -c "127.0.0.1:$PORT" -o "$T/pf/out" 2>"$T/err"; [ $? -eq 5 ]; } &&
-	[ $((SECONDS - t0)) -lt 5 ] && wait "$FPID" &&
-	grep -qx "zcp-recv: splice 127.0.0.1:$PORT: connection closed after 524288 of 1048576 bytes" "$T/err" &&
-	grep -qx 'cut part at 1048576' "$T/fake.out" &&
+t_streams_part_fails() { # part 1 of 4 is cut; the slow others (16 s each) must not be waited for
+	mkdir -p "$T/pf" && start_fake parts-sender 8388608 2097152 5 || return 1
+	local t0=$SECONDS rc
+	zrecv --streams 4 -c "127.0.0.1:$PORT" -o "$T/pf/out" 2>"$T/err"; rc=$?
+	echo "exit $rc after $((SECONDS - t0)) s"; cat "$T/err"
+	[ $rc -eq 5 ] && [ $((SECONDS - t0)) -lt 8 ] && wait "$FPID" && cat "$T/fake.out" &&
+	grep -qx "zcp-recv: splice 127.0.0.1:$PORT: connection closed after 1048576 of 2097152 bytes" "$T/err" &&
+	grep -qx 'cut part at 2097152' "$T/fake.out" &&
 	[ "$(grep -c 'dropped by the receiver' "$T/fake.out")" -eq 3 ] && only_entries "$T/pf"
 }
 check "--streams: one part failing fails all at once: exit 5, the others cut, nothing stored  # SPEC R-18 R-2" t_streams_part_fails
@@ -952,6 +953,158 @@ t_streams_usage() {
 	grep -q '^zcp-send: --streams is zcp-recv.s: a push is one connection' "$T/err"
 }
 check "--streams with -o -, --listen, --raw, a FIFO, 0 or 65; zcp-send --streams: usage errors  # SPEC R-18 C-5" t_streams_usage
+
+# --- end-to-end verification (SPEC R-19 W-17)
+t_verify() {
+	mkdir -p "$T/vdir" && start_send -v "$T/data.bin" || return 1
+	zrecv -v --verify -c "127.0.0.1:$PORT" -o "$T/v.out" 2>"$T/err" && cmp "$T/data.bin" "$T/v.out" &&
+	grep -Eq 'pread64=[0-9]+ .*splice=' "$T/err" &&
+	zrecv --verify -p copy --streams 3 -c "127.0.0.1:$PORT" -o "$T/vdir/" && cmp "$T/data.bin" "$T/vdir/data.bin" &&
+	zrecv --verify --offset 4000000 -c "127.0.0.1:$PORT" -o "$T/v.tail" &&
+	cmp -i 4000000:0 "$T/data.bin" "$T/v.tail" || return 1
+	kill "$SPID"; wait "$SPID"
+	[ "$(grep -c ' result=ok syscalls=.*pread64:' "$T/send.err")" -eq 5 ]
+}
+check "--verify: whole, 3 streams by copy, a range: byte-exact, each side reads its bytes back  # SPEC R-19 W-17" t_verify
+t_verify_mismatch() {
+	mkdir -p "$T/vm" && start_fake wrong-hash-sender 100000 || return 1
+	{ zrecv --verify -c "127.0.0.1:$PORT" -o "$T/vm/out" 2>"$T/err"; [ $? -eq 5 ]; } && wait "$FPID" &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: the XXH3-128 of the 100000 bytes stored does not match the sender's" "$T/err" &&
+	grep -qx 'flags 8 ack status 3' "$T/fake.out" && only_entries "$T/vm"
+}
+check "--verify: a trailer that does not match what arrived: exit 5, ack PROTOCOL, nothing stored  # SPEC R-19 R-2" t_verify_mismatch
+t_verify_source_changed() { # the file's first bytes change after they went out: the sender hashes the new ones
+	head -c 67108864 /dev/urandom >"$T/vsrc.bin" && mkdir -p "$T/vc" &&
+	start_send --once "$T/vsrc.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=30000 \
+		"$B/zcp-recv" --verify -c "127.0.0.1:$PORT" -o "$T/vc/out" 2>"$T/err" &
+	local r=$!
+	sleep 0.5; printf 'changed' | dd of="$T/vsrc.bin" conv=notrunc status=none
+	wait "$r"; local rc=$?
+	wait "$SPID"; local src=$?
+	[ $rc -eq 5 ] && [ $src -eq 6 ] && grep -q 'does not match the sender.s' "$T/err" && only_entries "$T/vc"
+}
+check "--verify: the source rewritten while served: the hashes differ, exit 5, nothing stored  # SPEC R-19" t_verify_source_changed
+t_verify_usage() {
+	mkfifo "$T/vfifo"
+	{ zrecv --verify --discard 2>"$T/err"; [ $? -eq 2 ]; } && grep -q '^zcp-recv: --verify reads back' "$T/err" &&
+	{ zrecv --verify -o - 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --verify --raw -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --verify -o "$T/vfifo" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q 'reads back what it stored' "$T/err"
+}
+check "--verify with --discard, -o -, --raw or a FIFO: usage errors  # SPEC R-19 C-5" t_verify_usage
+
+# --- resume (SPEC R-20 W-15 W-16)
+# slow_resume OUT SECONDS: a --resume fetch slowed by strace (each splice 20 ms late),
+# SIGKILLed after SECONDS; the partial's size is printed
+slow_resume() {
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$1" 2>/dev/null &
+	local s=$! p
+	sleep "$2"; p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+	stat -c %s "$(dirname "$1")"/.zcp-partial-* 2>/dev/null | head -n 1
+}
+t_resume_after_kills() {
+	mkdir -p "$T/rk" && head -c 100000000 /dev/urandom >"$T/rsrc.bin" && start_send -v "$T/rsrc.bin" || return 1
+	local a b c
+	a=$(slow_resume "$T/rk/out" 0.4) && b=$(slow_resume "$T/rk/out" 0.4) && c=$(slow_resume "$T/rk/out" 0.4) &&
+	echo "partial after each kill: $a $b $c" && [ "$a" -gt 0 ] && [ "$b" -gt "$a" ] && [ "$c" -gt "$b" ] &&
+	[ "$c" -lt 100000000 ] && ls "$T/rk/".zcp-partial-*.meta >/dev/null &&
+	zrecv -v --resume --verify -c "127.0.0.1:$PORT" -o "$T/rk/out" 2>"$T/err" && cmp "$T/rsrc.bin" "$T/rk/out" &&
+	grep -q "^zcp-recv: received $((100000000 - c)) bytes" "$T/err" && only_entries "$T/rk" out || return 1
+	kill "$SPID"; wait "$SPID"
+	grep -q "offset=$c length=$((100000000 - c)) bytes=$((100000000 - c)) .* result=ok" "$T/send.err"
+}
+check "--resume: SIGKILLed three times, each run goes on where the last stopped; then whole, verified  # SPEC R-20 W-16 R-19" t_resume_after_kills
+# changed_between KIND: a partial of rsrc.bin, the source changed by KIND, then --resume
+changed_between() {
+	rm -rf "$T/rc" && mkdir -p "$T/rc" && head -c 30000000 /dev/urandom >"$T/rsrc.bin" &&
+	start_send "$T/rsrc.bin" && [ "$(slow_resume "$T/rc/out" 0.3)" -gt 0 ] || return 1
+	case $1 in
+	mtime) touch -d '2001-01-01' "$T/rsrc.bin" ;; # same size, same bytes, new time
+	truncated) truncate -s 1000 "$T/rsrc.bin" ;;
+	replaced) head -c 30000000 /dev/urandom >"$T/rnew.bin" && mv "$T/rnew.bin" "$T/rsrc.bin" ;;
+	esac
+	{ zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rc/out" 2>"$T/err"; [ $? -eq 6 ]; } &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered CHANGED" "$T/err" &&
+	grep -q 'the source changed since this partial copy began; removed' "$T/err" && only_entries "$T/rc" &&
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rc/out" && cmp "$T/rsrc.bin" "$T/rc/out" || return 1
+	kill "$SPID"; wait "$SPID"; grep -q ' result=failed exit=6' "$T/send.err"
+}
+check "--resume: the source touched (same size), truncated or replaced: CHANGED, exit 6, the partial removed  # SPEC W-16 R-20" changed_between mtime
+check "--resume: a truncated source is CHANGED, not BAD_RANGE  # SPEC W-16" changed_between truncated
+check "--resume: a replaced source (new inode) is CHANGED  # SPEC W-15 W-16" changed_between replaced
+# distrusted HOW: a partial whose record is damaged by HOW is not continued
+distrusted() {
+	rm -rf "$T/rd" && mkdir -p "$T/rd" && start_send "$T/data.bin" &&
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:when=3+:error=EIO \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$T/rd/out" 2>/dev/null
+	local m; m=$(echo "$T/rd/".zcp-partial-*.meta)
+	[ -f "$m" ] && [ -s "${m%.meta}" ] || return 1
+	case $1 in
+	missing) rm "$m" ;;
+	corrupt) sed -i 's/^synced 0/synced 1/' "$m" ;; # the check no longer matches
+	other) printf 'x' | dd of="${m%.meta}" bs=1 seek=0 conv=notrunc status=none ;; # bytes, not the record
+	esac
+	zrecv --resume ${2:+--verify} -c "127.0.0.1:$PORT" -o "$T/rd/out" 2>"$T/err"; local rc=$?
+	kill "$SPID"; wait "$SPID"
+	case $1 in
+	other) [ $rc -eq 5 ] && grep -q 'does not match the sender.s' "$T/err" &&
+	       grep -q 'it does not hash to the sender.s file; removed' "$T/err" && only_entries "$T/rd" ;;
+	*) [ $rc -eq 0 ] && grep -q "not continued, it has no record\|not continued, its record is corrupt" "$T/err" &&
+	   cmp "$T/data.bin" "$T/rd/out" && only_entries "$T/rd" out ;;
+	esac
+}
+check "--resume: a partial without its record is not trusted: removed, fetched anew  # SPEC R-20" distrusted missing
+check "--resume: a record that fails its check is not trusted  # SPEC R-20" distrusted corrupt
+check "--resume --verify: a partial whose bytes changed between runs is caught: exit 5, removed  # SPEC R-20 R-19" distrusted other verify
+t_resume_complete_partial() { # every byte stored, the commit never happened: the rest is 0 bytes
+	rm -rf "$T/rf" && mkdir -p "$T/rf" && start_send "$T/data.bin" &&
+	zstrace -f -o /dev/null -e trace=linkat,renameat2,link,rename -e inject=linkat:error=EIO \
+		-e inject=renameat2:error=EIO "$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$T/rf/out" 2>/dev/null
+	[ "$(stat -c %s "$T/rf/".zcp-partial-????????????????)" -eq 5000000 ] &&
+	zrecv -v --resume -c "127.0.0.1:$PORT" -o "$T/rf/out" 2>"$T/err" && cmp "$T/data.bin" "$T/rf/out" &&
+	grep -q '^zcp-recv: received 0 bytes' "$T/err" && only_entries "$T/rf" out
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume of a complete partial: 0 bytes asked for, then the commit  # SPEC R-20" t_resume_complete_partial
+t_resume_usage() {
+	{ zrecv --resume -o - 2>/dev/null; [ $? -eq 2 ]; } && { zrecv --resume --discard 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --resume --streams 2 -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --resume --offset 5 -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --resume -l 127.0.0.1:0 -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --restart --raw -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --resume -o "$T/" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q -- '--resume needs -o FILE' "$T/err"
+}
+check "--resume or --restart with -o -, --discard, --streams, --offset, --listen, --raw, -o DIR/: usage errors  # SPEC R-20 C-5" t_resume_usage
+
+# --- progress and summary (SPEC C-10)
+t_progress() {
+	start_send "$T/data.bin" || return 1
+	zrecv --progress -c "127.0.0.1:$PORT" -o "$T/pg.out" 2>"$T/err" && cmp "$T/data.bin" "$T/pg.out" &&
+	grep -q $'\rzcp-recv: 4.8 MiB / 4.8 MiB  100%  ' "$T/err" &&
+	grep -Eq $'\r'"zcp-recv: received 5000000 bytes from 127.0.0.1:$PORT in [0-9.]+ s \([0-9.]+ MiB/s\), path splice$" "$T/err" &&
+	zrecv -c "127.0.0.1:$PORT" --discard 2>"$T/err" && ! grep -q $'\r' "$T/err" &&
+	grep -Eqx "zcp-recv: received 5000000 bytes from 127.0.0.1:$PORT in [0-9.]+ s \([0-9.]+ MiB/s\), path splice" "$T/err" &&
+	zrecv -q --progress -c "127.0.0.1:$PORT" --discard 2>"$T/err" && [ ! -s "$T/err" ] || return 1
+	kill "$SPID"; wait "$SPID"
+	start_recv -o "$T/pg.push" &&
+	timeout 30 "$B/zcp-send" --progress -c "127.0.0.1:$RPORT" "$T/data.bin" 2>"$T/err" && wait "$RPID" &&
+	grep -q $'\rzcp-send: 4.8 MiB / 4.8 MiB  100%' "$T/err" && grep -q ' result=ok' "$T/err"
+}
+check "--progress draws the line (forced), not on a pipe by default; the summary unless -q  # SPEC C-10" t_progress
+t_progress_rate() { # 4 slow parts report every 100 ms; the line is drawn at most 10 times a second
+	head -c 40000000 /dev/urandom >"$T/pgr.bin" && start_send --workers 2 "$T/pgr.bin" || return 1
+	local t0=$SECONDS
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=10000 \
+		"$B/zcp-recv" --progress --streams 4 -c "127.0.0.1:$PORT" --discard 2>"$T/err"; local rc=$?
+	local secs=$((SECONDS - t0 + 1)) draws
+	draws=$(grep -o $'\rzcp-recv: [^\r]*%' "$T/err" | wc -l)
+	kill "$SPID"; wait "$SPID"
+	echo "$draws draws in at most $secs s"
+	[ $rc -eq 0 ] && [ "$draws" -ge 3 ] && [ "$draws" -le $((10 * secs + 2)) ] && grep -q '; 4 streams$' "$T/err"
+}
+check "--progress with --streams: the parts' sum, redrawn at most 10 times a second  # SPEC C-10 R-18" t_progress_rate
 
 # --- syscall-level behaviour seen by strace (SPEC S-5 S-6 X-8 X-9)
 t_fallback() {

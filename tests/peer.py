@@ -168,6 +168,22 @@ def parts_sender(portfile, size, cut, conns):
         t.join()
 
 
+def wrong_hash_sender(portfile, size):
+    """Answer one request for the `size`-byte file "f" truthfully, but end it with a
+    trailer (SPEC W-17) whose hash is not the payload's, if the request asked for
+    one. Prints the flags asked for and the ack status it got."""
+    s = listen_and_announce(portfile)
+    magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
+    recv_exact(s, nlen)
+    s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, 0, size) + b"f")
+    s.sendall(bytes(i % 251 for i in range(size)))
+    if flags & 0x08:
+        s.sendall(b"ZCT1\x01\x00\x00\x00" + bytes(16))
+    s.shutdown(socket.SHUT_WR)
+    data = recv_exact(s, ACK.size)
+    print("flags %d ack status %d" % (flags, ACK.unpack(data)[2]))
+
+
 def silent_sender(portfile):
     """Accept and never answer (tests the receiver's timeout)."""
     s = listen_and_announce(portfile)
@@ -388,6 +404,8 @@ def main(argv):
         steady_receiver(args[-1], float(args[0]))
     elif cmd == "parts-sender":
         parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]))
+    elif cmd == "wrong-hash-sender":
+        wrong_hash_sender(args[-1], int(args[0]))
     elif cmd == "silent-sender":
         silent_sender(args[0])
     elif cmd == "full-backlog":

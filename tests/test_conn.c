@@ -440,7 +440,8 @@ START_TEST(p11_deadlines_and_expiry)
 		/* past the request only the idle time counts */
 		ck_assert_int_eq(serve_deadline(&sc), sc.link.progress_ms + 5000);
 	}
-	ck_assert_int_eq(sc.state, (enum serve_state)_i);
+	static const enum serve_state states[] = {SERVE_REQUEST, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_ACK};
+	ck_assert_int_eq(sc.state, states[_i]);
 	serve_expire(&sc);
 	char want[80];
 	snprintf(want, sizeof want, "timed out waiting for %s", waiting[_i]);

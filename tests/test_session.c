@@ -95,6 +95,46 @@ static const struct range ranges[] = {
 	{0, 10000, 10000}, {5000, 5000, 5000},
 };
 
+/* What the progress hook saw: ticks, the last counts, whether moved ever went back. */
+static struct { unsigned ticks; uint64_t moved, total; bool backwards; } seen;
+
+static void note_tick(void *arg, uint64_t moved, uint64_t total)
+{
+	(void)arg;
+	seen.backwards |= moved < seen.moved;
+	seen.ticks++, seen.moved = moved, seen.total = total;
+}
+
+/* SPEC C-10: with a progress hook each step moves at most `every` bytes and the
+ * hook hears the payload so far after each: at least size / every ticks, never
+ * backwards, the last one complete; the bytes arrive as without it. */
+START_TEST(c10_progress_ticks_bounded_steps)
+{
+	const uint64_t size = (8 << 20) + 3;
+	tu_make_file(src_path, size);
+	int sv[2];
+	tu_tcp_pair(sv);
+	pid_t pid = serve_child(sv, XFER_SENDFILE, false);
+	close(sv[1]);
+	struct fsio_out out;
+	struct zerr e;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, FSIO_FORCE, &e), 0);
+	struct step_progress pg = {.every = 1 << 20, .tick = note_tick};
+	struct fetch_cfg cfg = {.path = _i ? XFER_COPY : XFER_SPLICE, .chunk = 8192, .timeout_ms = CTX.timeout_ms,
+				.progress = &pg};
+	struct fetch_report rep;
+	memset(&seen, 0, sizeof seen);
+	ck_assert_int_eq(fetch_one(sv[0], "peer", &cfg, &out, &rep, NULL, &e), 0);
+	close(sv[0]);
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	ck_assert_uint_ge(seen.ticks, size >> 20);
+	ck_assert(!seen.backwards);
+	ck_assert_uint_eq(seen.moved, size);
+	ck_assert_uint_eq(seen.total, size);
+	tu_check_file(out_path, 0, size);
+}
+END_TEST
+
 START_TEST(p2_ranges)
 {
 	const struct range *c = &ranges[_i];
@@ -724,6 +764,7 @@ int main(void)
 	TCase *tc = tcase_create("protocol");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, c10_progress_ticks_bounded_steps, 0, 2);
 	tcase_add_loop_test(tc, p1_roundtrip_all_paths, 0, 6);
 	tcase_add_loop_test(tc, p2_ranges, 0, (int)(sizeof ranges / sizeof ranges[0]));
 	tcase_add_test(tc, p2_offset_past_end);

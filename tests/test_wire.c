@@ -96,6 +96,47 @@ START_TEST(w14_probe_flag_roundtrip)
 }
 END_TEST
 
+/* SPEC W-15 W-17: identity and trailer frames round-trip; their reserved bytes,
+ * magic and version are checked; they are fixed-size for the reader. */
+START_TEST(w15_w17_ident_and_trailer_frames)
+{
+	uint8_t buf[WIRE_IDENT_SIZE];
+	struct wire_ident d = {.dev = 1, .ino = UINT64_MAX, .size = WIRE_OFF_MAX, .mtime_ns = 42}, d2;
+	ck_assert_int_eq(wire_encode_ident(&d, buf, WIRE_IDENT_SIZE - 1), WIRE_NEED_MORE);
+	ck_assert_int_eq(wire_encode_ident(&d, buf, sizeof buf), WIRE_IDENT_SIZE);
+	ck_assert_int_eq(memcmp(buf, "ZCI1\1\0\0\0", 8), 0);
+	ck_assert_int_eq(wire_parse_ident(buf, WIRE_IDENT_SIZE - 1, &d2), WIRE_NEED_MORE);
+	ck_assert_int_eq(wire_parse(WIRE_IDENT, buf, sizeof buf, &d2), WIRE_IDENT_SIZE);
+	ck_assert(d2.dev == 1 && d2.ino == UINT64_MAX && d2.size == WIRE_OFF_MAX && d2.mtime_ns == 42);
+	ck_assert_uint_eq(wire_frame_size(WIRE_IDENT, buf, 3), WIRE_IDENT_SIZE);
+	buf[7] = 1;
+	ck_assert_int_eq(wire_parse_ident(buf, sizeof buf, &d2), WIRE_E_RESERVED);
+	buf[7] = 0, buf[3] = '2';
+	ck_assert_int_eq(wire_parse_ident(buf, sizeof buf, &d2), WIRE_E_MAGIC);
+
+	struct wire_trailer t, t2;
+	for (int i = 0; i < WIRE_HASH_SIZE; i++)
+		t.hash[i] = (uint8_t)(255 - i);
+	ck_assert_int_eq(wire_encode_trailer(&t, buf, WIRE_TRAILER_SIZE - 1), WIRE_NEED_MORE);
+	ck_assert_int_eq(wire_encode_trailer(&t, buf, sizeof buf), WIRE_TRAILER_SIZE);
+	ck_assert_int_eq(memcmp(buf, "ZCT1\1\0\0\0", 8), 0);
+	ck_assert_int_eq(wire_parse(WIRE_TRAILER, buf, WIRE_TRAILER_SIZE, &t2), WIRE_TRAILER_SIZE);
+	ck_assert_int_eq(memcmp(t.hash, t2.hash, WIRE_HASH_SIZE), 0);
+	ck_assert_uint_eq(wire_frame_size(WIRE_TRAILER, buf, 0), WIRE_TRAILER_SIZE);
+	buf[4] = 2;
+	ck_assert_int_eq(wire_parse_trailer(buf, WIRE_TRAILER_SIZE, &t2), WIRE_E_VERSION);
+	buf[4] = 1, buf[5] = 1;
+	ck_assert_int_eq(wire_parse_trailer(buf, WIRE_TRAILER_SIZE, &t2), WIRE_E_RESERVED);
+	ck_assert_str_eq(wire_status_name(WIRE_CHANGED), "CHANGED");
+	struct wire_request q = req(0, 0, "");
+	q.flags = WIRE_FLAG_IDENT | WIRE_FLAG_IF_IDENT | WIRE_FLAG_VERIFY;
+	uint8_t qb[WIRE_FRAME_MAX];
+	ck_assert_int_eq(wire_encode_request(&q, qb, sizeof qb), WIRE_REQUEST_FIXED);
+	ck_assert_int_eq(wire_parse_request(qb, WIRE_REQUEST_FIXED, &q), WIRE_REQUEST_FIXED);
+	ck_assert_uint_eq(q.flags, 0x0e);
+}
+END_TEST
+
 /* SPEC W-13 W-9: response round trip over every status and edge sizes. */
 START_TEST(w13_response_roundtrip)
 {
@@ -160,8 +201,8 @@ static const struct corrupt corruptions[] = {
 	{WIRE_REQUEST, 4, 2, WIRE_E_VERSION},     /* SPEC W-6 */
 	{WIRE_REQUEST, 4, 0, WIRE_E_VERSION},
 	{WIRE_REQUEST, 5, 0x80, WIRE_E_RESERVED}, /* SPEC W-7 */
-	{WIRE_REQUEST, 5, 0x02, WIRE_E_RESERVED}, /* the bit after PROBE */
-	{WIRE_REQUEST, 5, 0x03, WIRE_E_RESERVED},
+	{WIRE_REQUEST, 5, 0x10, WIRE_E_RESERVED}, /* the bit after VERIFY */
+	{WIRE_REQUEST, 5, 0x1f, WIRE_E_RESERVED},
 	{WIRE_REQUEST, 8, 0x80, WIRE_E_RANGE},    /* SPEC W-10: offset >= 2^63 */
 	{WIRE_REQUEST, 16, 0x80, WIRE_E_RANGE},   /* length >= 2^63 */
 	{WIRE_REQUEST, 6, 5, WIRE_E_NAME},        /* SPEC W-8: name_len over 1024 */
@@ -169,7 +210,7 @@ static const struct corrupt corruptions[] = {
 	{WIRE_REQUEST, 25, 0, WIRE_E_NAME},
 	{WIRE_RESPONSE, 1, 'Q', WIRE_E_MAGIC},
 	{WIRE_RESPONSE, 4, 9, WIRE_E_VERSION},
-	{WIRE_RESPONSE, 5, 7, WIRE_E_STATUS},     /* SPEC W-9 */
+	{WIRE_RESPONSE, 5, 8, WIRE_E_STATUS},     /* SPEC W-9 W-16 */
 	{WIRE_RESPONSE, 5, 0xff, WIRE_E_STATUS},
 	{WIRE_RESPONSE, 5, WIRE_NOT_FOUND, WIRE_E_RANGE}, /* non-OK with a length */
 	{WIRE_RESPONSE, 15, 0, WIRE_E_RANGE},     /* size 0 < offset + length */
@@ -310,7 +351,7 @@ START_TEST(w9_busy_status)
 	ck_assert_int_eq(wire_parse_response(buf, (size_t)n, &out), n);
 	ck_assert_int_eq(out.status, WIRE_BUSY);
 	ck_assert_str_eq(wire_status_name(WIRE_BUSY), "BUSY");
-	buf[5] = WIRE_BUSY + 1;
+	buf[5] = WIRE_CHANGED + 1;
 	ck_assert_int_eq(wire_parse_response(buf, (size_t)n, &out), WIRE_E_STATUS);
 }
 END_TEST
@@ -338,13 +379,13 @@ START_TEST(w13_encoders_refuse)
 	struct wire_request rq = req(0, 0, "a//b");
 	ck_assert_int_eq(wire_encode_request(&rq, buf, sizeof buf), WIRE_E_NAME);
 	rq = req(0, 0, "");
-	rq.flags = WIRE_FLAG_PROBE << 1;
+	rq.flags = WIRE_FLAGS_ALL + 1;
 	ck_assert_int_eq(wire_encode_request(&rq, buf, sizeof buf), WIRE_E_RESERVED);
 	rq.flags = 0;
 	ck_assert_int_eq(wire_encode_request(&rq, buf, 23), WIRE_NEED_MORE);
 	struct wire_response rs = resp(WIRE_OK, 10, 0, 10, "");
 	ck_assert_int_eq(wire_encode_response(&rs, buf, sizeof buf), WIRE_E_NAME);
-	rs = resp(7, 0, 0, 0, "");
+	rs = resp(WIRE_CHANGED + 1, 0, 0, 0, "");
 	ck_assert_int_eq(wire_encode_response(&rs, buf, sizeof buf), WIRE_E_STATUS);
 	rs = resp(WIRE_OK, 10, 5, 6, "x");
 	ck_assert_int_eq(wire_encode_response(&rs, buf, sizeof buf), WIRE_E_RANGE);
@@ -505,6 +546,7 @@ int main(void)
 	tcase_add_test(tc, w4_ack_layout);
 	tcase_add_loop_test(tc, w13_request_roundtrip, 0, 6 * 5 * 5);
 	tcase_add_test(tc, w14_probe_flag_roundtrip);
+	tcase_add_test(tc, w15_w17_ident_and_trailer_frames);
 	tcase_add_loop_test(tc, w13_response_roundtrip, 0, 6 * 5);
 	tcase_add_loop_test(tc, w13_ack_roundtrip, 0, 4 * 5);
 	tcase_add_loop_test(tc, w5_invalid_fields, 0, (int)(sizeof corruptions / sizeof corruptions[0]));

@@ -23,6 +23,8 @@ NAME_LEN=11                       # strlen("payload.bin")
 RESP_BYTES=$((32 + NAME_LEN))     # SPEC W-3
 REQ_BYTES=24                      # SPEC W-2
 ACK_BYTES=16                      # SPEC W-4
+TRAILER_BYTES=24                  # SPEC W-17
+RECV_EXTRA=()                     # more zcp-recv options for the next transfer
 CHUNK=8192
 pass=0 fail=0
 
@@ -65,7 +67,7 @@ transfer() {
 		-l 127.0.0.1:0 "$PAYLOAD" 2>"$T/$tag.send.err" &
 	spid=$!
 	port=$(wait_port "$T/$tag.send.err") || { kill "$spid"; return 1; }
-	timeout 300 strace -f -yy "${rx[@]}" -o "$T/$tag.recv.log" "$B/zcp-recv" -v -p "$rp" \
+	timeout 300 strace -f -yy "${rx[@]}" -o "$T/$tag.recv.log" "$B/zcp-recv" -v -p "$rp" "${RECV_EXTRA[@]}" \
 		-c "127.0.0.1:$port" -o "$T/out.bin" 2>"$T/$tag.recv.err"
 	rrc=$?
 	wait "$spid"; src=$?
@@ -112,6 +114,30 @@ check_receiver_copy() { # TABLE: SPEC X-4
 	uout=$(tsum "$tab" bytes '.*' user payload)
 	[ "$uin" -eq $((LEN + RESP_BYTES)) ] || { echo "$uin socket bytes read, expected $((LEN + RESP_BYTES))"; return 1; }
 	[ "$uout" -eq "$LEN" ] || { echo "$uout bytes written to the output, expected $LEN"; return 1; }
+}
+# SPEC R-19 W-17: --verify adds one read of the payload on each side, by pread, and
+# the trailer; the data path is as without it
+check_verify_sender() { # TABLE
+	tab=$1
+	uin=$(tsum "$tab" bytes pread64 payload user)
+	other=$(( $(tsum "$tab" bytes '.*' payload user) - uin ))
+	uout=$(tsum "$tab" bytes '.*' user socket)
+	kern=$(tsum "$tab" bytes 'sendfile|splice' '.*' socket)
+	[ "$uin" -eq "$LEN" ] || { echo "$uin payload bytes read back by pread for the hash, expected $LEN"; return 1; }
+	[ "$other" -eq 0 ] || { echo "$other payload bytes read otherwise"; return 1; }
+	[ "$uout" -le $((RESP_BYTES + TRAILER_BYTES)) ] || { echo "$uout bytes sent from user space (response + trailer are $((RESP_BYTES + TRAILER_BYTES)))"; return 1; }
+	[ "$kern" -eq "$LEN" ] || { echo "$kern bytes moved in-kernel, expected $LEN"; return 1; }
+}
+check_verify_receiver() { # TABLE
+	tab=$1
+	uin=$(tsum "$tab" bytes '.*' socket user)
+	kern=$(tsum "$tab" bytes splice socket '.*')
+	back=$(tsum "$tab" bytes pread64 payload user)
+	uout=$(tsum "$tab" bytes '.*' user payload)
+	[ "$uin" -le $((RESP_BYTES + TRAILER_BYTES)) ] || { echo "$uin bytes read from the socket into user space (response + trailer are $((RESP_BYTES + TRAILER_BYTES)))"; return 1; }
+	[ "$kern" -eq "$LEN" ] || { echo "$kern bytes spliced from the socket, expected $LEN"; return 1; }
+	[ "$back" -eq "$LEN" ] || { echo "$back bytes of the output read back by pread, expected $LEN"; return 1; }
+	[ "$uout" -eq 0 ] || { echo "$uout bytes written to the output from user space"; return 1; }
 }
 # check_self_counts TABLE ERRFILE: zcp's own -v counts equal strace's (SPEC X-8)
 check_self_counts() {
@@ -165,6 +191,28 @@ for sp in copy sendfile splice; do
 	done
 done
 
+RECV_EXTRA=(--verify)
+if transfer verify sendfile splice; then ok "--verify (sendfile, splice): both exit 0, output equals input"
+	expect "--verify: the sender reads the payload back once, by pread; the rest as without it  # SPEC W-17" check_verify_sender "$T/verify.send.tab"
+	expect "--verify: the receiver reads its output back once, by pread; the rest as without it  # SPEC R-19" check_verify_receiver "$T/verify.recv.tab"
+	expect "--verify: zcp-recv -v counts match strace  # SPEC X-8" check_self_counts "$T/verify.recv.tab" "$T/verify.recv.err"
+else notok "--verify transfer failed: $(cat "$T/verify.send.err" "$T/verify.recv.err" | grep -v listening | head -n 2 | tr '\n' ' ')"; fi
+RECV_EXTRA=()
+# SPEC C-10: with --progress the data path is unchanged (nothing through user space) and
+# the line costs writes to stderr only, at most 10 a second (plus the summary and blanking)
+check_progress_writes() { # LOG SECONDS
+	draws=$(grep -c '^[0-9]* *write(2<' "$1")
+	[ "$draws" -ge 1 ] || { echo "no write to stderr"; return 1; }
+	[ "$draws" -le $((10 * $2 + 3)) ] || { echo "$draws writes to stderr in $2 s"; return 1; }
+}
+RECV_EXTRA=(--progress)
+t0=$SECONDS
+if transfer progress sendfile splice; then ok "--progress (sendfile, splice): both exit 0, output equals input"
+	expect "--progress: the splice receiver still moves no payload through user space  # SPEC C-10 X-5" check_receiver_splice "$T/progress.recv.tab"
+	expect "--progress: the line is written to stderr at most 10 times a second  # SPEC C-10" check_progress_writes "$T/progress.recv.log" $((SECONDS - t0 + 1))
+else notok "--progress transfer failed"; fi
+RECV_EXTRA=()
+
 if [ "$MODE" = --quick ]; then
 	echo "trace-verify-quick: $pass passed, $fail failed"
 	[ $fail -eq 0 ]; exit
@@ -216,6 +264,8 @@ row() { # SIDE PATH TABLE: one row of results.md (fields separated by ;)
 	row sender splice "$T/splice-splice.send.tab"
 	row receiver copy "$T/sendfile-copy.recv.tab"
 	row receiver splice "$T/sendfile-splice.recv.tab"
+	row sender "sendfile, --verify" "$T/verify.send.tab"
+	row receiver "splice, --verify" "$T/verify.recv.tab"
 } >"$T/rows"
 {
 	echo "# trace-verify results"
@@ -236,6 +286,8 @@ row() { # SIDE PATH TABLE: one row of results.md (fields separated by ;)
 	echo "Data-moving syscalls are reads, writes, sendfile and splice on the payload file, the socket"
 	echo "and the splice pipe (polls are listed in the last column but not counted). User bytes count"
 	echo "both crossings: into the program and back out of it. Headers are $REQ_BYTES + $RESP_BYTES + $ACK_BYTES bytes per transfer."
+	echo "The --verify rows add exactly one pread of the payload on each side (the hash, SPEC W-17, R-19)"
+	echo "and the $TRAILER_BYTES-byte trailer; sendfile and splice still move every payload byte."
 	echo
 	echo "Faults forced with \`strace --inject\` (every run byte-exact, checked with cmp): EINTR and EAGAIN"
 	echo "in sendfile, splice (both sides), sendto, recvfrom and write at several call numbers; ENOSYS"

@@ -1,0 +1,37 @@
+/* fhash - the XXH3-128 of a range of a file, read with pread outside the data path
+ * (SPEC W-17, R-19), in steps of a bounded size so that an event loop can go on
+ * serving others between them. Never prints. */
+#ifndef ZCP_FHASH_H
+#define ZCP_FHASH_H
+
+#include <stdint.h>
+
+#include "wire.h"
+#include "xfer.h"
+
+#define FHASH_BUF (256u << 10) /* bytes read per pread */
+
+struct fhash {
+	void *state; /* XXH3_state_t */
+	uint8_t *buf;
+	int fd;
+	uint64_t at, end;
+};
+
+/* fhash_start() - hash fd's bytes [from, to) from now on. Returns 0, or -1 with
+ * errno (ENOMEM). */
+int fhash_start(struct fhash *h, int fd, uint64_t from, uint64_t to);
+
+/* fhash_step() - hash about budget more bytes; each pread is counted in stats (may
+ * be NULL). Returns 1 when the range is hashed, 0 when there is more, -1 with errno
+ * set (EIO and the like; ENODATA when the file ends before the range does). */
+int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats);
+
+/* fhash_digest() - the hash of the range, canonical (big-endian) form; after
+ * fhash_step() returned 1. */
+void fhash_digest(const struct fhash *h, uint8_t out[WIRE_HASH_SIZE]);
+
+/* fhash_end() - release it (any time; twice is harmless). */
+void fhash_end(struct fhash *h);
+
+#endif

@@ -1,0 +1,175 @@
+/* resume - the partial file's names, its record, and whether to trust it. */
+#include "resume.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "fsio.h"
+
+static void hex_of(const char *s, char *out, size_t cap)
+{
+	size_t at = 0;
+	for (; *s && at + 3 <= cap; s++, at += 2)
+		snprintf(out + at, cap - at, "%02x", (unsigned char)*s);
+	out[at < cap ? at : cap - 1] = '\0';
+	if (!at && cap > 1)
+		snprintf(out, cap, "-");
+}
+
+/* The machine's boot: bytes the page cache held are gone when it differs. */
+static void boot_id(char out[64])
+{
+	snprintf(out, 64, "unknown");
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (f) {
+		if (!fgets(out, 64, f))
+			snprintf(out, 64, "unknown");
+		out[strcspn(out, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* The record's text, without and then with its check line. */
+static int format(const struct resume *r, const struct wire_ident *id, uint64_t synced, char *buf, size_t cap)
+{
+	char fhex[2 * NAME_MAX + 2], nhex[2 * ZCP_PATH_MAX + 2], boot[64];
+	hex_of(r->final_base, fhex, sizeof fhex);
+	hex_of(r->name, nhex, sizeof nhex);
+	boot_id(boot);
+	int n = snprintf(buf, cap, "zcp-partial 1\nfinal %s\nname %s\nident %" PRIu64 " %" PRIu64 " %" PRIu64
+			 " %" PRIu64 "\nboot %s\nsynced %" PRIu64 "\n", fhex, nhex, id->dev, id->ino, id->size,
+			 id->mtime_ns, boot, synced);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	int m = snprintf(buf + n, cap - (size_t)n, "check %016llx\n", (unsigned long long)XXH64(buf, (size_t)n, 0));
+	return m < 0 || (size_t)(n + m) >= cap ? -1 : n + m;
+}
+
+/* Parses a record; returns the reason it is not to be trusted, or NULL. */
+static const char *parse(struct resume *r, const char *text, uint64_t *synced, char *boot)
+{
+	const char *check = strstr(text, "check ");
+	unsigned long long sum;
+	if (!check || sscanf(check, "check %16llx\n", &sum) != 1 || XXH64(text, (size_t)(check - text), 0) != sum)
+		return "its record is corrupt";
+	char fhex[2 * NAME_MAX + 2], nhex[2 * ZCP_PATH_MAX + 2], want[2 * ZCP_PATH_MAX + 2];
+	struct wire_ident *d = &r->ident;
+	if (sscanf(text, "zcp-partial 1\nfinal %511s\nname %2049s\nident %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   "\nboot %63s\nsynced %" SCNu64 "\n", fhex, nhex, &d->dev, &d->ino, &d->size, &d->mtime_ns,
+		   boot, synced) != 8)
+		return "its record is corrupt";
+	hex_of(r->final_base, want, sizeof want);
+	if (strcmp(fhex, want))
+		return "its record is for another file";
+	hex_of(r->name, want, sizeof want);
+	if (strcmp(nhex, want))
+		return "its record is for another --name";
+	return NULL;
+}
+
+/* Reads and checks the record and the partial; sets keep. */
+static const char *judge(struct resume *r)
+{
+	char text[RESUME_RECORD_MAX + 1], boot[64], now[64];
+	int fd = open(r->record, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return "it has no record";
+	ssize_t n = read(fd, text, RESUME_RECORD_MAX);
+	close(fd);
+	if (n <= 0)
+		return "its record is corrupt";
+	text[n] = '\0';
+	uint64_t synced;
+	const char *why = parse(r, text, &synced, boot);
+	if (why)
+		return why;
+	struct stat st;
+	if (lstat(r->partial, &st) < 0 || !S_ISREG(st.st_mode))
+		return "it is not a regular file";
+	if ((uint64_t)st.st_size > r->ident.size || synced > (uint64_t)st.st_size)
+		return "it is longer than its record allows";
+	boot_id(now);
+	r->keep = strcmp(now, boot) == 0 ? (uint64_t)st.st_size : synced;
+	r->recorded = true;
+	return NULL;
+}
+
+int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e)
+{
+	memset(r, 0, sizeof *r);
+	const char *slash = strrchr(final, '/');
+	size_t dlen = slash ? (size_t)(slash - final) + 1 : 0;
+	snprintf(r->final_base, sizeof r->final_base, "%s", final + dlen);
+	snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+	unsigned long long h = (unsigned long long)XXH64(r->final_base, strlen(r->final_base), 0);
+	if (snprintf(r->partial, sizeof r->partial, "%.*s.zcp-partial-%016llx", (int)dlen, final, h) >= PATH_MAX - 8)
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", final, ENAMETOOLONG);
+	snprintf(r->record, sizeof r->record, "%s.meta", r->partial);
+	struct stat st;
+	bool partial = lstat(r->partial, &st) == 0, record = lstat(r->record, &st) == 0;
+	if (restart || (!partial && !record))
+		goto fresh;
+	if ((r->distrust = judge(r)) == NULL) {
+		r->have = true;
+		return 0;
+	}
+fresh:
+	resume_drop(r);
+	r->have = r->recorded = false;
+	r->keep = 0;
+	memset(&r->ident, 0, sizeof r->ident);
+	return 0;
+}
+
+int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
+{
+	char text[RESUME_RECORD_MAX], tmp[PATH_MAX + 16];
+	int n = format(r, id, synced, text, sizeof text);
+	snprintf(tmp, sizeof tmp, "%s.tmp", r->record);
+	int fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", tmp, n < 0 ? ENAMETOOLONG : errno);
+	const char *call = write(fd, text, (size_t)n) != n ? "write" : synced && fsync(fd) < 0 ? "fsync" : NULL;
+	int err = errno;
+	if (close(fd) < 0 && !call)
+		call = "close", err = errno;
+	if (!call && rename(tmp, r->record) < 0)
+		call = "rename", err = errno;
+	if (!call && synced && fsio_fsync_dir_of(r->record) < 0)
+		call = "fsync", err = errno;
+	if (call) {
+		unlink(tmp);
+		return zerr_sys(e, ZCP_EXIT_FILE, call, r->record, err ? err : EIO);
+	}
+	r->ident = *id;
+	r->recorded = true;
+	return 0;
+}
+
+int resume_sync(struct resume *r, struct zerr *e)
+{
+	if (!r->recorded)
+		return 0;
+	int fd = open(r->partial, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || fdatasync(fd) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return zerr_sys(e, ZCP_EXIT_FILE, "fsync", r->partial, err);
+	}
+	close(fd);
+	return resume_record(r, &r->ident, (uint64_t)st.st_size, e);
+}
+
+void resume_drop(const struct resume *r)
+{
+	unlink(r->partial);
+	unlink(r->record);
+}

@@ -1,0 +1,51 @@
+/* resume - the partial file an interrupted zcp-recv --resume keeps, and the record
+ * beside it that says what it is a part of (SPEC R-20): which file of the sender
+ * (its identity, W-15), for which final name and request, and how much of it is
+ * known to be on disk. A partial whose record is missing, corrupt or for anything
+ * else is not trusted: it is removed. Never prints. */
+#ifndef ZCP_RESUME_H
+#define ZCP_RESUME_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wire.h"
+#include "zerr.h"
+
+#define RESUME_RECORD_MAX 4096
+
+struct resume {
+	char partial[PATH_MAX];  /* DIR/.zcp-partial-HASH: HASH is the XXH64 of the final name */
+	char record[PATH_MAX + 8]; /* the same with ".meta" */
+	char final_base[NAME_MAX + 1];
+	char name[ZCP_PATH_MAX + 1]; /* the request's name ("" for none) */
+	struct wire_ident ident; /* the sender's file the partial is a part of */
+	uint64_t keep;           /* bytes of the partial to keep */
+	bool have;               /* a trusted partial to continue */
+	bool recorded;           /* the record is written (this run or an earlier one) */
+	const char *distrust;    /* why a partial found was removed, or NULL */
+};
+
+/* resume_find() - the partial for the output final and the request name (NULL for
+ * none): with restart, any partial and record are removed; else a partial is
+ * continued when its record is intact and names the same final name and request,
+ * its size is at most the file's, and it is a regular file. keep is its size, or,
+ * after a reboot (another boot id), the bytes the record says were synced. Returns
+ * 0, or -1 with *e set (exit 3) when the directory cannot be read or written. */
+int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e);
+
+/* resume_record() - write the record (atomically: a temporary name, fsync'ed with
+ * the directory when synced > 0, then renamed) for identity id with synced bytes
+ * known to be on disk. Returns 0 or -1 with *e set (exit 3). */
+int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e);
+
+/* resume_sync() - after a failure with --fsync: the partial's bytes flushed and the
+ * record updated to say so (a reboot keeps them). Returns 0 or -1 with *e set. */
+int resume_sync(struct resume *r, struct zerr *e);
+
+/* resume_drop() - remove the partial and its record (after a commit, a CHANGED
+ * source, or --restart). */
+void resume_drop(const struct resume *r);
+
+#endif

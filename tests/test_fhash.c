@@ -1,0 +1,120 @@
+/* Check suite for src/fhash.c (and fsio_identity): XXH3-128 of file ranges,
+ * checked against xxhsum (the xxhash package's own command), step by step. */
+#include "fhash.h"
+#include "fsio.h"
+#include "testutil.h"
+
+static char dir[256], path[300];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	snprintf(path, sizeof path, "%s/data.bin", dir);
+}
+
+static void teardown(void) { tu_rmtree(dir); }
+
+/* The hash of fd's [from, to) in steps of budget bytes, as lowercase hex. */
+static int hash_hex(int fd, uint64_t from, uint64_t to, uint64_t budget, char hex[33], struct xfer_stats *st)
+{
+	struct fhash h;
+	ck_assert_int_eq(fhash_start(&h, fd, from, to), 0);
+	int r;
+	while ((r = fhash_step(&h, budget, st)) == 0)
+		;
+	if (r == 1) {
+		uint8_t d[WIRE_HASH_SIZE];
+		fhash_digest(&h, d);
+		for (int i = 0; i < WIRE_HASH_SIZE; i++)
+			snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	}
+	fhash_end(&h);
+	fhash_end(&h); /* twice is harmless */
+	return r;
+}
+
+/* xxhsum -H2 (XXH128) of the bytes [from, from + len) of path. */
+static void reference(uint64_t from, uint64_t len, char hex[33])
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "tail -c +%llu '%s' | head -c %llu | xxhsum -H2", (unsigned long long)from + 1,
+		 path, (unsigned long long)len);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%32s", hex), 1);
+	pclose(p);
+}
+
+/* SPEC W-17: the digest is XXH3-128 in canonical form, whatever the range and the
+ * step size (a step may end inside a pread). */
+START_TEST(w17_range_hash_matches_xxhsum)
+{
+	static const uint64_t ranges[][2] = {{0, 0}, {0, 1}, {7, 1000}, {0, 3 * FHASH_BUF + 5},
+					     {FHASH_BUF - 1, 2 * FHASH_BUF + 3}};
+	static const uint64_t budgets[] = {1, 4096, UINT64_MAX};
+	tu_make_file(path, 3 * FHASH_BUF + 5);
+	int fd = open(path, O_RDONLY);
+	const uint64_t *r = ranges[_i / 3];
+	char got[33] = "", want[33];
+	struct xfer_stats st = {0};
+	ck_assert_int_eq(hash_hex(fd, r[0], r[0] + r[1], budgets[_i % 3], got, &st), 1);
+	reference(r[0], r[1], want);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(st.calls[XS_PREAD], (r[1] + FHASH_BUF - 1) / FHASH_BUF); /* no more reads than needed */
+	close(fd);
+}
+END_TEST
+
+/* SPEC R-19: a file that ends before the range does is an error, not a short hash. */
+START_TEST(r19_file_shorter_than_range)
+{
+	tu_make_file(path, 1000);
+	int fd = open(path, O_RDONLY);
+	char hex[33];
+	errno = 0;
+	ck_assert_int_eq(hash_hex(fd, 10, 1001, UINT64_MAX, hex, NULL), -1);
+	ck_assert_int_eq(errno, ENODATA);
+	close(fd);
+	fd = open(path, O_WRONLY);
+	ck_assert_int_eq(hash_hex(fd, 0, 10, UINT64_MAX, hex, NULL), -1); /* not readable */
+	ck_assert_int_eq(errno, EBADF);
+	close(fd);
+}
+END_TEST
+
+/* SPEC W-15: the identity changes with the contents' time, the size and the inode. */
+START_TEST(w15_identity_follows_the_file)
+{
+	tu_make_file(path, 100);
+	int fd = open(path, O_RDONLY);
+	struct wire_ident a, b;
+	ck_assert_int_eq(fsio_identity(fd, &a), 0);
+	struct stat st;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq(a.size, 100);
+	ck_assert_uint_eq(a.ino, (uint64_t)st.st_ino);
+	ck_assert_uint_eq(a.mtime_ns, (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec);
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {12345, 678}};
+	int w = open(path, O_WRONLY);
+	ck_assert_int_eq(futimens(w, ts), 0);
+	ck_assert_int_eq(fsio_identity(fd, &b), 0);
+	ck_assert_uint_eq(b.mtime_ns, 12345000000678u);
+	ck_assert_int_ne(memcmp(&a, &b, sizeof a), 0);
+	close(w);
+	close(fd);
+	ck_assert_int_eq(fsio_identity(fd, &b), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fhash");
+	TCase *tc = tcase_create("fhash");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, w17_range_hash_matches_xxhsum, 0, 15);
+	tcase_add_test(tc, r19_file_shorter_than_range);
+	tcase_add_test(tc, w15_identity_follows_the_file);
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}

@@ -1,0 +1,153 @@
+/* Check suite for src/resume.c: the partial's names, its record, and when it is
+ * trusted (SPEC R-20). */
+#include <xxhash.h>
+
+#include "resume.h"
+#include "testutil.h"
+
+static char dir[256], final[600];
+static const struct wire_ident ID = {.dev = 1, .ino = 2, .size = 5000, .mtime_ns = 3};
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	snprintf(final, sizeof final, "%s/out.bin", dir);
+}
+
+static void teardown(void) { tu_rmtree(dir); }
+
+static int entries(void)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "exit $(ls -A '%s' | wc -l)", dir);
+	return WEXITSTATUS(system(cmd));
+}
+
+/* A partial of size bytes with its record (synced bytes on disk); *r names them. */
+static void make_partial(uint64_t size, uint64_t synced, const char *name, struct resume *r)
+{
+	struct zerr e;
+	ck_assert_int_eq(resume_find(r, final, name, false, &e), 0);
+	ck_assert_int_eq(resume_record(r, &ID, synced, &e), 0);
+	tu_make_file(r->partial, size);
+}
+
+/* Rewrites the record's text with sed expression expr and a valid check line. */
+static void rewrite_record(const char *path, const char *expr)
+{
+	char cmd[PATH_MAX + 128], text[RESUME_RECORD_MAX + 1];
+	snprintf(cmd, sizeof cmd, "sed -i -e '%s' -e '/^check /d' '%s'", expr, path);
+	ck_assert_int_eq(system(cmd), 0);
+	FILE *f = fopen(path, "r+");
+	size_t n = fread(text, 1, RESUME_RECORD_MAX, f);
+	fprintf(f, "check %016llx\n", (unsigned long long)XXH64(text, n, 0));
+	fclose(f);
+}
+
+/* SPEC R-20: names of fixed length beside the output; no partial, nothing to continue. */
+START_TEST(r20_names_and_nothing_to_continue)
+{
+	struct resume r;
+	struct zerr e;
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(!r.have && !r.recorded && r.keep == 0 && r.distrust == NULL);
+	char want[400];
+	snprintf(want, sizeof want, "%s/.zcp-partial-%016llx", dir, (unsigned long long)XXH64("out.bin", 7, 0));
+	ck_assert_str_eq(r.partial, want);
+	ck_assert_str_eq(r.record + strlen(want), ".meta");
+	char longname[260];
+	memset(longname, 'n', 255), longname[255] = 0;
+	snprintf(final, sizeof final, "%s/%s", dir, longname); /* a 255-byte name still fits */
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_uint_eq(strlen(strrchr(r.partial, '/') + 1), strlen(".zcp-partial-") + 16);
+}
+END_TEST
+
+/* SPEC R-20: an intact record for the same output and name: continued from the
+ * partial's size, with the recorded identity. */
+START_TEST(r20_trusted_partial_continued)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(1234, 0, "a/b.bin", &r);
+	ck_assert_int_eq(resume_find(&r, final, "a/b.bin", false, &e), 0);
+	ck_assert(r.have && r.recorded && r.distrust == NULL);
+	ck_assert_uint_eq(r.keep, 1234);
+	ck_assert_int_eq(memcmp(&r.ident, &ID, sizeof ID), 0);
+	ck_assert_int_eq(resume_find(&r, final, "a/b.bin", true, &e), 0); /* --restart */
+	ck_assert(!r.have);
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-20: what is not trusted is removed, with the reason. */
+START_TEST(r20_untrusted_removed)
+{
+	static const char *const why[] = {"it has no record", "its record is corrupt", "its record is for another --name",
+					  "it is longer than its record allows", "its record is corrupt",
+					  "it is not a regular file"};
+	struct resume r;
+	struct zerr e;
+	make_partial(_i == 3 ? 6000 : 100, 0, "n", &r);
+	char cmd[PATH_MAX + 64];
+	switch (_i) {
+	case 0: unlink(r.record); break;
+	case 1: snprintf(cmd, sizeof cmd, "sed -i 's/^synced 0/synced 9/' '%s'", r.record); ck_assert_int_eq(system(cmd), 0); break;
+	case 2: rewrite_record(r.record, "s/^name .*/name 6d/"); break;
+	case 3: break; /* 6000 bytes of a 5000-byte file */
+	case 4: truncate(r.record, 10); break;
+	case 5: unlink(r.partial); ck_assert_int_eq(mkdir(r.partial, 0700), 0); break;
+	}
+	ck_assert_int_eq(resume_find(&r, final, "n", false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, why[_i]);
+	if (_i == 5)
+		rmdir(r.partial);
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-20: after a reboot (another boot id) only the synced bytes are kept. */
+START_TEST(r20_after_reboot_only_synced_bytes)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(4000, 1500, NULL, &r);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_uint_eq(r.keep, 4000);
+	rewrite_record(r.record, "s/^boot .*/boot 00000000-0000-0000-0000-000000000000/");
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(r.have);
+	ck_assert_uint_eq(r.keep, 1500);
+}
+END_TEST
+
+/* SPEC R-20: resume_sync counts the partial's bytes as on disk. */
+START_TEST(r20_sync_records_size)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(777, 0, NULL, &r);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_int_eq(resume_sync(&r, &e), 0);
+	rewrite_record(r.record, "s/^boot .*/boot other/");
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_uint_eq(r.keep, 777);
+	resume_drop(&r);
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("resume");
+	TCase *tc = tcase_create("resume");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, r20_names_and_nothing_to_continue);
+	tcase_add_test(tc, r20_trusted_partial_continued);
+	tcase_add_loop_test(tc, r20_untrusted_removed, 0, 6);
+	tcase_add_test(tc, r20_after_reboot_only_synced_bytes);
+	tcase_add_test(tc, r20_sync_records_size);
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}
