@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wire_request f;
 	n = wire_parse_request(buf, size, &f);
 	if (n > 0) {
-		FUZZ_ASSERT((f.flags & ~WIRE_FLAG_PROBE) == 0); /* SPEC W-7 W-14 */
+		FUZZ_ASSERT((f.flags & ~WIRE_FLAGS_ALL) == 0); /* SPEC W-2 W-7 */
 		FUZZ_ASSERT(f.offset <= WIRE_OFF_MAX && f.length <= WIRE_OFF_MAX - f.offset);
 		FUZZ_ASSERT(name_ok(f.name, f.name_len, 0));
 		m = wire_encode_request(&f, out, sizeof out);
