@@ -287,6 +287,11 @@ static int stopped(struct xfer_job *j, int r, const struct xfer_op *op, bool at_
 	if (r == XFER_AGAIN) {
 		j->wait_fd = op->wait_in ? op->in : op->out;
 		j->wait_in = op->wait_in;
+		if (at_src && j->src.kind == XFER_FILE) { /* a file is never "ready": wait for the
+							    * destination, which is, and try again */
+			j->wait_fd = j->dst.fd;
+			j->wait_in = false;
+		}
 	}
 	if (r == XFER_AGAIN || r == XFER_READABLE)
 		return r;

@@ -509,6 +509,17 @@ strace_send() {
 	zstrace -f "${sargs[@]}" "$B/zcp-send" -l 127.0.0.1:0 "$@" "$T/data.bin" 2>"$T/send.err" &
 	spid=$!; port=$(port_of "$T/send.err")
 }
+t_file_eagain() { # SPEC X-6: an EAGAIN where the sender reads its file (splice, pread) must not
+	local p     # leave the loop waiting for a receiver that has nothing to say (from the
+	            # 20th call: the loader reads libc with pread64 first)
+	for p in splice copy; do
+		local sys=splice; [ $p = copy ] && sys=pread64
+		strace_send -o /dev/null -e inject=$sys:error=EAGAIN:when=20+3 -- --once -p $p --timeout 5 &&
+		zrecv --timeout 5 -c "127.0.0.1:$port" -o "$T/eagain.$p" && wait "$spid" &&
+		cmp "$T/eagain.$p" "$T/data.bin" || return 1
+	done
+}
+check "EAGAIN on the sender's file reads (splice, pread) is retried, not waited on: byte-exact  # SPEC X-6" t_file_eagain
 t_accept_pressure() {
 	strace_send -o /dev/null -e inject=accept4:error=EMFILE:when=1..3 -- --once &&
 	zrecv -c "127.0.0.1:$port" -o "$T/emfile.out" && wait "$spid" &&
