@@ -118,8 +118,6 @@ static int step_response(struct fetch_conn *c)
 	enum wire_ack_status st = check_response(c);
 	if (st != WIRE_ACK_OK)
 		return go_ack(c, st);
-	if (c->cfg->probe) /* SPEC W-14: what was asked is known; nothing follows */
-		return ended(c, 0);
 	if (c->req.flags & WIRE_FLAG_IDENT) { /* SPEC W-15: the identity comes first */
 		c->link.have = 0;
 		c->state = FETCH_IDENT;
@@ -147,6 +145,8 @@ static int step_ident(struct fetch_conn *c)
 /* The response is accepted: the output opens, the payload starts. */
 static int begin_payload(struct fetch_conn *c)
 {
+	if (c->cfg->probe) /* SPEC W-14: what was asked is known; nothing follows */
+		return ended(c, 0);
 	const char *last = strrchr(c->resp.name, '/'); /* SPEC R-4: the last component */
 	if (owns_output(c) && fsio_out_open(c->out, last ? last + 1 : c->resp.name, &c->err) < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
@@ -405,7 +405,7 @@ void fetch_end(struct fetch_conn *c)
 void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep)
 {
 	*rep = (struct fetch_report){.resp = c->resp, .seconds = c->seconds, .ack_err = c->ack_err,
-				     .mismatch = c->mismatch};
+				     .mismatch = c->mismatch, .ident = c->ident};
 	if (c->job_live)
 		rep->received = c->job.res.moved;
 }

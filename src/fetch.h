@@ -105,6 +105,7 @@ struct fetch_report {
 	double seconds;            /* payload time */
 	int ack_err;               /* errno when the final ack OK could not be sent (SPEC R-15) */
 	bool mismatch;             /* the stored bytes' hash was not the sender's */
+	struct wire_ident ident;   /* the sender's file, when asked for (W-15) */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

@@ -452,10 +452,11 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 			      "(not --discard, -o - or --raw)");
 	if (o->restart)
 		o->resume = true; /* SPEC R-20: --restart is --resume without the old partial */
-	if (o->resume && (!stored || o->c.raw || o->c.role == OPTS_LISTEN || o->streams > 1 ||
-			  seen[OPT_OFFSET] || seen[OPT_LENGTH]))
-		return reject(err, len, "--resume needs --connect and -o FILE, one stream, the whole file "
-			      "(not --listen, --raw, --streams, --offset or --length)");
+	if (o->resume && (!stored || o->c.raw || o->c.role == OPTS_LISTEN || seen[OPT_OFFSET] || seen[OPT_LENGTH]))
+		return reject(err, len, "--resume needs --connect and -o FILE, the whole file "
+			      "(not --listen, --raw, --offset or --length)");
+	if (o->resume && o->streams > 1 && o->verify) /* each part's hash would start at 0 (W-17) */
+		return reject(err, len, "--resume with --streams cannot --verify yet: use one of them");
 	if (o->srv.given && o->c.role != OPTS_LISTEN) /* a directory is checked by the main */
 		return reject(err, len, "--once, --count, --max-clients, --max-chunk and --drain "
 			      "need --listen");

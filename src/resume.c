@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,10 +44,14 @@ static int format(const struct resume *r, const struct wire_ident *id, uint64_t 
 	hex_of(r->name, nhex, sizeof nhex);
 	boot_id(boot);
 	int n = snprintf(buf, cap, "zcp-partial 1\nfinal %s\nname %s\nident %" PRIu64 " %" PRIu64 " %" PRIu64
-			 " %" PRIu64 "\nboot %s\nsynced %" PRIu64 "\n", fhex, nhex, id->dev, id->ino, id->size,
-			 id->mtime_ns, boot, synced);
-	if (n < 0 || (size_t)n >= cap)
+			 " %" PRIu64 "\nboot %s\nsynced %" PRIu64 "\nparts %u", fhex, nhex, id->dev, id->ino, id->size,
+			 id->mtime_ns, boot, synced, r->parts);
+	for (unsigned i = 0; i < r->parts && n > 0 && (size_t)n < cap; i++)
+		n += snprintf(buf + n, cap - (size_t)n, " %" PRIu64, r->done[i]);
+	if (n < 0 || (size_t)n + 1 >= cap)
 		return -1;
+	buf[n++] = '\n';
+	buf[n] = '\0';
 	int m = snprintf(buf + n, cap - (size_t)n, "check %016llx\n", (unsigned long long)XXH64(buf, (size_t)n, 0));
 	return m < 0 || (size_t)(n + m) >= cap ? -1 : n + m;
 }
@@ -63,6 +68,21 @@ static const char *parse(struct resume *r, const char *text, uint64_t *synced, c
 	if (sscanf(text, "zcp-partial 1\nfinal %511s\nname %2049s\nident %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
 		   "\nboot %63s\nsynced %" SCNu64 "\n", fhex, nhex, &d->dev, &d->ino, &d->size, &d->mtime_ns,
 		   boot, synced) != 8)
+		return "its record is corrupt";
+	const char *p = strstr(text, "\nparts ");
+	char *end;
+	if (!p)
+		return "its record is corrupt";
+	unsigned long k = strtoul(p + 7, &end, 10);
+	if (k > RESUME_PARTS_MAX)
+		return "its record is corrupt";
+	r->parts = (unsigned)k;
+	for (unsigned i = 0; i < r->parts; i++) {
+		r->done[i] = strtoull(end, &end, 10);
+		if (r->done[i] > d->size)
+			return "its record is corrupt";
+	}
+	if (*end != '\n')
 		return "its record is corrupt";
 	hex_of(r->final_base, want, sizeof want);
 	if (strcmp(fhex, want))
@@ -95,7 +115,10 @@ static const char *judge(struct resume *r)
 	if ((uint64_t)st.st_size > r->ident.size || synced > (uint64_t)st.st_size)
 		return "it is longer than its record allows";
 	boot_id(now);
-	r->keep = strcmp(now, boot) == 0 ? (uint64_t)st.st_size : synced;
+	bool rebooted = strcmp(now, boot) != 0;
+	if (r->parts && rebooted && !synced)
+		return "its parts were not on disk before the machine restarted";
+	r->keep = r->parts ? 0 : rebooted ? synced : (uint64_t)st.st_size;
 	r->recorded = true;
 	return NULL;
 }
@@ -123,6 +146,7 @@ fresh:
 	resume_drop(r);
 	r->have = r->recorded = false;
 	r->keep = 0;
+	r->parts = 0;
 	memset(&r->ident, 0, sizeof r->ident);
 	return 0;
 }

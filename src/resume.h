@@ -14,6 +14,7 @@
 #include "zerr.h"
 
 #define RESUME_RECORD_MAX 4096
+#define RESUME_PARTS_MAX 64 /* as many as --streams takes */
 
 struct resume {
 	char partial[PATH_MAX];  /* DIR/.zcp-partial-HASH: HASH is the XXH64 of the final name */
@@ -21,7 +22,9 @@ struct resume {
 	char final_base[NAME_MAX + 1];
 	char name[ZCP_PATH_MAX + 1]; /* the request's name ("" for none) */
 	struct wire_ident ident; /* the sender's file the partial is a part of */
-	uint64_t keep;           /* bytes of the partial to keep */
+	uint64_t keep;           /* bytes of the partial to keep (one stream) */
+	unsigned parts;          /* --streams: the parts the file is cut into, or 0 */
+	uint64_t done[RESUME_PARTS_MAX]; /* bytes of each part stored, from its start */
 	bool have;               /* a trusted partial to continue */
 	bool recorded;           /* the record is written (this run or an earlier one) */
 	const char *distrust;    /* why a partial found was removed, or NULL */
@@ -31,13 +34,15 @@ struct resume {
  * none): with restart, any partial and record are removed; else a partial is
  * continued when its record is intact and names the same final name and request,
  * its size is at most the file's, and it is a regular file. keep is its size, or,
- * after a reboot (another boot id), the bytes the record says were synced. Returns
+ * after a reboot (another boot id), the bytes the record says were synced; a
+ * partial of parts is continued after a reboot only if they were synced. Returns
  * 0, or -1 with *e set (exit 3) when the directory cannot be read or written. */
 int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e);
 
 /* resume_record() - write the record (atomically: a temporary name, fsync'ed with
  * the directory when synced > 0, then renamed) for identity id with synced bytes
- * known to be on disk. Returns 0 or -1 with *e set (exit 3). */
+ * known to be on disk (with parts: nonzero when every part's done bytes are), and
+ * r->parts with r->done[]. Returns 0 or -1 with *e set (exit 3). */
 int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e);
 
 /* resume_sync() - after a failure with --fsync: the partial's bytes flushed and the

@@ -13,12 +13,15 @@
 
 #include "mono.h"
 #include "net.h"
+#include "resume.h"
 
 struct part {
 	struct group *g;
 	struct fetch_cfg cfg;
-	struct step_progress hook;     /* with a watcher: counts into moved */
-	_Atomic uint64_t moved;
+	struct step_progress hook;     /* counts into moved */
+	_Atomic uint64_t moved;        /* bytes stored by this run */
+	uint64_t base;                 /* bytes of the part stored by earlier runs */
+	bool skip;                     /* nothing left of it: no connection */
 	int sock;
 	struct fetch_report rep;
 	struct xfer_stats stats;
@@ -32,6 +35,7 @@ struct group {
 	unsigned k;
 	char peer[NET_ADDR_MAX];
 	char name[ZCP_PATH_MAX + 1];
+	struct wire_ident ident;  /* the probe's answer */
 	struct fsio_out *out;
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
 	atomic_uint ended; /* parts whose thread is done */
@@ -63,7 +67,7 @@ static void *run_part(void *arg)
 	int none = 0;
 	if (p->result < 0 && atomic_compare_exchange_strong(&g->failed, &none, (int)(p - g->part) + 1))
 		for (unsigned i = 0; i < g->k; i++)
-			if (&g->part[i] != p)
+			if (&g->part[i] != p && !g->part[i].skip)
 				shutdown(g->part[i].sock, SHUT_RDWR);
 	return NULL;
 }
@@ -81,25 +85,49 @@ static void count_part(void *arg, uint64_t moved, uint64_t total)
 	atomic_store(&p->moved, moved);
 }
 
-/* While the parts run: their sum, to pg, every STREAMS_WATCH_MS. */
-static void watch_parts(struct group *g, unsigned started, uint64_t total, const struct step_progress *pg)
+/* SPEC R-20: each part's stored bytes into the record, when they changed. */
+static void record_parts(struct group *g, struct resume *rs, bool final)
 {
-	while (atomic_load(&g->ended) < started) {
+	bool changed = false;
+	for (unsigned i = 0; i < g->k; i++) {
+		const struct part *p = &g->part[i];
+		uint64_t done = p->base + (final ? p->rep.received : atomic_load(&p->moved));
+		changed |= done != rs->done[i];
+		rs->done[i] = done;
+	}
+	struct zerr ignored; /* a record that lags only costs bytes fetched again */
+	if (changed)
+		resume_record(rs, &rs->ident, 0, &ignored);
+}
+
+/* While the parts run, every STREAMS_WATCH_MS: their sum to pg, their progress
+ * to the record. */
+static void watch_parts(struct group *g, unsigned live, uint64_t total, const struct step_progress *pg,
+			struct resume *rs)
+{
+	while (atomic_load(&g->ended) < live) {
 		uint64_t sum = 0;
-		for (unsigned i = 0; i < started; i++)
-			sum += atomic_load(&g->part[i].moved);
-		pg->tick(pg->arg, sum, total);
+		for (unsigned i = 0; i < g->k; i++)
+			sum += g->part[i].base + atomic_load(&g->part[i].moved);
+		if (pg)
+			pg->tick(pg->arg, sum, total);
+		if (rs)
+			record_parts(g, rs, false);
 		struct timespec ts = {0, STREAMS_WATCH_MS * 1000000L};
 		nanosleep(&ts, NULL);
 	}
 }
 
 /* SPEC W-14: ask what the whole range is, without its payload. */
-static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
+static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg, const struct resume *rs,
 		 struct streams_report *rep, struct zerr *e)
 {
 	struct fetch_cfg pc = *cfg;
 	pc.probe = true;
+	if (rs) { /* SPEC R-20: the identity, and whether it is still the partial's */
+		pc.want_ident = true;
+		pc.if_ident = rs->have ? &rs->ident : NULL;
+	}
 	int sock = net_connect(addr, cfg->timeout_ms, g->peer, sizeof g->peer, e);
 	if (sock < 0)
 		return -1;
@@ -109,71 +137,106 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	close(sock);
 	add_stats(&rep->stats, &st);
 	rep->resp = fr.resp;
+	rep->changed = fr.resp.status == WIRE_CHANGED;
+	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
 	return r;
 }
 
-/* Connects parts 0 .. k-1, then starts them: every socket is there before any
- * thread that may cut it runs. Returns how many threads run (k, unless *e says why). */
+/* Connects the parts with bytes left, then starts them: every socket is there
+ * before any thread that may cut it runs. Returns how many threads run (all the
+ * live parts, unless *e says why); *live gets how many that is. */
 static unsigned start_parts(struct group *g, const char *addr, const struct fetch_cfg *cfg,
-			    const struct step_progress *pg, const struct wire_response *whole, struct zerr *e)
+			    const struct step_progress *pg, const struct resume *rs,
+			    const struct wire_response *whole, unsigned *live, struct zerr *e)
 {
 	char peer[NET_ADDR_MAX];
+	*live = 0;
 	for (unsigned i = 0; i < g->k; i++) {
 		struct part *p = &g->part[i];
+		uint64_t off, len;
+		streams_part(whole->offset, whole->length, g->k, i, &off, &len);
 		p->g = g;
+		p->base = rs && rs->have ? rs->done[i] : 0;
+		p->skip = p->base >= len;
+		p->sock = -1;
 		p->cfg = *cfg;
 		p->cfg.part = true;
 		p->cfg.name = g->name; /* the file the probe was answered about (R-13 checks it) */
 		p->cfg.out_base = whole->offset;
-		if (pg) {
-			p->hook = (struct step_progress){.every = pg->every, .tick = count_part, .arg = p};
-			p->cfg.progress = &p->hook;
-		}
-		streams_part(whole->offset, whole->length, g->k, i, &p->cfg.offset, &p->cfg.length);
+		p->cfg.offset = off + p->base;
+		p->cfg.length = len - (p->skip ? len : p->base);
+		p->cfg.if_ident = rs ? &rs->ident : NULL; /* a part of another file is CHANGED */
+		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
+						 .tick = count_part, .arg = p};
+		p->cfg.progress = &p->hook;
+		if (p->skip)
+			continue;
 		p->sock = net_connect(addr, cfg->timeout_ms, peer, sizeof peer, e);
 		if (p->sock < 0) {
 			while (i--)
-				close(g->part[i].sock);
+				if (!g->part[i].skip)
+					close(g->part[i].sock);
 			return 0;
 		}
+		(*live)++;
 	}
+	unsigned started = 0;
 	for (unsigned i = 0; i < g->k; i++) {
+		if (g->part[i].skip)
+			continue;
 		int err = pthread_create(&g->part[i].thread, NULL, run_part, &g->part[i]);
 		if (err) {
 			zerr_sys(e, ZCP_EXIT_SYSTEM, "pthread_create", "", err);
 			for (unsigned j = 0; j < g->k; j++) /* the started ones end now */
-				shutdown(g->part[j].sock, SHUT_RDWR);
+				if (!g->part[j].skip)
+					shutdown(g->part[j].sock, SHUT_RDWR);
 			for (unsigned j = i; j < g->k; j++)
-				close(g->part[j].sock);
-			return i;
+				if (!g->part[j].skip)
+					close(g->part[j].sock), g->part[j].skip = true;
+			return started;
 		}
+		started++;
 	}
-	return g->k;
+	return started;
 }
 
 int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, const struct step_progress *pg,
-		  struct fsio_out *out, char *peer, size_t peerlen, struct streams_report *rep, struct zerr *e)
+		  struct resume *rs, struct fsio_out *out, char *peer, size_t peerlen, struct streams_report *rep,
+		  struct zerr *e)
 {
 	memset(rep, 0, sizeof *rep);
 	struct group *g = calloc(1, sizeof *g); /* 64 parts' frames: not for the stack */
 	if (!g)
 		return zerr_sys(e, ZCP_EXIT_SYSTEM, "calloc", "", errno);
 	g->out = out;
-	int r = probe(g, addr, cfg, rep, e);
+	int r = probe(g, addr, cfg, rs, rep, e);
 	snprintf(peer, peerlen, "%s", g->peer);
+	if (r == 0 && rs) { /* SPEC R-20: the plan of an earlier run is kept, a new one recorded */
+		g->k = rs->have ? (rs->parts ? rs->parts : 1) : streams_parts(rep->resp.length, n);
+		if (rs->have && !rs->parts)
+			rs->done[0] = rs->keep; /* a one-stream partial is one part */
+		rs->parts = g->k;
+		if (!rs->have)
+			r = resume_record(rs, &g->ident, 0, e);
+		fsio_out_use_partial(out, rs->partial, rep->resp.length);
+	} else {
+		g->k = streams_parts(rep->resp.length, n);
+	}
 	const char *last = strrchr(g->name, '/'); /* SPEC R-4: the last component */
 	if (r < 0 || fsio_out_open(out, last ? last + 1 : g->name, e) < 0) {
 		free(g);
 		return -1;
 	}
-	g->k = rep->parts = streams_parts(rep->resp.length, n);
+	rep->parts = g->k;
 	double t0 = mono_now();
-	unsigned started = start_parts(g, addr, cfg, pg, &rep->resp, e);
-	if (pg && started == g->k)
-		watch_parts(g, started, rep->resp.length, pg);
-	for (unsigned i = 0; i < started; i++) {
+	unsigned live, started = start_parts(g, addr, cfg, pg, rs, &rep->resp, &live, e);
+	if ((pg || rs) && started == live)
+		watch_parts(g, live, rep->resp.length, pg, rs);
+	for (unsigned i = 0; i < g->k; i++) {
 		struct part *p = &g->part[i];
+		if (p->skip)
+			continue;
 		pthread_join(p->thread, NULL);
 		close(p->sock);
 		add_stats(&rep->stats, &p->stats);
@@ -183,9 +246,14 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	}
 	rep->seconds = mono_now() - t0;
 	int failed = atomic_load(&g->failed);
-	if (failed > 0 && started == g->k) /* else *e says why they never all ran */
+	if (failed > 0 && started == live) { /* else *e says why they never all ran */
 		*e = g->part[failed - 1].err;
-	r = started < g->k || failed || fsio_out_commit(out, e) < 0 ? -1 : 0;
+		rep->changed = g->part[failed - 1].rep.resp.status == WIRE_CHANGED;
+		rep->mismatch = g->part[failed - 1].rep.mismatch;
+	}
+	r = started < live || failed || fsio_out_commit(out, e) < 0 ? -1 : 0;
+	if (r < 0 && rs)
+		record_parts(g, rs, true);
 	if (r < 0)
 		fsio_out_abort(out);
 	free(g);

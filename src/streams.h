@@ -12,6 +12,7 @@
 
 #include "fetch.h"
 #include "fsio.h"
+#include "resume.h"
 #include "wire.h"
 #include "xfer.h"
 #include "zerr.h"
@@ -19,6 +20,9 @@
 #define STREAMS_MAX 64                  /* --streams 1 ... 64 */
 #define STREAMS_MIN_PART (1ull << 20)   /* no part is smaller than this (bar one short range) */
 #define STREAMS_WATCH_MS 100
+/* With --resume a part's progress is known after each step of at most this much: a
+ * splice pipe's worth, so the bound costs no extra call on the splice path. */
+#define STREAMS_RECORD_EVERY (1ull << 20)
 
 struct streams_report {
 	struct wire_response resp; /* the probe's answer: the whole range and its name */
@@ -27,6 +31,8 @@ struct streams_report {
 	double seconds;            /* from the first part's start to the last one's end */
 	struct xfer_stats stats;   /* system calls of the probe and every part */
 	int ack_err;               /* a part's ack OK could not be sent: its errno */
+	bool changed;              /* the sender answered CHANGED */
+	bool mismatch;             /* a part's hash was not the sender's */
 };
 
 /* streams_parts() - how many parts a range of total bytes is cut into when n are
@@ -39,6 +45,8 @@ unsigned streams_parts(uint64_t total, unsigned n);
 void streams_part(uint64_t offset, uint64_t total, unsigned k, unsigned i, uint64_t *off, uint64_t *len);
 
 /* streams_fetch() - the transfer cfg describes (not raw), from the sender at addr,
+ * with rs (resume_find()'d, or NULL) into its partial file, continuing the parts an
+ * earlier run recorded, their progress recorded as they go (SPEC R-20);
  * over at most n connections (1 ... STREAMS_MAX) into out (fsio_out_init'ed, a file,
  * a directory or discard). pg, when not NULL, is told the parts' sum every
  * STREAMS_WATCH_MS while they run (by this thread; each part's steps are bounded
@@ -46,6 +54,7 @@ void streams_part(uint64_t offset, uint64_t total, unsigned k, unsigned i, uint6
  * (the first part's failure; the others are cut at once) and nothing under the
  * final name. peer gets the sender's address. */
 int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, const struct step_progress *pg,
-		  struct fsio_out *out, char *peer, size_t peerlen, struct streams_report *rep, struct zerr *e);
+		  struct resume *rs, struct fsio_out *out, char *peer, size_t peerlen, struct streams_report *rep,
+		  struct zerr *e);
 
 #endif

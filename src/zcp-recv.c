@@ -152,16 +152,61 @@ static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
 	return rs->have ? 0 : resume_record(rs, id, 0, e);
 }
 
-/* SPEC R-20: one transfer into the partial file of out, continuing a trusted one;
- * on failure it is kept (flushed with --fsync), unless the source changed. */
+/* SPEC R-20: a resumable transfer failed with code: its partial is kept (flushed
+ * with --fsync), unless the source changed or the partial does not hash to it. */
+static int resumable_failed(const struct opts_recv *o, struct resume *rs, bool changed, bool mismatch, int code)
+{
+	if (changed || mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
+		resume_drop(rs);
+		if (!o->c.quiet)
+			report_note(PROG, "%s: %s; removed (run again to fetch the file anew)", rs->partial,
+				    mismatch ? "it does not hash to the sender's file"
+					     : "the source changed since this partial copy began");
+		return code;
+	}
+	struct zerr se;
+	if (rs->recorded && (o->fsync ? resume_sync(rs, &se) : 0) < 0)
+		report_error(PROG, &se);
+	else if (rs->recorded && !o->c.quiet)
+		report_note(PROG, "kept %s: run again with --resume to fetch the rest", rs->partial);
+	return code;
+}
+
+/* SPEC R-20: the partial of out, found or not; NULL after a reported error. */
+static struct resume *find_partial(const struct opts_recv *o, struct resume *rs, const struct fsio_out *out,
+				   int *code)
+{
+	struct zerr e;
+	if (resume_find(rs, out->final, o->name, o->restart, &e) < 0) {
+		*code = report_error(PROG, &e);
+		return NULL;
+	}
+	if (rs->distrust && !o->c.quiet)
+		report_note(PROG, "%s: not continued, %s; starting over", rs->partial, rs->distrust);
+	return rs;
+}
+
+static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
+			 struct resume *rp);
+
+/* SPEC R-20: one transfer into the partial file of out, continuing a trusted one. */
 static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
 {
 	struct resume rs;
 	struct zerr e;
-	if (resume_find(&rs, out->final, o->name, o->restart, &e) < 0)
-		return report_error(PROG, &e);
-	if (rs.distrust && !o->c.quiet)
-		report_note(PROG, "%s: not continued, %s; starting over", rs.partial, rs.distrust);
+	int code;
+	if (!find_partial(o, &rs, out, &code))
+		return code;
+	if (rs.have && rs.parts && !o->verify) /* SPEC R-20: a partial of parts goes on in parts */
+		return fetch_streams(o, cfg, out, &rs);
+	if (rs.have && rs.parts) { /* --verify hashes from byte 0: parts cannot be continued */
+		if (!o->c.quiet)
+			report_note(PROG, "%s: not continued, it is in parts and --verify is on; starting over",
+				    rs.partial);
+		struct zerr e2;
+		if (resume_find(&rs, out->final, o->name, true, &e2) < 0)
+			return report_error(PROG, &e2);
+	}
 	struct fetch_cfg rc = *cfg;
 	rc.want_ident = true;
 	rc.on_ident = record_ident;
@@ -183,25 +228,13 @@ static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *
 		resume_drop(&rs); /* the record; the partial is the final file now */
 		return received(o, &rc, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
 	}
-	int code = report_error(PROG, &e);
-	if (rep.resp.status == WIRE_CHANGED || rep.mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
-		resume_drop(&rs);
-		if (!o->c.quiet)
-			report_note(PROG, "%s: %s; removed (run again to fetch the file anew)", rs.partial,
-				    rep.mismatch ? "it does not hash to the sender's file"
-						 : "the source changed since this partial copy began");
-		return code;
-	}
-	struct zerr se;
-	if (rs.recorded && (o->fsync ? resume_sync(&rs, &se) : 0) < 0)
-		report_error(PROG, &se);
-	else if (rs.recorded && !o->c.quiet)
-		report_note(PROG, "kept %s: run again with --resume to fetch the rest", rs.partial);
-	return code;
+	return resumable_failed(o, &rs, rep.resp.status == WIRE_CHANGED, rep.mismatch, report_error(PROG, &e));
 }
 
-/* SPEC R-18: one transfer over o->streams connections. */
-static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
+/* SPEC R-18: one transfer over o->streams connections, into the partial rp when
+ * not NULL (R-20). */
+static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
+			 struct resume *rp)
 {
 	_Static_assert(OPTS_STREAMS_MAX == STREAMS_MAX, "--streams bounds");
 	char peer[NET_ADDR_MAX];
@@ -209,12 +242,24 @@ static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cf
 	struct streams_report rep;
 	struct progress pg;
 	const struct step_progress *hook = watch(o, &pg, 0);
-	int r = streams_fetch(o->c.addr, o->streams, cfg, hook, out, peer, sizeof peer, &rep, &e);
+	int r = streams_fetch(o->c.addr, o->streams, cfg, hook, rp, out, peer, sizeof peer, &rep, &e);
 	if (hook)
 		progress_end(&pg);
 	if (r < 0)
-		return report_error(PROG, &e);
+		return rp ? resumable_failed(o, rp, rep.changed, rep.mismatch, report_error(PROG, &e))
+			  : report_error(PROG, &e);
+	if (rp)
+		resume_drop(rp);
 	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &rep.stats, rep.parts);
+}
+
+static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
+{
+	struct resume rs;
+	int code;
+	if (o->resume && !find_partial(o, &rs, out, &code))
+		return code;
+	return fetch_streams(o, cfg, out, o->resume ? &rs : NULL);
 }
 
 int main(int argc, char **argv)

@@ -51,14 +51,14 @@ port_of() { wait_until 10 listening "$1" && sed -n 's/^listening on .*:\([0-9]*\
 # start_send ARGS...: zcp-send listening on a free port in the background: sets PORT, SPID
 start_send() {
 	: >"$T/send.err"
-	timeout 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	timeout -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
 	SPID=$!
 	PORT=$(port_of "$T/send.err")
 }
 # start_recv ARGS...: zcp-recv --listen on a free port in the background: sets RPORT, RPID
 start_recv() {
 	: >"$T/recv.err"
-	timeout 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
+	timeout -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
 	RPID=$!
 	RPORT=$(port_of "$T/recv.err")
 }
@@ -1079,15 +1079,36 @@ t_resume_complete_partial() { # every byte stored, the commit never happened: th
 	local r=$?; kill "$SPID"; wait "$SPID"; return $r
 }
 check "--resume of a complete partial: 0 bytes asked for, then the commit  # SPEC R-20" t_resume_complete_partial
+t_resume_streams() { # a --streams 4 fetch killed twice, then finished without --streams (the cut is kept);
+	# the parts are slowed to ~10 MB/s each, so that each records its first 16 MiB steps
+	rm -rf "$T/rs" && mkdir -p "$T/rs" && head -c 200000000 /dev/urandom >"$T/rsrc.bin" &&
+	start_send -v "$T/rsrc.bin" || return 1
+	local i s p m
+	for i in 1 2; do
+		zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=100000 \
+			"$B/zcp-recv" --resume --streams 4 -c "127.0.0.1:$PORT" -o "$T/rs/out" 2>/dev/null &
+		s=$!; sleep 2; p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+	done
+	m=$(echo "$T/rs/".zcp-partial-*.meta)
+	grep -q '^parts 4 [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' "$m" || { cat "$m"; return 1; }
+	zrecv -v --resume -c "127.0.0.1:$PORT" -o "$T/rs/out" 2>"$T/err" && cmp "$T/rsrc.bin" "$T/rs/out" &&
+	grep -q '; 4 streams$' "$T/err" &&
+	only_entries "$T/rs" out || return 1
+	kill "$SPID"; wait "$SPID"
+	# the last run asked each of the 4 parts for its rest: none from its start
+	[ "$(grep -c ' result=ok' "$T/send.err")" -ge 4 ] &&
+	! grep -Eq 'offset=(0|50000000|100000000|150000000) length=50000000 bytes=50000000 .*result=ok' "$T/send.err"
+}
+check "--resume --streams: SIGKILLed twice, each part goes on where it stopped, also in a run without --streams  # SPEC R-20 R-18" t_resume_streams
 t_resume_usage() {
 	{ zrecv --resume -o - 2>/dev/null; [ $? -eq 2 ]; } && { zrecv --resume --discard 2>/dev/null; [ $? -eq 2 ]; } &&
-	{ zrecv --resume --streams 2 -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
+	{ zrecv --resume --streams 2 --verify -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
 	{ zrecv --resume --offset 5 -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
 	{ zrecv --resume -l 127.0.0.1:0 -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
 	{ zrecv --restart --raw -o "$T/x" 2>/dev/null; [ $? -eq 2 ]; } &&
 	{ zrecv --resume -o "$T/" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q -- '--resume needs -o FILE' "$T/err"
 }
-check "--resume or --restart with -o -, --discard, --streams, --offset, --listen, --raw, -o DIR/: usage errors  # SPEC R-20 C-5" t_resume_usage
+check "--resume or --restart with -o -, --discard, --streams --verify, --offset, --listen, --raw, -o DIR/: usage errors  # SPEC R-20 C-5" t_resume_usage
 
 # --- progress and summary (SPEC C-10)
 t_progress() {

@@ -96,7 +96,7 @@ static int fetch(unsigned n, enum xfer_path path, uint64_t off, uint64_t len,
 	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, e), 0);
 	struct fetch_cfg cfg = {.path = path, .chunk = 8192, .offset = off, .length = len, .timeout_ms = 5000};
 	char peer[NET_ADDR_MAX];
-	return streams_fetch(addr, n, &cfg, NULL, &out, peer, sizeof peer, rep, e);
+	return streams_fetch(addr, n, &cfg, NULL, NULL, &out, peer, sizeof peer, rep, e);
 }
 
 /* SPEC R-18 W-14: a probe, then 3 parts (3 MiB + 5 bytes, 4 asked for) at their
