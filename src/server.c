@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -283,9 +284,13 @@ int server_workers(const int *lfds, unsigned n, int (*run)(int lfd, void *arg), 
 	pid_t pids[256];
 	unsigned alive = 0;
 	int status = 0;
+	pid_t supervisor = getpid();
 	for (unsigned i = 0; i < n && i < 256; i++) {
 		pid_t pid = fork();
 		if (pid == 0) { /* a worker: its own handlers come with run() */
+			prctl(PR_SET_PDEATHSIG, SIGKILL); /* a supervisor killed outright takes it along */
+			if (getppid() != supervisor) /* it died before the line above */
+				_exit(ZCP_EXIT_SYSTEM);
 			for (int k = 0; k < 3; k++)
 				sigaction(handled[k], &saved[k], NULL);
 			for (unsigned k = 0; k < n; k++)
