@@ -78,7 +78,9 @@ static const char *parse(struct resume *r, const char *text, uint64_t *synced, c
 		return "its record is corrupt";
 	r->parts = (unsigned)k;
 	for (unsigned i = 0; i < r->parts; i++) {
-		r->done[i] = strtoull(end, &end, 10);
+		if (end[0] != ' ' || end[1] < '0' || end[1] > '9') /* one count per part, on its line */
+			return "its record is corrupt";
+		r->done[i] = strtoull(end + 1, &end, 10);
 		if (r->done[i] > d->size)
 			return "its record is corrupt";
 	}

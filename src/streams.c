@@ -144,14 +144,14 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 }
 
 /* Connects the parts with bytes left, then starts them: every socket is there
- * before any thread that may cut it runs. Returns how many threads run (all the
- * live parts, unless *e says why); *live gets how many that is. */
-static unsigned start_parts(struct group *g, const char *addr, const struct fetch_cfg *cfg,
-			    const struct step_progress *pg, const struct resume *rs,
-			    const struct wire_response *whole, unsigned *live, struct zerr *e)
+ * before any thread that may cut it runs. Returns 0 when all of them run, or -1
+ * with *e set; *started gets how many threads run (to be joined either way). */
+static int start_parts(struct group *g, const char *addr, const struct fetch_cfg *cfg,
+		       const struct step_progress *pg, const struct resume *rs,
+		       const struct wire_response *whole, unsigned *started, struct zerr *e)
 {
 	char peer[NET_ADDR_MAX];
-	*live = 0;
+	*started = 0;
 	for (unsigned i = 0; i < g->k; i++) {
 		struct part *p = &g->part[i];
 		uint64_t off, len;
@@ -174,14 +174,14 @@ static unsigned start_parts(struct group *g, const char *addr, const struct fetc
 			continue;
 		p->sock = net_connect(addr, cfg->timeout_ms, peer, sizeof peer, e);
 		if (p->sock < 0) {
-			while (i--)
-				if (!g->part[i].skip)
-					close(g->part[i].sock);
-			return 0;
+			for (unsigned j = 0; j < i; j++) /* none runs: nothing to join */
+				if (!g->part[j].skip)
+					close(g->part[j].sock);
+			for (unsigned j = 0; j < g->k; j++)
+				g->part[j].skip = true;
+			return -1;
 		}
-		(*live)++;
 	}
-	unsigned started = 0;
 	for (unsigned i = 0; i < g->k; i++) {
 		if (g->part[i].skip)
 			continue;
@@ -194,11 +194,11 @@ static unsigned start_parts(struct group *g, const char *addr, const struct fetc
 			for (unsigned j = i; j < g->k; j++)
 				if (!g->part[j].skip)
 					close(g->part[j].sock), g->part[j].skip = true;
-			return started;
+			return -1;
 		}
-		started++;
+		(*started)++;
 	}
-	return started;
+	return 0;
 }
 
 int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, const struct step_progress *pg,
@@ -230,9 +230,10 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	}
 	rep->parts = g->k;
 	double t0 = mono_now();
-	unsigned live, started = start_parts(g, addr, cfg, pg, rs, &rep->resp, &live, e);
-	if ((pg || rs) && started == live)
-		watch_parts(g, live, rep->resp.length, pg, rs);
+	unsigned started;
+	int all = start_parts(g, addr, cfg, pg, rs, &rep->resp, &started, e);
+	if ((pg || rs) && all == 0)
+		watch_parts(g, started, rep->resp.length, pg, rs);
 	for (unsigned i = 0; i < g->k; i++) {
 		struct part *p = &g->part[i];
 		if (p->skip)
@@ -246,12 +247,12 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	}
 	rep->seconds = mono_now() - t0;
 	int failed = atomic_load(&g->failed);
-	if (failed > 0 && started == live) { /* else *e says why they never all ran */
+	if (failed > 0 && all == 0) { /* else *e says why they never all ran */
 		*e = g->part[failed - 1].err;
 		rep->changed = g->part[failed - 1].rep.resp.status == WIRE_CHANGED;
 		rep->mismatch = g->part[failed - 1].rep.mismatch;
 	}
-	r = started < live || failed || fsio_out_commit(out, e) < 0 ? -1 : 0;
+	r = all < 0 || failed || fsio_out_commit(out, e) < 0 ? -1 : 0;
 	if (r < 0 && rs)
 		record_parts(g, rs, true);
 	if (r < 0)

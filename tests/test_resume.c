@@ -138,6 +138,46 @@ START_TEST(r20_sync_records_size)
 }
 END_TEST
 
+/* SPEC R-20: records that are not what a run writes are not trusted. */
+START_TEST(r20_malformed_parts_line)
+{
+	static const char *const edits[] = {
+		"s/^parts .*/parts 65/",            /* more parts than --streams takes */
+		"s/^parts .*/parts 2 1/",           /* fewer counts than parts */
+		"s/^parts .*/parts 1 9999/",        /* more stored than the file holds */
+		"/^parts /d",                       /* no parts line */
+		"s/^parts .*/parts 1 5 x/",         /* trailing garbage */
+	};
+	struct resume r;
+	struct zerr e;
+	make_partial(100, 0, NULL, &r);
+	rewrite_record(r.record, edits[_i]);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, "its record is corrupt");
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-20: a record that cannot be written, a partial that cannot be synced:
+ * said, with the call and the file (exit class 3). */
+START_TEST(r20_record_and_sync_failures)
+{
+	struct resume r;
+	struct zerr e;
+	snprintf(final, sizeof final, "%s/missing/out.bin", dir);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_int_eq(resume_record(&r, &ID, 0, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "open");
+	r.recorded = true; /* as if written, then the partial vanished */
+	ck_assert_int_eq(resume_sync(&r, &e), -1);
+	ck_assert_str_eq(e.call, "fsync");
+	r.recorded = false;
+	ck_assert_int_eq(resume_sync(&r, &e), 0); /* nothing recorded: nothing to sync */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("resume");
@@ -148,6 +188,8 @@ int main(void)
 	tcase_add_loop_test(tc, r20_untrusted_removed, 0, 6);
 	tcase_add_test(tc, r20_after_reboot_only_synced_bytes);
 	tcase_add_test(tc, r20_sync_records_size);
+	tcase_add_loop_test(tc, r20_malformed_parts_line, 0, 5);
+	tcase_add_test(tc, r20_record_and_sync_failures);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

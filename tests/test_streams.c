@@ -151,6 +151,25 @@ START_TEST(r18_empty_file_no_parts)
 }
 END_TEST
 
+/* SPEC R-18 E-1: the sender goes away after the probe: the parts cannot connect;
+ * exit class 4 naming connect, nothing stored, no part left running. */
+START_TEST(r18_parts_cannot_connect)
+{
+	tu_make_file(src_path, 4 * MIB);
+	pid_t pid = sender(1, false, 4 * MIB);
+	close(lfd); /* only the child listens now, and only for the probe */
+	lfd = -1;
+	struct streams_report rep;
+	struct zerr e;
+	int fr = fetch(4, XFER_SPLICE, 0, 0, &rep, &e);
+	ck_assert_msg(fr == -1, "parts %u received %llu", rep.parts, (unsigned long long)rep.received);
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.call, "connect");
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
 /* SPEC R-18 E-1: nobody listens: the probe's connect fails, exit class 4, no output. */
 START_TEST(r18_nobody_listening)
 {
@@ -177,6 +196,7 @@ int main(void)
 	tcase_add_test(tc, r18_source_shrunk_after_probe);
 	tcase_add_test(tc, r18_empty_file_no_parts);
 	tcase_add_test(tc, r18_nobody_listening);
+	tcase_add_test(tc, r18_parts_cannot_connect);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
