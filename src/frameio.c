@@ -39,7 +39,9 @@ enum frameio_result frameio_recv(int sock, enum wire_frame t, void *out,
 int frameio_explain(enum frameio_result r, enum wire_frame t, int wire_err, const char *peer,
 		    struct zerr *e)
 {
-	static const char *const what[] = {"request", "response", "ack"};
+	static const char *const what[] = {[WIRE_REQUEST] = "request", [WIRE_RESPONSE] = "response",
+					   [WIRE_ACK] = "ack", [WIRE_IDENT] = "identity",
+					   [WIRE_TRAILER] = "trailer"};
 	if (r == FRAMEIO_EOF)
 		return zerr_set(e, ZCP_EXIT_PROTO, "recvfrom", peer, "connection closed before the %s",
 				what[t]);

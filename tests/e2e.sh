@@ -527,6 +527,21 @@ t_accept_pressure() {
 	[ "$(grep -c 'accept: Too many open files; pausing new connections' "$T/send.err")" -eq 1 ]
 }
 check "accept EMFILE three times: said once, paused, then served  # SPEC S-10" t_accept_pressure
+t_accept_pressure_pushes() { # the same for a receiver taking pushes into a directory
+	mkdir -p "$T/ape" && : >"$T/recv.err"
+	zstrace -f -o /dev/null -e inject=accept4:error=EMFILE:when=1..3 \
+		"$B/zcp-recv" -l 127.0.0.1:0 -o "$T/ape/" --once 2>"$T/recv.err" &
+	local r=$! port; port=$(port_of "$T/recv.err") || return 1
+	timeout 30 "$P/zcp-send" -q -c "127.0.0.1:$port" "$T/data.bin" && wait "$r" &&
+	cmp "$T/ape/data.bin" "$T/data.bin" &&
+	[ "$(grep -c 'accept: Too many open files; pausing new connections' "$T/recv.err")" -eq 1 ]
+}
+check "zcp-recv --listen DIR/: accept EMFILE three times: said once, paused, then the push taken  # SPEC S-10 R-16" t_accept_pressure_pushes
+t_root_missing() {
+	{ zsend --root "$T/no-such-dir" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-send: open $T/no-such-dir: No such file or directory" "$T/err"
+}
+check "--root naming no directory: exit 3 before listening, naming open and the path  # SPEC S-12 E-2" t_root_missing
 t_accept_transient() {
 	strace_send -o /dev/null -e inject=accept4:error=ENETDOWN:when=1 -- --once &&
 	zrecv -c "127.0.0.1:$port" -o "$T/netdown.out" && wait "$spid" &&
@@ -984,6 +999,39 @@ t_verify_mismatch() {
 	grep -qx 'flags 8 ack status 3' "$T/fake.out" && only_entries "$T/vm"
 }
 check "--verify: a trailer that does not match what arrived: exit 5, ack PROTOCOL, nothing stored  # SPEC R-19 R-2" t_verify_mismatch
+t_trailer_broken() { # a trailer with a bad magic, or none before the end of stream
+	mkdir -p "$T/tb" && start_fake wrong-hash-sender 100000 magic || return 1
+	{ zrecv --verify -c "127.0.0.1:$PORT" -o "$T/tb/out" 2>"$T/err"; [ $? -eq 5 ]; } && wait "$FPID" &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: malformed trailer: bad magic" "$T/err" &&
+	grep -qx 'flags 8 ack status 3' "$T/fake.out" && only_entries "$T/tb" &&
+	start_fake wrong-hash-sender 100000 none || return 1
+	{ zrecv --verify -c "127.0.0.1:$PORT" -o "$T/tb/out" 2>"$T/err"; [ $? -eq 5 ]; } && wait "$FPID" &&
+	grep -qx "zcp-recv: recvfrom 127.0.0.1:$PORT: connection closed before the trailer" "$T/err" &&
+	grep -qx 'flags 8 ack status 1' "$T/fake.out" && only_entries "$T/tb"
+}
+check "--verify: a malformed trailer (PROTOCOL) or none (SHORT): exit 5, nothing stored  # SPEC R-19 W-17 P-12" t_trailer_broken
+t_ident_broken() { # IF_IDENT followed by a bad identity frame, or by nothing
+	start_send "$T/data.bin" && peer ident-client "$PORT" magic >"$T/ib.out" && peer ident-client "$PORT" close >>"$T/ib.out" &&
+	zrecv -c "127.0.0.1:$PORT" --discard || return 1
+	kill "$SPID"; wait "$SPID"
+	grep -qx 'status 1' "$T/ib.out" && grep -q '^closed by the sender' "$T/ib.out" &&
+	grep -q 'malformed identity: bad magic' "$T/send.err" && grep -q 'connection closed before the identity' "$T/send.err" &&
+	[ "$(grep -c ' result=ok' "$T/send.err")" -eq 1 ]
+}
+check "a request's identity frame malformed (BAD_REQUEST) or missing: that one ends, serving goes on  # SPEC W-16 P-11" t_ident_broken
+t_verify_hash_read_fails() { # the sender's read for the hash fails (EIO, injected after the
+	# loader's reads): the sender says so, exit 3; the receiver hears no trailer, keeps nothing
+	head -c 67108864 /dev/urandom >"$T/vh.bin" && mkdir -p "$T/vhd" || return 1
+	: >"$T/send.err"
+	zstrace -f -o /dev/null -e trace=pread64 -e inject=pread64:error=EIO:when=150 \
+		"$B/zcp-send" -l 127.0.0.1:0 --once "$T/vh.bin" 2>"$T/send.err" &
+	local s=$! port rc; port=$(port_of "$T/send.err") || return 1
+	zrecv --verify -c "127.0.0.1:$port" -o "$T/vhd/out" 2>"$T/err"; rc=$?
+	wait "$s"; local src=$?
+	[ $rc -eq 5 ] && [ $src -eq 3 ] && grep -q "^zcp-send: pread $T/vh.bin: Input/output error" "$T/send.err" &&
+	only_entries "$T/vhd"
+}
+check "--verify: the sender cannot read its file for the hash: exit 3, the receiver keeps nothing  # SPEC W-17 R-2" t_verify_hash_read_fails
 t_verify_source_changed() { # the file's first bytes change after they went out: the sender hashes the new ones
 	head -c 67108864 /dev/urandom >"$T/vsrc.bin" && mkdir -p "$T/vc" &&
 	start_send --once "$T/vsrc.bin" || return 1
@@ -1091,14 +1139,39 @@ t_resume_streams() { # a --streams 4 fetch killed twice, then finished without -
 	done
 	m=$(echo "$T/rs/".zcp-partial-*.meta)
 	grep -q '^parts 4 [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' "$m" || { cat "$m"; return 1; }
+	mkdir -p "$T/rs.keep" && cp -a "$T/rs/".zcp-partial-* "$T/rs.keep/" &&
 	zrecv -v --resume -c "127.0.0.1:$PORT" -o "$T/rs/out" 2>"$T/err" && cmp "$T/rsrc.bin" "$T/rs/out" &&
 	grep -q '; 4 streams$' "$T/err" &&
 	only_entries "$T/rs" out || return 1
-	kill "$SPID"; wait "$SPID"
 	# the last run asked each of the 4 parts for its rest: none from its start
 	[ "$(grep -c ' result=ok' "$T/send.err")" -ge 4 ] &&
-	! grep -Eq 'offset=(0|50000000|100000000|150000000) length=50000000 bytes=50000000 .*result=ok' "$T/send.err"
+	! grep -Eq 'offset=(0|50000000|100000000|150000000) length=50000000 bytes=50000000 .*result=ok' "$T/send.err" &&
+	# the same partial with --verify, which hashes from byte 0: started over, said so
+	rm "$T/rs/out" && cp -a "$T/rs.keep/".zcp-partial-* "$T/rs/" &&
+	zrecv --resume --verify -c "127.0.0.1:$PORT" -o "$T/rs/out" 2>"$T/err" && cmp "$T/rsrc.bin" "$T/rs/out" &&
+	grep -q 'not continued, it is in parts and --verify is on; starting over' "$T/err" && only_entries "$T/rs" out
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
 }
+t_resume_fsync() { # the source is cut while a slowed --fsync fetch runs: the partial is flushed
+	rm -rf "$T/rsy" && mkdir -p "$T/rsy" && head -c 30000000 /dev/urandom >"$T/rcut.bin" &&
+	start_send --once "$T/rcut.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=30000 \
+		"$B/zcp-recv" --resume --fsync -c "127.0.0.1:$PORT" -o "$T/rsy/out" 2>"$T/err" &
+	local r=$! rc n
+	sleep 0.5; truncate -s 1000 "$T/rcut.bin"
+	wait "$r"; rc=$?; wait "$SPID"
+	n=$(stat -c %s "$T/rsy/".zcp-partial-????????????????) || return 1
+	echo "exit $rc, $n bytes kept"; cat "$T/err"
+	[ $rc -eq 5 ] && [ "$n" -gt 0 ] && grep -q 'kept .*zcp-partial-.*: run again with --resume' "$T/err" &&
+	grep -qx "synced $n" "$T/rsy/".zcp-partial-*.meta
+}
+check "--resume --fsync: a run cut short keeps its bytes, flushed and recorded as on disk  # SPEC R-20" t_resume_fsync
+t_ident_missing() { # a sender that does not send the identity it was asked for
+	mkdir -p "$T/im" && start_fake fake-sender 100000 100000 || return 1
+	{ zrecv --resume -c "127.0.0.1:$PORT" -o "$T/im/out" 2>"$T/err"; [ $? -eq 5 ]; } && wait "$FPID" &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: malformed identity: bad magic" "$T/err"
+}
+check "--resume from a sender that sends no identity frame: malformed identity, exit 5  # SPEC W-15 P-12" t_ident_missing
 check "--resume --streams: SIGKILLed twice, each part goes on where it stopped, also in a run without --streams  # SPEC R-20 R-18" t_resume_streams
 t_resume_usage() {
 	{ zrecv --resume -o - 2>/dev/null; [ $? -eq 2 ]; } && { zrecv --resume --discard 2>/dev/null; [ $? -eq 2 ]; } &&

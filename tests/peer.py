@@ -168,20 +168,34 @@ def parts_sender(portfile, size, cut, conns):
         t.join()
 
 
-def wrong_hash_sender(portfile, size):
-    """Answer one request for the `size`-byte file "f" truthfully, but end it with a
-    trailer (SPEC W-17) whose hash is not the payload's, if the request asked for
-    one. Prints the flags asked for and the ack status it got."""
+def wrong_hash_sender(portfile, size, how="zeros"):
+    """Answer one request for the `size`-byte file "f" truthfully, but end it, if
+    the request asked for a trailer (SPEC W-17), with a wrong one: a hash of zeros,
+    a frame with a bad magic ("magic"), or none at all ("none"). Prints the flags
+    asked for and the ack status it got."""
     s = listen_and_announce(portfile)
     magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
     recv_exact(s, nlen)
     s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, 0, size) + b"f")
     s.sendall(bytes(i % 251 for i in range(size)))
-    if flags & 0x08:
-        s.sendall(b"ZCT1\x01\x00\x00\x00" + bytes(16))
+    if flags & 0x08 and how != "none":
+        s.sendall((b"ZCX1" if how == "magic" else b"ZCT1") + b"\x01\x00\x00\x00" + bytes(16))
     s.shutdown(socket.SHUT_WR)
     data = recv_exact(s, ACK.size)
     print("flags %d ack status %d" % (flags, ACK.unpack(data)[2]))
+
+
+def ident_client(port, how):
+    """Ask with IF_IDENT (SPEC W-16) and follow with a bad identity frame ("magic")
+    or nothing ("close"). Prints the response status, or how the sender ended it."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(REQ.pack(b"ZCQ1", 1, 0x04, 0, 0, 0))
+    if how == "close":
+        s.shutdown(socket.SHUT_WR)
+        print("closed by the sender after %s bytes" % len(s.recv(100)))
+        return
+    s.sendall(b"ZCX1\x01\x00\x00\x00" + bytes(32))
+    print("status %d" % RESP.unpack(recv_exact(s, RESP.size))[2])
 
 
 def silent_sender(portfile):
@@ -405,7 +419,9 @@ def main(argv):
     elif cmd == "parts-sender":
         parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]))
     elif cmd == "wrong-hash-sender":
-        wrong_hash_sender(args[-1], int(args[0]))
+        wrong_hash_sender(args[-1], int(args[0]), args[1] if len(args) > 2 else "zeros")
+    elif cmd == "ident-client":
+        ident_client(int(args[0]), args[1])
     elif cmd == "silent-sender":
         silent_sender(args[0])
     elif cmd == "full-backlog":
