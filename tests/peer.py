@@ -134,6 +134,11 @@ def parts_sender(portfile, size, cut, conns):
     at once is late. Prints how each connection ended."""
     import threading
     ls = announced_listener(portfile, 64)
+    said = threading.Lock()
+
+    def say(line):  # one whole line at a time: the threads' lines never run together
+        with said:
+            print(line, flush=True)
 
     def serve(s):
         magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
@@ -141,21 +146,21 @@ def parts_sender(portfile, size, cut, conns):
         length = size - off if length == 0 else min(length, size - off)
         s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
         if flags & 1:
-            print("probe", flush=True)
+            say("probe")
             s.close()
             return
         data = bytes((off + i) % 251 for i in range(length))
         try:
             if off == cut:
                 s.sendall(data[:length // 2])
-                print("cut part at %d" % off, flush=True)
+                say("cut part at %d" % off)
             else:
                 for i in range(0, length, 65536):
                     s.sendall(data[i:i + 65536])
                     time.sleep(0.5)
-                print("part at %d sent" % off, flush=True)
+                say("part at %d sent" % off)
         except OSError:
-            print("part at %d dropped by the receiver" % off, flush=True)
+            say("part at %d dropped by the receiver" % off)
         s.close()
 
     threads = []
