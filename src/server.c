@@ -76,13 +76,13 @@ static void conn_abandon(struct conn *c, const char *why)
 }
 
 /* The record of an ended connection, and its outcome (0 or the failure's class). */
-static int conn_log(const struct server *sv, struct conn *c, struct server_log *l)
+static int conn_log(const struct server *sv, struct conn *c, struct step_log *l)
 {
 	if (c->receives) {
 		struct fetch_conn *f = &c->u.r.f;
 		struct fetch_report rep;
 		fetch_report_of(f, &rep);
-		*l = (struct server_log){
+		*l = (struct step_log){
 			/* the name from f, not rep: the log is read after this frame is gone */
 			.received = true, .peer = f->peer, .name = f->resp.name, .offset = rep.resp.offset,
 			.length = rep.resp.length, .bytes = rep.received, .seconds = rep.seconds,
@@ -93,7 +93,7 @@ static int conn_log(const struct server *sv, struct conn *c, struct server_log *
 	struct serve_conn *s = &c->u.s;
 	struct serve_report rep;
 	serve_report_of(s, &rep);
-	*l = (struct server_log){
+	*l = (struct step_log){
 		.peer = s->peer, .name = s->name ? s->name : "", .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds,
 		.path = rep.fell_back ? XFER_COPY : sv->cfg->serve->path,
@@ -106,7 +106,7 @@ static int conn_log(const struct server *sv, struct conn *c, struct server_log *
 /* The transfer ended: said, counted, and its connection gone. */
 static void finish(struct server *sv, struct conn *c)
 {
-	struct server_log l;
+	struct step_log l;
 	if (conn_log(sv, c, &l) && sv->status == 0)
 		sv->status = l.result;
 	sv->cfg->log(sv->cfg->arg, &l);
@@ -156,7 +156,7 @@ static void refuse_busy(struct server *sv, int sock, const char *peer)
 	}
 	close(sock);
 	struct xfer_stats none = {0};
-	struct server_log l = {.received = sv->cfg->fetch != NULL, .peer = peer, .name = "",
+	struct step_log l = {.received = sv->cfg->fetch != NULL, .peer = peer, .name = "",
 			       .busy = true, .stats = &none};
 	sv->cfg->log(sv->cfg->arg, &l);
 }

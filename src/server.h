@@ -17,21 +17,6 @@
 #include "xfer.h"
 #include "zerr.h"
 
-/* One ended transfer, or a connection refused BUSY (SPEC S-14). */
-struct server_log {
-	bool received;            /* pushed to us (the receiving side), else sent */
-	const char *peer, *name;  /* name "" when the request never came */
-	uint64_t offset, length, bytes;
-	double seconds;
-	enum xfer_path path;      /* the path that moved the bytes */
-	int fallback_err;         /* zero-copy refused with this errno (SPEC S-5), or 0 */
-	bool busy;                /* refused: --max-clients reached */
-	bool probe;               /* a probe (SPEC W-14): answered, no payload */
-	int result;               /* 0, or the exit class of the failure (SPEC E-1) */
-	const struct zerr *err;   /* why, when result != 0 */
-	const struct xfer_stats *stats;
-};
-
 struct server_cfg {
 	const struct serve_cfg *serve; /* connections are served (zcp-send), or with serve NULL */
 	const struct fetch_cfg *fetch; /* they push into copies of out (zcp-recv) */
@@ -41,7 +26,7 @@ struct server_cfg {
 	uint64_t count;            /* transfers to serve before stopping; 0 = no limit */
 	int drain_ms;              /* after a stop request, at most this for the transfers in flight */
 	int notsent_lowat;         /* TCP_NOTSENT_LOWAT for each connection; 0 = the kernel's */
-	void (*log)(void *arg, const struct server_log *);
+	void (*log)(void *arg, const struct step_log *);
 	void (*note)(void *arg, const char *text); /* resource pressure (S-10) */
 	void *arg;
 	volatile sig_atomic_t *stop; /* nonzero (the signal number): stop accepting, drain */

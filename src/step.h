@@ -4,11 +4,13 @@
 #ifndef ZCP_STEP_H
 #define ZCP_STEP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "frameio.h"
 #include "wire.h"
 #include "xfer.h"
+#include "zerr.h"
 
 /* Bits of a step's result. */
 #define STEP_IN 1    /* step again when the socket is readable */
@@ -42,6 +44,22 @@ enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out,
 /* step_write() - send l->frame[have..len) with send flags, without waiting. Returns
  * 1 when it is all out, 0 when the socket takes no more now, -1 with errno set. */
 int step_write(struct step_link *l, int flags);
+
+/* One ended transfer as a driver logs it (SPEC S-17), or a connection refused BUSY
+ * (S-14). */
+struct step_log {
+	bool received;            /* pushed to us (the receiving side), else sent */
+	const char *peer, *name;  /* name "" when the request never came */
+	uint64_t offset, length, bytes;
+	double seconds;
+	enum xfer_path path;      /* the path that moved the bytes */
+	int fallback_err;         /* zero-copy refused with this errno (SPEC S-5), or 0 */
+	bool busy;                /* refused: --max-clients reached */
+	bool probe;               /* a probe (SPEC W-14): answered, no payload */
+	int result;               /* 0, or the exit class of the failure (SPEC E-1) */
+	const struct zerr *err;   /* why, when result != 0 */
+	const struct xfer_stats *stats;
+};
 
 /* One kind of connection, for a driver. */
 struct step_ops {

@@ -28,7 +28,7 @@ static void on_signal(int sig)
 
 /* Every push into the directory: its record unless -q, its error line when it
  * failed (E-2). */
-static void log_push(void *arg, const struct server_log *l)
+static void log_push(void *arg, const struct step_log *l)
 {
 	const struct opts_recv *o = arg;
 	if (!o->c.quiet)

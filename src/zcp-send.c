@@ -19,7 +19,7 @@ static const char PROG[] = "zcp-send";
 
 /* Every transfer: a fallback said (S-5), its record unless -q, and its error line
  * when it failed (E-2). */
-static void log_transfer(void *arg, const struct server_log *l)
+static void log_transfer(void *arg, const struct step_log *l)
 {
 	const struct opts_send *o = arg;
 	if (l->fallback_err && !o->c.quiet)
@@ -57,7 +57,7 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 	if (wc.progress)
 		progress_end(&pg);
 	close(sock);
-	struct server_log l = {
+	struct step_log l = {
 		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : o->c.path,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
