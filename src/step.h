@@ -1,6 +1,7 @@
 /* step - what a connection's state machine (serve, fetch) asks of its driver
- * after a step, and the driver of one connection (the single-transfer programs):
- * poll() until the step says it ended or its deadline passes. Never prints. */
+ * after a step, the table a kind of connection gives its drivers, and the driver
+ * of one connection (the single-transfer programs): poll() until the step says it
+ * ended or its deadline passes. Never prints. */
 #ifndef ZCP_STEP_H
 #define ZCP_STEP_H
 
@@ -61,11 +62,29 @@ struct step_log {
 	const struct xfer_stats *stats;
 };
 
-/* One kind of connection, for a driver. */
+/* One kind of connection (zcp-send's receivers, zcp-recv's pushing senders; later
+ * TLS, HTTP): how a driver makes, steps, times out, ends and logs it. Adding a kind
+ * is adding one of these tables. step_drive() uses step, deadline, expire, wait_fd
+ * and moved on a connection its caller started; the server (server.h) makes each
+ * connection itself with size and init, waits on its socket, and uses the rest. */
 struct step_ops {
+	size_t size; /* bytes of one connection's state */
+	/* init() - start a connection on sock (non-blocking, connected to peer) in conn
+	 * (size bytes, zeroed), with arg (which outlives it). Never fails: a connection
+	 * that cannot start ends at its first step. */
+	void (*init)(void *conn, int sock, const char *peer, const void *arg);
 	int (*step)(void *conn, short events, uint64_t budget); /* returns STEP_* bits */
 	int64_t (*deadline)(const void *conn);                  /* mono_ms(); 0 = none */
 	void (*expire)(void *conn);                             /* the deadline passed */
+	void (*abandon)(void *conn, const char *why); /* end it now, failed with why (a stop) */
+	/* report() - fill *l for the connection that ended (its strings and stats stay
+	 * valid until end()). Returns l->result. */
+	int (*report)(const void *conn, struct step_log *l);
+	void (*end)(void *conn); /* release what it holds; never closes the socket */
+	/* busy() - SPEC S-14: what a connection refused at --max-clients is told: up to
+	 * len bytes put in buf; returns how many. NULL: nothing, it is only closed. */
+	size_t (*busy)(uint8_t *buf, size_t len);
+	bool received; /* its transfers come to us: how a refused one is logged */
 	int (*wait_fd)(const void *conn); /* what STEP_IN/OUT are about: the socket, or an
 					   * output that would block (a pipe, a FIFO) */
 	void (*moved)(const void *conn, uint64_t *moved, uint64_t *total); /* payload so far */

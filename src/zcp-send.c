@@ -82,8 +82,8 @@ static int run_loop(int lfd, void *arg)
 	sigset_t before, waitmask;
 	proc_catch_stops(NULL, &before, &waitmask); /* SPEC S-15 */
 	struct server_cfg scfg = {
-		.serve = a->cfg, .max_chunk = o->srv.max_chunk, .max_clients = o->srv.max_clients,
-		.count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
+		.kind = &serve_ops, .kind_arg = a->cfg, .max_chunk = o->srv.max_chunk,
+		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
 		.notsent_lowat = (int)o->notsent_lowat,
 		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &proc_stop,
 		.waitmask = &waitmask,
