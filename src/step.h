@@ -66,7 +66,8 @@ struct step_log {
  * TLS, HTTP): how a driver makes, steps, times out, ends and logs it. Adding a kind
  * is adding one of these tables. step_drive() uses step, deadline, expire, wait_fd
  * and moved on a connection its caller started; the server (server.h) makes each
- * connection itself with size and init, waits on its socket, and uses the rest. */
+ * connection itself with size and init, waits on its socket, and uses all but
+ * wait_fd and moved (NULL in a kind only the server drives). */
 struct step_ops {
 	size_t size; /* bytes of one connection's state */
 	/* init() - start a connection on sock (non-blocking, connected to peer) in conn
