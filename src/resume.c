@@ -6,7 +6,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -112,7 +114,9 @@ static const char *judge(struct resume *r)
 	if (why)
 		return why;
 	struct stat st;
-	if (lstat(r->partial, &st) < 0 || !S_ISREG(st.st_mode))
+	if (lstat(r->partial, &st) < 0)
+		return "the partial file is missing";
+	if (!S_ISREG(st.st_mode))
 		return "it is not a regular file";
 	if ((uint64_t)st.st_size > r->ident.size || synced > (uint64_t)st.st_size)
 		return "it is longer than its record allows";
@@ -123,6 +127,51 @@ static const char *judge(struct resume *r)
 	r->keep = r->parts ? 0 : rebooted ? synced : (uint64_t)st.st_size;
 	r->recorded = true;
 	return NULL;
+}
+
+/* SPEC R-21: the lock this process holds, for resume_unlock() (in a handler too). */
+static volatile sig_atomic_t held_fd = -1;
+static char held[PATH_MAX + 8];
+
+/* SPEC R-21: the lock file beside the partial, locked exclusively, never waited
+ * for. Its holder removes it when done, so a lock that was taken on a name since
+ * removed is taken again on the name's new file. Returns 0 or -1 with *e set. */
+static int take_lock(const struct resume *r, const char *final, struct zerr *e)
+{
+	char path[sizeof held];
+	snprintf(path, sizeof path, "%s.lock", r->partial);
+	if (held_fd >= 0 && !strcmp(path, held))
+		return 0; /* a second look at the same output in this run */
+	resume_unlock();
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int err = errno;
+			close(fd);
+			return err == EWOULDBLOCK ? zerr_set(e, ZCP_EXIT_BUSY, "flock", final,
+							     "another zcp-recv is resuming this output")
+						  : zerr_sys(e, ZCP_EXIT_FILE, "flock", path, err);
+		}
+		struct stat a, b;
+		if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			memcpy(held, path, sizeof held);
+			held_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return zerr_sys(e, ZCP_EXIT_FILE, "flock", path, EAGAIN);
+}
+
+/* A name that is there and is not a regular file: -1 with *e set. */
+static int not_regular(const char *path, struct zerr *e)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return zerr_set(e, ZCP_EXIT_FILE, "open", path, "not a regular file");
+	return 0;
 }
 
 int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e)
@@ -136,21 +185,42 @@ int resume_find(struct resume *r, const char *final, const char *name, bool rest
 	if (snprintf(r->partial, sizeof r->partial, "%.*s.zcp-partial-%016llx", (int)dlen, final, h) >= PATH_MAX - 8)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", final, ENAMETOOLONG);
 	snprintf(r->record, sizeof r->record, "%s.meta", r->partial);
+	if (take_lock(r, final, e) < 0 || not_regular(r->partial, e) < 0 || not_regular(r->record, e) < 0)
+		return -1;
 	struct stat st;
 	bool partial = lstat(r->partial, &st) == 0, record = lstat(r->record, &st) == 0;
 	if (restart || (!partial && !record))
-		goto fresh;
-	if ((r->distrust = judge(r)) == NULL) {
+		resume_forget(r);
+	else if ((r->distrust = judge(r)) == NULL)
 		r->have = true;
-		return 0;
-	}
-fresh:
+	else
+		resume_forget(r);
+	return 0;
+}
+
+void resume_forget(struct resume *r)
+{
 	resume_drop(r);
 	r->have = r->recorded = false;
 	r->keep = 0;
 	r->parts = 0;
 	memset(&r->ident, 0, sizeof r->ident);
-	return 0;
+}
+
+bool resume_kept(const struct resume *r)
+{
+	struct stat st;
+	return r->recorded && lstat(r->partial, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void resume_unlock(void)
+{
+	int fd = held_fd;
+	if (fd < 0)
+		return;
+	held_fd = -1;
+	unlink(held);
+	close(fd);
 }
 
 int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
@@ -158,16 +228,21 @@ int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced
 	char text[RESUME_RECORD_MAX], tmp[PATH_MAX + 16];
 	int n = format(r, id, synced, text, sizeof text);
 	snprintf(tmp, sizeof tmp, "%s.tmp", r->record);
-	int fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	bool sync = synced || r->durable;
+	int fd = -1;
+	if (n >= 0) { /* a name left by a crash, or planted: removed, never written through */
+		unlink(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
 	if (fd < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", tmp, n < 0 ? ENAMETOOLONG : errno);
-	const char *call = write(fd, text, (size_t)n) != n ? "write" : synced && fsync(fd) < 0 ? "fsync" : NULL;
+	const char *call = write(fd, text, (size_t)n) != n ? "write" : sync && fsync(fd) < 0 ? "fsync" : NULL;
 	int err = errno;
 	if (close(fd) < 0 && !call)
 		call = "close", err = errno;
 	if (!call && rename(tmp, r->record) < 0)
 		call = "rename", err = errno;
-	if (!call && synced && fsio_fsync_dir_of(r->record) < 0)
+	if (!call && sync && fsio_fsync_dir_of(r->record) < 0)
 		call = "fsync", err = errno;
 	if (call) {
 		unlink(tmp);

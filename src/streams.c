@@ -213,11 +213,12 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	int r = probe(g, addr, cfg, rs, rep, e);
 	snprintf(peer, peerlen, "%s", g->peer);
 	if (r == 0 && rs) { /* SPEC R-20: the plan of an earlier run is kept, a new one recorded */
+		bool planned = rs->have && rs->parts;
 		g->k = rs->have ? (rs->parts ? rs->parts : 1) : streams_parts(rep->resp.length, n);
 		if (rs->have && !rs->parts)
 			rs->done[0] = rs->keep; /* a one-stream partial is one part */
 		rs->parts = g->k;
-		if (!rs->have)
+		if (!planned) /* the record says parts before the partial is sized to the file */
 			r = resume_record(rs, &g->ident, 0, e);
 		fsio_out_use_partial(out, rs->partial, rep->resp.length);
 	} else {

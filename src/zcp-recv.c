@@ -23,6 +23,7 @@ static const char PROG[] = "zcp-recv";
 static void on_signal(int sig)
 {
 	fsio_cleanup_all();
+	resume_unlock(); /* SPEC R-21 */
 	proc_die(sig);
 }
 
@@ -164,10 +165,14 @@ static int resumable_failed(const struct opts_recv *o, struct resume *rs, bool c
 					     : "the source changed since this partial copy began");
 		return code;
 	}
+	if (!resume_kept(rs)) { /* nothing was stored: a record alone is of nothing */
+		resume_drop(rs);
+		return code;
+	}
 	struct zerr se;
-	if (rs->recorded && (o->fsync ? resume_sync(rs, &se) : 0) < 0)
+	if ((o->fsync ? resume_sync(rs, &se) : 0) < 0)
 		report_error(PROG, &se);
-	else if (rs->recorded && !o->c.quiet)
+	else if (!o->c.quiet)
 		report_note(PROG, "kept %s: run again with --resume to fetch the rest", rs->partial);
 	return code;
 }
@@ -181,6 +186,7 @@ static struct resume *find_partial(const struct opts_recv *o, struct resume *rs,
 		*code = report_error(PROG, &e);
 		return NULL;
 	}
+	rs->durable = o->fsync; /* SPEC R-20: with --fsync no record lags its own writing */
 	if (rs->distrust && !o->c.quiet)
 		report_note(PROG, "%s: not continued, %s; starting over", rs->partial, rs->distrust);
 	return rs;
@@ -203,9 +209,7 @@ static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *
 		if (!o->c.quiet)
 			report_note(PROG, "%s: not continued, it is in parts and --verify is on; starting over",
 				    rs.partial);
-		struct zerr e2;
-		if (resume_find(&rs, out->final, o->name, true, &e2) < 0)
-			return report_error(PROG, &e2);
+		resume_forget(&rs);
 	}
 	struct fetch_cfg rc = *cfg;
 	rc.want_ident = true;
@@ -316,6 +320,8 @@ int main(int argc, char **argv)
 	}
 	if (o.resume && out.mode != FSIO_FILE) /* SPEC R-20 */
 		return report_usage_error(PROG, "--resume needs -o FILE: the partial is kept beside it");
-	return many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
-		: o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
+	int code = many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
+		 : o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
+	resume_unlock(); /* SPEC R-21 */
+	return code;
 }

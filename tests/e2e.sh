@@ -1263,5 +1263,62 @@ else
 	skip "IPv6 [::1]:PORT" "no ::1 on this machine"
 fi
 
+# === BLOCK resume: resume integrity ===
+# rz_partial DIR: the partial file's path in DIR (exactly one there)
+rz_partial() { echo "$1/".zcp-partial-????????????????; }
+# rz_cut DIR: a --resume fetch of data.bin into DIR/out whose third payload call fails
+# (EIO): a one-stream partial with some bytes and its record stay
+rz_cut() {
+	rm -rf "$1" && mkdir -p "$1" &&
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:when=3+:error=EIO \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$1/out" 2>/dev/null
+	[ -s "$(rz_partial "$1")" ] && grep -qx 'parts 0' "$(rz_partial "$1").meta"
+}
+t_rz_streams_grown() { # the partial grows to the file's size only once the record says parts
+	start_send "$T/data.bin" && rz_cut "$T/rz1" || return 1
+	# continued with --streams: the partial is sized to the whole file, then every
+	# payload call fails before a part's count moves
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:error=EIO \
+		"$B/zcp-recv" --resume --streams 4 -c "127.0.0.1:$PORT" -o "$T/rz1/out" 2>/dev/null
+	grep '^parts' "$(rz_partial "$T/rz1").meta"; stat -c 'partial %s' "$(rz_partial "$T/rz1")"
+	grep -q '^parts 1 [1-9]' "$(rz_partial "$T/rz1").meta" &&
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz1/out" 2>"$T/err" && cmp "$T/data.bin" "$T/rz1/out"
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume --streams of a one-stream partial: the record says parts before the partial grows  # SPEC R-20 R-18" t_rz_streams_grown
+# rz_grows DIR N: the partial in DIR is longer than N bytes
+rz_grows() { [ "$(stat -c %s "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt "$2" ]; }
+t_rz_busy() { # one resumer per output: a second one (--resume, --streams, --restart) refuses, touching nothing
+	rm -rf "$T/rz2" && mkdir -p "$T/rz2" && head -c 30000000 /dev/urandom >"$T/rz2.bin" &&
+	start_send "$T/rz2.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null &
+	local s=$! p n ok=0
+	wait_until 20 rz_grows "$T/rz2" 0 && n=$(stat -c %s "$(rz_partial "$T/rz2")") &&
+	{ zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>"$T/err"; [ $? -eq 7 ]; } &&
+	grep -qx "zcp-recv: flock $T/rz2/out: another zcp-recv is resuming this output" "$T/err" &&
+	{ zrecv --resume --streams 2 -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null; [ $? -eq 7 ]; } &&
+	{ zrecv --restart -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null; [ $? -eq 7 ]; } &&
+	rz_grows "$T/rz2" $((n - 1)) && [ ! -e "$T/rz2/out" ] && ok=1
+	p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+	[ $ok -eq 1 ] && zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" && cmp "$T/rz2.bin" "$T/rz2/out" &&
+	only_entries "$T/rz2" out
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume: a second zcp-recv for the same output (also --streams, --restart) is busy, exit 7, nothing touched  # SPEC R-21 E-1" t_rz_busy
+t_rz_not_regular() { # KIND at the partial's name: exit 3, said, nothing claimed kept
+	start_send "$T/data.bin" && rz_cut "$T/rz4" || return 1
+	local f; f=$(rz_partial "$T/rz4"); rm -f "$f" "$f.meta"
+	case $1 in dir) mkdir "$f" ;; fifo) mkfifo "$f" ;; esac
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz4/out" 2>"$T/err"; local rc=$?; echo "exit $rc"; cat "$T/err"
+	[ $rc -eq 3 ] &&
+	grep -qx "zcp-recv: open $f: not a regular file" "$T/err" && ! grep -q kept "$T/err" &&
+	[ ! -e "$T/rz4/out" ] && [ -e "$f" ]
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume: a directory at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular dir
+check "--resume: a FIFO at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular fifo
+# === END BLOCK resume ===
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
