@@ -212,6 +212,10 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	g->out = out;
 	int r = probe(g, addr, cfg, rs, rep, e);
 	snprintf(peer, peerlen, "%s", g->peer);
+	if (r == 0 && rs)
+		fsio_out_use_partial(out, rs->partial, rep->resp.length);
+	if (r == 0) /* SPEC R-22: before a byte is allocated, and before a record of it */
+		r = fsio_out_room(out, rep->resp.length, e);
 	if (r == 0 && rs) { /* SPEC R-20: the plan of an earlier run is kept, a new one recorded */
 		bool planned = rs->have && rs->parts;
 		g->k = rs->have ? (rs->parts ? rs->parts : 1) : streams_parts(rep->resp.length, n);
@@ -220,7 +224,6 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 		rs->parts = g->k;
 		if (!planned) /* the record says parts before the partial is sized to the file */
 			r = resume_record(rs, &g->ident, 0, e);
-		fsio_out_use_partial(out, rs->partial, rep->resp.length);
 	} else {
 		g->k = streams_parts(rep->resp.length, n);
 	}

@@ -146,11 +146,20 @@ static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, s
 	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
 }
 
-/* SPEC R-20: before the first byte of a fresh partial, its record. */
+/* A resumable transfer's partial and output, for record_ident(). */
+struct resumable {
+	struct resume *rs;
+	const struct fsio_out *out;
+};
+
+/* SPEC R-22 R-20: before the first byte, room for the file; for a fresh partial,
+ * its record. */
 static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
 {
-	struct resume *rs = arg;
-	return rs->have ? 0 : resume_record(rs, id, 0, e);
+	const struct resumable *rz = arg;
+	if (fsio_out_room(rz->out, id->size, e) < 0)
+		return -1;
+	return rz->rs->have ? 0 : resume_record(rz->rs, id, 0, e);
 }
 
 /* SPEC R-20: a resumable transfer failed with code: its partial is kept (flushed
@@ -214,7 +223,8 @@ static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *
 	struct fetch_cfg rc = *cfg;
 	rc.want_ident = true;
 	rc.on_ident = record_ident;
-	rc.on_ident_arg = &rs;
+	struct resumable rz = {&rs, out};
+	rc.on_ident_arg = &rz;
 	if (rs.have) {
 		rc.if_ident = &rs.ident;
 		rc.offset = rc.prefix = rs.keep;
