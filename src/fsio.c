@@ -309,7 +309,13 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 		o->fd = open(o->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
 		const char *call = o->fd < 0 ? "open" : ftruncate(o->fd, (off_t)o->keep) < 0 ? "ftruncate"
 				 : lseek(o->fd, (off_t)o->keep, SEEK_SET) < 0 ? "lseek" : NULL;
-		return call ? zerr_sys(e, ZCP_EXIT_FILE, call, o->partial, errno) : 0;
+		if (!call)
+			return 0;
+		int err = errno;
+		if (o->fd >= 0)
+			close(o->fd);
+		o->fd = -1;
+		return zerr_sys(e, ZCP_EXIT_FILE, call, o->partial, err);
 	}
 	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 	o->anonymous = o->fd >= 0;

@@ -1344,6 +1344,15 @@ t_rz_max_size() { # a probe offering more than --max-size: refused, nothing allo
 	local r=$?; kill "$SPID"; wait "$SPID"; return $r
 }
 check "--resume --streams --max-size: a larger probe is refused, exit 3, nothing left  # SPEC R-22 R-12" t_rz_max_size
+t_rz_cut_closed() { # part 0 ends (joined, closed), then part 1 fails: no shutdown of a closed descriptor
+	mkdir -p "$T/rz6" && start_fake parts-sender 4194304 2097152 3 1 || return 1
+	zstrace -f -o "$T/rz6.st" -e trace=close,shutdown "$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" \
+		-o "$T/rz6/out" 2>"$T/err"; local rc=$?
+	wait "$FPID"; echo "exit $rc"; cat "$T/err" "$T/fake.out"; grep shutdown "$T/rz6.st"
+	[ $rc -eq 5 ] && grep -q '^part at 0 sent$' "$T/fake.out" && grep -q '^cut part at 2097152$' "$T/fake.out" &&
+	! grep -q 'shutdown(.*EBADF' "$T/rz6.st" && only_entries "$T/rz6"
+}
+check "--streams: a failing part never shuts down a part's descriptor that was closed  # SPEC R-18" t_rz_cut_closed
 # === END BLOCK resume ===
 
 echo "e2e: $pass passed, $fail failed"
