@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -223,7 +224,40 @@ void resume_unlock(void)
 	close(fd);
 }
 
+/* Records are written one at a time, and none after the last sync (sealed). */
+static pthread_mutex_t guard = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static bool sealed;
+
+static int record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e);
+static int sync_partial(struct resume *r, struct zerr *e);
+
 int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
+{
+	pthread_mutex_lock(&guard);
+	int rc = sealed ? 0 : record(r, id, synced, e); /* the process is ending: the synced one stays */
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+int resume_record_done(struct resume *r, const uint64_t *done, struct zerr *e)
+{
+	pthread_mutex_lock(&guard);
+	memcpy(r->done, done, r->parts * sizeof *done);
+	int rc = resume_record(r, &r->ident, 0, e);
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+int resume_sync_last(struct resume *r, struct zerr *e)
+{
+	pthread_mutex_lock(&guard);
+	int rc = resume_sync(r, e);
+	sealed = true;
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+static int record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
 {
 	char text[RESUME_RECORD_MAX], tmp[PATH_MAX + 16];
 	int n = format(r, id, synced, text, sizeof text);
@@ -257,6 +291,15 @@ int resume_sync(struct resume *r, struct zerr *e)
 {
 	if (!r->recorded)
 		return 0;
+	pthread_mutex_lock(&guard); /* the partial's size and the record of it, together */
+	int rc = sync_partial(r, e);
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+/* resume_sync() under the guard. */
+static int sync_partial(struct resume *r, struct zerr *e)
+{
 	int fd = open(r->partial, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || fdatasync(fd) < 0) {

@@ -54,6 +54,15 @@ int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced
  * record updated to say so (a reboot keeps them). Returns 0 or -1 with *e set. */
 int resume_sync(struct resume *r, struct zerr *e);
 
+/* resume_record_done() - resume_record() of r->ident, unsynced, with the parts'
+ * counts done[0 .. r->parts) taken in under the lock resume_sync_last() holds. */
+int resume_record_done(struct resume *r, const uint64_t *done, struct zerr *e);
+
+/* resume_sync_last() - resume_sync() for a process about to end (SIGINT, SIGTERM
+ * with --fsync): no record is written after it, by any thread, so the synced one
+ * stays. Returns as resume_sync(). */
+int resume_sync_last(struct resume *r, struct zerr *e);
+
 /* resume_drop() - remove the partial and its record (after a commit, a CHANGED
  * source, or --restart). */
 void resume_drop(const struct resume *r);

@@ -105,19 +105,20 @@ static void count_part(void *arg, uint64_t moved, uint64_t total)
 	atomic_store(&p->moved, moved);
 }
 
-/* SPEC R-20: each part's stored bytes into the record, when they changed. */
+/* SPEC R-20: each part's stored bytes into the record, when they changed (rs->done
+ * is read by a signal's last sync on another thread: changed by the record only). */
 static void record_parts(struct group *g, struct resume *rs, bool final)
 {
 	bool changed = false;
+	uint64_t done[STREAMS_MAX];
 	for (unsigned i = 0; i < g->k; i++) {
 		const struct part *p = &g->part[i];
-		uint64_t done = p->base + (final ? p->rep.received : atomic_load(&p->moved));
-		changed |= done != rs->done[i];
-		rs->done[i] = done;
+		done[i] = p->base + (final ? p->rep.received : atomic_load(&p->moved));
+		changed |= done[i] != rs->done[i];
 	}
 	struct zerr ignored; /* a record that lags only costs bytes fetched again */
 	if (changed)
-		resume_record(rs, &rs->ident, 0, &ignored);
+		resume_record_done(rs, done, &ignored);
 }
 
 /* While the parts run, every STREAMS_WATCH_MS: their sum to pg, their progress

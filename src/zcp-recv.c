@@ -1,6 +1,8 @@
 /* zcp-recv - fetch a file from zcp-send, or accept what it pushes: one file, or into
  * a directory as many pushes at once as come (SPEC R, C, E). */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -186,6 +188,44 @@ static int resumable_failed(const struct opts_recv *o, struct resume *rs, bool c
 	return code;
 }
 
+/* SPEC R-20: with --fsync, SIGINT and SIGTERM end the program on this thread, after
+ * the partial is flushed and recorded as on disk (a reboot keeps its bytes). */
+static struct resume *_Atomic syncing;
+static sigset_t orderly;
+
+static void *end_orderly(void *arg)
+{
+	(void)arg;
+	int sig;
+	while (sigwait(&orderly, &sig) != 0)
+		;
+	struct zerr ignored; /* ending anyway: a partial that cannot be synced stays unsynced */
+	struct resume *rs = syncing;
+	if (rs)
+		resume_sync_last(rs, &ignored);
+	fsio_cleanup_all();
+	resume_unlock();
+	proc_die(sig);
+	return NULL;
+}
+
+/* Sends SIGINT and SIGTERM to end_orderly() for rs from now on (every thread started
+ * later inherits the mask). Without the thread they stay with on_signal(). */
+static void sync_on_signals(struct resume *rs)
+{
+	pthread_t t;
+	sigset_t old;
+	syncing = rs;
+	sigemptyset(&orderly);
+	sigaddset(&orderly, SIGINT);
+	sigaddset(&orderly, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &orderly, &old);
+	if (pthread_create(&t, NULL, end_orderly, NULL) != 0)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	else
+		pthread_detach(t);
+}
+
 /* SPEC R-20: the partial of out, found or not; NULL after a reported error. */
 static struct resume *find_partial(const struct opts_recv *o, struct resume *rs, const struct fsio_out *out,
 				   int *code)
@@ -196,6 +236,8 @@ static struct resume *find_partial(const struct opts_recv *o, struct resume *rs,
 		return NULL;
 	}
 	rs->durable = o->fsync; /* SPEC R-20: with --fsync no record lags its own writing */
+	if (o->fsync)
+		sync_on_signals(rs);
 	if (rs->distrust && !o->c.quiet)
 		report_note(PROG, "%s: not continued, %s; starting over", rs->partial, rs->distrust);
 	return rs;

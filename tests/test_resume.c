@@ -247,6 +247,22 @@ START_TEST(r21_busy_output_untouched)
 }
 END_TEST
 
+/* SPEC R-20: the last sync before a signal ends the process seals the record: one
+ * written after it (by another thread) does not replace the synced one. */
+START_TEST(r20_last_sync_sealed)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(300, 0, NULL, &r);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_int_eq(resume_sync_last(&r, &e), 0);
+	ck_assert_int_eq(resume_record(&r, &ID, 0, &e), 0); /* as the main thread would, late */
+	char cmd[PATH_MAX + 64];
+	snprintf(cmd, sizeof cmd, "grep -qx 'synced 300' '%s'", r.record);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("resume");
@@ -262,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, r20_record_and_sync_failures);
 	tcase_add_loop_test(tc, r20_planted_temp_name, 0, 2);
 	tcase_add_loop_test(tc, r21_busy_output_untouched, 0, 2);
+	tcase_add_test(tc, r20_last_sync_sealed);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
