@@ -1318,10 +1318,8 @@ t_rz_not_regular() { # KIND at the partial's name: exit 3, said, nothing claimed
 }
 check "--resume: a directory at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular dir
 check "--resume: a FIFO at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular fifo
-t_rz_no_room() { # a file larger than the output's free space: refused after the probe, nothing allocated
-	mkdir -p "$T/rz7" && mount -t tmpfs -o size=8m tmpfs "$T/rz7" 2>/dev/null || {
-		echo "skip: cannot mount a tmpfs"; return 0; }
-	head -c 20000000 /dev/urandom >"$T/rz7.bin" && start_send "$T/rz7.bin" || { umount "$T/rz7"; return 1; }
+t_rz_no_room() { # a file larger than the output's free space (an 8 MiB tmpfs): refused after the probe
+	head -c 20000000 /dev/urandom >"$T/rz7.bin" && start_send "$T/rz7.bin" || return 1
 	local r=0 args
 	for args in "--streams 2" "--resume --streams 2" "--resume"; do
 		# shellcheck disable=SC2086
@@ -1329,12 +1327,13 @@ t_rz_no_room() { # a file larger than the output's free space: refused after the
 		[ $rc -eq 3 ] && grep -q "^zcp-recv: statvfs $T/rz7: the file is 20000000 bytes, [0-9]* are free: No space left on device$" "$T/err" &&
 		! grep -q kept "$T/err" && only_entries "$T/rz7" || r=1
 	done
-	kill "$SPID"; wait "$SPID"; umount "$T/rz7"; return $r
+	kill "$SPID"; wait "$SPID"; return $r
 }
-if [ "$(id -u)" -eq 0 ]; then
+if mkdir -p "$T/rz7" && mount -t tmpfs -o size=8m tmpfs "$T/rz7" 2>/dev/null; then
 	check "--streams, --resume: a file larger than the free space is refused at once, exit 3, nothing left  # SPEC R-22" t_rz_no_room
+	umount "$T/rz7"
 else
-	skip "--streams, --resume: a file larger than the free space" "mounting a tmpfs needs root"
+	skip "--streams, --resume: a file larger than the free space" "cannot mount a tmpfs here"
 fi
 t_rz_max_size() { # a probe offering more than --max-size: refused, nothing allocated or recorded
 	rm -rf "$T/rz8" && mkdir -p "$T/rz8" && start_send "$T/data.bin" || return 1

@@ -64,7 +64,7 @@ interrupted() {
 	shift
 	"$B/zcp-recv" -q --resume -c "127.0.0.1:$PORT" -o "$T/out/out" "$@" 2>>"$T/recv.err" &
 	p=$!
-	wait_until 120 stored_over $((SIZE / 100 * at)) || wait_until 1 gone "$p"
+	wait_until 120 stored_over $((SIZE * at / 100)) || wait_until 1 gone "$p"
 	case $how in
 	kill) kill -9 "$p" 2>/dev/null ;;
 	int) kill -INT "$p" 2>/dev/null ;;
