@@ -1359,16 +1359,20 @@ t_rz_fsync_signal() { # SIG ARGS: a slowed --resume --fsync run ended by SIG onc
 	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
 		"$B/zcp-recv" --resume --fsync "$@" -c "127.0.0.1:$PORT" -o "$T/rz5/out" 2>"$T/err" &
 	s=$!
-	wait_until 20 stored_in "$T/rz5" && p=$(tracee "$s") && kill -"$sig" "$p"; wait "$s"
+	# in parts: once the record counts a part's bytes (its steps are 1 MiB)
+	wait_until 30 stored_in "$T/rz5" "$@" && p=$(tracee "$s") && kill -"$sig" "$p"; wait "$s"
 	kill "$SPID"; wait "$SPID"
 	local m; m="$(rz_partial "$T/rz5").meta"
 	n=$(stat -c %s "$(rz_partial "$T/rz5")") && cat "$m" && y=$(sed -n 's/^synced //p' "$m") &&
 	# bytes stored are recorded as on disk (in parts: every part's count), so a reboot keeps them
-	[ "$y" -gt 0 ] && [ "$y" -le "$n" ] && { [ $# -eq 0 ] || grep -q '^parts 3 [1-9]' "$m"; } &&
+	[ "$y" -gt 0 ] && [ "$y" -le "$n" ] && { [ $# -eq 0 ] || grep -q '^parts 3 [0-9 ]*[1-9]' "$m"; } &&
 	only_entries "$T/rz5" "$(basename "$(rz_partial "$T/rz5")")" "$(basename "$(rz_partial "$T/rz5")").meta"
 }
-# stored_in DIR: the partial in DIR holds bytes (allocated: --streams sizes it first)
-stored_in() { [ "$(stat -c %b "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt 0 ]; }
+# stored_in DIR [--streams N]: the partial in DIR holds bytes (in parts: its record counts some)
+stored_in() {
+	if [ $# -gt 1 ]; then grep -q '^parts [0-9]* [0-9 ]*[1-9]' "$(rz_partial "$1").meta" 2>/dev/null
+	else [ "$(stat -c %b "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt 0 ]; fi
+}
 check "--resume --fsync ended by SIGTERM: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal TERM
 check "--resume --fsync ended by SIGINT: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal INT
 check "--resume --fsync --streams ended by SIGTERM: every part's bytes recorded as on disk  # SPEC R-20 R-18" t_rz_fsync_signal TERM --streams 3
