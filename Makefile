@@ -15,7 +15,7 @@ CHECK_TIMEOUT ?= 1200
 LIBS := -lxxhash
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants
+.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -75,6 +75,12 @@ bench: all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
 bench-quick: all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
 	@sh ci/need-deps.sh bench
 	python3 bench/bench.py $(B) --quick
+
+# make soak [ROUNDS=N] [SOAK_SEED=N]: --resume interrupted and continued at random
+# moments, every completed file compared (tests/soak-resume.sh; not part of check)
+ROUNDS ?= 50
+soak: all
+	bash tests/soak-resume.sh $(B) $(ROUNDS)
 
 fuzz-corpus: $(B)/fuzz/gen-corpus
 	rm -f fuzz/corpus/*/seed-* && $(B)/fuzz/gen-corpus fuzz/corpus

@@ -1342,6 +1342,120 @@ t_timeout_zero_forever() { # 0 is no limit, not an expired one: served and pushe
 }
 check "--timeout 0 waits forever: a served and a pushed transfer arrive  # SPEC P-10" t_timeout_zero_forever
 # === END BLOCK mutants ===
+# === BLOCK resume: resume integrity ===
+# rz_partial DIR: the partial file's path in DIR (exactly one there)
+rz_partial() { echo "$1/".zcp-partial-????????????????; }
+# rz_cut DIR: a --resume fetch of data.bin into DIR/out whose third payload call fails
+# (EIO): a one-stream partial with some bytes and its record stay
+rz_cut() {
+	rm -rf "$1" && mkdir -p "$1" &&
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:when=3+:error=EIO \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$1/out" 2>/dev/null
+	[ -s "$(rz_partial "$1")" ] && grep -qx 'parts 0' "$(rz_partial "$1").meta"
+}
+t_rz_streams_grown() { # the partial grows to the file's size only once the record says parts
+	start_send "$T/data.bin" && rz_cut "$T/rz1" || return 1
+	# continued with --streams: the partial is sized to the whole file, then every
+	# payload call fails before a part's count moves
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:error=EIO \
+		"$B/zcp-recv" --resume --streams 4 -c "127.0.0.1:$PORT" -o "$T/rz1/out" 2>/dev/null
+	grep '^parts' "$(rz_partial "$T/rz1").meta"; stat -c 'partial %s' "$(rz_partial "$T/rz1")"
+	grep -q '^parts 1 [1-9]' "$(rz_partial "$T/rz1").meta" &&
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz1/out" 2>"$T/err" && cmp "$T/data.bin" "$T/rz1/out"
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume --streams of a one-stream partial: the record says parts before the partial grows  # SPEC R-20 R-18" t_rz_streams_grown
+# rz_grows DIR N: the partial in DIR is longer than N bytes
+rz_grows() { [ "$(stat -c %s "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt "$2" ]; }
+t_rz_busy() { # one resumer per output: a second one (--resume, --streams, --restart) refuses, touching nothing
+	rm -rf "$T/rz2" && mkdir -p "$T/rz2" && head -c 30000000 /dev/urandom >"$T/rz2.bin" &&
+	start_send "$T/rz2.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null &
+	local s=$! p n ok=0
+	wait_until 20 rz_grows "$T/rz2" 0 && n=$(stat -c %s "$(rz_partial "$T/rz2")") &&
+	{ zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>"$T/err"; [ $? -eq 7 ]; } &&
+	grep -qx "zcp-recv: flock $T/rz2/out: another zcp-recv is resuming this output" "$T/err" &&
+	{ zrecv --resume --streams 2 -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null; [ $? -eq 7 ]; } &&
+	{ zrecv --restart -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null; [ $? -eq 7 ]; } &&
+	rz_grows "$T/rz2" $((n - 1)) && [ ! -e "$T/rz2/out" ] && ok=1
+	p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+	[ $ok -eq 1 ] && zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" && cmp "$T/rz2.bin" "$T/rz2/out" &&
+	only_entries "$T/rz2" out
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume: a second zcp-recv for the same output (also --streams, --restart) is busy, exit 7, nothing touched  # SPEC R-21 E-1" t_rz_busy
+t_rz_not_regular() { # KIND at the partial's name: exit 3, said, nothing claimed kept
+	start_send "$T/data.bin" && rz_cut "$T/rz4" || return 1
+	local f; f=$(rz_partial "$T/rz4"); rm -f "$f" "$f.meta"
+	case $1 in dir) mkdir "$f" ;; fifo) mkfifo "$f" ;; esac
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz4/out" 2>"$T/err"; local rc=$?; echo "exit $rc"; cat "$T/err"
+	[ $rc -eq 3 ] &&
+	grep -qx "zcp-recv: open $f: not a regular file" "$T/err" && ! grep -q kept "$T/err" &&
+	[ ! -e "$T/rz4/out" ] && [ -e "$f" ]
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume: a directory at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular dir
+check "--resume: a FIFO at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular fifo
+t_rz_no_room() { # a file larger than the output's free space (an 8 MiB tmpfs): refused after the probe
+	head -c 20000000 /dev/urandom >"$T/rz7.bin" && start_send "$T/rz7.bin" || return 1
+	local r=0 args
+	for args in "--streams 2" "--resume --streams 2" "--resume"; do
+		# shellcheck disable=SC2086
+		zrecv $args -c "127.0.0.1:$PORT" -o "$T/rz7/out" 2>"$T/err"; local rc=$?; echo "$args: exit $rc"; cat "$T/err"
+		[ $rc -eq 3 ] && grep -q "^zcp-recv: statvfs $T/rz7: the file is 20000000 bytes, [0-9]* are free: No space left on device$" "$T/err" &&
+		! grep -q kept "$T/err" && only_entries "$T/rz7" || r=1
+	done
+	kill "$SPID"; wait "$SPID"; return $r
+}
+if mkdir -p "$T/rz7" && mount -t tmpfs -o size=8m tmpfs "$T/rz7" 2>/dev/null; then
+	check "--streams, --resume: a file larger than the free space is refused at once, exit 3, nothing left  # SPEC R-22" t_rz_no_room
+	umount "$T/rz7"
+else
+	skip "--streams, --resume: a file larger than the free space" "cannot mount a tmpfs here"
+fi
+t_rz_max_size() { # a probe offering more than --max-size: refused, nothing allocated or recorded
+	rm -rf "$T/rz8" && mkdir -p "$T/rz8" && start_send "$T/data.bin" || return 1
+	{ zrecv --resume --streams 2 --max-size 1M -c "127.0.0.1:$PORT" -o "$T/rz8/out" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: the sender offers 5000000 bytes, more than --max-size 1048576" "$T/err" &&
+	! grep -q kept "$T/err" && only_entries "$T/rz8"
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume --streams --max-size: a larger probe is refused, exit 3, nothing left  # SPEC R-22 R-12" t_rz_max_size
+t_rz_cut_closed() { # part 0 ends (joined, closed), then part 1 fails: no shutdown of a closed descriptor
+	mkdir -p "$T/rz6" && start_fake parts-sender 4194304 2097152 3 1 || return 1
+	zstrace -f -o "$T/rz6.st" -e trace=close,shutdown "$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" \
+		-o "$T/rz6/out" 2>"$T/err"; local rc=$?
+	wait "$FPID"; echo "exit $rc"; cat "$T/err" "$T/fake.out"; grep shutdown "$T/rz6.st"
+	[ $rc -eq 5 ] && grep -q '^part at 0 sent$' "$T/fake.out" && grep -q '^cut part at 2097152$' "$T/fake.out" &&
+	! grep -q 'shutdown(.*EBADF' "$T/rz6.st" && only_entries "$T/rz6"
+}
+check "--streams: a failing part never shuts down a part's descriptor that was closed  # SPEC R-18" t_rz_cut_closed
+t_rz_fsync_signal() { # SIG ARGS: a slowed --resume --fsync run ended by SIG once it stored bytes
+	local sig=$1 s p n y; shift
+	rm -rf "$T/rz5" && mkdir -p "$T/rz5" && head -c 30000000 /dev/urandom >"$T/rz5.bin" &&
+	start_send "$T/rz5.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
+		"$B/zcp-recv" --resume --fsync "$@" -c "127.0.0.1:$PORT" -o "$T/rz5/out" 2>"$T/err" &
+	s=$!
+	# in parts: once the record counts a part's bytes (its steps are 1 MiB)
+	wait_until 30 stored_in "$T/rz5" "$@" && p=$(tracee "$s") && kill -"$sig" "$p"; wait "$s"
+	kill "$SPID"; wait "$SPID"
+	local m; m="$(rz_partial "$T/rz5").meta"
+	n=$(stat -c %s "$(rz_partial "$T/rz5")") && cat "$m" && y=$(sed -n 's/^synced //p' "$m") &&
+	# bytes stored are recorded as on disk (in parts: every part's count), so a reboot keeps them
+	[ "$y" -gt 0 ] && [ "$y" -le "$n" ] && { [ $# -eq 0 ] || grep -q '^parts 3 [0-9 ]*[1-9]' "$m"; } &&
+	only_entries "$T/rz5" "$(basename "$(rz_partial "$T/rz5")")" "$(basename "$(rz_partial "$T/rz5")").meta"
+}
+# stored_in DIR [--streams N]: the partial in DIR holds bytes (in parts: its record counts some)
+stored_in() {
+	if [ $# -gt 1 ]; then grep -q '^parts [0-9]* [0-9 ]*[1-9]' "$(rz_partial "$1").meta" 2>/dev/null
+	else [ "$(stat -c %b "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt 0 ]; fi
+}
+check "--resume --fsync ended by SIGTERM: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal TERM
+check "--resume --fsync ended by SIGINT: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal INT
+check "--resume --fsync --streams ended by SIGTERM: every part's bytes recorded as on disk  # SPEC R-20 R-18" t_rz_fsync_signal TERM --streams 3
+# === END BLOCK resume ===
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
