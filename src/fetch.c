@@ -133,11 +133,11 @@ static int step_ident(struct fetch_conn *c)
 		return STEP_IN;
 	if (r != FRAMEIO_OK)
 		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1);
-	if (c->cfg->if_ident && memcmp(c->cfg->if_ident, &c->ident, sizeof c->ident)) { /* W-16 */
+	if (c->cfg->resume.if_ident && memcmp(c->cfg->resume.if_ident, &c->ident, sizeof c->ident)) { /* W-16 */
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender served another file than the one asked for");
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
-	if (c->cfg->on_ident && c->cfg->on_ident(c->cfg->on_ident_arg, &c->ident, &c->err) < 0)
+	if (c->cfg->resume.on_ident && c->cfg->resume.on_ident(c->cfg->resume.on_ident_arg, &c->ident, &c->err) < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
 	return begin_payload(c);
 }
@@ -211,7 +211,7 @@ static int step_trailer(struct fetch_conn *c)
 	if (r != FRAMEIO_OK)
 		return go_ack(c, r == FRAMEIO_BAD ? WIRE_ACK_PROTOCOL : WIRE_ACK_SHORT);
 	uint64_t from = c->cfg->part ? c->resp.offset - c->cfg->out_base : 0;
-	uint64_t to = c->cfg->part ? from + c->resp.length : c->cfg->prefix + c->resp.length;
+	uint64_t to = c->cfg->part ? from + c->resp.length : c->cfg->resume.prefix + c->resp.length;
 	if (fhash_start(&c->hash, c->out->fd, from, to) < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
@@ -236,7 +236,7 @@ static int step_hash(struct fetch_conn *c, uint64_t budget)
 	fhash_digest(&c->hash, mine);
 	if ((c->mismatch = memcmp(mine, c->trailer.hash, sizeof mine) != 0)) {
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the XXH3-128 of the %llu bytes stored does not "
-			 "match the sender's", (unsigned long long)(c->cfg->part ? c->resp.length : c->cfg->prefix + c->resp.length));
+			 "match the sender's", (unsigned long long)(c->cfg->part ? c->resp.length : c->cfg->resume.prefix + c->resp.length));
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
 	c->state = FETCH_EOF;
@@ -318,8 +318,8 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 	c->req = (struct wire_request){.offset = cfg->offset, .length = cfg->length,
 				       .flags = (uint8_t)((cfg->probe ? WIRE_FLAG_PROBE : 0) |
 							  (cfg->verify && !cfg->probe ? WIRE_FLAG_VERIFY : 0) |
-							  (cfg->want_ident ? WIRE_FLAG_IDENT : 0) |
-							  (cfg->if_ident ? WIRE_FLAG_IF_IDENT : 0))};
+							  (cfg->resume.want_ident ? WIRE_FLAG_IDENT : 0) |
+							  (cfg->resume.if_ident ? WIRE_FLAG_IF_IDENT : 0))};
 	if (cfg->name) {
 		c->req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
 		memcpy(c->req.name, cfg->name, c->req.name_len);
@@ -331,8 +331,8 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 		return;
 	}
 	c->link.len = (size_t)n;
-	if (cfg->if_ident) /* SPEC W-16: the identity right after the request */
-		c->link.len += (size_t)wire_encode_ident(cfg->if_ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
+	if (cfg->resume.if_ident) /* SPEC W-16: the identity right after the request */
+		c->link.len += (size_t)wire_encode_ident(cfg->resume.if_ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
 	c->state = FETCH_REQUEST;
 }
 

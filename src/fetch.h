@@ -19,6 +19,19 @@
 /* How long a receiver that gave up keeps reading before it closes (SPEC R-14). */
 #define FETCH_LINGER_MS 5000
 
+/* What a resumable transfer (SPEC R-20) adds to a fetch: set as one, by the
+ * one that owns the partial (recv, streams). */
+struct fetch_resume {
+	bool want_ident;         /* ask for the file's identity (W-15), kept in ident */
+	const struct wire_ident *if_ident; /* serve only this file, else CHANGED (W-16); or NULL */
+	uint64_t prefix;         /* bytes the output holds already: the hash covers
+				  * [0, prefix + length) of it */
+	/* told the sender's identity (W-15) before any byte is stored, or NULL; -1
+	 * (with *e set) refuses the transfer, acked LOCAL_ERROR */
+	int (*on_ident)(void *arg, const struct wire_ident *id, struct zerr *e);
+	void *on_ident_arg;
+};
+
 struct fetch_cfg {
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
@@ -34,14 +47,7 @@ struct fetch_cfg {
 				  * (response offset - out_base) of it, and acked once stored */
 	uint64_t out_base;       /* part: the offset in the source of the output's first byte */
 	bool verify;             /* ask for the trailer and check it (SPEC R-19) */
-	bool want_ident;         /* ask for the file's identity (W-15), kept in ident */
-	const struct wire_ident *if_ident; /* serve only this file, else CHANGED (W-16); or NULL */
-	uint64_t prefix;         /* bytes the output holds already (a resume, R-20): the hash
-				  * covers [0, prefix + length) of it */
-	/* told the sender's identity (W-15) before any byte is stored (R-20), or NULL;
-	 * -1 (with *e set) refuses the transfer, acked LOCAL_ERROR */
-	int (*on_ident)(void *arg, const struct wire_ident *id, struct zerr *e);
-	void *on_ident_arg;
+	struct fetch_resume resume; /* all zero: not a resumable transfer */
 	const struct step_progress *progress; /* fetch_one() reports to it (SPEC C-10), or NULL */
 };
 

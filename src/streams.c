@@ -145,10 +145,8 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 {
 	struct fetch_cfg pc = *cfg;
 	pc.probe = true;
-	if (rs) { /* SPEC R-20: the identity, and whether it is still the partial's */
-		pc.want_ident = true;
-		pc.if_ident = rs->have ? &rs->ident : NULL;
-	}
+	if (rs) /* SPEC R-20: the identity, and whether it is still the partial's */
+		pc.resume = (struct fetch_resume){.want_ident = true, .if_ident = rs->have ? &rs->ident : NULL};
 	int sock = net_connect(addr, cfg->timeout_ms, g->peer, sizeof g->peer, e);
 	if (sock < 0)
 		return -1;
@@ -187,7 +185,8 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		p->cfg.out_base = whole->offset;
 		p->cfg.offset = off + p->base;
 		p->cfg.length = len - (p->skip ? len : p->base);
-		p->cfg.if_ident = rs ? &rs->ident : NULL; /* a part of another file is CHANGED */
+		/* a part of another file is CHANGED */
+		p->cfg.resume = (struct fetch_resume){.if_ident = rs ? &rs->ident : NULL};
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;

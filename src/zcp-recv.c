@@ -1,7 +1,6 @@
 /* zcp-recv - fetch a file from zcp-send, or accept what it pushes: one file, or into
  * a directory as many pushes at once as come (SPEC R, C, E). */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,9 +13,9 @@
 #include "opts.h"
 #include "proc.h"
 #include "progress.h"
+#include "recv.h"
 #include "report.h"
 #include "server.h"
-#include "resume.h"
 #include "streams.h"
 
 static const char PROG[] = "zcp-recv";
@@ -24,8 +23,7 @@ static const char PROG[] = "zcp-recv";
 /* SPEC R-2: no named temporary file outlives a signal (an anonymous one never can). */
 static void on_signal(int sig)
 {
-	fsio_cleanup_all();
-	resume_unlock(); /* SPEC R-21 */
+	recv_cleanup();
 	proc_die(sig);
 }
 
@@ -80,243 +78,90 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
+/* A receive's talk: its options and its progress line. */
+struct talk {
+	const struct opts_recv *o;
+	struct progress pg;
+};
+
 /* SPEC C-10: the progress hook for a transfer with base bytes already there, or NULL. */
-static const struct step_progress *watch(const struct opts_recv *o, struct progress *pg, uint64_t base)
+static const struct step_progress *watch(void *arg, uint64_t base)
 {
-	return progress_wanted(o->c.progress, o->c.quiet) ? progress_start(pg, PROG, base) : NULL;
+	struct talk *t = arg;
+	return progress_wanted(t->o->c.progress, t->o->c.quiet) ? progress_start(&t->pg, PROG, base) : NULL;
+}
+
+static void unwatch(void *arg)
+{
+	struct talk *t = arg;
+	progress_end(&t->pg);
+}
+
+/* The one push a sender makes (SPEC P-1): listen, take it. */
+static int take_push(void *arg, char *peer, size_t peerlen, struct zerr *e)
+{
+	const struct talk *t = arg;
+	int lfd = listen_on(t->o, e);
+	if (lfd < 0)
+		return -1;
+	int sock = report_accept(PROG, lfd, peer, peerlen, t->o->c.quiet, e);
+	close(lfd);
+	return sock;
+}
+
+/* SPEC R-20: what a user is told of the partial. */
+static void say(void *arg, const struct recv_note *n)
+{
+	const struct talk *t = arg;
+	if (n->kind == RECV_UNSYNCED)
+		report_error(PROG, &n->err);
+	else if (t->o->c.quiet || n->kind == RECV_NOTE_NONE)
+		return;
+	else if (n->kind == RECV_NOT_CONTINUED)
+		report_note(PROG, "%s: not continued, %s; starting over", n->partial, n->why);
+	else if (n->kind == RECV_REMOVED)
+		report_note(PROG, "%s: %s; removed (run again to fetch the file anew)", n->partial, n->why);
+	else if (n->kind == RECV_KEPT)
+		report_note(PROG, "kept %s: run again with --resume to fetch the rest", n->partial);
 }
 
 /* A transfer's end, said: the R-15 warning and the summary (-v: with the system
  * calls). Returns 0. */
-static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, const char *peer,
-		    uint64_t bytes, double seconds, int ack_err, const struct xfer_stats *stats,
-		    unsigned streams)
+static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, const struct recv_result *res)
 {
-	if (ack_err && !o->c.quiet) /* SPEC R-15 */
+	if (res->ack_err && !o->c.quiet) /* SPEC R-15 */
 		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
-			    "may report a failure", peer, strerror(ack_err));
+			    "may report a failure", res->peer, strerror(res->ack_err));
 	if (!o->c.quiet) { /* SPEC C-10: the summary; -v adds the system calls */
 		char line[512];
-		report_format(line, sizeof line, "received", bytes, "from", peer, seconds,
-			      xfer_path_name(cfg->path), o->c.verbose ? stats : NULL);
-		if (streams > 1)
-			report_note(PROG, "%s; %u streams", line, streams);
+		report_format(line, sizeof line, "received", res->bytes, "from", res->peer, res->seconds,
+			      xfer_path_name(cfg->path), o->c.verbose ? &res->stats : NULL);
+		if (res->streams > 1)
+			report_note(PROG, "%s; %u streams", line, res->streams);
 		else
 			report_note(PROG, "%s", line);
 	}
 	return 0;
 }
 
-/* One transfer: fetch from a sender, or take the one push a sender makes. */
-/* Connects (or takes the one push) and runs the transfer: fetch_one()'s result. */
-static int fetch_connected(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
-			   char peer[NET_ADDR_MAX], struct fetch_report *rep, struct xfer_stats *stats,
-			   struct zerr *e)
-{
-	int sock;
-	memset(rep, 0, sizeof *rep);
-	memset(stats, 0, sizeof *stats);
-	if (o->c.role == OPTS_CONNECT) {
-		sock = net_connect(o->c.addr, cfg->timeout_ms, peer, NET_ADDR_MAX, e);
-	} else {
-		int lfd = listen_on(o, e);
-		if (lfd < 0)
-			return -1;
-		sock = report_accept(PROG, lfd, peer, NET_ADDR_MAX, o->c.quiet, e);
-		close(lfd);
-	}
-	if (sock < 0)
-		return -1;
-	int r = fetch_one(sock, peer, cfg, out, rep, stats, e);
-	close(sock);
-	return r;
-}
-
-static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
-{
-	char peer[NET_ADDR_MAX];
-	struct zerr e;
-	struct xfer_stats stats;
-	struct fetch_report rep;
-	struct progress pg;
-	struct fetch_cfg wc = *cfg;
-	wc.progress = watch(o, &pg, 0);
-	int r = fetch_connected(o, &wc, out, peer, &rep, &stats, &e);
-	if (wc.progress)
-		progress_end(&pg);
-	if (r < 0)
-		return report_error(PROG, &e);
-	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
-}
-
-/* A resumable transfer's partial and output, for record_ident(). */
-struct resumable {
-	struct resume *rs;
-	const struct fsio_out *out;
-};
-
-/* SPEC R-22 R-20: before the first byte, room for the file; for a fresh partial,
- * its record. */
-static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
-{
-	const struct resumable *rz = arg;
-	if (fsio_out_room(rz->out, id->size, e) < 0)
-		return -1;
-	return rz->rs->have ? 0 : resume_record(rz->rs, id, 0, e);
-}
-
-/* SPEC R-20: a resumable transfer failed with code: its partial is kept (flushed
- * with --fsync), unless the source changed or the partial does not hash to it. */
-static int resumable_failed(const struct opts_recv *o, struct resume *rs, bool changed, bool mismatch, int code)
-{
-	if (changed || mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
-		resume_drop(rs);
-		if (!o->c.quiet)
-			report_note(PROG, "%s: %s; removed (run again to fetch the file anew)", rs->partial,
-				    mismatch ? "it does not hash to the sender's file"
-					     : "the source changed since this partial copy began");
-		return code;
-	}
-	if (!resume_kept(rs)) { /* nothing was stored: a record alone is of nothing */
-		resume_drop(rs);
-		return code;
-	}
-	struct zerr se;
-	if ((o->fsync ? resume_sync(rs, &se) : 0) < 0)
-		report_error(PROG, &se);
-	else if (!o->c.quiet)
-		report_note(PROG, "kept %s: run again with --resume to fetch the rest", rs->partial);
-	return code;
-}
-
-/* SPEC R-20: with --fsync, SIGINT and SIGTERM end the program on this thread, after
- * the partial is flushed and recorded as on disk (a reboot keeps its bytes). */
-static struct resume *_Atomic syncing;
-static sigset_t orderly;
-
-static void *end_orderly(void *arg)
-{
-	(void)arg;
-	int sig;
-	while (sigwait(&orderly, &sig) != 0)
-		;
-	struct zerr ignored; /* ending anyway: a partial that cannot be synced stays unsynced */
-	struct resume *rs = syncing;
-	if (rs)
-		resume_sync_last(rs, &ignored);
-	fsio_cleanup_all();
-	resume_unlock();
-	proc_die(sig);
-	return NULL;
-}
-
-/* Sends SIGINT and SIGTERM to end_orderly() for rs from now on (every thread started
- * later inherits the mask). Without the thread they stay with on_signal(). */
-static void sync_on_signals(struct resume *rs)
-{
-	pthread_t t;
-	sigset_t old;
-	syncing = rs;
-	sigemptyset(&orderly);
-	sigaddset(&orderly, SIGINT);
-	sigaddset(&orderly, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &orderly, &old);
-	if (pthread_create(&t, NULL, end_orderly, NULL) != 0)
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	else
-		pthread_detach(t);
-}
-
-/* SPEC R-20: the partial of out, found or not; NULL after a reported error. */
-static struct resume *find_partial(const struct opts_recv *o, struct resume *rs, const struct fsio_out *out,
-				   int *code)
-{
-	struct zerr e;
-	if (resume_find(rs, out->final, o->name, o->restart, &e) < 0) {
-		*code = report_error(PROG, &e);
-		return NULL;
-	}
-	rs->durable = o->fsync; /* SPEC R-20: with --fsync no record lags its own writing */
-	if (o->fsync)
-		sync_on_signals(rs);
-	if (rs->distrust && !o->c.quiet)
-		report_note(PROG, "%s: not continued, %s; starting over", rs->partial, rs->distrust);
-	return rs;
-}
-
-static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
-			 struct resume *rp);
-
-/* SPEC R-20: one transfer into the partial file of out, continuing a trusted one. */
-static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
-{
-	struct resume rs;
-	struct zerr e;
-	int code;
-	if (!find_partial(o, &rs, out, &code))
-		return code;
-	if (rs.have && rs.parts && !o->verify) /* SPEC R-20: a partial of parts goes on in parts */
-		return fetch_streams(o, cfg, out, &rs);
-	if (rs.have && rs.parts) { /* --verify hashes from byte 0: parts cannot be continued */
-		if (!o->c.quiet)
-			report_note(PROG, "%s: not continued, it is in parts and --verify is on; starting over",
-				    rs.partial);
-		resume_forget(&rs);
-	}
-	struct fetch_cfg rc = *cfg;
-	rc.want_ident = true;
-	rc.on_ident = record_ident;
-	struct resumable rz = {&rs, out};
-	rc.on_ident_arg = &rz;
-	if (rs.have) {
-		rc.if_ident = &rs.ident;
-		rc.offset = rc.prefix = rs.keep;
-	}
-	fsio_out_use_partial(out, rs.partial, rs.keep);
-	char peer[NET_ADDR_MAX];
-	struct fetch_report rep;
-	struct xfer_stats stats;
-	struct progress pg;
-	rc.progress = watch(o, &pg, rs.keep);
-	int r = fetch_connected(o, &rc, out, peer, &rep, &stats, &e);
-	if (rc.progress)
-		progress_end(&pg);
-	if (r == 0) {
-		resume_drop(&rs); /* the record; the partial is the final file now */
-		return received(o, &rc, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
-	}
-	return resumable_failed(o, &rs, rep.resp.status == WIRE_CHANGED, rep.mismatch, report_error(PROG, &e));
-}
-
-/* SPEC R-18: one transfer over o->streams connections, into the partial rp when
- * not NULL (R-20). */
-static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
-			 struct resume *rp)
+/* One output (SPEC ): one or N streams, resumable or not. */
+static int receive(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
 {
 	_Static_assert(OPTS_STREAMS_MAX == STREAMS_MAX, "--streams bounds");
-	char peer[NET_ADDR_MAX];
+	struct talk t = {.o = o};
+	struct recv_cfg rc = {
+		.fetch = cfg, .addr = o->c.addr, .streams = o->streams, .resume = o->resume,
+		.restart = o->restart, .fsync = o->fsync, .accept = o->c.role == OPTS_LISTEN ? take_push : NULL,
+		.watch = watch, .unwatch = unwatch, .note = say, .arg = &t,
+	};
+	struct recv_result res;
 	struct zerr e;
-	struct streams_report rep;
-	struct progress pg;
-	const struct step_progress *hook = watch(o, &pg, 0);
-	int r = streams_fetch(o->c.addr, o->streams, cfg, hook, rp, out, peer, sizeof peer, &rep, &e);
-	if (hook)
-		progress_end(&pg);
-	if (r < 0)
-		return rp ? resumable_failed(o, rp, rep.changed, rep.mismatch, report_error(PROG, &e))
-			  : report_error(PROG, &e);
-	if (rp)
-		resume_drop(rp);
-	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &rep.stats, rep.parts);
-}
-
-static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
-{
-	struct resume rs;
-	int code;
-	if (o->resume && !find_partial(o, &rs, out, &code))
+	if (recv_run(&rc, out, &res, &e) < 0) {
+		int code = report_error(PROG, &e);
+		say(&t, &res.partial);
 		return code;
-	return fetch_streams(o, cfg, out, o->resume ? &rs : NULL);
+	}
+	return received(o, cfg, &res);
 }
 
 int main(int argc, char **argv)
@@ -373,8 +218,5 @@ int main(int argc, char **argv)
 	}
 	if (o.resume && out.mode != FSIO_FILE) /* SPEC R-20 */
 		return report_usage_error(PROG, "--resume needs -o FILE: the partial is kept beside it");
-	int code = many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
-		 : o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
-	resume_unlock(); /* SPEC R-21 */
-	return code;
+	return many ? receive_all(&o, &cfg, &out) : receive(&o, &cfg, &out);
 }

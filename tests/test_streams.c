@@ -65,30 +65,20 @@ START_TEST(r18_parts_tile_the_range)
 }
 END_TEST
 
+static uint64_t shrunk;
+
+static void shrink_after_probe(int i)
+{
+	if (i == 0 && truncate(src_path, (off_t)shrunk) < 0)
+		tu_exit(101);
+}
+
 /* A sender in a child: serves `conns` connections of lfd one after another with
  * serve_one(); with shrink, truncates its file to half after the first (the probe). */
 static pid_t sender(int conns, bool shrink, uint64_t size)
 {
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid)
-		return pid;
-	struct serve_cfg cfg = {.file = src_path, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
-				.timeout_ms = 5000, .header_timeout_ms = 5000};
-	int bad = 0;
-	for (int i = 0; i < conns; i++) {
-		char peer[NET_ADDR_MAX];
-		struct zerr e;
-		struct serve_report rep;
-		int s = net_accept(lfd, peer, sizeof peer, &e);
-		if (s < 0)
-			tu_exit(100);
-		bad += serve_one(s, peer, &cfg, &rep, NULL, &e) < 0;
-		close(s);
-		if (shrink && i == 0 && truncate(src_path, (off_t)(size / 2)) < 0)
-			tu_exit(101);
-	}
-	tu_exit(bad);
+	shrunk = size / 2;
+	return tu_sender(lfd, src_path, conns, shrink ? shrink_after_probe : NULL);
 }
 
 static int fetch(unsigned n, enum xfer_path path, uint64_t off, uint64_t len,

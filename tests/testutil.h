@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "serve.h"
 
 /* tu_exit() - end a forked child at once (no atexit handlers of the parent, no
  * stdio flushed twice), first writing its coverage counts in a --coverage build. */
@@ -157,6 +158,33 @@ static inline int tu_run(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed;
+}
+
+/* tu_sender() - a sender in a child process: serves conns connections of lfd one
+ * after another with serve_one() of file, calling between(i), when not NULL, after
+ * the i-th. The child exits with how many failed (100: an accept failed). */
+static inline pid_t tu_sender(int lfd, const char *file, int conns, void (*between)(int i))
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	struct serve_cfg cfg = {.file = file, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
+				.timeout_ms = 5000, .header_timeout_ms = 5000};
+	int bad = 0;
+	for (int i = 0; i < conns; i++) {
+		char peer[NET_ADDR_MAX];
+		struct zerr e;
+		struct serve_report rep;
+		int s = net_accept(lfd, peer, sizeof peer, &e);
+		if (s < 0)
+			tu_exit(100);
+		bad += serve_one(s, peer, &cfg, &rep, NULL, &e) < 0;
+		close(s);
+		if (between)
+			between(i);
+	}
+	tu_exit(bad);
 }
 
 #endif
