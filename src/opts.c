@@ -120,9 +120,14 @@ int opts_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, co
 	return parse_uint(s, 1, min, max, out, why);
 }
 
+int opts_ms(uint32_t s, int none_ms)
+{
+	return s ? (int)s * 1000 : none_ms;
+}
+
 int opts_timeout_ms(const struct opts_common *c)
 {
-	return c->timeout_s ? (int)c->timeout_s * 1000 : -1;
+	return opts_ms(c->timeout_s, -1);
 }
 
 static void common_defaults(struct opts_common *c, enum opts_role role, enum xfer_path path)

@@ -83,6 +83,10 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 const char *opts_usage_send(void);
 const char *opts_usage_recv(void);
 
+/* opts_ms() - an option's s seconds (at most OPTS_TIMEOUT_MAX) as the milliseconds
+ * every wait takes; 0 seconds gives none_ms (-1 where 0 means no limit). Pure. */
+int opts_ms(uint32_t s, int none_ms);
+
 /* opts_timeout_ms() - the --timeout as xfer_ctx wants it: milliseconds, -1 = forever. */
 int opts_timeout_ms(const struct opts_common *c);
 

@@ -267,6 +267,12 @@ int server_workers(const int *lfds, unsigned n, int (*run)(int lfd, void *arg), 
 	return alive ? status : -1;
 }
 
+struct server_cfg server_cfg_of(const struct opts_server *o)
+{
+	return (struct server_cfg){.max_chunk = o->max_chunk, .max_clients = o->max_clients, .count = o->count,
+				   .drain_ms = opts_ms(o->drain_s, 0)};
+}
+
 int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
 {
 	struct server sv = {.cfg = cfg, .lfd = lfd};

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "opts.h"
 #include "step.h"
 #include "zerr.h"
 
@@ -29,6 +30,10 @@ struct server_cfg {
 	volatile sig_atomic_t *stop; /* nonzero (the signal number): stop accepting, drain */
 	const sigset_t *waitmask;    /* the signal mask while waiting (the stop signals unblocked) */
 };
+
+/* server_cfg_of() - a server_cfg with the options' part set (--max-chunk,
+ * --max-clients, --count, --drain), the rest zero for the caller to fill. */
+struct server_cfg server_cfg_of(const struct opts_server *o);
 
 /* server_run() - serve the connections arriving on lfd until cfg->count transfers
  * ended or a stop was requested and the transfers in flight ended (SPEC S-15).

@@ -66,11 +66,14 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	sigset_t before, waitmask;
 	proc_catch_stops(fsio_cleanup_all, &before, &waitmask); /* SPEC S-15 */
 	struct fetch_push push = {.cfg = cfg, .out = out};
-	struct server_cfg scfg = {
-		.kind = &fetch_ops, .kind_arg = &push, .max_chunk = o->srv.max_chunk,
-		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
-		.note = pressure, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
-	};
+	struct server_cfg scfg = server_cfg_of(&o->srv);
+	scfg.kind = &fetch_ops;
+	scfg.kind_arg = &push;
+	scfg.log = log_push;
+	scfg.note = pressure;
+	scfg.arg = (void *)o;
+	scfg.stop = &proc_stop;
+	scfg.waitmask = &waitmask;
 	int r = server_run(lfd, &scfg, &e);
 	close(lfd);
 	xfer_pipes_free(&pipes);

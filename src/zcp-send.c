@@ -81,13 +81,15 @@ static int run_loop(int lfd, void *arg)
 	struct zerr e;
 	sigset_t before, waitmask;
 	proc_catch_stops(NULL, &before, &waitmask); /* SPEC S-15 */
-	struct server_cfg scfg = {
-		.kind = &serve_ops, .kind_arg = a->cfg, .max_chunk = o->srv.max_chunk,
-		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
-		.notsent_lowat = (int)o->notsent_lowat,
-		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &proc_stop,
-		.waitmask = &waitmask,
-	};
+	struct server_cfg scfg = server_cfg_of(&o->srv);
+	scfg.kind = &serve_ops;
+	scfg.kind_arg = a->cfg;
+	scfg.notsent_lowat = (int)o->notsent_lowat;
+	scfg.log = log_transfer;
+	scfg.note = pressure;
+	scfg.arg = (void *)o;
+	scfg.stop = &proc_stop;
+	scfg.waitmask = &waitmask;
 	int r = server_run(lfd, &scfg, &e);
 	proc_release_stops(&before); /* a second stop after the loop's last wait ends us now */
 	return r < 0 ? report_error(PROG, &e) : r;
@@ -140,7 +142,7 @@ int main(int argc, char **argv)
 	struct serve_cfg cfg = {
 		.file = o.file, .rootfd = -1, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,
 		.timeout_ms = opts_timeout_ms(&o.c),
-		.header_timeout_ms = o.header_timeout_s ? (int)o.header_timeout_s * 1000 : -1,
+		.header_timeout_ms = opts_ms(o.header_timeout_s, -1),
 	};
 	if (o.root) { /* SPEC S-12 */
 		cfg.rootfd = open(o.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
