@@ -20,7 +20,8 @@
 
 static const char PROG[] = "zcp-recv";
 
-/* SPEC R-2: no named temporary file outlives a signal (an anonymous one never can). */
+/* SPEC R-2 R-21: no named temporary file (an anonymous one never can) and no lock
+ * outlive a signal. */
 static void on_signal(int sig)
 {
 	recv_cleanup();
@@ -116,7 +117,7 @@ static int take_push(void *arg, char *peer, size_t peerlen, struct zerr *e)
 static void say(void *arg, const struct recv_note *n)
 {
 	const struct talk *t = arg;
-	if (n->kind == RECV_UNSYNCED)
+	if (n->kind == RECV_UNSYNCED) /* an error line: said even with -q */
 		report_error(PROG, &n->err);
 	else if (t->o->c.quiet || n->kind == RECV_NOTE_NONE)
 		return;
