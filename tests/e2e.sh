@@ -1263,5 +1263,18 @@ else
 	skip "IPv6 [::1]:PORT" "no ::1 on this machine"
 fi
 
+# === BLOCK ident: every --streams part belongs to the probed file ===
+t_streams_two_files() { # the probe and part 0 from one version of "f", part 1 from another
+	mkdir -p "$T/tf" && start_fake two-file-sender 2097152 3 || return 1
+	local rc
+	zrecv --streams 2 -c "127.0.0.1:$PORT" -o "$T/tf/out" 2>"$T/err"; rc=$?
+	echo "exit $rc"; cat "$T/err"; wait "$FPID"; cat "$T/fake.out"
+	[ $rc -ne 0 ] && only_entries "$T/tf" &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: sender served another file than the one asked for" "$T/err" &&
+	grep -qx 'probe flags 3' "$T/fake.out" && [ "$(grep -c '^part at [0-9]* flags 6:' "$T/fake.out")" -eq 2 ]
+}
+check "--streams: parts carry the probe's identity; a part of another file fails all, nothing stored  # SPEC R-18 W-16" t_streams_two_files
+# === END BLOCK ident ===
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -173,6 +173,55 @@ def parts_sender(portfile, size, cut, conns):
         t.join()
 
 
+def two_file_sender(portfile, size, conns):
+    """Serve `conns` connections of a --streams fetch of a `size`-byte file "f" as
+    a source replaced between them would, or a hostile sender: the probe and the
+    part at offset 0 come from version A (byte i is i % 251), every other part
+    from version B (byte i is (i + 1) % 251), of the same size. An identity
+    (SPEC W-15, version 2) is sent when asked for: A's or B's, honestly; the
+    identity an IF_IDENT request brings (W-16) is read and ignored. Prints each
+    connection's flags and how it ended."""
+    import threading
+    ls = announced_listener(portfile, 64)
+    said = threading.Lock()
+
+    def say(line):
+        with said:
+            print(line, flush=True)
+
+    def serve(s):
+        magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
+        recv_exact(s, nlen)
+        if flags & 0x04:
+            recv_exact(s, 40)
+        length = size - off if length == 0 else min(length, size - off)
+        version = 0 if off == 0 else 1
+        s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
+        if flags & 0x02:
+            s.sendall(b"ZCI1" + bytes([2, 0, 0, 0]) + struct.pack(">Q", size) + bytes([0xA0 + version]) * 16 + bytes(8))
+        if flags & 0x01:
+            say("probe flags %d" % flags)
+            s.close()
+            return
+        try:
+            s.sendall(bytes((off + i + version) % 251 for i in range(length)))
+            s.shutdown(socket.SHUT_WR)
+            ack = ACK.unpack(recv_exact(s, ACK.size))
+            say("part at %d flags %d: ack %d" % (off, flags, ack[2]))
+        except (OSError, EOFError):
+            say("part at %d flags %d: dropped by the receiver" % (off, flags))
+        s.close()
+
+    threads = []
+    for _ in range(int(conns)):
+        conn, _ = ls.accept()
+        t = threading.Thread(target=serve, args=(conn,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+
+
 def wrong_hash_sender(portfile, size, how="zeros"):
     """Answer one request for the `size`-byte file "f" truthfully, but end it, if
     the request asked for a trailer (SPEC W-17), with a wrong one: a hash of zeros,
@@ -423,6 +472,8 @@ def main(argv):
         steady_receiver(args[-1], float(args[0]))
     elif cmd == "parts-sender":
         parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]))
+    elif cmd == "two-file-sender":
+        two_file_sender(args[-1], int(args[0]), int(args[1]))
     elif cmd == "wrong-hash-sender":
         wrong_hash_sender(args[-1], int(args[0]), args[1] if len(args) > 2 else "zeros")
     elif cmd == "ident-client":
