@@ -1274,6 +1274,19 @@ t_streams_two_files() { # the probe and part 0 from one version of "f", part 1 f
 	grep -qx 'probe flags 3' "$T/fake.out" && [ "$(grep -c '^part at [0-9]* flags 6:' "$T/fake.out")" -eq 2 ]
 }
 check "--streams: parts carry the probe's identity; a part of another file fails all, nothing stored  # SPEC R-18 W-16" t_streams_two_files
+t_resume_rewritten_in_place() { # its first 4 KiB rewritten, its mtime put back (as cp -p or touch -d would)
+	rm -rf "$T/ri" && mkdir -p "$T/ri" && head -c 30000000 /dev/urandom >"$T/risrc.bin" &&
+	start_send "$T/risrc.bin" && [ "$(slow_resume "$T/ri/out" 0.3)" -gt 4096 ] || return 1
+	local mtime; mtime=$(stat -c %y "$T/risrc.bin")
+	head -c 4096 /dev/zero | dd of="$T/risrc.bin" conv=notrunc status=none && touch -d "$mtime" "$T/risrc.bin" &&
+	[ "$(stat -c %y "$T/risrc.bin")" = "$mtime" ] || return 1
+	local rc; zrecv --resume -c "127.0.0.1:$PORT" -o "$T/ri/out" 2>"$T/err"; rc=$?
+	echo "exit $rc"; cat "$T/err"
+	[ $rc -eq 6 ] && grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered CHANGED" "$T/err" && only_entries "$T/ri" &&
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/ri/out" && cmp "$T/risrc.bin" "$T/ri/out" || return 1
+	kill "$SPID"; wait "$SPID"
+}
+check "--resume: the source rewritten in place, its mtime put back: CHANGED (the change time), exit 6  # SPEC W-15 R-20" t_resume_rewritten_in_place
 # === END BLOCK ident ===
 
 echo "e2e: $pass passed, $fail failed"

@@ -15,6 +15,12 @@ RESP = struct.Struct(">4sBBHQQQ")   # magic, version, status, name_len, size, of
 ACK = struct.Struct(">4sBBHQ")      # magic, version, status, reserved, received
 
 
+def ident_frame(size, tag=0xA0):
+    """An identity frame (SPEC W-15, version 2): the size, a 16-byte tag of `tag`
+    bytes, 8 reserved zero bytes."""
+    return b"ZCI1" + bytes([2, 0, 0, 0]) + struct.pack(">Q", size) + bytes([tag]) * 16 + bytes(8)
+
+
 def recv_exact(s, n):
     buf = b""
     while len(buf) < n:
@@ -142,9 +148,11 @@ def parts_sender(portfile, size, cut, conns):
 
     def serve(s):
         magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
-        recv_exact(s, nlen)
+        recv_exact(s, nlen + (40 if flags & 0x04 else 0))  # and the identity (W-16)
         length = size - off if length == 0 else min(length, size - off)
         s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
+        if flags & 0x02:
+            s.sendall(ident_frame(size))
         if flags & 1:
             say("probe")
             s.close()
@@ -191,14 +199,12 @@ def two_file_sender(portfile, size, conns):
 
     def serve(s):
         magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
-        recv_exact(s, nlen)
-        if flags & 0x04:
-            recv_exact(s, 40)
+        recv_exact(s, nlen + (40 if flags & 0x04 else 0))
         length = size - off if length == 0 else min(length, size - off)
         version = 0 if off == 0 else 1
         s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
         if flags & 0x02:
-            s.sendall(b"ZCI1" + bytes([2, 0, 0, 0]) + struct.pack(">Q", size) + bytes([0xA0 + version]) * 16 + bytes(8))
+            s.sendall(ident_frame(size, 0xA0 + version))
         if flags & 0x01:
             say("probe flags %d" % flags)
             s.close()

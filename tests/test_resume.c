@@ -6,7 +6,7 @@
 #include "testutil.h"
 
 static char dir[256], final[600];
-static const struct wire_ident ID = {.dev = 1, .ino = 2, .size = 5000, .mtime_ns = 3};
+static const struct wire_ident ID = {.size = 5000, .tag = {1, 2, 3, 0xff}};
 
 static void setup(void)
 {
@@ -171,6 +171,10 @@ START_TEST(r20_old_format_record_distrusted)
 	ck_assert(!r.have);
 	ck_assert_str_eq(r.distrust, "its record is from an older version");
 	ck_assert_int_eq(entries(), 0);
+	make_partial(100, 0, NULL, &r);
+	rewrite_record(r.record, "s/^ident \\([0-9]*\\) ..\\(.*\\)/ident \\1 \\2/"); /* a short tag */
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_str_eq(r.distrust, "its record is corrupt");
 }
 END_TEST
 
