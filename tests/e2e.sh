@@ -1287,6 +1287,22 @@ t_resume_rewritten_in_place() { # its first 4 KiB rewritten, its mtime put back 
 	kill "$SPID"; wait "$SPID"
 }
 check "--resume: the source rewritten in place, its mtime put back: CHANGED (the change time), exit 6  # SPEC W-15 R-20" t_resume_rewritten_in_place
+# stopped PID: the process is stopped (by a signal, or in a tracer's stop)
+stopped() { case $(sed -n 's/^[0-9]* (.*) \([a-zA-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) in t|T) return 0 ;; esac; return 1; }
+t_streams_source_replaced() { # a real zcp-send; the receiver stopped at its first part's socket(), after the probe
+	rm -rf "$T/sr" && mkdir -p "$T/sr" && head -c 4000000 /dev/urandom >"$T/srsrc.bin" &&
+	head -c 4000000 /dev/urandom >"$T/srnew.bin" && start_send --count 3 "$T/srsrc.bin" || return 1
+	zstrace -f -o /dev/null -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
+		"$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" -o "$T/sr/out" 2>"$T/err" &
+	local s=$! p rc
+	wait_until 20 grep -q ' result=probe' "$T/send.err" && p=$(tracee "$s") && wait_until 20 stopped "$p" &&
+	mv "$T/srnew.bin" "$T/srsrc.bin" && kill -CONT "$p" || return 1
+	wait "$s"; rc=$?
+	echo "exit $rc"; cat "$T/err"; wait "$SPID"; cat "$T/send.err"
+	[ $rc -eq 6 ] && grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered CHANGED" "$T/err" && only_entries "$T/sr" &&
+	grep -q ' result=failed exit=6' "$T/send.err"
+}
+check "--streams: the source replaced between the probe and the parts: CHANGED, exit 6, nothing stored  # SPEC R-18 W-16" t_streams_source_replaced
 # === END BLOCK ident ===
 
 echo "e2e: $pass passed, $fail failed"
