@@ -5,18 +5,18 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 /* Fixed for zcp's identities: another application's key from the same machine
  * id is another key (the role of systemd's app id). */
 static const uint8_t APP_ID[16] = {0x6b, 0x1e, 0x59, 0x0c, 0xd2, 0x4f, 0x47, 0x83,
 				   0x9a, 0x21, 0x7e, 0x35, 0xc0, 0x88, 0x14, 0xf6};
 static uint8_t key[32];
+static bool have_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static int hexval(char c)
@@ -45,21 +45,17 @@ static bool read_machine_id(const char *path, uint8_t id[16])
 	return true;
 }
 
+/* Sets key from the machine id at path, else at random; have_key says whether
+ * there is one at all. Returns true when the machine id gave it. */
 static bool derive(const char *path)
 {
 	uint8_t id[16];
 	unsigned len = sizeof key;
-	if (read_machine_id(path, id) && HMAC(EVP_sha256(), id, sizeof id, APP_ID, sizeof APP_ID, key, &len))
+	if (read_machine_id(path, id) && HMAC(EVP_sha256(), id, sizeof id, APP_ID, sizeof APP_ID, key, &len)) {
+		have_key = true;
 		return true;
-	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
-		/* No entropy call: a key the network cannot know still keeps the tag
-		 * opaque enough, and equality is all a receiver needs. */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t seed[3] = {(uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)getpid()};
-		len = sizeof key;
-		HMAC(EVP_sha256(), seed, sizeof seed, APP_ID, sizeof APP_ID, key, &len);
 	}
+	have_key = RAND_bytes(key, sizeof key) == 1; /* this process's own */
 	return false;
 }
 
@@ -82,6 +78,10 @@ static uint64_t ns_of(struct timespec t) { return (uint64_t)t.tv_sec * 100000000
 int ident_of(const struct stat *st, struct wire_ident *id)
 {
 	pthread_once(&once, default_key);
+	if (!have_key) { /* no machine id and no random bytes: no identity at all */
+		errno = EAGAIN;
+		return -1;
+	}
 	uint8_t fields[40], md[EVP_MAX_MD_SIZE];
 	put64(fields, (uint64_t)st->st_dev);
 	put64(fields + 8, (uint64_t)st->st_ino);
