@@ -28,7 +28,7 @@ static void on_signal(int sig)
 
 /* Every push into the directory: its record unless -q, its error line when it
  * failed (E-2). */
-static void log_push(void *arg, const struct server_log *l)
+static void log_push(void *arg, const struct step_log *l)
 {
 	const struct opts_recv *o = arg;
 	if (!o->c.quiet)
@@ -64,9 +64,10 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	cfg->pipes = &pipes;
 	sigset_t before, waitmask;
 	proc_catch_stops(fsio_cleanup_all, &before, &waitmask); /* SPEC S-15 */
+	struct fetch_push push = {.cfg = cfg, .out = out};
 	struct server_cfg scfg = {
-		.fetch = cfg, .out = out, .max_chunk = o->srv.max_chunk, .max_clients = o->srv.max_clients,
-		.count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
+		.kind = &fetch_ops, .kind_arg = &push, .max_chunk = o->srv.max_chunk,
+		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
 		.note = pressure, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
 	};
 	int r = server_run(lfd, &scfg, &e);

@@ -85,10 +85,11 @@ START_TEST(r20_untrusted_removed)
 {
 	static const char *const why[] = {"it has no record", "its record is corrupt", "its record is for another --name",
 					  "it is longer than its record allows", "its record is corrupt",
-					  "it is not a regular file"};
+					  "it is not a regular file", "its record is for another file",
+					  "it is longer than its record allows"};
 	struct resume r;
 	struct zerr e;
-	make_partial(_i == 3 ? 6000 : 100, 0, "n", &r);
+	make_partial(_i == 3 ? 6000 : 100, _i == 7 ? 101 : 0, "n", &r); /* 7: fewer bytes than synced */
 	char cmd[PATH_MAX + 64];
 	switch (_i) {
 	case 0: unlink(r.record); break;
@@ -97,6 +98,8 @@ START_TEST(r20_untrusted_removed)
 	case 3: break; /* 6000 bytes of a 5000-byte file */
 	case 4: truncate(r.record, 10); break;
 	case 5: unlink(r.partial); ck_assert_int_eq(mkdir(r.partial, 0700), 0); break;
+	case 6: rewrite_record(r.record, "s/^final .*/final 6d/"); break;
+	case 7: break;
 	}
 	ck_assert_int_eq(resume_find(&r, final, "n", false, &e), 0);
 	ck_assert(!r.have);
@@ -204,7 +207,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, r20_names_and_nothing_to_continue);
 	tcase_add_test(tc, r20_trusted_partial_continued);
-	tcase_add_loop_test(tc, r20_untrusted_removed, 0, 6);
+	tcase_add_loop_test(tc, r20_untrusted_removed, 0, 8);
 	tcase_add_test(tc, r20_after_reboot_only_synced_bytes);
 	tcase_add_test(tc, r20_sync_records_size);
 	tcase_add_loop_test(tc, r20_malformed_parts_line, 0, 5);
