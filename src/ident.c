@@ -61,9 +61,11 @@ static bool derive(const char *path)
 
 static void default_key(void) { derive("/etc/machine-id"); }
 
+void ident_init(void) { pthread_once(&once, default_key); }
+
 bool ident_use_key_from(const char *path)
 {
-	pthread_once(&once, default_key); /* so that it never overrides this one later */
+	ident_init(); /* so that it never overrides this one later */
 	return derive(path);
 }
 
@@ -77,7 +79,7 @@ static uint64_t ns_of(struct timespec t) { return (uint64_t)t.tv_sec * 100000000
 
 int ident_of(const struct stat *st, struct wire_ident *id)
 {
-	pthread_once(&once, default_key);
+	ident_init();
 	if (!have_key) { /* no machine id and no random bytes: no identity at all */
 		errno = EAGAIN;
 		return -1;

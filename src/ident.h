@@ -16,6 +16,11 @@
  * no random bytes), ENOMEM when libcrypto fails. */
 int ident_of(const struct stat *st, struct wire_ident *id);
 
+/* ident_init() - derive the key now, from /etc/machine-id or at random (as the
+ * first ident_of() would): before fork(), so that every process of a sender
+ * gives a file the same identity. Thread-safe. */
+void ident_init(void);
+
 /* ident_use_key_from() - derive the key from the machine id in the file at path,
  * as systemd's sd_id128_get_machine_app_specific() does (HMAC-SHA256 keyed by the
  * machine id over a fixed application id): the same on every run on one machine,

@@ -1303,6 +1303,21 @@ t_streams_source_replaced() { # a real zcp-send; the receiver stopped at its fir
 	grep -q ' result=failed exit=6' "$T/send.err"
 }
 check "--streams: the source replaced between the probe and the parts: CHANGED, exit 6, nothing stored  # SPEC R-18 W-16" t_streams_source_replaced
+# no_machine_id CMD...: CMD in a mount namespace where /etc/machine-id is empty
+no_machine_id() { unshare -m sh -c 'mount --bind /dev/null /etc/machine-id && exec "$@"' sh "$@"; }
+if no_machine_id true 2>/dev/null; then
+	t_workers_one_key() { # without a machine id the key is random: made once, before the workers fork
+		: >"$T/send.err"
+		no_machine_id timeout -k 5 60 "$B/zcp-send" --workers 2 -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
+		SPID=$!; PORT=$(port_of "$T/send.err") || return 1
+		peer idents "$PORT" 20 >"$T/idents.out"; cat "$T/idents.out"
+		kill -TERM "$(tracee "$SPID")"; wait "$SPID"
+		grep -qx 'distinct identities: 1' "$T/idents.out"
+	}
+	check "--workers 2 without a machine id: one key, one identity of the file in every worker  # SPEC W-15 S-16" t_workers_one_key
+else
+	skip "--workers 2 without a machine id" "no mount namespace here"
+fi
 # === END BLOCK ident ===
 # === BLOCK mutants: tests that kill the mutants of tests/mutants.txt ===
 t_pipe_asks_1m() { # the unpooled splice pipes (a served transfer, a fetch) ask for 1 MiB

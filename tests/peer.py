@@ -228,6 +228,20 @@ def two_file_sender(portfile, size, conns):
         t.join()
 
 
+def idents(port, count):
+    """Probe the served file `count` times with IDENT (SPEC W-14 W-15), each on a
+    connection of its own, and print how many distinct identities came back."""
+    seen = set()
+    for _ in range(int(count)):
+        s = socket.create_connection(("127.0.0.1", int(port)))
+        s.sendall(REQ.pack(b"ZCQ1", 1, 0x03, 0, 0, 0))
+        resp = RESP.unpack(recv_exact(s, RESP.size))
+        recv_exact(s, resp[3])
+        seen.add(recv_exact(s, 40))
+        s.close()
+    print("distinct identities: %d" % len(seen))
+
+
 def wrong_hash_sender(portfile, size, how="zeros"):
     """Answer one request for the `size`-byte file "f" truthfully, but end it, if
     the request asked for a trailer (SPEC W-17), with a wrong one: a hash of zeros,
@@ -478,6 +492,8 @@ def main(argv):
         steady_receiver(args[-1], float(args[0]))
     elif cmd == "parts-sender":
         parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]))
+    elif cmd == "idents":
+        idents(args[0], args[1])
     elif cmd == "two-file-sender":
         two_file_sender(args[-1], int(args[0]), int(args[1]))
     elif cmd == "wrong-hash-sender":
