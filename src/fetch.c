@@ -133,6 +133,11 @@ static int step_ident(struct fetch_conn *c)
 		return STEP_IN;
 	if (r != FRAMEIO_OK)
 		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1);
+	if (c->ident.size != c->resp.file_size) { /* SPEC W-15: the identity is of the file answered */
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender's identity is of a %llu-byte file, its response of a %llu-byte one",
+			 (unsigned long long)c->ident.size, (unsigned long long)c->resp.file_size);
+		return go_ack(c, WIRE_ACK_PROTOCOL);
+	}
 	if (c->cfg->if_ident && memcmp(c->cfg->if_ident, &c->ident, sizeof c->ident)) { /* W-16 */
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender served another file than the one asked for");
 		return go_ack(c, WIRE_ACK_PROTOCOL);

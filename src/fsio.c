@@ -3,6 +3,7 @@
  * system refuses O_TMPFILE. */
 #include "fsio.h"
 
+#include "ident.h"
 #include "mono.h"
 
 #include <errno.h>
@@ -483,8 +484,5 @@ int fsio_identity(int fd, struct wire_ident *id)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -1;
-	*id = (struct wire_ident){.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
-				  .size = (uint64_t)st.st_size,
-				  .mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec};
-	return 0;
+	return ident_of(&st, id);
 }

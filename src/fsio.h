@@ -100,8 +100,8 @@ void fsio_cleanup_all(void);
 /* fsio_fsync_dir_of() - fsync the directory that holds path. Returns 0 or -1 with errno. */
 int fsio_fsync_dir_of(const char *path);
 
-/* fsio_identity() - what the file open on fd is (SPEC W-15): device, inode, size
- * and modification time in nanoseconds, from fstat. Returns 0 or -1 with errno. */
+/* fsio_identity() - what the file open on fd is (SPEC W-15): its size and the
+ * opaque tag of ident_of() over what fstat says. Returns 0 or -1 with errno. */
 int fsio_identity(int fd, struct wire_ident *id);
 
 /* fsio_accepts_splice() - whether splice(2) can write to fd: a pipe, a socket,

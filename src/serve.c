@@ -231,8 +231,8 @@ static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 		return (c->job.wait_in ? STEP_IN : STEP_OUT) | (c->watch_ack ? STEP_IN : 0);
 	if (r < 0)
 		return payload_failed(c);
-	if (c->req.flags & WIRE_FLAG_VERIFY) { /* SPEC W-17: from 0 for a resume */
-		uint64_t from = c->req.flags & WIRE_FLAG_IF_IDENT ? 0 : c->offset;
+	if (c->req.flags & WIRE_FLAG_VERIFY) { /* SPEC W-17: from 0 for a resume of the rest */
+		uint64_t from = (c->req.flags & WIRE_FLAG_IF_IDENT) && c->req.length == 0 ? 0 : c->offset;
 		if (fhash_start(&c->hash, c->file_fd, from, c->offset + c->length) < 0) {
 			zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
 			return ended(c, -1);

@@ -36,7 +36,7 @@ struct group {
 	unsigned k;
 	char peer[NET_ADDR_MAX];
 	char name[ZCP_PATH_MAX + 1];
-	struct wire_ident ident;  /* the probe's answer */
+	struct wire_ident ident;  /* the probe's answer: every part's */
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -145,10 +145,8 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 {
 	struct fetch_cfg pc = *cfg;
 	pc.probe = true;
-	if (rs) { /* SPEC R-20: the identity, and whether it is still the partial's */
-		pc.want_ident = true;
-		pc.if_ident = rs->have ? &rs->ident : NULL;
-	}
+	pc.want_ident = true; /* SPEC R-18: every part must be of this file */
+	pc.if_ident = rs && rs->have ? &rs->ident : NULL; /* still the partial's? */
 	int sock = net_connect(addr, cfg->timeout_ms, g->peer, sizeof g->peer, e);
 	if (sock < 0)
 		return -1;
@@ -187,7 +185,8 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		p->cfg.out_base = whole->offset;
 		p->cfg.offset = off + p->base;
 		p->cfg.length = len - (p->skip ? len : p->base);
-		p->cfg.if_ident = rs ? &rs->ident : NULL; /* a part of another file is CHANGED */
+		p->cfg.want_ident = true; /* SPEC R-18: a part of another file is CHANGED, */
+		p->cfg.if_ident = &g->ident; /* and one that says so anyway is refused (W-16) */
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;

@@ -15,6 +15,12 @@ RESP = struct.Struct(">4sBBHQQQ")   # magic, version, status, name_len, size, of
 ACK = struct.Struct(">4sBBHQ")      # magic, version, status, reserved, received
 
 
+def ident_frame(size, tag=0xA0):
+    """An identity frame (SPEC W-15, version 2): the size, a 16-byte tag of `tag`
+    bytes, 8 reserved zero bytes."""
+    return b"ZCI1" + bytes([2, 0, 0, 0]) + struct.pack(">Q", size) + bytes([tag]) * 16 + bytes(8)
+
+
 def recv_exact(s, n):
     buf = b""
     while len(buf) < n:
@@ -144,9 +150,11 @@ def parts_sender(portfile, size, cut, conns, late=None):
 
     def serve(s):
         magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
-        recv_exact(s, nlen)
+        recv_exact(s, nlen + (40 if flags & 0x04 else 0))  # and the identity (W-16)
         length = size - off if length == 0 else min(length, size - off)
         s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
+        if flags & 0x02:
+            s.sendall(ident_frame(size))
         if flags & 1:
             say("probe")
             s.close()
@@ -178,6 +186,67 @@ def parts_sender(portfile, size, cut, conns, late=None):
         threads.append(t)
     for t in threads:
         t.join()
+
+
+def two_file_sender(portfile, size, conns):
+    """Serve `conns` connections of a --streams fetch of a `size`-byte file "f" as
+    a source replaced between them would, or a hostile sender: the probe and the
+    part at offset 0 come from version A (byte i is i % 251), every other part
+    from version B (byte i is (i + 1) % 251), of the same size. An identity
+    (SPEC W-15, version 2) is sent when asked for: A's or B's, honestly; the
+    identity an IF_IDENT request brings (W-16) is read and ignored. Prints each
+    connection's flags and how it ended."""
+    import threading
+    ls = announced_listener(portfile, 64)
+    said = threading.Lock()
+
+    def say(line):
+        with said:
+            print(line, flush=True)
+
+    def serve(s):
+        magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
+        recv_exact(s, nlen + (40 if flags & 0x04 else 0))
+        length = size - off if length == 0 else min(length, size - off)
+        version = 0 if off == 0 else 1
+        s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
+        if flags & 0x02:
+            s.sendall(ident_frame(size, 0xA0 + version))
+        if flags & 0x01:
+            say("probe flags %d" % flags)
+            s.close()
+            return
+        try:
+            s.sendall(bytes((off + i + version) % 251 for i in range(length)))
+            s.shutdown(socket.SHUT_WR)
+            ack = ACK.unpack(recv_exact(s, ACK.size))
+            say("part at %d flags %d: ack %d" % (off, flags, ack[2]))
+        except (OSError, EOFError):
+            say("part at %d flags %d: dropped by the receiver" % (off, flags))
+        s.close()
+
+    threads = []
+    for _ in range(int(conns)):
+        conn, _ = ls.accept()
+        t = threading.Thread(target=serve, args=(conn,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+
+
+def idents(port, count):
+    """Probe the served file `count` times with IDENT (SPEC W-14 W-15), each on a
+    connection of its own, and print how many distinct identities came back."""
+    seen = set()
+    for _ in range(int(count)):
+        s = socket.create_connection(("127.0.0.1", int(port)))
+        s.sendall(REQ.pack(b"ZCQ1", 1, 0x03, 0, 0, 0))
+        resp = RESP.unpack(recv_exact(s, RESP.size))
+        recv_exact(s, resp[3])
+        seen.add(recv_exact(s, 40))
+        s.close()
+    print("distinct identities: %d" % len(seen))
 
 
 def wrong_hash_sender(portfile, size, how="zeros"):
@@ -430,6 +499,10 @@ def main(argv):
         steady_receiver(args[-1], float(args[0]))
     elif cmd == "parts-sender":
         parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]), *args[3:-1])
+    elif cmd == "idents":
+        idents(args[0], args[1])
+    elif cmd == "two-file-sender":
+        two_file_sender(args[-1], int(args[0]), int(args[1]))
     elif cmd == "wrong-hash-sender":
         wrong_hash_sender(args[-1], int(args[0]), args[1] if len(args) > 2 else "zeros")
     elif cmd == "ident-client":

@@ -689,6 +689,32 @@ START_TEST(p12_ok_refused_acks)
 }
 END_TEST
 
+/* SPEC W-15: an identity whose size is not the response's file_size is not of
+ * the file answered: acked PROTOCOL, nothing stored. */
+START_TEST(w15_identity_of_another_size_acks_protocol)
+{
+	struct zerr e;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
+	fcfg = (struct fetch_cfg){.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000, .want_ident = true};
+	fetch_init(&fc, M, "peer", &fcfg, &out);
+	ck_assert_int_eq(fstep(), STEP_IN);
+	struct wire_request q;
+	peer_frame(WIRE_REQUEST, &q);
+	ck_assert_uint_eq(q.flags, WIRE_FLAG_IDENT);
+	peer_says(WIRE_OK, 1000, 0, 1000, "f");
+	struct wire_ident id = {.size = 999};
+	uint8_t buf[WIRE_IDENT_SIZE];
+	ck_assert_int_eq(wire_encode_ident(&id, buf, sizeof buf), WIRE_IDENT_SIZE);
+	peer_send(buf, sizeof buf);
+	fetch_past(FETCH_ACK);
+	peer_acked_then_linger(WIRE_ACK_PROTOCOL);
+	ck_assert_int_eq(fc.err.code, ZCP_EXIT_PROTO);
+	ck_assert_ptr_nonnull(strstr(fc.err.reason, "identity is of a 999-byte file"));
+	fetch_end(&fc);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
 START_TEST(p12_ok_goes_to_payload_and_waits)
 {
 	fetch_asked();
@@ -931,6 +957,7 @@ int main(void)
 	tcase_add_test(tc, p12_response_in_parts_waits);
 	tcase_add_test(tc, p12_malformed_response_acks_protocol);
 	tcase_add_test(tc, p12_refusal_ends_without_ack);
+	tcase_add_test(tc, w15_identity_of_another_size_acks_protocol);
 	tcase_add_loop_test(tc, p12_ok_refused_acks, 0, 4);
 	tcase_add_test(tc, p12_ok_goes_to_payload_and_waits);
 	tcase_add_test(tc, p12_payload_yields_after_its_budget);
