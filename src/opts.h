@@ -58,6 +58,7 @@ struct opts_send {
 struct opts_recv {
 	struct opts_common c;
 	struct opts_server srv;    /* with --listen into a directory (SPEC R-16) */
+	uint32_t header_timeout_s; /* there: a push's header whole within this (P-13); 0 = none */
 	const char *output; /* NULL with discard; "-" for stdout */
 	bool discard, force, fsync;
 	uint64_t offset, length;

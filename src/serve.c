@@ -254,6 +254,7 @@ static int payload_sent(struct serve_conn *c)
 	if (c->cfg->raw)
 		return ended(c, 0);
 	c->link.have = 0;
+	c->ack_since_ms = mono_ms();
 	c->state = SERVE_ACK;
 	return 0;
 }
@@ -347,6 +348,8 @@ int serve_step(struct serve_conn *c, short events, uint64_t budget)
 int64_t serve_deadline(const struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
+	if (c->state == SERVE_ACK) /* SPEC P-13: one frame, whole, not a byte per timeout */
+		return cfg->timeout_ms >= 0 ? c->ack_since_ms + cfg->timeout_ms : 0;
 	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
 	int64_t header = (c->state == SERVE_REQUEST || c->state == SERVE_IDENT) && cfg->header_timeout_ms >= 0
 			 ? c->started_ms + cfg->header_timeout_ms : 0;

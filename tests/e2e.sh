@@ -390,7 +390,7 @@ t_steady_receiver() { # the pushing sender waits in poll(): the same rule
 	timeout 30 "$B/zcp-send" --timeout 1 -c "127.0.0.1:$PORT" "$T/data.bin" && wait "$FPID" &&
 	grep -qx 'received 5000000 of 5000000' "$T/fake.out"
 }
-check "a slow but steady receiver of a push (request and ack a part every timeout/2) is not cut  # SPEC P-10" t_steady_receiver
+check "a slow but steady receiver of a push (the request a part every timeout/2, the ack whole) is not cut  # SPEC P-10" t_steady_receiver
 t_connect_timeout() {
 	start_fake full-backlog &&
 	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
@@ -1262,6 +1262,36 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0
 else
 	skip "IPv6 [::1]:PORT" "no ::1 on this machine"
 fi
+
+# === BLOCK deadlines: a total deadline on every phase that waits for a peer ===
+# logged_after EPOCH LINE LOW HIGH: LINE (a transfer line) was logged LOW to HIGH s after EPOCH
+logged_after() {
+	local at; at=$(date -d "$(field time "$2")" +%s.%N) || return 1
+	echo "logged $(bc <<<"$at - $1") s after $1"
+	awk -v a="$at" -v b="$1" -v lo="$3" -v hi="$4" 'BEGIN { exit !(a - b >= lo && a - b < hi) }'
+}
+t_ack_trickled() { # a byte of the ack every 1.5 s, inside --timeout 2: dropped 2 s after the payload
+	start_send --once --timeout 2 "$T/data.bin" &&
+	peer trickle-ack "$PORT" 1.5 20 >"$T/trickle.out"; wait "$SPID"; local rc=$?
+	cat "$T/trickle.out" "$T/send.err"
+	[ "$rc" -eq 4 ] && grep -q '^trickle-ack: closed after' "$T/trickle.out" &&
+	grep -q 'timed out waiting for the ack' "$T/send.err" &&
+	# the half-close reaches the peer a moment after the sender's clock starts: 0.1 s
+	logged_after "$(sed -n 's/^trickle-ack: payload ended at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/send.err")" 1.9 4.5
+}
+check "an ack trickled a byte per 1.5 s (--timeout 2) is cut 2 s after the half-close, exit 4  # SPEC P-13" t_ack_trickled
+t_push_header_trickled() { # a pusher's response a byte every 1.5 s, inside --timeout 2
+	mkdir -p "$T/trickled" &&
+	start_recv -o "$T/trickled/" --once --timeout 2 --header-timeout 3 &&
+	peer trickle-push "$RPORT" 1.5 20 >"$T/trickle.out"; wait "$RPID"; local rc=$?
+	cat "$T/trickle.out" "$T/recv.err"
+	[ "$rc" -eq 4 ] && grep -q '^trickle-push: closed after' "$T/trickle.out" && only_entries "$T/trickled" &&
+	logged_after "$(sed -n 's/^trickle-push: connected at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/recv.err")" 3 5.5
+}
+check "zcp-recv --listen DIR/: a response header trickled (--timeout 2) is cut at --header-timeout 3, exit 4  # SPEC P-13 R-16" t_push_header_trickled
+# === END BLOCK deadlines ===
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

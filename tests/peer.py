@@ -114,14 +114,15 @@ def steady_sender(portfile, size, interval):
 
 
 def steady_receiver(portfile, interval):
-    """Take one push slowly but steadily: the request in 4 parts, then the ack in
-    4 parts, `interval` seconds apart each. Prints the bytes received."""
+    """Take one push slowly but steadily: the request in 4 parts, `interval`
+    seconds apart, then the ack whole (SPEC P-13: it is due whole) after one more
+    `interval`. Prints the bytes received."""
     s = listen_and_announce(portfile)
     dribble(s, request(), 4, interval)
     resp = RESP.unpack(recv_exact(s, RESP.size))
     recv_exact(s, resp[3])
     got = len(recv_exact(s, resp[6]))
-    dribble(s, ACK.pack(b"ZCA1", 1, 0, 0, got), 4, interval)
+    dribble(s, ACK.pack(b"ZCA1", 1, 0, 0, got), 1, interval)
     print("received %d of %d" % (got, resp[6]))
     wait_closed(s, 5.0)
 
@@ -316,16 +317,20 @@ def hold(port, seconds):
     print("held: closed after %.1f s" % t if t is not None else "held: still open")
 
 
-def drip(port, interval, seconds, name=b""):
-    """Send a valid request one byte every `interval` seconds; print when the
-    server gave up on us (a send fails or the stream ends)."""
-    s = socket.create_connection(("127.0.0.1", port))
+def trickle(s, data, interval, seconds, watch=True):
+    """Send data one byte every `interval` seconds until the other end gives up on
+    us (a send fails or, with watch, the stream ends: not for a peer that already
+    half-closed); returns how long that took, or None when it had not after
+    `seconds` (or every byte went)."""
     start = time.time()
-    for byte in request(name):
+    for byte in data:
         try:
             s.sendall(bytes([byte]))
         except OSError:
             break
+        if not watch:
+            time.sleep(float(interval))
+            continue
         s.settimeout(float(interval))
         try:
             if not s.recv(1, socket.MSG_PEEK):
@@ -335,9 +340,43 @@ def drip(port, interval, seconds, name=b""):
         except OSError:
             break
         if time.time() - start > float(seconds):
-            print("drip: still open")
-            return
-    print("drip: closed after %.1f s" % (time.time() - start))
+            return None
+    else:
+        return None
+    return time.time() - start
+
+
+def drip(port, interval, seconds, name=b""):
+    """Send a valid request one byte every `interval` seconds; print when the
+    server gave up on us (a send fails or the stream ends)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    t = trickle(s, request(name), interval, seconds)
+    print("drip: closed after %.1f s" % t if t is not None else "drip: still open")
+
+
+def trickle_ack(port, interval, seconds):
+    """Fetch the file whole, print the time its end of stream came, then send the
+    ack a byte every `interval` seconds; print when the sender gave up on us."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(request())
+    resp = RESP.unpack(recv_exact(s, RESP.size))
+    recv_exact(s, resp[3] + resp[6])
+    if s.recv(1):
+        sys.exit("peer.py: more than the declared payload")
+    print("trickle-ack: payload ended at %.3f" % time.time(), flush=True)
+    t = trickle(s, ACK.pack(b"ZCA1", 1, 0, 0, resp[6]), interval, seconds, watch=False)
+    print("trickle-ack: closed after %.1f s" % t if t is not None else "trickle-ack: still open")
+
+
+def trickle_push(port, interval, seconds, size=1000):
+    """Push a `size`-byte file "f" to a receiver, its response header a byte every
+    `interval` seconds (printing when it connected); print when it gave up on us."""
+    s = socket.create_connection(("127.0.0.1", port))
+    print("trickle-push: connected at %.3f" % time.time(), flush=True)
+    q = REQ.unpack(recv_exact(s, REQ.size))
+    recv_exact(s, q[3])
+    t = trickle(s, RESP.pack(b"ZCR1", 1, 0, 1, size, 0, size) + b"f", interval, seconds)
+    print("trickle-push: closed after %.1f s" % t if t is not None else "trickle-push: still open")
 
 
 def stall(port, seconds, name=b""):
@@ -442,6 +481,10 @@ def main(argv):
         hold(int(args[0]), args[1])
     elif cmd == "drip":
         drip(int(args[0]), args[1], args[2], args[3].encode() if len(args) > 3 else b"")
+    elif cmd == "trickle-ack":
+        trickle_ack(int(args[0]), args[1], args[2])
+    elif cmd == "trickle-push":
+        trickle_push(int(args[0]), args[1], args[2])
     elif cmd == "stall":
         stall(int(args[0]), args[1], args[2].encode() if len(args) > 2 else b"")
     elif cmd == "noack":

@@ -386,6 +386,31 @@ START_TEST(p11_ack_in_parts_then_ok_succeeds)
 }
 END_TEST
 
+/* SPEC P-13: a byte of the ack is no progress that buys more time: the ack is due
+ * whole a --timeout after the half-close. (The byte is made to look late by moving
+ * the machine's progress instant, so the test does not wait for the clock.) */
+START_TEST(p13_ack_whole_within_timeout_of_half_close)
+{
+	int64_t before = mono_ms();
+	serve_to_ack(1000);
+	int64_t after = mono_ms();
+	ck_assert_int_ge(serve_deadline(&sc), before + 5000);
+	ck_assert_int_le(serve_deadline(&sc), after + 5000);
+	struct wire_ack a = {.status = WIRE_ACK_OK, .received = 1000};
+	uint8_t buf[WIRE_FRAME_MAX];
+	encode(WIRE_ACK, &a, buf);
+	peer_send(buf, 1);
+	await(M, POLLIN);
+	ck_assert_int_eq(sstep(), STEP_IN);
+	sc.link.progress_ms += 4000; /* that byte came 4 s into the wait */
+	ck_assert_int_le(serve_deadline(&sc), after + 5000);
+	scfg.timeout_ms = -1;
+	ck_assert_int_eq(serve_deadline(&sc), 0);
+	serve_expire(&sc);
+	serve_failed("timed out waiting for the ack");
+}
+END_TEST
+
 START_TEST(p11_any_other_ack_fails)
 {
 	static const char *const why[] = {"reported OK after 999 of 1000", "reported SHORT after 1000 of 1000",
@@ -837,6 +862,47 @@ START_TEST(p12_deadlines_and_expiry)
 }
 END_TEST
 
+/* SPEC P-13: a push receiver's header (the response, its identity) is due whole
+ * --header-timeout after the accept, whatever bytes of it came; the trailer the same
+ * time after the payload. (A late byte is made by moving the progress instant.) */
+START_TEST(p13_fetch_header_and_trailer_whole_within_header_timeout)
+{
+	int64_t before = mono_ms();
+	fetch_asked();
+	fcfg.header_timeout_ms = 3000;
+	int64_t after = mono_ms();
+	ck_assert_int_ge(fetch_deadline(&fc), before + 3000); /* the header's before the idle one */
+	ck_assert_int_le(fetch_deadline(&fc), after + 3000);
+	peer_send("ZCR1", 4);
+	await(M, POLLIN);
+	ck_assert_int_eq(fstep(), STEP_IN);
+	fc.link.progress_ms += 2500; /* those bytes came 2.5 s into the wait */
+	ck_assert_int_le(fetch_deadline(&fc), after + 3000);
+	fcfg.header_timeout_ms = -1;
+	ck_assert_int_eq(fetch_deadline(&fc), fc.link.progress_ms + 5000);
+	fetch_end(&fc);
+	if (_i == 0)
+		return;
+	fetch_start(out_path, 0, false); /* with --verify: the trailer after the payload */
+	fcfg.verify = true;
+	fcfg.header_timeout_ms = 3000;
+	fetch_init(&fc, M, "peer", &fcfg, &out);
+	fetch_past(FETCH_REQUEST);
+	peer_says(WIRE_OK, 1000, 0, 1000, "f");
+	peer_payload(0, 1000);
+	before = mono_ms();
+	fetch_past(FETCH_PAYLOAD);
+	after = mono_ms();
+	ck_assert_int_eq(fc.state, FETCH_TRAILER);
+	fc.link.progress_ms += 2500;
+	ck_assert_int_ge(fetch_deadline(&fc), before + 3000);
+	ck_assert_int_le(fetch_deadline(&fc), after + 3000);
+	fetch_expire(&fc); /* no trailer in time: SHORT acked */
+	ck_assert_int_eq(fc.state, FETCH_ACK);
+	fetch_end(&fc);
+}
+END_TEST
+
 START_TEST(p12_abandoned_with_the_servers_reason)
 {
 	fetch_to_eof();
@@ -875,6 +941,7 @@ int main(void)
 	tcase_add_test(tc, p11_truncated_file_fails);
 	tcase_add_test(tc, p11_all_sent_half_closes_then_ack);
 	tcase_add_test(tc, p11_ack_in_parts_then_ok_succeeds);
+	tcase_add_test(tc, p13_ack_whole_within_timeout_of_half_close);
 	tcase_add_loop_test(tc, p11_any_other_ack_fails, 0, 4);
 	tcase_add_test(tc, p11_raw_starts_in_payload);
 	tcase_add_loop_test(tc, p11_deadlines_and_expiry, 0, 4);
@@ -902,6 +969,7 @@ int main(void)
 	tcase_add_test(tc, p12_linger_drops_bytes_until_eof);
 	tcase_add_loop_test(tc, p12_deadlines_and_expiry, 0, 2);
 	tcase_add_test(tc, p12_abandoned_with_the_servers_reason);
+	tcase_add_loop_test(tc, p13_fetch_header_and_trailer_whole_within_header_timeout, 0, 2);
 	tcase_add_test(tc, p12_raw_starts_in_payload);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
