@@ -282,6 +282,7 @@ static int parse_server(int opt, const char *arg, struct opts_server *srv, char 
 	case OPT_MAX_CLIENTS:
 		r = number("max-clients", arg, 1, 1000000, "1 to 1000000", &v, err, len);
 		srv->max_clients = (uint32_t)v;
+		srv->max_clients_given = true;
 		break;
 	case OPT_DRAIN:
 		r = number("drain", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);

@@ -43,6 +43,7 @@ struct opts_server {
 	uint32_t max_clients;      /* SPEC S-14 */
 	uint32_t drain_s;          /* SPEC S-15 */
 	bool given;                /* any of them was given on the command line */
+	bool max_clients_given;    /* --max-clients was (SPEC C-11: too many is an error) */
 };
 
 struct opts_send {

@@ -301,6 +301,9 @@ int main(int argc, char **argv)
 	if (o.srv.given && !many)
 		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk, --drain and "
 					  "--header-timeout need --listen into a directory");
+	int fit = report_fit_clients(PROG, &o.srv, many, o.c.path == XFER_SPLICE, o.c.quiet); /* SPEC C-11 */
+	if (fit >= 0)
+		return fit;
 
 	struct fetch_cfg cfg = {
 		.path = o.c.path, .chunk = o.c.chunk, .raw = o.c.raw, .offset = o.offset,

@@ -1291,6 +1291,46 @@ t_push_header_trickled() { # a pusher's response a byte every 1.5 s, inside --ti
 		"$(grep ' result=' "$T/recv.err")" 3 5.5
 }
 check "zcp-recv --listen DIR/: a response header trickled (--timeout 2) is cut at --header-timeout 3, exit 4  # SPEC P-13 R-16" t_push_header_trickled
+t_open_emfile() { # the file's open meets EMFILE at a request: SERVER_ERROR, a system failure (exit 1)
+	zstrace -f -o /dev/null -P "$T/data.bin" -e inject=openat:error=EMFILE:when=2 \
+		"$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
+	local spid=$!; local port
+	port=$(port_of "$T/send.err") &&
+	{ zrecv -c "127.0.0.1:$port" --discard 2>"$T/err"; [ $? -eq 6 ]; } &&
+	grep -q 'sender answered SERVER_ERROR' "$T/err" && { wait "$spid"; [ $? -eq 1 ]; } &&
+	grep -q 'result=failed exit=1$' "$T/send.err" && grep -q 'Too many open files' "$T/send.err"
+}
+check "open of the served file fails EMFILE: SERVER_ERROR, not NOT_FOUND; logged exit=1  # SPEC C-11 W-9" t_open_emfile
+# nofile_of PID: the soft and hard "Max open files" of a process
+nofile_of() { awk '/^Max open files/ { print $4, $5 }' "/proc/$1/limits"; }
+t_nofile_raised() { # both programs start with the soft limit raised to the hard one
+	: >"$T/send.err"; mkdir -p "$T/nofile"
+	timeout 60 prlimit --nofile=64:4096 "$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
+	local spid=$!; local port; port=$(port_of "$T/send.err") || return 1
+	local lim; lim=$(nofile_of "$(pgrep -P "$spid" -x zcp-send || echo "$spid")"); echo "zcp-send: $lim"
+	zrecv -c "127.0.0.1:$port" --discard && wait "$spid" && [ "$lim" = "4096 4096" ] || return 1
+	: >"$T/recv.err"
+	timeout 60 prlimit --nofile=64:4096 "$B/zcp-recv" --once -l 127.0.0.1:0 -o "$T/nofile/" 2>"$T/recv.err" &
+	local rpid=$!; port=$(port_of "$T/recv.err") || return 1
+	lim=$(nofile_of "$(pgrep -P "$rpid" -x zcp-recv || echo "$rpid")"); echo "zcp-recv: $lim"
+	zsend -c "127.0.0.1:$port" "$T/data.bin" && wait "$rpid" && [ "$lim" = "4096 4096" ]
+}
+check "the soft RLIMIT_NOFILE is raised to the hard one at start (prlimit 64:4096)  # SPEC C-11" t_nofile_raised
+t_max_clients_over_limit() { # more connections than the hard limit allows: refused at start, exit 2
+	mkdir -p "$T/nofile"
+	{ timeout 60 prlimit --nofile=64:64 "$B/zcp-send" --max-clients 100 -l 127.0.0.1:0 "$T/data.bin" \
+		2>"$T/err"; [ $? -eq 2 ]; } && cat "$T/err" &&
+	grep -qx 'zcp-send: --max-clients 100 needs about 206 descriptors; the limit is 64 (ulimit -n)' "$T/err" &&
+	{ timeout 60 prlimit --nofile=64:64 "$B/zcp-recv" --max-clients 100 -l 127.0.0.1:0 -o "$T/nofile/" \
+		2>"$T/err"; [ $? -eq 2 ]; } && cat "$T/err" &&
+	grep -qx 'zcp-recv: --max-clients 100 needs about 406 descriptors; the limit is 64 (ulimit -n)' "$T/err" &&
+	# the default (1024) is lowered to what fits, said once, and serves
+	: >"$T/send.err" && { timeout 60 prlimit --nofile=64:64 "$B/zcp-send" --once -l 127.0.0.1:0 \
+		"$T/data.bin" 2>"$T/send.err" & } && local spid=$! && local port && port=$(port_of "$T/send.err") &&
+	zrecv -c "127.0.0.1:$port" --discard && wait "$spid" && cat "$T/send.err" &&
+	grep -qx 'zcp-send: note: --max-clients 29, not 1024: the limit is 64 descriptors (ulimit -n)' "$T/send.err"
+}
+check "--max-clients past RLIMIT_NOFILE: usage error with the arithmetic; the default lowered to fit  # SPEC C-11 S-14 R-16" t_max_clients_over_limit
 # === END BLOCK deadlines ===
 
 echo "e2e: $pass passed, $fail failed"
