@@ -1331,6 +1331,29 @@ t_max_clients_over_limit() { # more connections than the hard limit allows: refu
 	grep -qx 'zcp-send: note: --max-clients 29, not 1024: the limit is 64 descriptors (ulimit -n)' "$T/send.err"
 }
 check "--max-clients past RLIMIT_NOFILE: usage error with the arithmetic; the default lowered to fit  # SPEC C-11 S-14 R-16" t_max_clients_over_limit
+# a big file whose whole hash takes many turns of --max-chunk
+head -c 64M /dev/zero >"$T/big.bin" 2>/dev/null
+t_hash_once() { # two verified resumes of the last 10 bytes: the file is read for the hash once
+	start_send -v --count 3 --max-chunk 4M "$T/big.bin" &&
+	peer verify-resume "$PORT" 2 >"$T/vr.out" && wait "$SPID" && cat "$T/vr.out" "$T/send.err" &&
+	[ "$(grep -c '^verify-resume: hash ' "$T/vr.out")" -eq 2 ] &&
+	[ "$(sed -n 's/^verify-resume: hash //p' "$T/vr.out" | sort -u | wc -l)" -eq 1 ] &&
+	[ "$(grep -c 'offset=67108854 length=10 .*result=ok' "$T/send.err")" -eq 2 ] &&
+	grep 'offset=67108854 length=10 .*result=ok' "$T/send.err" | head -n 1 | grep -q 'pread64:[1-9]' &&
+	! grep 'offset=67108854 length=10 .*result=ok' "$T/send.err" | tail -n 1 | grep -q pread
+}
+check "a second identical verified resume costs no reading: the whole-file hash is read once  # SPEC W-17 P-11" t_hash_once
+t_hash_peer_gone() { # a receiver gone mid-hash: the sender stops reading (strace: the preads stop)
+	local spid port n
+	: >"$T/send.err"
+	zstrace -f -e trace=pread64 -o "$T/hash.trace" "$B/zcp-send" --count 2 -l 127.0.0.1:0 --max-chunk 4K \
+		"$T/big.bin" 2>"$T/send.err" &
+	spid=$!; port=$(port_of "$T/send.err") &&
+	peer verify-resume "$port" 1 gone && { wait "$spid"; [ $? -eq 4 ]; } && cat "$T/send.err" &&
+	grep -q 'receiver went away while the file was hashed' "$T/send.err" &&
+	n=$(grep -c 'pread64(' "$T/hash.trace") && echo "$n preads of 256" && [ "$n" -lt 256 ]
+}
+check "a receiver gone mid-hash: the sender stops reading the file, exit 4  # SPEC W-17 P-11" t_hash_peer_gone
 # === END BLOCK deadlines ===
 
 echo "e2e: $pass passed, $fail failed"

@@ -379,6 +379,33 @@ def trickle_push(port, interval, seconds, size=1000):
     print("trickle-push: closed after %.1f s" % t if t is not None else "trickle-push: still open")
 
 
+def verify_resume(port, times, gone=False):
+    """Ask for the file's identity (IDENT with PROBE), then `times` times for its last
+    10 bytes as a verified resume would (IF_IDENT and VERIFY: the hash from byte 0),
+    acking each; prints each trailer's hash in hex. With gone, the last request's
+    connection is closed once the payload came, before the trailer."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(REQ.pack(b"ZCQ1", 1, 0x03, 0, 0, 0))
+    resp = RESP.unpack(recv_exact(s, RESP.size))
+    recv_exact(s, resp[3])
+    ident = recv_exact(s, 40)
+    s.close()
+    size = resp[4]
+    for i in range(int(times)):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(REQ.pack(b"ZCQ1", 1, 0x0c, 0, size - 10, 10) + ident)
+        resp = RESP.unpack(recv_exact(s, RESP.size))
+        recv_exact(s, resp[3] + resp[6])
+        if gone and i == int(times) - 1:
+            s.close()
+            print("verify-resume: gone before the trailer", flush=True)
+            return
+        trailer = recv_exact(s, 24)
+        print("verify-resume: hash %s" % trailer[8:].hex(), flush=True)
+        s.sendall(ACK.pack(b"ZCA1", 1, 0, 0, resp[6]))
+        s.close()
+
+
 def stall(port, seconds, name=b""):
     """Ask for `name`, read the response and a little payload, then stop reading
     (printing the time, so the test can match the server's drop against it); after
@@ -485,6 +512,8 @@ def main(argv):
         trickle_ack(int(args[0]), args[1], args[2])
     elif cmd == "trickle-push":
         trickle_push(int(args[0]), args[1], args[2])
+    elif cmd == "verify-resume":
+        verify_resume(int(args[0]), args[1], "gone" in args)
     elif cmd == "stall":
         stall(int(args[0]), args[1], args[2].encode() if len(args) > 2 else b"")
     elif cmd == "noack":
