@@ -1331,6 +1331,17 @@ t_max_clients_over_limit() { # more connections than the hard limit allows: refu
 	grep -qx 'zcp-send: note: --max-clients 29, not 1024: the limit is 64 descriptors (ulimit -n)' "$T/send.err"
 }
 check "--max-clients past RLIMIT_NOFILE: usage error with the arithmetic; the default lowered to fit  # SPEC C-11 S-14 R-16" t_max_clients_over_limit
+t_push_trailer_trickled() { # with --verify, the pusher's trailer a byte every 1.5 s, inside --timeout 2
+	mkdir -p "$T/trickled" &&
+	start_recv -o "$T/trickled/" --once --verify --timeout 2 --header-timeout 3 &&
+	peer trickle-push "$RPORT" 1.5 10 trailer >"$T/trickle.out"; wait "$RPID"; local rc=$?
+	cat "$T/trickle.out" "$T/recv.err"
+	# the receiver acks SHORT and lingers (R-14): its log line is the word on when it gave up
+	[ "$rc" -eq 4 ] && grep -q 'recvfrom .*: Connection timed out' "$T/recv.err" && only_entries "$T/trickled" &&
+	logged_after "$(sed -n 's/^trickle-push: payload sent at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/recv.err")" 2.9 5.5
+}
+check "zcp-recv --listen DIR/ --verify: a trailer trickled (--timeout 2) is cut --header-timeout 3 after the payload, exit 4  # SPEC P-13 R-16 R-19" t_push_trailer_trickled
 # a big file whose whole hash takes many turns of --max-chunk
 head -c 64M /dev/zero >"$T/big.bin" 2>/dev/null
 t_hash_once() { # two verified resumes of the last 10 bytes: the file is read for the hash once

@@ -368,14 +368,22 @@ def trickle_ack(port, interval, seconds):
     print("trickle-ack: closed after %.1f s" % t if t is not None else "trickle-ack: still open")
 
 
-def trickle_push(port, interval, seconds, size=1000):
-    """Push a `size`-byte file "f" to a receiver, its response header a byte every
-    `interval` seconds (printing when it connected); print when it gave up on us."""
+def trickle_push(port, interval, seconds, what="header", size=1000):
+    """Push a `size`-byte file "f" to a receiver (printing when it connected), its
+    response header a byte every `interval` seconds; with what "trailer", the
+    header and payload at once (printing when) and the trailer (W-17) a byte every
+    `interval` seconds instead. Prints when the receiver gave up on us."""
     s = socket.create_connection(("127.0.0.1", port))
     print("trickle-push: connected at %.3f" % time.time(), flush=True)
     q = REQ.unpack(recv_exact(s, REQ.size))
     recv_exact(s, q[3])
-    t = trickle(s, RESP.pack(b"ZCR1", 1, 0, 1, size, 0, size) + b"f", interval, seconds)
+    head = RESP.pack(b"ZCR1", 1, 0, 1, size, 0, size) + b"f"
+    slow = head
+    if what == "trailer":
+        s.sendall(head + bytes(size))
+        print("trickle-push: payload sent at %.3f" % time.time(), flush=True)
+        slow = b"ZCT1\x01\x00\x00\x00" + bytes(16)
+    t = trickle(s, slow, interval, seconds)
     print("trickle-push: closed after %.1f s" % t if t is not None else "trickle-push: still open")
 
 
@@ -511,7 +519,7 @@ def main(argv):
     elif cmd == "trickle-ack":
         trickle_ack(int(args[0]), args[1], args[2])
     elif cmd == "trickle-push":
-        trickle_push(int(args[0]), args[1], args[2])
+        trickle_push(int(args[0]), args[1], args[2], args[3] if len(args) > 3 else "header")
     elif cmd == "verify-resume":
         verify_resume(int(args[0]), args[1], "gone" in args)
     elif cmd == "stall":
