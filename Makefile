@@ -9,13 +9,13 @@ B ?= build
 LIB_SRC := wire zerr mono proc net xfer fsio fhash resume evloop frameio step opts serve fetch server streams report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio session conn streams fhash resume
+TESTS := wire zerr proc net evloop opts xfer fsio session conn streams fhash resume server
 CHECK_TIMEOUT ?= 1200
 # libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17)
 LIBS := -lxxhash
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick
+.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -76,6 +76,12 @@ bench-quick: all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
 	@sh ci/need-deps.sh bench
 	python3 bench/bench.py $(B) --quick
 
+# make soak [ROUNDS=N] [SOAK_SEED=N]: --resume interrupted and continued at random
+# moments, every completed file compared (tests/soak-resume.sh; not part of check)
+ROUNDS ?= 50
+soak: all
+	bash tests/soak-resume.sh $(B) $(ROUNDS)
+
 fuzz-corpus: $(B)/fuzz/gen-corpus
 	rm -f fuzz/corpus/*/seed-* && $(B)/fuzz/gen-corpus fuzz/corpus
 
@@ -95,6 +101,11 @@ check: deps-check $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv
 	$(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
 	@timeout $(CHECK_TIMEOUT) sh tests/run-all.sh $(B)/san $(B); rc=$$?; \
 	[ $$rc -ne 124 ] || echo "check: TIMED OUT after $(CHECK_TIMEOUT) s (CHECK_TIMEOUT)"; exit $$rc
+
+# Mutation check: each one-line mutant of tests/mutants.txt, in a scratch copy of
+# the tree, must make the tests that cite its SPEC clause fail.
+mutants: deps-check
+	@bash tests/mutants.sh
 
 # Coverage: all of make check on a --coverage build without sanitizers, then the
 # table of src/ and "coverage: lines NN.N% branches NN.N%" (fails below the goals).

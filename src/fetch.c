@@ -414,9 +414,40 @@ void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep)
 		rep->received = c->job.res.moved;
 }
 
+/* A push the server takes: the transfer, and its own copy of the directory's
+ * output. The fetch_conn comes first, so every op but init sees one. */
+struct fetch_pushed {
+	struct fetch_conn f;
+	struct fsio_out out;
+};
+
+static void ops_init(void *conn, int sock, const char *peer, const void *arg)
+{
+	struct fetch_pushed *p = conn;
+	const struct fetch_push *push = arg;
+	p->out = *push->out; /* before any arming */
+	fetch_init(&p->f, sock, peer, push->cfg, &p->out);
+}
+
 static int ops_step(void *c, short events, uint64_t budget) { return fetch_step(c, events, budget); }
 static int64_t ops_deadline(const void *c) { return fetch_deadline(c); }
 static void ops_expire(void *c) { fetch_expire(c); }
+static void ops_abandon(void *c, const char *why) { fetch_abandon(c, why); }
+static void ops_end(void *c) { fetch_end(c); }
+
+static int ops_report(const void *conn, struct step_log *l)
+{
+	const struct fetch_conn *c = conn;
+	struct fetch_report rep;
+	fetch_report_of(c, &rep);
+	*l = (struct step_log){
+		/* the name from c, not rep: the log is read after this frame is gone */
+		.received = true, .peer = c->peer, .name = c->resp.name, .offset = rep.resp.offset,
+		.length = rep.resp.length, .bytes = rep.received, .seconds = rep.seconds,
+		.path = c->cfg->path, .err = &c->err, .stats = &c->link.stats,
+	};
+	return l->result = c->result < 0 ? (int)c->err.code : 0;
+}
 
 static int ops_wait_fd(const void *conn)
 {
@@ -431,7 +462,12 @@ static void ops_moved(const void *conn, uint64_t *moved, uint64_t *total)
 	*total = c->resp.length;
 }
 
-const struct step_ops fetch_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd, ops_moved};
+/* SPEC R-16: a sender over the limit has no status to hear (busy NULL). */
+const struct step_ops fetch_ops = {
+	.size = sizeof(struct fetch_pushed), .init = ops_init, .step = ops_step, .deadline = ops_deadline,
+	.expire = ops_expire, .abandon = ops_abandon, .report = ops_report, .end = ops_end,
+	.received = true, .wait_fd = ops_wait_fd, .moved = ops_moved,
+};
 
 int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
 	      struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)

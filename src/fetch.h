@@ -102,7 +102,15 @@ void fetch_abandon(struct fetch_conn *c, const char *reason);
  * Does not close the socket. */
 void fetch_end(struct fetch_conn *c);
 
-/* The driver's view of a fetch_conn (step.h). */
+/* What the server starts each push into a directory with (SPEC R-16). */
+struct fetch_push {
+	const struct fetch_cfg *cfg;
+	const struct fsio_out *out; /* the directory's (FSIO_DIR); each push gets a copy */
+};
+
+/* zcp-recv's kind of connection (step.h): step_drive() drives a fetch_conn its
+ * caller started; the server's connections (size, init) are started from a struct
+ * fetch_push, each a fetch_conn with its own copy of the output. */
 extern const struct step_ops fetch_ops;
 
 struct fetch_report {

@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -317,7 +318,13 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 		o->fd = open(o->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
 		const char *call = o->fd < 0 ? "open" : ftruncate(o->fd, (off_t)o->keep) < 0 ? "ftruncate"
 				 : lseek(o->fd, (off_t)o->keep, SEEK_SET) < 0 ? "lseek" : NULL;
-		return call ? zerr_sys(e, ZCP_EXIT_FILE, call, o->partial, errno) : 0;
+		if (!call)
+			return 0;
+		int err = errno;
+		if (o->fd >= 0)
+			close(o->fd);
+		o->fd = -1;
+		return zerr_sys(e, ZCP_EXIT_FILE, call, o->partial, err);
 	}
 	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 	o->anonymous = o->fd >= 0;
@@ -451,6 +458,27 @@ bool fsio_accepts_splice(int fd)
 		return fl >= 0 && !(fl & O_APPEND);
 	}
 	return false;
+}
+
+int fsio_out_room(const struct fsio_out *o, uint64_t size, struct zerr *e)
+{
+	if (o->mode != FSIO_FILE && o->mode != FSIO_DIR)
+		return 0;
+	char dir[PATH_MAX];
+	if (o->mode == FSIO_DIR)
+		snprintf(dir, sizeof dir, "%s", o->path);
+	else
+		dir_of(o->final, dir);
+	struct statvfs vs;
+	struct stat st;
+	if (statvfs(dir, &vs) < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "statvfs", dir, errno);
+	uint64_t held = o->partial[0] && stat(o->partial, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+	uint64_t room = (uint64_t)vs.f_bavail * vs.f_frsize;
+	if (size > held && size - held > room)
+		return zerr_set(e, ZCP_EXIT_FILE, "statvfs", dir, "the file is %llu bytes, %llu are free: %s",
+				(unsigned long long)size, (unsigned long long)room, strerror(ENOSPC));
+	return 0;
 }
 
 void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep)

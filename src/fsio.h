@@ -79,6 +79,12 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e);
  * renames it to the final name with the same rules. */
 void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep);
 
+/* fsio_out_room() - SPEC R-22: whether the output's file system has room for a file
+ * of size bytes (statvfs: f_bavail * f_frsize), counting what its partial file, if
+ * any, already holds. Nothing for outputs that are not files. Returns 0, or -1
+ * with *e set (exit 3, ENOSPC named) before a byte is allocated. */
+int fsio_out_room(const struct fsio_out *o, uint64_t size, struct zerr *e);
+
 /* fsio_out_commit() - fsync if asked, publish the file under its final name
  * without replacing an existing one unless FSIO_FORCE, and never replacing
  * anything but a regular file (SPEC R-1, R-3). Returns 0 or -1 with *e set

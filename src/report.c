@@ -55,7 +55,7 @@ static void kv_value(char *out, size_t cap, const char *s)
 	out[n] = '\0';
 }
 
-void report_transfer(const char *prog, const struct server_log *l, bool verbose)
+void report_transfer(const char *prog, const struct step_log *l, bool verbose)
 {
 	struct timespec ts;
 	struct tm tm;

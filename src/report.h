@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "opts.h"
-#include "server.h"
+#include "step.h"
 #include "xfer.h"
 #include "zerr.h"
 
@@ -35,7 +35,7 @@ int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool qu
  * (SPEC S-17): time, peer, name, offset, length, bytes, seconds, mib_s, path, result
  * (ok, failed with exit=N, or busy), and with verbose the system calls made. Values
  * are escaped (SPEC E-4) and quoted when they hold a space, quote or backslash. */
-void report_transfer(const char *prog, const struct server_log *l, bool verbose);
+void report_transfer(const char *prog, const struct step_log *l, bool verbose);
 
 /* report_fit_clients() - SPEC C-11: raise the soft descriptor limit to the hard one;
  * then, for a loop (loop true), check that srv->max_clients connections fit it

@@ -440,9 +440,12 @@ void serve_report_of(const struct serve_conn *c, struct serve_report *rep)
 	}
 }
 
+static void ops_init(void *c, int sock, const char *peer, const void *cfg) { serve_init(c, sock, peer, cfg); }
 static int ops_step(void *c, short events, uint64_t budget) { return serve_step(c, events, budget); }
 static int64_t ops_deadline(const void *c) { return serve_deadline(c); }
 static void ops_expire(void *c) { serve_expire(c); }
+static void ops_abandon(void *c, const char *why) { serve_abandon(c, why); }
+static void ops_end(void *c) { serve_end(c); }
 static int ops_wait_fd(const void *c) { return ((const struct serve_conn *)c)->link.sock; }
 
 static void ops_moved(const void *conn, uint64_t *moved, uint64_t *total)
@@ -452,7 +455,33 @@ static void ops_moved(const void *conn, uint64_t *moved, uint64_t *total)
 	*total = c->length;
 }
 
-const struct step_ops serve_ops = {ops_step, ops_deadline, ops_expire, ops_wait_fd, ops_moved};
+static int ops_report(const void *conn, struct step_log *l)
+{
+	const struct serve_conn *c = conn;
+	struct serve_report rep;
+	serve_report_of(c, &rep);
+	*l = (struct step_log){
+		.peer = c->peer, .name = c->name ? c->name : "", .offset = rep.offset, .length = rep.length,
+		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : c->cfg->path,
+		.fallback_err = rep.fell_back ? rep.fallback_err : 0, .err = &c->err, .stats = &c->link.stats,
+		.probe = rep.probe,
+	};
+	return l->result = c->result < 0 ? (int)c->err.code : 0;
+}
+
+/* SPEC S-14: a receiver over the limit hears BUSY. */
+static size_t ops_busy(uint8_t *buf, size_t len)
+{
+	struct wire_response r = {.status = WIRE_BUSY};
+	ssize_t n = wire_encode_response(&r, buf, len);
+	return n > 0 ? (size_t)n : 0;
+}
+
+const struct step_ops serve_ops = {
+	.size = sizeof(struct serve_conn), .init = ops_init, .step = ops_step, .deadline = ops_deadline,
+	.expire = ops_expire, .abandon = ops_abandon, .report = ops_report, .end = ops_end,
+	.busy = ops_busy, .wait_fd = ops_wait_fd, .moved = ops_moved,
+};
 
 int serve_one(int sock, const char *peer, const struct serve_cfg *cfg, struct serve_report *rep,
 	      struct xfer_stats *stats, struct zerr *e)

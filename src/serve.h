@@ -71,7 +71,7 @@ int serve_step(struct serve_conn *c, short events, uint64_t budget);
  * the half-close, not from its last byte (SPEC P-13). */
 int64_t serve_deadline(const struct serve_conn *c);
 
-/* The driver's view of a serve_conn (step.h). */
+/* zcp-send's kind of connection (step.h): a serve_conn, started with a serve_cfg. */
 extern const struct step_ops serve_ops;
 
 /* serve_expire() - the deadline passed: the connection ends, timed out. */

@@ -26,14 +26,7 @@ struct conn {
 	struct conn *prev, *next;  /* every live connection, timer or not */
 	uint32_t watching;         /* the epoll events asked for now */
 	int sock;
-	bool receives;             /* a fetch (zcp-recv), else a serve (zcp-send) */
-	union {
-		struct serve_conn s;
-		struct {
-			struct fetch_conn f;
-			struct fsio_out out; /* the push's own output in the directory */
-		} r;
-	} u;
+	_Alignas(max_align_t) unsigned char state[]; /* the kind's, cfg->kind->size bytes */
 };
 
 struct server {
@@ -49,71 +42,15 @@ struct server {
 	int status;                /* the first failure's class (with a count) */
 };
 
-static int conn_step(struct conn *c, short events, uint64_t budget)
-{
-	return c->receives ? fetch_step(&c->u.r.f, events, budget) : serve_step(&c->u.s, events, budget);
-}
-
-static int64_t conn_deadline(const struct conn *c)
-{
-	return c->receives ? fetch_deadline(&c->u.r.f) : serve_deadline(&c->u.s);
-}
-
-static void conn_expire(struct conn *c)
-{
-	if (c->receives)
-		fetch_expire(&c->u.r.f);
-	else
-		serve_expire(&c->u.s);
-}
-
-static void conn_abandon(struct conn *c, const char *why)
-{
-	if (c->receives)
-		fetch_abandon(&c->u.r.f, why);
-	else
-		serve_abandon(&c->u.s, why);
-}
-
-/* The record of an ended connection, and its outcome (0 or the failure's class). */
-static int conn_log(const struct server *sv, struct conn *c, struct server_log *l)
-{
-	if (c->receives) {
-		struct fetch_conn *f = &c->u.r.f;
-		struct fetch_report rep;
-		fetch_report_of(f, &rep);
-		*l = (struct server_log){
-			/* the name from f, not rep: the log is read after this frame is gone */
-			.received = true, .peer = f->peer, .name = f->resp.name, .offset = rep.resp.offset,
-			.length = rep.resp.length, .bytes = rep.received, .seconds = rep.seconds,
-			.path = sv->cfg->fetch->path, .err = &f->err, .stats = &f->link.stats,
-		};
-		return l->result = f->result < 0 ? (int)f->err.code : 0;
-	}
-	struct serve_conn *s = &c->u.s;
-	struct serve_report rep;
-	serve_report_of(s, &rep);
-	*l = (struct server_log){
-		.peer = s->peer, .name = s->name ? s->name : "", .offset = rep.offset, .length = rep.length,
-		.bytes = rep.sent, .seconds = rep.seconds,
-		.path = rep.fell_back ? XFER_COPY : sv->cfg->serve->path,
-		.fallback_err = rep.fell_back ? rep.fallback_err : 0, .err = &s->err, .stats = &s->link.stats,
-		.probe = rep.probe,
-	};
-	return l->result = s->result < 0 ? (int)s->err.code : 0;
-}
-
 /* The transfer ended: said, counted, and its connection gone. */
 static void finish(struct server *sv, struct conn *c)
 {
-	struct server_log l;
-	if (conn_log(sv, c, &l) && sv->status == 0)
+	const struct step_ops *kind = sv->cfg->kind;
+	struct step_log l;
+	if (kind->report(c->state, &l) && sv->status == 0)
 		sv->status = l.result;
 	sv->cfg->log(sv->cfg->arg, &l);
-	if (c->receives)
-		fetch_end(&c->u.r.f);
-	else
-		serve_end(&c->u.s);
+	kind->end(c->state);
 	evloop_set(&sv->loop, &c->timer, 0);
 	evloop_forget(&sv->loop, c->sock);
 	close(c->sock);
@@ -138,47 +75,42 @@ static void settle(struct server *sv, struct conn *c, int want)
 	uint32_t ev = (want & STEP_IN ? EPOLLIN : 0) | (want & STEP_OUT ? EPOLLOUT : 0);
 	if (ev != c->watching && evloop_watch(&sv->loop, c->sock, ev, c, 0) == 0)
 		c->watching = ev;
-	if (evloop_set(&sv->loop, &c->timer, conn_deadline(c)) < 0) {
-		conn_abandon(c, "out of memory for its deadline");
+	if (evloop_set(&sv->loop, &c->timer, sv->cfg->kind->deadline(c->state)) < 0) {
+		sv->cfg->kind->abandon(c->state, "out of memory for its deadline");
 		finish(sv, c);
 	}
 }
 
-/* SPEC S-14 R-16: a connection over the limit hears BUSY (a sender pushing to us
- * has nothing to hear: it is just closed), if its socket takes it at once. */
+/* SPEC S-14 R-16: a connection over the limit hears what its kind tells it (a
+ * sender pushing to us has nothing to hear: it is just closed), if its socket takes
+ * it at once. */
 static void refuse_busy(struct server *sv, int sock, const char *peer)
 {
-	if (!sv->cfg->fetch) {
-		struct wire_response r = {.status = WIRE_BUSY};
-		uint8_t buf[WIRE_RESPONSE_FIXED];
-		wire_encode_response(&r, buf, sizeof buf);
-		send(sock, buf, sizeof buf, MSG_DONTWAIT | MSG_NOSIGNAL);
-	}
+	const struct step_ops *kind = sv->cfg->kind;
+	uint8_t say[512]; /* a refusal is short */
+	size_t n = kind->busy ? kind->busy(say, sizeof say) : 0;
+	if (n)
+		send(sock, say, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(sock);
 	struct xfer_stats none = {0};
-	struct server_log l = {.received = sv->cfg->fetch != NULL, .peer = peer, .name = "",
-			       .busy = true, .stats = &none};
+	struct step_log l = {.received = kind->received, .peer = peer, .name = "", .busy = true,
+			     .stats = &none};
 	sv->cfg->log(sv->cfg->arg, &l);
 }
 
 static void admit(struct server *sv, int sock, const char *peer)
 {
-	struct conn *c = calloc(1, sizeof *c);
+	const struct step_ops *kind = sv->cfg->kind;
+	struct conn *c = calloc(1, sizeof *c + kind->size);
 	if (!c) { /* nothing to serve it with: as if the limit were reached */
 		refuse_busy(sv, sock, peer);
 		return;
 	}
 	c->sock = sock;
-	c->receives = sv->cfg->fetch != NULL;
-	if (c->receives) {
-		c->u.r.out = *sv->cfg->out; /* a copy of the directory's output, before any arming */
-		fetch_init(&c->u.r.f, sock, peer, sv->cfg->fetch, &c->u.r.out);
-	} else {
-		if (sv->cfg->notsent_lowat > 0) /* SPEC S-13: kernel memory per connection bounded */
-			setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &sv->cfg->notsent_lowat,
-				   sizeof sv->cfg->notsent_lowat);
-		serve_init(&c->u.s, sock, peer, sv->cfg->serve);
-	}
+	if (sv->cfg->notsent_lowat > 0) /* SPEC S-13: kernel memory per connection bounded */
+		setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &sv->cfg->notsent_lowat,
+			   sizeof sv->cfg->notsent_lowat);
+	kind->init(c->state, sock, peer, sv->cfg->kind_arg);
 	c->next = sv->head;
 	if (sv->head)
 		sv->head->prev = c;
@@ -186,11 +118,11 @@ static void admit(struct server *sv, int sock, const char *peer)
 	sv->live++;
 	sv->accepted++;
 	if (evloop_watch(&sv->loop, sock, 0, c, 1) < 0) {
-		conn_abandon(c, "cannot be watched");
+		kind->abandon(c->state, "cannot be watched");
 		finish(sv, c);
 		return;
 	}
-	settle(sv, c, conn_step(c, 0, sv->cfg->max_chunk));
+	settle(sv, c, kind->step(c->state, 0, sv->cfg->max_chunk));
 }
 
 static void listen_on(struct server *sv, bool on)
@@ -245,7 +177,7 @@ static void begin_drain(struct server *sv)
 static void cut_all(struct server *sv, const char *why)
 {
 	while (sv->head) {
-		conn_abandon(sv->head, why);
+		sv->cfg->kind->abandon(sv->head->state, why);
 		finish(sv, sv->head);
 	}
 }
@@ -370,13 +302,13 @@ int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
 				goto out;
 			}
 			if (c) /* epoll's bits are poll's */
-				settle(&sv, c, conn_step(c, (short)ev[i].events, cfg->max_chunk));
+				settle(&sv, c, cfg->kind->step(c->state, (short)ev[i].events, cfg->max_chunk));
 		}
 		now = mono_ms();
 		for (struct evloop_timer *t; (t = evloop_due(&sv.loop, now));) {
 			struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
-			conn_expire(c);
-			settle(&sv, c, conn_step(c, 0, cfg->max_chunk)); /* a fetch may still ack */
+			cfg->kind->expire(c->state); /* then a step: it may still say why (a fetch: its ack) */
+			settle(&sv, c, cfg->kind->step(c->state, 0, cfg->max_chunk));
 		}
 		if (sv.pause_until && now >= sv.pause_until && !sv.drain_until) {
 			sv.pause_until = 0;

@@ -1,9 +1,10 @@
 /* server - many connections from one event loop (SPEC S-13..S-16, R-16): each
- * accepted connection, up to --max-clients, is a state machine (serve: a receiver
- * fetching; or fetch: a sender pushing) that steps when its socket is ready, moves
- * at most --max-chunk bytes a turn, and has its own deadline in the loop's heap; a
- * stop request drains the transfers in flight for at most --drain. Never prints:
- * every ended transfer goes to the log callback. */
+ * accepted connection, up to --max-clients, is a state machine of one kind (a
+ * step.h table: serve_ops, a receiver fetching; fetch_ops, a sender pushing) that
+ * steps when its socket is ready, moves at most --max-chunk bytes a turn, and has
+ * its own deadline in the loop's heap; a stop request drains the transfers in
+ * flight for at most --drain. Never prints: every ended transfer goes to the log
+ * callback. */
 #ifndef ZCP_SERVER_H
 #define ZCP_SERVER_H
 
@@ -11,37 +12,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fetch.h"
-#include "fsio.h"
-#include "serve.h"
-#include "xfer.h"
+#include "step.h"
 #include "zerr.h"
 
-/* One ended transfer, or a connection refused BUSY (SPEC S-14). */
-struct server_log {
-	bool received;            /* pushed to us (the receiving side), else sent */
-	const char *peer, *name;  /* name "" when the request never came */
-	uint64_t offset, length, bytes;
-	double seconds;
-	enum xfer_path path;      /* the path that moved the bytes */
-	int fallback_err;         /* zero-copy refused with this errno (SPEC S-5), or 0 */
-	bool busy;                /* refused: --max-clients reached */
-	bool probe;               /* a probe (SPEC W-14): answered, no payload */
-	int result;               /* 0, or the exit class of the failure (SPEC E-1) */
-	const struct zerr *err;   /* why, when result != 0 */
-	const struct xfer_stats *stats;
-};
-
 struct server_cfg {
-	const struct serve_cfg *serve; /* connections are served (zcp-send), or with serve NULL */
-	const struct fetch_cfg *fetch; /* they push into copies of out (zcp-recv) */
-	const struct fsio_out *out;
+	const struct step_ops *kind; /* what each connection is (serve_ops, fetch_ops) */
+	const void *kind_arg;      /* what kind->init() starts each with; outlives the loop */
 	uint64_t max_chunk;        /* bytes a connection moves per turn (SPEC S-13) */
-	unsigned max_clients;      /* connections at once; more are refused BUSY (S-14) */
+	unsigned max_clients;      /* connections at once; more are refused, told kind->busy() (S-14) */
 	uint64_t count;            /* transfers to serve before stopping; 0 = no limit */
 	int drain_ms;              /* after a stop request, at most this for the transfers in flight */
 	int notsent_lowat;         /* TCP_NOTSENT_LOWAT for each connection; 0 = the kernel's */
-	void (*log)(void *arg, const struct server_log *);
+	void (*log)(void *arg, const struct step_log *); /* each ended or refused connection */
 	void (*note)(void *arg, const char *text); /* resource pressure (S-10) */
 	void *arg;
 	volatile sig_atomic_t *stop; /* nonzero (the signal number): stop accepting, drain */

@@ -1,14 +1,17 @@
 /* step - what a connection's state machine (serve, fetch) asks of its driver
- * after a step, and the driver of one connection (the single-transfer programs):
- * poll() until the step says it ended or its deadline passes. Never prints. */
+ * after a step, the table a kind of connection gives its drivers, and the driver
+ * of one connection (the single-transfer programs): poll() until the step says it
+ * ended or its deadline passes. Never prints. */
 #ifndef ZCP_STEP_H
 #define ZCP_STEP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "frameio.h"
 #include "wire.h"
 #include "xfer.h"
+#include "zerr.h"
 
 /* Bits of a step's result. */
 #define STEP_IN 1    /* step again when the socket is readable */
@@ -43,11 +46,46 @@ enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out,
  * 1 when it is all out, 0 when the socket takes no more now, -1 with errno set. */
 int step_write(struct step_link *l, int flags);
 
-/* One kind of connection, for a driver. */
+/* One ended transfer as a driver logs it (SPEC S-17), or a connection refused BUSY
+ * (S-14). */
+struct step_log {
+	bool received;            /* pushed to us (the receiving side), else sent */
+	const char *peer, *name;  /* name "" when the request never came */
+	uint64_t offset, length, bytes;
+	double seconds;
+	enum xfer_path path;      /* the path that moved the bytes */
+	int fallback_err;         /* zero-copy refused with this errno (SPEC S-5), or 0 */
+	bool busy;                /* refused: --max-clients reached */
+	bool probe;               /* a probe (SPEC W-14): answered, no payload */
+	int result;               /* 0, or the exit class of the failure (SPEC E-1) */
+	const struct zerr *err;   /* why, when result != 0 */
+	const struct xfer_stats *stats;
+};
+
+/* One kind of connection (zcp-send's receivers, zcp-recv's pushing senders; later
+ * TLS, HTTP): how a driver makes, steps, times out, ends and logs it. Adding a kind
+ * is adding one of these tables. step_drive() uses step, deadline, expire, wait_fd
+ * and moved on a connection its caller started; the server (server.h) makes each
+ * connection itself with size and init, waits on its socket, and uses all but
+ * wait_fd and moved (NULL in a kind only the server drives). */
 struct step_ops {
+	size_t size; /* bytes of one connection's state */
+	/* init() - start a connection on sock (non-blocking, connected to peer) in conn
+	 * (size bytes, zeroed), with arg (which outlives it). Never fails: a connection
+	 * that cannot start ends at its first step. */
+	void (*init)(void *conn, int sock, const char *peer, const void *arg);
 	int (*step)(void *conn, short events, uint64_t budget); /* returns STEP_* bits */
 	int64_t (*deadline)(const void *conn);                  /* mono_ms(); 0 = none */
 	void (*expire)(void *conn);                             /* the deadline passed */
+	void (*abandon)(void *conn, const char *why); /* end it now, failed with why (a stop) */
+	/* report() - fill *l for the connection that ended (its strings and stats stay
+	 * valid until end()). Returns l->result. */
+	int (*report)(const void *conn, struct step_log *l);
+	void (*end)(void *conn); /* release what it holds; never closes the socket */
+	/* busy() - SPEC S-14: what a connection refused at --max-clients is told: up to
+	 * len bytes put in buf; returns how many. NULL: nothing, it is only closed. */
+	size_t (*busy)(uint8_t *buf, size_t len);
+	bool received; /* its transfers come to us: how a refused one is logged */
 	int (*wait_fd)(const void *conn); /* what STEP_IN/OUT are about: the socket, or an
 					   * output that would block (a pipe, a FIFO) */
 	void (*moved)(const void *conn, uint64_t *moved, uint64_t *total); /* payload so far */

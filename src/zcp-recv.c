@@ -1,6 +1,8 @@
 /* zcp-recv - fetch a file from zcp-send, or accept what it pushes: one file, or into
  * a directory as many pushes at once as come (SPEC R, C, E). */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,12 +25,13 @@ static const char PROG[] = "zcp-recv";
 static void on_signal(int sig)
 {
 	fsio_cleanup_all();
+	resume_unlock(); /* SPEC R-21 */
 	proc_die(sig);
 }
 
 /* Every push into the directory: its record unless -q, its error line when it
  * failed (E-2). */
-static void log_push(void *arg, const struct server_log *l)
+static void log_push(void *arg, const struct step_log *l)
 {
 	const struct opts_recv *o = arg;
 	if (!o->c.quiet)
@@ -64,9 +67,10 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	cfg->pipes = &pipes;
 	sigset_t before, waitmask;
 	proc_catch_stops(fsio_cleanup_all, &before, &waitmask); /* SPEC S-15 */
+	struct fetch_push push = {.cfg = cfg, .out = out};
 	struct server_cfg scfg = {
-		.fetch = cfg, .out = out, .max_chunk = o->srv.max_chunk, .max_clients = o->srv.max_clients,
-		.count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
+		.kind = &fetch_ops, .kind_arg = &push, .max_chunk = o->srv.max_chunk,
+		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
 		.note = pressure, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
 	};
 	int r = server_run(lfd, &scfg, &e);
@@ -145,11 +149,20 @@ static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, s
 	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
 }
 
-/* SPEC R-20: before the first byte of a fresh partial, its record. */
+/* A resumable transfer's partial and output, for record_ident(). */
+struct resumable {
+	struct resume *rs;
+	const struct fsio_out *out;
+};
+
+/* SPEC R-22 R-20: before the first byte, room for the file; for a fresh partial,
+ * its record. */
 static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
 {
-	struct resume *rs = arg;
-	return rs->have ? 0 : resume_record(rs, id, 0, e);
+	const struct resumable *rz = arg;
+	if (fsio_out_room(rz->out, id->size, e) < 0)
+		return -1;
+	return rz->rs->have ? 0 : resume_record(rz->rs, id, 0, e);
 }
 
 /* SPEC R-20: a resumable transfer failed with code: its partial is kept (flushed
@@ -164,12 +177,54 @@ static int resumable_failed(const struct opts_recv *o, struct resume *rs, bool c
 					     : "the source changed since this partial copy began");
 		return code;
 	}
+	if (!resume_kept(rs)) { /* nothing was stored: a record alone is of nothing */
+		resume_drop(rs);
+		return code;
+	}
 	struct zerr se;
-	if (rs->recorded && (o->fsync ? resume_sync(rs, &se) : 0) < 0)
+	if ((o->fsync ? resume_sync(rs, &se) : 0) < 0)
 		report_error(PROG, &se);
-	else if (rs->recorded && !o->c.quiet)
+	else if (!o->c.quiet)
 		report_note(PROG, "kept %s: run again with --resume to fetch the rest", rs->partial);
 	return code;
+}
+
+/* SPEC R-20: with --fsync, SIGINT and SIGTERM end the program on this thread, after
+ * the partial is flushed and recorded as on disk (a reboot keeps its bytes). */
+static struct resume *_Atomic syncing;
+static sigset_t orderly;
+
+static void *end_orderly(void *arg)
+{
+	(void)arg;
+	int sig;
+	while (sigwait(&orderly, &sig) != 0)
+		;
+	struct zerr ignored; /* ending anyway: a partial that cannot be synced stays unsynced */
+	struct resume *rs = syncing;
+	if (rs)
+		resume_sync_last(rs, &ignored);
+	fsio_cleanup_all();
+	resume_unlock();
+	proc_die(sig);
+	return NULL;
+}
+
+/* Sends SIGINT and SIGTERM to end_orderly() for rs from now on (every thread started
+ * later inherits the mask). Without the thread they stay with on_signal(). */
+static void sync_on_signals(struct resume *rs)
+{
+	pthread_t t;
+	sigset_t old;
+	syncing = rs;
+	sigemptyset(&orderly);
+	sigaddset(&orderly, SIGINT);
+	sigaddset(&orderly, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &orderly, &old);
+	if (pthread_create(&t, NULL, end_orderly, NULL) != 0)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	else
+		pthread_detach(t);
 }
 
 /* SPEC R-20: the partial of out, found or not; NULL after a reported error. */
@@ -181,6 +236,9 @@ static struct resume *find_partial(const struct opts_recv *o, struct resume *rs,
 		*code = report_error(PROG, &e);
 		return NULL;
 	}
+	rs->durable = o->fsync; /* SPEC R-20: with --fsync no record lags its own writing */
+	if (o->fsync)
+		sync_on_signals(rs);
 	if (rs->distrust && !o->c.quiet)
 		report_note(PROG, "%s: not continued, %s; starting over", rs->partial, rs->distrust);
 	return rs;
@@ -203,14 +261,13 @@ static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *
 		if (!o->c.quiet)
 			report_note(PROG, "%s: not continued, it is in parts and --verify is on; starting over",
 				    rs.partial);
-		struct zerr e2;
-		if (resume_find(&rs, out->final, o->name, true, &e2) < 0)
-			return report_error(PROG, &e2);
+		resume_forget(&rs);
 	}
 	struct fetch_cfg rc = *cfg;
 	rc.want_ident = true;
 	rc.on_ident = record_ident;
-	rc.on_ident_arg = &rs;
+	struct resumable rz = {&rs, out};
+	rc.on_ident_arg = &rz;
 	if (rs.have) {
 		rc.if_ident = &rs.ident;
 		rc.offset = rc.prefix = rs.keep;
@@ -320,6 +377,8 @@ int main(int argc, char **argv)
 	}
 	if (o.resume && out.mode != FSIO_FILE) /* SPEC R-20 */
 		return report_usage_error(PROG, "--resume needs -o FILE: the partial is kept beside it");
-	return many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
-		: o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
+	int code = many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
+		 : o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
+	resume_unlock(); /* SPEC R-21 */
+	return code;
 }

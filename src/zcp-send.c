@@ -19,7 +19,7 @@ static const char PROG[] = "zcp-send";
 
 /* Every transfer: a fallback said (S-5), its record unless -q, and its error line
  * when it failed (E-2). */
-static void log_transfer(void *arg, const struct server_log *l)
+static void log_transfer(void *arg, const struct step_log *l)
 {
 	const struct opts_send *o = arg;
 	if (l->fallback_err && !o->c.quiet)
@@ -57,7 +57,7 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 	if (wc.progress)
 		progress_end(&pg);
 	close(sock);
-	struct server_log l = {
+	struct step_log l = {
 		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : o->c.path,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
@@ -82,8 +82,8 @@ static int run_loop(int lfd, void *arg)
 	sigset_t before, waitmask;
 	proc_catch_stops(NULL, &before, &waitmask); /* SPEC S-15 */
 	struct server_cfg scfg = {
-		.serve = a->cfg, .max_chunk = o->srv.max_chunk, .max_clients = o->srv.max_clients,
-		.count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
+		.kind = &serve_ops, .kind_arg = a->cfg, .max_chunk = o->srv.max_chunk,
+		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
 		.notsent_lowat = (int)o->notsent_lowat,
 		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &proc_stop,
 		.waitmask = &waitmask,

@@ -15,6 +15,7 @@ enum zcp_exit {
 	ZCP_EXIT_NET = 4,
 	ZCP_EXIT_PROTO = 5,
 	ZCP_EXIT_PEER = 6,
+	ZCP_EXIT_BUSY = 7, /* another zcp-recv is resuming the output (SPEC R-21) */
 };
 
 struct zerr {

@@ -127,12 +127,14 @@ def steady_receiver(portfile, interval):
     wait_closed(s, 5.0)
 
 
-def parts_sender(portfile, size, cut, conns):
+def parts_sender(portfile, size, cut, conns, late=None):
     """Serve `conns` connections of a --streams fetch of the `size`-byte file "f",
     whose byte i is i % 251, each on a thread: a probe is answered without payload;
     the part that starts at offset `cut` stops half-way and closes; the other parts
     are sent slowly (64 KiB every 0.5 s), so that a receiver that does not cut them
-    at once is late. Prints how each connection ended."""
+    at once is late. With `late` (seconds) the other parts are sent at once and the
+    cut part closes only `late` seconds after its half, when they have ended.
+    Prints how each connection ended."""
     import threading
     ls = announced_listener(portfile, 64)
     said = threading.Lock()
@@ -154,7 +156,12 @@ def parts_sender(portfile, size, cut, conns):
         try:
             if off == cut:
                 s.sendall(data[:length // 2])
+                if late is not None:
+                    time.sleep(float(late))
                 say("cut part at %d" % off)
+            elif late is not None:
+                s.sendall(data)
+                say("part at %d sent" % off)
             else:
                 for i in range(0, length, 65536):
                     s.sendall(data[i:i + 65536])
@@ -496,7 +503,7 @@ def main(argv):
     elif cmd == "steady-receiver":
         steady_receiver(args[-1], float(args[0]))
     elif cmd == "parts-sender":
-        parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]))
+        parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]), *args[3:-1])
     elif cmd == "wrong-hash-sender":
         wrong_hash_sender(args[-1], int(args[0]), args[1] if len(args) > 2 else "zeros")
     elif cmd == "ident-client":

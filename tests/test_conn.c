@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <xxhash.h>
 
 #include "fetch.h"
 #include "mono.h"
@@ -262,6 +263,7 @@ static const struct {
 	enum wire_status status;
 } refusals[] = {
 	{"other.bin", 0, 0, 0, WIRE_NOT_FOUND},
+	{"data", 0, 0, 0, WIRE_NOT_FOUND}, /* a prefix of FILE's name is not its name */
 	{"", 1001, 0, 0, WIRE_BAD_RANGE},
 	{"", 0, 1, 'X', WIRE_BAD_REQUEST},
 	{"", 0, 4, 2, WIRE_BAD_VERSION},
@@ -355,6 +357,46 @@ START_TEST(p11_truncated_file_fails)
 	ck_assert_int_eq(sstep(), STEP_ENDED);
 	serve_failed("file truncated at offset 1000 (expected 100000 bytes)");
 	ck_assert_int_eq(sc.err.code, ZCP_EXIT_FILE);
+}
+END_TEST
+
+/* SPEC P-11 W-17: with VERIFY the payload is followed by HASH, which yields after
+ * its turn's budget like the payload, then TRAILER with the XXH3-128 of what was
+ * sent, then the half-close and ACK. */
+START_TEST(p11_hash_yields_then_trailer)
+{
+	enum { SIZE = FHASH_BUF + 1000, BUDGET = 65536 }; /* two turns of hashing at least */
+	static uint8_t got[SIZE + 2 * WIRE_FRAME_MAX];
+	size_t have = 0;
+	serve_start(SIZE, false);
+	struct wire_request q = {.flags = WIRE_FLAG_VERIFY};
+	uint8_t buf[WIRE_FRAME_MAX];
+	peer_send(buf, encode(WIRE_REQUEST, &q, buf));
+	await(M, POLLIN);
+	for (int turns = 0; sc.state <= SERVE_PAYLOAD; turns++) {
+		ck_assert_int_lt(turns, 10000);
+		ck_assert_int_eq(serve_step(&sc, POLLIN | POLLOUT, BUDGET) & STEP_ENDED, 0);
+		ssize_t k;
+		while ((k = recv(P, got + have, sizeof got - have, MSG_DONTWAIT)) > 0)
+			have += (size_t)k;
+	}
+	ck_assert_int_eq(sc.state, SERVE_HASH); /* the turn that ended the payload hashed, then yielded */
+	ck_assert_uint_lt(sc.hash.at, SIZE);
+	ck_assert_int_eq(serve_step(&sc, POLLOUT, BUDGET), STEP_IN);
+	ck_assert_int_eq(sc.state, SERVE_ACK);
+	struct wire_response r;
+	size_t n = wire_frame_size(WIRE_RESPONSE, got, have);
+	ck_assert_uint_le(n, have);
+	ck_assert_int_eq(wire_parse(WIRE_RESPONSE, got, n, &r), (ssize_t)n);
+	ck_assert_uint_eq(r.length, SIZE);
+	peer_recv(got + have, n + SIZE + WIRE_TRAILER_SIZE - have);
+	peer_sees_eof();
+	struct wire_trailer t;
+	ck_assert_int_eq(wire_parse(WIRE_TRAILER, got + n + SIZE, WIRE_TRAILER_SIZE, &t), WIRE_TRAILER_SIZE);
+	XXH128_canonical_t want;
+	XXH128_canonicalFromHash(&want, XXH3_128bits(got + n, SIZE));
+	ck_assert_int_eq(memcmp(t.hash, want.digest, WIRE_HASH_SIZE), 0);
+	serve_end(&sc);
 }
 END_TEST
 
@@ -1028,6 +1070,7 @@ int main(void)
 	tcase_add_test(tc, p11_payload_yields_after_its_budget);
 	tcase_add_loop_test(tc, p11_early_ack_fails, 0, 2);
 	tcase_add_test(tc, p11_truncated_file_fails);
+	tcase_add_test(tc, p11_hash_yields_then_trailer);
 	tcase_add_test(tc, p11_all_sent_half_closes_then_ack);
 	tcase_add_test(tc, p11_ack_in_parts_then_ok_succeeds);
 	tcase_add_test(tc, p13_ack_whole_within_timeout_of_half_close);

@@ -579,6 +579,35 @@ START_TEST(s12_no_magic_links)
 }
 END_TEST
 
+/* Open descriptors of this process. */
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* SPEC R-20: a partial that cannot be cut to its kept bytes is an error (exit 3),
+ * and its descriptor is not left open. */
+START_TEST(r20_partial_open_failure_closes)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char partial[400];
+	snprintf(partial, sizeof partial, "%s/.zcp-partial-x", dir);
+	ck_assert_int_eq(fsio_out_init(&o, path, 0, &e), 0);
+	int before = open_fds();
+	fsio_out_use_partial(&o, partial, (1ull << 63) + 1); /* no file is that long */
+	ck_assert_int_eq(fsio_out_open(&o, "", &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "ftruncate");
+	ck_assert_int_eq(open_fds(), before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsio");
@@ -607,6 +636,7 @@ int main(void)
 	tcase_add_test(tc, r4_directory_output);
 	tcase_add_test(tc, r5_stdout_discard_and_splice_check);
 	tcase_add_test(tc, r1_fsync_failure_reported);
+	tcase_add_test(tc, r20_partial_open_failure_closes);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -222,6 +222,44 @@ START_TEST(r18_parts_cannot_connect)
 }
 END_TEST
 
+/* SPEC R-20: a continued run whose parts cannot connect keeps every part's recorded
+ * progress as it was, those after the first that failed too (none is rewritten as 0). */
+START_TEST(r20_unconnected_parts_keep_progress)
+{
+	uint64_t size = 3 * MIB + 5;
+	tu_make_file(src_path, size);
+	struct resume rs;
+	struct zerr e;
+	struct wire_ident id;
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	int fd = open(src_path, O_RDONLY);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	close(fd);
+	rs.parts = 3, rs.done[0] = 0, rs.done[1] = MIB / 2, rs.done[2] = MIB / 4;
+	ck_assert_int_eq(resume_record(&rs, &id, 0, &e), 0);
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src_path, rs.partial);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	ck_assert(rs.have && rs.parts == 3);
+	pid_t pid = sender(1, false, size);
+	close(lfd); /* only the child listens now, and only for the probe */
+	lfd = -1;
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000};
+	struct streams_report rep;
+	char peer[NET_ADDR_MAX];
+	ck_assert_int_eq(streams_fetch(addr, 3, &cfg, NULL, &rs, &out, peer, sizeof peer, &rep, &e), -1);
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	ck_assert(rs.have && rs.parts == 3);
+	ck_assert_uint_eq(rs.done[0], 0);
+	ck_assert_uint_eq(rs.done[1], MIB / 2);
+	ck_assert_uint_eq(rs.done[2], MIB / 4);
+}
+END_TEST
+
 /* SPEC R-18 E-1: nobody listens: the probe's connect fails, exit class 4, no output. */
 START_TEST(r18_nobody_listening)
 {
@@ -250,6 +288,7 @@ int main(void)
 	tcase_add_test(tc, r18_nobody_listening);
 	tcase_add_test(tc, r18_parts_cannot_connect);
 	tcase_add_loop_test(tc, r20_parts_continued, 0, 3);
+	tcase_add_test(tc, r20_unconnected_parts_keep_progress);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
