@@ -1463,6 +1463,17 @@ logged_after() {
 	echo "logged $(bc <<<"$at - $1") s after $1"
 	awk -v a="$at" -v b="$1" -v lo="$3" -v hi="$4" 'BEGIN { exit !(a - b >= lo && a - b < hi) }'
 }
+t_request_trickled() { # KIND: the request (or its identity frame) a byte every 1.5 s, inside --timeout 2
+	start_send --once --timeout 2 --header-timeout 3 "$T/data.bin" &&
+	peer trickle-request "$PORT" 1.5 20 "$1" >"$T/trickle.out"; wait "$SPID"; local rc=$?
+	cat "$T/trickle.out" "$T/send.err"
+	[ "$rc" -eq 4 ] && grep -q '^trickle-request: closed after' "$T/trickle.out" &&
+	grep -q "timed out waiting for the request" "$T/send.err" &&
+	logged_after "$(sed -n 's/^trickle-request: connected at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/send.err")" 3 5.5
+}
+check "a request trickled a byte per 1.5 s (--timeout 2) is cut at --header-timeout 3, exit 4  # SPEC P-13 S-13" t_request_trickled request
+check "an IF_IDENT request's identity frame trickled (--timeout 2) is cut at --header-timeout 3  # SPEC P-13 W-16" t_request_trickled ident
 t_ack_trickled() { # a byte of the ack every 1.5 s, inside --timeout 2: dropped 2 s after the payload
 	start_send --once --timeout 2 "$T/data.bin" &&
 	peer trickle-ack "$PORT" 1.5 20 >"$T/trickle.out"; wait "$SPID"; local rc=$?

@@ -375,6 +375,20 @@ def trickle_ack(port, interval, seconds):
     print("trickle-ack: closed after %.1f s" % t if t is not None else "trickle-ack: still open")
 
 
+def trickle_request(port, interval, seconds, what="request"):
+    """Connect (printing when) and send a request a byte every `interval` seconds;
+    with what "ident", an IF_IDENT request at once and its identity frame (W-15, of
+    no file) a byte at a time. Prints when the sender gave up on us."""
+    s = socket.create_connection(("127.0.0.1", port))
+    print("trickle-request: connected at %.3f" % time.time(), flush=True)
+    slow = request()
+    if what == "ident":
+        s.sendall(REQ.pack(b"ZCQ1", 1, 0x04, 0, 0, 0))
+        slow = b"ZCI1\x01\x00\x00\x00" + bytes(32)
+    t = trickle(s, slow, interval, seconds)
+    print("trickle-request: closed after %.1f s" % t if t is not None else "trickle-request: still open")
+
+
 def trickle_push(port, interval, seconds, what="header", size=1000):
     """Push a `size`-byte file "f" to a receiver (printing when it connected), its
     response header a byte every `interval` seconds; with what "trailer", the
@@ -525,6 +539,8 @@ def main(argv):
         drip(int(args[0]), args[1], args[2], args[3].encode() if len(args) > 3 else b"")
     elif cmd == "trickle-ack":
         trickle_ack(int(args[0]), args[1], args[2])
+    elif cmd == "trickle-request":
+        trickle_request(int(args[0]), args[1], args[2], args[3] if len(args) > 3 else "request")
     elif cmd == "trickle-push":
         trickle_push(int(args[0]), args[1], args[2], args[3] if len(args) > 3 else "header")
     elif cmd == "verify-resume":
