@@ -193,6 +193,7 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 		return raw_end(c, r);
 	if (r == 0) {
 		c->link.have = 0;
+		c->frame_since = mono_ms();
 		c->state = c->cfg->verify ? FETCH_TRAILER : FETCH_EOF;
 		return 0;
 	}
@@ -311,7 +312,7 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 	c->link.sock = sock;
 	c->out = out;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	c->link.progress_ms = mono_ms();
+	c->link.progress_ms = c->frame_since = mono_ms();
 	if (cfg->raw) {
 		if (fsio_out_open(out, "", &c->err) < 0) {
 			ended(c, -1);
@@ -365,10 +366,13 @@ int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 
 int64_t fetch_deadline(const struct fetch_conn *c)
 {
-	int64_t idle = c->cfg->timeout_ms >= 0 ? c->link.progress_ms + c->cfg->timeout_ms : 0;
-	if (c->state == FETCH_LINGER && (!idle || c->linger_until < idle))
-		return c->linger_until;
-	return idle;
+	const struct fetch_cfg *cfg = c->cfg;
+	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
+	int64_t total = c->state == FETCH_LINGER ? c->linger_until : 0;
+	bool framed = c->state <= FETCH_IDENT || c->state == FETCH_TRAILER; /* SPEC P-13 */
+	if (framed && cfg->header_timeout_ms > 0 && !cfg->raw)
+		total = c->frame_since + cfg->header_timeout_ms;
+	return total && (!idle || total < idle) ? total : idle;
 }
 
 void fetch_expire(struct fetch_conn *c)

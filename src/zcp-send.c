@@ -138,6 +138,9 @@ int main(int argc, char **argv)
 	if (done >= 0)
 		return done;
 	proc_ignore_signals(); /* SPEC S-8 */
+	done = report_fit_clients(PROG, &o.srv, o.c.role == OPTS_LISTEN, o.c.path == XFER_SPLICE, o.c.quiet);
+	if (done >= 0)
+		return done;
 
 	struct serve_cfg cfg = {
 		.file = o.file, .rootfd = -1, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,

@@ -101,6 +101,33 @@ START_TEST(w15_identity_follows_the_file)
 }
 END_TEST
 
+/* SPEC W-17: the remembered hashes: found by the whole identity and the range;
+ * the 17th pushes out the one used least recently. */
+START_TEST(w17_cache_keeps_the_last_sixteen)
+{
+	uint8_t h[WIRE_HASH_SIZE], got[WIRE_HASH_SIZE];
+	struct wire_ident id = {.size = 3, .tag = {1, 2, 4}};
+	for (uint64_t i = 0; i < FHASH_CACHE; i++) {
+		memset(h, (int)i, sizeof h);
+		fhash_remember(&id, 0, 100 + i, h);
+	}
+	ck_assert_int_eq(fhash_cached(&id, 0, 100, got), 1); /* the first, used now */
+	ck_assert_int_eq(got[0], 0);
+	ck_assert_int_eq(fhash_cached(&id, 1, 100, got), 0); /* another range */
+	struct wire_ident other = id;
+	other.tag[WIRE_TAG_SIZE - 1]++;
+	ck_assert_int_eq(fhash_cached(&other, 0, 100, got), 0); /* the file changed */
+	memset(h, 0xee, sizeof h);
+	fhash_remember(&other, 0, 100, h); /* room made: 100 + 1 goes, used least recently */
+	ck_assert_int_eq(fhash_cached(&id, 0, 101, got), 0);
+	ck_assert_int_eq(fhash_cached(&id, 0, 100, got), 1);
+	ck_assert_int_eq(fhash_cached(&other, 0, 100, got), 1);
+	ck_assert_int_eq(got[0], 0xee);
+	for (uint64_t i = 2; i < FHASH_CACHE; i++)
+		ck_assert_int_eq(fhash_cached(&id, 0, 100 + i, got), 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fhash");
@@ -110,6 +137,7 @@ int main(void)
 	tcase_add_loop_test(tc, w17_range_hash_matches_xxhsum, 0, 15);
 	tcase_add_test(tc, r19_file_shorter_than_range);
 	tcase_add_test(tc, w15_identity_follows_the_file);
+	tcase_add_test(tc, w17_cache_keeps_the_last_sixteen);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
