@@ -133,6 +133,11 @@ static int step_ident(struct fetch_conn *c)
 		return STEP_IN;
 	if (r != FRAMEIO_OK)
 		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1);
+	if (c->ident.size != c->resp.file_size) { /* SPEC W-15: the identity is of the file answered */
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender's identity is of a %llu-byte file, its response of a %llu-byte one",
+			 (unsigned long long)c->ident.size, (unsigned long long)c->resp.file_size);
+		return go_ack(c, WIRE_ACK_PROTOCOL);
+	}
 	if (c->cfg->resume.if_ident && memcmp(c->cfg->resume.if_ident, &c->ident, sizeof c->ident)) { /* W-16 */
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender served another file than the one asked for");
 		return go_ack(c, WIRE_ACK_PROTOCOL);
@@ -188,6 +193,7 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 		return raw_end(c, r);
 	if (r == 0) {
 		c->link.have = 0;
+		c->frame_since = mono_ms();
 		c->state = c->cfg->verify ? FETCH_TRAILER : FETCH_EOF;
 		return 0;
 	}
@@ -306,7 +312,7 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 	c->link.sock = sock;
 	c->out = out;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	c->link.progress_ms = mono_ms();
+	c->link.progress_ms = c->frame_since = mono_ms();
 	if (cfg->raw) {
 		if (fsio_out_open(out, "", &c->err) < 0) {
 			ended(c, -1);
@@ -360,10 +366,13 @@ int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 
 int64_t fetch_deadline(const struct fetch_conn *c)
 {
-	int64_t idle = c->cfg->timeout_ms >= 0 ? c->link.progress_ms + c->cfg->timeout_ms : 0;
-	if (c->state == FETCH_LINGER && (!idle || c->linger_until < idle))
-		return c->linger_until;
-	return idle;
+	const struct fetch_cfg *cfg = c->cfg;
+	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
+	int64_t total = c->state == FETCH_LINGER ? c->linger_until : 0;
+	bool framed = c->state <= FETCH_IDENT || c->state == FETCH_TRAILER; /* SPEC P-13 */
+	if (framed && cfg->header_timeout_ms > 0 && !cfg->raw)
+		total = c->frame_since + cfg->header_timeout_ms;
+	return total && (!idle || total < idle) ? total : idle;
 }
 
 void fetch_expire(struct fetch_conn *c)

@@ -3,6 +3,7 @@
  * system refuses O_TMPFILE. */
 #include "fsio.h"
 
+#include "ident.h"
 #include "mono.h"
 
 #include <errno.h>
@@ -58,12 +59,21 @@ static int finish_input(int fd, const char *name, const struct stat *st, uint64_
 	return -2;
 }
 
+/* An input's open failed with err: the file's fault (-1, NOT_FOUND), or, out of
+ * descriptors or memory, the server's (-2, SERVER_ERROR, a system failure: SPEC C-11). */
+static int open_failed(struct zerr *e, const char *call, const char *name, int err)
+{
+	bool ours = err == EMFILE || err == ENFILE || err == ENOMEM;
+	zerr_sys(e, ours ? ZCP_EXIT_SYSTEM : ZCP_EXIT_FILE, call, name, err);
+	return ours ? -2 : -1;
+}
+
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
 	if (fd < 0)
-		return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
+		return open_failed(e, "open", path, errno);
 	int r = check_regular(fd, path, &st, e);
 	if (r < 0) {
 		close(fd);
@@ -79,7 +89,7 @@ int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr 
 	struct stat st;
 	int pfd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof how);
 	if (pfd < 0)
-		return zerr_sys(e, ZCP_EXIT_FILE, "openat2", name, errno);
+		return open_failed(e, "openat2", name, errno);
 	int r = check_regular(pfd, name, &st, e);
 	if (r < 0) {
 		close(pfd);
@@ -91,7 +101,7 @@ int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr 
 	int fd = open(proc, O_RDONLY | O_CLOEXEC);
 	close(pfd);
 	if (fd < 0) {
-		zerr_sys(e, ZCP_EXIT_FILE, "open", name, errno); /* no /proc? */
+		open_failed(e, "open", name, errno); /* no /proc? */
 		return -2;
 	}
 	return finish_input(fd, name, &st, size, e);
@@ -483,8 +493,5 @@ int fsio_identity(int fd, struct wire_ident *id)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -1;
-	*id = (struct wire_ident){.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
-				  .size = (uint64_t)st.st_size,
-				  .mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec};
-	return 0;
+	return ident_of(&st, id);
 }

@@ -16,7 +16,8 @@
  * reports size 0 while it has content (/proc, sysfs). Returns the fd, blocking,
  * with its size in *size; -1 with *e set when the file is missing or not regular
  * (a receiver hears NOT_FOUND); -2 with *e set when it is there but cannot be
- * served (SERVER_ERROR). Exit class 3 either way. */
+ * served (SERVER_ERROR). Exit class 3, or 1 when descriptors or memory ran out
+ * (EMFILE, ENFILE, ENOMEM: SERVER_ERROR, SPEC C-11). */
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e);
 
 /* fsio_open_beneath() - fsio_open_input() for name, a relative path (SPEC W-8),
@@ -100,8 +101,8 @@ void fsio_cleanup_all(void);
 /* fsio_fsync_dir_of() - fsync the directory that holds path. Returns 0 or -1 with errno. */
 int fsio_fsync_dir_of(const char *path);
 
-/* fsio_identity() - what the file open on fd is (SPEC W-15): device, inode, size
- * and modification time in nanoseconds, from fstat. Returns 0 or -1 with errno. */
+/* fsio_identity() - what the file open on fd is (SPEC W-15): its size and the
+ * opaque tag of ident_of() over what fstat says. Returns 0 or -1 with errno. */
 int fsio_identity(int fd, struct wire_ident *id);
 
 /* fsio_accepts_splice() - whether splice(2) can write to fd: a pipe, a socket,

@@ -58,6 +58,7 @@ static const struct option recv_longopts[] = {
 	{"length", required_argument, NULL, OPT_LENGTH},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"fsync", no_argument, NULL, OPT_FSYNC},
+	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	{"max-size", required_argument, NULL, OPT_MAX_SIZE},
 	{"name", required_argument, NULL, OPT_NAME},
 	{"streams", required_argument, NULL, OPT_STREAMS},
@@ -286,6 +287,7 @@ static int parse_server(int opt, const char *arg, struct opts_server *srv, char 
 	case OPT_MAX_CLIENTS:
 		r = number("max-clients", arg, 1, 1000000, "1 to 1000000", &v, err, len);
 		srv->max_clients = (uint32_t)v;
+		srv->max_clients_given = true;
 		break;
 	case OPT_DRAIN:
 		r = number("drain", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
@@ -408,6 +410,13 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 				      "no leading /, at most 1024 bytes)", arg);
 		o->name = arg;
 		return 0;
+	case OPT_HEADER_TIMEOUT: { /* a server option (SPEC R-16, P-13) */
+		uint64_t v;
+		int r = number("header-timeout", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
+		o->header_timeout_s = (uint32_t)v;
+		o->srv.given = true;
+		return r;
+	}
 	case OPT_STREAMS: {
 		uint64_t v;
 		int r = number("streams", arg, 1, OPTS_STREAMS_MAX, "1 to 64", &v, err, len);
@@ -424,6 +433,7 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	memset(o, 0, sizeof *o);
 	common_defaults(&o->c, OPTS_CONNECT, XFER_SPLICE);
 	server_defaults(&o->srv);
+	o->header_timeout_s = OPTS_HEADER_TIMEOUT_DEFAULT;
 	o->streams = 1;
 	if (parse_loop(argc, argv, ":l:c:p:o:qvhV", recv_longopts, 0, &o->c, o, seen, recv_own, err, len))
 		return -1;
@@ -463,8 +473,8 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	if (o->resume && o->streams > 1 && o->verify) /* each part's hash would start at 0 (W-17) */
 		return reject(err, len, "--resume with --streams cannot --verify yet: use one of them");
 	if (o->srv.given && o->c.role != OPTS_LISTEN) /* a directory is checked by the main */
-		return reject(err, len, "--once, --count, --max-clients, --max-chunk and --drain "
-			      "need --listen");
+		return reject(err, len, "--once, --count, --max-clients, --max-chunk, --drain and "
+			      "--header-timeout need --listen");
 	return 0;
 }
 
@@ -538,6 +548,8 @@ const char *opts_usage_recv(void)
 	       "      --max-chunk SIZE     bytes a push moves per turn (default 2M)\n"
 	       "      --drain SECONDS      on SIGINT/SIGTERM, let pushes finish this long\n"
 	       "                           (default 10); a second signal ends at once\n"
+	       "      --header-timeout SECONDS  a push's response header whole within this\n"
+	       "                           (default 10, 0 = none)\n"
 	       "  -q, --quiet              print errors only (no summary, no progress)\n"
 	       "      --progress           show progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            print a report with syscall counts after the transfer\n"

@@ -43,6 +43,7 @@ struct opts_server {
 	uint32_t max_clients;      /* SPEC S-14 */
 	uint32_t drain_s;          /* SPEC S-15 */
 	bool given;                /* any of them was given on the command line */
+	bool max_clients_given;    /* --max-clients was (SPEC C-11: too many is an error) */
 };
 
 struct opts_send {
@@ -58,6 +59,7 @@ struct opts_send {
 struct opts_recv {
 	struct opts_common c;
 	struct opts_server srv;    /* with --listen into a directory (SPEC R-16) */
+	uint32_t header_timeout_s; /* there: a push's header whole within this (P-13); 0 = none */
 	const char *output; /* NULL with discard; "-" for stdout */
 	bool discard, force, fsync;
 	uint64_t offset, length;

@@ -5,7 +5,34 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+uint64_t proc_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return UINT64_MAX; /* cannot happen; nothing to refuse by */
+	if (rl.rlim_cur != rl.rlim_max) {
+		struct rlimit raised = {rl.rlim_max, rl.rlim_max};
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+}
+
+/* a socket and a file; a pipe pair when splicing */
+static uint64_t per_client(bool splice) { return splice ? 4 : 2; }
+
+uint64_t proc_fds_needed(uint64_t clients, bool splice)
+{
+	return clients * per_client(splice) + PROC_FDS_FIXED;
+}
+
+uint64_t proc_clients_within(uint64_t limit, bool splice)
+{
+	return limit < PROC_FDS_FIXED ? 0 : (limit - PROC_FDS_FIXED) / per_client(splice);
+}
 
 int proc_sanitise_stdfds(void)
 {

@@ -1,10 +1,13 @@
 /* proc - the process environment both programs set up before anything else:
- * standard descriptors (SPEC C-9) and signal dispositions (SPEC S-8, R-2, R-9).
+ * standard descriptors (SPEC C-9), the descriptor limit (C-11) and signal
+ * dispositions (SPEC S-8, R-2, R-9).
  * Never prints. */
 #ifndef ZCP_PROC_H
 #define ZCP_PROC_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 /* Bits of proc_sanitise_stdfds()'s result: which of 0, 1, 2 were closed at start. */
 #define PROC_STDIN_CLOSED 1
@@ -16,6 +19,24 @@
  * the PROC_*_CLOSED bits of those that were closed, or -1 with errno set when
  * /dev/null cannot be opened. */
 int proc_sanitise_stdfds(void);
+
+/* Descriptors a loop holds whatever its connections: 0-2, the listening socket,
+ * epoll, and one in passing (a root's O_PATH, an output directory). */
+#define PROC_FDS_FIXED 6
+
+/* proc_raise_nofile() - SPEC C-11: raise the soft RLIMIT_NOFILE to the hard one
+ * (as nginx's worker_rlimit_nofile). Returns the soft limit now in force (the old
+ * one if it could not be raised; UINT64_MAX for none). */
+uint64_t proc_raise_nofile(void);
+
+/* proc_fds_needed() - the descriptors a loop of clients connections needs: a
+ * socket and a file each, and a pipe pair each when splicing, besides
+ * PROC_FDS_FIXED. */
+uint64_t proc_fds_needed(uint64_t clients, bool splice);
+
+/* proc_clients_within() - the most connections whose proc_fds_needed() is within
+ * limit (0 when not even one fits). */
+uint64_t proc_clients_within(uint64_t limit, bool splice);
 
 /* proc_ignore_signals() - SIGPIPE and SIGXFSZ ignored: a closed peer is EPIPE and
  * a file over RLIMIT_FSIZE is EFBIG, errors like any other. */

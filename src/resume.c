@@ -46,9 +46,11 @@ static int format(const struct resume *r, const struct wire_ident *id, uint64_t 
 	hex_of(r->final_base, fhex, sizeof fhex);
 	hex_of(r->name, nhex, sizeof nhex);
 	boot_id(boot);
-	int n = snprintf(buf, cap, "zcp-partial 1\nfinal %s\nname %s\nident %" PRIu64 " %" PRIu64 " %" PRIu64
-			 " %" PRIu64 "\nboot %s\nsynced %" PRIu64 "\nparts %u", fhex, nhex, id->dev, id->ino, id->size,
-			 id->mtime_ns, boot, synced, r->parts);
+	char tag[2 * WIRE_TAG_SIZE + 1];
+	for (int i = 0; i < WIRE_TAG_SIZE; i++)
+		snprintf(tag + 2 * i, 3, "%02x", id->tag[i]);
+	int n = snprintf(buf, cap, "zcp-partial 2\nfinal %s\nname %s\nident %" PRIu64 " %s\nboot %s\nsynced %" PRIu64
+			 "\nparts %u", fhex, nhex, id->size, tag, boot, synced, r->parts);
 	for (unsigned i = 0; i < r->parts && n > 0 && (size_t)n < cap; i++)
 		n += snprintf(buf + n, cap - (size_t)n, " %" PRIu64, r->done[i]);
 	if (n < 0 || (size_t)n + 1 >= cap)
@@ -59,6 +61,19 @@ static int format(const struct resume *r, const struct wire_ident *id, uint64_t 
 	return m < 0 || (size_t)(n + m) >= cap ? -1 : n + m;
 }
 
+/* The tag's 2 * WIRE_TAG_SIZE lowercase hex digits into tag; false if fewer. */
+static bool tag_of_hex(const char *hex, uint8_t tag[WIRE_TAG_SIZE])
+{
+	if (strlen(hex) != 2 * WIRE_TAG_SIZE)
+		return false;
+	for (int i = 0; i < WIRE_TAG_SIZE; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		tag[i] = (uint8_t)v;
+	}
+	return true;
+}
+
 /* Parses a record; returns the reason it is not to be trusted, or NULL. */
 static const char *parse(struct resume *r, const char *text, uint64_t *synced, char *boot)
 {
@@ -67,10 +82,15 @@ static const char *parse(struct resume *r, const char *text, uint64_t *synced, c
 	if (!check || sscanf(check, "check %16llx\n", &sum) != 1 || XXH64(text, (size_t)(check - text), 0) != sum)
 		return "its record is corrupt";
 	char fhex[2 * NAME_MAX + 2], nhex[2 * ZCP_PATH_MAX + 2], want[2 * ZCP_PATH_MAX + 2];
+	char tag[2 * WIRE_TAG_SIZE + 1];
+	unsigned version;
+	if (sscanf(text, "zcp-partial %u\n", &version) != 1)
+		return "its record is corrupt";
+	if (version != 2) /* SPEC W-15: format 1 held another identity; never misread it */
+		return version < 2 ? "its record is from an older version" : "its record is from a newer version";
 	struct wire_ident *d = &r->ident;
-	if (sscanf(text, "zcp-partial 1\nfinal %511s\nname %2049s\nident %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-		   "\nboot %63s\nsynced %" SCNu64 "\n", fhex, nhex, &d->dev, &d->ino, &d->size, &d->mtime_ns,
-		   boot, synced) != 8)
+	if (sscanf(text, "zcp-partial 2\nfinal %511s\nname %2049s\nident %" SCNu64 " %32[0-9a-f]\nboot %63s\nsynced %" SCNu64
+		   "\n", fhex, nhex, &d->size, tag, boot, synced) != 6 || !tag_of_hex(tag, d->tag))
 		return "its record is corrupt";
 	const char *p = strstr(text, "\nparts ");
 	char *end;

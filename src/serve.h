@@ -37,6 +37,7 @@ struct serve_conn {
 	char peer[NET_ADDR_MAX];
 	enum serve_state state;
 	int64_t started_ms;              /* for the header deadline */
+	int64_t ack_since_ms;            /* the half-close: the whole ack is due a --timeout after */
 	bool refusing;                   /* the response is a refusal: the end after sending it */
 	bool watch_ack;                  /* SPEC S-11: an early ack may come while sending */
 	struct wire_request req;
@@ -64,8 +65,10 @@ void serve_init(struct serve_conn *c, int sock, const char *peer, const struct s
  * where the outcome is read before serve_end(). */
 int serve_step(struct serve_conn *c, short events, uint64_t budget);
 
-/* serve_deadline() - the mono_ms() instant at which the connection is given up
- * (header or idle timeout), or 0 for never. */
+/* serve_deadline() - the mono_ms() instant at which the connection is given up, or
+ * 0 for never: the request's total deadline (header timeout) or the idle one while
+ * it comes, the idle one in the payload, and for the ack the --timeout counted from
+ * the half-close, not from its last byte (SPEC P-13). */
 int64_t serve_deadline(const struct serve_conn *c);
 
 /* zcp-send's kind of connection (step.h): a serve_conn, started with a serve_cfg. */

@@ -36,7 +36,7 @@ struct group {
 	unsigned k;
 	char peer[NET_ADDR_MAX];
 	char name[ZCP_PATH_MAX + 1];
-	struct wire_ident ident;  /* the probe's answer */
+	struct wire_ident ident;  /* the probe's answer: every part's */
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -145,8 +145,8 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 {
 	struct fetch_cfg pc = *cfg;
 	pc.probe = true;
-	if (rs) /* SPEC R-20: the identity, and whether it is still the partial's */
-		pc.resume = (struct fetch_resume){.want_ident = true, .if_ident = rs->have ? &rs->ident : NULL};
+	/* SPEC R-18: every part must be of this file; R-20: still the partial's? */
+	pc.resume = (struct fetch_resume){.want_ident = true, .if_ident = rs && rs->have ? &rs->ident : NULL};
 	int sock = net_connect(addr, cfg->timeout_ms, g->peer, sizeof g->peer, e);
 	if (sock < 0)
 		return -1;
@@ -185,8 +185,9 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		p->cfg.out_base = whole->offset;
 		p->cfg.offset = off + p->base;
 		p->cfg.length = len - (p->skip ? len : p->base);
-		/* a part of another file is CHANGED */
-		p->cfg.resume = (struct fetch_resume){.if_ident = rs ? &rs->ident : NULL};
+		/* SPEC R-18: a part of another file is CHANGED, and one that says so anyway
+		 * is refused (W-16) */
+		p->cfg.resume = (struct fetch_resume){.want_ident = true, .if_ident = &g->ident};
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;

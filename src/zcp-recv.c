@@ -205,13 +205,17 @@ int main(int argc, char **argv)
 		return report_usage_error(PROG, "--raw has no file name: -o must name a file");
 	bool many = o.c.role == OPTS_LISTEN && out.mode == FSIO_DIR; /* SPEC R-16 */
 	if (o.srv.given && !many)
-		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk and --drain "
-					  "need --listen into a directory");
+		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk, --drain and "
+					  "--header-timeout need --listen into a directory");
+	int fit = report_fit_clients(PROG, &o.srv, many, o.c.path == XFER_SPLICE, o.c.quiet); /* SPEC C-11 */
+	if (fit >= 0)
+		return fit;
 
 	struct fetch_cfg cfg = {
 		.path = o.c.path, .chunk = o.c.chunk, .raw = o.c.raw, .offset = o.offset,
 		.length = o.length, .name = o.name, .max_size = o.max_size,
 		.timeout_ms = opts_timeout_ms(&o.c), .verify = o.verify,
+		.header_timeout_ms = many ? opts_ms(o.header_timeout_s, 0) : 0, /* 0 = none */
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {

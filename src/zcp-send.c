@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fsio.h"
+#include "ident.h"
 #include "net.h"
 #include "opts.h"
 #include "proc.h"
@@ -115,6 +116,7 @@ static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
 	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	struct loop_arg arg = {.o = o, .cfg = cfg};
+	ident_init(); /* SPEC W-15: one key for all workers, a random one above all */
 	if (!shared) {
 		int r = run_loop(lfds[0], &arg);
 		close(lfds[0]);
@@ -138,6 +140,9 @@ int main(int argc, char **argv)
 	if (done >= 0)
 		return done;
 	proc_ignore_signals(); /* SPEC S-8 */
+	done = report_fit_clients(PROG, &o.srv, o.c.role == OPTS_LISTEN, o.c.path == XFER_SPLICE, o.c.quiet);
+	if (done >= 0)
+		return done;
 
 	struct serve_cfg cfg = {
 		.file = o.file, .rootfd = -1, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,

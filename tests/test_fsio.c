@@ -514,6 +514,67 @@ struct beneath_case {
 };
 
 /* The root used by the beneath tests: files, a subdirectory, links in and out. */
+/* The identity of the file at p, from a fresh open. */
+static struct wire_ident identity_of(const char *p)
+{
+	struct wire_ident id;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	close(fd);
+	return id;
+}
+
+/* SPEC W-15: a file rewritten in place with its mtime put back (touch -d, cp -p)
+ * is another version: the change time, which no user can set, tells it. */
+START_TEST(w15_rewritten_in_place_mtime_restored_changes)
+{
+	tu_make_file(path, 4096);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	struct wire_ident before = identity_of(path), again = identity_of(path);
+	ck_assert_int_eq(memcmp(&before, &again, sizeof before), 0); /* the same file twice: equal */
+	ck_assert_int_eq(tu_rewrite_in_place(path), 0);
+	struct stat st2;
+	ck_assert_int_eq(stat(path, &st2), 0);
+	ck_assert(st2.st_mtim.tv_sec == st.st_mtim.tv_sec && st2.st_mtim.tv_nsec == st.st_mtim.tv_nsec);
+	ck_assert(st2.st_ino == st.st_ino && st2.st_size == st.st_size);
+	struct wire_ident after = identity_of(path);
+	ck_assert_int_ne(memcmp(&before, &after, sizeof before), 0);
+}
+END_TEST
+
+/* Whether the 8 big-endian bytes of v occur in buf[0..len). */
+static bool has_u64(const uint8_t *buf, size_t len, uint64_t v)
+{
+	uint8_t be[8];
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		be[i] = (uint8_t)v;
+	return memmem(buf, len, be, sizeof be) != NULL;
+}
+
+/* SPEC W-15: the identity frame is opaque: neither the device nor the inode number
+ * is in its bytes; two files that differ only in inode (and change time) differ. */
+START_TEST(w15_identity_opaque_on_the_wire)
+{
+	char other[400];
+	snprintf(other, sizeof other, "%s.b", path);
+	tu_make_file(path, 5000);
+	tu_make_file(other, 5000);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	const struct timespec times[2] = {st.st_atim, st.st_mtim};
+	ck_assert_int_eq(utimensat(AT_FDCWD, other, times, 0), 0); /* the same size and mtime */
+	struct wire_ident a = identity_of(path), b = identity_of(other);
+	ck_assert_int_ne(memcmp(&a, &b, sizeof a), 0);
+	uint8_t frame[WIRE_IDENT_SIZE];
+	ck_assert_int_eq(wire_encode_ident(&a, frame, sizeof frame), WIRE_IDENT_SIZE);
+	ck_assert(!has_u64(frame, sizeof frame, (uint64_t)st.st_ino));
+	ck_assert(!has_u64(frame, sizeof frame, (uint64_t)st.st_dev));
+	unlink(other);
+}
+END_TEST
+
 static int make_root(void)
 {
 	char p[400];
@@ -630,6 +691,8 @@ int main(void)
 	tcase_add_test(tc, r5_directory_refuses_splice);
 	tcase_add_loop_test(tc, s12_open_beneath_root, 0, (int)(sizeof beneath / sizeof beneath[0]));
 	tcase_add_test(tc, s12_no_magic_links);
+	tcase_add_test(tc, w15_rewritten_in_place_mtime_restored_changes);
+	tcase_add_test(tc, w15_identity_opaque_on_the_wire);
 	tcase_add_loop_test(tc, r1_temp_then_rename, 0, 2);
 	tcase_add_test(tc, r2_abort_leaves_nothing);
 	tcase_add_test(tc, r3_no_overwrite_without_force);

@@ -114,6 +114,22 @@ START_TEST(r16_recv_server_options)
 }
 END_TEST
 
+/* SPEC R-16 P-13: a push receiver's --header-timeout, a server option. */
+START_TEST(p13_recv_header_timeout)
+{
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/"), 0);
+	ck_assert_uint_eq(r.header_timeout_s, 10);
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/", "--header-timeout", "0"), 0);
+	ck_assert_uint_eq(r.header_timeout_s, 0);
+	ck_assert(r.srv.given);
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/", "--header-timeout", "3"), 0);
+	ck_assert_uint_eq(r.header_timeout_s, 3);
+	ck_assert_int_eq(RECV(&r, "-o", "d/", "--header-timeout", "3"), -1); /* a server option */
+	ck_assert_ptr_nonnull(strstr(opts_usage_recv(), "--header-timeout"));
+}
+END_TEST
+
 /* SPEC C-1: every zcp-recv option. */
 START_TEST(c1_recv_every_flag)
 {
@@ -436,6 +452,7 @@ int main(void)
 	tcase_add_test(tc, c1_recv_every_flag);
 	tcase_add_test(tc, c1_send_server_options);
 	tcase_add_test(tc, r16_recv_server_options);
+	tcase_add_test(tc, p13_recv_header_timeout);
 	tcase_add_test(tc, c6_help_version);
 	tcase_add_loop_test(tc, c3_sizes, 0, (int)(sizeof sizes / sizeof sizes[0]));
 	tcase_add_test(tc, c3_bounds);

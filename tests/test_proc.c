@@ -1,5 +1,7 @@
 /* Check suite for src/proc.c: standard descriptors and signal dispositions. */
 #include "proc.h"
+
+#include <sys/resource.h>
 #include "testutil.h"
 
 /* SPEC C-9: closed 0 and 2 are reopened on /dev/null and reported; open ones are
@@ -91,6 +93,36 @@ START_TEST(r2_die_by_the_signal)
 }
 END_TEST
 
+/* SPEC C-11: the soft descriptor limit is raised to the hard one, and said. */
+START_TEST(c11_nofile_raised_to_hard)
+{
+	struct rlimit rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_eq(proc_raise_nofile(), rl.rlim_max);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_eq(rl.rlim_cur, rl.rlim_max);
+	rl.rlim_cur = 32, rl.rlim_max = 64; /* a hard limit of 64: up to 64 */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_eq(proc_raise_nofile(), 64);
+}
+END_TEST
+
+/* SPEC C-11: the descriptors a loop of n connections needs, honestly counted: a
+ * socket and a file each, and a pipe pair when splicing; the loop's own beside. */
+START_TEST(c11_fds_needed)
+{
+	ck_assert_uint_eq(proc_fds_needed(5000, false), 10006);
+	ck_assert_uint_eq(proc_fds_needed(5000, true), 20006);
+	ck_assert_uint_eq(proc_fds_needed(1, false), 8);
+	ck_assert_uint_eq(proc_clients_within(1024, false), 509);
+	ck_assert_uint_eq(proc_clients_within(1024, true), 254);
+	ck_assert_uint_eq(proc_clients_within(7, true), 0);
+	ck_assert_uint_le(proc_fds_needed(proc_clients_within(20000, true), true), 20000);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proc");
@@ -100,6 +132,8 @@ int main(void)
 	tcase_add_test(tc, r2_terminating_signals_caught);
 	tcase_add_test(tc, r2_die_restores_default);
 	tcase_add_test(tc, r2_die_by_the_signal);
+	tcase_add_test(tc, c11_nofile_raised_to_hard);
+	tcase_add_test(tc, c11_fds_needed);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -7,7 +7,7 @@
 #include "testutil.h"
 
 static char dir[256], final[600];
-static const struct wire_ident ID = {.dev = 1, .ino = 2, .size = 5000, .mtime_ns = 3};
+static const struct wire_ident ID = {.size = 5000, .tag = {1, 2, 3, 0xff}};
 
 static void setup(void)
 {
@@ -179,6 +179,25 @@ START_TEST(r20_malformed_parts_line)
 }
 END_TEST
 
+/* SPEC R-20 W-15: a record of an earlier version (format 1: the identity as
+ * device, inode, size and mtime) is never misread as the new identity: not trusted. */
+START_TEST(r20_old_format_record_distrusted)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(100, 0, NULL, &r);
+	rewrite_record(r.record, "s/^zcp-partial .*/zcp-partial 1/;s/^ident .*/ident 2049 131 5000 1764115200123456789/");
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, "its record is from an older version");
+	ck_assert_int_eq(entries(), 0);
+	make_partial(100, 0, NULL, &r);
+	rewrite_record(r.record, "s/^ident \\([0-9]*\\) ..\\(.*\\)/ident \\1 \\2/"); /* a short tag */
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_str_eq(r.distrust, "its record is corrupt");
+}
+END_TEST
+
 /* SPEC R-20: a record that cannot be written, a partial that cannot be synced:
  * said, with the call and the file (exit class 3). */
 START_TEST(r20_record_and_sync_failures)
@@ -282,6 +301,7 @@ int main(void)
 	tcase_add_loop_test(tc, r20_planted_temp_name, 0, 2);
 	tcase_add_loop_test(tc, r21_busy_output_untouched, 0, 2);
 	tcase_add_test(tc, r20_last_sync_sealed);
+	tcase_add_test(tc, r20_old_format_record_distrusted);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

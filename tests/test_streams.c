@@ -65,20 +65,41 @@ START_TEST(r18_parts_tile_the_range)
 }
 END_TEST
 
-static uint64_t shrunk;
+/* What the sender does to its file after the probe. */
+enum after_probe { KEEP, SHRINK, REPLACE, REWRITE };
 
-static void shrink_after_probe(int i)
+/* SPEC W-15: another file of the same size (other bytes) moved over path, or path
+ * rewritten in place with its mtime put back. */
+static int change_source(const char *path, enum after_probe how, uint64_t size)
 {
-	if (i == 0 && truncate(src_path, (off_t)shrunk) < 0)
+	if (how == REWRITE)
+		return tu_rewrite_in_place(path);
+	char other[400];
+	snprintf(other, sizeof other, "%s.new", path);
+	tu_make_file(other, size);
+	return tu_rewrite_in_place(other) < 0 ? -1 : rename(other, path);
+}
+
+static enum after_probe after_probe;
+static uint64_t source_size;
+
+static void change_after_probe(int i)
+{
+	if (i == 0 && after_probe == SHRINK && truncate(src_path, (off_t)(source_size / 2)) < 0)
 		tu_exit(101);
+	if (i == 0 && (after_probe == REPLACE || after_probe == REWRITE) &&
+	    change_source(src_path, after_probe, source_size) < 0)
+		tu_exit(102);
 }
 
 /* A sender in a child: serves `conns` connections of lfd one after another with
- * serve_one(); with shrink, truncates its file to half after the first (the probe). */
-static pid_t sender(int conns, bool shrink, uint64_t size)
+ * serve_one(); after the first (the probe) it changes its file as `after` says:
+ * truncated to half (SHRINK), replaced or rewritten in place (change_source). */
+static pid_t sender(int conns, enum after_probe after, uint64_t size)
 {
-	shrunk = size / 2;
-	return tu_sender(lfd, src_path, conns, shrink ? shrink_after_probe : NULL);
+	after_probe = after;
+	source_size = size;
+	return tu_sender(lfd, src_path, conns, change_after_probe);
 }
 
 static int fetch(unsigned n, enum xfer_path path, uint64_t off, uint64_t len,
@@ -98,7 +119,7 @@ START_TEST(r18_parts_land_at_their_offsets)
 	uint64_t size = 3 * MIB + 5, off = _i == 2 ? 12345 : 0, len = _i == 2 ? 2 * MIB + 1 : 0;
 	tu_make_file(src_path, size);
 	uint64_t want = len ? len : size;
-	pid_t pid = sender(1 + (int)streams_parts(want, 4), false, size);
+	pid_t pid = sender(1 + (int)streams_parts(want, 4), KEEP, size);
 	struct streams_report rep;
 	struct zerr e;
 	int r = fetch(4, _i == 1 ? XFER_COPY : XFER_SPLICE, off, len, &rep, &e);
@@ -119,7 +140,7 @@ START_TEST(r18_source_shrunk_after_probe)
 {
 	uint64_t size = 4 * MIB;
 	tu_make_file(src_path, size);
-	pid_t pid = sender(5, true, size);
+	pid_t pid = sender(5, SHRINK, size);
 	struct streams_report rep;
 	struct zerr e;
 	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), -1);
@@ -129,11 +150,29 @@ START_TEST(r18_source_shrunk_after_probe)
 }
 END_TEST
 
+/* SPEC R-18 W-16: the source replaced by another file of the same size, or
+ * rewritten in place with its mtime put back, after the probe: every part asks
+ * for the probed file, is answered CHANGED, and nothing is stored (exit 6). */
+START_TEST(r18_source_changed_after_probe)
+{
+	uint64_t size = 4 * MIB;
+	tu_make_file(src_path, size);
+	pid_t pid = sender(5, _i == 0 ? REPLACE : REWRITE, size);
+	struct streams_report rep;
+	struct zerr e;
+	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PEER);
+	ck_assert(rep.changed);
+	ck_assert_int_eq(tu_child_status(pid), 4); /* the four parts refused */
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
 /* SPEC R-18: an empty range has no part: the probe, then an empty file. */
 START_TEST(r18_empty_file_no_parts)
 {
 	tu_make_file(src_path, 0);
-	pid_t pid = sender(1, false, 0);
+	pid_t pid = sender(1, KEEP, 0);
 	struct streams_report rep;
 	struct zerr e;
 	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), 0);
@@ -179,7 +218,7 @@ START_TEST(r20_parts_continued)
 		ck_assert(rs.have && rs.parts == 0 && rs.keep == 1000);
 	}
 	unsigned conns = _i == 0 ? 4 : _i == 1 ? 3 : 2; /* probe + the parts with bytes left */
-	pid_t pid = sender((int)conns, false, size);
+	pid_t pid = sender((int)conns, KEEP, size);
 	struct fsio_out out;
 	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
 	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000};
@@ -199,7 +238,7 @@ END_TEST
 START_TEST(r18_parts_cannot_connect)
 {
 	tu_make_file(src_path, 4 * MIB);
-	pid_t pid = sender(1, false, 4 * MIB);
+	pid_t pid = sender(1, KEEP, 4 * MIB);
 	close(lfd); /* only the child listens now, and only for the probe */
 	lfd = -1;
 	struct streams_report rep;
@@ -274,6 +313,7 @@ int main(void)
 	tcase_add_loop_test(tc, r18_parts_tile_the_range, 0, 5 * 8);
 	tcase_add_loop_test(tc, r18_parts_land_at_their_offsets, 0, 3);
 	tcase_add_test(tc, r18_source_shrunk_after_probe);
+	tcase_add_loop_test(tc, r18_source_changed_after_probe, 0, 2);
 	tcase_add_test(tc, r18_empty_file_no_parts);
 	tcase_add_test(tc, r18_nobody_listening);
 	tcase_add_test(tc, r18_parts_cannot_connect);
