@@ -90,6 +90,10 @@ static const struct line_case line_cases[] = {
 	/* a resume counts the bytes already there (1 GiB) as done, but the rate and the
 	 * time left are this run's: 900 MiB in 600 s, 1.5 MiB/s, 66.7 s left */
 	{GIB, 600, 900 * MIB, 1000 * MIB, "\rzcp-recv: 1.9 GiB / 2.0 GiB   95%  1.5 MiB/s  ETA 0:01:07"},
+	/* nothing moved yet: no rate, no time left */
+	{0, 5, 0, 100, "\rzcp-recv: 0 B / 100 B    0%  0 B/s"},
+	/* a clock that has not moved on since the start: no rate rather than a division by 0 */
+	{0, -100, 50, 100, "\rzcp-recv: 50 B / 100 B   50%  0 B/s"},
 };
 
 START_TEST(c10_line_cases)

@@ -238,6 +238,37 @@ START_TEST(s17_longest_hostile_name_stays_one_value)
 }
 END_TEST
 
+/* SPEC S-17 E-4: a value longer than its room (a peer address cannot be, but the
+ * cut is there) keeps its closing quote and the line its one line. */
+START_TEST(s17_value_cut_stays_quoted)
+{
+	static char peer[2000];
+	memset(peer, ' ', sizeof peer - 1);
+	struct step_log l = example();
+	l.peer = peer, l.busy = true;
+	const char *s = transfer_line(&l, false);
+	ck_assert_ptr_eq(strchr(s, '\n'), s + strlen(s) - 1);
+	size_t n = strlen(" peer=\"");
+	ck_assert_int_eq(strncmp(s, " peer=\"    ", n + 4), 0);
+	ck_assert_str_eq(s + strspn(s + n, " ") + n, "\" result=busy\n");
+	ck_assert_uint_lt(strlen(s), sizeof peer);
+}
+END_TEST
+
+/* SPEC S-17 X-8: counts too long for the syscalls key are cut, the line kept whole. */
+START_TEST(s17_syscalls_cut_line_whole)
+{
+	struct step_log l = example();
+	for (int s = 0; s < XS_COUNT; s++)
+		sent_calls.calls[s] = UINT64_MAX;
+	const char *s = transfer_line(&l, true);
+	ck_assert_ptr_eq(strchr(s, '\n'), s + strlen(s) - 1);
+	const char *calls = strstr(s, " result=ok syscalls=read:18446744073709551615,pread64:");
+	ck_assert_ptr_nonnull(calls);
+	ck_assert_uint_lt(strlen(calls), 256 + 12);
+}
+END_TEST
+
 /* --- report_note, report_error, report_usage_error (SPEC E-2, E-4, C-6) */
 
 /* SPEC E-4: a note is one line, whatever its arguments hold. */
@@ -435,6 +466,8 @@ int main(void)
 	tcase_add_loop_test(tc, s17_values_escaped_and_quoted, 0,
 			    (int)(sizeof value_cases / sizeof value_cases[0]));
 	tcase_add_test(tc, s17_longest_hostile_name_stays_one_value);
+	tcase_add_test(tc, s17_value_cut_stays_quoted);
+	tcase_add_test(tc, s17_syscalls_cut_line_whole);
 	tcase_add_test(tc, e4_note_escaped);
 	tcase_add_test(tc, e2_error_line_and_code);
 	tcase_add_test(tc, c6_usage_error);

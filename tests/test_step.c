@@ -400,6 +400,13 @@ START_TEST(p10_drive_waits_for_named_fd)
 	step_drive(&m, &scripted, &st, NULL);
 	ck_assert_int_eq(m.events[1], POLLOUT);
 	ck_assert_uint_eq(st.calls[XS_POLL], 3);
+	mach_init(p[0]); /* no deadline at all: the wait is for the descriptor alone */
+	int script3[] = {STEP_IN, STEP_ENDED};
+	memcpy(m.script, script3, sizeof script3);
+	step_drive(&m, &scripted, &st, NULL);
+	ck_assert_int_eq(m.events[1], POLLIN);
+	ck_assert_int_eq(m.expired, 0);
+	ck_assert_uint_eq(st.calls[XS_POLL], 4);
 	close(p[0]);
 	close(p[1]);
 }
