@@ -94,6 +94,9 @@ static const struct line_case line_cases[] = {
 	{0, 5, 0, 100, "\rzcp-recv: 0 B / 100 B    0%  0 B/s"},
 	/* a clock that has not moved on since the start: no rate rather than a division by 0 */
 	{0, -100, 50, 100, "\rzcp-recv: 50 B / 100 B   50%  0 B/s"},
+	/* a sender that declares 4 EiB and sends a byte in 100 s: 4.6e20 s left, more than
+	 * an integer holds; the time left shown stops at 999999 h */
+	{0, 100, 1, 1ull << 62, "\rzcp-recv: 1 B / 4.0 EiB    0%  0 B/s  ETA 999999:59:59"},
 };
 
 START_TEST(c10_line_cases)
