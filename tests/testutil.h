@@ -171,6 +171,35 @@ static inline int tu_child_status(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
+/* tu_capture() - from now on, what is written to fd (1 or 2) goes into a fresh,
+ * already unlinked temp file; returns that file's descriptor for tu_captured(). */
+static inline int tu_capture(int fd)
+{
+	char path[300];
+	const char *base = getenv("TMPDIR");
+	snprintf(path, sizeof path, "%s/zcp-capture-XXXXXX", base ? base : "/tmp");
+	int cap = mkstemp(path);
+	ck_assert_int_ge(cap, 0);
+	unlink(path);
+	ck_assert_int_eq(dup2(cap, fd), fd);
+	return cap;
+}
+
+/* tu_captured() - what went into cap since the last call (stdio flushed first),
+ * NUL-terminated in buf[0..len); the file is emptied for the next. Returns the length. */
+static inline size_t tu_captured(int cap, char *buf, size_t len)
+{
+	fflush(stdout);
+	fflush(stderr);
+	ssize_t n = pread(cap, buf, len - 1, 0);
+	ck_assert_int_ge(n, 0);
+	ck_assert_msg((size_t)n < len - 1, "captured output longer than %zu bytes", len - 2);
+	buf[n] = '\0';
+	ck_assert_int_eq(ftruncate(cap, 0), 0);
+	ck_assert_int_eq(lseek(cap, 0, SEEK_SET), 0);
+	return (size_t)n;
+}
+
 /* tu_run() - run a suite in fork mode and return the number of failures. */
 static inline int tu_run(Suite *s)
 {
