@@ -58,7 +58,7 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 		progress_end(&pg);
 	close(sock);
 	struct server_log l = {
-		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,
+		.peer = peer, .name = serve_base_name(o->file), .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : o->c.path,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
 		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats, .probe = rep.probe,

@@ -1263,5 +1263,15 @@ else
 	skip "IPv6 [::1]:PORT" "no ::1 on this machine"
 fi
 
+# === BLOCK workers: workers, signals, the listening socket, --force commits, --count ===
+t_push_log_base_name() { # SPEC S-17 P-3: the name in a push's log line is FILE's base name
+	mkdir -p "$T/pushsrc" && cp "$T/data.bin" "$T/pushsrc/src.bin" &&
+	start_recv -q -o "$T/pushed.base" &&
+	zsend -c "127.0.0.1:$RPORT" "$T/pushsrc/src.bin" 2>"$T/err" && wait "$RPID" &&
+	grep -Eq '^zcp-send: time=[^ ]+ peer=[^ ]+ name=src.bin offset=0 ' "$T/err"
+}
+check "a push's log line names FILE's base name, not the path given  # SPEC S-17 P-3" t_push_log_base_name
+# === END BLOCK workers ===
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
