@@ -44,10 +44,19 @@ static void pressure(void *arg, const char *reason)
 		report_note(PROG, "accept: %s; pausing new connections", reason);
 }
 
+/* SPEC S-15: a stop came. */
+static void draining(void *arg, int sig, unsigned live)
+{
+	const struct opts_recv *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "%s: draining %u pushes, at most %u s; a second one ends them at once",
+			    sig == SIGINT ? "SIGINT" : "SIGTERM", live, (unsigned)o->srv.drain_s);
+}
+
 static int listen_on(const struct opts_recv *o, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
-	int lfd = net_listen(o->c.addr, bound, sizeof bound, false, e);
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
 	if (lfd >= 0 && (!o->c.quiet || net_port(o->c.addr) == 0)) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	return lfd;
@@ -67,7 +76,7 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	struct server_cfg scfg = {
 		.fetch = cfg, .out = out, .max_chunk = o->srv.max_chunk, .max_clients = o->srv.max_clients,
 		.count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
-		.note = pressure, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
+		.note = pressure, .draining = draining, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
 	};
 	int r = server_run(lfd, &scfg, &e);
 	close(lfd);

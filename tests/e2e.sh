@@ -1271,6 +1271,74 @@ t_push_log_base_name() { # SPEC S-17 P-3: the name in a push's log line is FILE'
 	grep -Eq '^zcp-send: time=[^ ]+ peer=[^ ]+ name=src.bin offset=0 ' "$T/err"
 }
 check "a push's log line names FILE's base name, not the path given  # SPEC S-17 P-3" t_push_log_base_name
+head -c 16777216 /dev/urandom >"$T/wk.bin"
+# start_group ARGS...: zcp-send listening in a process group of its own, as a shell
+# job is (setsid execs it: $! is its pid and its group); sets GPID, PORT
+start_group() {
+	: >"$T/send.err"
+	setsid "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	GPID=$!
+	PORT=$(port_of "$T/send.err") && [ "$(ps -o pgid= -p "$GPID" | tr -d ' ')" = "$GPID" ]
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# end_group: the group started by start_group ends within 20 s (else it is killed);
+# sets GRC to its exit status
+end_group() {
+	wait_until 20 gone "$GPID" || { kill -KILL -- "-$GPID" 2>/dev/null; wait "$GPID"; return 1; }
+	wait "$GPID"; GRC=$?
+}
+t_group_stop() { # SIG WORKERS: one stop to the whole group (Ctrl-C) drains, a second ends at once
+	local sig=$1 w=$2 d="$T/gs.$1.$2" n; n=$(kill -l "$1")
+	rm -rf "$d" && mkdir -p "$d" && start_group --workers "$w" "$T/wk.bin" || return 1
+	peer client "$PORT" "$d/out" 1048576 "$d" >"$d/client.out" & local c=$!
+	wait_until 20 test -f "$d/paused" && kill -s "$sig" -- "-$GPID" &&
+	wait_until 20 eval '[ "$(grep -c "^zcp-send: SIG$sig: draining" "$T/send.err")" -eq '"$w"' ]' &&
+	touch "$d/go" && wait "$c" && grep -qx 'received 16777216 of 16777216' "$d/client.out" &&
+	cmp "$d/out" "$T/wk.bin" && end_group && [ "$GRC" -eq 0 ] && grep -q ' result=ok' "$T/send.err" ||
+		{ cat "$T/send.err"; return 1; }
+	rm -rf "$d" && mkdir -p "$d" && start_group --workers "$w" "$T/wk.bin" || return 1
+	peer client "$PORT" "$d/out" 1048576 "$d" >"$d/client.out" & c=$!
+	wait_until 20 test -f "$d/paused" && kill -s "$sig" -- "-$GPID" &&
+	wait_until 20 eval '[ "$(grep -c "^zcp-send: SIG$sig: draining" "$T/send.err")" -eq '"$w"' ]' &&
+	kill -s "$sig" -- "-$GPID" && end_group && touch "$d/go" && wait "$c" &&
+	echo "exit $GRC after the second" && [ "$GRC" -eq $((128 + n)) ] &&
+	! grep -qx 'received 16777216 of 16777216' "$d/client.out"
+}
+for sig in INT TERM; do
+	for w in 1 2; do
+		check "SIG$sig to the process group, --workers $w: one drains the transfer in flight, a second ends at once  # SPEC S-15 S-16" t_group_stop $sig $w
+	done
+done
+t_workers_port_in_use() { # SPEC S-16: workers share one socket; a second instance cannot bind
+	start_send --workers 2 "$T/data.bin" &&
+	{ zsend -l "127.0.0.1:$PORT" --workers 2 "$T/data.bin" 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-send: bind 127.0.0.1:$PORT: Address already in use" "$T/err"
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
+}
+check "--workers 2 twice on one port: the second exits 4, bind: Address already in use  # SPEC S-16 E-1" t_workers_port_in_use
+t_worker_replaced() { # SPEC S-16: a worker that dies is replaced, said so; capacity stays
+	start_send --workers 2 "$T/data.bin" || return 1
+	local parent; parent=$(tracee "$SPID") && wait_until 10 eval '[ "$(pgrep -c -P "$parent")" -eq 2 ]' &&
+	local victim; victim=$(pgrep -P "$parent" | head -n 1) && kill -KILL "$victim" &&
+	wait_until 10 grep -qx "zcp-send: worker $victim died (signal 9); starting another" "$T/send.err" &&
+	wait_until 10 eval '[ "$(pgrep -P "$parent" | grep -vcx "$victim")" -eq 2 ]' || return 1
+	local i pids=()
+	for i in $(seq 10); do zrecv -c "127.0.0.1:$PORT" -o "$T/wr.$i" & pids+=($!); done
+	for i in "${pids[@]}"; do wait "$i" || return 1; done
+	for i in $(seq 10); do cmp "$T/wr.$i" "$T/data.bin" || return 1; done
+	kill -TERM "$parent" && wait "$SPID"
+}
+check "--workers 2: a worker killed is replaced (said so); 10 receivers served after  # SPEC S-16" t_worker_replaced
+t_workers_max_clients() { # SPEC S-14 S-16: --max-clients counts the whole server's connections
+	start_send --workers 2 --max-clients 2 "$T/wk.bin" || return 1
+	peer stall "$PORT" 8 >"$T/mc1.out" & local s1=$!
+	peer stall "$PORT" 8 >"$T/mc2.out" & local s2=$!
+	wait_until 20 grep -q stopped "$T/mc1.out" && wait_until 20 grep -q stopped "$T/mc2.out" &&
+	{ zrecv -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 6 ]; } &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered BUSY" "$T/err"
+	local r=$?; kill "$s1" "$s2" 2>/dev/null; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
+}
+check "--workers 2 --max-clients 2: two served, the third hears BUSY  # SPEC S-14 S-16" t_workers_max_clients
 # === END BLOCK workers ===
 
 echo "e2e: $pass passed, $fail failed"
