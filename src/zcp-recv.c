@@ -254,9 +254,14 @@ static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg,
 	int r = streams_fetch(o->c.addr, o->streams, cfg, hook, rp, out, peer, sizeof peer, &rep, &e);
 	if (hook)
 		progress_end(&pg);
-	if (r < 0)
-		return rp ? resumable_failed(o, rp, rep.changed, rep.mismatch, report_error(PROG, &e))
-			  : report_error(PROG, &e);
+	if (r < 0) {
+		int code = report_error(PROG, &e);
+		if (rep.unanswered) /* SPEC S-14 */
+			report_note(PROG, "the sender answered the probe but not a part: with --once or --count N "
+				    "it takes N connections, and --streams %u makes up to %u (the probe, then the parts)",
+				    o->streams, o->streams + 1);
+		return rp ? resumable_failed(o, rp, rep.changed, rep.mismatch, code) : code;
+	}
 	if (rp)
 		resume_drop(rp);
 	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &rep.stats, rep.parts);

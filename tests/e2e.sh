@@ -1339,6 +1339,15 @@ t_workers_max_clients() { # SPEC S-14 S-16: --max-clients counts the whole serve
 	local r=$?; kill "$s1" "$s2" 2>/dev/null; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
 }
 check "--workers 2 --max-clients 2: two served, the third hears BUSY  # SPEC S-14 S-16" t_workers_max_clients
+t_streams_count() { # SPEC S-14: the probe counts; a sender that took its last one says so through the receiver
+	start_send --once "$T/data.bin" &&
+	{ zrecv --streams 4 -c "127.0.0.1:$PORT" -o "$T/scount" 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx 'zcp-recv: the sender answered the probe but not a part: with --once or --count N it takes N connections, and --streams 4 makes up to 5 (the probe, then the parts)' "$T/err" &&
+	[ ! -e "$T/scount" ] && wait "$SPID" &&
+	start_send --count 5 "$T/data.bin" && zrecv --streams 4 -c "127.0.0.1:$PORT" -o "$T/scount" &&
+	wait "$SPID" && cmp "$T/scount" "$T/data.bin"
+}
+check "--once and a --streams 4 receiver: the parts fail, the receiver names the cause; --count 5 serves it  # SPEC S-14 R-18" t_streams_count
 # === END BLOCK workers ===
 
 echo "e2e: $pass passed, $fail failed"
