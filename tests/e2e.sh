@@ -1281,6 +1281,10 @@ start_group() {
 	PORT=$(port_of "$T/send.err") && [ "$(ps -o pgid= -p "$GPID" | tr -d ' ')" = "$GPID" ]
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
+# lines_are N FILE REGEX: exactly N lines of FILE match
+lines_are() { [ "$(grep -c "$3" "$2")" -eq "$1" ]; }
+# children_are N PID [BUT]: PID has exactly N child processes (not counting BUT)
+children_are() { [ "$(pgrep -P "$2" | grep -vcx "${3:-0}")" -eq "$1" ]; }
 # end_group: the group started by start_group ends within 20 s (else it is killed);
 # sets GRC to its exit status
 end_group() {
@@ -1292,14 +1296,14 @@ t_group_stop() { # SIG WORKERS: one stop to the whole group (Ctrl-C) drains, a s
 	rm -rf "$d" && mkdir -p "$d" && start_group --workers "$w" "$T/wk.bin" || return 1
 	peer client "$PORT" "$d/out" 1048576 "$d" >"$d/client.out" & local c=$!
 	wait_until 20 test -f "$d/paused" && kill -s "$sig" -- "-$GPID" &&
-	wait_until 20 eval '[ "$(grep -c "^zcp-send: SIG$sig: draining" "$T/send.err")" -eq '"$w"' ]' &&
+	wait_until 20 lines_are "$w" "$T/send.err" "^zcp-send: SIG$sig: draining" &&
 	touch "$d/go" && wait "$c" && grep -qx 'received 16777216 of 16777216' "$d/client.out" &&
 	cmp "$d/out" "$T/wk.bin" && end_group && [ "$GRC" -eq 0 ] && grep -q ' result=ok' "$T/send.err" ||
-		{ cat "$T/send.err"; return 1; }
+		return 1
 	rm -rf "$d" && mkdir -p "$d" && start_group --workers "$w" "$T/wk.bin" || return 1
 	peer client "$PORT" "$d/out" 1048576 "$d" >"$d/client.out" & c=$!
 	wait_until 20 test -f "$d/paused" && kill -s "$sig" -- "-$GPID" &&
-	wait_until 20 eval '[ "$(grep -c "^zcp-send: SIG$sig: draining" "$T/send.err")" -eq '"$w"' ]' &&
+	wait_until 20 lines_are "$w" "$T/send.err" "^zcp-send: SIG$sig: draining" &&
 	kill -s "$sig" -- "-$GPID" && end_group && touch "$d/go" && wait "$c" &&
 	echo "exit $GRC after the second" && [ "$GRC" -eq $((128 + n)) ] &&
 	! grep -qx 'received 16777216 of 16777216' "$d/client.out"
@@ -1318,10 +1322,10 @@ t_workers_port_in_use() { # SPEC S-16: workers share one socket; a second instan
 check "--workers 2 twice on one port: the second exits 4, bind: Address already in use  # SPEC S-16 E-1" t_workers_port_in_use
 t_worker_replaced() { # SPEC S-16: a worker that dies is replaced, said so; capacity stays
 	start_send --workers 2 "$T/data.bin" || return 1
-	local parent; parent=$(tracee "$SPID") && wait_until 10 eval '[ "$(pgrep -c -P "$parent")" -eq 2 ]' &&
+	local parent; parent=$(tracee "$SPID") && wait_until 10 children_are 2 "$parent" &&
 	local victim; victim=$(pgrep -P "$parent" | head -n 1) && kill -KILL "$victim" &&
 	wait_until 10 grep -qx "zcp-send: worker $victim died (signal 9); starting another" "$T/send.err" &&
-	wait_until 10 eval '[ "$(pgrep -P "$parent" | grep -vcx "$victim")" -eq 2 ]' || return 1
+	wait_until 10 children_are 2 "$parent" "$victim" || return 1
 	local i pids=()
 	for i in $(seq 10); do zrecv -c "127.0.0.1:$PORT" -o "$T/wr.$i" & pids+=($!); done
 	for i in "${pids[@]}"; do wait "$i" || return 1; done
