@@ -1352,6 +1352,28 @@ t_streams_count() { # SPEC S-14: the probe counts; a sender that took its last o
 	wait "$SPID" && cmp "$T/scount" "$T/data.bin"
 }
 check "--once and a --streams 4 receiver: the parts fail, the receiver names the cause; --count 5 serves it  # SPEC S-14 R-18" t_streams_count
+# other_child PARENT PID...: a child of PARENT that is none of PID...; fails if none
+other_child() {
+	local parent=$1 c; shift
+	for c in $(pgrep -P "$parent"); do
+		[[ " $* " == *" $c "* ]] || { echo "$c"; return 0; }
+	done
+	return 1
+}
+start_ticks() { awk '{ print $22 }' "/proc/$1/stat"; }
+t_worker_restart_rate() { # SPEC S-16: a worker that keeps dying is replaced at most once a second
+	start_send --workers 2 "$T/data.bin" || return 1
+	local parent a o b c bt ct; parent=$(tracee "$SPID") && wait_until 10 children_are 2 "$parent" &&
+	a=$(pgrep -P "$parent" | head -n 1) && o=$(other_child "$parent" "$a") && kill -KILL "$a" &&
+	wait_until 10 other_child "$parent" "$a" "$o" >/dev/null && b=$(other_child "$parent" "$a" "$o") &&
+	bt=$(start_ticks "$b") && kill -KILL "$b" && wait_until 10 other_child "$parent" "$a" "$o" "$b" >/dev/null &&
+	c=$(other_child "$parent" "$a" "$o" "$b") && ct=$(start_ticks "$c") || return 1
+	local gap=$((ct - bt)) hz; hz=$(getconf CLK_TCK)
+	echo "replacements $b and $c started $gap ticks apart ($hz a second)"
+	[ "$gap" -ge $((hz * 9 / 10)) ] && [ "$(grep -c 'starting another$' "$T/send.err")" -eq 2 ] &&
+	kill -TERM "$parent" && wait "$SPID"
+}
+check "--workers 2: a worker that keeps dying is replaced at most once a second  # SPEC S-16" t_worker_restart_rate
 # === END BLOCK workers ===
 
 echo "e2e: $pass passed, $fail failed"
