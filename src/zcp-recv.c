@@ -47,10 +47,19 @@ static void pressure(void *arg, const char *reason)
 		report_note(PROG, "accept: %s; pausing new connections", reason);
 }
 
+/* SPEC S-15: a stop came. */
+static void draining(void *arg, int sig, unsigned live)
+{
+	const struct opts_recv *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "%s: draining %u pushes, at most %u s; a second one ends them at once",
+			    sig == SIGINT ? "SIGINT" : "SIGTERM", live, (unsigned)o->srv.drain_s);
+}
+
 static int listen_on(const struct opts_recv *o, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
-	int lfd = net_listen(o->c.addr, bound, sizeof bound, false, e);
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
 	if (lfd >= 0 && (!o->c.quiet || net_port(o->c.addr) == 0)) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	return lfd;
@@ -70,8 +79,9 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	struct fetch_push push = {.cfg = cfg, .out = out};
 	struct server_cfg scfg = {
 		.kind = &fetch_ops, .kind_arg = &push, .max_chunk = o->srv.max_chunk,
-		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
-		.note = pressure, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
+		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
+		.log = log_push, .note = pressure, .draining = draining, .arg = (void *)o, .stop = &proc_stop,
+		.waitmask = &waitmask,
 	};
 	int r = server_run(lfd, &scfg, &e);
 	close(lfd);
@@ -302,9 +312,14 @@ static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg,
 	int r = streams_fetch(o->c.addr, o->streams, cfg, hook, rp, out, peer, sizeof peer, &rep, &e);
 	if (hook)
 		progress_end(&pg);
-	if (r < 0)
-		return rp ? resumable_failed(o, rp, rep.changed, rep.mismatch, report_error(PROG, &e))
-			  : report_error(PROG, &e);
+	if (r < 0) {
+		int code = report_error(PROG, &e);
+		if (rep.unanswered) /* SPEC S-14 */
+			report_note(PROG, "the sender answered the probe but not a part: with --once or --count N "
+				    "it takes N connections, and --streams %u makes up to %u (the probe, then the parts)",
+				    o->streams, o->streams + 1);
+		return rp ? resumable_failed(o, rp, rep.changed, rep.mismatch, code) : code;
+	}
 	if (rp)
 		resume_drop(rp);
 	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &rep.stats, rep.parts);

@@ -363,7 +363,7 @@ END_TEST
 static int listener(char *bound, size_t len)
 {
 	struct zerr e;
-	int lfd = net_listen("127.0.0.1:0", bound, len, false, &e);
+	int lfd = net_listen("127.0.0.1:0", bound, len, &e);
 	ck_assert_int_ge(lfd, 0);
 	return lfd;
 }

@@ -121,7 +121,7 @@ static inline void tu_tcp_pair(int sv[2])
 {
 	struct zerr e;
 	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
-	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(lfd, 0);
 	sv[0] = net_connect(bound, 1000, peer, sizeof peer, &e);
 	ck_assert_int_ge(sv[0], 0);
