@@ -51,14 +51,16 @@ port_of() { wait_until 10 listening "$1" && sed -n 's/^listening on .*:\([0-9]*\
 # start_send ARGS...: zcp-send listening on a free port in the background: sets PORT, SPID
 start_send() {
 	: >"$T/send.err"
-	timeout -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	# --foreground: a kill of $SPID reaches zcp-send once; without it timeout also
+	# signals its whole process group, and a second SIGTERM means "end at once" (S-15)
+	timeout --foreground -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
 	SPID=$!
 	PORT=$(port_of "$T/send.err")
 }
 # start_recv ARGS...: zcp-recv --listen on a free port in the background: sets RPORT, RPID
 start_recv() {
 	: >"$T/recv.err"
-	timeout -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
+	timeout --foreground -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
 	RPID=$!
 	RPORT=$(port_of "$T/recv.err")
 }
