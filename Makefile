@@ -9,7 +9,7 @@ B ?= build
 LIB_SRC := wire zerr mono proc net xfer fsio ident fhash resume evloop frameio step opts serve fetch server streams recv report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio ident session conn streams fhash resume server recv
+TESTS := wire zerr proc net evloop opts xfer fsio ident session conn streams fhash resume server step progress report recv
 CHECK_TIMEOUT ?= 1200
 # libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17);
 # libcrypto (libssl-dev): HMAC-SHA256 for the file's identity (W-15)

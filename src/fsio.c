@@ -126,6 +126,8 @@ static void dir_of(const char *path, char *dir)
 		snprintf(dir, PATH_MAX, "%.*s", (int)(slash - path), path);
 }
 
+#define FORCE_NEEDS_NAME "file exists (in a directory --force replaces only a file named with --name)"
+
 /* An existing object at final: refused unless it is a regular file and force
  * applies (SPEC R-3, R-4, R-5). Returns 0 when final may be (re)placed. */
 static int check_existing(const char *final, bool force, bool named_in_dir, bool in_dir,
@@ -139,8 +141,7 @@ static int check_existing(const char *final, bool force, bool named_in_dir, bool
 	if (!force)
 		return zerr_set(e, ZCP_EXIT_FILE, "open", final, "file exists (use --force to replace it)");
 	if (in_dir && !named_in_dir)
-		return zerr_set(e, ZCP_EXIT_FILE, "open", final,
-				"file exists (in a directory --force replaces only a file named with --name)");
+		return zerr_set(e, ZCP_EXIT_FILE, "open", final, FORCE_NEEDS_NAME);
 	return 0;
 }
 
@@ -407,17 +408,23 @@ int fsio_out_commit(struct fsio_out *o, struct zerr *e)
 {
 	if (o->mode != FSIO_FILE && o->mode != FSIO_DIR)
 		return 0;
-	bool force = o->flags & FSIO_FORCE;
+	bool force = o->flags & FSIO_FORCE, named = o->flags & FSIO_NAMED, in_dir = o->mode == FSIO_DIR;
+	/* SPEC R-4: the rule of fsio_out_open() again, as the name may have been taken
+	 * since (two pushes of one name): replacing is allowed or the publish is NOREPLACE */
+	bool replace = force && (named || !in_dir);
 	const char *call = "fsync";
 	if ((o->flags & FSIO_FSYNC) && fsync(o->fd) < 0) {
 		zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
 		goto fail;
 	}
 	/* never rename over anything but a regular file (SPEC R-5) */
-	if (force && check_existing(o->final, true, true, false, e) < 0)
+	if (replace && check_existing(o->final, true, true, false, e) < 0)
 		goto fail;
-	if (publish(o, force, &call) < 0) {
-		zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
+	if (publish(o, replace, &call) < 0) {
+		if (errno == EEXIST && force && !replace) /* taken meanwhile; --force did not apply */
+			zerr_set(e, ZCP_EXIT_FILE, call, o->final, FORCE_NEEDS_NAME);
+		else
+			zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
 		goto fail;
 	}
 	drop_temp(o);

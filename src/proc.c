@@ -73,15 +73,32 @@ void proc_on_terminate(void (*handler)(int))
 
 volatile sig_atomic_t proc_stop;
 static void (*dying)(void);
+static volatile sig_atomic_t relayer, direct, relayed;
 
-static void on_stop(int sig)
+void proc_stops_relayed_by(pid_t pid)
 {
-	if (proc_stop) {
+	relayer = pid;
+}
+
+/* SPEC S-15 S-16: a stop the relayer passes on carries its count, so that one
+ * Ctrl-C, which reaches a worker both from the terminal and from its supervisor,
+ * is one stop and not two. */
+static void on_stop(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (relayer && si->si_code == SI_QUEUE && si->si_pid == relayer) {
+		if (si->si_value.sival_int > relayed)
+			relayed = si->si_value.sival_int;
+	} else {
+		direct++;
+	}
+	if (direct > 1 || relayed > 1) {
 		if (dying)
 			dying();
 		proc_die(sig);
 	}
-	proc_stop = sig;
+	if (!proc_stop)
+		proc_stop = sig;
 }
 
 void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask)
@@ -95,7 +112,7 @@ void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGTERM);
 	dying = on_die;
-	struct sigaction sa = {.sa_handler = on_stop};
+	struct sigaction sa = {.sa_sigaction = on_stop, .sa_flags = SA_SIGINFO};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Bits of proc_sanitise_stdfds()'s result: which of 0, 1, 2 were closed at start. */
 #define PROC_STDIN_CLOSED 1
@@ -56,6 +57,12 @@ extern volatile sig_atomic_t proc_stop;
  * process by that signal. Both stay blocked except in *waitmask, the mask for the
  * one wait they should interrupt; *before is what proc_release_stops() restores. */
 void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask);
+
+/* proc_stops_relayed_by() - SPEC S-16: stops that pid passes on with sigqueue()
+ * carry its count of stops (1, 2); such a stop and the same signal sent to the
+ * whole process group count once: the process ends at the second stop of either
+ * kind, not at the relayed copy of the first. */
+void proc_stops_relayed_by(pid_t pid);
 
 /* proc_release_stops() - restore the mask from before proc_catch_stops(): a stop
  * signal still pending is delivered now (and being a second one, ends the process). */

@@ -170,6 +170,7 @@ static int fetch_parts(const struct recv_cfg *cfg, struct fsio_out *out, struct 
 	res->stats = rep.stats;
 	res->ack_err = rep.ack_err;
 	res->streams = rep.parts;
+	res->unanswered = rep.unanswered;
 	f->changed = rep.changed;
 	f->mismatch = rep.mismatch;
 	return r;

@@ -59,6 +59,7 @@ struct recv_result {
 	struct xfer_stats stats;  /* the system calls of every connection */
 	unsigned streams;         /* connections that carried payload */
 	int ack_err;              /* the ack OK could not be sent: its errno */
+	bool unanswered;          /* --streams: the probe was answered, a part not (S-14) */
 	struct recv_note partial; /* after a failure: what became of the partial, said after
 				   * the error (RECV_NOTE_NONE: nothing to say) */
 };

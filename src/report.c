@@ -59,7 +59,8 @@ void report_transfer(const char *prog, const struct step_log *l, bool verbose)
 {
 	struct timespec ts;
 	struct tm tm;
-	char when[40], peer[NET_ADDR_MAX * 4 + 8], name[ZERR_LINE_MAX / 4 + 8];
+	/* a quoted value doubles each backslash of its escaped form: room for all of it */
+	char when[40], peer[NET_ADDR_MAX * 4 + 8], name[2 * (ZERR_LINE_MAX / 4) + 3];
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);

@@ -272,11 +272,16 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	}
 	rep->seconds = mono_now() - t0;
 	int failed = atomic_load(&g->failed);
+	const struct wire_response *got = NULL; /* the failed part's response; zeroed: none came */
 	if (failed > 0 && all == 0) { /* else *e says why they never all ran */
 		*e = g->part[failed - 1].err;
-		rep->changed = g->part[failed - 1].rep.resp.status == WIRE_CHANGED;
+		got = &g->part[failed - 1].rep.resp;
+		rep->changed = got->status == WIRE_CHANGED;
 		rep->mismatch = g->part[failed - 1].rep.mismatch;
 	}
+	/* a part asks for at least a byte: an OK response declares at least one */
+	rep->unanswered = (all < 0 || (got && got->status == WIRE_OK && got->length == 0)) &&
+			  e->code == ZCP_EXIT_NET;
 	r = all < 0 || failed || fsio_out_commit(out, e) < 0 ? -1 : 0;
 	if (r < 0 && rs)
 		record_parts(g, rs, true);

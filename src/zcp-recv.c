@@ -46,10 +46,19 @@ static void pressure(void *arg, const char *reason)
 		report_note(PROG, "accept: %s; pausing new connections", reason);
 }
 
+/* SPEC S-15: a stop came. */
+static void draining(void *arg, int sig, unsigned live)
+{
+	const struct opts_recv *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "%s: draining %u pushes, at most %u s; a second one ends them at once",
+			    sig == SIGINT ? "SIGINT" : "SIGTERM", live, (unsigned)o->srv.drain_s);
+}
+
 static int listen_on(const struct opts_recv *o, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
-	int lfd = net_listen(o->c.addr, bound, sizeof bound, false, e);
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
 	if (lfd >= 0 && (!o->c.quiet || net_port(o->c.addr) == 0)) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	return lfd;
@@ -72,6 +81,7 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	scfg.kind_arg = &push;
 	scfg.log = log_push;
 	scfg.note = pressure;
+	scfg.draining = draining;
 	scfg.arg = (void *)o;
 	scfg.stop = &proc_stop;
 	scfg.waitmask = &waitmask;
@@ -162,6 +172,10 @@ static int receive(const struct opts_recv *o, const struct fetch_cfg *cfg, struc
 	struct zerr e;
 	if (recv_run(&rc, out, &res, &e) < 0) {
 		int code = report_error(PROG, &e);
+		if (res.unanswered) /* SPEC S-14 */
+			report_note(PROG, "the sender answered the probe but not a part: with --once or --count N "
+				    "it takes N connections, and --streams %u makes up to %u (the probe, then the parts)",
+				    o->streams, o->streams + 1);
 		say(&t, &res.partial);
 		return code;
 	}

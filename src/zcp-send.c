@@ -59,13 +59,29 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 		progress_end(&pg);
 	close(sock);
 	struct step_log l = {
-		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,
+		.peer = peer, .name = serve_base_name(o->file), .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : o->c.path,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
 		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats, .probe = rep.probe,
 	};
 	log_transfer((void *)o, &l);
 	return l.result;
+}
+
+/* SPEC S-15: a stop came; from a worker, one line each. */
+static void draining(void *arg, int sig, unsigned live)
+{
+	const struct opts_send *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "%s: draining %u transfers, at most %u s; a second one ends them at once",
+			    sig == SIGINT ? "SIGINT" : "SIGTERM", live, (unsigned)o->srv.drain_s);
+}
+
+/* SPEC S-16: a worker died and is replaced; said even with -q. */
+static void worker_note(void *arg, const char *text)
+{
+	(void)arg;
+	report_note(PROG, "%s", text);
 }
 
 struct loop_arg {
@@ -75,7 +91,7 @@ struct loop_arg {
 
 /* SPEC S-7 S-13..S-15: one event loop serving the connections of lfd until it is
  * stopped or --count is reached. Returns the exit status. */
-static int run_loop(int lfd, void *arg)
+static int run_loop(int lfd, const struct server_worker *w, void *arg)
 {
 	const struct loop_arg *a = arg;
 	const struct opts_send *o = a->o;
@@ -88,41 +104,35 @@ static int run_loop(int lfd, void *arg)
 	scfg.notsent_lowat = (int)o->notsent_lowat;
 	scfg.log = log_transfer;
 	scfg.note = pressure;
+	scfg.draining = draining;
 	scfg.arg = (void *)o;
 	scfg.stop = &proc_stop;
 	scfg.waitmask = &waitmask;
+	scfg.worker = w;
 	int r = server_run(lfd, &scfg, &e);
 	proc_release_stops(&before); /* a second stop after the loop's last wait ends us now */
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
 /* SPEC S-7 S-16: listen, then one event loop, or --workers of them in as many
- * processes sharing the port. */
+ * processes sharing the one listening socket. */
 static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
 {
-	char bound[NET_ADDR_MAX], again[NET_ADDR_MAX];
+	char bound[NET_ADDR_MAX];
 	struct zerr e;
-	int lfds[256];
-	bool shared = o->workers > 1;
-	lfds[0] = net_listen(o->c.addr, bound, sizeof bound, shared, &e);
-	if (lfds[0] < 0)
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, &e);
+	if (lfd < 0)
 		return report_error(PROG, &e);
-	for (unsigned i = 1; i < o->workers; i++) /* the port the first one got */
-		if ((lfds[i] = net_listen(bound, again, sizeof again, true, &e)) < 0) {
-			while (i--)
-				close(lfds[i]);
-			return report_error(PROG, &e);
-		}
 	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	struct loop_arg arg = {.o = o, .cfg = cfg};
 	ident_init(); /* SPEC W-15: one key for all workers, a random one above all */
-	if (!shared) {
-		int r = run_loop(lfds[0], &arg);
-		close(lfds[0]);
+	if (o->workers <= 1) {
+		int r = run_loop(lfd, NULL, &arg);
+		close(lfd);
 		return r;
 	}
-	int r = server_workers(lfds, o->workers, run_loop, &arg, &e);
+	int r = server_workers(lfd, o->workers, run_loop, worker_note, &arg, &e);
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 

@@ -212,6 +212,41 @@ START_TEST(r13_force_in_directory_needs_name)
 }
 END_TEST
 
+/* SPEC R-4: the rule holds at the commit too: of two pushes of one name into a
+ * directory with --force but no --name, both opened while the name was free, the
+ * second to commit fails as "exists" (exit 3) instead of replacing the first. */
+START_TEST(r4_force_in_directory_checked_at_commit)
+{
+	struct fsio_out a, b;
+	struct zerr e;
+	char final[400];
+	snprintf(final, sizeof final, "%s/twice.bin", dir);
+	ck_assert_int_eq(fsio_out_init(&a, dir, FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&b, dir, FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&a, "twice.bin", &e), 0);
+	ck_assert_int_eq(fsio_out_open(&b, "twice.bin", &e), 0);
+	write_all(&a, "first");
+	write_all(&b, "second!");
+	ck_assert_int_eq(fsio_out_commit(&a, &e), 0);
+	ck_assert_int_eq(fsio_out_commit(&b, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.reason, "file exists (in a directory --force replaces only a file named with --name)");
+	ck_assert_int_eq(size_of(final), 5);
+	ck_assert_int_eq(entries(), 1);
+	/* named with --name, the second replaces the first, as R-4 allows */
+	ck_assert_int_eq(fsio_out_init(&a, dir, FSIO_FORCE | FSIO_NAMED, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&b, dir, FSIO_FORCE | FSIO_NAMED, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&a, "twice.bin", &e), 0);
+	ck_assert_int_eq(fsio_out_open(&b, "twice.bin", &e), 0);
+	write_all(&a, "third");
+	write_all(&b, "fourth!!");
+	ck_assert_int_eq(fsio_out_commit(&a, &e), 0);
+	ck_assert_int_eq(fsio_out_commit(&b, &e), 0);
+	ck_assert_int_eq(size_of(final), 8);
+	ck_assert_int_eq(entries(), 1);
+}
+END_TEST
+
 /* SPEC R-5: FIFOs and character devices are written to, never replaced; other
  * kinds of objects are refused; a FIFO without a reader fails at once. */
 START_TEST(r5_devices_written_not_replaced)
@@ -678,6 +713,7 @@ int main(void)
 	tcase_add_test(tc, s1_fifo_refused_without_blocking);
 	tcase_add_test(tc, s9_size_zero_with_content);
 	tcase_add_test(tc, r13_force_in_directory_needs_name);
+	tcase_add_test(tc, r4_force_in_directory_checked_at_commit);
 	tcase_add_test(tc, r5_devices_written_not_replaced);
 	tcase_add_test(tc, r5_directory_never_replaces_special);
 	tcase_add_test(tc, r3_symlink_target_replaced);

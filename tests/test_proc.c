@@ -123,6 +123,42 @@ START_TEST(c11_fds_needed)
 }
 END_TEST
 
+/* SPEC S-15 S-16: a stop to the process group and the supervisor's relayed copy
+ * (sigqueue, with its count) are one stop; the relayed second one ends the process. */
+START_TEST(s16_relayed_stop_counts_once)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t before, waitmask;
+		proc_catch_stops(NULL, &before, &waitmask);
+		proc_stops_relayed_by(getppid());
+		char c = 'r';
+		for (;;) { /* says "ready", then the stop seen after each signal */
+			if (write(fds[1], &c, 1) != 1)
+				tu_exit(1);
+			sigsuspend(&waitmask);
+			c = proc_stop == SIGTERM ? 't' : '?';
+		}
+	}
+	char c;
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'r');
+	ck_assert_int_eq(kill(pid, SIGTERM), 0); /* from the group */
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(c, 't');
+	ck_assert_int_eq(sigqueue(pid, SIGTERM, (union sigval){.sival_int = 1}), 0); /* its relay */
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(c, 't'); /* still there */
+	ck_assert_int_eq(sigqueue(pid, SIGTERM, (union sigval){.sival_int = 2}), 0);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st));
+	ck_assert_int_eq(WTERMSIG(st), SIGTERM);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proc");
@@ -134,6 +170,7 @@ int main(void)
 	tcase_add_test(tc, r2_die_by_the_signal);
 	tcase_add_test(tc, c11_nofile_raised_to_hard);
 	tcase_add_test(tc, c11_fds_needed);
+	tcase_add_test(tc, s16_relayed_stop_counts_once);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -19,7 +19,7 @@ static void setup(void)
 	snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
 	signal(SIGPIPE, SIG_IGN);
 	struct zerr e;
-	lfd = net_listen("127.0.0.1:0", addr, sizeof addr, false, &e);
+	lfd = net_listen("127.0.0.1:0", addr, sizeof addr, &e);
 	ck_assert_int_ge(lfd, 0);
 }
 

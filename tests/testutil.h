@@ -122,7 +122,7 @@ static inline void tu_tcp_pair(int sv[2])
 {
 	struct zerr e;
 	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
-	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(lfd, 0);
 	sv[0] = net_connect(bound, 1000, peer, sizeof peer, &e);
 	ck_assert_int_ge(sv[0], 0);
@@ -170,6 +170,35 @@ static inline int tu_child_status(pid_t pid)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+/* tu_capture() - from now on, what is written to fd (1 or 2) goes into a fresh,
+ * already unlinked temp file; returns that file's descriptor for tu_captured(). */
+static inline int tu_capture(int fd)
+{
+	char path[300];
+	const char *base = getenv("TMPDIR");
+	snprintf(path, sizeof path, "%s/zcp-capture-XXXXXX", base ? base : "/tmp");
+	int cap = mkstemp(path);
+	ck_assert_int_ge(cap, 0);
+	unlink(path);
+	ck_assert_int_eq(dup2(cap, fd), fd);
+	return cap;
+}
+
+/* tu_captured() - what went into cap since the last call (stdio flushed first),
+ * NUL-terminated in buf[0..len); the file is emptied for the next. Returns the length. */
+static inline size_t tu_captured(int cap, char *buf, size_t len)
+{
+	fflush(stdout);
+	fflush(stderr);
+	ssize_t n = pread(cap, buf, len - 1, 0);
+	ck_assert_int_ge(n, 0);
+	ck_assert_msg((size_t)n < len - 1, "captured output longer than %zu bytes", len - 2);
+	buf[n] = '\0';
+	ck_assert_int_eq(ftruncate(cap, 0), 0);
+	ck_assert_int_eq(lseek(cap, 0, SEEK_SET), 0);
+	return (size_t)n;
 }
 
 /* tu_run() - run a suite in fork mode and return the number of failures. */
