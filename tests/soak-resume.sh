@@ -49,7 +49,7 @@ cut() {
 	fi
 }
 
-rounds=0 exact=0 wrong=0
+rounds=0 exact=0 wrong=0 stuck=0
 # judge RC: a run that exited 0 has the whole file, byte for byte
 judge() {
 	[ "$1" -eq 0 ] || return 1
@@ -102,7 +102,11 @@ for round in $(seq 1 "$ROUNDS"); do
 		RC=$?
 		judge "$RC" "continued ${args[*]:-in one stream}" && break
 	done
-	[ "$RC" -eq 0 ] || echo "soak: round $round: never completed (last exit $RC)"
+	if [ "$RC" -ne 0 ]; then
+		stuck=$((stuck + 1))
+		echo "soak: round $round: never completed (last exit $RC); its last errors:"
+		tail -n 5 "$T/recv.err" | sed 's/^/soak:   /'
+	fi
 done
-echo "soak: $rounds rounds, $exact byte-exact, $wrong wrong"
-[ $wrong -eq 0 ]
+echo "soak: $rounds rounds, $exact byte-exact, $wrong wrong, $stuck never completed"
+[ $wrong -eq 0 ] && [ $stuck -eq 0 ]
