@@ -101,7 +101,7 @@ static void requests(void)
 static void responses(void)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
-	for (uint8_t st = 0; st <= WIRE_CHANGED + 1; st++) {
+	for (uint8_t st = 0; st <= WIRE_TLS_REQUIRED + 1; st++) {
 		struct wire_response r = {.status = st, .file_size = 1000, .offset = st ? 0 : 10,
 					  .length = st ? 0 : 990, .name_len = 12};
 		memcpy(r.name, "sub/data.bin", 12);

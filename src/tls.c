@@ -417,7 +417,8 @@ static void handshake_failed(struct tls_conn *t)
 	else if (v != X509_V_OK)
 		snprintf(t->why, sizeof t->why, "certificate verify failed: %s", X509_verify_cert_error_string(v));
 	else
-		openssl_reason(t->why, sizeof t->why, "the peer closed the connection during the TLS handshake");
+		openssl_reason(t->why, sizeof t->why, "the peer closed the connection during the TLS handshake "
+			       "(does it speak TLS?)");
 	ERR_clear_error();
 }
 

@@ -2,6 +2,8 @@
  * both sides over a socketpair (PSK and certificates), then bytes through xfer. */
 #include <stdarg.h>
 
+#include "fetch.h"
+#include "serve.h"
 #include "testutil.h"
 #include "tls.h"
 
@@ -437,6 +439,174 @@ START_TEST(t3_bad_files)
 }
 END_TEST
 
+/* --- whole transfers: serve_one in a child, fetch_one here, over TCP loopback */
+
+static char src_path[600], out_path[600];
+
+/* serve_one of src_path over sv[1] with TLS of lcfg in a child: exits 0 or the
+ * zerr code; a line "tls PATH" on fd 3 of the child's stdout says what it used. */
+static pid_t tls_server(int sv[2], const struct tls_cfg *lcfg, enum xfer_path path, bool raw, int report_fd)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	close(sv[0]);
+	struct zerr e;
+	struct tls_ctx *ctx = tls_ctx_new(true, lcfg, NULL, &e);
+	if (!ctx)
+		tu_exit(100);
+	struct serve_cfg cfg = {.file = src_path, .rootfd = -1, .path = path, .chunk = 8192, .raw = raw,
+				.timeout_ms = 5000, .header_timeout_ms = 5000, .tls = ctx};
+	struct serve_report rep;
+	int r = serve_one(sv[1], "peer", &cfg, &rep, NULL, &e);
+	dprintf(report_fd, "%s %s %s\n", rep.tls ? rep.tls : "none", xfer_path_name(rep.path), r ? e.reason : "ok");
+	tls_ctx_free(ctx);
+	tu_exit(r == 0 ? 0 : (int)e.code);
+}
+
+struct outcome {
+	int fetch, serve;           /* 0 or exit codes */
+	struct fetch_report rep;
+	struct zerr e;
+	char served[300];           /* the server's line */
+};
+
+static void tls_transfer(const struct tls_cfg *lcfg, const struct tls_cfg *ccfg, enum xfer_path sp,
+			 enum xfer_path rp, bool raw, struct outcome *o)
+{
+	int sv[2], rp_fd[2];
+	tu_tcp_pair(sv);
+	ck_assert_int_eq(pipe(rp_fd), 0);
+	pid_t pid = tls_server(sv, lcfg, sp, raw, rp_fd[1]);
+	close(sv[1]);
+	close(rp_fd[1]);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, FSIO_FORCE, &o->e), 0);
+	struct tls_ctx *ctx = ccfg ? tls_ctx_new(false, ccfg, "127.0.0.1", &o->e) : NULL;
+	ck_assert(!ccfg || ctx);
+	struct fetch_cfg cfg = {.path = rp, .chunk = 8192, .raw = raw, .timeout_ms = 5000, .tls = ctx};
+	o->fetch = fetch_one(sv[0], "peer", &cfg, &out, &o->rep, NULL, &o->e) == 0 ? 0 : (int)o->e.code;
+	close(sv[0]);
+	o->serve = tu_child_status(pid);
+	ssize_t n = read(rp_fd[0], o->served, sizeof o->served - 1);
+	o->served[n > 0 ? n : 0] = '\0';
+	close(rp_fd[0]);
+	tls_ctx_free(ctx);
+}
+
+static void transfer_setup(void)
+{
+	setup();
+	snprintf(src_path, sizeof src_path, "%s/data.bin", dir);
+	snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static const enum xfer_path send_paths[] = {XFER_COPY, XFER_SENDFILE, XFER_SPLICE};
+static const enum xfer_path recv_paths[] = {XFER_COPY, XFER_SPLICE};
+
+/* SPEC T-5 T-6: a PSK transfer on every path pair, framed and raw, arrives byte
+ * for byte; the payload moved in user space (no kTLS here) by the copy path, and
+ * both sides say so. */
+START_TEST(t5_psk_transfer_every_path)
+{
+	const uint64_t size = (3 << 20) + 11;
+	tu_make_file(src_path, size);
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct outcome o;
+	bool raw = _i >= 6;
+	tls_transfer(&cfg, &cfg, send_paths[_i % 6 / 2], recv_paths[_i % 2], raw, &o);
+	ck_assert_msg(o.fetch == 0, "fetch: %s %s", o.e.call, o.e.reason);
+	ck_assert_msg(o.serve == 0, "serve: %s", o.served);
+	tu_check_file(out_path, 0, size);
+	ck_assert_str_eq(o.rep.tls, "user"); /* no kTLS in this kernel: see the e2e kTLS row */
+	ck_assert_int_eq(o.rep.path, XFER_COPY);
+	ck_assert_str_eq(o.served, "user copy ok\n");
+}
+END_TEST
+
+/* SPEC T-4: with another key neither side gets a byte: exit 8 on both, and the
+ * sender opened no file (a missing one would be exit 3). */
+START_TEST(t4_wrong_key_opens_nothing)
+{
+	struct tls_cfg a = {.psk_file = in_dir(f1, "a")}, b = {.psk_file = in_dir(f2, "b")};
+	key_file("a", "zcp:" KEY64 "\n", 0600);
+	key_file("b", "zcp:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+	struct outcome o;
+	tls_transfer(&a, &b, XFER_SENDFILE, XFER_SPLICE, _i, &o); /* src_path does not exist */
+	ck_assert_int_eq(o.fetch, ZCP_EXIT_AUTH);
+	ck_assert_str_eq(o.e.call, "SSL_do_handshake");
+	ck_assert_int_eq(o.serve, ZCP_EXIT_AUTH);
+	ck_assert_msg(strncmp(o.served, "none ", 5) == 0, "%s", o.served);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
+/* SPEC T-7: a plaintext receiver at a TLS sender and a TLS receiver at a
+ * plaintext sender: exit 8 on both sides, each saying what the other spoke. */
+START_TEST(t7_plaintext_and_tls_mixed)
+{
+	tu_make_file(src_path, 1000);
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)}, none = {0};
+	struct outcome o;
+	tls_transfer(&cfg, NULL, XFER_SENDFILE, XFER_SPLICE, false, &o);
+	ck_assert_int_eq(o.serve, ZCP_EXIT_AUTH);
+	ck_assert_msg(o.fetch == ZCP_EXIT_AUTH && strstr(o.e.reason, "TLS"), "%d %s", o.fetch, o.e.reason);
+	int sv[2], rp_fd[2];
+	tu_tcp_pair(sv);
+	ck_assert_int_eq(pipe(rp_fd), 0);
+	pid_t pid = fork();
+	if (pid == 0) { /* a plaintext sender */
+		close(sv[0]);
+		struct serve_cfg sc = {.file = src_path, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
+				       .timeout_ms = 5000, .header_timeout_ms = 5000};
+		struct serve_report rep;
+		struct zerr e;
+		int r = serve_one(sv[1], "peer", &sc, &rep, NULL, &e);
+		dprintf(rp_fd[1], "%s", r ? e.reason : "ok");
+		tu_exit(r == 0 ? 0 : (int)e.code);
+	}
+	close(sv[1]);
+	close(rp_fd[1]);
+	struct zerr e;
+	struct tls_ctx *ctx = tls_ctx_new(false, &cfg, "127.0.0.1", &e);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, FSIO_FORCE, &e), 0);
+	struct fetch_cfg fc = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000, .tls = ctx};
+	int r = fetch_one(sv[0], "peer", &fc, &out, &o.rep, NULL, &e);
+	close(sv[0]);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_AUTH);
+	ck_assert_int_eq(tu_child_status(pid), ZCP_EXIT_AUTH);
+	ssize_t n = read(rp_fd[0], o.served, sizeof o.served - 1);
+	o.served[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(strstr(o.served, "TLS"), "%s", o.served);
+	close(rp_fd[0]);
+	tls_ctx_free(ctx);
+	(void)none;
+}
+END_TEST
+
+/* SPEC T-3 T-5: a certificate transfer (the connector checks the CA and the
+ * address) arrives byte for byte. */
+START_TEST(t5_cert_transfer)
+{
+	const uint64_t size = 1 << 20;
+	tu_make_file(src_path, size);
+	make_cert("srv", "IP:127.0.0.1");
+	char a[512], b[512], c[512];
+	struct tls_cfg l = {.cert = in_dir(a, "srv.pem"), .key = in_dir(b, "srv.key")};
+	struct tls_cfg cc = {.ca = in_dir(c, "srv.pem")};
+	struct outcome o;
+	tls_transfer(&l, &cc, XFER_SENDFILE, XFER_SPLICE, false, &o);
+	ck_assert_msg(o.fetch == 0, "fetch: %s %s", o.e.call, o.e.reason);
+	ck_assert_int_eq(o.serve, 0);
+	tu_check_file(out_path, 0, size);
+	ck_assert_str_eq(o.rep.tls, "user");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tls");
@@ -461,6 +631,14 @@ int main(void)
 	tcase_add_test(hs, t7_plaintext_at_listener);
 	tcase_add_test(hs, t3_bad_files);
 	suite_add_tcase(s, hs);
+	TCase *tr = tcase_create("transfer");
+	tcase_add_checked_fixture(tr, transfer_setup, teardown);
+	tcase_set_timeout(tr, 60);
+	tcase_add_loop_test(tr, t5_psk_transfer_every_path, 0, 12);
+	tcase_add_loop_test(tr, t4_wrong_key_opens_nothing, 0, 2);
+	tcase_add_test(tr, t7_plaintext_and_tls_mixed);
+	tcase_add_test(tr, t5_cert_transfer);
+	suite_add_tcase(s, tr);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
