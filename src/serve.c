@@ -385,7 +385,8 @@ static int plaintext_request(struct serve_conn *c)
 /* SPEC T-4: nothing is opened, read or answered before the peer is authenticated. */
 static int step_auth(struct serve_conn *c)
 {
-	int r = c->link.tls.ssl || c->cfg->raw ? 0 : plaintext_request(c);
+	bool first = !c->link.tls.ssl && !c->cfg->raw && tls_ctx_listener(c->cfg->tls); /* its peer speaks first */
+	int r = first ? plaintext_request(c) : 0;
 	if (r)
 		return r == 1 ? 0 : r;
 	r = step_handshake(&c->link, c->cfg->tls, c->peer, &c->err);

@@ -49,8 +49,11 @@ void step_drop_input(struct step_link *l)
 
 void step_tls_words(const struct step_link *l, struct zerr *e)
 {
-	if (l->tls.ssl && *l->tls.why && !strcmp(e->reason, strerror(EPROTO)))
-		snprintf(e->reason, sizeof e->reason, "%s", l->tls.why);
+	if (!l->tls.ssl || !*l->tls.why || strcmp(e->reason, strerror(EPROTO)) != 0)
+		return;
+	snprintf(e->reason, sizeof e->reason, "%s", l->tls.why);
+	if (l->tls.alert) /* SPEC T-4: the peer refused the session */
+		e->code = ZCP_EXIT_AUTH;
 }
 
 enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, const char *peer,

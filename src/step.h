@@ -56,7 +56,7 @@ void step_drop_input(struct step_link *l);
 
 /* step_tls_words() - a failure of the TLS stream (EPROTO) that e words from errno
  * is reworded with what the session said (a cut without close_notify, a bad
- * record). */
+ * record); the peer's alert makes it an authentication failure (exit 8). */
 void step_tls_words(const struct step_link *l, struct zerr *e);
 
 /* step_read() - read toward a frame of type t in l->frame without waiting

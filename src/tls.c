@@ -179,13 +179,15 @@ bool tls_looks_like_record(const uint8_t *buf, size_t len)
 	return len >= 3 && (buf[0] == 0x15 || buf[0] == 0x16) && buf[1] == 3 && buf[2] <= 4;
 }
 
-/* The first OpenSSL error queued, worded, or fallback. */
-static void openssl_reason(char *buf, size_t len, const char *fallback)
+/* The first OpenSSL error queued, worded, or fallback. Returns whether it was an
+ * alert the peer sent. */
+static bool openssl_reason(char *buf, size_t len, const char *fallback)
 {
 	unsigned long code = ERR_get_error();
 	const char *r = code ? ERR_reason_error_string(code) : NULL;
 	snprintf(buf, len, "%s", r ? r : fallback);
 	ERR_clear_error();
+	return code && ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET;
 }
 
 /* SPEC T-2: the PSK as a TLS 1.3 session: TLS_AES_128_GCM_SHA256, as openssl
@@ -326,6 +328,8 @@ fail:
 	return NULL;
 }
 
+bool tls_ctx_listener(const struct tls_ctx *c) { return c->listener; }
+
 void tls_ctx_free(struct tls_ctx *c)
 {
 	if (!c)
@@ -355,7 +359,7 @@ static ssize_t io_failed(struct tls_conn *t, int ret, bool *wait_out)
 		}
 		/* fall through */
 	default: /* SPEC T-5: a cut without close_notify, or a bad record, is no end */
-		openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
+		t->alert = openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
 		errno = EPROTO;
 		return -1;
 	}
@@ -416,9 +420,11 @@ static void handshake_failed(struct tls_conn *t)
 		snprintf(t->why, sizeof t->why, "the server's public key does not match --pin");
 	else if (v != X509_V_OK)
 		snprintf(t->why, sizeof t->why, "certificate verify failed: %s", X509_verify_cert_error_string(v));
+	else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING || !ERR_peek_error())
+		snprintf(t->why, sizeof t->why, "the peer closed the connection during the TLS handshake "
+			 "(does it speak TLS?)");
 	else
-		openssl_reason(t->why, sizeof t->why, "the peer closed the connection during the TLS handshake "
-			       "(does it speak TLS?)");
+		openssl_reason(t->why, sizeof t->why, "the TLS handshake failed");
 	ERR_clear_error();
 }
 

@@ -69,6 +69,10 @@ struct tls_ctx;
  * certificate OpenSSL refused, 1 for memory). */
 struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char *host, struct zerr *e);
 
+/* tls_ctx_listener() - whether ctx is a listener's: its side of the handshake
+ * waits for the peer's first words. */
+bool tls_ctx_listener(const struct tls_ctx *ctx);
+
 /* tls_ctx_free() - release it (NULL is fine). */
 void tls_ctx_free(struct tls_ctx *ctx);
 
@@ -78,6 +82,8 @@ struct tls_conn {
 	struct xfer_io io;   /* reads and writes through ssl */
 	const char *mode;    /* after the handshake: "ktls" or "user" (SPEC T-6); else NULL */
 	bool ktls_send;      /* the kernel encrypts what is written to the socket */
+	bool alert;          /* the stream failed on the peer's alert: it refused the session
+			      * (in TLS 1.3 a client hears of a refused certificate only then) */
 	char why[256];       /* the last failure, worded for a message */
 };
 

@@ -44,10 +44,16 @@ static void pressure(void *arg, const char *reason)
 		report_note(PROG, "accept: %s; pausing new connections", reason);
 }
 
-static int listen_on(const struct opts_recv *o, struct zerr *e)
+/* A listening socket on o's address: refused (SPEC T-8) where plaintext would be
+ * served beyond this host. Returns it, or -1 with *e set. */
+static int listen_on(const struct opts_recv *o, bool tls, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
 	int lfd = net_listen(o->c.addr, bound, sizeof bound, false, e);
+	if (lfd >= 0 && report_protected(&o->c, tls, lfd, bound, e) < 0) {
+		close(lfd);
+		return -1;
+	}
 	if (lfd >= 0 && (!o->c.quiet || net_port(o->c.addr) == 0)) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	return lfd;
@@ -57,7 +63,7 @@ static int listen_on(const struct opts_recv *o, struct zerr *e)
 static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const struct fsio_out *out)
 {
 	struct zerr e;
-	int lfd = listen_on(o, &e);
+	int lfd = listen_on(o, cfg->tls != NULL, &e);
 	if (lfd < 0)
 		return report_error(PROG, &e);
 	struct xfer_pipes pipes = {0}; /* SPEC R-17 */
@@ -83,9 +89,9 @@ static const struct step_progress *watch(const struct opts_recv *o, struct progr
 	return progress_wanted(o->c.progress, o->c.quiet) ? progress_start(pg, PROG, base) : NULL;
 }
 
-/* A transfer's end, said: the R-15 warning and the summary (-v: with the system
- * calls). Returns 0. */
-static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, const char *peer,
+/* A transfer's end, said: the R-15 warning and the summary with the path that
+ * moved the bytes and how TLS ran (SPEC T-6; -v: with the system calls). Returns 0. */
+static int received(const struct opts_recv *o, enum xfer_path path, const char *tls, const char *peer,
 		    uint64_t bytes, double seconds, int ack_err, const struct xfer_stats *stats,
 		    unsigned streams)
 {
@@ -93,9 +99,10 @@ static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, cons
 		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
 			    "may report a failure", peer, strerror(ack_err));
 	if (!o->c.quiet) { /* SPEC C-10: the summary; -v adds the system calls */
-		char line[512];
-		report_format(line, sizeof line, "received", bytes, "from", peer, seconds,
-			      xfer_path_name(cfg->path), o->c.verbose ? stats : NULL);
+		char line[512], how[32];
+		snprintf(how, sizeof how, "%s%s%s", xfer_path_name(path), tls ? ", tls " : "", tls ? tls : "");
+		report_format(line, sizeof line, "received", bytes, "from", peer, seconds, how,
+			      o->c.verbose ? stats : NULL);
 		if (streams > 1)
 			report_note(PROG, "%s; %u streams", line, streams);
 		else
@@ -116,7 +123,7 @@ static int fetch_connected(const struct opts_recv *o, const struct fetch_cfg *cf
 	if (o->c.role == OPTS_CONNECT) {
 		sock = net_connect(o->c.addr, cfg->timeout_ms, peer, NET_ADDR_MAX, e);
 	} else {
-		int lfd = listen_on(o, e);
+		int lfd = listen_on(o, cfg->tls != NULL, e);
 		if (lfd < 0)
 			return -1;
 		sock = report_accept(PROG, lfd, peer, NET_ADDR_MAX, o->c.quiet, e);
@@ -143,7 +150,7 @@ static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, s
 		progress_end(&pg);
 	if (r < 0)
 		return report_error(PROG, &e);
-	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
+	return received(o, rep.path, rep.tls, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
 }
 
 /* SPEC R-20: before the first byte of a fresh partial, its record. */
@@ -227,7 +234,7 @@ static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *
 		progress_end(&pg);
 	if (r == 0) {
 		resume_drop(&rs); /* the record; the partial is the final file now */
-		return received(o, &rc, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
+		return received(o, rep.path, rep.tls, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
 	}
 	return resumable_failed(o, &rs, rep.resp.status == WIRE_CHANGED, rep.mismatch, report_error(PROG, &e));
 }
@@ -251,7 +258,9 @@ static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg,
 			  : report_error(PROG, &e);
 	if (rp)
 		resume_drop(rp);
-	return received(o, cfg, peer, rep.received, rep.seconds, rep.ack_err, &rep.stats, rep.parts);
+	/* each part reads its TLS in user space: the copy path (SPEC T-6) */
+	return received(o, cfg->tls ? XFER_COPY : cfg->path, cfg->tls ? "user" : NULL, peer, rep.received,
+			rep.seconds, rep.ack_err, &rep.stats, rep.parts);
 }
 
 static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
@@ -317,6 +326,10 @@ int main(int argc, char **argv)
 	}
 	if (o.resume && out.mode != FSIO_FILE) /* SPEC R-20 */
 		return report_usage_error(PROG, "--resume needs -o FILE: the partial is kept beside it");
-	return many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
+	if ((done = report_tls(PROG, &o.c, &cfg.tls)) >= 0) /* SPEC T-1 */
+		return done;
+	int r = many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
 		: o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
+	tls_ctx_free(cfg.tls);
+	return r;
 }
