@@ -537,13 +537,23 @@ const char *opts_usage_send(void)
 	       "      --raw                no framing: write the file's bytes and close\n"
 	       "      --timeout SECONDS    give up on a peer that makes no progress this long\n"
 	       "                           (default 30, 0 = never)\n"
+	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
+	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
+	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"
+	       "      --cert FILE          this side's certificate chain (PEM), with --key\n"
+	       "      --key FILE           its private key (PEM)\n"
+	       "      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n"
+	       "      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n"
+	       "      --client-ca FILE     with --listen: require client certificates of these CAs\n"
+	       "      --insecure           with --listen: plaintext on any address (protected mode off)\n"
 	       "  -q, --quiet              print errors only (no line per transfer, no progress)\n"
 	       "      --progress           show a push's progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            add the system calls made to each transfer's line\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
 	       "SIZE takes a K, M, G or T suffix (powers of 1024).\n"
-	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure.\n";
+	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure,\n"
+	       "      8 authentication (TLS).\n";
 }
 
 const char *opts_usage_recv(void)
@@ -582,11 +592,21 @@ const char *opts_usage_recv(void)
 	       "      --max-chunk SIZE     bytes a push moves per turn (default 2M)\n"
 	       "      --drain SECONDS      on SIGINT/SIGTERM, let pushes finish this long\n"
 	       "                           (default 10); a second signal ends at once\n"
+	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
+	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
+	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"
+	       "      --cert FILE          this side's certificate chain (PEM), with --key\n"
+	       "      --key FILE           its private key (PEM)\n"
+	       "      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n"
+	       "      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n"
+	       "      --client-ca FILE     with --listen: require client certificates of these CAs\n"
+	       "      --insecure           with --listen: plaintext on any address (protected mode off)\n"
 	       "  -q, --quiet              print errors only (no summary, no progress)\n"
 	       "      --progress           show progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            print a report with syscall counts after the transfer\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
 	       "SIZE takes a K, M, G or T suffix (powers of 1024).\n"
-	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure.\n";
+	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure,\n"
+	       "      8 authentication (TLS).\n";
 }

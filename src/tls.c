@@ -281,8 +281,7 @@ static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr 
 	return 0;
 bad:
 	openssl_reason(why, sizeof why, "unusable");
-	return zerr_set(e, access(file, R_OK) == 0 ? ZCP_EXIT_AUTH : ZCP_EXIT_FILE, "", file,
-			"%s", access(file, R_OK) == 0 ? why : strerror(errno));
+	return zerr_set(e, ZCP_EXIT_FILE, "", file, "%s", access(file, R_OK) == 0 ? why : strerror(errno));
 }
 
 struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char *host, struct zerr *e)

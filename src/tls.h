@@ -65,8 +65,8 @@ struct tls_ctx;
 /* tls_ctx_new() - the context every connection of one side starts from: TLS 1.3
  * only, kTLS asked for (SSL_OP_ENABLE_KTLS). host is the name or address a
  * connector dialled, checked against the server's certificate with --ca (NULL for
- * a listener). Returns it, or NULL with *e set (exit 3 for a file, 8 for a key or
- * certificate OpenSSL refused, 1 for memory). */
+ * a listener). Returns it, or NULL with *e set (exit 3 for a key, certificate or CA
+ * file that cannot be read or used, 2 for a bad pin, 1 for memory). */
 struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char *host, struct zerr *e);
 
 /* tls_ctx_listener() - whether ctx is a listener's: its side of the handshake
