@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,8 @@ struct tls_ctx {
 	struct tls_psk psk;
 	uint8_t pin[TLS_PIN_SIZE];
 	char host[256]; /* a connector's peer name, checked against its certificate */
+	pthread_mutex_t lock; /* resume: the parts of --streams are threads */
+	SSL_SESSION *resume;  /* a connector's last ticketed session, or NULL (SPEC T-9) */
 };
 
 /* The value of hex digit c, or -1. */
@@ -254,6 +257,17 @@ static int verify_server(X509_STORE_CTX *x, void *arg)
 	return 1;
 }
 
+/* SPEC T-9: a connector keeps the newest session a server gave a ticket for. */
+static int keep_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tls_ctx *c = ctx_of(ssl);
+	pthread_mutex_lock(&c->lock);
+	SSL_SESSION_free(c->resume);
+	c->resume = sess;
+	pthread_mutex_unlock(&c->lock);
+	return 1; /* the reference is ours */
+}
+
 /* Loads the certificate files of cfg into c. Returns 0, or -1 with *e set. */
 static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr *e)
 {
@@ -292,6 +306,7 @@ struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char
 		return NULL;
 	}
 	c->listener = listener;
+	pthread_mutex_init(&c->lock, NULL);
 	snprintf(c->host, sizeof c->host, "%s", host ? host : "");
 	if (cfg->psk_file && tls_psk_load(cfg->psk_file, &c->psk, e) < 0)
 		goto fail;
@@ -311,7 +326,14 @@ struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char
 	SSL_CTX_set_options(c->ssl, SSL_OP_ENABLE_KTLS); /* SPEC T-6: the kernel's, where it has it */
 	/* a short write returns what went out; a retry may come from a moved buffer */
 	SSL_CTX_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_num_tickets(c->ssl, 0); /* every connection authenticates afresh */
+	if (c->have_psk) /* the key is all a later connection needs: no tickets */
+		SSL_CTX_set_num_tickets(c->ssl, 0);
+	else if (listener)
+		SSL_CTX_set_num_tickets(c->ssl, 1); /* SPEC T-9: later parts resume */
+	else {
+		SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(c->ssl, keep_session);
+	}
 	if (c->have_psk) { /* SPEC T-2: a suite whose hash is the key's, SHA-256 */
 		SSL_CTX_set_ciphersuites(c->ssl, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256");
 		if (listener)
@@ -334,6 +356,8 @@ void tls_ctx_free(struct tls_ctx *c)
 	if (!c)
 		return;
 	SSL_CTX_free(c->ssl);
+	SSL_SESSION_free(c->resume);
+	pthread_mutex_destroy(&c->lock);
 	OPENSSL_clear_free(c, sizeof *c);
 }
 
@@ -398,6 +422,10 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 		return 0;
 	}
 	SSL_set_connect_state(t->ssl);
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->resume) /* SPEC T-9; one the server no longer takes is a full handshake */
+		SSL_set_session(t->ssl, ctx->resume);
+	pthread_mutex_unlock(&ctx->lock);
 	struct in6_addr a;
 	bool ip = inet_pton(AF_INET, ctx->host, &a) == 1 || inet_pton(AF_INET6, ctx->host, &a) == 1;
 	if (!ip && *ctx->host)
@@ -435,6 +463,7 @@ enum tls_hs tls_handshake(struct tls_conn *t)
 	if (r == 1) {
 		t->ktls_send = BIO_get_ktls_send(SSL_get_wbio(t->ssl)) > 0;
 		t->mode = t->ktls_send || BIO_get_ktls_recv(SSL_get_rbio(t->ssl)) > 0 ? "ktls" : "user";
+		t->resumed = SSL_session_reused(t->ssl);
 		return TLS_HS_DONE;
 	}
 	int err = SSL_get_error(t->ssl, r);
@@ -462,6 +491,10 @@ int tls_close_notify(struct tls_conn *t)
 
 void tls_conn_end(struct tls_conn *t)
 {
+	/* a session is resumable after a close without close_notify too (SPEC T-9);
+	 * a fatal alert has made it unresumable already */
+	if (t->ssl && t->mode)
+		SSL_set_shutdown(t->ssl, SSL_get_shutdown(t->ssl) | SSL_SENT_SHUTDOWN);
 	SSL_free(t->ssl); /* the socket BIO leaves the descriptor open */
 	t->ssl = NULL;
 }

@@ -122,6 +122,14 @@ t_psk_streams() {
 	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/streams.out" && grep -q 'tls user; 2 streams' "$T/r.err"
 }
 check "TLS PSK: --streams 2, each part its own TLS connection, byte-exact  # SPEC T-5 R-18" t_psk_streams
+t_cert_streams() {
+	start_send "${CERT[@]}" "$T/data.bin" || return 1
+	zrecv --streams 4 -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/cstreams.out" 2>"$T/r.err"
+	local r=$?
+	kill "$SPID"; wait "$SPID"
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/cstreams.out" && [ "$(grep -c 'tls=user result=ok' "$T/send.err")" -ge 2 ] && grep -q 'tls=user result=probe' "$T/send.err"
+}
+check "TLS certificates: --streams 4 (later parts resume a session: test_tls t9), byte-exact  # SPEC T-9 R-18" t_cert_streams
 
 # --- certificates (SPEC T-3)
 t_cert_ca() {

@@ -439,6 +439,49 @@ START_TEST(t3_bad_files)
 }
 END_TEST
 
+/* Runs the handshakes of p (its contexts made already) on a new socketpair. */
+static void handshake_again(struct pair *p)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p->sv), 0);
+	ck_assert_int_eq(tls_conn_start(&p->l, p->lctx, p->sv[0]), 0);
+	ck_assert_int_eq(tls_conn_start(&p->c, p->cctx, p->sv[1]), 0);
+	p->lr = p->cr = TLS_HS_READ;
+	for (int turns = 0; turns < 100 && (p->lr > TLS_HS_DONE || p->cr > TLS_HS_DONE); turns++) {
+		if (p->cr == TLS_HS_READ || p->cr == TLS_HS_WRITE)
+			p->cr = tls_handshake(&p->c);
+		if (p->lr == TLS_HS_READ || p->lr == TLS_HS_WRITE)
+			p->lr = tls_handshake(&p->l);
+	}
+	ck_assert_int_eq(p->lr, TLS_HS_DONE);
+	ck_assert_int_eq(p->cr, TLS_HS_DONE);
+}
+
+/* SPEC T-9: a connector's later connections resume the session of an earlier one
+ * (a TLS 1.3 ticket): no second certificate handshake; still checked, still TLS. */
+START_TEST(t9_session_resumed)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	char a[512], b[512], c[512];
+	struct tls_cfg l = {.cert = in_dir(a, "srv.pem"), .key = in_dir(b, "srv.key")};
+	struct tls_cfg cc = {.ca = in_dir(c, "srv.pem")};
+	struct pair p;
+	handshake(&p, &l, &cc, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert(!p.c.resumed);
+	exchange(&p); /* the ticket comes with the first bytes read */
+	for (int i = 0; i < 2; i++) {
+		tls_conn_end(&p.l);
+		tls_conn_end(&p.c);
+		close(p.sv[0]);
+		close(p.sv[1]);
+		handshake_again(&p);
+		ck_assert_msg(p.c.resumed && p.l.resumed, "connection %d", i + 2);
+		exchange(&p);
+	}
+	pair_end(&p);
+}
+END_TEST
+
 /* --- whole transfers: serve_one in a child, fetch_one here, over TCP loopback */
 
 static char src_path[600], out_path[600];
@@ -630,6 +673,7 @@ int main(void)
 	tcase_add_test(hs, t3_client_cert_required);
 	tcase_add_test(hs, t7_plaintext_at_listener);
 	tcase_add_test(hs, t3_bad_files);
+	tcase_add_test(hs, t9_session_resumed);
 	suite_add_tcase(s, hs);
 	TCase *tr = tcase_create("transfer");
 	tcase_add_checked_fixture(tr, transfer_setup, teardown);
