@@ -138,7 +138,7 @@ def configs(build, outdir):
         Config("zcp --raw > nc", "peer",
                lambda f, port: [send, "-v", "--once", "--raw", "-l", "127.0.0.1:0", f],
                lambda port, f: ["nc", "-d", "127.0.0.1", str(port)], needs=["nc"], moved=raw_moved),
-    ] + streams_configs(send, recv) + [
+    ] + streams_configs(send, recv) + tls_configs(send, recv, outdir) + [
         # the ceiling: sendfile in 2 MiB calls on a non-blocking socket with TCP_NOTSENT_LOWAT
         # 1 MiB, poll when full (the loop zcp's server runs, without the protocol); the naive
         # one (a single blocking sendfile of the whole file) is kept to show what tuning buys
@@ -184,6 +184,78 @@ def streams_configs(send, recv):
                                   "-P", str(n)],
             needs=["iperf3"], port_from="fixed", moved=iperf_moved, streams=n, slack=n << 20))
     return result
+
+
+def tls_files(outdir):
+    """Issue 17: a PSK file (mode 600) and a self-signed certificate for 127.0.0.1 in
+    outdir, made once with openssl; None where openssl is missing."""
+    d = os.path.join(outdir, "tls")
+    psk, cert, key = (os.path.join(d, n) for n in ("psk", "cert.pem", "cert.key"))
+    if not shutil.which("openssl"):
+        return None
+    if not os.path.exists(psk):
+        os.makedirs(d, exist_ok=True)
+        hexkey = subprocess.check_output(["openssl", "rand", "-hex", "32"], text=True).strip()
+        fd = os.open(psk, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, ("zcp:%s\n" % hexkey).encode())
+        os.close(fd)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, stderr=subprocess.DEVNULL)
+    return psk, cert, key
+
+
+def tls_configs(send, recv, outdir):
+    """Issue 17: zcp over TLS 1.3 (a PSK, and certificates) single stream and --streams 2
+    with --workers 2, beside plain zcp; socat's OpenSSL as a client of a --raw --cert
+    sender. User-space TLS here (no kTLS): the copy path on both sides."""
+    files = tls_files(outdir)
+    if not files:
+        return [Config("zcp TLS " + n, "tls", None, None, needs=["openssl"])
+                for n in ("psk > discard", "cert > discard", "psk --streams 2 (--workers 2)")]
+    psk, cert, key = files
+    auth = {"psk": (["--psk-file", psk], ["--psk-file", psk]),
+            "cert": (["--cert", cert, "--key", key], ["--ca", cert])}
+    result = []
+    for how, (sa, ra) in auth.items():
+        result.append(Config(
+            "zcp TLS %s > discard" % how, "tls",
+            lambda f, port, sa=sa: [send, "-v", "--once", "-l", "127.0.0.1:0"] + sa + [f],
+            lambda port, f, ra=ra: [recv, "-v", "-c", "127.0.0.1:%d" % port, "--discard"] + ra,
+            needs=["openssl"], moved=zcp_moved))
+    sa, ra = auth["psk"]
+    result.append(Config(
+        "zcp TLS psk --streams 2 (--workers 2)", "tls",
+        lambda f, port: [send, "-q", "--workers", "2", "-l", "127.0.0.1:0"] + sa + [f],
+        lambda port, f: [recv, "-v", "--streams", "2", "-c", "127.0.0.1:%d" % port, "--discard"] + ra,
+        needs=["openssl"], moved=zcp_moved, stop=True, streams=2))
+    result.append(Config(
+        "zcp --raw TLS cert > socat OPENSSL", "tls",
+        lambda f, port: [send, "-v", "--once", "--raw", "-l", "127.0.0.1:0", "--cert", cert, "--key", key, f],
+        lambda port, f: ["socat", "-u", "OPENSSL:127.0.0.1:%d,cafile=%s,verify=1" % (port, cert), "OPEN:/dev/null"],
+        needs=["openssl", "socat"], moved=raw_moved))
+    return result
+
+
+def tls_lines(by):
+    """Issue 17: what TLS costs per GiB over plain zcp, and --streams 2 over TLS against
+    one TLS stream (aim >= 1.6); scp and rsync -e ssh need an sshd the bench does not
+    start yet."""
+    plain, psk = by.get("zcp copy > copy-discard"), by.get("zcp TLS psk > discard")
+    if not plain or not psk:
+        return []
+    lines = ["", "TLS (user-space: this kernel has no kTLS; both sides on the copy path):",
+             "- CPU per GiB, both sides: plain zcp copy %.3f s, TLS psk %.3f s (+%.3f s/GiB); "
+             "speed: plain / TLS median = %.2f" % (plain["cpu"], psk["cpu"], psk["cpu"] - plain["cpu"],
+                                                   plain["median"] / psk["median"])]
+    two = by.get("zcp TLS psk --streams 2 (--workers 2)")
+    if two:
+        gain = psk["median"] / two["median"]
+        lines.append("- --streams 2 over TLS against one TLS stream: %.2f x (aim >= 1.6: %s)" % (
+            gain, stats.aim(gain, ">=", 1.6)))
+    lines.append("- scp and rsync -e ssh: not measured (the bench does not start an sshd yet)")
+    return lines
 
 
 def config_named(build, tmp, name):
@@ -392,7 +464,7 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra, quic
                                     else "-" for ref, _ in refs)))
     lines += ["", "Ratios are speed-ups: the reference's median time divided by this row's "
               "(above 1 means this row is faster); a pinned row is compared with the pinned "
-              "references."] + aims_lines(by) + streams_lines(by, base, quick)
+              "references."] + aims_lines(by) + streams_lines(by, base, quick) + tls_lines(by)
     if skipped:
         lines += ["", "Skipped (tool not installed; `ci/install-deps.sh --all` installs it): " +
                   ", ".join(skipped)]
