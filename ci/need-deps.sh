@@ -1,6 +1,6 @@
 #!/bin/sh
 # need-deps.sh WHAT - make sure the tools a make target needs are here.
-#   check : Check (pkg-config check) and strace, for make check
+#   check : Check (pkg-config check), strace, libssl-dev, openssl and socat, for make check
 #   fuzz  : afl-clang-fast and afl-fuzz
 #   bench : gnuplot, iperf3, socat, nginx, curl, python3, strace
 #   coverage : gcovr
@@ -15,6 +15,8 @@ check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubun
        [ -f /usr/include/xxhash.h ] || missing="$missing libxxhash-dev"
        command -v xxhsum >/dev/null || missing="$missing xxhash"
        command -v strace >/dev/null || missing="$missing strace"
+       [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
+       for t in openssl socat; do command -v $t >/dev/null || missing="$missing $t"; done
        command -v man >/dev/null || missing="$missing man-db" ;;
 fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
 bench) for t in gnuplot iperf3 socat nginx curl python3 strace; do
