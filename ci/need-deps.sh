@@ -13,6 +13,7 @@ missing=""
 case "${1:-check}" in
 check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubunit-dev pkg-config"
        [ -f /usr/include/xxhash.h ] || missing="$missing libxxhash-dev"
+       pkg-config --exists libcrypto 2>/dev/null || missing="$missing libssl-dev"
        command -v xxhsum >/dev/null || missing="$missing xxhash"
        command -v strace >/dev/null || missing="$missing strace"
        [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"

@@ -142,7 +142,8 @@ static void acks(void)
 static void idents_and_trailers(void)
 {
 	uint8_t buf[WIRE_IDENT_SIZE];
-	struct wire_ident d = {.dev = 2049, .ino = 131, .size = 1 << 30, .mtime_ns = UINT64_C(1764115200123456789)};
+	struct wire_ident d = {.size = 1 << 30, .tag = {0x5e, 0x3a, 0x91, 0x07, 0xc4, 0x2d, 0x88, 0x19,
+							0xf0, 0x6b, 0x34, 0xa2, 0x7d, 0x0e, 0xb5, 0x41}};
 	wire_encode_ident(&d, buf, sizeof buf);
 	emit_stream(WIRE_IDENT, buf, WIRE_IDENT_SIZE);
 	buf[6] = 1;

@@ -145,11 +145,16 @@ static int step_ident(struct fetch_conn *c)
 		return STEP_IN;
 	if (r != FRAMEIO_OK)
 		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1);
-	if (c->cfg->if_ident && memcmp(c->cfg->if_ident, &c->ident, sizeof c->ident)) { /* W-16 */
+	if (c->ident.size != c->resp.file_size) { /* SPEC W-15: the identity is of the file answered */
+		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender's identity is of a %llu-byte file, its response of a %llu-byte one",
+			 (unsigned long long)c->ident.size, (unsigned long long)c->resp.file_size);
+		return go_ack(c, WIRE_ACK_PROTOCOL);
+	}
+	if (c->cfg->resume.if_ident && memcmp(c->cfg->resume.if_ident, &c->ident, sizeof c->ident)) { /* W-16 */
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender served another file than the one asked for");
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
-	if (c->cfg->on_ident && c->cfg->on_ident(c->cfg->on_ident_arg, &c->ident, &c->err) < 0)
+	if (c->cfg->resume.on_ident && c->cfg->resume.on_ident(c->cfg->resume.on_ident_arg, &c->ident, &c->err) < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
 	return begin_payload(c);
 }
@@ -201,6 +206,7 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 		return raw_end(c, r);
 	if (r == 0) {
 		c->link.have = 0;
+		c->frame_since = mono_ms();
 		c->state = c->cfg->verify ? FETCH_TRAILER : FETCH_EOF;
 		return 0;
 	}
@@ -225,7 +231,7 @@ static int step_trailer(struct fetch_conn *c)
 	if (r != FRAMEIO_OK)
 		return go_ack(c, r == FRAMEIO_BAD ? WIRE_ACK_PROTOCOL : WIRE_ACK_SHORT);
 	uint64_t from = c->cfg->part ? c->resp.offset - c->cfg->out_base : 0;
-	uint64_t to = c->cfg->part ? from + c->resp.length : c->cfg->prefix + c->resp.length;
+	uint64_t to = c->cfg->part ? from + c->resp.length : c->cfg->resume.prefix + c->resp.length;
 	if (fhash_start(&c->hash, c->out->fd, from, to) < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
@@ -250,7 +256,7 @@ static int step_hash(struct fetch_conn *c, uint64_t budget)
 	fhash_digest(&c->hash, mine);
 	if ((c->mismatch = memcmp(mine, c->trailer.hash, sizeof mine) != 0)) {
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the XXH3-128 of the %llu bytes stored does not "
-			 "match the sender's", (unsigned long long)(c->cfg->part ? c->resp.length : c->cfg->prefix + c->resp.length));
+			 "match the sender's", (unsigned long long)(c->cfg->part ? c->resp.length : c->cfg->resume.prefix + c->resp.length));
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
 	c->state = FETCH_EOF;
@@ -341,7 +347,7 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 	c->link.sock = sock;
 	c->out = out;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	c->link.progress_ms = mono_ms();
+	c->link.progress_ms = c->frame_since = mono_ms();
 	c->state = cfg->tls ? FETCH_HANDSHAKE : FETCH_REQUEST;
 	if (cfg->raw) {
 		if (!cfg->tls)
@@ -351,8 +357,8 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 	c->req = (struct wire_request){.offset = cfg->offset, .length = cfg->length,
 				       .flags = (uint8_t)((cfg->probe ? WIRE_FLAG_PROBE : 0) |
 							  (cfg->verify && !cfg->probe ? WIRE_FLAG_VERIFY : 0) |
-							  (cfg->want_ident ? WIRE_FLAG_IDENT : 0) |
-							  (cfg->if_ident ? WIRE_FLAG_IF_IDENT : 0))};
+							  (cfg->resume.want_ident ? WIRE_FLAG_IDENT : 0) |
+							  (cfg->resume.if_ident ? WIRE_FLAG_IF_IDENT : 0))};
 	if (cfg->name) {
 		c->req.name_len = (uint16_t)strnlen(cfg->name, ZCP_PATH_MAX + 1);
 		memcpy(c->req.name, cfg->name, c->req.name_len);
@@ -364,8 +370,8 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 		return;
 	}
 	c->link.len = (size_t)n;
-	if (cfg->if_ident) /* SPEC W-16: the identity right after the request */
-		c->link.len += (size_t)wire_encode_ident(cfg->if_ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
+	if (cfg->resume.if_ident) /* SPEC W-16: the identity right after the request */
+		c->link.len += (size_t)wire_encode_ident(cfg->resume.if_ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
 }
 
 int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
@@ -393,10 +399,13 @@ int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 
 int64_t fetch_deadline(const struct fetch_conn *c)
 {
-	int64_t idle = c->cfg->timeout_ms >= 0 ? c->link.progress_ms + c->cfg->timeout_ms : 0;
-	if (c->state == FETCH_LINGER && (!idle || c->linger_until < idle))
-		return c->linger_until;
-	return idle;
+	const struct fetch_cfg *cfg = c->cfg;
+	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
+	int64_t total = c->state == FETCH_LINGER ? c->linger_until : 0;
+	bool framed = c->state <= FETCH_IDENT || c->state == FETCH_TRAILER; /* SPEC P-13 */
+	if (framed && cfg->header_timeout_ms > 0 && !cfg->raw)
+		total = c->frame_since + cfg->header_timeout_ms;
+	return total && (!idle || total < idle) ? total : idle;
 }
 
 void fetch_expire(struct fetch_conn *c)

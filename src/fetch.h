@@ -19,6 +19,19 @@
 /* How long a receiver that gave up keeps reading before it closes (SPEC R-14). */
 #define FETCH_LINGER_MS 5000
 
+/* What a resumable transfer (SPEC R-20) adds to a fetch: set as one, by the
+ * one that owns the partial (recv, streams). */
+struct fetch_resume {
+	bool want_ident;         /* ask for the file's identity (W-15), kept in ident */
+	const struct wire_ident *if_ident; /* serve only this file, else CHANGED (W-16); or NULL */
+	uint64_t prefix;         /* bytes the output holds already: the hash covers
+				  * [0, prefix + length) of it */
+	/* told the sender's identity (W-15) before any byte is stored, or NULL; -1
+	 * (with *e set) refuses the transfer, acked LOCAL_ERROR */
+	int (*on_ident)(void *arg, const struct wire_ident *id, struct zerr *e);
+	void *on_ident_arg;
+};
+
 struct fetch_cfg {
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
@@ -27,6 +40,9 @@ struct fetch_cfg {
 	const char *name;        /* asked for by name (SPEC R-13), or NULL */
 	uint64_t max_size;       /* refuse more payload than this (SPEC R-12); 0 = no limit */
 	int timeout_ms;          /* no progress for this long ends it (SPEC P-10); -1 = never */
+	int header_timeout_ms;   /* the response (and identity) whole within this of the start,
+				  * the trailer within this of the payload's end (SPEC P-13);
+				  * 0 (or -1) = never, so that a cfg that does not name it has none */
 	struct xfer_pipes *pipes; /* splice pipes to share (SPEC R-17), or NULL */
 	bool probe;              /* ask for the response only (SPEC W-14): out is not touched */
 	bool part;               /* one part of --streams (SPEC R-18): out is opened, committed
@@ -34,14 +50,7 @@ struct fetch_cfg {
 				  * (response offset - out_base) of it, and acked once stored */
 	uint64_t out_base;       /* part: the offset in the source of the output's first byte */
 	bool verify;             /* ask for the trailer and check it (SPEC R-19) */
-	bool want_ident;         /* ask for the file's identity (W-15), kept in ident */
-	const struct wire_ident *if_ident; /* serve only this file, else CHANGED (W-16); or NULL */
-	uint64_t prefix;         /* bytes the output holds already (a resume, R-20): the hash
-				  * covers [0, prefix + length) of it */
-	/* told the sender's identity (W-15) before any byte is stored (R-20), or NULL;
-	 * -1 (with *e set) refuses the transfer, acked LOCAL_ERROR */
-	int (*on_ident)(void *arg, const struct wire_ident *id, struct zerr *e);
-	void *on_ident_arg;
+	struct fetch_resume resume; /* all zero: not a resumable transfer */
 	const struct step_progress *progress; /* fetch_one() reports to it (SPEC C-10), or NULL */
 	struct tls_ctx *tls;     /* the connection a TLS session of it (SPEC T), or NULL */
 };
@@ -57,6 +66,7 @@ struct fetch_conn {
 	char peer[NET_ADDR_MAX];
 	enum fetch_state state;
 	int64_t linger_until;
+	int64_t frame_since;           /* the wait for the frame coming in began (SPEC P-13) */
 	struct wire_request req;
 	struct wire_response resp;     /* what the sender declared (zero in raw mode) */
 	struct wire_ident ident;       /* the sender's file, when asked for (W-15) */
@@ -85,7 +95,9 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
  * FETCH_DONE, where the outcome is read before fetch_end(). */
 int fetch_step(struct fetch_conn *c, short events, uint64_t budget);
 
-/* fetch_deadline() - the mono_ms() instant at which the connection is given up, or 0. */
+/* fetch_deadline() - the mono_ms() instant at which the connection is given up, or 0:
+ * the idle one (P-10), or sooner the header's or the trailer's total one (P-13), or
+ * the end of lingering (R-14). */
 int64_t fetch_deadline(const struct fetch_conn *c);
 
 /* fetch_expire() - the deadline passed: the connection ends, timed out (a lingering

@@ -55,3 +55,42 @@ void fhash_end(struct fhash *h)
 	h->state = NULL;
 	h->buf = NULL;
 }
+
+static struct cached {
+	struct wire_ident id;
+	uint64_t from, to, used; /* used: 0 = empty, else when it was last (a tick) */
+	uint8_t hash[WIRE_HASH_SIZE];
+} cache[FHASH_CACHE];
+static uint64_t tick;
+
+static struct cached *find(const struct wire_ident *id, uint64_t from, uint64_t to)
+{
+	for (struct cached *c = cache; c < cache + FHASH_CACHE; c++)
+		if (c->used && c->from == from && c->to == to && !memcmp(&c->id, id, sizeof *id))
+			return c;
+	return NULL;
+}
+
+int fhash_cached(const struct wire_ident *id, uint64_t from, uint64_t to, uint8_t out[WIRE_HASH_SIZE])
+{
+	struct cached *c = find(id, from, to);
+	if (!c)
+		return 0;
+	c->used = ++tick;
+	memcpy(out, c->hash, WIRE_HASH_SIZE);
+	return 1;
+}
+
+void fhash_remember(const struct wire_ident *id, uint64_t from, uint64_t to,
+		    const uint8_t hash[WIRE_HASH_SIZE])
+{
+	struct cached *c = find(id, from, to);
+	if (!c) { /* the least recently used makes room; an empty one (0) first */
+		c = cache;
+		for (struct cached *e = cache + 1; e < cache + FHASH_CACHE; e++)
+			if (e->used < c->used)
+				c = e;
+	}
+	*c = (struct cached){.id = *id, .from = from, .to = to, .used = ++tick};
+	memcpy(c->hash, hash, WIRE_HASH_SIZE);
+}

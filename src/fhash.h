@@ -22,7 +22,8 @@ struct fhash {
  * errno (ENOMEM). */
 int fhash_start(struct fhash *h, int fd, uint64_t from, uint64_t to);
 
-/* fhash_step() - hash about budget more bytes; each pread is counted in stats (may
+/* fhash_step() - hash about budget more bytes (reads of FHASH_BUF go on while less
+ * than budget is done: at most one read past it); each pread is counted in stats (may
  * be NULL). Returns 1 when the range is hashed, 0 when there is more, -1 with errno
  * set (EIO and the like; ENODATA when the file ends before the range does). */
 int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats);
@@ -33,5 +34,18 @@ void fhash_digest(const struct fhash *h, uint8_t out[WIRE_HASH_SIZE]);
 
 /* fhash_end() - release it (any time; twice is harmless). */
 void fhash_end(struct fhash *h);
+
+/* The hashes a process remembers (SPEC W-17): of [from, to) of the file whose
+ * identity (W-15, compared whole) is id, for the FHASH_CACHE ranges used last, so
+ * that a file asked for again and again, unchanged, is read once. For one thread
+ * (an event loop): not locked. */
+#define FHASH_CACHE 16
+
+/* fhash_cached() - the remembered hash into out: 1, or 0 when there is none. */
+int fhash_cached(const struct wire_ident *id, uint64_t from, uint64_t to, uint8_t out[WIRE_HASH_SIZE]);
+
+/* fhash_remember() - remember a hash; the entry used least recently makes room. */
+void fhash_remember(const struct wire_ident *id, uint64_t from, uint64_t to,
+		    const uint8_t hash[WIRE_HASH_SIZE]);
 
 #endif

@@ -3,6 +3,7 @@
  * system refuses O_TMPFILE. */
 #include "fsio.h"
 
+#include "ident.h"
 #include "mono.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -57,12 +59,21 @@ static int finish_input(int fd, const char *name, const struct stat *st, uint64_
 	return -2;
 }
 
+/* An input's open failed with err: the file's fault (-1, NOT_FOUND), or, out of
+ * descriptors or memory, the server's (-2, SERVER_ERROR, a system failure: SPEC C-11). */
+static int open_failed(struct zerr *e, const char *call, const char *name, int err)
+{
+	bool ours = err == EMFILE || err == ENFILE || err == ENOMEM;
+	zerr_sys(e, ours ? ZCP_EXIT_SYSTEM : ZCP_EXIT_FILE, call, name, err);
+	return ours ? -2 : -1;
+}
+
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
 	if (fd < 0)
-		return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
+		return open_failed(e, "open", path, errno);
 	int r = check_regular(fd, path, &st, e);
 	if (r < 0) {
 		close(fd);
@@ -78,7 +89,7 @@ int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr 
 	struct stat st;
 	int pfd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof how);
 	if (pfd < 0)
-		return zerr_sys(e, ZCP_EXIT_FILE, "openat2", name, errno);
+		return open_failed(e, "openat2", name, errno);
 	int r = check_regular(pfd, name, &st, e);
 	if (r < 0) {
 		close(pfd);
@@ -90,7 +101,7 @@ int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr 
 	int fd = open(proc, O_RDONLY | O_CLOEXEC);
 	close(pfd);
 	if (fd < 0) {
-		zerr_sys(e, ZCP_EXIT_FILE, "open", name, errno); /* no /proc? */
+		open_failed(e, "open", name, errno); /* no /proc? */
 		return -2;
 	}
 	return finish_input(fd, name, &st, size, e);
@@ -115,6 +126,8 @@ static void dir_of(const char *path, char *dir)
 		snprintf(dir, PATH_MAX, "%.*s", (int)(slash - path), path);
 }
 
+#define FORCE_NEEDS_NAME "file exists (in a directory --force replaces only a file named with --name)"
+
 /* An existing object at final: refused unless it is a regular file and force
  * applies (SPEC R-3, R-4, R-5). Returns 0 when final may be (re)placed. */
 static int check_existing(const char *final, bool force, bool named_in_dir, bool in_dir,
@@ -128,8 +141,7 @@ static int check_existing(const char *final, bool force, bool named_in_dir, bool
 	if (!force)
 		return zerr_set(e, ZCP_EXIT_FILE, "open", final, "file exists (use --force to replace it)");
 	if (in_dir && !named_in_dir)
-		return zerr_set(e, ZCP_EXIT_FILE, "open", final,
-				"file exists (in a directory --force replaces only a file named with --name)");
+		return zerr_set(e, ZCP_EXIT_FILE, "open", final, FORCE_NEEDS_NAME);
 	return 0;
 }
 
@@ -308,7 +320,13 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 		o->fd = open(o->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
 		const char *call = o->fd < 0 ? "open" : ftruncate(o->fd, (off_t)o->keep) < 0 ? "ftruncate"
 				 : lseek(o->fd, (off_t)o->keep, SEEK_SET) < 0 ? "lseek" : NULL;
-		return call ? zerr_sys(e, ZCP_EXIT_FILE, call, o->partial, errno) : 0;
+		if (!call)
+			return 0;
+		int err = errno;
+		if (o->fd >= 0)
+			close(o->fd);
+		o->fd = -1;
+		return zerr_sys(e, ZCP_EXIT_FILE, call, o->partial, err);
 	}
 	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 	o->anonymous = o->fd >= 0;
@@ -390,17 +408,23 @@ int fsio_out_commit(struct fsio_out *o, struct zerr *e)
 {
 	if (o->mode != FSIO_FILE && o->mode != FSIO_DIR)
 		return 0;
-	bool force = o->flags & FSIO_FORCE;
+	bool force = o->flags & FSIO_FORCE, named = o->flags & FSIO_NAMED, in_dir = o->mode == FSIO_DIR;
+	/* SPEC R-4: the rule of fsio_out_open() again, as the name may have been taken
+	 * since (two pushes of one name): replacing is allowed or the publish is NOREPLACE */
+	bool replace = force && (named || !in_dir);
 	const char *call = "fsync";
 	if ((o->flags & FSIO_FSYNC) && fsync(o->fd) < 0) {
 		zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
 		goto fail;
 	}
 	/* never rename over anything but a regular file (SPEC R-5) */
-	if (force && check_existing(o->final, true, true, false, e) < 0)
+	if (replace && check_existing(o->final, true, true, false, e) < 0)
 		goto fail;
-	if (publish(o, force, &call) < 0) {
-		zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
+	if (publish(o, replace, &call) < 0) {
+		if (errno == EEXIST && force && !replace) /* taken meanwhile; --force did not apply */
+			zerr_set(e, ZCP_EXIT_FILE, call, o->final, FORCE_NEEDS_NAME);
+		else
+			zerr_sys(e, ZCP_EXIT_FILE, call, o->final, errno);
 		goto fail;
 	}
 	drop_temp(o);
@@ -444,6 +468,27 @@ bool fsio_accepts_splice(int fd)
 	return false;
 }
 
+int fsio_out_room(const struct fsio_out *o, uint64_t size, struct zerr *e)
+{
+	if (o->mode != FSIO_FILE && o->mode != FSIO_DIR)
+		return 0;
+	char dir[PATH_MAX];
+	if (o->mode == FSIO_DIR)
+		snprintf(dir, sizeof dir, "%s", o->path);
+	else
+		dir_of(o->final, dir);
+	struct statvfs vs;
+	struct stat st;
+	if (statvfs(dir, &vs) < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "statvfs", dir, errno);
+	uint64_t held = o->partial[0] && stat(o->partial, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+	uint64_t room = (uint64_t)vs.f_bavail * vs.f_frsize;
+	if (size > held && size - held > room)
+		return zerr_set(e, ZCP_EXIT_FILE, "statvfs", dir, "the file is %llu bytes, %llu are free: %s",
+				(unsigned long long)size, (unsigned long long)room, strerror(ENOSPC));
+	return 0;
+}
+
 void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep)
 {
 	snprintf(o->partial, sizeof o->partial, "%s", path);
@@ -455,8 +500,5 @@ int fsio_identity(int fd, struct wire_ident *id)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -1;
-	*id = (struct wire_ident){.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
-				  .size = (uint64_t)st.st_size,
-				  .mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec};
-	return 0;
+	return ident_of(&st, id);
 }

@@ -16,7 +16,8 @@
  * reports size 0 while it has content (/proc, sysfs). Returns the fd, blocking,
  * with its size in *size; -1 with *e set when the file is missing or not regular
  * (a receiver hears NOT_FOUND); -2 with *e set when it is there but cannot be
- * served (SERVER_ERROR). Exit class 3 either way. */
+ * served (SERVER_ERROR). Exit class 3, or 1 when descriptors or memory ran out
+ * (EMFILE, ENFILE, ENOMEM: SERVER_ERROR, SPEC C-11). */
 int fsio_open_input(const char *path, uint64_t *size, struct zerr *e);
 
 /* fsio_open_beneath() - fsio_open_input() for name, a relative path (SPEC W-8),
@@ -78,6 +79,12 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e);
  * renames it to the final name with the same rules. */
 void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep);
 
+/* fsio_out_room() - SPEC R-22: whether the output's file system has room for a file
+ * of size bytes (statvfs: f_bavail * f_frsize), counting what its partial file, if
+ * any, already holds. Nothing for outputs that are not files. Returns 0, or -1
+ * with *e set (exit 3, ENOSPC named) before a byte is allocated. */
+int fsio_out_room(const struct fsio_out *o, uint64_t size, struct zerr *e);
+
 /* fsio_out_commit() - fsync if asked, publish the file under its final name
  * without replacing an existing one unless FSIO_FORCE, and never replacing
  * anything but a regular file (SPEC R-1, R-3). Returns 0 or -1 with *e set
@@ -94,8 +101,8 @@ void fsio_cleanup_all(void);
 /* fsio_fsync_dir_of() - fsync the directory that holds path. Returns 0 or -1 with errno. */
 int fsio_fsync_dir_of(const char *path);
 
-/* fsio_identity() - what the file open on fd is (SPEC W-15): device, inode, size
- * and modification time in nanoseconds, from fstat. Returns 0 or -1 with errno. */
+/* fsio_identity() - what the file open on fd is (SPEC W-15): its size and the
+ * opaque tag of ident_of() over what fstat says. Returns 0 or -1 with errno. */
 int fsio_identity(int fd, struct wire_ident *id);
 
 /* fsio_accepts_splice() - whether splice(2) can write to fd: a pipe, a socket,

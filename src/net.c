@@ -95,7 +95,7 @@ static struct addrinfo *resolve(const char *addr, int passive, struct zerr *e)
 	return res;
 }
 
-int net_listen(const char *addr, char *bound, size_t boundlen, bool reuseport, struct zerr *e)
+int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e)
 {
 	struct addrinfo *res = resolve(addr, 1, e), *ai;
 	if (!res)
@@ -107,8 +107,6 @@ int net_listen(const char *addr, char *bound, size_t boundlen, bool reuseport, s
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (reuseport)
-			setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 		call = "bind";
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			call = "listen";

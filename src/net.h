@@ -22,10 +22,10 @@ int net_port(const char *addr);
 void net_format(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len);
 
 /* net_listen() - a listening TCP socket on addr; bound[] gets the real address
- * (port 0 resolved). With reuseport, other sockets may listen on the same address
- * (SO_REUSEPORT) and the kernel spreads connections over them (SPEC S-16).
+ * (port 0 resolved). No SO_REUSEPORT: an address in use is EADDRINUSE, also for a
+ * server with workers, which share this one socket (SPEC S-16).
  * Returns the fd, or -1 with *e set (exit 4). */
-int net_listen(const char *addr, char *bound, size_t boundlen, bool reuseport, struct zerr *e);
+int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
 
 /* net_accept() result for resource pressure (SPEC S-10). */
 #define NET_ACCEPT_PRESSURE (-2)

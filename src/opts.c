@@ -66,6 +66,7 @@ static const struct option recv_longopts[] = {
 	{"length", required_argument, NULL, OPT_LENGTH},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"fsync", no_argument, NULL, OPT_FSYNC},
+	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	{"max-size", required_argument, NULL, OPT_MAX_SIZE},
 	{"name", required_argument, NULL, OPT_NAME},
 	{"streams", required_argument, NULL, OPT_STREAMS},
@@ -128,9 +129,14 @@ int opts_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, co
 	return parse_uint(s, 1, min, max, out, why);
 }
 
+int opts_ms(uint32_t s, int none_ms)
+{
+	return s ? (int)s * 1000 : none_ms;
+}
+
 int opts_timeout_ms(const struct opts_common *c)
 {
-	return c->timeout_s ? (int)c->timeout_s * 1000 : -1;
+	return opts_ms(c->timeout_s, -1);
 }
 
 static void common_defaults(struct opts_common *c, enum opts_role role, enum xfer_path path)
@@ -330,6 +336,7 @@ static int parse_server(int opt, const char *arg, struct opts_server *srv, char 
 	case OPT_MAX_CLIENTS:
 		r = number("max-clients", arg, 1, 1000000, "1 to 1000000", &v, err, len);
 		srv->max_clients = (uint32_t)v;
+		srv->max_clients_given = true;
 		break;
 	case OPT_DRAIN:
 		r = number("drain", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
@@ -452,6 +459,13 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 				      "no leading /, at most 1024 bytes)", arg);
 		o->name = arg;
 		return 0;
+	case OPT_HEADER_TIMEOUT: { /* a server option (SPEC R-16, P-13) */
+		uint64_t v;
+		int r = number("header-timeout", arg, 0, OPTS_TIMEOUT_MAX, "0 to 86400 seconds", &v, err, len);
+		o->header_timeout_s = (uint32_t)v;
+		o->srv.given = true;
+		return r;
+	}
 	case OPT_STREAMS: {
 		uint64_t v;
 		int r = number("streams", arg, 1, OPTS_STREAMS_MAX, "1 to 64", &v, err, len);
@@ -468,6 +482,7 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	memset(o, 0, sizeof *o);
 	common_defaults(&o->c, OPTS_CONNECT, XFER_SPLICE);
 	server_defaults(&o->srv);
+	o->header_timeout_s = OPTS_HEADER_TIMEOUT_DEFAULT;
 	o->streams = 1;
 	if (parse_loop(argc, argv, ":l:c:p:o:qvhV", recv_longopts, 0, &o->c, o, seen, recv_own, err, len))
 		return -1;
@@ -507,8 +522,8 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	if (o->resume && o->streams > 1 && o->verify) /* each part's hash would start at 0 (W-17) */
 		return reject(err, len, "--resume with --streams cannot --verify yet: use one of them");
 	if (o->srv.given && o->c.role != OPTS_LISTEN) /* a directory is checked by the main */
-		return reject(err, len, "--once, --count, --max-clients, --max-chunk and --drain "
-			      "need --listen");
+		return reject(err, len, "--once, --count, --max-clients, --max-chunk, --drain and "
+			      "--header-timeout need --listen");
 	return 0;
 }
 
@@ -526,13 +541,15 @@ const char *opts_usage_send(void)
 	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
 	       "      --once               serve one transfer, then exit with its status\n"
 	       "      --count N            serve N transfers, then exit (0, or the first failure's)\n"
-	       "      --max-clients N      connections at once; more hear BUSY (default 1024)\n"
+	       "      --max-clients N      connections at once, all workers together; more hear\n"
+	       "                           BUSY (default 1024)\n"
 	       "      --max-chunk SIZE     bytes a connection moves per turn (default 2M)\n"
 	       "      --header-timeout SECONDS  the whole request within this (default 10, 0 = none)\n"
 	       "      --drain SECONDS      on SIGINT/SIGTERM, let transfers finish this long\n"
 	       "                           (default 10); a second signal ends at once\n"
-	       "      --workers N|auto     N event loops in N processes sharing the port\n"
-	       "                           (SO_REUSEPORT; default 1, auto = online CPUs)\n"
+	       "      --workers N|auto     N event loops in N processes sharing one listening\n"
+	       "                           socket (default 1, auto = online CPUs); one that\n"
+	       "                           dies is replaced\n"
 	       "      --notsent-lowat SIZE unsent bytes queued per connection (default 1M, 0 = kernel's)\n"
 	       "      --raw                no framing: write the file's bytes and close\n"
 	       "      --timeout SECONDS    give up on a peer that makes no progress this long\n"
@@ -592,6 +609,8 @@ const char *opts_usage_recv(void)
 	       "      --max-chunk SIZE     bytes a push moves per turn (default 2M)\n"
 	       "      --drain SECONDS      on SIGINT/SIGTERM, let pushes finish this long\n"
 	       "                           (default 10); a second signal ends at once\n"
+	       "      --header-timeout SECONDS  a push's response header whole within this\n"
+	       "                           (default 10, 0 = none)\n"
 	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
 	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
 	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"

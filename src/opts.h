@@ -46,6 +46,7 @@ struct opts_server {
 	uint32_t max_clients;      /* SPEC S-14 */
 	uint32_t drain_s;          /* SPEC S-15 */
 	bool given;                /* any of them was given on the command line */
+	bool max_clients_given;    /* --max-clients was (SPEC C-11: too many is an error) */
 };
 
 struct opts_send {
@@ -61,6 +62,7 @@ struct opts_send {
 struct opts_recv {
 	struct opts_common c;
 	struct opts_server srv;    /* with --listen into a directory (SPEC R-16) */
+	uint32_t header_timeout_s; /* there: a push's header whole within this (P-13); 0 = none */
 	const char *output; /* NULL with discard; "-" for stdout */
 	bool discard, force, fsync;
 	uint64_t offset, length;
@@ -85,6 +87,10 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 /* opts_usage_send() / opts_usage_recv() - the --help text. */
 const char *opts_usage_send(void);
 const char *opts_usage_recv(void);
+
+/* opts_ms() - an option's s seconds (at most OPTS_TIMEOUT_MAX) as the milliseconds
+ * every wait takes; 0 seconds gives none_ms (-1 where 0 means no limit). Pure. */
+int opts_ms(uint32_t s, int none_ms);
 
 /* opts_timeout_ms() - the --timeout as xfer_ctx wants it: milliseconds, -1 = forever. */
 int opts_timeout_ms(const struct opts_common *c);

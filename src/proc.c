@@ -5,7 +5,34 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+uint64_t proc_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return UINT64_MAX; /* cannot happen; nothing to refuse by */
+	if (rl.rlim_cur != rl.rlim_max) {
+		struct rlimit raised = {rl.rlim_max, rl.rlim_max};
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+}
+
+/* a socket and a file; a pipe pair when splicing */
+static uint64_t per_client(bool splice) { return splice ? 4 : 2; }
+
+uint64_t proc_fds_needed(uint64_t clients, bool splice)
+{
+	return clients * per_client(splice) + PROC_FDS_FIXED;
+}
+
+uint64_t proc_clients_within(uint64_t limit, bool splice)
+{
+	return limit < PROC_FDS_FIXED ? 0 : (limit - PROC_FDS_FIXED) / per_client(splice);
+}
 
 int proc_sanitise_stdfds(void)
 {
@@ -46,15 +73,32 @@ void proc_on_terminate(void (*handler)(int))
 
 volatile sig_atomic_t proc_stop;
 static void (*dying)(void);
+static volatile sig_atomic_t relayer, direct, relayed;
 
-static void on_stop(int sig)
+void proc_stops_relayed_by(pid_t pid)
 {
-	if (proc_stop) {
+	relayer = pid;
+}
+
+/* SPEC S-15 S-16: a stop the relayer passes on carries its count, so that one
+ * Ctrl-C, which reaches a worker both from the terminal and from its supervisor,
+ * is one stop and not two. */
+static void on_stop(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (relayer && si->si_code == SI_QUEUE && si->si_pid == relayer) {
+		if (si->si_value.sival_int > relayed)
+			relayed = si->si_value.sival_int;
+	} else {
+		direct++;
+	}
+	if (direct > 1 || relayed > 1) {
 		if (dying)
 			dying();
 		proc_die(sig);
 	}
-	proc_stop = sig;
+	if (!proc_stop)
+		proc_stop = sig;
 }
 
 void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask)
@@ -68,7 +112,7 @@ void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGTERM);
 	dying = on_die;
-	struct sigaction sa = {.sa_handler = on_stop};
+	struct sigaction sa = {.sa_sigaction = on_stop, .sa_flags = SA_SIGINFO};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -1,10 +1,14 @@
 /* proc - the process environment both programs set up before anything else:
- * standard descriptors (SPEC C-9) and signal dispositions (SPEC S-8, R-2, R-9).
+ * standard descriptors (SPEC C-9), the descriptor limit (C-11) and signal
+ * dispositions (SPEC S-8, R-2, R-9).
  * Never prints. */
 #ifndef ZCP_PROC_H
 #define ZCP_PROC_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* Bits of proc_sanitise_stdfds()'s result: which of 0, 1, 2 were closed at start. */
 #define PROC_STDIN_CLOSED 1
@@ -16,6 +20,24 @@
  * the PROC_*_CLOSED bits of those that were closed, or -1 with errno set when
  * /dev/null cannot be opened. */
 int proc_sanitise_stdfds(void);
+
+/* Descriptors a loop holds whatever its connections: 0-2, the listening socket,
+ * epoll, and one in passing (a root's O_PATH, an output directory). */
+#define PROC_FDS_FIXED 6
+
+/* proc_raise_nofile() - SPEC C-11: raise the soft RLIMIT_NOFILE to the hard one
+ * (as nginx's worker_rlimit_nofile). Returns the soft limit now in force (the old
+ * one if it could not be raised; UINT64_MAX for none). */
+uint64_t proc_raise_nofile(void);
+
+/* proc_fds_needed() - the descriptors a loop of clients connections needs: a
+ * socket and a file each, and a pipe pair each when splicing, besides
+ * PROC_FDS_FIXED. */
+uint64_t proc_fds_needed(uint64_t clients, bool splice);
+
+/* proc_clients_within() - the most connections whose proc_fds_needed() is within
+ * limit (0 when not even one fits). */
+uint64_t proc_clients_within(uint64_t limit, bool splice);
 
 /* proc_ignore_signals() - SIGPIPE and SIGXFSZ ignored: a closed peer is EPIPE and
  * a file over RLIMIT_FSIZE is EFBIG, errors like any other. */
@@ -35,6 +57,12 @@ extern volatile sig_atomic_t proc_stop;
  * process by that signal. Both stay blocked except in *waitmask, the mask for the
  * one wait they should interrupt; *before is what proc_release_stops() restores. */
 void proc_catch_stops(void (*on_die)(void), sigset_t *before, sigset_t *waitmask);
+
+/* proc_stops_relayed_by() - SPEC S-16: stops that pid passes on with sigqueue()
+ * carry its count of stops (1, 2); such a stop and the same signal sent to the
+ * whole process group count once: the process ends at the second stop of either
+ * kind, not at the relayed copy of the first. */
+void proc_stops_relayed_by(pid_t pid);
 
 /* proc_release_stops() - restore the mask from before proc_catch_stops(): a stop
  * signal still pending is delivered now (and being a second one, ends the process). */

@@ -6,6 +6,8 @@
 
 #include "mono.h"
 
+#define ETA_MAX (999999ul * 3600 + 3599) /* the longest time left shown, in seconds */
+
 bool progress_wanted(bool forced, bool quiet)
 {
 	return !quiet && (forced || isatty(STDERR_FILENO));
@@ -44,7 +46,10 @@ void progress_draw(struct progress *p, uint64_t moved, uint64_t total)
 	char done[32], all[32], rate[32], eta[32] = "";
 	double bps = secs > 0 ? (double)moved / secs : 0;
 	if (bps > 0 && !last) {
-		unsigned long left = (unsigned long)((double)(total - moved) / bps + 0.5);
+		/* the total is the peer's word (up to 2^63 bytes): the seconds left may not fit
+		 * an integer, so they stop at 999999:59:59 */
+		double secs_left = (double)(total - moved) / bps + 0.5;
+		unsigned long left = secs_left < ETA_MAX ? (unsigned long)secs_left : ETA_MAX;
 		snprintf(eta, sizeof eta, "  ETA %lu:%02lu:%02lu", left / 3600, left / 60 % 60, left % 60);
 	}
 	int n = fprintf(stderr, "\r%s: %s / %s  %3u%%  %s/s%s", p->prog, progress_size(p->base + moved, done, sizeof done),

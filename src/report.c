@@ -59,7 +59,8 @@ void report_transfer(const char *prog, const struct step_log *l, bool verbose)
 {
 	struct timespec ts;
 	struct tm tm;
-	char when[40], peer[NET_ADDR_MAX * 4 + 8], name[ZERR_LINE_MAX / 4 + 8];
+	/* a quoted value doubles each backslash of its escaped form: room for all of it */
+	char when[40], peer[NET_ADDR_MAX * 4 + 8], name[2 * (ZERR_LINE_MAX / 4) + 3];
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -157,4 +158,26 @@ int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool qu
 			report_note(prog, "accept: %s; pausing new connections", e->reason);
 		poll(NULL, 0, 100);
 	}
+}
+
+int report_fit_clients(const char *prog, struct opts_server *srv, bool loop, bool splice, bool quiet)
+{
+	uint64_t limit = proc_raise_nofile();
+	if (!loop)
+		return -1;
+	uint64_t need = proc_fds_needed(srv->max_clients, splice), fit = proc_clients_within(limit, splice);
+	if (need <= limit)
+		return -1;
+	if (srv->max_clients_given || fit == 0) {
+		char why[160];
+		snprintf(why, sizeof why, "--max-clients %u needs about %llu descriptors; the limit is %llu "
+			 "(ulimit -n)", (unsigned)(fit ? srv->max_clients : 1),
+			 (unsigned long long)(fit ? need : proc_fds_needed(1, splice)), (unsigned long long)limit);
+		return report_usage_error(prog, why);
+	}
+	if (!quiet)
+		report_note(prog, "note: --max-clients %llu, not %u: the limit is %llu descriptors (ulimit -n)",
+			    (unsigned long long)fit, (unsigned)srv->max_clients, (unsigned long long)limit);
+	srv->max_clients = (uint32_t)fit;
+	return -1;
 }

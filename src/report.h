@@ -37,6 +37,13 @@ int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool qu
  * are escaped (SPEC E-4) and quoted when they hold a space, quote or backslash. */
 void report_transfer(const char *prog, const struct step_log *l, bool verbose);
 
+/* report_fit_clients() - SPEC C-11: raise the soft descriptor limit to the hard one;
+ * then, for a loop (loop true), check that srv->max_clients connections fit it
+ * (proc_fds_needed(); splice: with their pipes). Too many given with --max-clients
+ * is a usage error; the default is lowered to what fits, said unless quiet.
+ * Returns -1 when the program should run, else its exit code (2) after saying why. */
+int report_fit_clients(const char *prog, struct opts_server *srv, bool loop, bool splice, bool quiet);
+
 /* report_tls() - SPEC T-1: the TLS context the options of c ask for into *ctx
  * (NULL: plaintext), for a listener or a connector to c->addr. Returns -1 to go
  * on, or the exit code after printing why (an unusable key, certificate or CA). */

@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -43,9 +46,11 @@ static int format(const struct resume *r, const struct wire_ident *id, uint64_t 
 	hex_of(r->final_base, fhex, sizeof fhex);
 	hex_of(r->name, nhex, sizeof nhex);
 	boot_id(boot);
-	int n = snprintf(buf, cap, "zcp-partial 1\nfinal %s\nname %s\nident %" PRIu64 " %" PRIu64 " %" PRIu64
-			 " %" PRIu64 "\nboot %s\nsynced %" PRIu64 "\nparts %u", fhex, nhex, id->dev, id->ino, id->size,
-			 id->mtime_ns, boot, synced, r->parts);
+	char tag[2 * WIRE_TAG_SIZE + 1];
+	for (int i = 0; i < WIRE_TAG_SIZE; i++)
+		snprintf(tag + 2 * i, 3, "%02x", id->tag[i]);
+	int n = snprintf(buf, cap, "zcp-partial 2\nfinal %s\nname %s\nident %" PRIu64 " %s\nboot %s\nsynced %" PRIu64
+			 "\nparts %u", fhex, nhex, id->size, tag, boot, synced, r->parts);
 	for (unsigned i = 0; i < r->parts && n > 0 && (size_t)n < cap; i++)
 		n += snprintf(buf + n, cap - (size_t)n, " %" PRIu64, r->done[i]);
 	if (n < 0 || (size_t)n + 1 >= cap)
@@ -56,6 +61,19 @@ static int format(const struct resume *r, const struct wire_ident *id, uint64_t 
 	return m < 0 || (size_t)(n + m) >= cap ? -1 : n + m;
 }
 
+/* The tag's 2 * WIRE_TAG_SIZE lowercase hex digits into tag; false if fewer. */
+static bool tag_of_hex(const char *hex, uint8_t tag[WIRE_TAG_SIZE])
+{
+	if (strlen(hex) != 2 * WIRE_TAG_SIZE)
+		return false;
+	for (int i = 0; i < WIRE_TAG_SIZE; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		tag[i] = (uint8_t)v;
+	}
+	return true;
+}
+
 /* Parses a record; returns the reason it is not to be trusted, or NULL. */
 static const char *parse(struct resume *r, const char *text, uint64_t *synced, char *boot)
 {
@@ -64,10 +82,15 @@ static const char *parse(struct resume *r, const char *text, uint64_t *synced, c
 	if (!check || sscanf(check, "check %16llx\n", &sum) != 1 || XXH64(text, (size_t)(check - text), 0) != sum)
 		return "its record is corrupt";
 	char fhex[2 * NAME_MAX + 2], nhex[2 * ZCP_PATH_MAX + 2], want[2 * ZCP_PATH_MAX + 2];
+	char tag[2 * WIRE_TAG_SIZE + 1];
+	unsigned version;
+	if (sscanf(text, "zcp-partial %u\n", &version) != 1)
+		return "its record is corrupt";
+	if (version != 2) /* SPEC W-15: format 1 held another identity; never misread it */
+		return version < 2 ? "its record is from an older version" : "its record is from a newer version";
 	struct wire_ident *d = &r->ident;
-	if (sscanf(text, "zcp-partial 1\nfinal %511s\nname %2049s\nident %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-		   "\nboot %63s\nsynced %" SCNu64 "\n", fhex, nhex, &d->dev, &d->ino, &d->size, &d->mtime_ns,
-		   boot, synced) != 8)
+	if (sscanf(text, "zcp-partial 2\nfinal %511s\nname %2049s\nident %" SCNu64 " %32[0-9a-f]\nboot %63s\nsynced %" SCNu64
+		   "\n", fhex, nhex, &d->size, tag, boot, synced) != 6 || !tag_of_hex(tag, d->tag))
 		return "its record is corrupt";
 	const char *p = strstr(text, "\nparts ");
 	char *end;
@@ -112,10 +135,14 @@ static const char *judge(struct resume *r)
 	if (why)
 		return why;
 	struct stat st;
-	if (lstat(r->partial, &st) < 0 || !S_ISREG(st.st_mode))
+	if (lstat(r->partial, &st) < 0)
+		return "the partial file is missing";
+	if (!S_ISREG(st.st_mode))
 		return "it is not a regular file";
-	if ((uint64_t)st.st_size > r->ident.size || synced > (uint64_t)st.st_size)
+	if ((uint64_t)st.st_size > r->ident.size)
 		return "it is longer than its record allows";
+	if (synced > (uint64_t)st.st_size)
+		return "it is shorter than the bytes its record says are on disk";
 	boot_id(now);
 	bool rebooted = strcmp(now, boot) != 0;
 	if (r->parts && rebooted && !synced)
@@ -123,6 +150,51 @@ static const char *judge(struct resume *r)
 	r->keep = r->parts ? 0 : rebooted ? synced : (uint64_t)st.st_size;
 	r->recorded = true;
 	return NULL;
+}
+
+/* SPEC R-21: the lock this process holds, for resume_unlock() (in a handler too). */
+static volatile sig_atomic_t held_fd = -1;
+static char held[PATH_MAX + 8];
+
+/* SPEC R-21: the lock file beside the partial, locked exclusively, never waited
+ * for. Its holder removes it when done, so a lock that was taken on a name since
+ * removed is taken again on the name's new file. Returns 0 or -1 with *e set. */
+static int take_lock(const struct resume *r, const char *final, struct zerr *e)
+{
+	char path[sizeof held];
+	snprintf(path, sizeof path, "%s.lock", r->partial);
+	if (held_fd >= 0 && !strcmp(path, held))
+		return 0; /* a second look at the same output in this run */
+	resume_unlock();
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int err = errno;
+			close(fd);
+			return err == EWOULDBLOCK ? zerr_set(e, ZCP_EXIT_BUSY, "flock", final,
+							     "another zcp-recv is resuming this output")
+						  : zerr_sys(e, ZCP_EXIT_FILE, "flock", path, err);
+		}
+		struct stat a, b;
+		if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			memcpy(held, path, sizeof held);
+			held_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return zerr_sys(e, ZCP_EXIT_FILE, "flock", path, EAGAIN);
+}
+
+/* A name that is there and is not a regular file: -1 with *e set. */
+static int not_regular(const char *path, struct zerr *e)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return zerr_set(e, ZCP_EXIT_FILE, "open", path, "not a regular file");
+	return 0;
 }
 
 int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e)
@@ -136,38 +208,97 @@ int resume_find(struct resume *r, const char *final, const char *name, bool rest
 	if (snprintf(r->partial, sizeof r->partial, "%.*s.zcp-partial-%016llx", (int)dlen, final, h) >= PATH_MAX - 8)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", final, ENAMETOOLONG);
 	snprintf(r->record, sizeof r->record, "%s.meta", r->partial);
+	if (take_lock(r, final, e) < 0 || not_regular(r->partial, e) < 0 || not_regular(r->record, e) < 0)
+		return -1;
 	struct stat st;
 	bool partial = lstat(r->partial, &st) == 0, record = lstat(r->record, &st) == 0;
 	if (restart || (!partial && !record))
-		goto fresh;
-	if ((r->distrust = judge(r)) == NULL) {
+		resume_forget(r);
+	else if ((r->distrust = judge(r)) == NULL)
 		r->have = true;
-		return 0;
-	}
-fresh:
+	else
+		resume_forget(r);
+	return 0;
+}
+
+void resume_forget(struct resume *r)
+{
 	resume_drop(r);
 	r->have = r->recorded = false;
 	r->keep = 0;
 	r->parts = 0;
 	memset(&r->ident, 0, sizeof r->ident);
-	return 0;
 }
 
+bool resume_kept(const struct resume *r)
+{
+	struct stat st;
+	return r->recorded && lstat(r->partial, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void resume_unlock(void)
+{
+	int fd = held_fd;
+	if (fd < 0)
+		return;
+	held_fd = -1;
+	unlink(held);
+	close(fd);
+}
+
+/* Records are written one at a time, and none after the last sync (sealed). */
+static pthread_mutex_t guard = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static bool sealed;
+
+static int record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e);
+static int sync_partial(struct resume *r, struct zerr *e);
+
 int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
+{
+	pthread_mutex_lock(&guard);
+	int rc = sealed ? 0 : record(r, id, synced, e); /* the process is ending: the synced one stays */
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+int resume_record_done(struct resume *r, const uint64_t *done, struct zerr *e)
+{
+	pthread_mutex_lock(&guard);
+	memcpy(r->done, done, r->parts * sizeof *done);
+	int rc = resume_record(r, &r->ident, 0, e);
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+int resume_sync_last(struct resume *r, struct zerr *e)
+{
+	pthread_mutex_lock(&guard);
+	int rc = resume_sync(r, e);
+	sealed = true;
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+static int record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
 {
 	char text[RESUME_RECORD_MAX], tmp[PATH_MAX + 16];
 	int n = format(r, id, synced, text, sizeof text);
 	snprintf(tmp, sizeof tmp, "%s.tmp", r->record);
-	int fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	bool sync = synced || r->durable;
+	int fd = -1;
+	if (n >= 0) { /* a name left by a crash, or planted: removed, never written through */
+		unlink(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
 	if (fd < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", tmp, n < 0 ? ENAMETOOLONG : errno);
-	const char *call = write(fd, text, (size_t)n) != n ? "write" : synced && fsync(fd) < 0 ? "fsync" : NULL;
+	const char *call = write(fd, text, (size_t)n) != n ? "write" : sync && fsync(fd) < 0 ? "fsync" : NULL;
 	int err = errno;
 	if (close(fd) < 0 && !call)
 		call = "close", err = errno;
 	if (!call && rename(tmp, r->record) < 0)
 		call = "rename", err = errno;
-	if (!call && synced && fsio_fsync_dir_of(r->record) < 0)
+	if (!call && sync && fsio_fsync_dir_of(r->record) < 0)
 		call = "fsync", err = errno;
 	if (call) {
 		unlink(tmp);
@@ -182,6 +313,15 @@ int resume_sync(struct resume *r, struct zerr *e)
 {
 	if (!r->recorded)
 		return 0;
+	pthread_mutex_lock(&guard); /* the partial's size and the record of it, together */
+	int rc = sync_partial(r, e);
+	pthread_mutex_unlock(&guard);
+	return rc;
+}
+
+/* resume_sync() under the guard. */
+static int sync_partial(struct resume *r, struct zerr *e)
+{
 	int fd = open(r->partial, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || fdatasync(fd) < 0) {

@@ -27,11 +27,15 @@ struct resume {
 	uint64_t done[RESUME_PARTS_MAX]; /* bytes of each part stored, from its start */
 	bool have;               /* a trusted partial to continue */
 	bool recorded;           /* the record is written (this run or an earlier one) */
+	bool durable;            /* --fsync: every record is synced with its directory */
 	const char *distrust;    /* why a partial found was removed, or NULL */
 };
 
 /* resume_find() - the partial for the output final and the request name (NULL for
- * none): with restart, any partial and record are removed; else a partial is
+ * none). First the output's lock (SPEC R-21), held until resume_unlock(): when
+ * another process holds it, -1 with *e set (exit 7) and nothing touched. A
+ * non-regular file at the partial's or the record's name is an error (exit 3). Then:
+ * with restart, any partial and record are removed; else a partial is
  * continued when its record is intact and names the same final name and request,
  * its size is at most the file's, and it is a regular file. keep is its size, or,
  * after a reboot (another boot id), the bytes the record says were synced; a
@@ -39,8 +43,9 @@ struct resume {
  * 0, or -1 with *e set (exit 3) when the directory cannot be read or written. */
 int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e);
 
-/* resume_record() - write the record (atomically: a temporary name, fsync'ed with
- * the directory when synced > 0, then renamed) for identity id with synced bytes
+/* resume_record() - write the record (atomically: a temporary name created
+ * exclusively, fsync'ed with the directory when synced > 0 or r->durable, then
+ * renamed) for identity id with synced bytes
  * known to be on disk (with parts: nonzero when every part's done bytes are), and
  * r->parts with r->done[]. Returns 0 or -1 with *e set (exit 3). */
 int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e);
@@ -49,8 +54,29 @@ int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced
  * record updated to say so (a reboot keeps them). Returns 0 or -1 with *e set. */
 int resume_sync(struct resume *r, struct zerr *e);
 
+/* resume_record_done() - resume_record() of r->ident, unsynced, with the parts'
+ * counts done[0 .. r->parts) taken in under the lock resume_sync_last() holds. */
+int resume_record_done(struct resume *r, const uint64_t *done, struct zerr *e);
+
+/* resume_sync_last() - resume_sync() for a process about to end (SIGINT, SIGTERM
+ * with --fsync): no record is written after it, by any thread, so the synced one
+ * stays. Returns as resume_sync(). */
+int resume_sync_last(struct resume *r, struct zerr *e);
+
 /* resume_drop() - remove the partial and its record (after a commit, a CHANGED
  * source, or --restart). */
 void resume_drop(const struct resume *r);
+
+/* resume_forget() - remove the partial and its record and start r afresh (nothing
+ * to continue); the lock stays held. */
+void resume_forget(struct resume *r);
+
+/* resume_kept() - whether a partial is there to continue: recorded, and a regular
+ * file at its name. */
+bool resume_kept(const struct resume *r);
+
+/* resume_unlock() - remove and release the lock resume_find() took, if any.
+ * Async-signal-safe: a handler may call it. */
+void resume_unlock(void);
 
 #endif

@@ -12,7 +12,7 @@
 #include "fsio.h"
 #include "mono.h"
 
-static const char *base_name(const char *path)
+const char *serve_base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return slash ? slash + 1 : path;
@@ -32,9 +32,9 @@ static enum wire_status open_source(struct serve_conn *c)
 	const struct serve_cfg *cfg = c->cfg;
 	const struct wire_request *q = &c->req;
 	int fd;
-	c->name = q->name_len ? q->name : cfg->file ? base_name(cfg->file) : "";
+	c->name = q->name_len ? q->name : cfg->file ? serve_base_name(cfg->file) : "";
 	if (cfg->file) {
-		if (q->name_len && strcmp(q->name, base_name(cfg->file)) != 0) {
+		if (q->name_len && strcmp(q->name, serve_base_name(cfg->file)) != 0) {
 			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for unknown name '%s'", q->name);
 			return WIRE_NOT_FOUND;
 		}
@@ -233,15 +233,27 @@ static int payload_failed(struct serve_conn *c)
 
 static int payload_sent(struct serve_conn *c);
 
-static int step_payload(struct serve_conn *c, short events, uint64_t budget)
+/* SPEC W-17: where the hash starts: 0 for a resume, whose receiver checks the whole file. */
+/* SPEC W-17: from byte 0 for a resume of the rest (IF_IDENT and length 0); a part
+ * of --streams carries IF_IDENT too but names its length, and its hash covers its range. */
+static uint64_t hash_from(const struct serve_conn *c)
+{
+	return (c->req.flags & WIRE_FLAG_IF_IDENT) && c->req.length == 0 ? 0 : c->offset;
+}
+
+static int trailer_ready(struct serve_conn *c, const struct wire_trailer *t);
+
+static int step_payload(struct serve_conn *c, short events, uint64_t *left)
 {
 	struct wire_ack ack;
 	if ((events & POLLIN) && c->watch_ack && queued_ack(c, &ack))
 		return judge_ack(c, &ack);
 	struct xfer_ctx ctx = step_ctx(&c->link);
 	uint64_t before = c->job.res.moved;
-	int r = xfer_job_step(&c->job, budget, &ctx);
-	step_moved(&c->link, c->job.res.moved - before);
+	int r = xfer_job_step(&c->job, *left, &ctx);
+	uint64_t moved = c->job.res.moved - before;
+	step_moved(&c->link, moved);
+	*left -= moved < *left ? moved : *left;
 	c->seconds = mono_now() - c->payload_start;
 	if (r == XFER_MORE) /* still writable; the others first */
 		return STEP_YIELD | STEP_OUT | (c->watch_ack ? STEP_IN : 0);
@@ -249,9 +261,11 @@ static int step_payload(struct serve_conn *c, short events, uint64_t budget)
 		return (c->job.wait_in ? STEP_IN : STEP_OUT) | (c->watch_ack ? STEP_IN : 0);
 	if (r < 0)
 		return payload_failed(c);
-	if (c->req.flags & WIRE_FLAG_VERIFY) { /* SPEC W-17: from 0 for a resume */
-		uint64_t from = c->req.flags & WIRE_FLAG_IF_IDENT ? 0 : c->offset;
-		if (fhash_start(&c->hash, c->file_fd, from, c->offset + c->length) < 0) {
+	if (c->req.flags & WIRE_FLAG_VERIFY) { /* SPEC W-17 */
+		struct wire_trailer t;
+		if (fhash_cached(&c->ident, hash_from(c), c->offset + c->length, t.hash))
+			return trailer_ready(c, &t); /* this file, unchanged, was hashed before */
+		if (fhash_start(&c->hash, c->file_fd, hash_from(c), c->offset + c->length) < 0) {
 			zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
 			return ended(c, -1);
 		}
@@ -286,16 +300,36 @@ static int step_close(struct serve_conn *c)
 	if (c->cfg->raw)
 		return ended(c, 0);
 	c->link.have = 0;
+	c->ack_since_ms = mono_ms();
 	c->state = SERVE_ACK;
 	return 0;
 }
 
-/* SPEC W-17: a turn's worth of hashing (the others are served between turns), then
- * the trailer. */
-static int step_hash(struct serve_conn *c, uint64_t budget)
+/* SPEC W-17: whether the receiver went away (closed or reset: it waits for the
+ * trailer, so it has no reason to), looked at between turns of the hash. */
+static bool peer_gone(struct serve_conn *c)
 {
+	struct pollfd p = {.fd = c->link.sock, .events = POLLRDHUP};
+	c->link.stats.calls[XS_POLL]++;
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* SPEC W-17 P-11: what is left of the turn's budget hashed (the others are
+ * served between turns), while the receiver is there to hear it; then the trailer. */
+static int step_hash(struct serve_conn *c, uint64_t *left)
+{
+	struct wire_ack ack;
+	if (peer_gone(c)) {
+		if (queued_ack(c, &ack)) /* its own word, when it gave one */
+			return judge_ack(c, &ack);
+		zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "receiver went away while the file was hashed");
+		return ended(c, -1);
+	}
+	if (!*left)
+		return STEP_YIELD | STEP_OUT;
 	uint64_t before = c->hash.at;
-	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	int r = fhash_step(&c->hash, *left, &c->link.stats);
+	*left -= c->hash.at - before;
 	step_moved(&c->link, c->hash.at - before); /* hashing is progress: no idle timeout */
 	if (r < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", c->cfg->file ? c->cfg->file : c->name,
@@ -306,7 +340,14 @@ static int step_hash(struct serve_conn *c, uint64_t budget)
 		return STEP_YIELD | STEP_OUT;
 	struct wire_trailer t;
 	fhash_digest(&c->hash, t.hash);
-	c->link.len = (size_t)wire_encode_trailer(&t, c->link.frame, sizeof c->link.frame);
+	fhash_remember(&c->ident, hash_from(c), c->hash.end, t.hash);
+	return trailer_ready(c, &t);
+}
+
+/* The trailer with hash t is to be sent. */
+static int trailer_ready(struct serve_conn *c, const struct wire_trailer *t)
+{
+	c->link.len = (size_t)wire_encode_trailer(t, c->link.frame, sizeof c->link.frame);
 	c->link.have = 0;
 	c->state = SERVE_TRAILER;
 	return 0;
@@ -355,7 +396,7 @@ void serve_init(struct serve_conn *c, int sock, const char *peer, const struct s
 static int start_raw(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
-	c->name = base_name(cfg->file);
+	c->name = serve_base_name(cfg->file);
 	c->file_fd = fsio_open_input(cfg->file, &c->size, &c->err);
 	if (c->file_fd < 0)
 		return ended(c, -1);
@@ -400,14 +441,15 @@ static int step_auth(struct serve_conn *c)
 
 int serve_step(struct serve_conn *c, short events, uint64_t budget)
 {
+	uint64_t left = budget; /* SPEC P-11: the payload and the hash share a turn's */
 	for (int r = 0; r == 0;) {
 		switch (c->state) {
 		case SERVE_HANDSHAKE: r = step_auth(c); break;
 		case SERVE_REQUEST: r = step_request(c); break;
 		case SERVE_IDENT: r = step_ident(c); break;
 		case SERVE_RESPONSE: r = step_response(c); break;
-		case SERVE_PAYLOAD: r = step_payload(c, events, budget); break;
-		case SERVE_HASH: r = step_hash(c, budget); break;
+		case SERVE_PAYLOAD: r = step_payload(c, events, &left); break;
+		case SERVE_HASH: r = step_hash(c, &left); break;
 		case SERVE_TRAILER: r = step_trailer(c); break;
 		case SERVE_CLOSE: r = step_close(c); break;
 		case SERVE_ACK: r = step_ack(c); break;
@@ -423,6 +465,8 @@ int serve_step(struct serve_conn *c, short events, uint64_t budget)
 int64_t serve_deadline(const struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
+	if (c->state == SERVE_ACK) /* SPEC P-13: one frame, whole, not a byte per timeout */
+		return cfg->timeout_ms >= 0 ? c->ack_since_ms + cfg->timeout_ms : 0;
 	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
 	int64_t header = c->state <= SERVE_IDENT && cfg->header_timeout_ms >= 0 /* SPEC T-4: the handshake too */
 			 ? c->started_ms + cfg->header_timeout_ms : 0;

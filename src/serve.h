@@ -38,6 +38,7 @@ struct serve_conn {
 	char peer[NET_ADDR_MAX];
 	enum serve_state state;
 	int64_t started_ms;              /* for the header deadline */
+	int64_t ack_since_ms;            /* the half-close: the whole ack is due a --timeout after */
 	bool refusing;                   /* the response is a refusal: the end after sending it */
 	bool watch_ack;                  /* SPEC S-11: an early ack may come while sending */
 	struct wire_request req;
@@ -66,8 +67,10 @@ void serve_init(struct serve_conn *c, int sock, const char *peer, const struct s
  * where the outcome is read before serve_end(). */
 int serve_step(struct serve_conn *c, short events, uint64_t budget);
 
-/* serve_deadline() - the mono_ms() instant at which the connection is given up
- * (header or idle timeout), or 0 for never. */
+/* serve_deadline() - the mono_ms() instant at which the connection is given up, or
+ * 0 for never: the request's total deadline (header timeout) or the idle one while
+ * it comes, the idle one in the payload, and for the ack the --timeout counted from
+ * the half-close, not from its last byte (SPEC P-13). */
 int64_t serve_deadline(const struct serve_conn *c);
 
 /* zcp-send's kind of connection (step.h): a serve_conn, started with a serve_cfg. */
@@ -82,6 +85,10 @@ void serve_abandon(struct serve_conn *c, const char *reason);
 /* serve_end() - release the file and the transfer; after a raw failure the socket is
  * set to close with a reset (SPEC P-9). Does not close the socket. */
 void serve_end(struct serve_conn *c);
+
+/* serve_base_name() - the last component of path: the name FILE is served and
+ * logged under (SPEC P-3, S-17). Pure. */
+const char *serve_base_name(const char *path);
 
 /* What one transfer amounted to, for the mains' reports and logs. */
 struct serve_report {

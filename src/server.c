@@ -7,8 +7,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,6 +20,7 @@
 #include "evloop.h"
 #include "mono.h"
 #include "net.h"
+#include "proc.h"
 
 #define EVENTS_MAX 256
 #define PAUSE_MS 100 /* SPEC S-10: accepting rests this long when descriptors run out */
@@ -42,6 +46,31 @@ struct server {
 	int status;                /* the first failure's class (with a count) */
 };
 
+/* SPEC S-14 S-16: takes a place for one more connection, if the server has one.
+ * A worker counts itself first and then all: of two workers taking the last place
+ * at once, at least one sees the other and refuses (never more than the limit). */
+static bool take_room(struct server *sv)
+{
+	const struct server_worker *w = sv->cfg->worker;
+	if (!w)
+		return sv->live < sv->cfg->max_clients;
+	atomic_fetch_add(&w->live[w->index], 1);
+	unsigned all = 0;
+	for (unsigned i = 0; i < SERVER_WORKERS_MAX; i++)
+		all += atomic_load(&w->live[i]);
+	if (all <= sv->cfg->max_clients)
+		return true;
+	atomic_fetch_sub(&w->live[w->index], 1);
+	return false;
+}
+
+static void give_room(struct server *sv)
+{
+	const struct server_worker *w = sv->cfg->worker;
+	if (w)
+		atomic_fetch_sub(&w->live[w->index], 1);
+}
+
 /* The transfer ended: said, counted, and its connection gone. */
 static void finish(struct server *sv, struct conn *c)
 {
@@ -61,6 +90,7 @@ static void finish(struct server *sv, struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	free(c);
+	give_room(sv);
 	sv->live--;
 	sv->ended++;
 }
@@ -103,6 +133,7 @@ static void admit(struct server *sv, int sock, const char *peer)
 	const struct step_ops *kind = sv->cfg->kind;
 	struct conn *c = calloc(1, sizeof *c + kind->size);
 	if (!c) { /* nothing to serve it with: as if the limit were reached */
+		give_room(sv);
 		refuse_busy(sv, sock, peer);
 		return;
 	}
@@ -125,10 +156,19 @@ static void admit(struct server *sv, int sock, const char *peer)
 	settle(sv, c, kind->step(c->state, 0, sv->cfg->max_chunk));
 }
 
-static void listen_on(struct server *sv, bool on)
+/* Watches the listening socket or stops; a shared one wakes one worker of those
+ * waiting (EPOLLEXCLUSIVE, which can only be added and removed, not changed). */
+static int listen_on(struct server *sv, bool on)
 {
-	if (on != sv->accepting && evloop_watch(&sv->loop, sv->lfd, on ? EPOLLIN : 0, NULL, 0) == 0)
-		sv->accepting = on;
+	if (on == sv->accepting)
+		return 0;
+	if (!on)
+		evloop_forget(&sv->loop, sv->lfd);
+	else if (evloop_watch(&sv->loop, sv->lfd, EPOLLIN | (sv->cfg->worker ? EPOLLEXCLUSIVE : 0),
+			      NULL, 1) < 0)
+		return -1;
+	sv->accepting = on;
+	return 0;
 }
 
 /* Takes every connection waiting. Returns 0, or -1 with *e set when the listening
@@ -150,7 +190,7 @@ static int accept_all(struct server *sv, struct zerr *e)
 		if (sock < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		sv->pressed = false;
-		if (sv->live >= cfg->max_clients)
+		if (!take_room(sv))
 			refuse_busy(sv, sock, peer);
 		else
 			admit(sv, sock, peer);
@@ -163,14 +203,22 @@ static int accept_all(struct server *sv, struct zerr *e)
 /* SPEC S-15: a stop request closes the door (a listening socket shut down refuses
  * new connections, and resets the ones not yet accepted); the transfers in flight
  * may finish until the drain ends. The socket leaves the loop first: shut down, it
- * would report EPOLLHUP to every wait, whatever it is watched for. */
+ * would report EPOLLHUP to every wait, whatever it is watched for. A worker's
+ * socket is shared: shut down, it would fail the other workers' accepts, so this
+ * worker closes its descriptor, and the door closes with the last one. */
 static void begin_drain(struct server *sv)
 {
-	evloop_forget(&sv->loop, sv->lfd);
-	sv->accepting = false;
-	shutdown(sv->lfd, SHUT_RD);
+	listen_on(sv, false);
+	if (sv->cfg->worker) {
+		close(sv->lfd);
+		sv->lfd = -1;
+	} else {
+		shutdown(sv->lfd, SHUT_RD);
+	}
 	sv->pause_until = 0;
 	sv->drain_until = mono_ms() + (sv->cfg->drain_ms > 0 ? sv->cfg->drain_ms : 0);
+	if (sv->cfg->draining)
+		sv->cfg->draining(sv->cfg->arg, (int)*sv->cfg->stop, sv->live);
 }
 
 /* The drain ran out (or the loop failed): the rest are cut, each said. */
@@ -182,12 +230,12 @@ static void cut_all(struct server *sv, const char *why)
 	}
 }
 
-static volatile sig_atomic_t passing_on, pending_stops;
+static volatile sig_atomic_t passing_on, stops;
 
 static void supervisor_stop(int sig)
 {
 	passing_on = sig;
-	pending_stops++;
+	stops++;
 }
 
 static void supervisor_child(int sig) { (void)sig; }
@@ -198,11 +246,95 @@ static int worker_status(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int server_workers(const int *lfds, unsigned n, int (*run)(int lfd, void *arg), void *arg,
-		   struct zerr *e)
+#define RESTART_MS 1000 /* a worker is replaced at most this often: one dying at start cannot fork-bomb */
+
+struct supervisor {
+	int lfd;
+	unsigned n;
+	pid_t pid[SERVER_WORKERS_MAX];     /* 0: not running */
+	int64_t started[SERVER_WORKERS_MAX]; /* when; 0: never */
+	bool owed[SERVER_WORKERS_MAX];     /* died by a signal: to be replaced */
+	struct server_worker w;
+	const struct sigaction *saved;
+	int (*run)(int lfd, const struct server_worker *w, void *arg);
+	void *arg;
+};
+
+static const int handled[] = {SIGINT, SIGTERM, SIGCHLD};
+
+/* Starts worker i. Returns its pid, or -1 with errno (fork). */
+static pid_t start_worker(struct supervisor *s, unsigned i)
 {
-	static const int handled[] = {SIGINT, SIGTERM, SIGCHLD};
+	pid_t supervisor = getpid();
+	pid_t pid = fork();
+	if (pid == 0) { /* a worker: its own handlers come with run() */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a supervisor killed outright takes it along */
+		if (getppid() != supervisor) /* it died before the line above */
+			_exit(ZCP_EXIT_SYSTEM);
+		for (int k = 0; k < 3; k++)
+			sigaction(handled[k], &s->saved[k], NULL);
+		proc_stops_relayed_by(supervisor);
+		s->w.index = i;
+		exit(s->run(s->lfd, &s->w, s->arg));
+	}
+	if (pid > 0) {
+		s->pid[i] = pid;
+		s->started[i] = mono_ms();
+		s->owed[i] = false;
+	}
+	return pid;
+}
+
+/* A worker ended: its connections given back; replaced when a signal killed it
+ * and no stop came. Returns the status to report (0 for one to be replaced). */
+static int reap(struct supervisor *s, pid_t pid, int st, void (*note)(void *, const char *))
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->pid[i] != pid)
+			continue;
+		s->pid[i] = 0;
+		atomic_store(&s->w.live[i], 0);
+		if (!WIFSIGNALED(st) || stops)
+			return worker_status(st);
+		char text[80];
+		snprintf(text, sizeof text, "worker %d died (signal %d); starting another", (int)pid,
+			 WTERMSIG(st));
+		note(s->arg, text);
+		s->owed[i] = true;
+	}
+	return 0;
+}
+
+/* Starts the workers owed whose last start is RESTART_MS ago; returns the ms until
+ * the next one is due, or -1 when none is owed. */
+static int restart_owed(struct supervisor *s)
+{
+	int next = -1;
+	for (unsigned i = 0; i < s->n; i++) {
+		if (!s->owed[i] || stops)
+			continue;
+		int64_t wait = s->started[i] + RESTART_MS - mono_ms();
+		if (wait <= 0 && start_worker(s, i) < 0)
+			wait = RESTART_MS; /* fork failed: try again later */
+		if (wait > 0 && (next < 0 || wait < next))
+			next = (int)wait;
+	}
+	return next;
+}
+
+int server_workers(int lfd, unsigned n,
+		   int (*run)(int lfd, const struct server_worker *w, void *arg),
+		   void (*note)(void *arg, const char *text), void *arg, struct zerr *e)
+{
 	struct sigaction sa = {0}, saved[3];
+	struct supervisor s = {.lfd = lfd, .n = n < SERVER_WORKERS_MAX ? n : SERVER_WORKERS_MAX,
+			       .saved = saved, .run = run, .arg = arg};
+	s.w.live = mmap(NULL, SERVER_WORKERS_MAX * sizeof *s.w.live, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s.w.live == MAP_FAILED) {
+		close(lfd);
+		return zerr_sys(e, ZCP_EXIT_SYSTEM, "mmap", "", errno);
+	}
 	sigset_t block, before, waiting;
 	sigemptyset(&block);
 	for (int i = 0; i < 3; i++)
@@ -213,58 +345,58 @@ int server_workers(const int *lfds, unsigned n, int (*run)(int lfd, void *arg), 
 		sa.sa_handler = handled[i] == SIGCHLD ? supervisor_child : supervisor_stop;
 		sigaction(handled[i], &sa, &saved[i]);
 	}
-	pid_t pids[256];
+	stops = 0;
 	unsigned alive = 0;
 	int status = 0;
-	pid_t supervisor = getpid();
-	for (unsigned i = 0; i < n && i < 256; i++) {
-		pid_t pid = fork();
-		if (pid == 0) { /* a worker: its own handlers come with run() */
-			prctl(PR_SET_PDEATHSIG, SIGKILL); /* a supervisor killed outright takes it along */
-			if (getppid() != supervisor) /* it died before the line above */
-				_exit(ZCP_EXIT_SYSTEM);
-			for (int k = 0; k < 3; k++)
-				sigaction(handled[k], &saved[k], NULL);
-			for (unsigned k = 0; k < n; k++)
-				if (k != i)
-					close(lfds[k]);
-			exit(run(lfds[i], arg));
-		}
-		if (pid < 0) {
+	for (unsigned i = 0; i < s.n; i++, alive++)
+		if (start_worker(&s, i) < 0) {
 			zerr_sys(e, ZCP_EXIT_SYSTEM, "fork", "", errno);
 			status = ZCP_EXIT_SYSTEM;
-			passing_on = SIGTERM, pending_stops++; /* the ones that started stop too */
+			passing_on = SIGTERM, stops++; /* the ones that started stop too */
 			break;
 		}
-		pids[alive++] = pid;
-	}
-	for (unsigned i = 0; i < n; i++)
-		close(lfds[i]);
 	waiting = before;
 	for (int i = 0; i < 3; i++)
 		sigdelset(&waiting, handled[i]);
-	for (unsigned left = alive; left;) {
+	int relayed = 0;
+	for (bool any = alive > 0; any;) {
 		int st;
 		pid_t pid;
-		while (left && (pid = waitpid(-1, &st, WNOHANG)) > 0) {
-			left--;
-			for (unsigned i = 0; i < alive; i++)
-				if (pids[i] == pid)
-					pids[i] = 0;
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			int r = reap(&s, pid, st, note);
 			if (!status)
-				status = worker_status(st);
+				status = r;
 		}
-		for (; pending_stops; pending_stops--)
-			for (unsigned i = 0; i < alive; i++)
-				if (pids[i])
-					kill(pids[i], passing_on);
-		if (left)
-			sigsuspend(&waiting);
+		if (stops && s.lfd >= 0) { /* the door closes with the workers' copies */
+			close(s.lfd);
+			s.lfd = -1;
+		}
+		for (; relayed < stops; relayed++) /* each with its count (SPEC S-16) */
+			for (unsigned i = 0; i < s.n; i++)
+				if (s.pid[i])
+					sigqueue(s.pid[i], passing_on, (union sigval){.sival_int = relayed + 1});
+		int next = restart_owed(&s);
+		any = next >= 0;
+		for (unsigned i = 0; i < s.n; i++)
+			any = any || s.pid[i];
+		if (any) {
+			struct timespec ts = {next / 1000, next % 1000 * 1000000L};
+			ppoll(NULL, 0, next < 0 ? NULL : &ts, &waiting);
+		}
 	}
 	for (int i = 0; i < 3; i++)
 		sigaction(handled[i], &saved[i], NULL);
 	sigprocmask(SIG_SETMASK, &before, NULL);
+	if (s.lfd >= 0)
+		close(s.lfd);
+	munmap(s.w.live, SERVER_WORKERS_MAX * sizeof *s.w.live);
 	return alive ? status : -1;
+}
+
+struct server_cfg server_cfg_of(const struct opts_server *o)
+{
+	return (struct server_cfg){.max_chunk = o->max_chunk, .max_clients = o->max_clients, .count = o->count,
+				   .drain_ms = opts_ms(o->drain_s, 0)};
 }
 
 int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
@@ -274,12 +406,11 @@ int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
 	int fl = fcntl(lfd, F_GETFL);
 	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0 || evloop_init(&sv.loop) < 0)
 		return zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_create1", "", errno);
-	if (evloop_watch(&sv.loop, lfd, EPOLLIN, NULL, 1) < 0) {
+	if (listen_on(&sv, true) < 0) {
 		zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_ctl", "", errno);
 		evloop_free(&sv.loop);
 		return -1;
 	}
-	sv.accepting = true;
 	int r = 0;
 	for (;;) {
 		if (*cfg->stop && !sv.drain_until)

@@ -12,8 +12,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "opts.h"
 #include "step.h"
 #include "zerr.h"
+
+/* A worker of server_workers() (SPEC S-14 S-16): its place, and each worker's live
+ * connections in memory all of them share, so --max-clients bounds the server. */
+struct server_worker {
+	unsigned index;
+	_Atomic unsigned *live;  /* [SERVER_WORKERS_MAX], one each */
+};
+
+#define SERVER_WORKERS_MAX 256
 
 struct server_cfg {
 	const struct step_ops *kind; /* what each connection is (serve_ops, fetch_ops) */
@@ -25,26 +35,37 @@ struct server_cfg {
 	int notsent_lowat;         /* TCP_NOTSENT_LOWAT for each connection; 0 = the kernel's */
 	void (*log)(void *arg, const struct step_log *); /* each ended or refused connection */
 	void (*note)(void *arg, const char *text); /* resource pressure (S-10) */
+	void (*draining)(void *arg, int sig, unsigned live); /* a stop came (S-15); may be NULL */
 	void *arg;
 	volatile sig_atomic_t *stop; /* nonzero (the signal number): stop accepting, drain */
 	const sigset_t *waitmask;    /* the signal mask while waiting (the stop signals unblocked) */
+	const struct server_worker *worker; /* one of server_workers(), lfd shared; or NULL */
 };
+
+/* server_cfg_of() - a server_cfg with the options' part set (--max-chunk,
+ * --max-clients, --count, --drain), the rest zero for the caller to fill. */
+struct server_cfg server_cfg_of(const struct opts_server *o);
 
 /* server_run() - serve the connections arriving on lfd until cfg->count transfers
  * ended or a stop was requested and the transfers in flight ended (SPEC S-15).
  * Returns the exit status: 0; with a count, the exit class of the first transfer
  * that failed; after a stop whose drain ran out, 128 + the signal. Returns -1 with
- * *e set when the loop itself failed (the listening socket, epoll). */
+ * *e set when the loop itself failed (the listening socket, epoll). As a worker
+ * (cfg->worker), lfd is shared: it is watched with EPOLLEXCLUSIVE, and a stop
+ * closes it here instead of shutting it down for every worker. */
 int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e);
 
-/* server_workers() - SPEC S-16: run(lfds[i], arg) in one child process per
- * listening socket (each returns its exit status), and supervise them: every
- * SIGINT or SIGTERM the caller gets is passed on to the workers (while this runs,
- * its own handlers for those and SIGCHLD stand in for the caller's). Returns when
- * all have ended: the first nonzero status of a worker (128 + signal for one that
- * a signal ended), else 0; or -1 with *e set when not even one could start. The
- * listening sockets are closed in the caller either way. */
-int server_workers(const int *lfds, unsigned n, int (*run)(int lfd, void *arg), void *arg,
-		   struct zerr *e);
+/* server_workers() - SPEC S-16: run(lfd, worker, arg) in each of n child processes
+ * sharing the one listening socket lfd (each returns its exit status), and
+ * supervise them: every SIGINT or SIGTERM the caller gets is passed on to the
+ * workers with its count (proc_stops_relayed_by()); a worker killed by a signal
+ * while no stop came is replaced, said through note(arg, text), at most once a
+ * second per worker. While this runs, its own handlers for SIGINT, SIGTERM and
+ * SIGCHLD stand in for the caller's. Returns when all have ended: the first
+ * nonzero status of a worker (128 + signal for one that a signal ended), else 0;
+ * or -1 with *e set when not even one could start. lfd is closed either way. */
+int server_workers(int lfd, unsigned n,
+		   int (*run)(int lfd, const struct server_worker *w, void *arg),
+		   void (*note)(void *arg, const char *text), void *arg, struct zerr *e);
 
 #endif

@@ -22,6 +22,7 @@ struct part {
 	_Atomic uint64_t moved;        /* bytes stored by this run */
 	uint64_t base;                 /* bytes of the part stored by earlier runs */
 	bool skip;                     /* nothing left of it: no connection */
+	bool open;                     /* sock is open (under g->lock: another thread may cut it) */
 	int sock;
 	struct fetch_report rep;
 	struct xfer_stats stats;
@@ -35,8 +36,9 @@ struct group {
 	unsigned k;
 	char peer[NET_ADDR_MAX];
 	char name[ZCP_PATH_MAX + 1];
-	struct wire_ident ident;  /* the probe's answer */
+	struct wire_ident ident;  /* the probe's answer: every part's */
 	struct fsio_out *out;
+	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
 	atomic_uint ended; /* parts whose thread is done */
 };
@@ -56,8 +58,28 @@ void streams_part(uint64_t offset, uint64_t total, unsigned k, unsigned i, uint6
 	*len = base + (i < extra);
 }
 
-/* The first failure cuts the other parts: their sockets are shut down, so that
+/* Shuts down the socket of every part but except that is still open, so that
  * whatever call they wait in returns now. */
+static void cut(struct group *g, const struct part *except)
+{
+	pthread_mutex_lock(&g->lock);
+	for (unsigned i = 0; i < g->k; i++)
+		if (&g->part[i] != except && g->part[i].open)
+			shutdown(g->part[i].sock, SHUT_RDWR);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Closes p's socket, under the lock a cut takes. */
+static void close_part(struct group *g, struct part *p)
+{
+	pthread_mutex_lock(&g->lock);
+	if (p->open)
+		close(p->sock);
+	p->open = false;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* The first failure cuts the other parts. */
 static void *run_part(void *arg)
 {
 	struct part *p = arg;
@@ -66,9 +88,7 @@ static void *run_part(void *arg)
 	atomic_fetch_add(&g->ended, 1);
 	int none = 0;
 	if (p->result < 0 && atomic_compare_exchange_strong(&g->failed, &none, (int)(p - g->part) + 1))
-		for (unsigned i = 0; i < g->k; i++)
-			if (&g->part[i] != p && !g->part[i].skip)
-				shutdown(g->part[i].sock, SHUT_RDWR);
+		cut(g, p);
 	return NULL;
 }
 
@@ -85,19 +105,20 @@ static void count_part(void *arg, uint64_t moved, uint64_t total)
 	atomic_store(&p->moved, moved);
 }
 
-/* SPEC R-20: each part's stored bytes into the record, when they changed. */
+/* SPEC R-20: each part's stored bytes into the record, when they changed (rs->done
+ * is read by a signal's last sync on another thread: changed by the record only). */
 static void record_parts(struct group *g, struct resume *rs, bool final)
 {
 	bool changed = false;
+	uint64_t done[STREAMS_MAX];
 	for (unsigned i = 0; i < g->k; i++) {
 		const struct part *p = &g->part[i];
-		uint64_t done = p->base + (final ? p->rep.received : atomic_load(&p->moved));
-		changed |= done != rs->done[i];
-		rs->done[i] = done;
+		done[i] = p->base + (final ? p->rep.received : atomic_load(&p->moved));
+		changed |= done[i] != rs->done[i];
 	}
 	struct zerr ignored; /* a record that lags only costs bytes fetched again */
 	if (changed)
-		resume_record(rs, &rs->ident, 0, &ignored);
+		resume_record_done(rs, done, &ignored);
 }
 
 /* While the parts run, every STREAMS_WATCH_MS: their sum to pg, their progress
@@ -124,10 +145,8 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 {
 	struct fetch_cfg pc = *cfg;
 	pc.probe = true;
-	if (rs) { /* SPEC R-20: the identity, and whether it is still the partial's */
-		pc.want_ident = true;
-		pc.if_ident = rs->have ? &rs->ident : NULL;
-	}
+	/* SPEC R-18: every part must be of this file; R-20: still the partial's? */
+	pc.resume = (struct fetch_resume){.want_ident = true, .if_ident = rs && rs->have ? &rs->ident : NULL};
 	int sock = net_connect(addr, cfg->timeout_ms, g->peer, sizeof g->peer, e);
 	if (sock < 0)
 		return -1;
@@ -166,19 +185,22 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		p->cfg.out_base = whole->offset;
 		p->cfg.offset = off + p->base;
 		p->cfg.length = len - (p->skip ? len : p->base);
-		p->cfg.if_ident = rs ? &rs->ident : NULL; /* a part of another file is CHANGED */
+		/* SPEC R-18: a part of another file is CHANGED, and one that says so anyway
+		 * is refused (W-16) */
+		p->cfg.resume = (struct fetch_resume){.want_ident = true, .if_ident = &g->ident};
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;
+	}
+	for (unsigned i = 0; i < g->k; i++) { /* every part's base is set: a failure records them all */
+		struct part *p = &g->part[i];
 		if (p->skip)
 			continue;
 		p->sock = net_connect(addr, cfg->timeout_ms, peer, sizeof peer, e);
+		p->open = p->sock >= 0;
 		if (p->sock < 0) {
-			for (unsigned j = 0; j < i; j++) /* none runs: nothing to join */
-				if (!g->part[j].skip)
-					close(g->part[j].sock);
-			for (unsigned j = 0; j < g->k; j++)
-				g->part[j].skip = true;
+			for (unsigned j = 0; j < g->k; j++) /* none runs: nothing to join */
+				close_part(g, &g->part[j]), g->part[j].skip = true;
 			return -1;
 		}
 	}
@@ -188,12 +210,9 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		int err = pthread_create(&g->part[i].thread, NULL, run_part, &g->part[i]);
 		if (err) {
 			zerr_sys(e, ZCP_EXIT_SYSTEM, "pthread_create", "", err);
-			for (unsigned j = 0; j < g->k; j++) /* the started ones end now */
-				if (!g->part[j].skip)
-					shutdown(g->part[j].sock, SHUT_RDWR);
+			cut(g, NULL); /* the started ones end now */
 			for (unsigned j = i; j < g->k; j++)
-				if (!g->part[j].skip)
-					close(g->part[j].sock), g->part[j].skip = true;
+				close_part(g, &g->part[j]), g->part[j].skip = true;
 			return -1;
 		}
 		(*started)++;
@@ -210,21 +229,27 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	if (!g)
 		return zerr_sys(e, ZCP_EXIT_SYSTEM, "calloc", "", errno);
 	g->out = out;
+	pthread_mutex_init(&g->lock, NULL);
 	int r = probe(g, addr, cfg, rs, rep, e);
 	snprintf(peer, peerlen, "%s", g->peer);
+	if (r == 0 && rs)
+		fsio_out_use_partial(out, rs->partial, rep->resp.length);
+	if (r == 0) /* SPEC R-22: before a byte is allocated, and before a record of it */
+		r = fsio_out_room(out, rep->resp.length, e);
 	if (r == 0 && rs) { /* SPEC R-20: the plan of an earlier run is kept, a new one recorded */
+		bool planned = rs->have && rs->parts;
 		g->k = rs->have ? (rs->parts ? rs->parts : 1) : streams_parts(rep->resp.length, n);
 		if (rs->have && !rs->parts)
 			rs->done[0] = rs->keep; /* a one-stream partial is one part */
 		rs->parts = g->k;
-		if (!rs->have)
+		if (!planned) /* the record says parts before the partial is sized to the file */
 			r = resume_record(rs, &g->ident, 0, e);
-		fsio_out_use_partial(out, rs->partial, rep->resp.length);
 	} else {
 		g->k = streams_parts(rep->resp.length, n);
 	}
 	const char *last = strrchr(g->name, '/'); /* SPEC R-4: the last component */
 	if (r < 0 || fsio_out_open(out, last ? last + 1 : g->name, e) < 0) {
+		pthread_mutex_destroy(&g->lock);
 		free(g);
 		return -1;
 	}
@@ -239,24 +264,34 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 		if (p->skip)
 			continue;
 		pthread_join(p->thread, NULL);
-		close(p->sock);
+		close_part(g, p);
 		add_stats(&rep->stats, &p->stats);
 		rep->received += p->rep.received;
+		if (p->rep.tls) { /* SPEC T-6: every part of one sender runs alike */
+			rep->tls = p->rep.tls;
+			rep->path = p->rep.path;
+		}
 		if (p->rep.ack_err && !rep->ack_err)
 			rep->ack_err = p->rep.ack_err;
 	}
 	rep->seconds = mono_now() - t0;
 	int failed = atomic_load(&g->failed);
+	const struct wire_response *got = NULL; /* the failed part's response; zeroed: none came */
 	if (failed > 0 && all == 0) { /* else *e says why they never all ran */
 		*e = g->part[failed - 1].err;
-		rep->changed = g->part[failed - 1].rep.resp.status == WIRE_CHANGED;
+		got = &g->part[failed - 1].rep.resp;
+		rep->changed = got->status == WIRE_CHANGED;
 		rep->mismatch = g->part[failed - 1].rep.mismatch;
 	}
+	/* a part asks for at least a byte: an OK response declares at least one */
+	rep->unanswered = (all < 0 || (got && got->status == WIRE_OK && got->length == 0)) &&
+			  e->code == ZCP_EXIT_NET;
 	r = all < 0 || failed || fsio_out_commit(out, e) < 0 ? -1 : 0;
 	if (r < 0 && rs)
 		record_parts(g, rs, true);
 	if (r < 0)
 		fsio_out_abort(out);
+	pthread_mutex_destroy(&g->lock);
 	free(g);
 	return r;
 }

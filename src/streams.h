@@ -33,6 +33,11 @@ struct streams_report {
 	int ack_err;               /* a part's ack OK could not be sent: its errno */
 	bool changed;              /* the sender answered CHANGED */
 	bool mismatch;             /* a part's hash was not the sender's */
+	bool unanswered;           /* the probe was answered, a part not: its connection was
+				    * refused, reset or closed before a response (S-14: a
+				    * sender counting connections may have taken its last) */
+	const char *tls;           /* over TLS: how the parts ran, "ktls" or "user" (SPEC T-6) */
+	enum xfer_path path;       /* over TLS: the path that moved the parts' payload */
 };
 
 /* streams_parts() - how many parts a range of total bytes is cut into when n are

@@ -194,7 +194,7 @@ ssize_t wire_parse_ack(const uint8_t *buf, size_t len, struct wire_ack *out)
 	return WIRE_ACK_SIZE;
 }
 
-/* SPEC W-15 W-17: a fixed frame of size bytes whose bytes 5..7 are reserved. */
+/* SPEC W-17: a fixed frame of size bytes whose bytes 5..7 are reserved. */
 static int fixed_head(const uint8_t *buf, size_t len, const uint8_t magic[4], size_t size)
 {
 	if (len < size)
@@ -205,13 +205,22 @@ static int fixed_head(const uint8_t *buf, size_t len, const uint8_t magic[4], si
 	return buf[5] || buf[6] || buf[7] ? WIRE_E_RESERVED : 0;
 }
 
+/* SPEC W-15: version 2; the size, the tag, then 8 reserved zero bytes. */
 ssize_t wire_parse_ident(const uint8_t *buf, size_t len, struct wire_ident *out)
 {
-	int e = fixed_head(buf, len, MAGIC_IDENT, WIRE_IDENT_SIZE);
-	if (e)
-		return e;
-	*out = (struct wire_ident){.dev = get64(buf + 8), .ino = get64(buf + 16), .size = get64(buf + 24),
-				   .mtime_ns = get64(buf + 32)};
+	if (len < WIRE_IDENT_SIZE)
+		return WIRE_NEED_MORE;
+	if (memcmp(buf, MAGIC_IDENT, 4) != 0)
+		return WIRE_E_MAGIC;
+	if (buf[4] != WIRE_IDENT_VERSION)
+		return WIRE_E_VERSION;
+	if (buf[5] || buf[6] || buf[7] || get64(buf + 32))
+		return WIRE_E_RESERVED;
+	uint64_t size = get64(buf + 8);
+	if (size > WIRE_OFF_MAX)
+		return WIRE_E_RANGE;
+	out->size = size;
+	memcpy(out->tag, buf + 16, WIRE_TAG_SIZE);
 	return WIRE_IDENT_SIZE;
 }
 
@@ -293,13 +302,15 @@ ssize_t wire_encode_ack(const struct wire_ack *a, uint8_t *out, size_t cap)
 
 ssize_t wire_encode_ident(const struct wire_ident *d, uint8_t *out, size_t cap)
 {
+	if (d->size > WIRE_OFF_MAX)
+		return WIRE_E_RANGE;
 	if (cap < WIRE_IDENT_SIZE)
 		return WIRE_NEED_MORE;
 	put_head(out, MAGIC_IDENT, 0, 0);
-	put64(out + 8, d->dev);
-	put64(out + 16, d->ino);
-	put64(out + 24, d->size);
-	put64(out + 32, d->mtime_ns);
+	out[4] = WIRE_IDENT_VERSION;
+	put64(out + 8, d->size);
+	memcpy(out + 16, d->tag, WIRE_TAG_SIZE);
+	put64(out + 32, 0);
 	return WIRE_IDENT_SIZE;
 }
 

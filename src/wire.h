@@ -15,6 +15,8 @@
 #define WIRE_RESPONSE_FIXED 32
 #define WIRE_ACK_SIZE 16
 #define WIRE_IDENT_SIZE 40   /* SPEC W-15 */
+#define WIRE_IDENT_VERSION 2 /* the identity frame's own version (W-15) */
+#define WIRE_TAG_SIZE 16     /* the identity's opaque tag (W-15) */
 #define WIRE_TRAILER_SIZE 24 /* SPEC W-17 */
 #define WIRE_HASH_SIZE 16    /* XXH3-128, canonical (big-endian) form */
 /* The largest frame, with room for an identity frame sent in the same buffer. */
@@ -83,10 +85,13 @@ struct wire_ack {
 	uint64_t received;
 };
 
-/* SPEC W-15: what a file is, like an HTTP strong validator: it changes when the
- * file is replaced (dev, ino), rewritten (mtime) or resized. */
+/* SPEC W-15: what a file is, like an HTTP strong validator (an ETag): the size,
+ * which the receiver may check, and an opaque tag that only the sender can make
+ * (fsio_identity) and the receiver only compares for equality. No padding: it is
+ * compared with memcmp. */
 struct wire_ident {
-	uint64_t dev, ino, size, mtime_ns;
+	uint64_t size;
+	uint8_t tag[WIRE_TAG_SIZE];
 };
 
 struct wire_trailer {

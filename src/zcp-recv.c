@@ -1,6 +1,7 @@
 /* zcp-recv - fetch a file from zcp-send, or accept what it pushes: one file, or into
  * a directory as many pushes at once as come (SPEC R, C, E). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,17 +13,18 @@
 #include "opts.h"
 #include "proc.h"
 #include "progress.h"
+#include "recv.h"
 #include "report.h"
 #include "server.h"
-#include "resume.h"
 #include "streams.h"
 
 static const char PROG[] = "zcp-recv";
 
-/* SPEC R-2: no named temporary file outlives a signal (an anonymous one never can). */
+/* SPEC R-2 R-21: no named temporary file (an anonymous one never can) and no lock
+ * outlive a signal. */
 static void on_signal(int sig)
 {
-	fsio_cleanup_all();
+	recv_cleanup();
 	proc_die(sig);
 }
 
@@ -44,12 +46,21 @@ static void pressure(void *arg, const char *reason)
 		report_note(PROG, "accept: %s; pausing new connections", reason);
 }
 
+/* SPEC S-15: a stop came. */
+static void draining(void *arg, int sig, unsigned live)
+{
+	const struct opts_recv *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "%s: draining %u pushes, at most %u s; a second one ends them at once",
+			    sig == SIGINT ? "SIGINT" : "SIGTERM", live, (unsigned)o->srv.drain_s);
+}
+
 /* A listening socket on o's address: refused (SPEC T-8) where plaintext would be
  * served beyond this host. Returns it, or -1 with *e set. */
 static int listen_on(const struct opts_recv *o, bool tls, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
-	int lfd = net_listen(o->c.addr, bound, sizeof bound, false, e);
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
 	if (lfd >= 0 && report_protected(&o->c, tls, lfd, bound, e) < 0) {
 		close(lfd);
 		return -1;
@@ -71,11 +82,15 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	sigset_t before, waitmask;
 	proc_catch_stops(fsio_cleanup_all, &before, &waitmask); /* SPEC S-15 */
 	struct fetch_push push = {.cfg = cfg, .out = out};
-	struct server_cfg scfg = {
-		.kind = &fetch_ops, .kind_arg = &push, .max_chunk = o->srv.max_chunk,
-		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000, .log = log_push,
-		.note = pressure, .arg = (void *)o, .stop = &proc_stop, .waitmask = &waitmask,
-	};
+	struct server_cfg scfg = server_cfg_of(&o->srv);
+	scfg.kind = &fetch_ops;
+	scfg.kind_arg = &push;
+	scfg.log = log_push;
+	scfg.note = pressure;
+	scfg.draining = draining;
+	scfg.arg = (void *)o;
+	scfg.stop = &proc_stop;
+	scfg.waitmask = &waitmask;
 	int r = server_run(lfd, &scfg, &e);
 	close(lfd);
 	xfer_pipes_free(&pipes);
@@ -83,193 +98,97 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
+/* A receive's talk: its options and its progress line. */
+struct talk {
+	const struct opts_recv *o;
+	bool tls;          /* the push comes over TLS (SPEC T-8: a listener may need it) */
+	struct progress pg;
+};
+
 /* SPEC C-10: the progress hook for a transfer with base bytes already there, or NULL. */
-static const struct step_progress *watch(const struct opts_recv *o, struct progress *pg, uint64_t base)
+static const struct step_progress *watch(void *arg, uint64_t base)
 {
-	return progress_wanted(o->c.progress, o->c.quiet) ? progress_start(pg, PROG, base) : NULL;
+	struct talk *t = arg;
+	return progress_wanted(t->o->c.progress, t->o->c.quiet) ? progress_start(&t->pg, PROG, base) : NULL;
+}
+
+static void unwatch(void *arg)
+{
+	struct talk *t = arg;
+	progress_end(&t->pg);
+}
+
+/* The one push a sender makes (SPEC P-1): listen, take it. */
+static int take_push(void *arg, char *peer, size_t peerlen, struct zerr *e)
+{
+	const struct talk *t = arg;
+	int lfd = listen_on(t->o, t->tls, e);
+	if (lfd < 0)
+		return -1;
+	int sock = report_accept(PROG, lfd, peer, peerlen, t->o->c.quiet, e);
+	close(lfd);
+	return sock;
+}
+
+/* SPEC R-20: what a user is told of the partial. */
+static void say(void *arg, const struct recv_note *n)
+{
+	const struct talk *t = arg;
+	if (n->kind == RECV_UNSYNCED) /* an error line: said even with -q */
+		report_error(PROG, &n->err);
+	else if (t->o->c.quiet || n->kind == RECV_NOTE_NONE)
+		return;
+	else if (n->kind == RECV_NOT_CONTINUED)
+		report_note(PROG, "%s: not continued, %s; starting over", n->partial, n->why);
+	else if (n->kind == RECV_REMOVED)
+		report_note(PROG, "%s: %s; removed (run again to fetch the file anew)", n->partial, n->why);
+	else if (n->kind == RECV_KEPT)
+		report_note(PROG, "kept %s: run again with --resume to fetch the rest", n->partial);
 }
 
 /* A transfer's end, said: the R-15 warning and the summary with the path that
  * moved the bytes and how TLS ran (SPEC T-6; -v: with the system calls). Returns 0. */
-static int received(const struct opts_recv *o, enum xfer_path path, const char *tls, const char *peer,
-		    uint64_t bytes, double seconds, int ack_err, const struct xfer_stats *stats,
-		    unsigned streams)
+static int received(const struct opts_recv *o, const struct recv_result *res)
 {
-	if (ack_err && !o->c.quiet) /* SPEC R-15 */
+	if (res->ack_err && !o->c.quiet) /* SPEC R-15 */
 		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
-			    "may report a failure", peer, strerror(ack_err));
+			    "may report a failure", res->peer, strerror(res->ack_err));
 	if (!o->c.quiet) { /* SPEC C-10: the summary; -v adds the system calls */
 		char line[512], how[32];
-		snprintf(how, sizeof how, "%s%s%s", xfer_path_name(path), tls ? ", tls " : "", tls ? tls : "");
-		report_format(line, sizeof line, "received", bytes, "from", peer, seconds, how,
-			      o->c.verbose ? stats : NULL);
-		if (streams > 1)
-			report_note(PROG, "%s; %u streams", line, streams);
+		snprintf(how, sizeof how, "%s%s%s", xfer_path_name(res->path), res->tls ? ", tls " : "",
+			 res->tls ? res->tls : "");
+		report_format(line, sizeof line, "received", res->bytes, "from", res->peer, res->seconds, how,
+			      o->c.verbose ? &res->stats : NULL);
+		if (res->streams > 1)
+			report_note(PROG, "%s; %u streams", line, res->streams);
 		else
 			report_note(PROG, "%s", line);
 	}
 	return 0;
 }
 
-/* One transfer: fetch from a sender, or take the one push a sender makes. */
-/* Connects (or takes the one push) and runs the transfer: fetch_one()'s result. */
-static int fetch_connected(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
-			   char peer[NET_ADDR_MAX], struct fetch_report *rep, struct xfer_stats *stats,
-			   struct zerr *e)
-{
-	int sock;
-	memset(rep, 0, sizeof *rep);
-	memset(stats, 0, sizeof *stats);
-	if (o->c.role == OPTS_CONNECT) {
-		sock = net_connect(o->c.addr, cfg->timeout_ms, peer, NET_ADDR_MAX, e);
-	} else {
-		int lfd = listen_on(o, cfg->tls != NULL, e);
-		if (lfd < 0)
-			return -1;
-		sock = report_accept(PROG, lfd, peer, NET_ADDR_MAX, o->c.quiet, e);
-		close(lfd);
-	}
-	if (sock < 0)
-		return -1;
-	int r = fetch_one(sock, peer, cfg, out, rep, stats, e);
-	close(sock);
-	return r;
-}
-
-static int receive_one(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
-{
-	char peer[NET_ADDR_MAX];
-	struct zerr e;
-	struct xfer_stats stats;
-	struct fetch_report rep;
-	struct progress pg;
-	struct fetch_cfg wc = *cfg;
-	wc.progress = watch(o, &pg, 0);
-	int r = fetch_connected(o, &wc, out, peer, &rep, &stats, &e);
-	if (wc.progress)
-		progress_end(&pg);
-	if (r < 0)
-		return report_error(PROG, &e);
-	return received(o, rep.path, rep.tls, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
-}
-
-/* SPEC R-20: before the first byte of a fresh partial, its record. */
-static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
-{
-	struct resume *rs = arg;
-	return rs->have ? 0 : resume_record(rs, id, 0, e);
-}
-
-/* SPEC R-20: a resumable transfer failed with code: its partial is kept (flushed
- * with --fsync), unless the source changed or the partial does not hash to it. */
-static int resumable_failed(const struct opts_recv *o, struct resume *rs, bool changed, bool mismatch, int code)
-{
-	if (changed || mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
-		resume_drop(rs);
-		if (!o->c.quiet)
-			report_note(PROG, "%s: %s; removed (run again to fetch the file anew)", rs->partial,
-				    mismatch ? "it does not hash to the sender's file"
-					     : "the source changed since this partial copy began");
-		return code;
-	}
-	struct zerr se;
-	if (rs->recorded && (o->fsync ? resume_sync(rs, &se) : 0) < 0)
-		report_error(PROG, &se);
-	else if (rs->recorded && !o->c.quiet)
-		report_note(PROG, "kept %s: run again with --resume to fetch the rest", rs->partial);
-	return code;
-}
-
-/* SPEC R-20: the partial of out, found or not; NULL after a reported error. */
-static struct resume *find_partial(const struct opts_recv *o, struct resume *rs, const struct fsio_out *out,
-				   int *code)
-{
-	struct zerr e;
-	if (resume_find(rs, out->final, o->name, o->restart, &e) < 0) {
-		*code = report_error(PROG, &e);
-		return NULL;
-	}
-	if (rs->distrust && !o->c.quiet)
-		report_note(PROG, "%s: not continued, %s; starting over", rs->partial, rs->distrust);
-	return rs;
-}
-
-static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
-			 struct resume *rp);
-
-/* SPEC R-20: one transfer into the partial file of out, continuing a trusted one. */
-static int receive_resumable(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
-{
-	struct resume rs;
-	struct zerr e;
-	int code;
-	if (!find_partial(o, &rs, out, &code))
-		return code;
-	if (rs.have && rs.parts && !o->verify) /* SPEC R-20: a partial of parts goes on in parts */
-		return fetch_streams(o, cfg, out, &rs);
-	if (rs.have && rs.parts) { /* --verify hashes from byte 0: parts cannot be continued */
-		if (!o->c.quiet)
-			report_note(PROG, "%s: not continued, it is in parts and --verify is on; starting over",
-				    rs.partial);
-		struct zerr e2;
-		if (resume_find(&rs, out->final, o->name, true, &e2) < 0)
-			return report_error(PROG, &e2);
-	}
-	struct fetch_cfg rc = *cfg;
-	rc.want_ident = true;
-	rc.on_ident = record_ident;
-	rc.on_ident_arg = &rs;
-	if (rs.have) {
-		rc.if_ident = &rs.ident;
-		rc.offset = rc.prefix = rs.keep;
-	}
-	fsio_out_use_partial(out, rs.partial, rs.keep);
-	char peer[NET_ADDR_MAX];
-	struct fetch_report rep;
-	struct xfer_stats stats;
-	struct progress pg;
-	rc.progress = watch(o, &pg, rs.keep);
-	int r = fetch_connected(o, &rc, out, peer, &rep, &stats, &e);
-	if (rc.progress)
-		progress_end(&pg);
-	if (r == 0) {
-		resume_drop(&rs); /* the record; the partial is the final file now */
-		return received(o, rep.path, rep.tls, peer, rep.received, rep.seconds, rep.ack_err, &stats, 1);
-	}
-	return resumable_failed(o, &rs, rep.resp.status == WIRE_CHANGED, rep.mismatch, report_error(PROG, &e));
-}
-
-/* SPEC R-18: one transfer over o->streams connections, into the partial rp when
- * not NULL (R-20). */
-static int fetch_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out,
-			 struct resume *rp)
+/* One output (SPEC ): one or N streams, resumable or not. */
+static int receive(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
 {
 	_Static_assert(OPTS_STREAMS_MAX == STREAMS_MAX, "--streams bounds");
-	char peer[NET_ADDR_MAX];
+	struct talk t = {.o = o, .tls = cfg->tls != NULL};
+	struct recv_cfg rc = {
+		.fetch = cfg, .addr = o->c.addr, .streams = o->streams, .resume = o->resume,
+		.restart = o->restart, .fsync = o->fsync, .accept = o->c.role == OPTS_LISTEN ? take_push : NULL,
+		.watch = watch, .unwatch = unwatch, .note = say, .arg = &t,
+	};
+	struct recv_result res;
 	struct zerr e;
-	struct streams_report rep;
-	struct progress pg;
-	const struct step_progress *hook = watch(o, &pg, 0);
-	int r = streams_fetch(o->c.addr, o->streams, cfg, hook, rp, out, peer, sizeof peer, &rep, &e);
-	if (hook)
-		progress_end(&pg);
-	if (r < 0)
-		return rp ? resumable_failed(o, rp, rep.changed, rep.mismatch, report_error(PROG, &e))
-			  : report_error(PROG, &e);
-	if (rp)
-		resume_drop(rp);
-	/* each part reads its TLS in user space: the copy path (SPEC T-6) */
-	return received(o, cfg->tls ? XFER_COPY : cfg->path, cfg->tls ? "user" : NULL, peer, rep.received,
-			rep.seconds, rep.ack_err, &rep.stats, rep.parts);
-}
-
-static int receive_streams(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
-{
-	struct resume rs;
-	int code;
-	if (o->resume && !find_partial(o, &rs, out, &code))
+	if (recv_run(&rc, out, &res, &e) < 0) {
+		int code = report_error(PROG, &e);
+		if (res.unanswered) /* SPEC S-14 */
+			report_note(PROG, "the sender answered the probe but not a part: with --once or --count N "
+				    "it takes N connections, and --streams %u makes up to %u (the probe, then the parts)",
+				    o->streams, o->streams + 1);
+		say(&t, &res.partial);
 		return code;
-	return fetch_streams(o, cfg, out, o->resume ? &rs : NULL);
+	}
+	return received(o, &res);
 }
 
 int main(int argc, char **argv)
@@ -309,13 +228,17 @@ int main(int argc, char **argv)
 		return report_usage_error(PROG, "--raw has no file name: -o must name a file");
 	bool many = o.c.role == OPTS_LISTEN && out.mode == FSIO_DIR; /* SPEC R-16 */
 	if (o.srv.given && !many)
-		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk and --drain "
-					  "need --listen into a directory");
+		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk, --drain and "
+					  "--header-timeout need --listen into a directory");
+	int fit = report_fit_clients(PROG, &o.srv, many, o.c.path == XFER_SPLICE, o.c.quiet); /* SPEC C-11 */
+	if (fit >= 0)
+		return fit;
 
 	struct fetch_cfg cfg = {
 		.path = o.c.path, .chunk = o.c.chunk, .raw = o.c.raw, .offset = o.offset,
 		.length = o.length, .name = o.name, .max_size = o.max_size,
 		.timeout_ms = opts_timeout_ms(&o.c), .verify = o.verify,
+		.header_timeout_ms = many ? opts_ms(o.header_timeout_s, 0) : 0, /* 0 = none */
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {
@@ -328,8 +251,7 @@ int main(int argc, char **argv)
 		return report_usage_error(PROG, "--resume needs -o FILE: the partial is kept beside it");
 	if ((done = report_tls(PROG, &o.c, &cfg.tls)) >= 0) /* SPEC T-1 */
 		return done;
-	int r = many ? receive_all(&o, &cfg, &out) : o.streams > 1 ? receive_streams(&o, &cfg, &out)
-		: o.resume ? receive_resumable(&o, &cfg, &out) : receive_one(&o, &cfg, &out);
+	int r = many ? receive_all(&o, &cfg, &out) : receive(&o, &cfg, &out);
 	tls_ctx_free(cfg.tls);
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fsio.h"
+#include "ident.h"
 #include "net.h"
 #include "opts.h"
 #include "proc.h"
@@ -58,13 +59,29 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 		progress_end(&pg);
 	close(sock);
 	struct step_log l = {
-		.peer = peer, .name = o->file, .offset = rep.offset, .length = rep.length,
+		.peer = peer, .name = serve_base_name(o->file), .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.path, .tls = rep.tls,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
 		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats, .probe = rep.probe,
 	};
 	log_transfer((void *)o, &l);
 	return l.result;
+}
+
+/* SPEC S-15: a stop came; from a worker, one line each. */
+static void draining(void *arg, int sig, unsigned live)
+{
+	const struct opts_send *o = arg;
+	if (!o->c.quiet)
+		report_note(PROG, "%s: draining %u transfers, at most %u s; a second one ends them at once",
+			    sig == SIGINT ? "SIGINT" : "SIGTERM", live, (unsigned)o->srv.drain_s);
+}
+
+/* SPEC S-16: a worker died and is replaced; said even with -q. */
+static void worker_note(void *arg, const char *text)
+{
+	(void)arg;
+	report_note(PROG, "%s", text);
 }
 
 struct loop_arg {
@@ -74,7 +91,7 @@ struct loop_arg {
 
 /* SPEC S-7 S-13..S-15: one event loop serving the connections of lfd until it is
  * stopped or --count is reached. Returns the exit status. */
-static int run_loop(int lfd, void *arg)
+static int run_loop(int lfd, const struct server_worker *w, void *arg)
 {
 	const struct loop_arg *a = arg;
 	const struct opts_send *o = a->o;
@@ -84,48 +101,45 @@ static int run_loop(int lfd, void *arg)
 	struct step_ops kind = serve_ops;
 	if (a->cfg->tls) /* SPEC T-4: a TLS peer can read no plaintext BUSY; it is only closed */
 		kind.busy = NULL;
-	struct server_cfg scfg = {
-		.kind = &kind, .kind_arg = a->cfg, .max_chunk = o->srv.max_chunk,
-		.max_clients = o->srv.max_clients, .count = o->srv.count, .drain_ms = (int)o->srv.drain_s * 1000,
-		.notsent_lowat = (int)o->notsent_lowat,
-		.log = log_transfer, .note = pressure, .arg = (void *)o, .stop = &proc_stop,
-		.waitmask = &waitmask,
-	};
+	struct server_cfg scfg = server_cfg_of(&o->srv);
+	scfg.kind = &kind;
+	scfg.kind_arg = a->cfg;
+	scfg.notsent_lowat = (int)o->notsent_lowat;
+	scfg.log = log_transfer;
+	scfg.note = pressure;
+	scfg.draining = draining;
+	scfg.arg = (void *)o;
+	scfg.stop = &proc_stop;
+	scfg.waitmask = &waitmask;
+	scfg.worker = w;
 	int r = server_run(lfd, &scfg, &e);
 	proc_release_stops(&before); /* a second stop after the loop's last wait ends us now */
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
 /* SPEC S-7 S-16: listen, then one event loop, or --workers of them in as many
- * processes sharing the port. */
+ * processes sharing the one listening socket. */
 static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
 {
-	char bound[NET_ADDR_MAX], again[NET_ADDR_MAX];
+	char bound[NET_ADDR_MAX];
 	struct zerr e;
-	int lfds[256];
-	bool shared = o->workers > 1;
-	lfds[0] = net_listen(o->c.addr, bound, sizeof bound, shared, &e);
-	if (lfds[0] < 0)
+	int lfd = net_listen(o->c.addr, bound, sizeof bound, &e);
+	if (lfd < 0)
 		return report_error(PROG, &e);
-	if (report_protected(&o->c, cfg->tls != NULL, lfds[0], bound, &e) < 0) { /* SPEC T-8 */
-		close(lfds[0]);
+	if (report_protected(&o->c, cfg->tls != NULL, lfd, bound, &e) < 0) { /* SPEC T-8 */
+		close(lfd);
 		return report_error(PROG, &e);
 	}
-	for (unsigned i = 1; i < o->workers; i++) /* the port the first one got */
-		if ((lfds[i] = net_listen(bound, again, sizeof again, true, &e)) < 0) {
-			while (i--)
-				close(lfds[i]);
-			return report_error(PROG, &e);
-		}
 	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	struct loop_arg arg = {.o = o, .cfg = cfg};
-	if (!shared) {
-		int r = run_loop(lfds[0], &arg);
-		close(lfds[0]);
+	ident_init(); /* SPEC W-15: one key for all workers, a random one above all */
+	if (o->workers <= 1) {
+		int r = run_loop(lfd, NULL, &arg);
+		close(lfd);
 		return r;
 	}
-	int r = server_workers(lfds, o->workers, run_loop, &arg, &e);
+	int r = server_workers(lfd, o->workers, run_loop, worker_note, &arg, &e);
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
@@ -143,6 +157,9 @@ int main(int argc, char **argv)
 	if (done >= 0)
 		return done;
 	proc_ignore_signals(); /* SPEC S-8 */
+	done = report_fit_clients(PROG, &o.srv, o.c.role == OPTS_LISTEN, o.c.path == XFER_SPLICE, o.c.quiet);
+	if (done >= 0)
+		return done;
 	struct tls_ctx *tls;
 	if ((done = report_tls(PROG, &o.c, &tls)) >= 0) /* SPEC T-1 */
 		return done;
@@ -150,7 +167,7 @@ int main(int argc, char **argv)
 	struct serve_cfg cfg = {
 		.file = o.file, .rootfd = -1, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,
 		.timeout_ms = opts_timeout_ms(&o.c),
-		.header_timeout_ms = o.header_timeout_s ? (int)o.header_timeout_s * 1000 : -1, .tls = tls,
+		.header_timeout_ms = opts_ms(o.header_timeout_s, -1), .tls = tls,
 	};
 	int r = -1; /* an exit status once known */
 	if (o.root) { /* SPEC S-12 */

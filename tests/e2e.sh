@@ -51,14 +51,16 @@ port_of() { wait_until 10 listening "$1" && sed -n 's/^listening on .*:\([0-9]*\
 # start_send ARGS...: zcp-send listening on a free port in the background: sets PORT, SPID
 start_send() {
 	: >"$T/send.err"
-	timeout -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	# --foreground: a kill of $SPID reaches zcp-send once; without it timeout also
+	# signals its whole process group, and a second SIGTERM means "end at once" (S-15)
+	timeout --foreground -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
 	SPID=$!
 	PORT=$(port_of "$T/send.err")
 }
 # start_recv ARGS...: zcp-recv --listen on a free port in the background: sets RPORT, RPID
 start_recv() {
 	: >"$T/recv.err"
-	timeout -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
+	timeout --foreground -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
 	RPID=$!
 	RPORT=$(port_of "$T/recv.err")
 }
@@ -390,7 +392,7 @@ t_steady_receiver() { # the pushing sender waits in poll(): the same rule
 	timeout 30 "$B/zcp-send" --timeout 1 -c "127.0.0.1:$PORT" "$T/data.bin" && wait "$FPID" &&
 	grep -qx 'received 5000000 of 5000000' "$T/fake.out"
 }
-check "a slow but steady receiver of a push (request and ack a part every timeout/2) is not cut  # SPEC P-10" t_steady_receiver
+check "a slow but steady receiver of a push (the request a part every timeout/2, the ack whole) is not cut  # SPEC P-10" t_steady_receiver
 t_connect_timeout() {
 	start_fake full-backlog &&
 	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
@@ -1263,6 +1265,62 @@ else
 	skip "IPv6 [::1]:PORT" "no ::1 on this machine"
 fi
 
+# === BLOCK ident: every --streams part belongs to the probed file ===
+t_streams_two_files() { # the probe and part 0 from one version of "f", part 1 from another
+	mkdir -p "$T/tf" && start_fake two-file-sender 2097152 3 || return 1
+	local rc
+	zrecv --streams 2 -c "127.0.0.1:$PORT" -o "$T/tf/out" 2>"$T/err"; rc=$?
+	echo "exit $rc"; cat "$T/err"; wait "$FPID"; cat "$T/fake.out"
+	[ $rc -ne 0 ] && only_entries "$T/tf" &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: sender served another file than the one asked for" "$T/err" &&
+	grep -qx 'probe flags 3' "$T/fake.out" && [ "$(grep -c '^part at [0-9]* flags 6:' "$T/fake.out")" -eq 2 ]
+}
+check "--streams: parts carry the probe's identity; a part of another file fails all, nothing stored  # SPEC R-18 W-16" t_streams_two_files
+t_resume_rewritten_in_place() { # its first 4 KiB rewritten, its mtime put back (as cp -p or touch -d would)
+	rm -rf "$T/ri" && mkdir -p "$T/ri" && head -c 30000000 /dev/urandom >"$T/risrc.bin" &&
+	start_send "$T/risrc.bin" && [ "$(slow_resume "$T/ri/out" 0.3)" -gt 4096 ] || return 1
+	local mtime; mtime=$(stat -c %y "$T/risrc.bin")
+	head -c 4096 /dev/zero | dd of="$T/risrc.bin" conv=notrunc status=none && touch -d "$mtime" "$T/risrc.bin" &&
+	[ "$(stat -c %y "$T/risrc.bin")" = "$mtime" ] || return 1
+	local rc; zrecv --resume -c "127.0.0.1:$PORT" -o "$T/ri/out" 2>"$T/err"; rc=$?
+	echo "exit $rc"; cat "$T/err"
+	[ $rc -eq 6 ] && grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered CHANGED" "$T/err" && only_entries "$T/ri" &&
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/ri/out" && cmp "$T/risrc.bin" "$T/ri/out" || return 1
+	kill "$SPID"; wait "$SPID"
+}
+check "--resume: the source rewritten in place, its mtime put back: CHANGED (the change time), exit 6  # SPEC W-15 R-20" t_resume_rewritten_in_place
+# stopped PID: the process is stopped (by a signal, or in a tracer's stop)
+stopped() { case $(sed -n 's/^[0-9]* (.*) \([a-zA-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) in t|T) return 0 ;; esac; return 1; }
+t_streams_source_replaced() { # a real zcp-send; the receiver stopped at its first part's socket(), after the probe
+	rm -rf "$T/sr" && mkdir -p "$T/sr" && head -c 4000000 /dev/urandom >"$T/srsrc.bin" &&
+	head -c 4000000 /dev/urandom >"$T/srnew.bin" && start_send --count 3 "$T/srsrc.bin" || return 1
+	zstrace -f -o /dev/null -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
+		"$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" -o "$T/sr/out" 2>"$T/err" &
+	local s=$! p rc
+	wait_until 20 grep -q ' result=probe' "$T/send.err" && p=$(tracee "$s") && wait_until 20 stopped "$p" &&
+	mv "$T/srnew.bin" "$T/srsrc.bin" && kill -CONT "$p" || return 1
+	wait "$s"; rc=$?
+	echo "exit $rc"; cat "$T/err"; wait "$SPID"; cat "$T/send.err"
+	[ $rc -eq 6 ] && grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered CHANGED" "$T/err" && only_entries "$T/sr" &&
+	grep -q ' result=failed exit=6' "$T/send.err"
+}
+check "--streams: the source replaced between the probe and the parts: CHANGED, exit 6, nothing stored  # SPEC R-18 W-16" t_streams_source_replaced
+# no_machine_id CMD...: CMD in a mount namespace where /etc/machine-id is empty
+no_machine_id() { unshare -m sh -c 'mount --bind /dev/null /etc/machine-id && exec "$@"' sh "$@"; }
+if no_machine_id true 2>/dev/null; then
+	t_workers_one_key() { # without a machine id the key is random: made once, before the workers fork
+		: >"$T/send.err"
+		no_machine_id timeout -k 5 60 "$B/zcp-send" --workers 2 -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
+		SPID=$!; PORT=$(port_of "$T/send.err") || return 1
+		peer idents "$PORT" 20 >"$T/idents.out"; cat "$T/idents.out"
+		kill -TERM "$(tracee "$SPID")"; wait "$SPID"
+		grep -qx 'distinct identities: 1' "$T/idents.out"
+	}
+	check "--workers 2 without a machine id: one key, one identity of the file in every worker  # SPEC W-15 S-16" t_workers_one_key
+else
+	skip "--workers 2 without a machine id" "no mount namespace here"
+fi
+# === END BLOCK ident ===
 # === BLOCK mutants: tests that kill the mutants of tests/mutants.txt ===
 t_pipe_asks_1m() { # the unpooled splice pipes (a served transfer, a fetch) ask for 1 MiB
 	: >"$T/send.err"
@@ -1342,6 +1400,346 @@ t_timeout_zero_forever() { # 0 is no limit, not an expired one: served and pushe
 }
 check "--timeout 0 waits forever: a served and a pushed transfer arrive  # SPEC P-10" t_timeout_zero_forever
 # === END BLOCK mutants ===
+# === BLOCK resume: resume integrity ===
+# rz_partial DIR: the partial file's path in DIR (exactly one there)
+rz_partial() { echo "$1/".zcp-partial-????????????????; }
+# rz_cut DIR: a --resume fetch of data.bin into DIR/out whose third payload call fails
+# (EIO): a one-stream partial with some bytes and its record stay
+rz_cut() {
+	rm -rf "$1" && mkdir -p "$1" &&
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:when=3+:error=EIO \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$1/out" 2>/dev/null
+	[ -s "$(rz_partial "$1")" ] && grep -qx 'parts 0' "$(rz_partial "$1").meta"
+}
+t_rz_streams_grown() { # the partial grows to the file's size only once the record says parts
+	start_send "$T/data.bin" && rz_cut "$T/rz1" || return 1
+	# continued with --streams: the partial is sized to the whole file, then every
+	# payload call fails before a part's count moves
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:error=EIO \
+		"$B/zcp-recv" --resume --streams 4 -c "127.0.0.1:$PORT" -o "$T/rz1/out" 2>/dev/null
+	grep '^parts' "$(rz_partial "$T/rz1").meta"; stat -c 'partial %s' "$(rz_partial "$T/rz1")"
+	grep -q '^parts 1 [1-9]' "$(rz_partial "$T/rz1").meta" &&
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz1/out" 2>"$T/err" && cmp "$T/data.bin" "$T/rz1/out"
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume --streams of a one-stream partial: the record says parts before the partial grows  # SPEC R-20 R-18" t_rz_streams_grown
+# rz_grows DIR N: the partial in DIR is longer than N bytes
+rz_grows() { [ "$(stat -c %s "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt "$2" ]; }
+t_rz_busy() { # one resumer per output: a second one (--resume, --streams, --restart) refuses, touching nothing
+	rm -rf "$T/rz2" && mkdir -p "$T/rz2" && head -c 30000000 /dev/urandom >"$T/rz2.bin" &&
+	start_send "$T/rz2.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
+		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null &
+	local s=$! p n ok=0
+	wait_until 20 rz_grows "$T/rz2" 0 && n=$(stat -c %s "$(rz_partial "$T/rz2")") &&
+	{ zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>"$T/err"; [ $? -eq 7 ]; } &&
+	grep -qx "zcp-recv: flock $T/rz2/out: another zcp-recv is resuming this output" "$T/err" &&
+	{ zrecv --resume --streams 2 -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null; [ $? -eq 7 ]; } &&
+	{ zrecv --restart -c "127.0.0.1:$PORT" -o "$T/rz2/out" 2>/dev/null; [ $? -eq 7 ]; } &&
+	rz_grows "$T/rz2" $((n - 1)) && [ ! -e "$T/rz2/out" ] && ok=1
+	p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+	[ $ok -eq 1 ] && zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz2/out" && cmp "$T/rz2.bin" "$T/rz2/out" &&
+	only_entries "$T/rz2" out
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume: a second zcp-recv for the same output (also --streams, --restart) is busy, exit 7, nothing touched  # SPEC R-21 E-1" t_rz_busy
+t_rz_not_regular() { # KIND at the partial's name: exit 3, said, nothing claimed kept
+	start_send "$T/data.bin" && rz_cut "$T/rz4" || return 1
+	local f; f=$(rz_partial "$T/rz4"); rm -f "$f" "$f.meta"
+	case $1 in dir) mkdir "$f" ;; fifo) mkfifo "$f" ;; esac
+	zrecv --resume -c "127.0.0.1:$PORT" -o "$T/rz4/out" 2>"$T/err"; local rc=$?; echo "exit $rc"; cat "$T/err"
+	[ $rc -eq 3 ] &&
+	grep -qx "zcp-recv: open $f: not a regular file" "$T/err" && ! grep -q kept "$T/err" &&
+	[ ! -e "$T/rz4/out" ] && [ -e "$f" ]
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume: a directory at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular dir
+check "--resume: a FIFO at the partial's name: exit 3, no partial claimed kept  # SPEC R-20" t_rz_not_regular fifo
+t_rz_no_room() { # a file larger than the output's free space (an 8 MiB tmpfs): refused after the probe
+	head -c 20000000 /dev/urandom >"$T/rz7.bin" && start_send "$T/rz7.bin" || return 1
+	local r=0 args
+	for args in "--streams 2" "--resume --streams 2" "--resume"; do
+		# shellcheck disable=SC2086
+		zrecv $args -c "127.0.0.1:$PORT" -o "$T/rz7/out" 2>"$T/err"; local rc=$?; echo "$args: exit $rc"; cat "$T/err"
+		[ $rc -eq 3 ] && grep -q "^zcp-recv: statvfs $T/rz7: the file is 20000000 bytes, [0-9]* are free: No space left on device$" "$T/err" &&
+		! grep -q kept "$T/err" && only_entries "$T/rz7" || r=1
+	done
+	kill "$SPID"; wait "$SPID"; return $r
+}
+if mkdir -p "$T/rz7" && mount -t tmpfs -o size=8m tmpfs "$T/rz7" 2>/dev/null; then
+	check "--streams, --resume: a file larger than the free space is refused at once, exit 3, nothing left  # SPEC R-22" t_rz_no_room
+	umount "$T/rz7"
+else
+	skip "--streams, --resume: a file larger than the free space" "cannot mount a tmpfs here"
+fi
+t_rz_max_size() { # a probe offering more than --max-size: refused, nothing allocated or recorded
+	rm -rf "$T/rz8" && mkdir -p "$T/rz8" && start_send "$T/data.bin" || return 1
+	{ zrecv --resume --streams 2 --max-size 1M -c "127.0.0.1:$PORT" -o "$T/rz8/out" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: the sender offers 5000000 bytes, more than --max-size 1048576" "$T/err" &&
+	! grep -q kept "$T/err" && only_entries "$T/rz8"
+	local r=$?; kill "$SPID"; wait "$SPID"; return $r
+}
+check "--resume --streams --max-size: a larger probe is refused, exit 3, nothing left  # SPEC R-22 R-12" t_rz_max_size
+t_rz_cut_closed() { # part 0 ends (joined, closed), then part 1 fails: no shutdown of a closed descriptor
+	mkdir -p "$T/rz6" && start_fake parts-sender 4194304 2097152 3 1 || return 1
+	zstrace -f -o "$T/rz6.st" -e trace=close,shutdown "$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" \
+		-o "$T/rz6/out" 2>"$T/err"; local rc=$?
+	wait "$FPID"; echo "exit $rc"; cat "$T/err" "$T/fake.out"; grep shutdown "$T/rz6.st"
+	[ $rc -eq 5 ] && grep -q '^part at 0 sent$' "$T/fake.out" && grep -q '^cut part at 2097152$' "$T/fake.out" &&
+	! grep -q 'shutdown(.*EBADF' "$T/rz6.st" && only_entries "$T/rz6"
+}
+check "--streams: a failing part never shuts down a part's descriptor that was closed  # SPEC R-18" t_rz_cut_closed
+t_rz_fsync_signal() { # SIG ARGS: a slowed --resume --fsync run ended by SIG once it stored bytes
+	local sig=$1 s p n y; shift
+	rm -rf "$T/rz5" && mkdir -p "$T/rz5" && head -c 30000000 /dev/urandom >"$T/rz5.bin" &&
+	start_send "$T/rz5.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
+		"$B/zcp-recv" --resume --fsync "$@" -c "127.0.0.1:$PORT" -o "$T/rz5/out" 2>"$T/err" &
+	s=$!
+	# in parts: once the record counts a part's bytes (its steps are 1 MiB)
+	wait_until 30 stored_in "$T/rz5" "$@" && p=$(tracee "$s") && kill -"$sig" "$p"; wait "$s"
+	kill "$SPID"; wait "$SPID"
+	local m; m="$(rz_partial "$T/rz5").meta"
+	n=$(stat -c %s "$(rz_partial "$T/rz5")") && cat "$m" && y=$(sed -n 's/^synced //p' "$m") &&
+	# bytes stored are recorded as on disk (in parts: every part's count), so a reboot keeps them
+	[ "$y" -gt 0 ] && [ "$y" -le "$n" ] && { [ $# -eq 0 ] || grep -q '^parts 3 [0-9 ]*[1-9]' "$m"; } &&
+	only_entries "$T/rz5" "$(basename "$(rz_partial "$T/rz5")")" "$(basename "$(rz_partial "$T/rz5")").meta"
+}
+# stored_in DIR [--streams N]: the partial in DIR holds bytes (in parts: its record counts some)
+stored_in() {
+	if [ $# -gt 1 ]; then grep -q '^parts [0-9]* [0-9 ]*[1-9]' "$(rz_partial "$1").meta" 2>/dev/null
+	else [ "$(stat -c %b "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt 0 ]; fi
+}
+check "--resume --fsync ended by SIGTERM: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal TERM
+check "--resume --fsync ended by SIGINT: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal INT
+check "--resume --fsync --streams ended by SIGTERM: every part's bytes recorded as on disk  # SPEC R-20 R-18" t_rz_fsync_signal TERM --streams 3
+# === END BLOCK resume ===
+# === BLOCK deadlines: a total deadline on every phase that waits for a peer ===
+# logged_after EPOCH LINE LOW HIGH: LINE (a transfer line) was logged LOW to HIGH s after EPOCH
+logged_after() {
+	local at; at=$(date -d "$(field time "$2")" +%s.%N) || return 1
+	echo "logged $(bc <<<"$at - $1") s after $1"
+	awk -v a="$at" -v b="$1" -v lo="$3" -v hi="$4" 'BEGIN { exit !(a - b >= lo && a - b < hi) }'
+}
+t_request_trickled() { # KIND: the request (or its identity frame) a byte every 1.5 s, inside --timeout 2
+	start_send --once --timeout 2 --header-timeout 3 "$T/data.bin" &&
+	peer trickle-request "$PORT" 1.5 20 "$1" >"$T/trickle.out"; wait "$SPID"; local rc=$?
+	cat "$T/trickle.out" "$T/send.err"
+	[ "$rc" -eq 4 ] && grep -q '^trickle-request: closed after' "$T/trickle.out" &&
+	grep -q "timed out waiting for the request" "$T/send.err" &&
+	logged_after "$(sed -n 's/^trickle-request: connected at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/send.err")" 3 5.5
+}
+check "a request trickled a byte per 1.5 s (--timeout 2) is cut at --header-timeout 3, exit 4  # SPEC P-13 S-13" t_request_trickled request
+check "an IF_IDENT request's identity frame trickled (--timeout 2) is cut at --header-timeout 3  # SPEC P-13 W-16" t_request_trickled ident
+t_ack_trickled() { # a byte of the ack every 1.5 s, inside --timeout 2: dropped 2 s after the payload
+	start_send --once --timeout 2 "$T/data.bin" &&
+	peer trickle-ack "$PORT" 1.5 20 >"$T/trickle.out"; wait "$SPID"; local rc=$?
+	cat "$T/trickle.out" "$T/send.err"
+	[ "$rc" -eq 4 ] && grep -q '^trickle-ack: closed after' "$T/trickle.out" &&
+	grep -q 'timed out waiting for the ack' "$T/send.err" &&
+	# the half-close reaches the peer a moment after the sender's clock starts: 0.1 s
+	logged_after "$(sed -n 's/^trickle-ack: payload ended at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/send.err")" 1.9 4.5
+}
+check "an ack trickled a byte per 1.5 s (--timeout 2) is cut 2 s after the half-close, exit 4  # SPEC P-13" t_ack_trickled
+t_push_header_trickled() { # a pusher's response a byte every 1.5 s, inside --timeout 2
+	mkdir -p "$T/trickled" &&
+	start_recv -o "$T/trickled/" --once --timeout 2 --header-timeout 3 &&
+	peer trickle-push "$RPORT" 1.5 20 >"$T/trickle.out"; wait "$RPID"; local rc=$?
+	cat "$T/trickle.out" "$T/recv.err"
+	[ "$rc" -eq 4 ] && grep -q '^trickle-push: closed after' "$T/trickle.out" && only_entries "$T/trickled" &&
+	logged_after "$(sed -n 's/^trickle-push: connected at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/recv.err")" 3 5.5
+}
+check "zcp-recv --listen DIR/: a response header trickled (--timeout 2) is cut at --header-timeout 3, exit 4  # SPEC P-13 R-16" t_push_header_trickled
+t_open_emfile() { # the file's open meets EMFILE at a request: SERVER_ERROR, a system failure (exit 1)
+	zstrace -f -o /dev/null -P "$T/data.bin" -e inject=openat:error=EMFILE:when=2 \
+		"$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
+	local spid=$!; local port
+	port=$(port_of "$T/send.err") &&
+	{ zrecv -c "127.0.0.1:$port" --discard 2>"$T/err"; [ $? -eq 6 ]; } &&
+	grep -q 'sender answered SERVER_ERROR' "$T/err" && { wait "$spid"; [ $? -eq 1 ]; } &&
+	grep -q 'result=failed exit=1$' "$T/send.err" && grep -q 'Too many open files' "$T/send.err"
+}
+check "open of the served file fails EMFILE: SERVER_ERROR, not NOT_FOUND; logged exit=1  # SPEC C-11 W-9" t_open_emfile
+# nofile_of PID: the soft and hard "Max open files" of a process
+nofile_of() { awk '/^Max open files/ { print $4, $5 }' "/proc/$1/limits"; }
+t_nofile_raised() { # both programs start with the soft limit raised to the hard one
+	: >"$T/send.err"; mkdir -p "$T/nofile"
+	timeout 60 prlimit --nofile=64:4096 "$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
+	local spid=$!; local port; port=$(port_of "$T/send.err") || return 1
+	local lim; lim=$(nofile_of "$(pgrep -P "$spid" -x zcp-send || echo "$spid")"); echo "zcp-send: $lim"
+	zrecv -c "127.0.0.1:$port" --discard && wait "$spid" && [ "$lim" = "4096 4096" ] || return 1
+	: >"$T/recv.err"
+	timeout 60 prlimit --nofile=64:4096 "$B/zcp-recv" --once -l 127.0.0.1:0 -o "$T/nofile/" 2>"$T/recv.err" &
+	local rpid=$!; port=$(port_of "$T/recv.err") || return 1
+	lim=$(nofile_of "$(pgrep -P "$rpid" -x zcp-recv || echo "$rpid")"); echo "zcp-recv: $lim"
+	zsend -c "127.0.0.1:$port" "$T/data.bin" && wait "$rpid" && [ "$lim" = "4096 4096" ]
+}
+check "the soft RLIMIT_NOFILE is raised to the hard one at start (prlimit 64:4096)  # SPEC C-11" t_nofile_raised
+t_max_clients_over_limit() { # more connections than the hard limit allows: refused at start, exit 2
+	mkdir -p "$T/nofile"
+	{ timeout 60 prlimit --nofile=64:64 "$B/zcp-send" --max-clients 100 -l 127.0.0.1:0 "$T/data.bin" \
+		2>"$T/err"; [ $? -eq 2 ]; } && cat "$T/err" &&
+	grep -qx 'zcp-send: --max-clients 100 needs about 206 descriptors; the limit is 64 (ulimit -n)' "$T/err" &&
+	{ timeout 60 prlimit --nofile=64:64 "$B/zcp-recv" --max-clients 100 -l 127.0.0.1:0 -o "$T/nofile/" \
+		2>"$T/err"; [ $? -eq 2 ]; } && cat "$T/err" &&
+	grep -qx 'zcp-recv: --max-clients 100 needs about 406 descriptors; the limit is 64 (ulimit -n)' "$T/err" &&
+	# the default (1024) is lowered to what fits, said once, and serves
+	: >"$T/send.err" && { timeout 60 prlimit --nofile=64:64 "$B/zcp-send" --once -l 127.0.0.1:0 \
+		"$T/data.bin" 2>"$T/send.err" & } && local spid=$! && local port && port=$(port_of "$T/send.err") &&
+	zrecv -c "127.0.0.1:$port" --discard && wait "$spid" && cat "$T/send.err" &&
+	grep -qx 'zcp-send: note: --max-clients 29, not 1024: the limit is 64 descriptors (ulimit -n)' "$T/send.err"
+}
+check "--max-clients past RLIMIT_NOFILE: usage error with the arithmetic; the default lowered to fit  # SPEC C-11 S-14 R-16" t_max_clients_over_limit
+t_push_trailer_trickled() { # with --verify, the pusher's trailer a byte every 1.5 s, inside --timeout 2
+	mkdir -p "$T/trickled" &&
+	start_recv -o "$T/trickled/" --once --verify --timeout 2 --header-timeout 3 &&
+	peer trickle-push "$RPORT" 1.5 10 trailer >"$T/trickle.out"; wait "$RPID"; local rc=$?
+	cat "$T/trickle.out" "$T/recv.err"
+	# the receiver acks SHORT and lingers (R-14): its log line is the word on when it gave up
+	[ "$rc" -eq 4 ] && grep -q 'recvfrom .*: Connection timed out' "$T/recv.err" && only_entries "$T/trickled" &&
+	logged_after "$(sed -n 's/^trickle-push: payload sent at //p' "$T/trickle.out")" \
+		"$(grep ' result=' "$T/recv.err")" 2.9 5.5
+}
+check "zcp-recv --listen DIR/ --verify: a trailer trickled (--timeout 2) is cut --header-timeout 3 after the payload, exit 4  # SPEC P-13 R-16 R-19" t_push_trailer_trickled
+# hashed_file: $T/hashed.bin, a big file whose whole hash takes many turns of --max-chunk
+hashed_file() { [ -f "$T/hashed.bin" ] || head -c 64M /dev/zero >"$T/hashed.bin"; }
+t_hash_once() { # two verified resumes of the last 10 bytes: the file is read for the hash once
+	hashed_file && start_send -v --count 3 --max-chunk 4M "$T/hashed.bin" &&
+	peer verify-resume "$PORT" 2 >"$T/vr.out" && wait "$SPID" && cat "$T/vr.out" "$T/send.err" &&
+	[ "$(grep -c '^verify-resume: hash ' "$T/vr.out")" -eq 2 ] &&
+	[ "$(sed -n 's/^verify-resume: hash //p' "$T/vr.out" | sort -u | wc -l)" -eq 1 ] &&
+	[ "$(grep -c 'offset=67108854 length=10 .*result=ok' "$T/send.err")" -eq 2 ] &&
+	grep 'offset=67108854 length=10 .*result=ok' "$T/send.err" | head -n 1 | grep -q 'pread64:[1-9]' &&
+	! grep 'offset=67108854 length=10 .*result=ok' "$T/send.err" | tail -n 1 | grep -q pread
+}
+check "a second identical verified resume costs no reading: the whole-file hash is read once  # SPEC W-17 P-11" t_hash_once
+t_hash_peer_gone() { # a receiver gone mid-hash: the sender stops reading (strace: the preads stop)
+	local spid port n
+	hashed_file && : >"$T/send.err" || return 1
+	zstrace -f -e trace=pread64 -o "$T/hash.trace" "$B/zcp-send" --count 2 -l 127.0.0.1:0 --max-chunk 4K \
+		"$T/hashed.bin" 2>"$T/send.err" &
+	spid=$!; port=$(port_of "$T/send.err") &&
+	peer verify-resume "$port" 1 gone && { wait "$spid"; [ $? -eq 4 ]; } && cat "$T/send.err" &&
+	grep -q 'receiver went away while the file was hashed' "$T/send.err" &&
+	n=$(grep -c 'pread64(' "$T/hash.trace") && echo "$n preads of 256" && [ "$n" -lt 256 ]
+}
+check "a receiver gone mid-hash: the sender stops reading the file, exit 4  # SPEC W-17 P-11" t_hash_peer_gone
+# === END BLOCK deadlines ===
+# === BLOCK workers: workers, signals, the listening socket, --force commits, --count ===
+t_push_log_base_name() { # SPEC S-17 P-3: the name in a push's log line is FILE's base name
+	mkdir -p "$T/pushsrc" && cp "$T/data.bin" "$T/pushsrc/src.bin" &&
+	start_recv -q -o "$T/pushed.base" &&
+	zsend -c "127.0.0.1:$RPORT" "$T/pushsrc/src.bin" 2>"$T/err" && wait "$RPID" &&
+	grep -Eq '^zcp-send: time=[^ ]+ peer=[^ ]+ name=src.bin offset=0 ' "$T/err"
+}
+check "a push's log line names FILE's base name, not the path given  # SPEC S-17 P-3" t_push_log_base_name
+head -c 16777216 /dev/urandom >"$T/wk.bin"
+# start_group ARGS...: zcp-send listening in a process group of its own, as a shell
+# job is (setsid execs it: $! is its pid and its group); sets GPID, PORT
+start_group() {
+	: >"$T/send.err"
+	setsid "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	GPID=$!
+	PORT=$(port_of "$T/send.err") && [ "$(ps -o pgid= -p "$GPID" | tr -d ' ')" = "$GPID" ]
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# lines_are N FILE REGEX: exactly N lines of FILE match
+lines_are() { [ "$(grep -c "$3" "$2")" -eq "$1" ]; }
+# children_are N PID [BUT]: PID has exactly N child processes (not counting BUT)
+children_are() { [ "$(pgrep -P "$2" | grep -vcx "${3:-0}")" -eq "$1" ]; }
+# end_group: the group started by start_group ends within 20 s (else it is killed);
+# sets GRC to its exit status
+end_group() {
+	wait_until 20 gone "$GPID" || { kill -KILL -- "-$GPID" 2>/dev/null; wait "$GPID"; return 1; }
+	wait "$GPID"; GRC=$?
+}
+t_group_stop() { # SIG WORKERS: one stop to the whole group (Ctrl-C) drains, a second ends at once
+	local sig=$1 w=$2 d="$T/gs.$1.$2" n; n=$(kill -l "$1")
+	rm -rf "$d" && mkdir -p "$d" && start_group --workers "$w" "$T/wk.bin" || return 1
+	peer client "$PORT" "$d/out" 1048576 "$d" >"$d/client.out" & local c=$!
+	wait_until 20 test -f "$d/paused" && kill -s "$sig" -- "-$GPID" &&
+	wait_until 20 lines_are "$w" "$T/send.err" "^zcp-send: SIG$sig: draining" &&
+	touch "$d/go" && wait "$c" && grep -qx 'received 16777216 of 16777216' "$d/client.out" &&
+	cmp "$d/out" "$T/wk.bin" && end_group && [ "$GRC" -eq 0 ] && grep -q ' result=ok' "$T/send.err" ||
+		return 1
+	rm -rf "$d" && mkdir -p "$d" && start_group --workers "$w" "$T/wk.bin" || return 1
+	peer client "$PORT" "$d/out" 1048576 "$d" >"$d/client.out" & c=$!
+	wait_until 20 test -f "$d/paused" && kill -s "$sig" -- "-$GPID" &&
+	wait_until 20 lines_are "$w" "$T/send.err" "^zcp-send: SIG$sig: draining" &&
+	kill -s "$sig" -- "-$GPID" && end_group && touch "$d/go" && wait "$c" &&
+	echo "exit $GRC after the second" && [ "$GRC" -eq $((128 + n)) ] &&
+	! grep -qx 'received 16777216 of 16777216' "$d/client.out"
+}
+for sig in INT TERM; do
+	for w in 1 2; do
+		check "SIG$sig to the process group, --workers $w: one drains the transfer in flight, a second ends at once  # SPEC S-15 S-16" t_group_stop $sig $w
+	done
+done
+t_workers_port_in_use() { # SPEC S-16: workers share one socket; a second instance cannot bind
+	start_send --workers 2 "$T/data.bin" &&
+	{ zsend -l "127.0.0.1:$PORT" --workers 2 "$T/data.bin" 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-send: bind 127.0.0.1:$PORT: Address already in use" "$T/err"
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
+}
+check "--workers 2 twice on one port: the second exits 4, bind: Address already in use  # SPEC S-16 E-1" t_workers_port_in_use
+t_worker_replaced() { # SPEC S-16: a worker that dies is replaced, said so; capacity stays
+	start_send --workers 2 "$T/data.bin" || return 1
+	local parent; parent=$(tracee "$SPID") && wait_until 10 children_are 2 "$parent" &&
+	local victim; victim=$(pgrep -P "$parent" | head -n 1) && kill -KILL "$victim" &&
+	wait_until 10 grep -qx "zcp-send: worker $victim died (signal 9); starting another" "$T/send.err" &&
+	wait_until 10 children_are 2 "$parent" "$victim" || return 1
+	local i pids=()
+	for i in $(seq 10); do zrecv -c "127.0.0.1:$PORT" -o "$T/wr.$i" & pids+=($!); done
+	for i in "${pids[@]}"; do wait "$i" || return 1; done
+	for i in $(seq 10); do cmp "$T/wr.$i" "$T/data.bin" || return 1; done
+	kill -TERM "$parent" && wait "$SPID"
+}
+check "--workers 2: a worker killed is replaced (said so); 10 receivers served after  # SPEC S-16" t_worker_replaced
+t_workers_max_clients() { # SPEC S-14 S-16: --max-clients counts the whole server's connections
+	start_send --workers 2 --max-clients 2 "$T/wk.bin" || return 1
+	peer stall "$PORT" 8 >"$T/mc1.out" & local s1=$!
+	peer stall "$PORT" 8 >"$T/mc2.out" & local s2=$!
+	wait_until 20 grep -q stopped "$T/mc1.out" && wait_until 20 grep -q stopped "$T/mc2.out" &&
+	{ zrecv -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 6 ]; } &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered BUSY" "$T/err"
+	local r=$?; kill "$s1" "$s2" 2>/dev/null; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
+}
+check "--workers 2 --max-clients 2: two served, the third hears BUSY  # SPEC S-14 S-16" t_workers_max_clients
+t_streams_count() { # SPEC S-14: the probe counts; a sender that took its last one says so through the receiver
+	start_send --once "$T/data.bin" &&
+	{ zrecv --streams 4 -c "127.0.0.1:$PORT" -o "$T/scount" 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx 'zcp-recv: the sender answered the probe but not a part: with --once or --count N it takes N connections, and --streams 4 makes up to 5 (the probe, then the parts)' "$T/err" &&
+	[ ! -e "$T/scount" ] && wait "$SPID" &&
+	start_send --count 5 "$T/data.bin" && zrecv --streams 4 -c "127.0.0.1:$PORT" -o "$T/scount" &&
+	wait "$SPID" && cmp "$T/scount" "$T/data.bin"
+}
+check "--once and a --streams 4 receiver: the parts fail, the receiver names the cause; --count 5 serves it  # SPEC S-14 R-18" t_streams_count
+# other_child PARENT PID...: a child of PARENT that is none of PID...; fails if none
+other_child() {
+	local parent=$1 c; shift
+	for c in $(pgrep -P "$parent"); do
+		[[ " $* " == *" $c "* ]] || { echo "$c"; return 0; }
+	done
+	return 1
+}
+start_ticks() { awk '{ print $22 }' "/proc/$1/stat"; }
+t_worker_restart_rate() { # SPEC S-16: a worker that keeps dying is replaced at most once a second
+	start_send --workers 2 "$T/data.bin" || return 1
+	local parent a o b c bt ct; parent=$(tracee "$SPID") && wait_until 10 children_are 2 "$parent" &&
+	a=$(pgrep -P "$parent" | head -n 1) && o=$(other_child "$parent" "$a") && kill -KILL "$a" &&
+	wait_until 10 other_child "$parent" "$a" "$o" >/dev/null && b=$(other_child "$parent" "$a" "$o") &&
+	bt=$(start_ticks "$b") && kill -KILL "$b" && wait_until 10 other_child "$parent" "$a" "$o" "$b" >/dev/null &&
+	c=$(other_child "$parent" "$a" "$o" "$b") && ct=$(start_ticks "$c") || return 1
+	local gap=$((ct - bt)) hz; hz=$(getconf CLK_TCK)
+	echo "replacements $b and $c started $gap ticks apart ($hz a second)"
+	[ "$gap" -ge $((hz * 9 / 10)) ] && [ "$(grep -c 'starting another$' "$T/send.err")" -eq 2 ] &&
+	kill -TERM "$parent" && wait "$SPID"
+}
+check "--workers 2: a worker that keeps dying is replaced at most once a second  # SPEC S-16" t_worker_restart_rate
+# === END BLOCK workers ===
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -40,13 +40,13 @@ listening() { grep -q '^listening on ' "$1" 2>/dev/null; }
 port_of() { wait_until 10 listening "$1" && sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$1" | head -n 1; }
 start_send() {
 	: >"$T/send.err"
-	timeout -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	timeout --foreground -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
 	SPID=$!
 	PORT=$(port_of "$T/send.err")
 }
 start_recv() {
 	: >"$T/recv.err"
-	timeout -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
+	timeout --foreground -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
 	RPID=$!
 	RPORT=$(port_of "$T/recv.err")
 }

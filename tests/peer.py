@@ -15,6 +15,12 @@ RESP = struct.Struct(">4sBBHQQQ")   # magic, version, status, name_len, size, of
 ACK = struct.Struct(">4sBBHQ")      # magic, version, status, reserved, received
 
 
+def ident_frame(size, tag=0xA0):
+    """An identity frame (SPEC W-15, version 2): the size, a 16-byte tag of `tag`
+    bytes, 8 reserved zero bytes."""
+    return b"ZCI1" + bytes([2, 0, 0, 0]) + struct.pack(">Q", size) + bytes([tag]) * 16 + bytes(8)
+
+
 def recv_exact(s, n):
     buf = b""
     while len(buf) < n:
@@ -114,24 +120,27 @@ def steady_sender(portfile, size, interval):
 
 
 def steady_receiver(portfile, interval):
-    """Take one push slowly but steadily: the request in 4 parts, then the ack in
-    4 parts, `interval` seconds apart each. Prints the bytes received."""
+    """Take one push slowly but steadily: the request in 4 parts, `interval`
+    seconds apart, then the ack whole (SPEC P-13: it is due whole) after one more
+    `interval`. Prints the bytes received."""
     s = listen_and_announce(portfile)
     dribble(s, request(), 4, interval)
     resp = RESP.unpack(recv_exact(s, RESP.size))
     recv_exact(s, resp[3])
     got = len(recv_exact(s, resp[6]))
-    dribble(s, ACK.pack(b"ZCA1", 1, 0, 0, got), 4, interval)
+    dribble(s, ACK.pack(b"ZCA1", 1, 0, 0, got), 1, interval)
     print("received %d of %d" % (got, resp[6]))
     wait_closed(s, 5.0)
 
 
-def parts_sender(portfile, size, cut, conns):
+def parts_sender(portfile, size, cut, conns, late=None):
     """Serve `conns` connections of a --streams fetch of the `size`-byte file "f",
     whose byte i is i % 251, each on a thread: a probe is answered without payload;
     the part that starts at offset `cut` stops half-way and closes; the other parts
     are sent slowly (64 KiB every 0.5 s), so that a receiver that does not cut them
-    at once is late. Prints how each connection ended."""
+    at once is late. With `late` (seconds) the other parts are sent at once and the
+    cut part closes only `late` seconds after its half, when they have ended.
+    Prints how each connection ended."""
     import threading
     ls = announced_listener(portfile, 64)
     said = threading.Lock()
@@ -142,9 +151,11 @@ def parts_sender(portfile, size, cut, conns):
 
     def serve(s):
         magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
-        recv_exact(s, nlen)
+        recv_exact(s, nlen + (40 if flags & 0x04 else 0))  # and the identity (W-16)
         length = size - off if length == 0 else min(length, size - off)
         s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
+        if flags & 0x02:
+            s.sendall(ident_frame(size))
         if flags & 1:
             say("probe")
             s.close()
@@ -153,7 +164,12 @@ def parts_sender(portfile, size, cut, conns):
         try:
             if off == cut:
                 s.sendall(data[:length // 2])
+                if late is not None:
+                    time.sleep(float(late))
                 say("cut part at %d" % off)
+            elif late is not None:
+                s.sendall(data)
+                say("part at %d sent" % off)
             else:
                 for i in range(0, length, 65536):
                     s.sendall(data[i:i + 65536])
@@ -171,6 +187,67 @@ def parts_sender(portfile, size, cut, conns):
         threads.append(t)
     for t in threads:
         t.join()
+
+
+def two_file_sender(portfile, size, conns):
+    """Serve `conns` connections of a --streams fetch of a `size`-byte file "f" as
+    a source replaced between them would, or a hostile sender: the probe and the
+    part at offset 0 come from version A (byte i is i % 251), every other part
+    from version B (byte i is (i + 1) % 251), of the same size. An identity
+    (SPEC W-15, version 2) is sent when asked for: A's or B's, honestly; the
+    identity an IF_IDENT request brings (W-16) is read and ignored. Prints each
+    connection's flags and how it ended."""
+    import threading
+    ls = announced_listener(portfile, 64)
+    said = threading.Lock()
+
+    def say(line):
+        with said:
+            print(line, flush=True)
+
+    def serve(s):
+        magic, ver, flags, nlen, off, length = REQ.unpack(recv_exact(s, REQ.size))
+        recv_exact(s, nlen + (40 if flags & 0x04 else 0))
+        length = size - off if length == 0 else min(length, size - off)
+        version = 0 if off == 0 else 1
+        s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, size, off, length) + b"f")
+        if flags & 0x02:
+            s.sendall(ident_frame(size, 0xA0 + version))
+        if flags & 0x01:
+            say("probe flags %d" % flags)
+            s.close()
+            return
+        try:
+            s.sendall(bytes((off + i + version) % 251 for i in range(length)))
+            s.shutdown(socket.SHUT_WR)
+            ack = ACK.unpack(recv_exact(s, ACK.size))
+            say("part at %d flags %d: ack %d" % (off, flags, ack[2]))
+        except (OSError, EOFError):
+            say("part at %d flags %d: dropped by the receiver" % (off, flags))
+        s.close()
+
+    threads = []
+    for _ in range(int(conns)):
+        conn, _ = ls.accept()
+        t = threading.Thread(target=serve, args=(conn,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+
+
+def idents(port, count):
+    """Probe the served file `count` times with IDENT (SPEC W-14 W-15), each on a
+    connection of its own, and print how many distinct identities came back."""
+    seen = set()
+    for _ in range(int(count)):
+        s = socket.create_connection(("127.0.0.1", int(port)))
+        s.sendall(REQ.pack(b"ZCQ1", 1, 0x03, 0, 0, 0))
+        resp = RESP.unpack(recv_exact(s, RESP.size))
+        recv_exact(s, resp[3])
+        seen.add(recv_exact(s, 40))
+        s.close()
+    print("distinct identities: %d" % len(seen))
 
 
 def wrong_hash_sender(portfile, size, how="zeros"):
@@ -316,16 +393,20 @@ def hold(port, seconds):
     print("held: closed after %.1f s" % t if t is not None else "held: still open")
 
 
-def drip(port, interval, seconds, name=b""):
-    """Send a valid request one byte every `interval` seconds; print when the
-    server gave up on us (a send fails or the stream ends)."""
-    s = socket.create_connection(("127.0.0.1", port))
+def trickle(s, data, interval, seconds, watch=True):
+    """Send data one byte every `interval` seconds until the other end gives up on
+    us (a send fails or, with watch, the stream ends: not for a peer that already
+    half-closed); returns how long that took, or None when it had not after
+    `seconds` (or every byte went)."""
     start = time.time()
-    for byte in request(name):
+    for byte in data:
         try:
             s.sendall(bytes([byte]))
         except OSError:
             break
+        if not watch:
+            time.sleep(float(interval))
+            continue
         s.settimeout(float(interval))
         try:
             if not s.recv(1, socket.MSG_PEEK):
@@ -335,9 +416,92 @@ def drip(port, interval, seconds, name=b""):
         except OSError:
             break
         if time.time() - start > float(seconds):
-            print("drip: still open")
+            return None
+    else:
+        return None
+    return time.time() - start
+
+
+def drip(port, interval, seconds, name=b""):
+    """Send a valid request one byte every `interval` seconds; print when the
+    server gave up on us (a send fails or the stream ends)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    t = trickle(s, request(name), interval, seconds)
+    print("drip: closed after %.1f s" % t if t is not None else "drip: still open")
+
+
+def trickle_ack(port, interval, seconds):
+    """Fetch the file whole, print the time its end of stream came, then send the
+    ack a byte every `interval` seconds; print when the sender gave up on us."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(request())
+    resp = RESP.unpack(recv_exact(s, RESP.size))
+    recv_exact(s, resp[3] + resp[6])
+    if s.recv(1):
+        sys.exit("peer.py: more than the declared payload")
+    print("trickle-ack: payload ended at %.3f" % time.time(), flush=True)
+    t = trickle(s, ACK.pack(b"ZCA1", 1, 0, 0, resp[6]), interval, seconds, watch=False)
+    print("trickle-ack: closed after %.1f s" % t if t is not None else "trickle-ack: still open")
+
+
+def trickle_request(port, interval, seconds, what="request"):
+    """Connect (printing when) and send a request a byte every `interval` seconds;
+    with what "ident", an IF_IDENT request at once and its identity frame (W-15, of
+    no file) a byte at a time. Prints when the sender gave up on us."""
+    s = socket.create_connection(("127.0.0.1", port))
+    print("trickle-request: connected at %.3f" % time.time(), flush=True)
+    slow = request()
+    if what == "ident":
+        s.sendall(REQ.pack(b"ZCQ1", 1, 0x04, 0, 0, 0))
+        slow = b"ZCI1\x01\x00\x00\x00" + bytes(32)
+    t = trickle(s, slow, interval, seconds)
+    print("trickle-request: closed after %.1f s" % t if t is not None else "trickle-request: still open")
+
+
+def trickle_push(port, interval, seconds, what="header", size=1000):
+    """Push a `size`-byte file "f" to a receiver (printing when it connected), its
+    response header a byte every `interval` seconds; with what "trailer", the
+    header and payload at once (printing when) and the trailer (W-17) a byte every
+    `interval` seconds instead. Prints when the receiver gave up on us."""
+    s = socket.create_connection(("127.0.0.1", port))
+    print("trickle-push: connected at %.3f" % time.time(), flush=True)
+    q = REQ.unpack(recv_exact(s, REQ.size))
+    recv_exact(s, q[3])
+    head = RESP.pack(b"ZCR1", 1, 0, 1, size, 0, size) + b"f"
+    slow = head
+    if what == "trailer":
+        s.sendall(head + bytes(size))
+        print("trickle-push: payload sent at %.3f" % time.time(), flush=True)
+        slow = b"ZCT1\x01\x00\x00\x00" + bytes(16)
+    t = trickle(s, slow, interval, seconds)
+    print("trickle-push: closed after %.1f s" % t if t is not None else "trickle-push: still open")
+
+
+def verify_resume(port, times, gone=False):
+    """Ask for the file's identity (IDENT with PROBE), then `times` times for its last
+    10 bytes as a verified resume would (IF_IDENT and VERIFY: the hash from byte 0),
+    acking each; prints each trailer's hash in hex. With gone, the last request's
+    connection is closed once the payload came, before the trailer."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(REQ.pack(b"ZCQ1", 1, 0x03, 0, 0, 0))
+    resp = RESP.unpack(recv_exact(s, RESP.size))
+    recv_exact(s, resp[3])
+    ident = recv_exact(s, 40)
+    s.close()
+    size = resp[4]
+    for i in range(int(times)):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(REQ.pack(b"ZCQ1", 1, 0x0c, 0, size - 10, 10) + ident)
+        resp = RESP.unpack(recv_exact(s, RESP.size))
+        recv_exact(s, resp[3] + resp[6])
+        if gone and i == int(times) - 1:
+            s.close()
+            print("verify-resume: gone before the trailer", flush=True)
             return
-    print("drip: closed after %.1f s" % (time.time() - start))
+        trailer = recv_exact(s, 24)
+        print("verify-resume: hash %s" % trailer[8:].hex(), flush=True)
+        s.sendall(ACK.pack(b"ZCA1", 1, 0, 0, resp[6]))
+        s.close()
 
 
 def stall(port, seconds, name=b""):
@@ -422,7 +586,11 @@ def main(argv):
     elif cmd == "steady-receiver":
         steady_receiver(args[-1], float(args[0]))
     elif cmd == "parts-sender":
-        parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]))
+        parts_sender(args[-1], int(args[0]), int(args[1]), int(args[2]), *args[3:-1])
+    elif cmd == "idents":
+        idents(args[0], args[1])
+    elif cmd == "two-file-sender":
+        two_file_sender(args[-1], int(args[0]), int(args[1]))
     elif cmd == "wrong-hash-sender":
         wrong_hash_sender(args[-1], int(args[0]), args[1] if len(args) > 2 else "zeros")
     elif cmd == "ident-client":
@@ -442,6 +610,14 @@ def main(argv):
         hold(int(args[0]), args[1])
     elif cmd == "drip":
         drip(int(args[0]), args[1], args[2], args[3].encode() if len(args) > 3 else b"")
+    elif cmd == "trickle-ack":
+        trickle_ack(int(args[0]), args[1], args[2])
+    elif cmd == "trickle-request":
+        trickle_request(int(args[0]), args[1], args[2], args[3] if len(args) > 3 else "request")
+    elif cmd == "trickle-push":
+        trickle_push(int(args[0]), args[1], args[2], args[3] if len(args) > 3 else "header")
+    elif cmd == "verify-resume":
+        verify_resume(int(args[0]), args[1], "gone" in args)
     elif cmd == "stall":
         stall(int(args[0]), args[1], args[2].encode() if len(args) > 2 else b"")
     elif cmd == "noack":

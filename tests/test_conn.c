@@ -428,6 +428,120 @@ START_TEST(p11_ack_in_parts_then_ok_succeeds)
 }
 END_TEST
 
+/* A resume's verified request (SPEC W-16, W-17): byte off.. of the file, the hash
+ * from 0, the file's identity after it; the machine has it to read. */
+static void peer_verify_request(uint64_t off)
+{
+	struct wire_request q = {.offset = off, .flags = WIRE_FLAG_IF_IDENT | WIRE_FLAG_VERIFY};
+	struct wire_ident id;
+	int fd = open(src_path, O_RDONLY);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	close(fd);
+	uint8_t buf[WIRE_FRAME_MAX];
+	size_t n = encode(WIRE_REQUEST, &q, buf);
+	n += (size_t)wire_encode_ident(&id, buf + n, sizeof buf - n);
+	peer_send(buf, n);
+	await(M, POLLIN);
+}
+
+/* SPEC P-11 W-17: hashing is work like the payload: a turn's budget covers both,
+ * and the HASH state yields when it is spent. */
+START_TEST(p11_hash_yields_after_its_budget)
+{
+	serve_start(BIG, false);
+	peer_verify_request(BIG - 65536);
+	/* the payload takes the turn's whole budget: no hashing in it */
+	ck_assert_int_eq(serve_step(&sc, POLLIN | POLLOUT, 65536), STEP_YIELD | STEP_OUT);
+	ck_assert_int_eq(sc.state, SERVE_HASH);
+	ck_assert_uint_eq(sc.job.res.moved, 65536);
+	ck_assert_uint_eq(sc.hash.at, 0);
+	ck_assert_uint_eq(sc.link.stats.calls[XS_PREAD], 0);
+	/* the next turn hashes about its budget (at most one read past it) */
+	ck_assert_int_eq(serve_step(&sc, POLLOUT, 65536), STEP_YIELD | STEP_OUT);
+	ck_assert_uint_gt(sc.hash.at, 0);
+	ck_assert_uint_le(sc.hash.at, FHASH_BUF);
+	serve_end(&sc);
+}
+END_TEST
+
+/* SPEC P-11 W-17: a receiver that went away is hashed for no more. */
+START_TEST(p11_hash_stops_when_the_peer_goes)
+{
+	serve_start(BIG, false);
+	peer_verify_request(BIG - 1);
+	ck_assert_int_eq(serve_step(&sc, POLLIN | POLLOUT, 65536), STEP_YIELD | STEP_OUT);
+	ck_assert_int_eq(sc.state, SERVE_HASH);
+	uint64_t at = sc.hash.at, preads = sc.link.stats.calls[XS_PREAD];
+	if (_i)
+		peer_reset();
+	else
+		close(P);
+	P = -1;
+	ck_assert_int_eq(serve_step(&sc, POLLOUT, 65536), STEP_ENDED);
+	ck_assert_uint_eq(sc.hash.at, at);
+	ck_assert_uint_eq(sc.link.stats.calls[XS_PREAD], preads);
+	serve_failed("went away");
+}
+END_TEST
+
+/* SPEC W-17: the whole-file hash of an unchanged file is read once per process:
+ * the second identical request reads nothing and gets the same trailer. */
+START_TEST(p11_hash_of_an_unchanged_file_read_once)
+{
+	uint8_t trailer[2][WIRE_TRAILER_SIZE];
+	for (int i = 0; i < 2; i++) {
+		if (i) { /* a second connection */
+			close(M);
+			close(P);
+			int sv[2];
+			tu_tcp_pair(sv);
+			M = sv[1], P = sv[0];
+			serve_init(&sc, M, "peer", &scfg);
+		} else {
+			serve_start(1u << 20, false);
+		}
+		peer_verify_request((1u << 20) - 10);
+		ck_assert_int_eq(sstep(), STEP_IN);
+		ck_assert_int_eq(sc.state, SERVE_ACK);
+		struct wire_response r = peer_response();
+		ck_assert_uint_eq(r.length, 10);
+		peer_skip(10);
+		peer_recv(trailer[i], WIRE_TRAILER_SIZE);
+		if (i)
+			ck_assert_uint_eq(sc.link.stats.calls[XS_PREAD], 0);
+		else
+			ck_assert_uint_gt(sc.link.stats.calls[XS_PREAD], 0);
+		serve_end(&sc);
+	}
+	ck_assert_mem_eq(trailer[0], trailer[1], WIRE_TRAILER_SIZE);
+}
+END_TEST
+
+/* SPEC P-13: a byte of the ack is no progress that buys more time: the ack is due
+ * whole a --timeout after the half-close. (The byte is made to look late by moving
+ * the machine's progress instant, so the test does not wait for the clock.) */
+START_TEST(p13_ack_whole_within_timeout_of_half_close)
+{
+	int64_t before = mono_ms();
+	serve_to_ack(1000);
+	int64_t after = mono_ms();
+	ck_assert_int_ge(serve_deadline(&sc), before + 5000);
+	ck_assert_int_le(serve_deadline(&sc), after + 5000);
+	struct wire_ack a = {.status = WIRE_ACK_OK, .received = 1000};
+	uint8_t buf[WIRE_FRAME_MAX];
+	encode(WIRE_ACK, &a, buf);
+	peer_send(buf, 1);
+	await(M, POLLIN);
+	ck_assert_int_eq(sstep(), STEP_IN);
+	sc.link.progress_ms += 4000; /* that byte came 4 s into the wait */
+	ck_assert_int_le(serve_deadline(&sc), after + 5000);
+	scfg.timeout_ms = -1;
+	ck_assert_int_eq(serve_deadline(&sc), 0);
+	serve_expire(&sc);
+	serve_failed("timed out waiting for the ack");
+}
+END_TEST
+
 START_TEST(p11_any_other_ack_fails)
 {
 	static const char *const why[] = {"reported OK after 999 of 1000", "reported SHORT after 1000 of 1000",
@@ -689,6 +803,32 @@ START_TEST(p12_ok_refused_acks)
 }
 END_TEST
 
+/* SPEC W-15: an identity whose size is not the response's file_size is not of
+ * the file answered: acked PROTOCOL, nothing stored. */
+START_TEST(w15_identity_of_another_size_acks_protocol)
+{
+	struct zerr e;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
+	fcfg = (struct fetch_cfg){.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000, .resume = {.want_ident = true}};
+	fetch_init(&fc, M, "peer", &fcfg, &out);
+	ck_assert_int_eq(fstep(), STEP_IN);
+	struct wire_request q;
+	peer_frame(WIRE_REQUEST, &q);
+	ck_assert_uint_eq(q.flags, WIRE_FLAG_IDENT);
+	peer_says(WIRE_OK, 1000, 0, 1000, "f");
+	struct wire_ident id = {.size = 999};
+	uint8_t buf[WIRE_IDENT_SIZE];
+	ck_assert_int_eq(wire_encode_ident(&id, buf, sizeof buf), WIRE_IDENT_SIZE);
+	peer_send(buf, sizeof buf);
+	fetch_past(FETCH_ACK);
+	peer_acked_then_linger(WIRE_ACK_PROTOCOL);
+	ck_assert_int_eq(fc.err.code, ZCP_EXIT_PROTO);
+	ck_assert_ptr_nonnull(strstr(fc.err.reason, "identity is of a 999-byte file"));
+	fetch_end(&fc);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
 START_TEST(p12_ok_goes_to_payload_and_waits)
 {
 	fetch_asked();
@@ -879,6 +1019,47 @@ START_TEST(p12_deadlines_and_expiry)
 }
 END_TEST
 
+/* SPEC P-13: a push receiver's header (the response, its identity) is due whole
+ * --header-timeout after the accept, whatever bytes of it came; the trailer the same
+ * time after the payload. (A late byte is made by moving the progress instant.) */
+START_TEST(p13_fetch_header_and_trailer_whole_within_header_timeout)
+{
+	int64_t before = mono_ms();
+	fetch_asked();
+	fcfg.header_timeout_ms = 3000;
+	int64_t after = mono_ms();
+	ck_assert_int_ge(fetch_deadline(&fc), before + 3000); /* the header's before the idle one */
+	ck_assert_int_le(fetch_deadline(&fc), after + 3000);
+	peer_send("ZCR1", 4);
+	await(M, POLLIN);
+	ck_assert_int_eq(fstep(), STEP_IN);
+	fc.link.progress_ms += 2500; /* those bytes came 2.5 s into the wait */
+	ck_assert_int_le(fetch_deadline(&fc), after + 3000);
+	fcfg.header_timeout_ms = -1;
+	ck_assert_int_eq(fetch_deadline(&fc), fc.link.progress_ms + 5000);
+	fetch_end(&fc);
+	if (_i == 0)
+		return;
+	fetch_start(out_path, 0, false); /* with --verify: the trailer after the payload */
+	fcfg.verify = true;
+	fcfg.header_timeout_ms = 3000;
+	fetch_init(&fc, M, "peer", &fcfg, &out);
+	fetch_past(FETCH_REQUEST);
+	peer_says(WIRE_OK, 1000, 0, 1000, "f");
+	peer_payload(0, 1000);
+	before = mono_ms();
+	fetch_past(FETCH_PAYLOAD);
+	after = mono_ms();
+	ck_assert_int_eq(fc.state, FETCH_TRAILER);
+	fc.link.progress_ms += 2500;
+	ck_assert_int_ge(fetch_deadline(&fc), before + 3000);
+	ck_assert_int_le(fetch_deadline(&fc), after + 3000);
+	fetch_expire(&fc); /* no trailer in time: SHORT acked */
+	ck_assert_int_eq(fc.state, FETCH_ACK);
+	fetch_end(&fc);
+}
+END_TEST
+
 START_TEST(p12_abandoned_with_the_servers_reason)
 {
 	fetch_to_eof();
@@ -918,6 +1099,10 @@ int main(void)
 	tcase_add_test(tc, p11_hash_yields_then_trailer);
 	tcase_add_test(tc, p11_all_sent_half_closes_then_ack);
 	tcase_add_test(tc, p11_ack_in_parts_then_ok_succeeds);
+	tcase_add_test(tc, p13_ack_whole_within_timeout_of_half_close);
+	tcase_add_test(tc, p11_hash_yields_after_its_budget);
+	tcase_add_loop_test(tc, p11_hash_stops_when_the_peer_goes, 0, 2);
+	tcase_add_test(tc, p11_hash_of_an_unchanged_file_read_once);
 	tcase_add_loop_test(tc, p11_any_other_ack_fails, 0, 4);
 	tcase_add_test(tc, p11_raw_starts_in_payload);
 	tcase_add_loop_test(tc, p11_deadlines_and_expiry, 0, 4);
@@ -931,6 +1116,7 @@ int main(void)
 	tcase_add_test(tc, p12_response_in_parts_waits);
 	tcase_add_test(tc, p12_malformed_response_acks_protocol);
 	tcase_add_test(tc, p12_refusal_ends_without_ack);
+	tcase_add_test(tc, w15_identity_of_another_size_acks_protocol);
 	tcase_add_loop_test(tc, p12_ok_refused_acks, 0, 4);
 	tcase_add_test(tc, p12_ok_goes_to_payload_and_waits);
 	tcase_add_test(tc, p12_payload_yields_after_its_budget);
@@ -945,6 +1131,7 @@ int main(void)
 	tcase_add_test(tc, p12_linger_drops_bytes_until_eof);
 	tcase_add_loop_test(tc, p12_deadlines_and_expiry, 0, 2);
 	tcase_add_test(tc, p12_abandoned_with_the_servers_reason);
+	tcase_add_loop_test(tc, p13_fetch_header_and_trailer_whole_within_header_timeout, 0, 2);
 	tcase_add_test(tc, p12_raw_starts_in_payload);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;

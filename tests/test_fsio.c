@@ -212,6 +212,41 @@ START_TEST(r13_force_in_directory_needs_name)
 }
 END_TEST
 
+/* SPEC R-4: the rule holds at the commit too: of two pushes of one name into a
+ * directory with --force but no --name, both opened while the name was free, the
+ * second to commit fails as "exists" (exit 3) instead of replacing the first. */
+START_TEST(r4_force_in_directory_checked_at_commit)
+{
+	struct fsio_out a, b;
+	struct zerr e;
+	char final[400];
+	snprintf(final, sizeof final, "%s/twice.bin", dir);
+	ck_assert_int_eq(fsio_out_init(&a, dir, FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&b, dir, FSIO_FORCE, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&a, "twice.bin", &e), 0);
+	ck_assert_int_eq(fsio_out_open(&b, "twice.bin", &e), 0);
+	write_all(&a, "first");
+	write_all(&b, "second!");
+	ck_assert_int_eq(fsio_out_commit(&a, &e), 0);
+	ck_assert_int_eq(fsio_out_commit(&b, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.reason, "file exists (in a directory --force replaces only a file named with --name)");
+	ck_assert_int_eq(size_of(final), 5);
+	ck_assert_int_eq(entries(), 1);
+	/* named with --name, the second replaces the first, as R-4 allows */
+	ck_assert_int_eq(fsio_out_init(&a, dir, FSIO_FORCE | FSIO_NAMED, &e), 0);
+	ck_assert_int_eq(fsio_out_init(&b, dir, FSIO_FORCE | FSIO_NAMED, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&a, "twice.bin", &e), 0);
+	ck_assert_int_eq(fsio_out_open(&b, "twice.bin", &e), 0);
+	write_all(&a, "third");
+	write_all(&b, "fourth!!");
+	ck_assert_int_eq(fsio_out_commit(&a, &e), 0);
+	ck_assert_int_eq(fsio_out_commit(&b, &e), 0);
+	ck_assert_int_eq(size_of(final), 8);
+	ck_assert_int_eq(entries(), 1);
+}
+END_TEST
+
 /* SPEC R-5: FIFOs and character devices are written to, never replaced; other
  * kinds of objects are refused; a FIFO without a reader fails at once. */
 START_TEST(r5_devices_written_not_replaced)
@@ -514,6 +549,67 @@ struct beneath_case {
 };
 
 /* The root used by the beneath tests: files, a subdirectory, links in and out. */
+/* The identity of the file at p, from a fresh open. */
+static struct wire_ident identity_of(const char *p)
+{
+	struct wire_ident id;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	close(fd);
+	return id;
+}
+
+/* SPEC W-15: a file rewritten in place with its mtime put back (touch -d, cp -p)
+ * is another version: the change time, which no user can set, tells it. */
+START_TEST(w15_rewritten_in_place_mtime_restored_changes)
+{
+	tu_make_file(path, 4096);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	struct wire_ident before = identity_of(path), again = identity_of(path);
+	ck_assert_int_eq(memcmp(&before, &again, sizeof before), 0); /* the same file twice: equal */
+	ck_assert_int_eq(tu_rewrite_in_place(path), 0);
+	struct stat st2;
+	ck_assert_int_eq(stat(path, &st2), 0);
+	ck_assert(st2.st_mtim.tv_sec == st.st_mtim.tv_sec && st2.st_mtim.tv_nsec == st.st_mtim.tv_nsec);
+	ck_assert(st2.st_ino == st.st_ino && st2.st_size == st.st_size);
+	struct wire_ident after = identity_of(path);
+	ck_assert_int_ne(memcmp(&before, &after, sizeof before), 0);
+}
+END_TEST
+
+/* Whether the 8 big-endian bytes of v occur in buf[0..len). */
+static bool has_u64(const uint8_t *buf, size_t len, uint64_t v)
+{
+	uint8_t be[8];
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		be[i] = (uint8_t)v;
+	return memmem(buf, len, be, sizeof be) != NULL;
+}
+
+/* SPEC W-15: the identity frame is opaque: neither the device nor the inode number
+ * is in its bytes; two files that differ only in inode (and change time) differ. */
+START_TEST(w15_identity_opaque_on_the_wire)
+{
+	char other[400];
+	snprintf(other, sizeof other, "%s.b", path);
+	tu_make_file(path, 5000);
+	tu_make_file(other, 5000);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	const struct timespec times[2] = {st.st_atim, st.st_mtim};
+	ck_assert_int_eq(utimensat(AT_FDCWD, other, times, 0), 0); /* the same size and mtime */
+	struct wire_ident a = identity_of(path), b = identity_of(other);
+	ck_assert_int_ne(memcmp(&a, &b, sizeof a), 0);
+	uint8_t frame[WIRE_IDENT_SIZE];
+	ck_assert_int_eq(wire_encode_ident(&a, frame, sizeof frame), WIRE_IDENT_SIZE);
+	ck_assert(!has_u64(frame, sizeof frame, (uint64_t)st.st_ino));
+	ck_assert(!has_u64(frame, sizeof frame, (uint64_t)st.st_dev));
+	unlink(other);
+}
+END_TEST
+
 static int make_root(void)
 {
 	char p[400];
@@ -579,6 +675,35 @@ START_TEST(s12_no_magic_links)
 }
 END_TEST
 
+/* Open descriptors of this process. */
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* SPEC R-20: a partial that cannot be cut to its kept bytes is an error (exit 3),
+ * and its descriptor is not left open. */
+START_TEST(r20_partial_open_failure_closes)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char partial[400];
+	snprintf(partial, sizeof partial, "%s/.zcp-partial-x", dir);
+	ck_assert_int_eq(fsio_out_init(&o, path, 0, &e), 0);
+	int before = open_fds();
+	fsio_out_use_partial(&o, partial, (1ull << 63) + 1); /* no file is that long */
+	ck_assert_int_eq(fsio_out_open(&o, "", &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "ftruncate");
+	ck_assert_int_eq(open_fds(), before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsio");
@@ -588,6 +713,7 @@ int main(void)
 	tcase_add_test(tc, s1_fifo_refused_without_blocking);
 	tcase_add_test(tc, s9_size_zero_with_content);
 	tcase_add_test(tc, r13_force_in_directory_needs_name);
+	tcase_add_test(tc, r4_force_in_directory_checked_at_commit);
 	tcase_add_test(tc, r5_devices_written_not_replaced);
 	tcase_add_test(tc, r5_directory_never_replaces_special);
 	tcase_add_test(tc, r3_symlink_target_replaced);
@@ -601,12 +727,15 @@ int main(void)
 	tcase_add_test(tc, r5_directory_refuses_splice);
 	tcase_add_loop_test(tc, s12_open_beneath_root, 0, (int)(sizeof beneath / sizeof beneath[0]));
 	tcase_add_test(tc, s12_no_magic_links);
+	tcase_add_test(tc, w15_rewritten_in_place_mtime_restored_changes);
+	tcase_add_test(tc, w15_identity_opaque_on_the_wire);
 	tcase_add_loop_test(tc, r1_temp_then_rename, 0, 2);
 	tcase_add_test(tc, r2_abort_leaves_nothing);
 	tcase_add_test(tc, r3_no_overwrite_without_force);
 	tcase_add_test(tc, r4_directory_output);
 	tcase_add_test(tc, r5_stdout_discard_and_splice_check);
 	tcase_add_test(tc, r1_fsync_failure_reported);
+	tcase_add_test(tc, r20_partial_open_failure_closes);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -31,9 +31,9 @@ static void more_fds(void) { set_nofile(1024); }
 /* SPEC E-1 E-2: a port already listened on: bind fails, exit 4, named. */
 START_TEST(e1_listen_address_in_use)
 {
-	int a = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int a = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(a, 0);
-	ck_assert_int_eq(net_listen(bound, peer, sizeof peer, false, &e), -1);
+	ck_assert_int_eq(net_listen(bound, peer, sizeof peer, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
 	ck_assert_str_eq(e.call, "bind");
 	ck_assert_str_eq(e.object, bound);
@@ -49,7 +49,7 @@ START_TEST(c4_unresolvable_and_malformed)
 	ck_assert_int_eq(net_connect("no-such-host.invalid:9", 1000, peer, sizeof peer, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
 	ck_assert_str_eq(e.call, "getaddrinfo");
-	ck_assert_int_eq(net_listen("no-such-host.invalid:0", bound, sizeof bound, false, &e), -1);
+	ck_assert_int_eq(net_listen("no-such-host.invalid:0", bound, sizeof bound, &e), -1);
 	ck_assert_str_eq(e.call, "getaddrinfo");
 	ck_assert_int_eq(net_connect("nonsense", 1000, peer, sizeof peer, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
@@ -60,13 +60,13 @@ END_TEST
 /* SPEC E-1 E-2: a connection refused, and no descriptor left for the socket. */
 START_TEST(e1_connect_refused_and_no_fds)
 {
-	int a = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int a = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	close(a); /* nothing listens there now */
 	ck_assert_int_eq(net_connect(bound, 1000, peer, sizeof peer, &e), -1);
 	ck_assert_str_eq(e.call, "connect");
 	ck_assert_str_eq(e.reason, "Connection refused");
 	no_more_fds();
-	ck_assert_int_eq(net_listen("127.0.0.1:0", bound, sizeof bound, false, &e), -1);
+	ck_assert_int_eq(net_listen("127.0.0.1:0", bound, sizeof bound, &e), -1);
 	ck_assert_str_eq(e.call, "socket");
 	ck_assert_str_eq(e.reason, "Too many open files");
 	more_fds(); /* LeakSanitizer needs one at exit */
@@ -77,7 +77,7 @@ END_TEST
  * connection still waits and is accepted once a descriptor is free. */
 START_TEST(s10_accept_pressure_then_served)
 {
-	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(lfd, 0);
 	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
 	ck_assert_int_ge(c, 0);
@@ -100,7 +100,7 @@ END_TEST
  * a descriptor that is not a socket is a failure of the listener itself. */
 START_TEST(s10_accept_nothing_and_broken_listener)
 {
-	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_eq(fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK), 0);
 	ck_assert_int_eq(net_accept(lfd, peer, sizeof peer, &e), -1);
 	ck_assert_int_eq(errno, EAGAIN);
@@ -116,7 +116,7 @@ END_TEST
 /* SPEC P-9: after net_reset_on_close() a close sends a reset: the peer sees an error. */
 START_TEST(p9_abort_resets)
 {
-	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
 	int s = net_accept(lfd, peer, sizeof peer, &e);
 	ck_assert_int_ge(s, 0);

@@ -1,6 +1,7 @@
 /* Check suite for src/opts.c and the pure address helpers of src/net.c. */
 #include "net.h"
 #include "opts.h"
+#include "server.h"
 #include "testutil.h"
 
 #define ARGV(...) ((char *[]){"prog", __VA_ARGS__, NULL})
@@ -110,6 +111,22 @@ START_TEST(r16_recv_server_options)
 	ck_assert_uint_eq(r.srv.max_clients, 9);
 	ck_assert_uint_eq(r.srv.max_chunk, 1u << 20);
 	ck_assert_uint_eq(r.srv.drain_s, 2);
+}
+END_TEST
+
+/* SPEC R-16 P-13: a push receiver's --header-timeout, a server option. */
+START_TEST(p13_recv_header_timeout)
+{
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/"), 0);
+	ck_assert_uint_eq(r.header_timeout_s, 10);
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/", "--header-timeout", "0"), 0);
+	ck_assert_uint_eq(r.header_timeout_s, 0);
+	ck_assert(r.srv.given);
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/", "--header-timeout", "3"), 0);
+	ck_assert_uint_eq(r.header_timeout_s, 3);
+	ck_assert_int_eq(RECV(&r, "-o", "d/", "--header-timeout", "3"), -1); /* a server option */
+	ck_assert_ptr_nonnull(strstr(opts_usage_recv(), "--header-timeout"));
 }
 END_TEST
 
@@ -449,6 +466,42 @@ START_TEST(t1_tls_refusals)
 }
 END_TEST
 
+/* SPEC P-10 S-13 S-15: an option's seconds as the milliseconds a wait takes, in
+ * one place; 0 is "none" where it means no limit (-1), and 0 for --drain. */
+START_TEST(p10_seconds_as_ms)
+{
+	ck_assert_int_eq(opts_ms(0, -1), -1);
+	ck_assert_int_eq(opts_ms(0, 0), 0);
+	ck_assert_int_eq(opts_ms(7, -1), 7000);
+	ck_assert_int_eq(opts_ms(OPTS_TIMEOUT_MAX, -1), (int)OPTS_TIMEOUT_MAX * 1000);
+	struct opts_send s;
+	ck_assert_int_eq(SEND(&s, "--timeout", "0", "f"), 0);
+	ck_assert_int_eq(opts_timeout_ms(&s.c), -1);
+	ck_assert_int_eq(SEND(&s, "--timeout", "3", "f"), 0);
+	ck_assert_int_eq(opts_timeout_ms(&s.c), 3000);
+}
+END_TEST
+
+/* SPEC S-13..S-15 R-16: the server part of both programs' options, one server_cfg. */
+START_TEST(s15_server_options_as_cfg)
+{
+	struct opts_recv r;
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/", "--count", "3", "--max-clients", "9",
+			      "--max-chunk", "1M", "--drain", "2"), 0);
+	struct server_cfg c = server_cfg_of(&r.srv);
+	ck_assert_uint_eq(c.count, 3);
+	ck_assert_uint_eq(c.max_clients, 9);
+	ck_assert_uint_eq(c.max_chunk, 1u << 20);
+	ck_assert_int_eq(c.drain_ms, 2000);
+	ck_assert_ptr_null(c.kind);
+	struct opts_send s;
+	ck_assert_int_eq(SEND(&s, "--drain", "0", "f"), 0);
+	c = server_cfg_of(&s.srv);
+	ck_assert_int_eq(c.drain_ms, 0);
+	ck_assert_uint_eq(c.max_clients, OPTS_MAX_CLIENTS_DEFAULT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("opts");
@@ -458,6 +511,7 @@ int main(void)
 	tcase_add_test(tc, c1_recv_every_flag);
 	tcase_add_test(tc, c1_send_server_options);
 	tcase_add_test(tc, r16_recv_server_options);
+	tcase_add_test(tc, p13_recv_header_timeout);
 	tcase_add_test(tc, c6_help_version);
 	tcase_add_loop_test(tc, c3_sizes, 0, (int)(sizeof sizes / sizeof sizes[0]));
 	tcase_add_test(tc, c3_bounds);
@@ -469,6 +523,8 @@ int main(void)
 	tcase_add_loop_test(tc, c4_addresses, 0, (int)(sizeof addrs / sizeof addrs[0]));
 	tcase_add_test(tc, t1_tls_options);
 	tcase_add_loop_test(tc, t1_tls_refusals, 0, (int)(sizeof tls_refusals / sizeof tls_refusals[0]));
+	tcase_add_test(tc, p10_seconds_as_ms);
+	tcase_add_test(tc, s15_server_options_as_cfg);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 /* Check suite for src/proc.c: standard descriptors and signal dispositions. */
 #include "proc.h"
+
+#include <sys/resource.h>
 #include "testutil.h"
 
 /* SPEC C-9: closed 0 and 2 are reopened on /dev/null and reported; open ones are
@@ -91,6 +93,72 @@ START_TEST(r2_die_by_the_signal)
 }
 END_TEST
 
+/* SPEC C-11: the soft descriptor limit is raised to the hard one, and said. */
+START_TEST(c11_nofile_raised_to_hard)
+{
+	struct rlimit rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_eq(proc_raise_nofile(), rl.rlim_max);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_eq(rl.rlim_cur, rl.rlim_max);
+	rl.rlim_cur = 32, rl.rlim_max = 64; /* a hard limit of 64: up to 64 */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_eq(proc_raise_nofile(), 64);
+}
+END_TEST
+
+/* SPEC C-11: the descriptors a loop of n connections needs, honestly counted: a
+ * socket and a file each, and a pipe pair when splicing; the loop's own beside. */
+START_TEST(c11_fds_needed)
+{
+	ck_assert_uint_eq(proc_fds_needed(5000, false), 10006);
+	ck_assert_uint_eq(proc_fds_needed(5000, true), 20006);
+	ck_assert_uint_eq(proc_fds_needed(1, false), 8);
+	ck_assert_uint_eq(proc_clients_within(1024, false), 509);
+	ck_assert_uint_eq(proc_clients_within(1024, true), 254);
+	ck_assert_uint_eq(proc_clients_within(7, true), 0);
+	ck_assert_uint_le(proc_fds_needed(proc_clients_within(20000, true), true), 20000);
+}
+END_TEST
+
+/* SPEC S-15 S-16: a stop to the process group and the supervisor's relayed copy
+ * (sigqueue, with its count) are one stop; the relayed second one ends the process. */
+START_TEST(s16_relayed_stop_counts_once)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t before, waitmask;
+		proc_catch_stops(NULL, &before, &waitmask);
+		proc_stops_relayed_by(getppid());
+		char c = 'r';
+		for (;;) { /* says "ready", then the stop seen after each signal */
+			if (write(fds[1], &c, 1) != 1)
+				tu_exit(1);
+			sigsuspend(&waitmask);
+			c = proc_stop == SIGTERM ? 't' : '?';
+		}
+	}
+	char c;
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'r');
+	ck_assert_int_eq(kill(pid, SIGTERM), 0); /* from the group */
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(c, 't');
+	ck_assert_int_eq(sigqueue(pid, SIGTERM, (union sigval){.sival_int = 1}), 0); /* its relay */
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(c, 't'); /* still there */
+	ck_assert_int_eq(sigqueue(pid, SIGTERM, (union sigval){.sival_int = 2}), 0);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st));
+	ck_assert_int_eq(WTERMSIG(st), SIGTERM);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proc");
@@ -100,6 +168,9 @@ int main(void)
 	tcase_add_test(tc, r2_terminating_signals_caught);
 	tcase_add_test(tc, r2_die_restores_default);
 	tcase_add_test(tc, r2_die_by_the_signal);
+	tcase_add_test(tc, c11_nofile_raised_to_hard);
+	tcase_add_test(tc, c11_fds_needed);
+	tcase_add_test(tc, s16_relayed_stop_counts_once);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

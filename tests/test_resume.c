@@ -1,12 +1,13 @@
 /* Check suite for src/resume.c: the partial's names, its record, and when it is
  * trusted (SPEC R-20). */
+#include <sys/file.h>
 #include <xxhash.h>
 
 #include "resume.h"
 #include "testutil.h"
 
 static char dir[256], final[600];
-static const struct wire_ident ID = {.dev = 1, .ino = 2, .size = 5000, .mtime_ns = 3};
+static const struct wire_ident ID = {.size = 5000, .tag = {1, 2, 3, 0xff}};
 
 static void setup(void)
 {
@@ -19,7 +20,7 @@ static void teardown(void) { tu_rmtree(dir); }
 static int entries(void)
 {
 	char cmd[400];
-	snprintf(cmd, sizeof cmd, "exit $(ls -A '%s' | wc -l)", dir);
+	snprintf(cmd, sizeof cmd, "exit $(ls -A '%s' | grep -cv '[.]lock$')", dir); /* the lock: R-21 */
 	return WEXITSTATUS(system(cmd));
 }
 
@@ -85,8 +86,8 @@ START_TEST(r20_untrusted_removed)
 {
 	static const char *const why[] = {"it has no record", "its record is corrupt", "its record is for another --name",
 					  "it is longer than its record allows", "its record is corrupt",
-					  "it is not a regular file", "its record is for another file",
-					  "it is longer than its record allows"};
+					  "the partial file is missing", "its record is for another file",
+					  "it is shorter than the bytes its record says are on disk"};
 	struct resume r;
 	struct zerr e;
 	make_partial(_i == 3 ? 6000 : 100, _i == 7 ? 101 : 0, "n", &r); /* 7: fewer bytes than synced */
@@ -97,16 +98,32 @@ START_TEST(r20_untrusted_removed)
 	case 2: rewrite_record(r.record, "s/^name .*/name 6d/"); break;
 	case 3: break; /* 6000 bytes of a 5000-byte file */
 	case 4: truncate(r.record, 10); break;
-	case 5: unlink(r.partial); ck_assert_int_eq(mkdir(r.partial, 0700), 0); break;
+	case 5: unlink(r.partial); break;
 	case 6: rewrite_record(r.record, "s/^final .*/final 6d/"); break;
 	case 7: break;
 	}
 	ck_assert_int_eq(resume_find(&r, final, "n", false, &e), 0);
 	ck_assert(!r.have);
 	ck_assert_str_eq(r.distrust, why[_i]);
-	if (_i == 5)
-		rmdir(r.partial);
 	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-20: a directory or FIFO at the partial's name is an error (exit 3), left
+ * as it is with the record beside it. */
+START_TEST(r20_not_regular_refused)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(100, 0, NULL, &r);
+	unlink(r.partial);
+	ck_assert_int_eq(_i ? mkfifo(r.partial, 0600) : mkdir(r.partial, 0700), 0);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.reason, "not a regular file");
+	struct stat st;
+	ck_assert(lstat(r.partial, &st) == 0 && (_i ? S_ISFIFO(st.st_mode) : S_ISDIR(st.st_mode)));
+	ck_assert_int_eq(lstat(r.record, &st), 0);
 }
 END_TEST
 
@@ -162,6 +179,25 @@ START_TEST(r20_malformed_parts_line)
 }
 END_TEST
 
+/* SPEC R-20 W-15: a record of an earlier version (format 1: the identity as
+ * device, inode, size and mtime) is never misread as the new identity: not trusted. */
+START_TEST(r20_old_format_record_distrusted)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(100, 0, NULL, &r);
+	rewrite_record(r.record, "s/^zcp-partial .*/zcp-partial 1/;s/^ident .*/ident 2049 131 5000 1764115200123456789/");
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, "its record is from an older version");
+	ck_assert_int_eq(entries(), 0);
+	make_partial(100, 0, NULL, &r);
+	rewrite_record(r.record, "s/^ident \\([0-9]*\\) ..\\(.*\\)/ident \\1 \\2/"); /* a short tag */
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_str_eq(r.distrust, "its record is corrupt");
+}
+END_TEST
+
 /* SPEC R-20: a record that cannot be written, a partial that cannot be synced:
  * said, with the call and the file (exit class 3). */
 START_TEST(r20_record_and_sync_failures)
@@ -169,7 +205,8 @@ START_TEST(r20_record_and_sync_failures)
 	struct resume r;
 	struct zerr e;
 	snprintf(final, sizeof final, "%s/missing/out.bin", dir);
-	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), -1); /* its lock cannot be made */
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_int_eq(resume_record(&r, &ID, 0, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_str_eq(e.call, "open");
@@ -181,6 +218,73 @@ START_TEST(r20_record_and_sync_failures)
 }
 END_TEST
 
+/* SPEC R-20: a symlink or a hard link planted at the record's temporary name is
+ * never written through: the victim stays as it was, the record is written. */
+START_TEST(r20_planted_temp_name)
+{
+	struct resume r;
+	struct zerr e;
+	char victim[300], tmp[PATH_MAX + 16], text[16] = {0};
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	fputs("precious", f);
+	fclose(f);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	snprintf(tmp, sizeof tmp, "%s.tmp", r.record);
+	ck_assert_int_eq(_i ? link(victim, tmp) : symlink(victim, tmp), 0);
+	ck_assert_int_eq(resume_record(&r, &ID, 0, &e), 0);
+	f = fopen(victim, "r");
+	ck_assert(fread(text, 1, sizeof text - 1, f) == 8);
+	fclose(f);
+	ck_assert_str_eq(text, "precious");
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	tu_make_file(r.partial, 10);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(r.recorded); /* the record itself was written */
+}
+END_TEST
+
+/* SPEC R-21: an output another process resumes (its lock held) is busy: exit 7,
+ * its partial and record untouched, also with --restart. */
+START_TEST(r21_busy_output_untouched)
+{
+	struct resume r;
+	struct zerr e;
+	char lock[PATH_MAX + 16];
+	make_partial(100, 0, NULL, &r);
+	snprintf(lock, sizeof lock, "%s.lock", r.partial);
+	resume_unlock();
+	int fd = open(lock, O_RDWR | O_CREAT, 0600); /* as another zcp-recv holds it */
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(resume_find(&r, final, NULL, _i, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_BUSY);
+	ck_assert_str_eq(e.call, "flock");
+	ck_assert_str_eq(e.reason, "another zcp-recv is resuming this output");
+	struct stat st;
+	ck_assert(stat(r.partial, &st) == 0 && st.st_size == 100 && stat(r.record, &st) == 0);
+	close(fd);
+	unlink(lock); /* its holder is done: the output is free again */
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(r.have && r.keep == 100);
+}
+END_TEST
+
+/* SPEC R-20: the last sync before a signal ends the process seals the record: one
+ * written after it (by another thread) does not replace the synced one. */
+START_TEST(r20_last_sync_sealed)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(300, 0, NULL, &r);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert_int_eq(resume_sync_last(&r, &e), 0);
+	ck_assert_int_eq(resume_record(&r, &ID, 0, &e), 0); /* as the main thread would, late */
+	char cmd[PATH_MAX + 64];
+	snprintf(cmd, sizeof cmd, "grep -qx 'synced 300' '%s'", r.record);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("resume");
@@ -189,10 +293,15 @@ int main(void)
 	tcase_add_test(tc, r20_names_and_nothing_to_continue);
 	tcase_add_test(tc, r20_trusted_partial_continued);
 	tcase_add_loop_test(tc, r20_untrusted_removed, 0, 8);
+	tcase_add_loop_test(tc, r20_not_regular_refused, 0, 2);
 	tcase_add_test(tc, r20_after_reboot_only_synced_bytes);
 	tcase_add_test(tc, r20_sync_records_size);
 	tcase_add_loop_test(tc, r20_malformed_parts_line, 0, 5);
 	tcase_add_test(tc, r20_record_and_sync_failures);
+	tcase_add_loop_test(tc, r20_planted_temp_name, 0, 2);
+	tcase_add_loop_test(tc, r21_busy_output_untouched, 0, 2);
+	tcase_add_test(tc, r20_last_sync_sealed);
+	tcase_add_test(tc, r20_old_format_record_distrusted);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -19,7 +19,7 @@ static void setup(void)
 	snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
 	signal(SIGPIPE, SIG_IGN);
 	struct zerr e;
-	lfd = net_listen("127.0.0.1:0", addr, sizeof addr, false, &e);
+	lfd = net_listen("127.0.0.1:0", addr, sizeof addr, &e);
 	ck_assert_int_ge(lfd, 0);
 }
 
@@ -65,30 +65,41 @@ START_TEST(r18_parts_tile_the_range)
 }
 END_TEST
 
-/* A sender in a child: serves `conns` connections of lfd one after another with
- * serve_one(); with shrink, truncates its file to half after the first (the probe). */
-static pid_t sender(int conns, bool shrink, uint64_t size)
+/* What the sender does to its file after the probe. */
+enum after_probe { KEEP, SHRINK, REPLACE, REWRITE };
+
+/* SPEC W-15: another file of the same size (other bytes) moved over path, or path
+ * rewritten in place with its mtime put back. */
+static int change_source(const char *path, enum after_probe how, uint64_t size)
 {
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid)
-		return pid;
-	struct serve_cfg cfg = {.file = src_path, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
-				.timeout_ms = 5000, .header_timeout_ms = 5000};
-	int bad = 0;
-	for (int i = 0; i < conns; i++) {
-		char peer[NET_ADDR_MAX];
-		struct zerr e;
-		struct serve_report rep;
-		int s = net_accept(lfd, peer, sizeof peer, &e);
-		if (s < 0)
-			tu_exit(100);
-		bad += serve_one(s, peer, &cfg, &rep, NULL, &e) < 0;
-		close(s);
-		if (shrink && i == 0 && truncate(src_path, (off_t)(size / 2)) < 0)
-			tu_exit(101);
-	}
-	tu_exit(bad);
+	if (how == REWRITE)
+		return tu_rewrite_in_place(path);
+	char other[400];
+	snprintf(other, sizeof other, "%s.new", path);
+	tu_make_file(other, size);
+	return tu_rewrite_in_place(other) < 0 ? -1 : rename(other, path);
+}
+
+static enum after_probe after_probe;
+static uint64_t source_size;
+
+static void change_after_probe(int i)
+{
+	if (i == 0 && after_probe == SHRINK && truncate(src_path, (off_t)(source_size / 2)) < 0)
+		tu_exit(101);
+	if (i == 0 && (after_probe == REPLACE || after_probe == REWRITE) &&
+	    change_source(src_path, after_probe, source_size) < 0)
+		tu_exit(102);
+}
+
+/* A sender in a child: serves `conns` connections of lfd one after another with
+ * serve_one(); after the first (the probe) it changes its file as `after` says:
+ * truncated to half (SHRINK), replaced or rewritten in place (change_source). */
+static pid_t sender(int conns, enum after_probe after, uint64_t size)
+{
+	after_probe = after;
+	source_size = size;
+	return tu_sender(lfd, src_path, conns, change_after_probe);
 }
 
 static int fetch(unsigned n, enum xfer_path path, uint64_t off, uint64_t len,
@@ -108,7 +119,7 @@ START_TEST(r18_parts_land_at_their_offsets)
 	uint64_t size = 3 * MIB + 5, off = _i == 2 ? 12345 : 0, len = _i == 2 ? 2 * MIB + 1 : 0;
 	tu_make_file(src_path, size);
 	uint64_t want = len ? len : size;
-	pid_t pid = sender(1 + (int)streams_parts(want, 4), false, size);
+	pid_t pid = sender(1 + (int)streams_parts(want, 4), KEEP, size);
 	struct streams_report rep;
 	struct zerr e;
 	int r = fetch(4, _i == 1 ? XFER_COPY : XFER_SPLICE, off, len, &rep, &e);
@@ -129,7 +140,7 @@ START_TEST(r18_source_shrunk_after_probe)
 {
 	uint64_t size = 4 * MIB;
 	tu_make_file(src_path, size);
-	pid_t pid = sender(5, true, size);
+	pid_t pid = sender(5, SHRINK, size);
 	struct streams_report rep;
 	struct zerr e;
 	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), -1);
@@ -139,11 +150,29 @@ START_TEST(r18_source_shrunk_after_probe)
 }
 END_TEST
 
+/* SPEC R-18 W-16: the source replaced by another file of the same size, or
+ * rewritten in place with its mtime put back, after the probe: every part asks
+ * for the probed file, is answered CHANGED, and nothing is stored (exit 6). */
+START_TEST(r18_source_changed_after_probe)
+{
+	uint64_t size = 4 * MIB;
+	tu_make_file(src_path, size);
+	pid_t pid = sender(5, _i == 0 ? REPLACE : REWRITE, size);
+	struct streams_report rep;
+	struct zerr e;
+	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PEER);
+	ck_assert(rep.changed);
+	ck_assert_int_eq(tu_child_status(pid), 4); /* the four parts refused */
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
 /* SPEC R-18: an empty range has no part: the probe, then an empty file. */
 START_TEST(r18_empty_file_no_parts)
 {
 	tu_make_file(src_path, 0);
-	pid_t pid = sender(1, false, 0);
+	pid_t pid = sender(1, KEEP, 0);
 	struct streams_report rep;
 	struct zerr e;
 	ck_assert_int_eq(fetch(4, XFER_SPLICE, 0, 0, &rep, &e), 0);
@@ -189,7 +218,7 @@ START_TEST(r20_parts_continued)
 		ck_assert(rs.have && rs.parts == 0 && rs.keep == 1000);
 	}
 	unsigned conns = _i == 0 ? 4 : _i == 1 ? 3 : 2; /* probe + the parts with bytes left */
-	pid_t pid = sender((int)conns, false, size);
+	pid_t pid = sender((int)conns, KEEP, size);
 	struct fsio_out out;
 	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
 	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000};
@@ -209,7 +238,7 @@ END_TEST
 START_TEST(r18_parts_cannot_connect)
 {
 	tu_make_file(src_path, 4 * MIB);
-	pid_t pid = sender(1, false, 4 * MIB);
+	pid_t pid = sender(1, KEEP, 4 * MIB);
 	close(lfd); /* only the child listens now, and only for the probe */
 	lfd = -1;
 	struct streams_report rep;
@@ -219,6 +248,44 @@ START_TEST(r18_parts_cannot_connect)
 	ck_assert_int_eq(tu_child_status(pid), 0);
 	ck_assert_int_eq(e.code, ZCP_EXIT_NET); /* refused, or reset in the backlog of a closing listener */
 	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
+/* SPEC R-20: a continued run whose parts cannot connect keeps every part's recorded
+ * progress as it was, those after the first that failed too (none is rewritten as 0). */
+START_TEST(r20_unconnected_parts_keep_progress)
+{
+	uint64_t size = 3 * MIB + 5;
+	tu_make_file(src_path, size);
+	struct resume rs;
+	struct zerr e;
+	struct wire_ident id;
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	int fd = open(src_path, O_RDONLY);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	close(fd);
+	rs.parts = 3, rs.done[0] = 0, rs.done[1] = MIB / 2, rs.done[2] = MIB / 4;
+	ck_assert_int_eq(resume_record(&rs, &id, 0, &e), 0);
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src_path, rs.partial);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	ck_assert(rs.have && rs.parts == 3);
+	pid_t pid = sender(1, false, size);
+	close(lfd); /* only the child listens now, and only for the probe */
+	lfd = -1;
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000};
+	struct streams_report rep;
+	char peer[NET_ADDR_MAX];
+	ck_assert_int_eq(streams_fetch(addr, 3, &cfg, NULL, &rs, &out, peer, sizeof peer, &rep, &e), -1);
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	ck_assert(rs.have && rs.parts == 3);
+	ck_assert_uint_eq(rs.done[0], 0);
+	ck_assert_uint_eq(rs.done[1], MIB / 2);
+	ck_assert_uint_eq(rs.done[2], MIB / 4);
 }
 END_TEST
 
@@ -246,10 +313,12 @@ int main(void)
 	tcase_add_loop_test(tc, r18_parts_tile_the_range, 0, 5 * 8);
 	tcase_add_loop_test(tc, r18_parts_land_at_their_offsets, 0, 3);
 	tcase_add_test(tc, r18_source_shrunk_after_probe);
+	tcase_add_loop_test(tc, r18_source_changed_after_probe, 0, 2);
 	tcase_add_test(tc, r18_empty_file_no_parts);
 	tcase_add_test(tc, r18_nobody_listening);
 	tcase_add_test(tc, r18_parts_cannot_connect);
 	tcase_add_loop_test(tc, r20_parts_continued, 0, 3);
+	tcase_add_test(tc, r20_unconnected_parts_keep_progress);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

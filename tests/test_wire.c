@@ -97,21 +97,34 @@ START_TEST(w14_probe_flag_roundtrip)
 END_TEST
 
 /* SPEC W-15 W-17: identity and trailer frames round-trip; their reserved bytes,
- * magic and version are checked; they are fixed-size for the reader. */
+ * magic and version (2 for the identity) are checked; they are fixed-size for the
+ * reader; an identity's size is an off_t. */
 START_TEST(w15_w17_ident_and_trailer_frames)
 {
 	uint8_t buf[WIRE_IDENT_SIZE];
-	struct wire_ident d = {.dev = 1, .ino = UINT64_MAX, .size = WIRE_OFF_MAX, .mtime_ns = 42}, d2;
+	struct wire_ident d = {.size = WIRE_OFF_MAX}, d2;
+	for (int i = 0; i < WIRE_TAG_SIZE; i++)
+		d.tag[i] = (uint8_t)(0xf0 - i);
 	ck_assert_int_eq(wire_encode_ident(&d, buf, WIRE_IDENT_SIZE - 1), WIRE_NEED_MORE);
 	ck_assert_int_eq(wire_encode_ident(&d, buf, sizeof buf), WIRE_IDENT_SIZE);
-	ck_assert_int_eq(memcmp(buf, "ZCI1\1\0\0\0", 8), 0);
+	ck_assert_int_eq(memcmp(buf, "ZCI1\2\0\0\0\x7f\xff\xff\xff\xff\xff\xff\xff", 16), 0);
+	ck_assert_int_eq(memcmp(buf + 16, d.tag, WIRE_TAG_SIZE), 0);
+	ck_assert_int_eq(memcmp(buf + 32, "\0\0\0\0\0\0\0\0", 8), 0);
 	ck_assert_int_eq(wire_parse_ident(buf, WIRE_IDENT_SIZE - 1, &d2), WIRE_NEED_MORE);
 	ck_assert_int_eq(wire_parse(WIRE_IDENT, buf, sizeof buf, &d2), WIRE_IDENT_SIZE);
-	ck_assert(d2.dev == 1 && d2.ino == UINT64_MAX && d2.size == WIRE_OFF_MAX && d2.mtime_ns == 42);
+	ck_assert_int_eq(memcmp(&d, &d2, sizeof d), 0);
 	ck_assert_uint_eq(wire_frame_size(WIRE_IDENT, buf, 3), WIRE_IDENT_SIZE);
 	buf[7] = 1;
 	ck_assert_int_eq(wire_parse_ident(buf, sizeof buf, &d2), WIRE_E_RESERVED);
-	buf[7] = 0, buf[3] = '2';
+	buf[7] = 0, buf[39] = 1;
+	ck_assert_int_eq(wire_parse_ident(buf, sizeof buf, &d2), WIRE_E_RESERVED);
+	buf[39] = 0, buf[4] = 1; /* version 1 held device and inode numbers: refused */
+	ck_assert_int_eq(wire_parse_ident(buf, sizeof buf, &d2), WIRE_E_VERSION);
+	buf[4] = 2, buf[8] = 0x80;
+	ck_assert_int_eq(wire_parse_ident(buf, sizeof buf, &d2), WIRE_E_RANGE);
+	d.size = WIRE_OFF_MAX + 1;
+	ck_assert_int_eq(wire_encode_ident(&d, buf, sizeof buf), WIRE_E_RANGE);
+	buf[8] = 0x7f, buf[3] = '2';
 	ck_assert_int_eq(wire_parse_ident(buf, sizeof buf, &d2), WIRE_E_MAGIC);
 
 	struct wire_trailer t, t2;

@@ -17,9 +17,11 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net.h"
+#include "serve.h"
 
 /* tu_exit() - end a forked child at once (no atexit handlers of the parent, no
  * stdio flushed twice), first writing its coverage counts in a --coverage build. */
@@ -68,6 +70,27 @@ static inline const char *tu_make_file(const char *path, uint64_t size)
 	return path;
 }
 
+/* tu_rewrite_in_place() - overwrite path's first 4 bytes with zeros and put its
+ * atime and mtime back, as `cp -p` or `touch -d` would (SPEC W-15): first waits for
+ * the coarse clock the kernel stamps ctime with to pass the file's ctime, so that
+ * the rewrite shows in the ctime. Returns 0 or -1 with errno. */
+static inline int tu_rewrite_in_place(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -1;
+	struct timespec now;
+	do
+		clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	while (now.tv_sec == st.st_ctim.tv_sec && now.tv_nsec <= st.st_ctim.tv_nsec);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	const struct timespec times[2] = {st.st_atim, st.st_mtim};
+	int r = fd < 0 || pwrite(fd, "\0\0\0\0", 4, 0) != 4 || futimens(fd, times) < 0 ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 /* tu_check_file() - assert path holds exactly the pattern bytes [from, from+len). */
 static inline void tu_check_file(const char *path, uint64_t from, uint64_t len)
 {
@@ -99,7 +122,7 @@ static inline void tu_tcp_pair(int sv[2])
 {
 	struct zerr e;
 	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
-	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, false, &e);
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(lfd, 0);
 	sv[0] = net_connect(bound, 1000, peer, sizeof peer, &e);
 	ck_assert_int_ge(sv[0], 0);
@@ -149,6 +172,35 @@ static inline int tu_child_status(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
+/* tu_capture() - from now on, what is written to fd (1 or 2) goes into a fresh,
+ * already unlinked temp file; returns that file's descriptor for tu_captured(). */
+static inline int tu_capture(int fd)
+{
+	char path[300];
+	const char *base = getenv("TMPDIR");
+	snprintf(path, sizeof path, "%s/zcp-capture-XXXXXX", base ? base : "/tmp");
+	int cap = mkstemp(path);
+	ck_assert_int_ge(cap, 0);
+	unlink(path);
+	ck_assert_int_eq(dup2(cap, fd), fd);
+	return cap;
+}
+
+/* tu_captured() - what went into cap since the last call (stdio flushed first),
+ * NUL-terminated in buf[0..len); the file is emptied for the next. Returns the length. */
+static inline size_t tu_captured(int cap, char *buf, size_t len)
+{
+	fflush(stdout);
+	fflush(stderr);
+	ssize_t n = pread(cap, buf, len - 1, 0);
+	ck_assert_int_ge(n, 0);
+	ck_assert_msg((size_t)n < len - 1, "captured output longer than %zu bytes", len - 2);
+	buf[n] = '\0';
+	ck_assert_int_eq(ftruncate(cap, 0), 0);
+	ck_assert_int_eq(lseek(cap, 0, SEEK_SET), 0);
+	return (size_t)n;
+}
+
 /* tu_run() - run a suite in fork mode and return the number of failures. */
 static inline int tu_run(Suite *s)
 {
@@ -157,6 +209,33 @@ static inline int tu_run(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed;
+}
+
+/* tu_sender() - a sender in a child process: serves conns connections of lfd one
+ * after another with serve_one() of file, calling between(i), when not NULL, after
+ * the i-th. The child exits with how many failed (100: an accept failed). */
+static inline pid_t tu_sender(int lfd, const char *file, int conns, void (*between)(int i))
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	struct serve_cfg cfg = {.file = file, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
+				.timeout_ms = 5000, .header_timeout_ms = 5000};
+	int bad = 0;
+	for (int i = 0; i < conns; i++) {
+		char peer[NET_ADDR_MAX];
+		struct zerr e;
+		struct serve_report rep;
+		int s = net_accept(lfd, peer, sizeof peer, &e);
+		if (s < 0)
+			tu_exit(100);
+		bad += serve_one(s, peer, &cfg, &rep, NULL, &e) < 0;
+		close(s);
+		if (between)
+			between(i);
+	}
+	tu_exit(bad);
 }
 
 #endif

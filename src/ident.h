@@ -1,0 +1,32 @@
+/* ident - the opaque identity of a file (SPEC W-15): its size and a keyed hash
+ * (HMAC-SHA256, truncated) of what fstat says about it, so that a peer can compare
+ * identities for equality but learns neither device nor inode numbers. Never prints. */
+#ifndef ZCP_IDENT_H
+#define ZCP_IDENT_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "wire.h"
+
+/* ident_of() - the identity of the file st describes: st_size, and a tag over its
+ * device, inode, size, modification and change times (ns) under this machine's key.
+ * The first call derives the key from /etc/machine-id (ident_use_key_from). Thread-safe.
+ * Returns 0, or -1 with errno set: EAGAIN when there is no key (no machine id and
+ * no random bytes), ENOMEM when libcrypto fails. */
+int ident_of(const struct stat *st, struct wire_ident *id);
+
+/* ident_init() - derive the key now, from /etc/machine-id or at random (as the
+ * first ident_of() would): before fork(), so that every process of a sender
+ * gives a file the same identity. Thread-safe. */
+void ident_init(void);
+
+/* ident_use_key_from() - derive the key from the machine id in the file at path,
+ * as systemd's sd_id128_get_machine_app_specific() does (HMAC-SHA256 keyed by the
+ * machine id over a fixed application id): the same on every run on one machine,
+ * unknown to the network. Without a well-formed machine id (32 lowercase hex digits)
+ * the key is random (RAND_bytes), for this process only. Returns true when the machine id gave the key.
+ * For tests and the first ident_of(); not to be called while others hash. */
+bool ident_use_key_from(const char *path);
+
+#endif

@@ -1,0 +1,218 @@
+/* recv - one output: the partial first, then one connection or parts, then the
+ * partial's fate. */
+#include "recv.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "resume.h"
+#include "streams.h"
+
+void recv_cleanup(void)
+{
+	fsio_cleanup_all();
+	resume_unlock(); /* SPEC R-21 */
+}
+
+/* SPEC R-20: with --fsync, SIGINT and SIGTERM end the program on this thread, after
+ * the partial is flushed and recorded as on disk (a reboot keeps its bytes). */
+static struct resume *_Atomic syncing;
+static sigset_t orderly;
+
+static void *end_orderly(void *arg)
+{
+	(void)arg;
+	int sig;
+	while (sigwait(&orderly, &sig) != 0)
+		;
+	struct zerr ignored; /* ending anyway: a partial that cannot be synced stays unsynced */
+	struct resume *rs = syncing;
+	if (rs)
+		resume_sync_last(rs, &ignored);
+	recv_cleanup();
+	proc_die(sig);
+	return NULL;
+}
+
+/* Sends SIGINT and SIGTERM to end_orderly() for rs from now on (every thread started
+ * later inherits the mask). Without the thread they stay with the caller's handler. */
+static void sync_on_signals(struct resume *rs)
+{
+	pthread_t t;
+	sigset_t old;
+	syncing = rs;
+	sigemptyset(&orderly);
+	sigaddset(&orderly, SIGINT);
+	sigaddset(&orderly, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &orderly, &old);
+	if (pthread_create(&t, NULL, end_orderly, NULL) != 0)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	else
+		pthread_detach(t);
+}
+
+static void set_note(struct recv_note *n, enum recv_note_kind kind, const char *partial, const char *why)
+{
+	n->kind = kind;
+	snprintf(n->partial, sizeof n->partial, "%s", partial);
+	n->why = why;
+}
+
+/* SPEC R-20: the partial of out, found (or not) and locked; said when one is there
+ * but not trusted. Returns 0, or -1 with *e set. */
+static int find_partial(const struct recv_cfg *cfg, struct resume *rs, const struct fsio_out *out,
+			struct zerr *e)
+{
+	if (resume_find(rs, out->final, cfg->fetch->name, cfg->restart, e) < 0)
+		return -1;
+	rs->durable = cfg->fsync; /* SPEC R-20: with --fsync no record lags its own writing */
+	if (cfg->fsync)
+		sync_on_signals(rs);
+	if (rs->distrust && cfg->note) {
+		struct recv_note n = {0};
+		set_note(&n, RECV_NOT_CONTINUED, rs->partial, rs->distrust);
+		cfg->note(cfg->arg, &n);
+	}
+	return 0;
+}
+
+static const struct step_progress *watch(const struct recv_cfg *cfg, uint64_t base)
+{
+	return cfg->watch ? cfg->watch(cfg->arg, base) : NULL;
+}
+
+/* A resumable transfer's partial and output, for record_ident(). */
+struct resumable {
+	struct resume *rs;
+	const struct fsio_out *out;
+};
+
+/* SPEC R-22 R-20: before the first byte, room for the file; for a fresh partial,
+ * its record. */
+static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
+{
+	const struct resumable *rz = arg;
+	if (fsio_out_room(rz->out, id->size, e) < 0)
+		return -1;
+	return rz->rs->have ? 0 : resume_record(rz->rs, id, 0, e);
+}
+
+/* How a transfer failed, for the partial's fate. */
+struct failure {
+	bool changed;  /* the sender answered CHANGED (W-16) */
+	bool mismatch; /* the stored bytes do not hash to the sender's file */
+};
+
+/* One connection, into the partial of rs when not NULL (SPEC R-20: continuing a
+ * trusted one). Returns 0 or -1 with *e and *f set. */
+static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct resume *rs,
+			struct recv_result *res, struct failure *f, struct zerr *e)
+{
+	struct fetch_cfg fc = *cfg->fetch;
+	struct resumable rz = {rs, out};
+	uint64_t base = 0;
+	if (rs) {
+		if (rs->have && rs->parts) { /* --verify hashes from byte 0: parts cannot be continued */
+			if (cfg->note) {
+				struct recv_note n = {0};
+				set_note(&n, RECV_NOT_CONTINUED, rs->partial, "it is in parts and --verify is on");
+				cfg->note(cfg->arg, &n);
+			}
+			resume_forget(rs);
+		}
+		base = rs->keep;
+		fc.resume = (struct fetch_resume){
+			.want_ident = true, .if_ident = rs->have ? &rs->ident : NULL,
+			.prefix = rs->have ? base : 0, .on_ident = record_ident, .on_ident_arg = &rz,
+		};
+		if (rs->have)
+			fc.offset = base;
+		fsio_out_use_partial(out, rs->partial, base);
+	}
+	struct fetch_report rep;
+	memset(&rep, 0, sizeof rep);
+	fc.progress = watch(cfg, base);
+	int sock = cfg->accept ? cfg->accept(cfg->arg, res->peer, sizeof res->peer, e)
+			       : net_connect(cfg->addr, fc.timeout_ms, res->peer, sizeof res->peer, e);
+	int r = -1;
+	if (sock >= 0) {
+		r = fetch_one(sock, res->peer, &fc, out, &rep, &res->stats, e);
+		close(sock);
+	}
+	if (fc.progress)
+		cfg->unwatch(cfg->arg);
+	res->bytes = rep.received;
+	res->seconds = rep.seconds;
+	res->ack_err = rep.ack_err;
+	res->streams = 1;
+	res->path = rep.path;
+	res->tls = rep.tls;
+	f->changed = rep.resp.status == WIRE_CHANGED;
+	f->mismatch = rep.mismatch;
+	return r;
+}
+
+/* SPEC R-18: cfg->streams connections (or the parts rs recorded), into the partial
+ * of rs when not NULL. Returns 0 or -1 with *e and *f set. */
+static int fetch_parts(const struct recv_cfg *cfg, struct fsio_out *out, struct resume *rs,
+		       struct recv_result *res, struct failure *f, struct zerr *e)
+{
+	struct streams_report rep;
+	const struct step_progress *hook = watch(cfg, 0);
+	int r = streams_fetch(cfg->addr, cfg->streams, cfg->fetch, hook, rs, out, res->peer, sizeof res->peer,
+			      &rep, e);
+	if (hook)
+		cfg->unwatch(cfg->arg);
+	res->bytes = rep.received;
+	res->seconds = rep.seconds;
+	res->stats = rep.stats;
+	res->ack_err = rep.ack_err;
+	res->streams = rep.parts;
+	res->path = rep.tls ? rep.path : cfg->fetch->path;
+	res->tls = rep.tls;
+	res->unanswered = rep.unanswered;
+	f->changed = rep.changed;
+	f->mismatch = rep.mismatch;
+	return r;
+}
+
+/* SPEC R-20: a resumable transfer failed: its partial is kept (flushed with
+ * --fsync), unless the source changed or the partial does not hash to it. */
+static void failed(const struct recv_cfg *cfg, struct resume *rs, const struct failure *f, struct recv_note *n)
+{
+	if (f->changed || f->mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
+		resume_drop(rs);
+		set_note(n, RECV_REMOVED, rs->partial, f->mismatch ? "it does not hash to the sender's file"
+								   : "the source changed since this partial copy began");
+	} else if (!resume_kept(rs)) { /* nothing was stored: a record alone is of nothing */
+		resume_drop(rs);
+	} else if ((cfg->fsync ? resume_sync(rs, &n->err) : 0) < 0) {
+		set_note(n, RECV_UNSYNCED, rs->partial, NULL);
+	} else {
+		set_note(n, RECV_KEPT, rs->partial, NULL);
+	}
+}
+
+int recv_run(const struct recv_cfg *cfg, struct fsio_out *out, struct recv_result *res, struct zerr *e)
+{
+	memset(res, 0, sizeof *res);
+	struct resume rs;
+	struct resume *rp = cfg->resume ? &rs : NULL;
+	struct failure f = {0};
+	int r = rp ? find_partial(cfg, rp, out, e) : 0;
+	if (r == 0) { /* SPEC R-20: a partial of parts goes on in parts */
+		bool parts = cfg->streams > 1 || (rp && rs.have && rs.parts && !cfg->fetch->verify);
+		r = parts ? fetch_parts(cfg, out, rp, res, &f, e) : fetch_single(cfg, out, rp, res, &f, e);
+		if (rp && r == 0)
+			resume_drop(rp); /* the record; the partial is the final file now */
+		else if (rp)
+			failed(cfg, rp, &f, &res->partial);
+	}
+	syncing = NULL; /* rs ends here */
+	resume_unlock(); /* SPEC R-21 */
+	return r;
+}
