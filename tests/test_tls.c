@@ -3,6 +3,8 @@
 #include <stdarg.h>
 
 #include "fetch.h"
+#include "opts.h"
+#include "report.h"
 #include "serve.h"
 #include "testutil.h"
 #include "tls.h"
@@ -172,6 +174,36 @@ START_TEST(t7_record_sniff)
 	ck_assert(tls_looks_like_record((const uint8_t *)"\x15\x03\x03", 3));
 	ck_assert(!tls_looks_like_record((const uint8_t *)"ZCR1", 4));
 	ck_assert(!tls_looks_like_record((const uint8_t *)"\x16\x02\x01", 3));
+}
+END_TEST
+
+/* SPEC T-8: a plaintext listener beyond loopback is refused, saying how to make a
+ * key; loopback, a key or --insecure let it start. */
+START_TEST(t8_protected_mode)
+{
+	struct opts_common c = {0};
+	struct zerr e;
+	char bound[NET_ADDR_MAX];
+	int any = net_listen("0.0.0.0:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(any, 0);
+	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
+	ck_assert_str_eq(e.object, bound);
+	ck_assert_ptr_nonnull(strstr(e.reason, "openssl rand -hex 32"));
+	ck_assert_int_eq(report_protected(&c, true, any, bound, &e), 0);
+	c.insecure = true;
+	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), 0);
+	c.insecure = false;
+	int lo = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(lo, 0);
+	ck_assert_int_eq(report_protected(&c, false, lo, bound, &e), 0);
+	close(lo);
+	close(any);
+	int lo6 = net_listen("[::1]:0", bound, sizeof bound, &e);
+	if (lo6 >= 0) { /* where IPv6 is there */
+		ck_assert_int_eq(report_protected(&c, false, lo6, bound, &e), 0);
+		close(lo6);
+	}
 }
 END_TEST
 
@@ -662,6 +694,7 @@ int main(void)
 	tcase_add_test(tc, t2_psk_file_permissions);
 	tcase_add_test(tc, t3_pin_parse);
 	tcase_add_test(tc, t7_record_sniff);
+	tcase_add_test(tc, t8_protected_mode);
 	suite_add_tcase(s, tc);
 	TCase *hs = tcase_create("handshake");
 	tcase_add_checked_fixture(hs, setup, teardown);
