@@ -122,6 +122,16 @@ t_psk_streams() {
 	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/streams.out" && grep -q 'tls user; 2 streams' "$T/r.err"
 }
 check "TLS PSK: --streams 2, each part its own TLS connection, byte-exact  # SPEC T-5 R-18" t_psk_streams
+t_psk_workers() { # the context is made before the workers fork: each serves TLS
+	start_send --workers 2 "${PSK[@]}" "$T/data.bin" || return 1
+	local i r=0
+	for i in 1 2 3; do
+		zrecv -q --streams 4 -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/workers.$i" && cmp "$T/data.bin" "$T/workers.$i" || r=1
+	done
+	kill "$SPID"; wait "$SPID"
+	[ $r -eq 0 ] && [ "$(grep -c 'tls=user result=ok' "$T/send.err")" -ge 6 ]
+}
+check "TLS PSK: --workers 2 serve --streams 4 receivers, byte-exact  # SPEC T-5 S-16" t_psk_workers
 t_cert_streams() {
 	start_send "${CERT[@]}" "$T/data.bin" || return 1
 	zrecv --streams 4 -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/cstreams.out" 2>"$T/r.err"
