@@ -12,6 +12,7 @@ pkgs="build-essential clang pkg-config check libsubunit-dev libxxhash-dev libssl
 pkgs="$pkgs openssl socat" # the TLS tests' peers (SPEC T)
 if [ "${1:-}" = "--all" ]; then
   pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd nginx curl gcovr shellcheck python3-pyflakes"
+  pkgs="$pkgs openssh-server rsync" # the bench's scp and rsync -e ssh rows (a throwaway sshd -i)
   pkgs="$pkgs mandoc"
   command -v npm >/dev/null || pkgs="$pkgs nodejs npm"
 fi
