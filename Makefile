@@ -6,14 +6,14 @@ ZCP_CFLAGS := -std=c11 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFS
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer fsio ident fhash resume evloop frameio step opts serve fetch server streams recv report progress
+LIB_SRC := wire zerr mono proc net xfer tls fsio ident fhash resume evloop frameio step opts serve fetch server streams recv report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio ident session conn streams fhash resume server step progress report recv
+TESTS := wire zerr proc net evloop opts xfer fsio ident session conn streams fhash resume server step progress report recv tls
 CHECK_TIMEOUT ?= 1200
 # libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17);
-# libcrypto (libssl-dev): HMAC-SHA256 for the file's identity (W-15)
-LIBS := -lxxhash $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+# libssl and libcrypto (libssl-dev): TLS (SPEC T), HMAC-SHA256 for the file's identity (W-15)
+LIBS := -lxxhash $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 .PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak

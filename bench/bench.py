@@ -20,6 +20,7 @@ import datetime
 import json
 import os
 import platform
+import pwd
 import random
 import re
 import shutil
@@ -138,7 +139,7 @@ def configs(build, outdir):
         Config("zcp --raw > nc", "peer",
                lambda f, port: [send, "-v", "--once", "--raw", "-l", "127.0.0.1:0", f],
                lambda port, f: ["nc", "-d", "127.0.0.1", str(port)], needs=["nc"], moved=raw_moved),
-    ] + streams_configs(send, recv) + [
+    ] + streams_configs(send, recv) + tls_configs(send, recv, outdir) + ssh_configs(send, recv, outdir) + [
         # the ceiling: sendfile in 2 MiB calls on a non-blocking socket with TCP_NOTSENT_LOWAT
         # 1 MiB, poll when full (the loop zcp's server runs, without the protocol); the naive
         # one (a single blocking sendfile of the whole file) is kept to show what tuning buys
@@ -184,6 +185,150 @@ def streams_configs(send, recv):
                                   "-P", str(n)],
             needs=["iperf3"], port_from="fixed", moved=iperf_moved, streams=n, slack=n << 20))
     return result
+
+
+def tls_files(outdir):
+    """Issue 17: a PSK file (mode 600) and a self-signed certificate for 127.0.0.1 in
+    outdir, made once with openssl; None where openssl is missing."""
+    d = os.path.join(outdir, "tls")
+    psk, cert, key = (os.path.join(d, n) for n in ("psk", "cert.pem", "cert.key"))
+    if not shutil.which("openssl"):
+        return None
+    if not os.path.exists(psk):
+        os.makedirs(d, exist_ok=True)
+        hexkey = subprocess.check_output(["openssl", "rand", "-hex", "32"], text=True).strip()
+        fd = os.open(psk, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, ("zcp:%s\n" % hexkey).encode())
+        os.close(fd)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, stderr=subprocess.DEVNULL)
+    return psk, cert, key
+
+
+def tls_configs(send, recv, outdir):
+    """Issue 17: zcp over TLS 1.3 (a PSK, and certificates) single stream and --streams 2
+    with --workers 2, beside plain zcp; socat's OpenSSL as a client of a --raw --cert
+    sender. User-space TLS here (no kTLS): the copy path on both sides."""
+    files = tls_files(outdir)
+    if not files:
+        return [Config("zcp TLS " + n, "tls", None, None, needs=["openssl"])
+                for n in ("psk > discard", "cert > discard", "psk --streams 2 (--workers 2)")]
+    psk, cert, key = files
+    auth = {"psk": (["--psk-file", psk], ["--psk-file", psk]),
+            "cert": (["--cert", cert, "--key", key], ["--ca", cert])}
+    result = []
+    for how, (sa, ra) in auth.items():
+        result.append(Config(
+            "zcp TLS %s > discard" % how, "tls",
+            lambda f, port, sa=sa: [send, "-v", "--once", "-l", "127.0.0.1:0"] + sa + [f],
+            lambda port, f, ra=ra: [recv, "-v", "-c", "127.0.0.1:%d" % port, "--discard"] + ra,
+            needs=["openssl"], moved=zcp_moved))
+    sa, ra = auth["psk"]
+    result.append(Config(
+        "zcp TLS psk --streams 2 (--workers 2)", "tls",
+        lambda f, port: [send, "-q", "--workers", "2", "-l", "127.0.0.1:0"] + sa + [f],
+        lambda port, f: [recv, "-v", "--streams", "2", "-c", "127.0.0.1:%d" % port, "--discard"] + ra,
+        needs=["openssl"], moved=zcp_moved, stop=True, streams=2))
+    result.append(Config(
+        "zcp --raw TLS cert > socat OPENSSL", "tls",
+        lambda f, port: [send, "-v", "--once", "--raw", "-l", "127.0.0.1:0", "--cert", cert, "--key", key, f],
+        lambda port, f: ["socat", "-u", "OPENSSL:127.0.0.1:%d,cafile=%s,verify=1" % (port, cert), "OPEN:/dev/null"],
+        needs=["openssl", "socat"], moved=raw_moved))
+    return result
+
+
+def no_server(f, port):
+    """A stand-in server for a client that brings its own (sshd as a ProxyCommand)."""
+    return ["echo", "0"]
+
+
+def file_moved(server_err, client_err, client_out):
+    """A disk row's bytes are the received file's size (run_once reads it)."""
+    return None
+
+
+SSHD = "/usr/sbin/sshd"
+SSH_CIPHER = "aes128-gcm@openssh.com"  # the AEAD of zcp's PSK suite (TLS_AES_128_GCM_SHA256)
+
+
+def ssh_options(outdir):
+    """Issue 17: ssh options that reach a throwaway sshd (Debian's openssh-server) run
+    as the client's ProxyCommand (`sshd -i`, as OpenSSH's own regression tests do):
+    its own host key, a key of its own for this user, no daemon left behind. None
+    where ssh-keygen or sshd is missing. sshd's CPU is counted with the client's."""
+    if not shutil.which("ssh-keygen") or not shutil.which(SSHD):
+        return None
+    d = os.path.join(outdir, "ssh")
+    cfg = os.path.join(d, "sshd_config")
+    if not os.path.exists(cfg):
+        os.makedirs(d, exist_ok=True)
+        for key in ("host", "id"):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(d, key)], check=True)
+        shutil.copyfile(os.path.join(d, "id.pub"), os.path.join(d, "authorized_keys"))
+        with open(cfg, "w") as f:
+            f.write("HostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nPasswordAuthentication no\n"
+                    "KbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\n"
+                    "Subsystem sftp internal-sftp\nLogLevel ERROR\nPidFile none\n" % (
+                        os.path.join(d, "host"), os.path.join(d, "authorized_keys")))
+        if os.geteuid() == 0:  # sshd's privilege separation directory, as its service makes it
+            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    return ["-c", SSH_CIPHER, "-i", os.path.join(d, "id"), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "ProxyCommand=%s -i -f %s" % (SSHD, cfg)]
+
+
+def ssh_configs(send, recv, outdir):
+    """Issue 17: scp and rsync -e ssh into a file, beside zcp over TLS into a file. The
+    ssh rows have no server of their own to start (sshd comes with the client): a
+    stand-in prints port 0 and exits."""
+    out = os.path.join(outdir, "received.bin")
+    opts = ssh_options(outdir)
+    tls = tls_files(outdir)
+    result = []
+    if tls:
+        result.append(Config(
+            "zcp TLS psk > disk", "tls",
+            lambda f, port: [send, "-v", "--once", "-l", "127.0.0.1:0", "--psk-file", tls[0], f],
+            lambda port, f: [recv, "-v", "-c", "127.0.0.1:%d" % port, "--psk-file", tls[0], "-o", out, "--force"],
+            needs=["openssl"], moved=zcp_moved, disk=True))
+    user = "%s@localhost" % pwd.getpwuid(os.getuid()).pw_name
+    for name, client in (
+            ("scp (%s) > disk" % SSH_CIPHER, lambda port, f: ["scp", "-q"] + (opts or []) + ["%s:%s" % (user, f), out]),
+            ("rsync -e ssh (%s) > disk" % SSH_CIPHER,
+             lambda port, f: ["rsync", "-e", " ".join(["ssh"] + ["'%s'" % o for o in (opts or [])]),
+                              "%s:%s" % (user, f), out])):
+        result.append(Config(name, "tls", no_server, client, needs=["ssh-keygen", SSHD, name.split()[0]],
+                             port_from="stdout", moved=file_moved, disk=True))
+    return result
+
+
+def tls_lines(by):
+    """Issue 17: what TLS costs per GiB over plain zcp, --streams 2 over TLS against
+    one TLS stream (aim >= 1.6), and zcp over TLS into a file against scp and rsync
+    over ssh (aims: >= 2x the speed, <= 0.6x the CPU per GiB)."""
+    plain, psk = by.get("zcp copy > copy-discard"), by.get("zcp TLS psk > discard")
+    if not plain or not psk:
+        return []
+    lines = ["", "TLS (user-space: this kernel has no kTLS; both sides on the copy path):",
+             "- CPU per GiB, both sides: plain zcp copy %.3f s, TLS psk %.3f s (+%.3f s/GiB); "
+             "speed: plain / TLS median = %.2f" % (plain["cpu"], psk["cpu"], psk["cpu"] - plain["cpu"],
+                                                   plain["median"] / psk["median"])]
+    two = by.get("zcp TLS psk --streams 2 (--workers 2)")
+    if two:
+        gain = psk["median"] / two["median"]
+        lines.append("- --streams 2 over TLS against one TLS stream: %.2f x (aim >= 1.6: %s)" % (
+            gain, stats.aim(gain, ">=", 1.6)))
+    disk = by.get("zcp TLS psk > disk")
+    for peer in ("scp (%s) > disk" % SSH_CIPHER, "rsync -e ssh (%s) > disk" % SSH_CIPHER):
+        p = by.get(peer)
+        if disk and p:
+            speed, cpu = p["median"] / disk["median"], disk["cpu"] / p["cpu"]
+            lines.append("- zcp TLS psk > disk against %s: speed %.2f x (aim >= 2: %s), CPU per GiB "
+                         "%.2f of it (aim <= 0.6: %s)" % (peer, speed, stats.aim(speed, ">=", 2.0), cpu,
+                                                           stats.aim(cpu, "<=", 0.6)))
+    return lines
 
 
 def config_named(build, tmp, name):
@@ -392,7 +537,7 @@ def write_report(base, size, runs, summaries, skipped, calls, cache, extra, quic
                                     else "-" for ref, _ in refs)))
     lines += ["", "Ratios are speed-ups: the reference's median time divided by this row's "
               "(above 1 means this row is faster); a pinned row is compared with the pinned "
-              "references."] + aims_lines(by) + streams_lines(by, base, quick)
+              "references."] + aims_lines(by) + streams_lines(by, base, quick) + tls_lines(by)
     if skipped:
         lines += ["", "Skipped (tool not installed; `ci/install-deps.sh --all` installs it): " +
                   ", ".join(skipped)]

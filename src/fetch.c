@@ -9,6 +9,7 @@
 
 #include "frameio.h"
 #include "mono.h"
+#include "tls.h"
 
 static int ended(struct fetch_conn *c, int result)
 {
@@ -43,7 +44,7 @@ static const char *output_name(const struct fsio_out *out)
 
 static int start_payload(struct fetch_conn *c, uint64_t len)
 {
-	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock};
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link)};
 	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
 			       .fd = c->out->fd};
 	if (c->cfg->part && dst.kind != XFER_DISCARD) /* SPEC R-18: its own place in the file */
@@ -93,7 +94,8 @@ static int step_request(struct fetch_conn *c)
 	if (r == 0)
 		return STEP_OUT;
 	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
+		zerr_sys(&c->err, ZCP_EXIT_NET, c->link.tls.ssl ? xfer_sys_name(XS_TLS_WRITE) : "sendto", c->peer, errno);
+		step_tls_words(&c->link, &c->err);
 		return ended(c, -1);
 	}
 	c->link.have = 0;
@@ -108,8 +110,18 @@ static int step_response(struct fetch_conn *c)
 	enum frameio_result r = step_read(&c->link, WIRE_RESPONSE, &c->resp, c->peer, &c->err, NULL);
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
+	if (r == FRAMEIO_BAD && !c->link.tls.ssl && tls_looks_like_record(c->link.frame, c->link.have)) {
+		zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "the sender speaks TLS: give --psk-file, --ca "
+			 "or --pin"); /* SPEC T-7 */
+		return ended(c, -1);
+	}
 	if (r != FRAMEIO_OK)
 		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1); /* SPEC W-11 */
+	if (c->resp.status == WIRE_TLS_REQUIRED) { /* SPEC T-7 */
+		zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "the sender requires TLS: give --psk-file, --ca "
+			 "or --pin");
+		return ended(c, -1);
+	}
 	if (c->resp.status != WIRE_OK) { /* SPEC R-10; P-4: no ack */
 		zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "sender answered %s",
 			 wire_status_name(c->resp.status));
@@ -165,6 +177,7 @@ static int raw_end(struct fetch_conn *c, int r)
 	struct xfer_result *res = &c->job.res;
 	if (r < 0 && res->status != XFER_SHORT) {
 		xfer_explain(res, &c->job.src, c->peer, &c->job.dst, output_name(c->out), &c->err);
+		step_tls_words(&c->link, &c->err);
 		return ended(c, -1);
 	}
 	if (r == 0 && c->job.len != XFER_TO_EOF) {
@@ -205,6 +218,7 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 		return go_ack(c, WIRE_ACK_SHORT);
 	}
 	xfer_explain(res, &c->job.src, c->peer, &c->job.dst, output_name(c->out), &c->err);
+	step_tls_words(&c->link, &c->err);
 	return go_ack(c, c->err.code == ZCP_EXIT_NET ? WIRE_ACK_SHORT : WIRE_ACK_LOCAL_ERROR);
 }
 
@@ -256,16 +270,17 @@ static int step_eof(struct fetch_conn *c)
 	struct xfer_ctx ctx = step_ctx(&c->link);
 	uint8_t extra;
 	uint64_t got;
-	struct xfer_op op = xfer_op_mem(XS_RECVFROM, c->link.sock, &extra, 0);
+	struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), &extra, 0);
 	int r = xfer_move(&op, 1, false, &ctx, &got);
 	if (r == XFER_AGAIN)
 		return STEP_IN;
 	if (r == 0) {
-		zerr_set(&c->err, ZCP_EXIT_PROTO, "recvfrom", c->peer, "peer sent more than declared");
+		zerr_set(&c->err, ZCP_EXIT_PROTO, xfer_sys_name(op.sys), c->peer, "peer sent more than declared");
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
-	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_NET, "recvfrom", c->peer, errno);
+	if (r < 0) { /* through TLS: a cut without close_notify too (SPEC T-5) */
+		zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
+		step_tls_words(&c->link, &c->err);
 		return go_ack(c, WIRE_ACK_SHORT);
 	}
 	/* a part is acknowledged once stored; the group commits (SPEC R-18) */
@@ -304,6 +319,26 @@ static int step_linger(struct fetch_conn *c)
 	return r == XFER_AGAIN ? STEP_IN : ended(c, -1);
 }
 
+/* SPEC P-9: the output opens and the stream is read to its end. */
+static int start_raw(struct fetch_conn *c)
+{
+	if (fsio_out_open(c->out, "", &c->err) < 0)
+		return ended(c, -1);
+	return start_payload(c, c->cfg->max_size ? c->cfg->max_size + 1 : XFER_TO_EOF);
+}
+
+/* SPEC T-4: nothing is sent or opened before the peer is authenticated. */
+static int step_auth(struct fetch_conn *c)
+{
+	int r = step_handshake(&c->link, c->cfg->tls, c->peer, &c->err);
+	if (r)
+		return r < 0 ? ended(c, -1) : r;
+	if (c->cfg->raw)
+		return start_raw(c);
+	c->state = FETCH_REQUEST;
+	return 0;
+}
+
 void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct fetch_cfg *cfg,
 		struct fsio_out *out)
 {
@@ -313,12 +348,10 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 	c->out = out;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->link.progress_ms = c->frame_since = mono_ms();
+	c->state = cfg->tls ? FETCH_HANDSHAKE : FETCH_REQUEST;
 	if (cfg->raw) {
-		if (fsio_out_open(out, "", &c->err) < 0) {
-			ended(c, -1);
-			return;
-		}
-		start_payload(c, cfg->max_size ? cfg->max_size + 1 : XFER_TO_EOF);
+		if (!cfg->tls)
+			start_raw(c);
 		return;
 	}
 	c->req = (struct wire_request){.offset = cfg->offset, .length = cfg->length,
@@ -339,7 +372,6 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 	c->link.len = (size_t)n;
 	if (cfg->resume.if_ident) /* SPEC W-16: the identity right after the request */
 		c->link.len += (size_t)wire_encode_ident(cfg->resume.if_ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
-	c->state = FETCH_REQUEST;
 }
 
 int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
@@ -347,6 +379,7 @@ int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 	(void)events; /* every state knows what it waits for */
 	for (int r = 0; r == 0;) {
 		switch (c->state) {
+		case FETCH_HANDSHAKE: r = step_auth(c); break;
 		case FETCH_REQUEST: r = step_request(c); break;
 		case FETCH_RESPONSE: r = step_response(c); break;
 		case FETCH_IDENT: r = step_ident(c); break;
@@ -381,11 +414,13 @@ void fetch_expire(struct fetch_conn *c)
 		ended(c, -1);
 		return;
 	}
-	const char *call = c->state == FETCH_REQUEST || c->state == FETCH_ACK ? "sendto"
-			 : c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice" : "recvfrom";
+	bool tls = c->link.tls.ssl, out = c->state == FETCH_REQUEST || c->state == FETCH_ACK;
+	const char *call = c->state == FETCH_HANDSHAKE ? "SSL_do_handshake"
+			 : c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice"
+			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
 	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
-	if (told || c->state == FETCH_REQUEST || c->state == FETCH_RESPONSE || c->cfg->raw) {
+	if (told || c->state <= FETCH_RESPONSE || c->cfg->raw) {
 		ended(c, -1);
 		return;
 	}
@@ -409,12 +444,14 @@ void fetch_end(struct fetch_conn *c)
 	c->hash_live = false;
 	if (!c->committed && owns_output(c))
 		fsio_out_abort(c->out);
+	tls_conn_end(&c->link.tls);
 }
 
 void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep)
 {
 	*rep = (struct fetch_report){.resp = c->resp, .seconds = c->seconds, .ack_err = c->ack_err,
-				     .mismatch = c->mismatch, .ident = c->ident};
+				     .mismatch = c->mismatch, .ident = c->ident, .tls = c->link.tls.mode,
+				     .path = c->job_live ? c->job.path : c->cfg->path};
 	if (c->job_live)
 		rep->received = c->job.res.moved;
 }
@@ -449,7 +486,7 @@ static int ops_report(const void *conn, struct step_log *l)
 		/* the name from c, not rep: the log is read after this frame is gone */
 		.received = true, .peer = c->peer, .name = c->resp.name, .offset = rep.resp.offset,
 		.length = rep.resp.length, .bytes = rep.received, .seconds = rep.seconds,
-		.path = c->cfg->path, .err = &c->err, .stats = &c->link.stats,
+		.path = rep.path, .err = &c->err, .stats = &c->link.stats, .tls = rep.tls,
 	};
 	return l->result = c->result < 0 ? (int)c->err.code : 0;
 }

@@ -52,10 +52,11 @@ struct fetch_cfg {
 	bool verify;             /* ask for the trailer and check it (SPEC R-19) */
 	struct fetch_resume resume; /* all zero: not a resumable transfer */
 	const struct step_progress *progress; /* fetch_one() reports to it (SPEC C-10), or NULL */
+	struct tls_ctx *tls;     /* the connection a TLS session of it (SPEC T), or NULL */
 };
 
 enum fetch_state {
-	FETCH_REQUEST, FETCH_RESPONSE, FETCH_IDENT, FETCH_PAYLOAD, FETCH_TRAILER, FETCH_HASH, FETCH_EOF,
+	FETCH_HANDSHAKE, FETCH_REQUEST, FETCH_RESPONSE, FETCH_IDENT, FETCH_PAYLOAD, FETCH_TRAILER, FETCH_HASH, FETCH_EOF,
 	FETCH_ACK, FETCH_LINGER, FETCH_DONE
 };
 
@@ -83,7 +84,9 @@ struct fetch_conn {
 };
 
 /* fetch_init() - a transfer on sock (non-blocking, connected to peer) into out
- * (fsio_out_init'ed; it must outlive the connection, as cfg must), starting now. */
+ * (fsio_out_init'ed; it must outlive the connection, as cfg must), starting now;
+ * with cfg->tls, nothing is sent or opened before the TLS handshake authenticated
+ * the peer (SPEC T-4). */
 void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct fetch_cfg *cfg,
 		struct fsio_out *out);
 
@@ -126,6 +129,8 @@ struct fetch_report {
 	int ack_err;               /* errno when the final ack OK could not be sent (SPEC R-15) */
 	bool mismatch;             /* the stored bytes' hash was not the sender's */
 	struct wire_ident ident;   /* the sender's file, when asked for (W-15) */
+	const char *tls;           /* after a TLS handshake: "ktls" or "user" (SPEC T-6); else NULL */
+	enum xfer_path path;       /* the path that moved the payload */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-enum frameio_result frameio_read(int sock, enum wire_frame t, uint8_t buf[WIRE_FRAME_MAX],
+enum frameio_result frameio_read(int sock, const struct xfer_io *io, enum wire_frame t, uint8_t buf[WIRE_FRAME_MAX],
 				 size_t *have, void *out, const struct xfer_ctx *ctx, int *wire_err)
 {
 	for (;;) {
@@ -15,7 +15,7 @@ enum frameio_result frameio_read(int sock, enum wire_frame t, uint8_t buf[WIRE_F
 			*wire_err = (int)n;
 			return FRAMEIO_BAD;
 		}
-		struct xfer_op op = xfer_op_mem(XS_RECVFROM, sock, buf + *have, 0);
+		struct xfer_op op = xfer_op_sock(true, sock, io, buf + *have, 0);
 		uint64_t got;
 		int r = xfer_move(&op, wire_frame_size(t, buf, *have) - *have, true, ctx, &got);
 		*have += got;
@@ -33,7 +33,7 @@ enum frameio_result frameio_recv(int sock, enum wire_frame t, void *out,
 {
 	uint8_t buf[WIRE_FRAME_MAX];
 	size_t have = 0;
-	return frameio_read(sock, t, buf, &have, out, ctx, wire_err);
+	return frameio_read(sock, NULL, t, buf, &have, out, ctx, wire_err);
 }
 
 int frameio_explain(enum frameio_result r, enum wire_frame t, int wire_err, const char *peer,

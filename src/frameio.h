@@ -11,11 +11,11 @@ enum frameio_result { FRAMEIO_OK, FRAMEIO_SYS, FRAMEIO_EOF, FRAMEIO_BAD, FRAMEIO
 
 /* frameio_read() - read toward one frame of type t into buf, which holds *have bytes
  * of it already, and parse it into *out (a struct wire_request, wire_response or
- * wire_ack) once whole. Returns FRAMEIO_OK; FRAMEIO_AGAIN when ctx->nowait and the
+ * wire_ack) once whole; from sock, or through io when not NULL (TLS, SPEC T-5). Returns FRAMEIO_OK; FRAMEIO_AGAIN when ctx->nowait and the
  * socket has no more for now (call again with the same buf and *have); FRAMEIO_EOF
  * if the stream ended first; FRAMEIO_SYS with errno set (ETIMEDOUT included);
  * FRAMEIO_BAD with the WIRE_E_* code in *wire_err. */
-enum frameio_result frameio_read(int sock, enum wire_frame t, uint8_t buf[WIRE_FRAME_MAX],
+enum frameio_result frameio_read(int sock, const struct xfer_io *io, enum wire_frame t, uint8_t buf[WIRE_FRAME_MAX],
 				 size_t *have, void *out, const struct xfer_ctx *ctx, int *wire_err);
 
 /* frameio_recv() - frameio_read() of a whole frame from nothing, waiting as ctx says. */

@@ -164,6 +164,18 @@ int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e)
 	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ? NET_ACCEPT_PRESSURE : -1;
 }
 
+bool net_loopback(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	if (ss.ss_family == AF_INET)
+		return ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24 == 127;
+	const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	return ss.ss_family == AF_INET6 && (IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127));
+}
+
 void net_reset_on_close(int sock)
 {
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};

@@ -39,6 +39,10 @@ int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
  * when the listening socket itself failed. */
 int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e);
 
+/* net_loopback() - whether the socket fd is bound to a loopback address (127/8,
+ * ::1, or ::ffff:127/104), which only this host can reach (SPEC T-8). */
+bool net_loopback(int fd);
+
 /* net_reset_on_close() - make the coming close() of sock send a reset (SO_LINGER
  * 0), so that the peer sees an error rather than a clean end of stream (SPEC P-9). */
 void net_reset_on_close(int sock);

@@ -15,7 +15,8 @@ enum {
 	OPT_CHUNK = 256, OPT_RAW, OPT_TIMEOUT, OPT_ONCE, OPT_DISCARD,
 	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_ROOT,
 	OPT_MAX_CHUNK, OPT_MAX_CLIENTS, OPT_HEADER_TIMEOUT, OPT_COUNT, OPT_DRAIN, OPT_WORKERS,
-	OPT_NOTSENT_LOWAT, OPT_STREAMS, OPT_VERIFY, OPT_RESUME, OPT_RESTART, OPT_PROGRESS, OPT_N
+	OPT_NOTSENT_LOWAT, OPT_STREAMS, OPT_VERIFY, OPT_RESUME, OPT_RESTART, OPT_PROGRESS,
+	OPT_PSK_FILE, OPT_CERT, OPT_KEY, OPT_CA, OPT_PIN, OPT_CLIENT_CA, OPT_INSECURE, OPT_N
 };
 
 #define COMMON_LONGOPTS                                        \
@@ -29,7 +30,14 @@ enum {
 	{"progress", no_argument, NULL, OPT_PROGRESS},         \
 	{"verbose", no_argument, NULL, 'v'},                   \
 	{"help", no_argument, NULL, 'h'},                      \
-	{"version", no_argument, NULL, 'V'}
+	{"version", no_argument, NULL, 'V'},                   \
+	{"psk-file", required_argument, NULL, OPT_PSK_FILE},   \
+	{"cert", required_argument, NULL, OPT_CERT},           \
+	{"key", required_argument, NULL, OPT_KEY},             \
+	{"ca", required_argument, NULL, OPT_CA},               \
+	{"pin", required_argument, NULL, OPT_PIN},             \
+	{"client-ca", required_argument, NULL, OPT_CLIENT_CA}, \
+	{"insecure", no_argument, NULL, OPT_INSECURE}
 
 #define SERVER_LONGOPTS                                        \
 	{"once", no_argument, NULL, OPT_ONCE},                 \
@@ -186,8 +194,49 @@ static int parse_common(int opt, const char *name, const char *arg, int is_send,
 	case 'v': c->verbose = true; return 1;
 	case 'h': c->action = OPTS_HELP; return 1;
 	case 'V': c->action = OPTS_VERSION; return 1;
+	case OPT_PSK_FILE: c->tls.psk_file = arg; return 1;
+	case OPT_CERT: c->tls.cert = arg; return 1;
+	case OPT_KEY: c->tls.key = arg; return 1;
+	case OPT_CA: c->tls.ca = arg; return 1;
+	case OPT_PIN: {
+		uint8_t pin[TLS_PIN_SIZE];
+		if (tls_pin_parse(arg, pin) < 0)
+			return reject(err, len, "--pin '%s': not sha256//BASE64 (the base64 of the SHA-256 of the "
+				      "server's public key)", arg);
+		c->tls.pin = arg;
+		return 1;
+	}
+	case OPT_CLIENT_CA: c->tls.client_ca = arg; return 1;
+	case OPT_INSECURE: c->insecure = true; return 1;
 	default: return 0;
 	}
+}
+
+/* SPEC T-1 T-8: one way to authenticate, each option on the side it belongs to. */
+static int check_tls(const struct opts_common *c, char *err, size_t len)
+{
+	const struct tls_cfg *t = &c->tls;
+	bool listener = c->role == OPTS_LISTEN;
+	if (!t->cert != !t->key)
+		return reject(err, len, "--cert and --key go together");
+	if (t->psk_file && (t->cert || t->ca || t->pin || t->client_ca))
+		return reject(err, len, "--psk-file conflicts with --cert, --ca, --pin and --client-ca: "
+			      "authenticate one way");
+	if (c->insecure && tls_cfg_wanted(t))
+		return reject(err, len, "--insecure is plaintext: it conflicts with --psk-file and certificates");
+	if (c->insecure && !listener)
+		return reject(err, len, "--insecure needs --listen");
+	if (listener && (t->ca || t->pin))
+		return reject(err, len, "--ca and --pin check a server: they need --connect (a listener "
+			      "checks clients with --client-ca)");
+	if (listener && t->client_ca && !t->cert)
+		return reject(err, len, "--client-ca needs --cert and --key");
+	if (!listener && t->client_ca)
+		return reject(err, len, "--client-ca needs --listen (a connector checks the server with --ca or --pin)");
+	if (!listener && t->cert && !t->ca && !t->pin)
+		return reject(err, len, "--cert with --connect is a client certificate: it needs --ca or --pin "
+			      "to check the server");
+	return 0;
 }
 
 /* Words what getopt_long refused in the text the user typed (SPEC C-8): a long
@@ -257,7 +306,7 @@ static int parse_loop(int argc, char **argv, const char *shortopts, const struct
 		return reject(err, len, "address '%s': %s", c->addr, why);
 	if (c->role == OPTS_CONNECT && net_port(c->addr) == 0)
 		return reject(err, len, "address '%s': port 0 only with --listen", c->addr);
-	return 0;
+	return check_tls(c, err, len);
 }
 
 /* A whole number within [min, max] for option name; 0 or -1 with err written. */
@@ -505,13 +554,23 @@ const char *opts_usage_send(void)
 	       "      --raw                no framing: write the file's bytes and close\n"
 	       "      --timeout SECONDS    give up on a peer that makes no progress this long\n"
 	       "                           (default 30, 0 = never)\n"
+	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
+	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
+	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"
+	       "      --cert FILE          this side's certificate chain (PEM), with --key\n"
+	       "      --key FILE           its private key (PEM)\n"
+	       "      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n"
+	       "      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n"
+	       "      --client-ca FILE     with --listen: require client certificates of these CAs\n"
+	       "      --insecure           with --listen: plaintext on any address (protected mode off)\n"
 	       "  -q, --quiet              print errors only (no line per transfer, no progress)\n"
 	       "      --progress           show a push's progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            add the system calls made to each transfer's line\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
 	       "SIZE takes a K, M, G or T suffix (powers of 1024).\n"
-	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure.\n";
+	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure,\n"
+	       "      8 authentication (TLS).\n";
 }
 
 const char *opts_usage_recv(void)
@@ -552,11 +611,21 @@ const char *opts_usage_recv(void)
 	       "                           (default 10); a second signal ends at once\n"
 	       "      --header-timeout SECONDS  a push's response header whole within this\n"
 	       "                           (default 10, 0 = none)\n"
+	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
+	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
+	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"
+	       "      --cert FILE          this side's certificate chain (PEM), with --key\n"
+	       "      --key FILE           its private key (PEM)\n"
+	       "      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n"
+	       "      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n"
+	       "      --client-ca FILE     with --listen: require client certificates of these CAs\n"
+	       "      --insecure           with --listen: plaintext on any address (protected mode off)\n"
 	       "  -q, --quiet              print errors only (no summary, no progress)\n"
 	       "      --progress           show progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            print a report with syscall counts after the transfer\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
 	       "SIZE takes a K, M, G or T suffix (powers of 1024).\n"
-	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure.\n";
+	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure,\n"
+	       "      8 authentication (TLS).\n";
 }

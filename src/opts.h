@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tls.h"
 #include "xfer.h"
 
 #define OPTS_CHUNK_DEFAULT 8192u
@@ -27,6 +28,8 @@ struct opts_common {
 	uint32_t timeout_s; /* 0 = wait forever */
 	bool raw, quiet, verbose;
 	bool progress;      /* --progress: drawn even when stderr is not a terminal (SPEC C-10) */
+	struct tls_cfg tls; /* --psk-file, --cert, --key, --ca, --pin, --client-ca (SPEC T-1) */
+	bool insecure;      /* --insecure: a plaintext listener on any address (SPEC T-8) */
 };
 
 #define OPTS_MAX_CHUNK_DEFAULT (2u << 20)

@@ -149,6 +149,8 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 	res->seconds = rep.seconds;
 	res->ack_err = rep.ack_err;
 	res->streams = 1;
+	res->path = rep.path;
+	res->tls = rep.tls;
 	f->changed = rep.resp.status == WIRE_CHANGED;
 	f->mismatch = rep.mismatch;
 	return r;
@@ -170,6 +172,8 @@ static int fetch_parts(const struct recv_cfg *cfg, struct fsio_out *out, struct 
 	res->stats = rep.stats;
 	res->ack_err = rep.ack_err;
 	res->streams = rep.parts;
+	res->path = rep.tls ? rep.path : cfg->fetch->path;
+	res->tls = rep.tls;
 	res->unanswered = rep.unanswered;
 	f->changed = rep.changed;
 	f->mismatch = rep.mismatch;

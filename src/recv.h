@@ -58,6 +58,8 @@ struct recv_result {
 	double seconds;
 	struct xfer_stats stats;  /* the system calls of every connection */
 	unsigned streams;         /* connections that carried payload */
+	enum xfer_path path;      /* the path that moved the payload */
+	const char *tls;          /* "ktls" or "user" over TLS (SPEC T-6), else NULL */
 	int ack_err;              /* the ack OK could not be sent: its errno */
 	bool unanswered;          /* --streams: the probe was answered, a part not (S-14) */
 	struct recv_note partial; /* after a failure: what became of the partial, said after

@@ -71,21 +71,46 @@ void report_transfer(const char *prog, const struct step_log *l, bool verbose)
 		return;
 	}
 	kv_value(name, sizeof name, l->name);
-	char result[32] = "ok", calls[256] = "";
+	char result[32] = "ok", calls[256] = "", tls[16] = "";
 	if (l->result)
-		snprintf(result, sizeof result, "failed exit=%d", l->result);
+		snprintf(result, sizeof result, "%s exit=%d", l->result == ZCP_EXIT_AUTH ? "auth-failed" : "failed",
+			 l->result);
 	else if (l->probe)
 		snprintf(result, sizeof result, "probe");
+	if (l->tls) /* SPEC T-6 */
+		snprintf(tls, sizeof tls, " tls=%s", l->tls);
 	for (int s = 0, at = 0; verbose && s < XS_COUNT; s++)
 		if (l->stats->calls[s] && at < (int)sizeof calls)
 			at += snprintf(calls + at, sizeof calls - (size_t)at, "%s%s:%llu", at ? "," : " syscalls=",
 				       xfer_sys_name((enum xfer_sys)s), (unsigned long long)l->stats->calls[s]);
 	double mib = (double)l->bytes / (1024.0 * 1024.0);
 	fprintf(stderr, "%s: time=%s peer=%s name=%s offset=%llu length=%llu bytes=%llu seconds=%.6f "
-		"mib_s=%.1f path=%s result=%s%s\n", prog, when, peer, name,
+		"mib_s=%.1f path=%s%s result=%s%s\n", prog, when, peer, name,
 		(unsigned long long)l->offset, (unsigned long long)l->length,
 		(unsigned long long)l->bytes, l->seconds, l->seconds > 0 ? mib / l->seconds : 0.0,
-		xfer_path_name(l->path), result, calls);
+		xfer_path_name(l->path), tls, result, calls);
+}
+
+int report_tls(const char *prog, const struct opts_common *c, struct tls_ctx **ctx)
+{
+	char host[NET_ADDR_MAX], port[8];
+	const char *why;
+	struct zerr e;
+	*ctx = NULL;
+	if (!tls_cfg_wanted(&c->tls))
+		return -1;
+	net_split_addr(c->addr, host, sizeof host, port, sizeof port, &why); /* checked by opts */
+	*ctx = tls_ctx_new(c->role == OPTS_LISTEN, &c->tls, host, &e);
+	return *ctx ? -1 : report_error(prog, &e);
+}
+
+int report_protected(const struct opts_common *c, bool tls, int lfd, const char *bound, struct zerr *e)
+{
+	if (tls || c->insecure || net_loopback(lfd))
+		return 0;
+	return zerr_set(e, ZCP_EXIT_USAGE, "", bound, "not a loopback address: anyone who reaches it would be "
+		 "served in plaintext; give --psk-file FILE (make one: printf 'zcp:%%s\\n' \"$(openssl rand "
+		 "-hex 32)\" >FILE; chmod 600 FILE), or --cert and --key, or --insecure");
 }
 
 int report_error(const char *prog, const struct zerr *e)

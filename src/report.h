@@ -44,6 +44,16 @@ void report_transfer(const char *prog, const struct step_log *l, bool verbose);
  * Returns -1 when the program should run, else its exit code (2) after saying why. */
 int report_fit_clients(const char *prog, struct opts_server *srv, bool loop, bool splice, bool quiet);
 
+/* report_tls() - SPEC T-1: the TLS context the options of c ask for into *ctx
+ * (NULL: plaintext), for a listener or a connector to c->addr. Returns -1 to go
+ * on, or the exit code after printing why (an unusable key, certificate or CA). */
+int report_tls(const char *prog, const struct opts_common *c, struct tls_ctx **ctx);
+
+/* report_protected() - SPEC T-8: a listener on lfd (bound to bound) that is
+ * neither authenticated (tls) nor --insecure must be bound to loopback. Returns
+ * 0, or -1 with *e set (exit 2) saying how to make a key. */
+int report_protected(const struct opts_common *c, bool tls, int lfd, const char *bound, struct zerr *e);
+
 /* report_note() - print "PROG: TEXT" on stderr, TEXT printf-formatted and escaped
  * (SPEC E-4) so that it stays one line. */
 void report_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -72,6 +72,15 @@ static enum wire_status open_source(struct serve_conn *c)
 	return WIRE_OK;
 }
 
+/* A send or receive of a frame failed with errno: said, through TLS as such. */
+static void net_failed(struct serve_conn *c, const char *call)
+{
+	if (c->link.tls.ssl)
+		call = xfer_sys_name(strcmp(call, "sendto") ? XS_TLS_READ : XS_TLS_WRITE);
+	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, errno);
+	step_tls_words(&c->link, &c->err);
+}
+
 /* Puts the response (or a refusal, SPEC P-4) into c->link.frame to be sent. */
 static void prepare_response(struct serve_conn *c, enum wire_status status)
 {
@@ -99,6 +108,12 @@ static int step_request(struct serve_conn *c)
 	if (r != FRAMEIO_OK) {
 		if (r != FRAMEIO_BAD)
 			return ended(c, -1);
+		if (!c->link.tls.ssl && tls_looks_like_record(c->link.frame, c->link.have)) { /* SPEC T-7 */
+			zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "the receiver speaks TLS; this sender has no "
+				 "--psk-file or --cert");
+			step_drop_input(&c->link);
+			return ended(c, -1);
+		}
 		/* SPEC P-4 W-6: answered when the connection still takes it */
 		prepare_response(c, werr == WIRE_E_VERSION ? WIRE_BAD_VERSION : WIRE_BAD_REQUEST);
 		return 0;
@@ -132,10 +147,12 @@ static int start_payload(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
 	struct xfer_end src = {.kind = XFER_FILE, .fd = c->file_fd, .off = (off_t)c->offset};
-	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = c->link.sock};
+	/* SPEC T-6: where the kernel encrypts, every path writes to the socket itself */
+	struct xfer_end dst = {.kind = XFER_SOCKET, .fd = c->link.sock,
+			       .io = c->link.tls.ktls_send ? NULL : step_io(&c->link)};
 	c->job_live = true;
 	c->payload_start = mono_now();
-	c->watch_ack = !cfg->raw;
+	c->watch_ack = !cfg->raw && !c->link.tls.ssl; /* an ack is not peeked at through TLS */
 	c->state = SERVE_PAYLOAD;
 	if (xfer_job_init(&c->job, &src, &dst, c->length, cfg->path, cfg->chunk, NULL) < 0) {
 		xfer_explain(&c->job.res, &src, c->name, &dst, c->peer, &c->err);
@@ -153,7 +170,7 @@ static int step_response(struct serve_conn *c)
 		return STEP_OUT;
 	if (r < 0) {
 		if (!c->refusing) /* a refusal's error is the refusal; one that cannot be said changes nothing */
-			zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
+			net_failed(c, "sendto");
 		return ended(c, -1);
 	}
 	if (c->refusing)
@@ -201,7 +218,7 @@ static int payload_failed(struct serve_conn *c)
 	const struct serve_cfg *cfg = c->cfg;
 	struct xfer_result *res = &c->job.res;
 	struct wire_ack ack;
-	if (!cfg->raw && res->status == XFER_FAILED && !res->at_src && queued_ack(c, &ack))
+	if (c->watch_ack && res->status == XFER_FAILED && !res->at_src && queued_ack(c, &ack))
 		return judge_ack(c, &ack);
 	if (res->status == XFER_SHORT)
 		zerr_set(&c->err, ZCP_EXIT_FILE, xfer_sys_name(res->call), cfg->file ? cfg->file : c->name,
@@ -210,6 +227,7 @@ static int payload_failed(struct serve_conn *c)
 			 (unsigned long long)(c->offset + c->length));
 	else
 		xfer_explain(res, &c->job.src, cfg->file ? cfg->file : c->name, &c->job.dst, c->peer, &c->err);
+	step_tls_words(&c->link, &c->err);
 	return ended(c, -1);
 }
 
@@ -261,6 +279,20 @@ static int step_payload(struct serve_conn *c, short events, uint64_t *left)
 /* The payload (and trailer) are out: the end of stream says so; then the ack. */
 static int payload_sent(struct serve_conn *c)
 {
+	c->state = SERVE_CLOSE;
+	return 0;
+}
+
+/* SPEC P-5 T-5: the end said inside TLS (close_notify: not a cut), then in TCP. */
+static int step_close(struct serve_conn *c)
+{
+	int r = c->link.tls.ssl ? tls_close_notify(&c->link.tls) : 1;
+	if (r == 0)
+		return STEP_OUT;
+	if (r < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_NET, "SSL_shutdown", c->peer, errno);
+		return ended(c, -1);
+	}
 	if (shutdown(c->link.sock, SHUT_WR) < 0) {
 		zerr_sys(&c->err, ZCP_EXIT_NET, "shutdown", c->peer, errno);
 		return ended(c, -1);
@@ -327,7 +359,7 @@ static int step_trailer(struct serve_conn *c)
 	if (r == 0)
 		return STEP_OUT;
 	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_NET, "sendto", c->peer, errno);
+		net_failed(c, "sendto");
 		return ended(c, -1);
 	}
 	return payload_sent(c);
@@ -344,6 +376,8 @@ static int step_ack(struct serve_conn *c)
 	return judge_ack(c, &ack);
 }
 
+static int start_raw(struct serve_conn *c);
+
 void serve_init(struct serve_conn *c, int sock, const char *peer, const struct serve_cfg *cfg)
 {
 	memset(c, 0, sizeof *c);
@@ -351,18 +385,58 @@ void serve_init(struct serve_conn *c, int sock, const char *peer, const struct s
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->file_fd = -1;
 	c->started_ms = c->link.progress_ms = mono_ms();
-	c->state = SERVE_REQUEST;
+	c->state = cfg->tls ? SERVE_HANDSHAKE : SERVE_REQUEST;
 	c->cfg = cfg;
-	if (!cfg->raw)
+	if (!cfg->raw || cfg->tls)
 		return;
-	c->name = serve_base_name(cfg->file); /* SPEC P-9: the whole file, no frames */
+	start_raw(c);
+}
+
+/* SPEC P-9: the whole file, no frames. */
+static int start_raw(struct serve_conn *c)
+{
+	const struct serve_cfg *cfg = c->cfg;
+	c->name = serve_base_name(cfg->file);
 	c->file_fd = fsio_open_input(cfg->file, &c->size, &c->err);
-	if (c->file_fd < 0) {
-		ended(c, -1);
-		return;
-	}
+	if (c->file_fd < 0)
+		return ended(c, -1);
 	c->length = c->size;
-	start_payload(c);
+	return start_payload(c);
+}
+
+/* SPEC T-7: a ZCP/1 request where a TLS handshake should begin hears, in
+ * plaintext, TLS_REQUIRED (what it sent dropped first, so that the close does not
+ * reset the answer away). Returns 1 when it is one, 0 when it is not, or
+ * STEP_IN until the first four bytes are there. */
+static int plaintext_request(struct serve_conn *c)
+{
+	uint8_t head[4];
+	ssize_t n = recv(c->link.sock, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+	c->link.stats.calls[XS_RECVFROM]++;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return STEP_IN;
+	if (n < (ssize_t)sizeof head || memcmp(head, "ZCQ1", 4) != 0)
+		return 0; /* the handshake says what it is */
+	step_drop_input(&c->link);
+	zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "a plaintext request: this sender requires TLS");
+	prepare_response(c, WIRE_TLS_REQUIRED);
+	return 1;
+}
+
+/* SPEC T-4: nothing is opened, read or answered before the peer is authenticated. */
+static int step_auth(struct serve_conn *c)
+{
+	bool first = !c->link.tls.ssl && !c->cfg->raw && tls_ctx_listener(c->cfg->tls); /* its peer speaks first */
+	int r = first ? plaintext_request(c) : 0;
+	if (r)
+		return r == 1 ? 0 : r;
+	r = step_handshake(&c->link, c->cfg->tls, c->peer, &c->err);
+	if (r)
+		return r < 0 ? ended(c, -1) : r;
+	if (c->cfg->raw)
+		return start_raw(c);
+	c->state = SERVE_REQUEST;
+	return 0;
 }
 
 int serve_step(struct serve_conn *c, short events, uint64_t budget)
@@ -370,12 +444,14 @@ int serve_step(struct serve_conn *c, short events, uint64_t budget)
 	uint64_t left = budget; /* SPEC P-11: the payload and the hash share a turn's */
 	for (int r = 0; r == 0;) {
 		switch (c->state) {
+		case SERVE_HANDSHAKE: r = step_auth(c); break;
 		case SERVE_REQUEST: r = step_request(c); break;
 		case SERVE_IDENT: r = step_ident(c); break;
 		case SERVE_RESPONSE: r = step_response(c); break;
 		case SERVE_PAYLOAD: r = step_payload(c, events, &left); break;
 		case SERVE_HASH: r = step_hash(c, &left); break;
 		case SERVE_TRAILER: r = step_trailer(c); break;
+		case SERVE_CLOSE: r = step_close(c); break;
 		case SERVE_ACK: r = step_ack(c); break;
 		case SERVE_DONE: r = STEP_ENDED; break;
 		}
@@ -392,7 +468,7 @@ int64_t serve_deadline(const struct serve_conn *c)
 	if (c->state == SERVE_ACK) /* SPEC P-13: one frame, whole, not a byte per timeout */
 		return cfg->timeout_ms >= 0 ? c->ack_since_ms + cfg->timeout_ms : 0;
 	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
-	int64_t header = (c->state == SERVE_REQUEST || c->state == SERVE_IDENT) && cfg->header_timeout_ms >= 0
+	int64_t header = c->state <= SERVE_IDENT && cfg->header_timeout_ms >= 0 /* SPEC T-4: the handshake too */
 			 ? c->started_ms + cfg->header_timeout_ms : 0;
 	if (!idle || (header && header < idle))
 		return header;
@@ -401,10 +477,10 @@ int64_t serve_deadline(const struct serve_conn *c)
 
 void serve_expire(struct serve_conn *c)
 {
-	static const char *const waiting[] = {"the request", "the request's identity",
+	static const char *const waiting[] = {"the TLS handshake", "the request", "the request's identity",
 					      "the receiver to read the response",
 					      "the receiver to read the payload", "the hash", "the receiver to read the trailer",
-					      "the ack", ""};
+					      "the receiver to read the end of the payload", "the ack", ""};
 	zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "timed out waiting for %s", waiting[c->state]);
 	ended(c, -1);
 }
@@ -429,12 +505,14 @@ void serve_end(struct serve_conn *c)
 	c->file_fd = -1;
 	if (c->result < 0 && cfg->raw) /* SPEC P-9: a clean end would look like a whole file */
 		net_reset_on_close(c->link.sock);
+	tls_conn_end(&c->link.tls);
 }
 
 void serve_report_of(const struct serve_conn *c, struct serve_report *rep)
 {
 	*rep = (struct serve_report){.offset = c->offset, .length = c->length, .seconds = c->seconds,
-				     .probe = c->req.flags & WIRE_FLAG_PROBE};
+				     .probe = c->req.flags & WIRE_FLAG_PROBE, .tls = c->link.tls.mode,
+				     .path = c->job_live ? c->job.path : c->cfg->path};
 	if (c->job_live) {
 		rep->sent = c->job.res.moved;
 		rep->fell_back = c->job.res.fell_back;
@@ -464,9 +542,9 @@ static int ops_report(const void *conn, struct step_log *l)
 	serve_report_of(c, &rep);
 	*l = (struct step_log){
 		.peer = c->peer, .name = c->name ? c->name : "", .offset = rep.offset, .length = rep.length,
-		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : c->cfg->path,
+		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.path,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0, .err = &c->err, .stats = &c->link.stats,
-		.probe = rep.probe,
+		.probe = rep.probe, .tls = rep.tls,
 	};
 	return l->result = c->result < 0 ? (int)c->err.code : 0;
 }

@@ -24,11 +24,12 @@ struct serve_cfg {
 	int timeout_ms;        /* no progress for this long ends it (SPEC P-10); -1 = never */
 	int header_timeout_ms; /* the whole request within this (SPEC S-13); -1 = never */
 	const struct step_progress *progress; /* serve_one() reports to it (SPEC C-10), or NULL */
+	struct tls_ctx *tls;   /* each connection a TLS session of it (SPEC T), or NULL */
 };
 
 enum serve_state {
-	SERVE_REQUEST, SERVE_IDENT, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_HASH, SERVE_TRAILER, SERVE_ACK,
-	SERVE_DONE
+	SERVE_HANDSHAKE, SERVE_REQUEST, SERVE_IDENT, SERVE_RESPONSE, SERVE_PAYLOAD, SERVE_HASH, SERVE_TRAILER,
+	SERVE_CLOSE, SERVE_ACK, SERVE_DONE
 };
 
 struct serve_conn {
@@ -56,7 +57,8 @@ struct serve_conn {
 
 /* serve_init() - a connection on sock (non-blocking, connected to peer) starting to
  * be served now with cfg (which must outlive it): it waits for the request (raw
- * mode: it opens the file and sends). */
+ * mode: it opens the file and sends); with cfg->tls, only after the TLS handshake
+ * authenticated the peer (SPEC T-4). */
 void serve_init(struct serve_conn *c, int sock, const char *peer, const struct serve_cfg *cfg);
 
 /* serve_step() - move the connection forward as far as the socket allows, moving at
@@ -96,6 +98,8 @@ struct serve_report {
 	int fallback_err;
 	double seconds;          /* payload time */
 	bool probe;              /* the request was a probe (SPEC W-14): answered, no payload */
+	const char *tls;         /* after a TLS handshake: "ktls" or "user" (SPEC T-6); else NULL */
+	enum xfer_path path;     /* the path that moved the payload */
 };
 
 /* serve_report_of() - the report of a connection, before serve_end(). */

@@ -1,8 +1,12 @@
 /* step - the poll() driver of one connection. */
 #include "step.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "mono.h"
 
@@ -17,16 +21,55 @@ void step_moved(struct step_link *l, uint64_t n)
 		l->progress_ms = mono_ms();
 }
 
+const struct xfer_io *step_io(const struct step_link *l)
+{
+	return l->tls.ssl ? &l->tls.io : NULL;
+}
+
+int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, struct zerr *e)
+{
+	if (!l->tls.ssl && tls_conn_start(&l->tls, ctx, l->sock) < 0)
+		return zerr_set(e, ZCP_EXIT_SYSTEM, "SSL_new", peer, "%s", l->tls.why);
+	switch (tls_handshake(&l->tls)) {
+	case TLS_HS_DONE: return 0;
+	case TLS_HS_READ: return STEP_IN;
+	case TLS_HS_WRITE: return STEP_OUT;
+	case TLS_HS_SYS: return zerr_sys(e, ZCP_EXIT_NET, "SSL_do_handshake", peer, errno);
+	default:
+		step_drop_input(l); /* the alert, if any, is read before the close */
+		return zerr_set(e, ZCP_EXIT_AUTH, "SSL_do_handshake", peer, "%s", l->tls.why);
+	}
+}
+
+void step_drop_input(struct step_link *l)
+{
+	while (recv(l->sock, NULL, 1 << 20, MSG_TRUNC | MSG_DONTWAIT) > 0)
+		l->stats.calls[XS_RECVFROM]++;
+}
+
+void step_tls_words(const struct step_link *l, struct zerr *e)
+{
+	if (!l->tls.ssl || !*l->tls.why || strcmp(e->reason, strerror(EPROTO)) != 0)
+		return;
+	snprintf(e->reason, sizeof e->reason, "%s", l->tls.why);
+	if (l->tls.alert) /* SPEC T-4: the peer refused the session */
+		e->code = ZCP_EXIT_AUTH;
+}
+
 enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, const char *peer,
 			      struct zerr *e, int *wire_err)
 {
 	struct xfer_ctx ctx = step_ctx(l);
 	size_t before = l->have;
 	int werr = 0;
-	enum frameio_result r = frameio_read(l->sock, t, l->frame, &l->have, out, &ctx, &werr);
+	enum frameio_result r = frameio_read(l->sock, step_io(l), t, l->frame, &l->have, out, &ctx, &werr);
 	step_moved(l, l->have - before);
-	if (r != FRAMEIO_OK && r != FRAMEIO_AGAIN)
+	if (r != FRAMEIO_OK && r != FRAMEIO_AGAIN) {
 		frameio_explain(r, t, werr, peer, e);
+		if (l->tls.ssl && *e->call)
+			e->call = xfer_sys_name(XS_TLS_READ);
+		step_tls_words(l, e);
+	}
 	if (wire_err)
 		*wire_err = werr;
 	return r;
@@ -35,7 +78,7 @@ enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out,
 int step_write(struct step_link *l, int flags)
 {
 	struct xfer_ctx ctx = step_ctx(l);
-	struct xfer_op op = xfer_op_mem(XS_SENDTO, l->sock, l->frame + l->have, flags);
+	struct xfer_op op = xfer_op_sock(false, l->sock, step_io(l), l->frame + l->have, flags);
 	uint64_t put;
 	int r = xfer_move(&op, l->len - l->have, true, &ctx, &put);
 	l->have += put;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "frameio.h"
+#include "tls.h"
 #include "wire.h"
 #include "xfer.h"
 #include "zerr.h"
@@ -23,6 +24,8 @@
  * going out, when it last moved a byte (for the idle deadline) and what it called. */
 struct step_link {
 	int sock;
+	struct tls_conn tls;  /* frames and payload go through it once its handshake is done
+			       * (SPEC T); tls.ssl NULL: plaintext */
 	uint8_t frame[WIRE_FRAME_MAX];
 	size_t have, len;    /* bytes of the frame read or sent; the length to send */
 	int64_t progress_ms;
@@ -36,13 +39,35 @@ struct xfer_ctx step_ctx(struct step_link *l);
 /* step_moved() - note progress when n bytes moved. */
 void step_moved(struct step_link *l, uint64_t n);
 
+/* step_io() - what frames and payload go through: the TLS session, or NULL for
+ * the socket itself. */
+const struct xfer_io *step_io(const struct step_link *l);
+
+/* step_handshake() - SPEC T-4: start (the first time) and go on with the TLS
+ * handshake of l as ctx says, without waiting. Returns STEP_IN or STEP_OUT to wait,
+ * 0 when the peer is authenticated, -1 with *e set (exit 8 when it is not, 4 when
+ * the socket failed), naming peer. */
+int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, struct zerr *e);
+
+/* step_drop_input() - drop what the peer sent and nobody will read, without
+ * waiting, so that closing the socket sends an end of stream, not a reset that
+ * could destroy a last answer before the peer reads it. */
+void step_drop_input(struct step_link *l);
+
+/* step_tls_words() - a failure of the TLS stream (EPROTO) that e words from errno
+ * is reworded with what the session said (a cut without close_notify, a bad
+ * record); the peer's alert makes it an authentication failure (exit 8). */
+void step_tls_words(const struct step_link *l, struct zerr *e);
+
 /* step_read() - read toward a frame of type t in l->frame without waiting
- * (frameio_read(), progress noted); a failure is explained into *e, naming peer
- * (frameio_explain()). wire_err, when not NULL, gets the WIRE_E_* code. */
+ * (frameio_read(), through TLS when l has it; progress noted); a failure is
+ * explained into *e, naming peer (frameio_explain()). wire_err, when not NULL,
+ * gets the WIRE_E_* code. */
 enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out, const char *peer,
 			      struct zerr *e, int *wire_err);
 
-/* step_write() - send l->frame[have..len) with send flags, without waiting. Returns
+/* step_write() - send l->frame[have..len) with send flags (none through TLS),
+ * without waiting. Returns
  * 1 when it is all out, 0 when the socket takes no more now, -1 with errno set. */
 int step_write(struct step_link *l, int flags);
 
@@ -55,6 +80,7 @@ struct step_log {
 	double seconds;
 	enum xfer_path path;      /* the path that moved the bytes */
 	int fallback_err;         /* zero-copy refused with this errno (SPEC S-5), or 0 */
+	const char *tls;          /* "ktls" or "user" after a TLS handshake (SPEC T-6), or NULL */
 	bool busy;                /* refused: --max-clients reached */
 	bool probe;               /* a probe (SPEC W-14): answered, no payload */
 	int result;               /* 0, or the exit class of the failure (SPEC E-1) */

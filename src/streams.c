@@ -267,6 +267,10 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 		close_part(g, p);
 		add_stats(&rep->stats, &p->stats);
 		rep->received += p->rep.received;
+		if (p->rep.tls) { /* SPEC T-6: every part of one sender runs alike */
+			rep->tls = p->rep.tls;
+			rep->path = p->rep.path;
+		}
 		if (p->rep.ack_err && !rep->ack_err)
 			rep->ack_err = p->rep.ack_err;
 	}

@@ -102,7 +102,7 @@ static int request_fields_valid(uint8_t flags, uint64_t offset, uint64_t length)
 
 static int response_fields_valid(uint8_t status, uint64_t size, uint64_t offset, uint64_t length)
 {
-	if (status > WIRE_CHANGED)
+	if (status > WIRE_TLS_REQUIRED)
 		return WIRE_E_STATUS;
 	if (size > WIRE_OFF_MAX || offset > size || length > size - offset)
 		return WIRE_E_RANGE;
@@ -340,8 +340,9 @@ const char *wire_strerror(int code)
 const char *wire_status_name(int status)
 {
 	static const char *const names[] = {"OK", "BAD_REQUEST", "BAD_VERSION",
-					    "NOT_FOUND", "BAD_RANGE", "SERVER_ERROR", "BUSY", "CHANGED"};
-	return status >= 0 && status <= WIRE_CHANGED ? names[status] : "?";
+					    "NOT_FOUND", "BAD_RANGE", "SERVER_ERROR", "BUSY", "CHANGED",
+					    "TLS_REQUIRED"};
+	return status >= 0 && status <= WIRE_TLS_REQUIRED ? names[status] : "?";
 }
 
 const char *wire_ack_status_name(int status)

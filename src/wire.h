@@ -45,6 +45,7 @@ enum wire_status {
 	WIRE_SERVER_ERROR = 5,
 	WIRE_BUSY = 6,
 	WIRE_CHANGED = 7, /* SPEC W-16: the file is not the one the request's identity names */
+	WIRE_TLS_REQUIRED = 8, /* SPEC T-7: a plaintext request to a sender that requires TLS */
 };
 
 enum wire_ack_status {

@@ -23,6 +23,7 @@ const char *xfer_sys_name(enum xfer_sys s)
 {
 	static const char *const names[XS_COUNT] = {
 		"read", "pread64", "write", "sendto", "recvfrom", "sendfile", "splice", "pwrite64", "poll",
+		"SSL_read", "SSL_write",
 	};
 	return (unsigned)s < XS_COUNT ? names[s] : "?";
 }
@@ -33,10 +34,19 @@ static void count(const struct xfer_ctx *ctx, enum xfer_sys s)
 		ctx->stats->calls[s]++;
 }
 
-/* One system call of op moving at most max bytes. */
+/* One system call of op moving at most max bytes. A stream's call says which way
+ * a wait goes. */
 static ssize_t step(struct xfer_op *op, size_t max)
 {
+	bool out = false;
+	ssize_t n;
 	switch (op->sys) {
+	case XS_TLS_READ:
+	case XS_TLS_WRITE:
+		n = op->sys == XS_TLS_READ ? op->io->read(op->io->arg, op->buf, max, &out)
+					   : op->io->write(op->io->arg, op->buf, max, &out);
+		op->wait_in = !out;
+		return n;
 	case XS_READ: return read(op->in, op->buf, max);
 	case XS_PREAD: return pread(op->in, op->buf, max, *op->in_off);
 	case XS_WRITE: return write(op->out, op->buf, max);
@@ -60,6 +70,14 @@ static int wait_ms(const struct xfer_ctx *ctx)
 	if (ctx->timeout_ms >= 0 && ctx->timeout_ms < left)
 		return ctx->timeout_ms;
 	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+struct xfer_op xfer_op_sock(bool in, int sock, const struct xfer_io *io, void *buf, int flags)
+{
+	if (!io)
+		return xfer_op_mem(in ? XS_RECVFROM : XS_SENDTO, sock, buf, flags);
+	return (struct xfer_op){.sys = in ? XS_TLS_READ : XS_TLS_WRITE, .in = sock, .out = sock,
+				.buf = buf, .wait_in = in, .io = io};
 }
 
 struct xfer_op xfer_op_mem(enum xfer_sys sys, int fd, void *buf, int flags)
@@ -204,6 +222,8 @@ static void pipe_give(struct xfer_job *j)
 int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
 		  uint64_t len, enum xfer_path path, size_t chunk, struct xfer_pipes *pool)
 {
+	if (src->io || dst->io) /* a stream is read and written in user space */
+		path = XFER_COPY;
 	*j = (struct xfer_job){.src = *src, .dst = *dst, .path = path, .len = len, .chunk = chunk,
 			       .pipe = {-1, -1}, .devnull = -1, .pool = pool, .wait_fd = -1,
 			       .res = {.status = XFER_DONE}};
@@ -243,7 +263,9 @@ static struct xfer_op fill_op(struct xfer_job *j)
 		op.in_off = off;
 		return op;
 	}
-	return xfer_op_mem(j->src.kind == XFER_SOCKET ? XS_RECVFROM : XS_READ, j->src.fd, j->buf, 0);
+	if (j->src.kind == XFER_SOCKET)
+		return xfer_op_sock(true, j->src.fd, j->src.io, j->buf, 0);
+	return xfer_op_mem(XS_READ, j->src.fd, j->buf, 0);
 }
 
 /* The op that delivers what the intermediate holds to the destination. */
@@ -254,8 +276,9 @@ static struct xfer_op drain_op(struct xfer_job *j)
 		return (struct xfer_op){.sys = XS_SPLICE, .in = j->pipe[0],
 					.out = j->dst.kind == XFER_DISCARD ? j->devnull : j->dst.fd,
 					.out_off = off};
-	struct xfer_op op = xfer_op_mem(off ? XS_PWRITE : j->dst.kind == XFER_SOCKET ? XS_SENDTO : XS_WRITE,
-					j->dst.fd, j->buf + j->held_off, 0);
+	if (j->dst.kind == XFER_SOCKET)
+		return xfer_op_sock(false, j->dst.fd, j->dst.io, j->buf + j->held_off, 0);
+	struct xfer_op op = xfer_op_mem(off ? XS_PWRITE : XS_WRITE, j->dst.fd, j->buf + j->held_off, 0);
 	op.out_off = off;
 	return op;
 }

@@ -13,7 +13,7 @@
 
 /* The system calls zcp counts about itself (SPEC X-8), named as strace names them. */
 enum xfer_sys { XS_READ, XS_PREAD, XS_WRITE, XS_SENDTO, XS_RECVFROM, XS_SENDFILE, XS_SPLICE,
-		XS_PWRITE, XS_POLL, XS_COUNT };
+		XS_PWRITE, XS_POLL, XS_TLS_READ, XS_TLS_WRITE, XS_COUNT };
 
 struct xfer_stats {
 	uint64_t calls[XS_COUNT];
@@ -31,6 +31,17 @@ struct xfer_ctx {
 	struct xfer_stats *stats; /* may be NULL */
 };
 
+/* A byte stream over a socket that is not the socket's own: a TLS session (tls.h).
+ * read() and write() move at most len bytes as recv() and send() do (0 from read:
+ * the end of the stream); -1 with errno set, EAGAIN when the socket must first
+ * become writable (*wait_out true) or readable (false). Counted as XS_TLS_READ and
+ * XS_TLS_WRITE ("SSL_read", "SSL_write"): library calls, not system calls. */
+struct xfer_io {
+	ssize_t (*read)(void *arg, void *buf, size_t len, bool *wait_out);
+	ssize_t (*write)(void *arg, const void *buf, size_t len, bool *wait_out);
+	void *arg;
+};
+
 /* One single-syscall step. Memory sides use buf, which advances as bytes move;
  * file sides use *off when off is not NULL (explicit offsets, SPEC S-4). */
 struct xfer_op {
@@ -41,11 +52,17 @@ struct xfer_op {
 	uint8_t *buf;          /* read/recv destination or write/send source */
 	int flags;             /* extra send()/recv() flags (MSG_MORE, MSG_TRUNC) or splice flags */
 	bool wait_in;          /* on EAGAIN, wait for in to be readable (else out writable) */
+	const struct xfer_io *io; /* XS_TLS_READ / XS_TLS_WRITE: the stream; in and out are its socket */
 };
 
 /* xfer_op_mem() - an op between fd and memory at buf: XS_READ, XS_RECVFROM
  * (fd is the source) or XS_WRITE, XS_SENDTO (fd is the destination). */
 struct xfer_op xfer_op_mem(enum xfer_sys sys, int fd, void *buf, int flags);
+
+/* xfer_op_sock() - an op receiving from (in) or sending to socket sock at buf:
+ * recv()/send() with flags, or, when io is not NULL, io's read or write (flags
+ * unused). */
+struct xfer_op xfer_op_sock(bool in, int sock, const struct xfer_io *io, void *buf, int flags);
 
 /* Outcomes of xfer_move() and xfer_job_step() besides 0 = done and -1 = error. */
 #define XFER_EOF 1      /* a call returned 0 first */
@@ -74,6 +91,7 @@ enum xfer_kind {
 struct xfer_end {
 	enum xfer_kind kind;
 	int fd;
+	const struct xfer_io *io; /* XFER_SOCKET: the stream over it (copy path only), or NULL */
 	off_t off; /* XFER_FILE: next offset; advances as bytes move */
 };
 
@@ -131,7 +149,8 @@ struct xfer_job {
 
 /* xfer_job_init() - a job moving len bytes (or to end of stream, XFER_TO_EOF) from
  * src to dst over path; chunk is the copy path's buffer size; the splice path takes
- * its pipe from pool (NULL: a pipe of its own). Returns 0, or -1 with j->res
+ * its pipe from pool (NULL: a pipe of its own); with an end that is a stream (io),
+ * the path is copy (j->path says so). Returns 0, or -1 with j->res
  * telling the setup failure (res.call XS_COUNT); free it either way. */
 int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
 		  uint64_t len, enum xfer_path path, size_t chunk, struct xfer_pipes *pool);

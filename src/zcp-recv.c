@@ -55,10 +55,16 @@ static void draining(void *arg, int sig, unsigned live)
 			    sig == SIGINT ? "SIGINT" : "SIGTERM", live, (unsigned)o->srv.drain_s);
 }
 
-static int listen_on(const struct opts_recv *o, struct zerr *e)
+/* A listening socket on o's address: refused (SPEC T-8) where plaintext would be
+ * served beyond this host. Returns it, or -1 with *e set. */
+static int listen_on(const struct opts_recv *o, bool tls, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
 	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
+	if (lfd >= 0 && report_protected(&o->c, tls, lfd, bound, e) < 0) {
+		close(lfd);
+		return -1;
+	}
 	if (lfd >= 0 && (!o->c.quiet || net_port(o->c.addr) == 0)) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	return lfd;
@@ -68,7 +74,7 @@ static int listen_on(const struct opts_recv *o, struct zerr *e)
 static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const struct fsio_out *out)
 {
 	struct zerr e;
-	int lfd = listen_on(o, &e);
+	int lfd = listen_on(o, cfg->tls != NULL, &e);
 	if (lfd < 0)
 		return report_error(PROG, &e);
 	struct xfer_pipes pipes = {0}; /* SPEC R-17 */
@@ -95,6 +101,7 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 /* A receive's talk: its options and its progress line. */
 struct talk {
 	const struct opts_recv *o;
+	bool tls;          /* the push comes over TLS (SPEC T-8: a listener may need it) */
 	struct progress pg;
 };
 
@@ -115,7 +122,7 @@ static void unwatch(void *arg)
 static int take_push(void *arg, char *peer, size_t peerlen, struct zerr *e)
 {
 	const struct talk *t = arg;
-	int lfd = listen_on(t->o, e);
+	int lfd = listen_on(t->o, t->tls, e);
 	if (lfd < 0)
 		return -1;
 	int sock = report_accept(PROG, lfd, peer, peerlen, t->o->c.quiet, e);
@@ -139,17 +146,19 @@ static void say(void *arg, const struct recv_note *n)
 		report_note(PROG, "kept %s: run again with --resume to fetch the rest", n->partial);
 }
 
-/* A transfer's end, said: the R-15 warning and the summary (-v: with the system
- * calls). Returns 0. */
-static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, const struct recv_result *res)
+/* A transfer's end, said: the R-15 warning and the summary with the path that
+ * moved the bytes and how TLS ran (SPEC T-6; -v: with the system calls). Returns 0. */
+static int received(const struct opts_recv *o, const struct recv_result *res)
 {
 	if (res->ack_err && !o->c.quiet) /* SPEC R-15 */
 		report_note(PROG, "warning: sendto %s: %s; every byte is committed, but the sender "
 			    "may report a failure", res->peer, strerror(res->ack_err));
 	if (!o->c.quiet) { /* SPEC C-10: the summary; -v adds the system calls */
-		char line[512];
-		report_format(line, sizeof line, "received", res->bytes, "from", res->peer, res->seconds,
-			      xfer_path_name(cfg->path), o->c.verbose ? &res->stats : NULL);
+		char line[512], how[32];
+		snprintf(how, sizeof how, "%s%s%s", xfer_path_name(res->path), res->tls ? ", tls " : "",
+			 res->tls ? res->tls : "");
+		report_format(line, sizeof line, "received", res->bytes, "from", res->peer, res->seconds, how,
+			      o->c.verbose ? &res->stats : NULL);
 		if (res->streams > 1)
 			report_note(PROG, "%s; %u streams", line, res->streams);
 		else
@@ -162,7 +171,7 @@ static int received(const struct opts_recv *o, const struct fetch_cfg *cfg, cons
 static int receive(const struct opts_recv *o, const struct fetch_cfg *cfg, struct fsio_out *out)
 {
 	_Static_assert(OPTS_STREAMS_MAX == STREAMS_MAX, "--streams bounds");
-	struct talk t = {.o = o};
+	struct talk t = {.o = o, .tls = cfg->tls != NULL};
 	struct recv_cfg rc = {
 		.fetch = cfg, .addr = o->c.addr, .streams = o->streams, .resume = o->resume,
 		.restart = o->restart, .fsync = o->fsync, .accept = o->c.role == OPTS_LISTEN ? take_push : NULL,
@@ -179,7 +188,7 @@ static int receive(const struct opts_recv *o, const struct fetch_cfg *cfg, struc
 		say(&t, &res.partial);
 		return code;
 	}
-	return received(o, cfg, &res);
+	return received(o, &res);
 }
 
 int main(int argc, char **argv)
@@ -240,5 +249,9 @@ int main(int argc, char **argv)
 	}
 	if (o.resume && out.mode != FSIO_FILE) /* SPEC R-20 */
 		return report_usage_error(PROG, "--resume needs -o FILE: the partial is kept beside it");
-	return many ? receive_all(&o, &cfg, &out) : receive(&o, &cfg, &out);
+	if ((done = report_tls(PROG, &o.c, &cfg.tls)) >= 0) /* SPEC T-1 */
+		return done;
+	int r = many ? receive_all(&o, &cfg, &out) : receive(&o, &cfg, &out);
+	tls_ctx_free(cfg.tls);
+	return r;
 }

@@ -60,7 +60,7 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 	close(sock);
 	struct step_log l = {
 		.peer = peer, .name = serve_base_name(o->file), .offset = rep.offset, .length = rep.length,
-		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.fell_back ? XFER_COPY : o->c.path,
+		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.path, .tls = rep.tls,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
 		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats, .probe = rep.probe,
 	};
@@ -98,8 +98,11 @@ static int run_loop(int lfd, const struct server_worker *w, void *arg)
 	struct zerr e;
 	sigset_t before, waitmask;
 	proc_catch_stops(NULL, &before, &waitmask); /* SPEC S-15 */
+	struct step_ops kind = serve_ops;
+	if (a->cfg->tls) /* SPEC T-4: a TLS peer can read no plaintext BUSY; it is only closed */
+		kind.busy = NULL;
 	struct server_cfg scfg = server_cfg_of(&o->srv);
-	scfg.kind = &serve_ops;
+	scfg.kind = &kind;
 	scfg.kind_arg = a->cfg;
 	scfg.notsent_lowat = (int)o->notsent_lowat;
 	scfg.log = log_transfer;
@@ -123,6 +126,10 @@ static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
 	int lfd = net_listen(o->c.addr, bound, sizeof bound, &e);
 	if (lfd < 0)
 		return report_error(PROG, &e);
+	if (report_protected(&o->c, cfg->tls != NULL, lfd, bound, &e) < 0) { /* SPEC T-8 */
+		close(lfd);
+		return report_error(PROG, &e);
+	}
 	if (!o->c.quiet || net_port(o->c.addr) == 0) /* SPEC C-7 */
 		fprintf(stderr, "listening on %s\n", bound);
 	struct loop_arg arg = {.o = o, .cfg = cfg};
@@ -153,24 +160,32 @@ int main(int argc, char **argv)
 	done = report_fit_clients(PROG, &o.srv, o.c.role == OPTS_LISTEN, o.c.path == XFER_SPLICE, o.c.quiet);
 	if (done >= 0)
 		return done;
+	struct tls_ctx *tls;
+	if ((done = report_tls(PROG, &o.c, &tls)) >= 0) /* SPEC T-1 */
+		return done;
 
 	struct serve_cfg cfg = {
 		.file = o.file, .rootfd = -1, .chunk = o.c.chunk, .raw = o.c.raw, .path = o.c.path,
 		.timeout_ms = opts_timeout_ms(&o.c),
-		.header_timeout_ms = opts_ms(o.header_timeout_s, -1),
+		.header_timeout_ms = opts_ms(o.header_timeout_s, -1), .tls = tls,
 	};
+	int r = -1; /* an exit status once known */
 	if (o.root) { /* SPEC S-12 */
 		cfg.rootfd = open(o.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (cfg.rootfd < 0) {
 			zerr_sys(&e, ZCP_EXIT_FILE, "open", o.root, errno);
-			return report_error(PROG, &e);
+			r = report_error(PROG, &e);
 		}
 	} else {
 		uint64_t size;
 		int fd = fsio_open_input(o.file, &size, &e); /* SPEC S-1 S-9: fail before serving */
 		if (fd < 0)
-			return report_error(PROG, &e);
-		close(fd);
+			r = report_error(PROG, &e);
+		else
+			close(fd);
 	}
-	return o.c.role == OPTS_CONNECT ? push(&o, &cfg) : serve_all(&o, &cfg);
+	if (r < 0)
+		r = o.c.role == OPTS_CONNECT ? push(&o, &cfg) : serve_all(&o, &cfg);
+	tls_ctx_free(tls);
+	return r;
 }

@@ -16,6 +16,7 @@ enum zcp_exit {
 	ZCP_EXIT_PROTO = 5,
 	ZCP_EXIT_PEER = 6,
 	ZCP_EXIT_BUSY = 7, /* another zcp-recv is resuming the output (SPEC R-21) */
+	ZCP_EXIT_AUTH = 8, /* SPEC T-4: the peer was not authenticated (TLS) */
 };
 
 struct zerr {

@@ -48,6 +48,7 @@ for t in "$B"/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] && run "$(basename "$t")" "$t"
 done
 run e2e bash "$here/e2e.sh" "$B" "$PLAIN"
+run e2e-tls bash "$here/e2e_tls.sh" "$B" "$PLAIN"
 for t in request response ack stream opts; do
 	if [ -d "$here/../fuzz/regressions/$t" ]; then
 		run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t" "$here/../fuzz/regressions/$t"

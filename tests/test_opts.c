@@ -407,6 +407,65 @@ START_TEST(c4_addresses)
 }
 END_TEST
 
+#define PIN "sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+/* SPEC T-1: every TLS option, on the side it belongs to. */
+START_TEST(t1_tls_options)
+{
+	struct opts_send s;
+	struct opts_recv r;
+	ck_assert_int_eq(SEND(&s, "--psk-file", "k", "f"), 0);
+	ck_assert_str_eq(s.c.tls.psk_file, "k");
+	ck_assert_int_eq(SEND(&s, "--cert", "c.pem", "--key", "k.pem", "--client-ca", "ca.pem", "f"), 0);
+	ck_assert_str_eq(s.c.tls.cert, "c.pem");
+	ck_assert_str_eq(s.c.tls.key, "k.pem");
+	ck_assert_str_eq(s.c.tls.client_ca, "ca.pem");
+	ck_assert_int_eq(RECV(&r, "--ca", "ca.pem", "--pin", PIN, "--cert", "c", "--key", "k", "-o", "x"), 0);
+	ck_assert_str_eq(r.c.tls.ca, "ca.pem");
+	ck_assert_str_eq(r.c.tls.pin, PIN);
+	ck_assert_int_eq(SEND(&s, "-l", "0.0.0.0:1", "--insecure", "f"), 0);
+	ck_assert(s.c.insecure);
+	ck_assert_int_eq(SEND(&s, "f"), 0);
+	ck_assert(!tls_cfg_wanted(&s.c.tls) && !s.c.insecure);
+	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "--psk-file", "k", "-o", "d/"), 0);
+	ck_assert_int_eq(SEND(&s, "-c", "h:1", "--pin", PIN, "--raw", "f"), 0);
+}
+END_TEST
+
+static const struct { bool send; const char *args[12]; const char *says; } tls_refusals[] = {
+	{true, {"--cert", "c", "f"}, "--cert and --key go together"},
+	{true, {"--key", "k", "f"}, "--cert and --key go together"},
+	{true, {"--psk-file", "k", "--cert", "c", "--key", "k", "f"}, "authenticate one way"},
+	{false, {"--psk-file", "k", "--ca", "c", "-o", "x"}, "authenticate one way"},
+	{false, {"--psk-file", "k", "--pin", PIN, "-o", "x"}, "authenticate one way"},
+	{true, {"--insecure", "--psk-file", "k", "f"}, "--insecure is plaintext"},
+	{true, {"-c", "h:1", "--insecure", "f"}, "--insecure needs --listen"},
+	{true, {"--ca", "c", "f"}, "they need --connect"},
+	{false, {"-l", "h:1", "--pin", PIN, "-o", "x"}, "they need --connect"},
+	{true, {"--client-ca", "c", "f"}, "--client-ca needs --cert"},
+	{false, {"--client-ca", "c", "-o", "x"}, "--client-ca needs --listen"},
+	{false, {"--cert", "c", "--key", "k", "-o", "x"}, "it needs --ca or --pin"},
+	{false, {"--pin", "sha256//abc", "-o", "x"}, "not sha256//BASE64"},
+	{true, {"-c", "h:1", "--pin", "md5//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "f"}, "not sha256//BASE64"},
+	{true, {"--psk-file", "a", "--psk-file", "b", "f"}, "given twice"},
+};
+
+/* SPEC T-1 T-8: what does not make one way to authenticate is refused, said. */
+START_TEST(t1_tls_refusals)
+{
+	char *argv[14] = {"prog"};
+	int argc = 1;
+	for (; tls_refusals[_i].args[argc - 1]; argc++)
+		argv[argc] = (char *)tls_refusals[_i].args[argc - 1];
+	argv[argc] = NULL;
+	struct opts_send s;
+	struct opts_recv r;
+	int got = tls_refusals[_i].send ? send_args(&s, argc, argv) : recv_args(&r, argc, argv);
+	ck_assert_int_eq(got, -1);
+	ck_assert_msg(strstr(err, tls_refusals[_i].says), "%s", err);
+}
+END_TEST
+
 /* SPEC P-10 S-13 S-15: an option's seconds as the milliseconds a wait takes, in
  * one place; 0 is "none" where it means no limit (-1), and 0 for --drain. */
 START_TEST(p10_seconds_as_ms)
@@ -462,6 +521,8 @@ int main(void)
 	tcase_add_test(tc, w10_range_fits);
 	tcase_add_test(tc, r12_max_size_and_name);
 	tcase_add_loop_test(tc, c4_addresses, 0, (int)(sizeof addrs / sizeof addrs[0]));
+	tcase_add_test(tc, t1_tls_options);
+	tcase_add_loop_test(tc, t1_tls_refusals, 0, (int)(sizeof tls_refusals / sizeof tls_refusals[0]));
 	tcase_add_test(tc, p10_seconds_as_ms);
 	tcase_add_test(tc, s15_server_options_as_cfg);
 	suite_add_tcase(s, tc);

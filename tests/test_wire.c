@@ -223,7 +223,7 @@ static const struct corrupt corruptions[] = {
 	{WIRE_REQUEST, 25, 0, WIRE_E_NAME},
 	{WIRE_RESPONSE, 1, 'Q', WIRE_E_MAGIC},
 	{WIRE_RESPONSE, 4, 9, WIRE_E_VERSION},
-	{WIRE_RESPONSE, 5, 8, WIRE_E_STATUS},     /* SPEC W-9 W-16 */
+	{WIRE_RESPONSE, 5, 9, WIRE_E_STATUS},     /* SPEC W-9 W-16 T-7: the first past TLS_REQUIRED */
 	{WIRE_RESPONSE, 5, 0xff, WIRE_E_STATUS},
 	{WIRE_RESPONSE, 5, WIRE_NOT_FOUND, WIRE_E_RANGE}, /* non-OK with a length */
 	{WIRE_RESPONSE, 15, 0, WIRE_E_RANGE},     /* size 0 < offset + length */
@@ -364,7 +364,7 @@ START_TEST(w9_busy_status)
 	ck_assert_int_eq(wire_parse_response(buf, (size_t)n, &out), n);
 	ck_assert_int_eq(out.status, WIRE_BUSY);
 	ck_assert_str_eq(wire_status_name(WIRE_BUSY), "BUSY");
-	buf[5] = WIRE_CHANGED + 1;
+	buf[5] = WIRE_TLS_REQUIRED + 1;
 	ck_assert_int_eq(wire_parse_response(buf, (size_t)n, &out), WIRE_E_STATUS);
 }
 END_TEST
@@ -398,7 +398,7 @@ START_TEST(w13_encoders_refuse)
 	ck_assert_int_eq(wire_encode_request(&rq, buf, 23), WIRE_NEED_MORE);
 	struct wire_response rs = resp(WIRE_OK, 10, 0, 10, "");
 	ck_assert_int_eq(wire_encode_response(&rs, buf, sizeof buf), WIRE_E_NAME);
-	rs = resp(WIRE_CHANGED + 1, 0, 0, 0, "");
+	rs = resp(WIRE_TLS_REQUIRED + 1, 0, 0, 0, "");
 	ck_assert_int_eq(wire_encode_response(&rs, buf, sizeof buf), WIRE_E_STATUS);
 	rs = resp(WIRE_OK, 10, 5, 6, "x");
 	ck_assert_int_eq(wire_encode_response(&rs, buf, sizeof buf), WIRE_E_RANGE);

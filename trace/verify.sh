@@ -25,6 +25,7 @@ REQ_BYTES=24                      # SPEC W-2
 ACK_BYTES=16                      # SPEC W-4
 TRAILER_BYTES=24                  # SPEC W-17
 RECV_EXTRA=()                     # more zcp-recv options for the next transfer
+SEND_EXTRA=()                     # more zcp-send options for the next transfer
 CHUNK=8192
 pass=0 fail=0
 
@@ -64,7 +65,7 @@ transfer() {
 	rm -f "$T/out.bin"
 	: >"$T/$tag.send.err"
 	timeout 300 strace -f -yy "${sx[@]}" -o "$T/$tag.send.log" "$B/zcp-send" -v --once -p "$sp" \
-		-l 127.0.0.1:0 "$PAYLOAD" 2>"$T/$tag.send.err" &
+		"${SEND_EXTRA[@]}" -l 127.0.0.1:0 "$PAYLOAD" 2>"$T/$tag.send.err" &
 	spid=$!
 	port=$(wait_port "$T/$tag.send.err") || { kill "$spid"; return 1; }
 	timeout 300 strace -f -yy "${rx[@]}" -o "$T/$tag.recv.log" "$B/zcp-recv" -v -p "$rp" "${RECV_EXTRA[@]}" \
@@ -147,9 +148,42 @@ check_self_counts() {
 	[ -n "$counts" ] || { echo "no -v report in $2"; return 1; }
 	for kv in $counts; do
 		name=${kv%=*} own=${kv#*=}
-		seen=$(tsum "$1" calls "$name" 'payload|socket|pipe|null' 'payload|socket|pipe|null' either)
+		case $name in SSL_*) continue ;; esac # OpenSSL's calls, not system calls (SPEC T-6)
+		# zcp reads and writes sockets with recv and send: a read or write on a socket is
+		# OpenSSL's (TLS), not zcp's own
+		fds='payload|socket|pipe|null'
+		case $name in read|write) fds='payload|pipe|null' ;; esac
+		seen=$(tsum "$1" calls "$name" "$fds" "$fds" either)
 		[ "$seen" -eq "$own" ] || { echo "zcp counted $name=$own, strace saw $seen"; return 1; }
 	done
+}
+
+# SPEC T-6: TLS in user space, said honestly: every payload byte is read into the
+# sender and its ciphertext (more bytes: records and tags) written out by it; the
+# receiver reads the ciphertext and writes the payload; nothing moves in-kernel
+check_tls_user_sender() { # TABLE
+	tab=$1
+	uin=$(tsum "$tab" bytes pread64 payload user)
+	uout=$(tsum "$tab" bytes '.*' user socket)
+	kern=$(tsum "$tab" bytes 'sendfile|splice' '.*' socket)
+	[ "$uin" -eq "$LEN" ] || { echo "$uin payload bytes read by pread, expected $LEN"; return 1; }
+	[ "$uout" -gt "$LEN" ] || { echo "$uout bytes written to the socket, expected the payload's $LEN and TLS records"; return 1; }
+	[ "$kern" -eq 0 ] || { echo "$kern bytes moved in-kernel under user-space TLS"; return 1; }
+}
+check_ktls_sender() { # TABLE: the kernel encrypts what sendfile moves
+	kern=$(tsum "$1" bytes sendfile payload socket)
+	uin=$(tsum "$1" bytes '.*' payload user)
+	[ "$kern" -eq "$LEN" ] || { echo "$kern bytes moved by sendfile, expected $LEN"; return 1; }
+	[ "$uin" -eq 0 ] || { echo "$uin payload bytes read into user space"; return 1; }
+}
+check_tls_user_receiver() { # TABLE
+	tab=$1
+	uin=$(tsum "$tab" bytes '.*' socket user)
+	uout=$(tsum "$tab" bytes '.*' user payload)
+	kern=$(tsum "$tab" bytes splice socket '.*')
+	[ "$uin" -gt "$LEN" ] || { echo "$uin bytes read from the socket, expected the payload's $LEN and TLS records"; return 1; }
+	[ "$uout" -eq "$LEN" ] || { echo "$uout bytes written to the output, expected $LEN"; return 1; }
+	[ "$kern" -eq 0 ] || { echo "$kern bytes spliced from the socket under user-space TLS"; return 1; }
 }
 
 # expect DESC CMD...: record the outcome of a check function
@@ -213,6 +247,28 @@ if transfer progress sendfile splice; then ok "--progress (sendfile, splice): bo
 else notok "--progress transfer failed"; fi
 RECV_EXTRA=()
 
+# --- TLS (SPEC T-6): where the payload goes when OpenSSL encrypts in user space, and,
+# where the kernel has kTLS, that sendfile goes on under it
+printf 'zcp:%s\n' "$(openssl rand -hex 32)" >"$T/psk" && chmod 600 "$T/psk"
+SEND_EXTRA=(--psk-file "$T/psk") RECV_EXTRA=(--psk-file "$T/psk")
+if grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null; then
+	if transfer ktls sendfile splice && grep -q 'path=sendfile tls=ktls' "$T/ktls.send.err"; then
+		ok "kTLS (sendfile, splice): both exit 0, output equals input, tls=ktls"
+		expect "kTLS: sendfile moves every payload byte in-kernel, none read into user space  # SPEC T-6" \
+			check_ktls_sender "$T/ktls.send.tab"
+	else notok "kTLS transfer failed or was not kTLS: $(grep -v listening "$T/ktls.send.err" | head -n 2 | tr '\n' ' ')"; fi
+else
+	echo "# SKIPPED: kTLS row (the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'); not counted"
+fi
+if transfer tls sendfile splice && grep -q 'path=copy tls=user result=ok' "$T/tls.send.err"; then
+	ok "TLS in user space (sendfile asked, splice asked): both exit 0, output equals input, tls=user path=copy"
+	expect "TLS user: the sender reads every payload byte and writes its ciphertext, nothing in-kernel  # SPEC T-6" check_tls_user_sender "$T/tls.send.tab"
+	expect "TLS user: the receiver reads the ciphertext and writes every payload byte, nothing spliced  # SPEC T-6" check_tls_user_receiver "$T/tls.recv.tab"
+	expect "TLS user: zcp-send -v system call counts match strace  # SPEC X-8 T-6" check_self_counts "$T/tls.send.tab" "$T/tls.send.err"
+	expect "TLS user: zcp-recv -v system call counts match strace  # SPEC X-8 T-6" check_self_counts "$T/tls.recv.tab" "$T/tls.recv.err"
+else notok "TLS transfer failed: $(cat "$T/tls.send.err" "$T/tls.recv.err" | grep -v listening | head -n 2 | tr '\n' ' ')"; fi
+SEND_EXTRA=() RECV_EXTRA=()
+
 if [ "$MODE" = --quick ]; then
 	echo "trace-verify-quick: $pass passed, $fail failed"
 	[ $fail -eq 0 ]; exit
@@ -266,6 +322,8 @@ row() { # SIDE PATH TABLE: one row of results.md (fields separated by ;)
 	row receiver splice "$T/sendfile-splice.recv.tab"
 	row sender "sendfile, --verify" "$T/verify.send.tab"
 	row receiver "splice, --verify" "$T/verify.recv.tab"
+	row sender "TLS user (copy)" "$T/tls.send.tab"
+	row receiver "TLS user (copy)" "$T/tls.recv.tab"
 } >"$T/rows"
 {
 	echo "# trace-verify results"
@@ -288,6 +346,9 @@ row() { # SIDE PATH TABLE: one row of results.md (fields separated by ;)
 	echo "both crossings: into the program and back out of it. Headers are $REQ_BYTES + $RESP_BYTES + $ACK_BYTES bytes per transfer."
 	echo "The --verify rows add exactly one pread of the payload on each side (the hash, SPEC W-17, R-19)"
 	echo "and the $TRAILER_BYTES-byte trailer; sendfile and splice still move every payload byte."
+	echo "The TLS rows (--psk-file, no kTLS in this kernel) move the payload through user space on"
+	echo "both sides (SPEC T-6): the sender preads it and writes ciphertext, the receiver reads"
+	echo "ciphertext and writes it; a kTLS row runs only where the kernel has the TLS ULP."
 	echo
 	echo "Faults forced with \`strace --inject\` (every run byte-exact, checked with cmp): EINTR and EAGAIN"
 	echo "in sendfile, splice (both sides), sendto, recvfrom and write at several call numbers; ENOSYS"

@@ -1,0 +1,500 @@
+/* tls - the key file, the contexts, a session's handshake and its byte stream. */
+#include "tls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+struct tls_ctx {
+	SSL_CTX *ssl;
+	bool listener;
+	bool have_psk, have_pin, check_chain;
+	struct tls_psk psk;
+	uint8_t pin[TLS_PIN_SIZE];
+	char host[256]; /* a connector's peer name, checked against its certificate */
+	pthread_mutex_t lock; /* resume: the parts of --streams are threads */
+	SSL_SESSION *resume;  /* a connector's last ticketed session, or NULL (SPEC T-9) */
+};
+
+/* The value of hex digit c, or -1. */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static ssize_t refuse(const char **why, const char *text)
+{
+	*why = text;
+	return -1;
+}
+
+ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *psk, const char **why)
+{
+	size_t i = 0, digits;
+	for (; i < len && buf[i] != ':'; i++) {
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			return refuse(why, i == 0 && (buf[i] == '\n' || buf[i] == '\r') ? "an empty line"
+				      : "the identity holds a control byte, or there is no ':'");
+		if (i == TLS_PSK_ID_MAX)
+			return refuse(why, "the identity is longer than 128 bytes");
+	}
+	if (i == len)
+		return at_end ? refuse(why, len ? "no ':' between the identity and the key" : "empty")
+			      : TLS_NEED_MORE;
+	if (i == 0)
+		return refuse(why, "the identity is empty");
+	memcpy(psk->id, buf, i);
+	psk->id[i] = '\0';
+	psk->id_len = i;
+	const char *hex = buf + i + 1;
+	size_t left = len - i - 1;
+	for (digits = 0; digits < left && hexval(hex[digits]) >= 0; digits++)
+		if (digits == 2 * TLS_PSK_KEY_MAX)
+			return refuse(why, "the key is longer than 64 bytes (128 hex digits)");
+	size_t end = digits; /* the line's end: "\n", "\r\n", or the input's */
+	if (end < left && hex[end] == '\r')
+		end++;
+	if (end < left && hex[end] != '\n')
+		return refuse(why, "the key is not hex digits up to the end of the line");
+	if (end == left && !at_end)
+		return TLS_NEED_MORE;
+	if (end == left && end > digits)
+		return refuse(why, "the line ends in '\\r' without '\\n'");
+	if (digits % 2)
+		return refuse(why, "the key has an odd number of hex digits");
+	if (digits < 2 * TLS_PSK_KEY_MIN)
+		return refuse(why, "the key is shorter than 32 bytes (64 hex digits): make one with "
+			      "openssl rand -hex 32");
+	for (size_t k = 0; k < digits / 2; k++)
+		psk->key[k] = (uint8_t)(hexval(hex[2 * k]) << 4 | hexval(hex[2 * k + 1]));
+	psk->key_len = digits / 2;
+	return (ssize_t)(i + 1 + end + (end < left)); /* and the '\n' */
+}
+
+int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
+{
+	char buf[TLS_PSK_FILE_MAX + 1];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
+	int r = -1;
+	if (fstat(fd, &st) < 0) {
+		zerr_sys(e, ZCP_EXIT_FILE, "fstat", path, errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		zerr_set(e, ZCP_EXIT_FILE, "", path, "a key file must be a regular file");
+		goto out;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) { /* SPEC T-2: as ssh and rsync refuse them */
+		zerr_set(e, ZCP_EXIT_FILE, "", path, "permissions %04o are too open: group or others may use "
+			 "the key (chmod 600 it)", (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	size_t have = 0;
+	for (ssize_t n; have < sizeof buf; have += (size_t)n) {
+		n = read(fd, buf + have, sizeof buf - have);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0) {
+			zerr_sys(e, ZCP_EXIT_FILE, "read", path, errno);
+			goto out;
+		}
+		if (n == 0)
+			break;
+	}
+	const char *why = "the file is longer than one line";
+	ssize_t used = have > TLS_PSK_FILE_MAX ? -1 : tls_psk_parse(buf, have, true, psk, &why);
+	if (used >= 0 && (size_t)used != have)
+		why = "more than one line: a key file is one IDENTITY:HEXKEY line", used = -1;
+	if (used < 0)
+		zerr_set(e, ZCP_EXIT_FILE, "", path, "not a PSK file (IDENTITY:HEXKEY): %s", why);
+	else
+		r = 0;
+out:
+	OPENSSL_cleanse(buf, sizeof buf);
+	close(fd);
+	return r;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int tls_pin_parse(const char *s, uint8_t pin[TLS_PIN_SIZE])
+{
+	static const char prefix[] = "sha256//";
+	if (strncmp(s, prefix, sizeof prefix - 1) != 0)
+		return -1;
+	s += sizeof prefix - 1;
+	/* 32 bytes: 43 digits of 6 bits (the last holds 2 bits and 4 zeros), then '=' */
+	if (strlen(s) != 44 || s[43] != '=')
+		return -1;
+	uint32_t acc = 0;
+	unsigned bits = 0, n = 0;
+	for (int i = 0; i < 43; i++) {
+		int v = b64val(s[i]);
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			pin[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return n == TLS_PIN_SIZE && (acc & ((1u << bits) - 1)) == 0 ? 0 : -1;
+}
+
+bool tls_cfg_wanted(const struct tls_cfg *cfg)
+{
+	return cfg->psk_file || cfg->cert || cfg->ca || cfg->pin || cfg->client_ca;
+}
+
+bool tls_looks_like_record(const uint8_t *buf, size_t len)
+{
+	return len >= 3 && (buf[0] == 0x15 || buf[0] == 0x16) && buf[1] == 3 && buf[2] <= 4;
+}
+
+/* The first OpenSSL error queued, worded, or fallback. Returns whether it was an
+ * alert the peer sent. */
+static bool openssl_reason(char *buf, size_t len, const char *fallback)
+{
+	unsigned long code = ERR_get_error();
+	const char *r = code ? ERR_reason_error_string(code) : NULL;
+	snprintf(buf, len, "%s", r ? r : fallback);
+	ERR_clear_error();
+	return code && ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET;
+}
+
+/* SPEC T-2: the PSK as a TLS 1.3 session: TLS_AES_128_GCM_SHA256, as openssl
+ * s_client -psk offers it. NULL when OpenSSL has no room. */
+static SSL_SESSION *psk_session(SSL *ssl, const struct tls_psk *psk)
+{
+	static const unsigned char aes128gcmsha256[] = {0x13, 0x01};
+	const SSL_CIPHER *cipher = SSL_CIPHER_find(ssl, aes128gcmsha256);
+	SSL_SESSION *s = cipher ? SSL_SESSION_new() : NULL;
+	if (s && SSL_SESSION_set1_master_key(s, psk->key, psk->key_len) && SSL_SESSION_set_cipher(s, cipher) &&
+	    SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION))
+		return s;
+	SSL_SESSION_free(s);
+	return NULL;
+}
+
+static struct tls_ctx *ctx_of(SSL *ssl) { return SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)); }
+
+/* A connector offers its PSK (once per handshake; after a retry only for SHA-256). */
+static int psk_use(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen, SSL_SESSION **sess)
+{
+	struct tls_ctx *c = ctx_of(ssl);
+	*sess = NULL;
+	if (md && md != EVP_sha256())
+		return 1;
+	if (!(*sess = psk_session(ssl, &c->psk)))
+		return 0;
+	*id = (const unsigned char *)c->psk.id;
+	*idlen = c->psk.id_len;
+	return 1;
+}
+
+/* A listener knows one identity; any other finds no key and fails the handshake. */
+static int psk_find(SSL *ssl, const unsigned char *id, size_t idlen, SSL_SESSION **sess)
+{
+	struct tls_ctx *c = ctx_of(ssl);
+	*sess = NULL;
+	if (idlen != c->psk.id_len || memcmp(id, c->psk.id, idlen) != 0)
+		return 1;
+	return (*sess = psk_session(ssl, &c->psk)) != NULL;
+}
+
+/* SPEC T-3: a connector checks the chain and the name (--ca) and the key (--pin). */
+static int verify_server(X509_STORE_CTX *x, void *arg)
+{
+	struct tls_ctx *c = arg;
+	if (c->check_chain && X509_verify_cert(x) <= 0)
+		return 0;
+	if (!c->have_pin)
+		return 1;
+	uint8_t *der = NULL, digest[SHA256_DIGEST_LENGTH];
+	X509 *leaf = X509_STORE_CTX_get0_cert(x);
+	int n = leaf ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &der) : -1;
+	if (n <= 0) {
+		X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	SHA256(der, (size_t)n, digest);
+	OPENSSL_free(der);
+	if (CRYPTO_memcmp(digest, c->pin, sizeof digest) != 0) {
+		X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+		return 0;
+	}
+	return 1;
+}
+
+/* SPEC T-9: a connector keeps the newest session a server gave a ticket for. */
+static int keep_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tls_ctx *c = ctx_of(ssl);
+	pthread_mutex_lock(&c->lock);
+	SSL_SESSION_free(c->resume);
+	c->resume = sess;
+	pthread_mutex_unlock(&c->lock);
+	return 1; /* the reference is ours */
+}
+
+/* Loads the certificate files of cfg into c. Returns 0, or -1 with *e set. */
+static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr *e)
+{
+	char why[200];
+	const char *file = NULL;
+	if (cfg->cert && SSL_CTX_use_certificate_chain_file(c->ssl, file = cfg->cert) != 1)
+		goto bad;
+	if (cfg->key && (SSL_CTX_use_PrivateKey_file(c->ssl, file = cfg->key, SSL_FILETYPE_PEM) != 1 ||
+			 SSL_CTX_check_private_key(c->ssl) != 1))
+		goto bad;
+	const char *ca = c->listener ? cfg->client_ca : cfg->ca;
+	if (ca && SSL_CTX_load_verify_locations(c->ssl, file = ca, NULL) != 1)
+		goto bad;
+	if (c->listener && cfg->client_ca) { /* SPEC T-3: no certificate of those CAs, no entry */
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca);
+		if (names)
+			SSL_CTX_set_client_CA_list(c->ssl, names);
+		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+	if (!c->listener && (cfg->ca || cfg->pin)) {
+		c->check_chain = cfg->ca != NULL;
+		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_cert_verify_callback(c->ssl, verify_server, c);
+	}
+	return 0;
+bad:
+	openssl_reason(why, sizeof why, "unusable");
+	return zerr_set(e, ZCP_EXIT_FILE, "", file, "%s", access(file, R_OK) == 0 ? why : strerror(errno));
+}
+
+struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char *host, struct zerr *e)
+{
+	struct tls_ctx *c = OPENSSL_zalloc(sizeof *c);
+	if (!c) {
+		zerr_sys(e, ZCP_EXIT_SYSTEM, "malloc", "", ENOMEM);
+		return NULL;
+	}
+	c->listener = listener;
+	pthread_mutex_init(&c->lock, NULL);
+	snprintf(c->host, sizeof c->host, "%s", host ? host : "");
+	if (cfg->psk_file && tls_psk_load(cfg->psk_file, &c->psk, e) < 0)
+		goto fail;
+	c->have_psk = cfg->psk_file != NULL;
+	if (cfg->pin && tls_pin_parse(cfg->pin, c->pin) < 0) {
+		zerr_set(e, ZCP_EXIT_USAGE, "", "", "--pin '%s': not sha256//BASE64", cfg->pin);
+		goto fail;
+	}
+	c->have_pin = cfg->pin != NULL;
+	c->ssl = SSL_CTX_new(listener ? TLS_server_method() : TLS_client_method());
+	if (!c->ssl || !SSL_CTX_set_min_proto_version(c->ssl, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(c->ssl, TLS1_3_VERSION)) {
+		zerr_set(e, ZCP_EXIT_SYSTEM, "SSL_CTX_new", "", "OpenSSL cannot make a TLS 1.3 context");
+		goto fail;
+	}
+	SSL_CTX_set_app_data(c->ssl, c);
+	SSL_CTX_set_options(c->ssl, SSL_OP_ENABLE_KTLS); /* SPEC T-6: the kernel's, where it has it */
+	/* a short write returns what went out; a retry may come from a moved buffer */
+	SSL_CTX_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (c->have_psk) /* the key is all a later connection needs: no tickets */
+		SSL_CTX_set_num_tickets(c->ssl, 0);
+	else if (listener)
+		SSL_CTX_set_num_tickets(c->ssl, 1); /* SPEC T-9: later parts resume */
+	else {
+		SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(c->ssl, keep_session);
+	}
+	if (c->have_psk) { /* SPEC T-2: a suite whose hash is the key's, SHA-256 */
+		SSL_CTX_set_ciphersuites(c->ssl, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256");
+		if (listener)
+			SSL_CTX_set_psk_find_session_callback(c->ssl, psk_find);
+		else
+			SSL_CTX_set_psk_use_session_callback(c->ssl, psk_use);
+	}
+	if (load_certs(c, cfg, e) < 0)
+		goto fail;
+	return c;
+fail:
+	tls_ctx_free(c);
+	return NULL;
+}
+
+bool tls_ctx_listener(const struct tls_ctx *c) { return c->listener; }
+
+void tls_ctx_free(struct tls_ctx *c)
+{
+	if (!c)
+		return;
+	SSL_CTX_free(c->ssl);
+	SSL_SESSION_free(c->resume);
+	pthread_mutex_destroy(&c->lock);
+	OPENSSL_clear_free(c, sizeof *c);
+}
+
+/* A failed call of t's session as recv()/send() would say it: -1 with errno
+ * (EAGAIN and the way to wait), or 0 for the peer's close_notify. */
+static ssize_t io_failed(struct tls_conn *t, int ret, bool *wait_out)
+{
+	int err = SSL_get_error(t->ssl, ret);
+	int saved = errno;
+	switch (err) {
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		*wait_out = err == SSL_ERROR_WANT_WRITE;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0 && saved) {
+			errno = saved;
+			return -1;
+		}
+		/* fall through */
+	default: /* SPEC T-5: a cut without close_notify, or a bad record, is no end */
+		t->alert = openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+static ssize_t io_read(void *arg, void *buf, size_t len, bool *wait_out)
+{
+	struct tls_conn *t = arg;
+	size_t n;
+	ERR_clear_error();
+	if (SSL_read_ex(t->ssl, buf, len, &n))
+		return (ssize_t)n;
+	return io_failed(t, 0, wait_out);
+}
+
+static ssize_t io_write(void *arg, const void *buf, size_t len, bool *wait_out)
+{
+	struct tls_conn *t = arg;
+	size_t n;
+	ERR_clear_error();
+	if (SSL_write_ex(t->ssl, buf, len, &n))
+		return (ssize_t)n;
+	return io_failed(t, 0, wait_out);
+}
+
+int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
+{
+	*t = (struct tls_conn){.io = {.read = io_read, .write = io_write, .arg = t}};
+	t->ssl = SSL_new(ctx->ssl);
+	if (!t->ssl || !SSL_set_fd(t->ssl, sock)) {
+		openssl_reason(t->why, sizeof t->why, "out of memory for a TLS session");
+		tls_conn_end(t);
+		return -1;
+	}
+	if (ctx->listener) {
+		SSL_set_accept_state(t->ssl);
+		return 0;
+	}
+	SSL_set_connect_state(t->ssl);
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->resume) /* SPEC T-9; one the server no longer takes is a full handshake */
+		SSL_set_session(t->ssl, ctx->resume);
+	pthread_mutex_unlock(&ctx->lock);
+	struct in6_addr a;
+	bool ip = inet_pton(AF_INET, ctx->host, &a) == 1 || inet_pton(AF_INET6, ctx->host, &a) == 1;
+	if (!ip && *ctx->host)
+		SSL_set_tlsext_host_name(t->ssl, ctx->host);
+	if (ctx->check_chain && (ip ? !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), ctx->host)
+				    : !SSL_set1_host(t->ssl, ctx->host))) {
+		snprintf(t->why, sizeof t->why, "cannot check the name '%.200s'", ctx->host);
+		tls_conn_end(t);
+		return -1;
+	}
+	return 0;
+}
+
+/* The handshake failed: why, in one line. */
+static void handshake_failed(struct tls_conn *t)
+{
+	long v = SSL_get_verify_result(t->ssl);
+	if (v == X509_V_ERR_APPLICATION_VERIFICATION)
+		snprintf(t->why, sizeof t->why, "the server's public key does not match --pin");
+	else if (v != X509_V_OK)
+		snprintf(t->why, sizeof t->why, "certificate verify failed: %s", X509_verify_cert_error_string(v));
+	else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING || !ERR_peek_error())
+		snprintf(t->why, sizeof t->why, "the peer closed the connection during the TLS handshake "
+			 "(does it speak TLS?)");
+	else
+		openssl_reason(t->why, sizeof t->why, "the TLS handshake failed");
+	ERR_clear_error();
+}
+
+enum tls_hs tls_handshake(struct tls_conn *t)
+{
+	ERR_clear_error();
+	errno = 0;
+	int r = SSL_do_handshake(t->ssl);
+	if (r == 1) {
+		t->ktls_send = BIO_get_ktls_send(SSL_get_wbio(t->ssl)) > 0;
+		t->mode = t->ktls_send || BIO_get_ktls_recv(SSL_get_rbio(t->ssl)) > 0 ? "ktls" : "user";
+		t->resumed = SSL_session_reused(t->ssl);
+		return TLS_HS_DONE;
+	}
+	int err = SSL_get_error(t->ssl, r);
+	if (err == SSL_ERROR_WANT_READ)
+		return TLS_HS_READ;
+	if (err == SSL_ERROR_WANT_WRITE)
+		return TLS_HS_WRITE;
+	if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno)
+		return TLS_HS_SYS;
+	handshake_failed(t);
+	return TLS_HS_FAILED;
+}
+
+int tls_close_notify(struct tls_conn *t)
+{
+	ERR_clear_error();
+	int r = SSL_shutdown(t->ssl);
+	if (r >= 0)
+		return 1; /* 0: sent, the peer's not yet seen; this side waits for nothing */
+	bool out = false;
+	if (io_failed(t, r, &out) == 0 || (errno == EAGAIN && !out))
+		return 1; /* a read it wants is the peer's close_notify: not needed */
+	return errno == EAGAIN ? 0 : -1;
+}
+
+void tls_conn_end(struct tls_conn *t)
+{
+	/* a session is resumable after a close without close_notify too (SPEC T-9);
+	 * a fatal alert has made it unresumable already */
+	if (t->ssl && t->mode)
+		SSL_set_shutdown(t->ssl, SSL_get_shutdown(t->ssl) | SSL_SENT_SHUTDOWN);
+	SSL_free(t->ssl); /* the socket BIO leaves the descriptor open */
+	t->ssl = NULL;
+}

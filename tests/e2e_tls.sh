@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# End-to-end tests of TLS (SPEC T): the real zcp-send and zcp-recv over loopback,
+# real OpenSSL on both sides, and tools nobody here wrote (openssl s_client, socat).
+# Usage: tests/e2e_tls.sh BUILD_DIR [PLAIN_BUILD_DIR]   (TAP-like lines, then
+# "e2e-tls: N passed, N failed"). E2E_ONLY=REGEX runs only the matching tests.
+# The helpers at the top are copies of tests/e2e.sh's (to be shared once e2e.sh is split).
+set -u -o pipefail
+B=$(cd "${1:?usage: e2e_tls.sh BUILD_DIR [PLAIN_BUILD_DIR]}" && pwd)
+P=$(cd "${2:-$B}" && pwd)
+zstrace() { ASAN_OPTIONS=detect_leaks=0 timeout 60 strace "$@"; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/zcp-e2e-tls.XXXXXX")
+trap 'kill $(jobs -p) 2>/dev/null; [ -n "${E2E_KEEP:-}" ] || rm -rf "$T"' EXIT
+pass=0 fail=0 n=0
+
+ok()  { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $*"; }
+bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; sed 's/^/#   /' "$T/log" 2>/dev/null | tail -n 12; }
+check() {
+	desc=$1; shift
+	[ -n "${E2E_ONLY:-}" ] && ! [[ $desc =~ $E2E_ONLY ]] && return 0
+	if "$@" >"$T/log" 2>&1; then ok "$desc"; else bad "$desc"; fi
+	return 0
+}
+# skip DESC WHY: a test that cannot run here: SKIPPED, never counted as a pass
+skip() {
+	[ -n "${E2E_ONLY:-}" ] && ! [[ $1 =~ $E2E_ONLY ]] && return 0
+	echo "# SKIPPED: $1 ($2)"
+}
+wait_until() {
+	local limit=$(($1 * 100)) i=0
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt $limit ] && { echo "wait_until: gave up on: $*" >&2; return 1; }
+		sleep 0.01
+	done
+}
+zsend() { timeout 60 "$B/zcp-send" "$@"; }
+zrecv() { timeout 60 "$B/zcp-recv" "$@"; }
+listening() { grep -q '^listening on ' "$1" 2>/dev/null; }
+port_of() { wait_until 10 listening "$1" && sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$1" | head -n 1; }
+start_send() {
+	: >"$T/send.err"
+	timeout --foreground -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	SPID=$!
+	PORT=$(port_of "$T/send.err")
+}
+start_recv() {
+	: >"$T/recv.err"
+	timeout --foreground -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
+	RPID=$!
+	RPORT=$(port_of "$T/recv.err")
+}
+# exits CODE PID: the background PID ended with CODE
+exits() { wait "$2"; [ $? -eq "$1" ]; }
+
+# --- keys and certificates, made here
+head -c 3000000 /dev/urandom >"$T/data.bin"
+K="$T/keys"; mkdir -p "$K"
+key_hex=$(openssl rand -hex 32)
+printf 'zcp:%s\n' "$key_hex" >"$K/psk"; chmod 600 "$K/psk"
+printf 'zcp:%s\n' "$(openssl rand -hex 32)" >"$K/other"; chmod 600 "$K/other"
+mk() { openssl "$@" 2>/dev/null; }
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+# a CA, a server certificate it signed for 127.0.0.1, an expired one, a client one;
+# another CA; a self-signed server certificate
+mk req -x509 "${ec[@]}" -days 2 -subj /CN=zcp-test-ca -keyout "$K/ca.key" -out "$K/ca.pem"
+mk req -x509 "${ec[@]}" -days 2 -subj /CN=other-ca -keyout "$K/other-ca.key" -out "$K/other-ca.pem"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$K/ext"
+printf 'subjectAltName=IP:127.0.0.1\n' >"$K/ip-only"
+signed() { # signed NAME DAYS [EXTFILE]: NAME.pem/NAME.key signed by the CA
+	mk req "${ec[@]}" -subj "/CN=$1" -keyout "$K/$1.key" -out "$K/$1.csr" &&
+	mk x509 -req -in "$K/$1.csr" -CA "$K/ca.pem" -CAkey "$K/ca.key" -CAcreateserial \
+		-days "$2" -extfile "${3:-$K/ext}" -out "$K/$1.pem"
+}
+signed srv 2; signed expired -1; signed client 2; signed iponly 2 "$K/ip-only"
+mk req -x509 "${ec[@]}" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$K/self.key" -out "$K/self.pem"
+pin_of() { printf 'sha256//%s' "$(openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64)"; }
+chmod 600 "$K"/*.key
+PSK=(--psk-file "$K/psk")
+CERT=(--cert "$K/srv.pem" --key "$K/srv.key")
+
+# --- every sender path x every receiver path over TLS with a PSK (SPEC T-2 T-5 T-6)
+t_psk_paths() {
+	start_send --once -p "$1" "${PSK[@]}" "$T/data.bin" &&
+	zrecv -v -c "127.0.0.1:$PORT" -p "$2" "${PSK[@]}" -o "$T/psk.$1.$2" 2>"$T/r.err" &&
+	wait "$SPID" && cmp "$T/data.bin" "$T/psk.$1.$2" &&
+	grep -q "path=copy tls=user result=ok" "$T/send.err" &&
+	grep -q "received 3000000 bytes .*path copy, tls user; syscalls:.*SSL_read=" "$T/r.err"
+}
+for sp in copy sendfile splice; do
+	for rp in copy splice; do
+		check "TLS PSK: send $sp -> recv $rp byte-exact; both say tls=user and the copy path  # SPEC T-2 T-5 T-6" \
+			t_psk_paths $sp $rp
+	done
+done
+
+# --- push and raw over TLS (SPEC T-5)
+t_psk_push() {
+	mkdir -p "$T/pushdir" &&
+	start_recv --once "${PSK[@]}" -o "$T/pushdir/" &&
+	zsend -c "127.0.0.1:$RPORT" "${PSK[@]}" "$T/data.bin" && wait "$RPID" &&
+	cmp "$T/data.bin" "$T/pushdir/data.bin" && grep -q 'tls=user result=ok' "$T/recv.err"
+}
+check "TLS PSK: push into a directory, byte-exact  # SPEC T-5" t_psk_push
+t_psk_raw() {
+	start_send --once --raw "${PSK[@]}" "$T/data.bin" &&
+	zrecv --raw -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/raw.out" 2>"$T/r.err" && wait "$SPID" &&
+	cmp "$T/data.bin" "$T/raw.out" && grep -q 'path copy, tls user' "$T/r.err" &&
+	grep -q 'tls=user result=ok' "$T/send.err" &&
+	start_recv --raw "${PSK[@]}" -o "$T/raw.push" &&
+	zsend --raw -c "127.0.0.1:$RPORT" "${PSK[@]}" "$T/data.bin" && wait "$RPID" &&
+	cmp "$T/data.bin" "$T/raw.push"
+}
+check "TLS PSK: --raw pulled and pushed, byte-exact (the end is close_notify)  # SPEC T-5 P-9" t_psk_raw
+t_psk_streams() {
+	start_send "${PSK[@]}" "$T/data.bin" || return 1
+	zrecv --streams 2 -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/streams.out" 2>"$T/r.err"
+	local r=$?
+	kill "$SPID"; wait "$SPID"
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/streams.out" && grep -q 'tls user; 2 streams' "$T/r.err"
+}
+check "TLS PSK: --streams 2, each part its own TLS connection, byte-exact  # SPEC T-5 R-18" t_psk_streams
+t_psk_workers() { # the context is made before the workers fork: each serves TLS
+	start_send --workers 2 "${PSK[@]}" "$T/data.bin" || return 1
+	local i r=0
+	for i in 1 2 3; do
+		zrecv -q --streams 4 -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/workers.$i" && cmp "$T/data.bin" "$T/workers.$i" || r=1
+	done
+	kill "$SPID"; wait "$SPID"
+	[ $r -eq 0 ] && [ "$(grep -c 'tls=user result=ok' "$T/send.err")" -ge 6 ]
+}
+check "TLS PSK: --workers 2 serve --streams 4 receivers, byte-exact  # SPEC T-5 S-16" t_psk_workers
+t_cert_streams() {
+	start_send "${CERT[@]}" "$T/data.bin" || return 1
+	zrecv --streams 4 -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/cstreams.out" 2>"$T/r.err"
+	local r=$?
+	kill "$SPID"; wait "$SPID"
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/cstreams.out" && [ "$(grep -c 'tls=user result=ok' "$T/send.err")" -ge 2 ] && grep -q 'tls=user result=probe' "$T/send.err"
+}
+check "TLS certificates: --streams 4 (later parts resume a session: test_tls t9), byte-exact  # SPEC T-9 R-18" t_cert_streams
+
+# --- certificates (SPEC T-3)
+t_cert_ca() {
+	start_send --once "${CERT[@]}" "$T/data.bin" &&
+	zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/cert.out" && wait "$SPID" &&
+	cmp "$T/data.bin" "$T/cert.out" && grep -q 'tls=user result=ok' "$T/send.err" &&
+	start_send --once "${CERT[@]}" "$T/data.bin" &&
+	zrecv -c "localhost:$PORT" --ca "$K/ca.pem" -o "$T/cert.out2" && wait "$SPID" &&
+	cmp "$T/data.bin" "$T/cert.out2"
+}
+check "TLS certificates: --ca with the address and the name checked, byte-exact  # SPEC T-3 T-5" t_cert_ca
+t_cert_push_pin() {
+	mkdir -p "$T/pin.d" &&
+	start_recv --once --cert "$K/self.pem" --key "$K/self.key" -o "$T/pin.d/" &&
+	zsend -c "127.0.0.1:$RPORT" --pin "$(pin_of "$K/self.pem")" "$T/data.bin" 2>"$T/s.err" && wait "$RPID" &&
+	cmp "$T/data.bin" "$T/pin.d/data.bin" && grep -q 'tls=user result=ok' "$T/recv.err" && grep -q 'tls=user result=ok' "$T/s.err"
+}
+check "TLS certificates: a push to a self-signed listener checked by --pin, byte-exact  # SPEC T-3" t_cert_push_pin
+t_client_ca() {
+	start_send --count 2 "${CERT[@]}" --client-ca "$K/ca.pem" "$T/data.bin" &&
+	zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" --cert "$K/client.pem" --key "$K/client.key" \
+		-o "$T/cc.out" && cmp "$T/data.bin" "$T/cc.out" &&
+	{ zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/cc.none" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	exits 8 "$SPID" && [ ! -e "$T/cc.none" ] && grep -q 'result=auth-failed exit=8' "$T/send.err"
+}
+check "TLS --client-ca: a client certificate of the CA gets in, none is refused (exit 8)  # SPEC T-3 T-4" t_client_ca
+
+# refused CONNECT-OPTIONS REASON-REGEX: the connector's handshake fails, exit 8 on
+# both sides, the reason said; the server logs auth-failed and serves the next one
+refused() {
+	local reason=$2
+	rm -f "$T/ref.out" "$T/ref.next"
+	start_send --count 2 "${CERT[@]}" "$T/data.bin" &&
+	{ eval "zrecv -c 127.0.0.1:$PORT $1 -o '$T/ref.out'" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -Eq "^zcp-recv: SSL_do_handshake 127.0.0.1:$PORT: $reason" "$T/r.err" && [ ! -e "$T/ref.out" ] &&
+	wait_until 10 grep -q 'result=auth-failed exit=8' "$T/send.err" &&
+	zrecv -q -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/ref.next" && exits 8 "$SPID" &&
+	cmp "$T/data.bin" "$T/ref.next"
+}
+check "TLS: another CA is refused (exit 8 both sides), the server goes on  # SPEC T-3 T-4" \
+	refused "--ca '$K/other-ca.pem'" 'certificate verify failed'
+check "TLS: a pin of another key is refused (exit 8 both sides)  # SPEC T-3 T-4" \
+	refused "--pin '$(pin_of "$K/self.pem")'" "the server's public key does not match --pin"
+t_expired() {
+	start_send --once --cert "$K/expired.pem" --key "$K/expired.key" "$T/data.bin" &&
+	{ zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/exp.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -q 'certificate verify failed: certificate has expired' "$T/r.err" && exits 8 "$SPID"
+}
+check "TLS: an expired certificate is refused (exit 8)  # SPEC T-3" t_expired
+t_self_signed() {
+	start_send --once --cert "$K/self.pem" --key "$K/self.key" "$T/data.bin" &&
+	{ zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/self.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -q 'certificate verify failed: self-signed certificate' "$T/r.err" && exits 8 "$SPID"
+}
+check "TLS: a self-signed certificate is refused by --ca (exit 8)  # SPEC T-3" t_self_signed
+t_wrong_name() {
+	start_send --once --cert "$K/iponly.pem" --key "$K/iponly.key" "$T/data.bin" &&
+	{ zrecv -c "localhost:$PORT" --ca "$K/ca.pem" -o "$T/name.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -q 'hostname mismatch' "$T/r.err" && exits 8 "$SPID"
+}
+check "TLS: a certificate for another name is refused (exit 8)  # SPEC T-3" t_wrong_name
+
+# --- the key (SPEC T-2 T-4)
+t_wrong_key() {
+	start_send --count 2 "${PSK[@]}" "$T/data.bin" &&
+	{ zrecv -c "127.0.0.1:$PORT" --psk-file "$K/other" -o "$T/wk.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -q "^zcp-recv: SSL_do_handshake 127.0.0.1:$PORT: " "$T/r.err" && [ ! -e "$T/wk.out" ] &&
+	wait_until 10 grep -q 'name="" .*result=auth-failed exit=8' "$T/send.err" &&
+	grep -q '^zcp-send: SSL_do_handshake 127.0.0.1:[0-9]*: ' "$T/send.err" &&
+	zrecv -q -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/wk.next" && exits 8 "$SPID" &&
+	cmp "$T/data.bin" "$T/wk.next"
+}
+check "TLS: a wrong key fails both sides (exit 8, one line each), the server logs auth-failed and goes on  # SPEC T-2 T-4" t_wrong_key
+t_loose_key() {
+	cp "$K/psk" "$T/loose" && chmod 640 "$T/loose" &&
+	{ zsend --psk-file "$T/loose" "$T/data.bin" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -q "^zcp-send: $T/loose: permissions 0640 are too open" "$T/err" &&
+	{ zrecv -c 127.0.0.1:1 --psk-file "$T/loose" -o "$T/x" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -q 'chmod 600' "$T/err"
+}
+check "TLS: a key file group or others may read is refused (exit 3)  # SPEC T-2" t_loose_key
+
+# --- protected mode (SPEC T-8)
+t_protected() {
+	{ zsend -l 0.0.0.0:0 "$T/data.bin" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	grep -q '^zcp-send: 0.0.0.0:[0-9]*: not a loopback address: .*openssl rand -hex 32' "$T/err" &&
+	! grep -q '^listening on' "$T/err" &&
+	{ zrecv -l '[::]:0' -o "$T/" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q 'openssl rand -hex 32' "$T/err"
+}
+check "protected mode: a plaintext listener on a non-loopback address refuses to start, saying how to make a key  # SPEC T-8" t_protected
+t_protected_allowed() {
+	: >"$T/ins.err"
+	timeout -k 5 60 "$B/zcp-send" -l 0.0.0.0:0 --insecure --once "$T/data.bin" 2>"$T/ins.err" &
+	local pid=$! port
+	port=$(port_of "$T/ins.err") && zrecv -q -c "127.0.0.1:$port" -o "$T/ins.out" && wait $pid &&
+	cmp "$T/data.bin" "$T/ins.out" &&
+	: >"$T/send.err" && { timeout -k 5 60 "$B/zcp-send" -l 0.0.0.0:0 --once "${PSK[@]}" "$T/data.bin" 2>"$T/send.err" & } &&
+	SPID=$! && PORT=$(port_of "$T/send.err") &&
+	zrecv -q -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/ins.psk" && wait "$SPID" && cmp "$T/data.bin" "$T/ins.psk" &&
+	grep -q 'tls=user result=ok' "$T/send.err"
+}
+check "protected mode: --insecure, or a key, lets a listener start on 0.0.0.0  # SPEC T-8" t_protected_allowed
+
+# --- plaintext and TLS meeting (SPEC T-7)
+t_plain_at_tls() {
+	mkdir -p "$T/root" && cp "$T/data.bin" "$T/root/f" &&
+	: >"$T/send.err" &&
+	{ zstrace -f -o "$T/strace" -e trace=openat,openat2,open "$B/zcp-send" -l 127.0.0.1:0 --once \
+		--root "$T/root" "${PSK[@]}" 2>"$T/send.err" & } &&
+	SPID=$! && PORT=$(port_of "$T/send.err") &&
+	{ zrecv -c "127.0.0.1:$PORT" --name f -o "$T/pt.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -q "^zcp-recv: 127.0.0.1:$PORT: the sender requires TLS: give --psk-file, --ca or --pin" "$T/r.err" &&
+	exits 8 "$SPID" && grep -q 'result=auth-failed exit=8' "$T/send.err" &&
+	grep -q 'a plaintext request: this sender requires TLS' "$T/send.err" &&
+	! grep -E 'open(at2?)?\(.*"f"' "$T/strace" && ! grep -q "$T/root/" "$T/strace"
+}
+check "a plaintext request to a TLS listener opens no file (strace), exit 8 both sides  # SPEC T-4 T-7" t_plain_at_tls
+t_tls_at_plain() {
+	start_send --once "$T/data.bin" &&
+	{ zrecv -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/tp.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -q '^zcp-recv: SSL_do_handshake .*(does it speak TLS?)' "$T/r.err" &&
+	exits 8 "$SPID" && grep -q 'the receiver speaks TLS; this sender has no --psk-file or --cert' "$T/send.err"
+}
+check "a TLS receiver at a plaintext sender: exit 8 both sides, each says why  # SPEC T-7" t_tls_at_plain
+t_tls_push_at_plain() {
+	mkdir -p "$T/tpp" && start_recv --once -o "$T/tpp/" &&
+	{ zsend -c "127.0.0.1:$RPORT" "${PSK[@]}" "$T/data.bin" 2>"$T/s.err"; [ $? -eq 8 ]; } &&
+	grep -q '^zcp-send: SSL_do_handshake' "$T/s.err" && exits 8 "$RPID" &&
+	grep -q 'the sender speaks TLS: give --psk-file, --ca or --pin' "$T/recv.err"
+}
+check "a TLS push to a plaintext receiver: exit 8 both sides  # SPEC T-7" t_tls_push_at_plain
+
+# --- the handshake under the request's deadline (SPEC T-4 S-13)
+t_dribble() {
+	head -c 100000 "$T/data.bin" >"$T/small.bin"
+	start_send --count 201 --header-timeout 3 "${PSK[@]}" "$T/small.bin" || return 1
+	timeout 60 python3 - "$PORT" >"$T/drib.out" 2>&1 <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+hello = bytes.fromhex("16030100c8010000c40303") + bytes(200)
+try:
+    for b in hello:  # one byte at a time: never a whole ClientHello before the deadline
+        s.send(bytes([b]))
+        time.sleep(0.2)
+except OSError:
+    print("dropped")
+EOF
+	local dpid=$! i pids=""
+	mkdir -p "$T/many"
+	for i in $(seq 200); do
+		timeout 60 "$P/zcp-recv" -q -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/many/$i" & pids="$pids $!"
+	done
+	for i in $pids; do wait "$i" || return 1; done
+	for i in $(seq 200); do cmp "$T/small.bin" "$T/many/$i" || return 1; done
+	wait "$dpid"; grep -qx dropped "$T/drib.out" &&
+	grep -q 'timed out waiting for the TLS handshake' "$T/send.err" && exits 4 "$SPID"
+}
+check "a TLS handshake dribbled a byte at a time is dropped at --header-timeout while 200 TLS receivers are served byte-exact  # SPEC T-4 S-13" t_dribble
+
+# --- tools nobody here wrote (SPEC T-2 T-3)
+t_s_client() {
+	start_send --once --raw "${PSK[@]}" "$T/data.bin" &&
+	timeout 30 openssl s_client -quiet -tls1_3 -psk_identity zcp -psk "$key_hex" -ign_eof \
+		-connect "127.0.0.1:$PORT" </dev/null >"$T/sc.out" 2>"$T/sc.err" ; wait "$SPID" &&
+	cmp "$T/data.bin" "$T/sc.out"
+}
+check "openssl s_client -tls1_3 -psk_identity -psk reads a PSK listener's --raw file byte-exact  # SPEC T-2" t_s_client
+t_socat() {
+	start_send --once --raw "${CERT[@]}" "$T/data.bin" &&
+	timeout 30 socat -u "OPENSSL:127.0.0.1:$PORT,cafile=$K/ca.pem,verify=1" "CREATE:$T/socat.out" &&
+	wait "$SPID" && cmp "$T/data.bin" "$T/socat.out"
+}
+check "socat OPENSSL with the CA file receives a --raw --cert sender's file byte-exact  # SPEC T-3" t_socat
+
+# --- kTLS (SPEC T-6): only where the kernel has it
+if grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null || modprobe -n tls 2>/dev/null; then
+	t_ktls() {
+		start_send --once -p sendfile "${PSK[@]}" "$T/data.bin" &&
+		zrecv -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/ktls.out" && wait "$SPID" &&
+		cmp "$T/data.bin" "$T/ktls.out" && grep -q 'path=sendfile tls=ktls result=ok' "$T/send.err"
+	}
+	check "kTLS: the kernel took the keys; sendfile moved the payload  # SPEC T-6" t_ktls
+else
+	skip "kTLS: sendfile under kernel TLS  # SPEC T-6" \
+		"the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'"
+fi
+
+echo "e2e-tls: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,724 @@
+/* Check suite for src/tls.c: the key file, pins, and real TLS 1.3 handshakes of
+ * both sides over a socketpair (PSK and certificates), then bytes through xfer. */
+#include <stdarg.h>
+
+#include "fetch.h"
+#include "opts.h"
+#include "report.h"
+#include "serve.h"
+#include "testutil.h"
+#include "tls.h"
+
+/* A fault in the guard page arrives as SIGSEGV, which Check reports. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "handle_segv=0"; }
+
+#define KEY64 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* Parses text (copied to end at a guard page) whole, at_end as given. */
+static ssize_t parse(const char *text, bool at_end, struct tls_psk *psk, const char **why)
+{
+	void *map;
+	size_t maplen, len = strlen(text);
+	const char *g = (const char *)tu_guarded(text, len, &map, &maplen);
+	*why = NULL;
+	ssize_t r = tls_psk_parse(g, len, at_end, psk, why);
+	tu_unguard(map, maplen);
+	return r;
+}
+
+/* SPEC T-2: stunnel's line, with "\n", "\r\n" or none at the end. */
+START_TEST(t2_psk_line_parses)
+{
+	struct tls_psk p;
+	const char *why;
+	ck_assert_int_eq(parse("zcp:" KEY64 "\n", false, &p, &why), 4 + 64 + 1);
+	ck_assert_str_eq(p.id, "zcp");
+	ck_assert_uint_eq(p.id_len, 3);
+	ck_assert_uint_eq(p.key_len, 32);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(p.key[i], i);
+	ck_assert_int_eq(parse("a b:" KEY64 "\r\n", false, &p, &why), 4 + 64 + 2);
+	ck_assert_str_eq(p.id, "a b");
+	ck_assert_int_eq(parse("id:" KEY64 KEY64, true, &p, &why), 3 + 128);
+	ck_assert_uint_eq(p.key_len, 64);
+	ck_assert_int_eq(parse("x:" KEY64 "\nmore", true, &p, &why), 2 + 64 + 1); /* the line only */
+}
+END_TEST
+
+/* SPEC T-2: every prefix of a valid line needs more (never reads past it), and
+ * the same bytes at the end of the input are refused unless whole. */
+START_TEST(t2_psk_prefixes_need_more)
+{
+	const char *line = "zcp:" KEY64 "\n";
+	struct tls_psk p;
+	const char *why;
+	char buf[200];
+	for (size_t n = 0; n < strlen(line); n++) {
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		ck_assert_int_eq(parse(buf, false, &p, &why), TLS_NEED_MORE);
+		ssize_t r = parse(buf, true, &p, &why);
+		if (n == strlen(line) - 1)
+			ck_assert_int_eq(r, (ssize_t)n);
+		else
+			ck_assert_msg(r == -1 && why, "prefix %zu at the end", n);
+	}
+}
+END_TEST
+
+static const struct { const char *text, *why; } bad_lines[] = {
+	{":" KEY64 "\n", "empty identity"},
+	{"zcp" KEY64 "\n", "no ':'"},
+	{"zcp:" KEY64 "0\n", "odd digits"},
+	{"zcp:" KEY64 "zz\n", "not hex"},
+	{"zcp:0011\n", "short key (2 bytes)"},
+	{"zcp:" "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e" "\n", "31 bytes"},
+	{"zcp:" KEY64 KEY64 "00\n", "65 bytes"},
+	{"z\tcp:" KEY64 "\n", "control byte in the identity"},
+	{"zcp:" KEY64 " \n", "space after the key"},
+	{"zcp:" KEY64 "\r", "CR without LF at the end"},
+	{"\n", "empty line"},
+	{"", "empty file"},
+};
+
+/* SPEC T-2: what is not one valid line is refused, with a reason. */
+START_TEST(t2_psk_bad_lines)
+{
+	struct tls_psk p;
+	const char *why;
+	ck_assert_msg(parse(bad_lines[_i].text, true, &p, &why) == -1 && why && *why, "%s", bad_lines[_i].why);
+}
+END_TEST
+
+/* SPEC T-2: an identity of 128 bytes is taken, 129 refused before the key. */
+START_TEST(t2_psk_identity_bound)
+{
+	char line[400];
+	struct tls_psk p;
+	const char *why;
+	memset(line, 'i', 128);
+	snprintf(line + 128, sizeof line - 128, ":%s\n", KEY64);
+	ck_assert_int_eq(parse(line, true, &p, &why), 128 + 1 + 64 + 1);
+	memset(line, 'i', 129);
+	line[129] = '\0';
+	ck_assert_int_eq(parse(line, false, &p, &why), -1);
+}
+END_TEST
+
+static const char *dir;
+static char path[512];
+
+static void setup(void) { dir = tu_tmpdir(); }
+static void teardown(void) { tu_rmtree(dir); }
+
+static const char *key_file(const char *name, const char *text, mode_t mode)
+{
+	static char p[512];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	return p;
+}
+
+/* SPEC T-2: a key file for the owner only loads; group or others' permissions,
+ * a second line, a directory and a missing file are refused, exit 3, naming it. */
+START_TEST(t2_psk_file_permissions)
+{
+	struct tls_psk p;
+	struct zerr e;
+	ck_assert_int_eq(tls_psk_load(key_file("k", "zcp:" KEY64 "\n", 0600), &p, &e), 0);
+	ck_assert_uint_eq(p.key_len, 32);
+	ck_assert_int_eq(tls_psk_load(key_file("k", "zcp:" KEY64 "\n", 0400), &p, &e), 0);
+	static const mode_t loose[] = {0640, 0604, 0620, 0602, 0610, 0601};
+	for (unsigned i = 0; i < sizeof loose / sizeof *loose; i++) {
+		const char *f = key_file("k", "zcp:" KEY64 "\n", loose[i]);
+		ck_assert_int_eq(tls_psk_load(f, &p, &e), -1);
+		ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+		ck_assert_str_eq(e.object, f);
+		ck_assert_ptr_nonnull(strstr(e.reason, "chmod 600"));
+	}
+	ck_assert_int_eq(tls_psk_load(key_file("k", "zcp:" KEY64 "\nb:" KEY64 "\n", 0600), &p, &e), -1);
+	ck_assert_int_eq(tls_psk_load(key_file("k", "zcp:00\n", 0600), &p, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_int_eq(tls_psk_load(dir, &p, &e), -1);
+	snprintf(path, sizeof path, "%s/none", dir);
+	ck_assert_int_eq(tls_psk_load(path, &p, &e), -1);
+	ck_assert_str_eq(e.call, "open");
+}
+END_TEST
+
+/* SPEC T-3: curl's pin form. */
+START_TEST(t3_pin_parse)
+{
+	uint8_t pin[TLS_PIN_SIZE];
+	/* base64 of 32 bytes 0..31 */
+	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), 0);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(pin[i], i);
+	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", pin), -1);
+	ck_assert_int_eq(tls_pin_parse("sha1//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), -1);
+	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh!=", pin), -1);
+	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=A", pin), -1);
+	ck_assert_int_eq(tls_pin_parse("", pin), -1);
+}
+END_TEST
+
+/* SPEC T-7: a TLS record's start is told from a ZCP/1 frame's. */
+START_TEST(t7_record_sniff)
+{
+	ck_assert(tls_looks_like_record((const uint8_t *)"\x16\x03\x01", 3));
+	ck_assert(tls_looks_like_record((const uint8_t *)"\x15\x03\x03", 3));
+	ck_assert(!tls_looks_like_record((const uint8_t *)"ZCR1", 4));
+	ck_assert(!tls_looks_like_record((const uint8_t *)"\x16\x02\x01", 3));
+}
+END_TEST
+
+/* SPEC T-8: a plaintext listener beyond loopback is refused, saying how to make a
+ * key; loopback, a key or --insecure let it start. */
+START_TEST(t8_protected_mode)
+{
+	struct opts_common c = {0};
+	struct zerr e;
+	char bound[NET_ADDR_MAX];
+	int any = net_listen("0.0.0.0:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(any, 0);
+	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
+	ck_assert_str_eq(e.object, bound);
+	ck_assert_ptr_nonnull(strstr(e.reason, "openssl rand -hex 32"));
+	ck_assert_int_eq(report_protected(&c, true, any, bound, &e), 0);
+	c.insecure = true;
+	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), 0);
+	c.insecure = false;
+	int lo = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(lo, 0);
+	ck_assert_int_eq(report_protected(&c, false, lo, bound, &e), 0);
+	close(lo);
+	close(any);
+	int lo6 = net_listen("[::1]:0", bound, sizeof bound, &e);
+	if (lo6 >= 0) { /* where IPv6 is there */
+		ck_assert_int_eq(report_protected(&c, false, lo6, bound, &e), 0);
+		close(lo6);
+	}
+}
+END_TEST
+
+/* --- handshakes over a socketpair: both sides in this process, stepped in turn */
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+/* A self-signed certificate NAME.pem / NAME.key for subject alt name san. */
+static void make_cert(const char *name, const char *san)
+{
+	sh("cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+	   "-subj /CN=%s -addext subjectAltName=%s -keyout %s.key -out %s.pem 2>/dev/null",
+	   dir, name, san, name, name);
+}
+
+static char f1[512], f2[512], f3[512];
+static const char *in_dir(char *buf, const char *name)
+{
+	snprintf(buf, 512, "%s/%s", dir, name);
+	return buf;
+}
+
+struct pair {
+	struct tls_ctx *lctx, *cctx;
+	struct tls_conn l, c;
+	int sv[2];
+	enum tls_hs lr, cr;
+};
+
+/* Runs both handshakes to their ends. */
+static void handshake(struct pair *p, const struct tls_cfg *lcfg, const struct tls_cfg *ccfg, const char *host)
+{
+	struct zerr e;
+	memset(p, 0, sizeof *p);
+	p->lctx = tls_ctx_new(true, lcfg, NULL, &e);
+	ck_assert_msg(p->lctx != NULL, "%s", e.reason);
+	p->cctx = tls_ctx_new(false, ccfg, host, &e);
+	ck_assert_msg(p->cctx != NULL, "%s", e.reason);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p->sv), 0);
+	ck_assert_int_eq(tls_conn_start(&p->l, p->lctx, p->sv[0]), 0);
+	ck_assert_int_eq(tls_conn_start(&p->c, p->cctx, p->sv[1]), 0);
+	p->lr = p->cr = TLS_HS_READ;
+	for (int turns = 0; turns < 100; turns++) {
+		if (p->cr == TLS_HS_READ || p->cr == TLS_HS_WRITE)
+			p->cr = tls_handshake(&p->c);
+		if (p->lr == TLS_HS_READ || p->lr == TLS_HS_WRITE)
+			p->lr = tls_handshake(&p->l);
+		bool lgo = p->lr == TLS_HS_READ || p->lr == TLS_HS_WRITE;
+		bool cgo = p->cr == TLS_HS_READ || p->cr == TLS_HS_WRITE;
+		if (!lgo && !cgo)
+			return;
+		if (!lgo && p->lr != TLS_HS_DONE) /* the other side hears nothing more */
+			shutdown(p->sv[0], SHUT_RDWR);
+		if (!cgo && p->cr != TLS_HS_DONE)
+			shutdown(p->sv[1], SHUT_RDWR);
+	}
+	ck_abort_msg("handshake did not end");
+}
+
+static void pair_end(struct pair *p)
+{
+	tls_conn_end(&p->l);
+	tls_conn_end(&p->c);
+	tls_ctx_free(p->lctx);
+	tls_ctx_free(p->cctx);
+	close(p->sv[0]);
+	close(p->sv[1]);
+}
+
+/* Bytes through both sessions with xfer, both ways, and the end said. */
+static void exchange(struct pair *p)
+{
+	struct xfer_ctx ctx = {.timeout_ms = 5000};
+	uint8_t out[100000], in[100000];
+	for (size_t i = 0; i < sizeof out; i++)
+		out[i] = tu_byte(i);
+	/* one side writes while the other reads, in turns: nowait */
+	ctx.nowait = true;
+	uint64_t sent = 0, got = 0, n;
+	for (int turns = 0; got < sizeof in && turns < 10000; turns++) {
+		struct xfer_op w = xfer_op_sock(false, p->sv[0], &p->l.io, out + sent, 0);
+		int r = xfer_move(&w, sizeof out - sent, true, &ctx, &n);
+		ck_assert(r == 0 || r == XFER_AGAIN);
+		sent += n;
+		struct xfer_op rd = xfer_op_sock(true, p->sv[1], &p->c.io, in + got, 0);
+		r = xfer_move(&rd, sizeof in - got, true, &ctx, &n);
+		ck_assert(r == 0 || r == XFER_AGAIN);
+		got += n;
+	}
+	ck_assert_uint_eq(got, sizeof in);
+	ck_assert_mem_eq(in, out, sizeof in);
+	ck_assert_int_eq(tls_close_notify(&p->l), 1);
+	struct xfer_op rd = xfer_op_sock(true, p->sv[1], &p->c.io, in, 0);
+	ck_assert_int_eq(xfer_move(&rd, 1, false, &ctx, &n), XFER_EOF); /* the end, not a cut */
+	struct xfer_op w = xfer_op_sock(false, p->sv[1], &p->c.io, out, 0); /* the other way still goes */
+	ck_assert_int_eq(xfer_move(&w, 16, true, &ctx, &n), 0);
+	rd = xfer_op_sock(true, p->sv[0], &p->l.io, in, 0);
+	ck_assert_int_eq(xfer_move(&rd, 16, true, &ctx, &n), 0);
+	ck_assert_mem_eq(in, out, 16);
+}
+
+/* SPEC T-2 T-6: the same key on both sides: TLS 1.3, in user space here (no
+ * kTLS in this kernel, or the kernel's: said either way), bytes go both ways. */
+START_TEST(t2_psk_handshake)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct pair p;
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	ck_assert_msg(p.lr == TLS_HS_DONE, "%s", p.l.why);
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert(!strcmp(p.l.mode, "user") || !strcmp(p.l.mode, "ktls"));
+	exchange(&p);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-2: another key, or another identity, fails both sides. */
+START_TEST(t2_psk_wrong_key)
+{
+	struct tls_cfg a = {.psk_file = in_dir(f1, "a")}, b = {.psk_file = in_dir(f2, "b")};
+	key_file("a", "zcp:" KEY64 "\n", 0600);
+	key_file("b", "zcp:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+	struct pair p;
+	handshake(&p, &a, &b, "127.0.0.1");
+	ck_assert_int_eq(p.lr, TLS_HS_FAILED);
+	ck_assert_int_ne(p.cr, TLS_HS_DONE);
+	ck_assert(*p.l.why);
+	pair_end(&p);
+	key_file("b", "other:" KEY64 "\n", 0600);
+	handshake(&p, &a, &b, "127.0.0.1");
+	ck_assert_int_eq(p.lr, TLS_HS_FAILED);
+	ck_assert_int_ne(p.cr, TLS_HS_DONE);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-3: a CA and the host name: the right one passes, another CA or another
+ * name fails the connector, which says why. */
+START_TEST(t3_cert_ca_and_host)
+{
+	make_cert("srv", "IP:127.0.0.1,DNS:localhost");
+	make_cert("other", "IP:127.0.0.1");
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key")};
+	struct tls_cfg c = {.ca = in_dir(f3, "srv.pem")};
+	struct pair p;
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert_int_eq(p.lr, TLS_HS_DONE);
+	exchange(&p);
+	pair_end(&p);
+	handshake(&p, &l, &c, "localhost");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	pair_end(&p);
+	handshake(&p, &l, &c, "10.1.2.3"); /* not the certificate's address */
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_msg(strstr(p.c.why, "mismatch"), "%s", p.c.why);
+	pair_end(&p);
+	c.ca = in_dir(f3, "other.pem");
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_msg(strstr(p.c.why, "certificate"), "%s", p.c.why);
+	ck_assert_int_ne(p.lr, TLS_HS_DONE);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-3: a pin of the server's key passes without a CA; another key's fails. */
+START_TEST(t3_cert_pin)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	make_cert("other", "IP:127.0.0.1");
+	char pin[200], other[200];
+	FILE *f;
+	sh("cd '%s' && for n in srv other; do printf 'sha256//%%s' \"$(openssl x509 -in $n.pem -pubkey -noout | "
+	   "openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)\" >$n.pin; done", dir);
+	ck_assert_ptr_nonnull(f = fopen(in_dir(f1, "srv.pin"), "r"));
+	ck_assert_ptr_nonnull(fgets(pin, sizeof pin, f));
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(in_dir(f1, "other.pin"), "r"));
+	ck_assert_ptr_nonnull(fgets(other, sizeof other, f));
+	fclose(f);
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key")};
+	struct tls_cfg c = {.pin = pin};
+	struct pair p;
+	handshake(&p, &l, &c, "example.org");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	pair_end(&p);
+	c.pin = other;
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_msg(strstr(p.c.why, "--pin"), "%s", p.c.why);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-3: a listener with --client-ca takes a client certificate of that CA and
+ * refuses a connector without one. */
+START_TEST(t3_client_cert_required)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	make_cert("cli", "DNS:client");
+	char a[512], b[512];
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key"),
+			    .client_ca = in_dir(f3, "cli.pem")};
+	struct tls_cfg c = {.ca = in_dir(a, "srv.pem")};
+	struct pair p;
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.lr, TLS_HS_FAILED);
+	pair_end(&p);
+	c.cert = in_dir(a, "cli.pem");
+	c.key = in_dir(b, "cli.key");
+	c.ca = in_dir(path, "srv.pem");
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.lr, TLS_HS_DONE);
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	exchange(&p);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-7: plaintext at a TLS listener fails its handshake, with a reason. */
+START_TEST(t7_plaintext_at_listener)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct zerr e;
+	struct tls_ctx *ctx = tls_ctx_new(true, &cfg, NULL, &e);
+	ck_assert_ptr_nonnull(ctx);
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct tls_conn t = {0};
+	ck_assert_int_eq(tls_conn_start(&t, ctx, sv[0]), 0);
+	ck_assert_int_eq(tls_handshake(&t), TLS_HS_READ);
+	ck_assert_int_eq(write(sv[1], "ZCQ1\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 24), 24);
+	ck_assert_int_eq(tls_handshake(&t), TLS_HS_FAILED);
+	ck_assert(*t.why);
+	tls_conn_end(&t);
+	tls_ctx_free(ctx);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* SPEC T-2 T-3: files OpenSSL cannot use are refused when the context is made. */
+START_TEST(t3_bad_files)
+{
+	struct zerr e;
+	struct tls_cfg c = {.ca = in_dir(f1, "none.pem")};
+	ck_assert_ptr_null(tls_ctx_new(false, &c, "h", &e));
+	ck_assert(*e.reason);
+	key_file("bad.pem", "not a certificate\n", 0600);
+	struct tls_cfg l = {.cert = in_dir(f1, "bad.pem"), .key = in_dir(f2, "bad.pem")};
+	ck_assert_ptr_null(tls_ctx_new(true, &l, NULL, &e));
+	struct tls_cfg k = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0644)};
+	ck_assert_ptr_null(tls_ctx_new(true, &k, NULL, &e));
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+}
+END_TEST
+
+/* Runs the handshakes of p (its contexts made already) on a new socketpair. */
+static void handshake_again(struct pair *p)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p->sv), 0);
+	ck_assert_int_eq(tls_conn_start(&p->l, p->lctx, p->sv[0]), 0);
+	ck_assert_int_eq(tls_conn_start(&p->c, p->cctx, p->sv[1]), 0);
+	p->lr = p->cr = TLS_HS_READ;
+	for (int turns = 0; turns < 100 && (p->lr > TLS_HS_DONE || p->cr > TLS_HS_DONE); turns++) {
+		if (p->cr == TLS_HS_READ || p->cr == TLS_HS_WRITE)
+			p->cr = tls_handshake(&p->c);
+		if (p->lr == TLS_HS_READ || p->lr == TLS_HS_WRITE)
+			p->lr = tls_handshake(&p->l);
+	}
+	ck_assert_int_eq(p->lr, TLS_HS_DONE);
+	ck_assert_int_eq(p->cr, TLS_HS_DONE);
+}
+
+/* SPEC T-9: a connector's later connections resume the session of an earlier one
+ * (a TLS 1.3 ticket): no second certificate handshake; still checked, still TLS. */
+START_TEST(t9_session_resumed)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	char a[512], b[512], c[512];
+	struct tls_cfg l = {.cert = in_dir(a, "srv.pem"), .key = in_dir(b, "srv.key")};
+	struct tls_cfg cc = {.ca = in_dir(c, "srv.pem")};
+	struct pair p;
+	handshake(&p, &l, &cc, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert(!p.c.resumed);
+	exchange(&p); /* the ticket comes with the first bytes read */
+	for (int i = 0; i < 2; i++) {
+		tls_conn_end(&p.l);
+		tls_conn_end(&p.c);
+		close(p.sv[0]);
+		close(p.sv[1]);
+		handshake_again(&p);
+		ck_assert_msg(p.c.resumed && p.l.resumed, "connection %d", i + 2);
+		exchange(&p);
+	}
+	pair_end(&p);
+}
+END_TEST
+
+/* --- whole transfers: serve_one in a child, fetch_one here, over TCP loopback */
+
+static char src_path[600], out_path[600];
+
+/* serve_one of src_path over sv[1] with TLS of lcfg in a child: exits 0 or the
+ * zerr code; a line "tls PATH" on fd 3 of the child's stdout says what it used. */
+static pid_t tls_server(int sv[2], const struct tls_cfg *lcfg, enum xfer_path path, bool raw, int report_fd)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid)
+		return pid;
+	close(sv[0]);
+	struct zerr e;
+	struct tls_ctx *ctx = tls_ctx_new(true, lcfg, NULL, &e);
+	if (!ctx)
+		tu_exit(100);
+	struct serve_cfg cfg = {.file = src_path, .rootfd = -1, .path = path, .chunk = 8192, .raw = raw,
+				.timeout_ms = 5000, .header_timeout_ms = 5000, .tls = ctx};
+	struct serve_report rep;
+	int r = serve_one(sv[1], "peer", &cfg, &rep, NULL, &e);
+	dprintf(report_fd, "%s %s %s\n", rep.tls ? rep.tls : "none", xfer_path_name(rep.path), r ? e.reason : "ok");
+	tls_ctx_free(ctx);
+	tu_exit(r == 0 ? 0 : (int)e.code);
+}
+
+struct outcome {
+	int fetch, serve;           /* 0 or exit codes */
+	struct fetch_report rep;
+	struct zerr e;
+	char served[300];           /* the server's line */
+};
+
+static void tls_transfer(const struct tls_cfg *lcfg, const struct tls_cfg *ccfg, enum xfer_path sp,
+			 enum xfer_path rp, bool raw, struct outcome *o)
+{
+	int sv[2], rp_fd[2];
+	tu_tcp_pair(sv);
+	ck_assert_int_eq(pipe(rp_fd), 0);
+	pid_t pid = tls_server(sv, lcfg, sp, raw, rp_fd[1]);
+	close(sv[1]);
+	close(rp_fd[1]);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, FSIO_FORCE, &o->e), 0);
+	struct tls_ctx *ctx = ccfg ? tls_ctx_new(false, ccfg, "127.0.0.1", &o->e) : NULL;
+	ck_assert(!ccfg || ctx);
+	struct fetch_cfg cfg = {.path = rp, .chunk = 8192, .raw = raw, .timeout_ms = 5000, .tls = ctx};
+	o->fetch = fetch_one(sv[0], "peer", &cfg, &out, &o->rep, NULL, &o->e) == 0 ? 0 : (int)o->e.code;
+	close(sv[0]);
+	o->serve = tu_child_status(pid);
+	ssize_t n = read(rp_fd[0], o->served, sizeof o->served - 1);
+	o->served[n > 0 ? n : 0] = '\0';
+	close(rp_fd[0]);
+	tls_ctx_free(ctx);
+}
+
+static void transfer_setup(void)
+{
+	setup();
+	snprintf(src_path, sizeof src_path, "%s/data.bin", dir);
+	snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static const enum xfer_path send_paths[] = {XFER_COPY, XFER_SENDFILE, XFER_SPLICE};
+static const enum xfer_path recv_paths[] = {XFER_COPY, XFER_SPLICE};
+
+/* SPEC T-5 T-6: a PSK transfer on every path pair, framed and raw, arrives byte
+ * for byte; the payload moved in user space (no kTLS here) by the copy path, and
+ * both sides say so. */
+START_TEST(t5_psk_transfer_every_path)
+{
+	const uint64_t size = (3 << 20) + 11;
+	tu_make_file(src_path, size);
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct outcome o;
+	bool raw = _i >= 6;
+	tls_transfer(&cfg, &cfg, send_paths[_i % 6 / 2], recv_paths[_i % 2], raw, &o);
+	ck_assert_msg(o.fetch == 0, "fetch: %s %s", o.e.call, o.e.reason);
+	ck_assert_msg(o.serve == 0, "serve: %s", o.served);
+	tu_check_file(out_path, 0, size);
+	ck_assert_str_eq(o.rep.tls, "user"); /* no kTLS in this kernel: see the e2e kTLS row */
+	ck_assert_int_eq(o.rep.path, XFER_COPY);
+	ck_assert_str_eq(o.served, "user copy ok\n");
+}
+END_TEST
+
+/* SPEC T-4: with another key neither side gets a byte: exit 8 on both, and the
+ * sender opened no file (a missing one would be exit 3). */
+START_TEST(t4_wrong_key_opens_nothing)
+{
+	struct tls_cfg a = {.psk_file = in_dir(f1, "a")}, b = {.psk_file = in_dir(f2, "b")};
+	key_file("a", "zcp:" KEY64 "\n", 0600);
+	key_file("b", "zcp:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+	struct outcome o;
+	tls_transfer(&a, &b, XFER_SENDFILE, XFER_SPLICE, _i, &o); /* src_path does not exist */
+	ck_assert_int_eq(o.fetch, ZCP_EXIT_AUTH);
+	ck_assert_str_eq(o.e.call, "SSL_do_handshake");
+	ck_assert_int_eq(o.serve, ZCP_EXIT_AUTH);
+	ck_assert_msg(strncmp(o.served, "none ", 5) == 0, "%s", o.served);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
+/* SPEC T-7: a plaintext receiver at a TLS sender and a TLS receiver at a
+ * plaintext sender: exit 8 on both sides, each saying what the other spoke. */
+START_TEST(t7_plaintext_and_tls_mixed)
+{
+	tu_make_file(src_path, 1000);
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)}, none = {0};
+	struct outcome o;
+	tls_transfer(&cfg, NULL, XFER_SENDFILE, XFER_SPLICE, false, &o);
+	ck_assert_int_eq(o.serve, ZCP_EXIT_AUTH);
+	ck_assert_msg(o.fetch == ZCP_EXIT_AUTH && strstr(o.e.reason, "TLS"), "%d %s", o.fetch, o.e.reason);
+	int sv[2], rp_fd[2];
+	tu_tcp_pair(sv);
+	ck_assert_int_eq(pipe(rp_fd), 0);
+	pid_t pid = fork();
+	if (pid == 0) { /* a plaintext sender */
+		close(sv[0]);
+		struct serve_cfg sc = {.file = src_path, .rootfd = -1, .path = XFER_SENDFILE, .chunk = 8192,
+				       .timeout_ms = 5000, .header_timeout_ms = 5000};
+		struct serve_report rep;
+		struct zerr e;
+		int r = serve_one(sv[1], "peer", &sc, &rep, NULL, &e);
+		dprintf(rp_fd[1], "%s", r ? e.reason : "ok");
+		tu_exit(r == 0 ? 0 : (int)e.code);
+	}
+	close(sv[1]);
+	close(rp_fd[1]);
+	struct zerr e;
+	struct tls_ctx *ctx = tls_ctx_new(false, &cfg, "127.0.0.1", &e);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, FSIO_FORCE, &e), 0);
+	struct fetch_cfg fc = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000, .tls = ctx};
+	int r = fetch_one(sv[0], "peer", &fc, &out, &o.rep, NULL, &e);
+	close(sv[0]);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_AUTH);
+	ck_assert_int_eq(tu_child_status(pid), ZCP_EXIT_AUTH);
+	ssize_t n = read(rp_fd[0], o.served, sizeof o.served - 1);
+	o.served[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(strstr(o.served, "TLS"), "%s", o.served);
+	close(rp_fd[0]);
+	tls_ctx_free(ctx);
+	(void)none;
+}
+END_TEST
+
+/* SPEC T-3 T-5: a certificate transfer (the connector checks the CA and the
+ * address) arrives byte for byte. */
+START_TEST(t5_cert_transfer)
+{
+	const uint64_t size = 1 << 20;
+	tu_make_file(src_path, size);
+	make_cert("srv", "IP:127.0.0.1");
+	char a[512], b[512], c[512];
+	struct tls_cfg l = {.cert = in_dir(a, "srv.pem"), .key = in_dir(b, "srv.key")};
+	struct tls_cfg cc = {.ca = in_dir(c, "srv.pem")};
+	struct outcome o;
+	tls_transfer(&l, &cc, XFER_SENDFILE, XFER_SPLICE, false, &o);
+	ck_assert_msg(o.fetch == 0, "fetch: %s %s", o.e.call, o.e.reason);
+	ck_assert_int_eq(o.serve, 0);
+	tu_check_file(out_path, 0, size);
+	ck_assert_str_eq(o.rep.tls, "user");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("tls");
+	TCase *tc = tcase_create("psk");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, t2_psk_line_parses);
+	tcase_add_test(tc, t2_psk_prefixes_need_more);
+	tcase_add_loop_test(tc, t2_psk_bad_lines, 0, (int)(sizeof bad_lines / sizeof *bad_lines));
+	tcase_add_test(tc, t2_psk_identity_bound);
+	tcase_add_test(tc, t2_psk_file_permissions);
+	tcase_add_test(tc, t3_pin_parse);
+	tcase_add_test(tc, t7_record_sniff);
+	tcase_add_test(tc, t8_protected_mode);
+	suite_add_tcase(s, tc);
+	TCase *hs = tcase_create("handshake");
+	tcase_add_checked_fixture(hs, setup, teardown);
+	tcase_set_timeout(hs, 60);
+	tcase_add_test(hs, t2_psk_handshake);
+	tcase_add_test(hs, t2_psk_wrong_key);
+	tcase_add_test(hs, t3_cert_ca_and_host);
+	tcase_add_test(hs, t3_cert_pin);
+	tcase_add_test(hs, t3_client_cert_required);
+	tcase_add_test(hs, t7_plaintext_at_listener);
+	tcase_add_test(hs, t3_bad_files);
+	tcase_add_test(hs, t9_session_resumed);
+	suite_add_tcase(s, hs);
+	TCase *tr = tcase_create("transfer");
+	tcase_add_checked_fixture(tr, transfer_setup, teardown);
+	tcase_set_timeout(tr, 60);
+	tcase_add_loop_test(tr, t5_psk_transfer_every_path, 0, 12);
+	tcase_add_loop_test(tr, t4_wrong_key_opens_nothing, 0, 2);
+	tcase_add_test(tr, t7_plaintext_and_tls_mixed);
+	tcase_add_test(tr, t5_cert_transfer);
+	suite_add_tcase(s, tr);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
