@@ -198,6 +198,7 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 		return 0;
 	}
 	struct xfer_result *res = &c->job.res;
+	c->expired = res->status == XFER_FAILED && res->err == ETIMEDOUT;
 	if (res->status == XFER_SHORT) { /* SPEC R-7 */
 		zerr_set(&c->err, ZCP_EXIT_PROTO, xfer_sys_name(res->call), c->peer,
 			 "connection closed after %llu of %llu bytes", (unsigned long long)res->moved,
@@ -265,6 +266,7 @@ static int step_eof(struct fetch_conn *c)
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
 	if (r < 0) {
+		c->expired = errno == ETIMEDOUT;
 		zerr_sys(&c->err, ZCP_EXIT_NET, "recvfrom", c->peer, errno);
 		return go_ack(c, WIRE_ACK_SHORT);
 	}
@@ -286,8 +288,9 @@ static int step_ack(struct fetch_conn *c)
 		return ended(c, 0);
 	}
 	/* SPEC R-14: half-close, then drop what still comes until the sender closes, so
-	 * that the ack is not destroyed by the reset an unread byte would cause */
-	if (r < 0 || shutdown(c->link.sock, SHUT_WR) < 0)
+	 * that the ack is not destroyed by the reset an unread byte would cause; a sender
+	 * silent for a whole wait has nothing unread to drain */
+	if (r < 0 || c->expired || shutdown(c->link.sock, SHUT_WR) < 0)
 		return ended(c, -1);
 	c->linger_until = mono_ms() + FETCH_LINGER_MS;
 	c->state = FETCH_LINGER;
@@ -385,6 +388,8 @@ void fetch_expire(struct fetch_conn *c)
 			 : c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
 	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
+	/* silent for a whole wait (P-10), not only slow past the header deadline (P-13) */
+	c->expired = c->cfg->timeout_ms >= 0 && mono_ms() >= c->link.progress_ms + c->cfg->timeout_ms;
 	if (told || c->state == FETCH_REQUEST || c->state == FETCH_RESPONSE || c->cfg->raw) {
 		ended(c, -1);
 		return;

@@ -1741,5 +1741,20 @@ t_worker_restart_rate() { # SPEC S-16: a worker that keeps dying is replaced at 
 check "--workers 2: a worker that keeps dying is replaced at most once a second  # SPEC S-16" t_worker_restart_rate
 # === END BLOCK workers ===
 
+# === BLOCK fix1: sender side, xfer, net, hashing ===
+t_stall_ends_at_timeout() { # ARGS...: a sender stalls mid-payload; zcp-recv --timeout 2 ARGS gives up 2 s later
+	start_fake fake-sender 10000000 3000000 hang && local rc end at
+	zrecv -q -c "127.0.0.1:$PORT" -o "$T/stalled" --timeout 2 "$@" 2>"$T/stall.err"; rc=$? end=$(date +%s.%N)
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	at=$(sed -n 's/^stalled at //p' "$T/fake.out") && cat "$T/stall.err" &&
+	echo "exit $rc, $(bc <<<"$end - $at") s after the stall" &&
+	[ "$rc" -eq 4 ] && grep -q ': Connection timed out$' "$T/stall.err" &&
+	awk -v a="$end" -v b="$at" 'BEGIN { exit !(a - b >= 1.9 && a - b < 3.8) }' # not 2 x 2 s
+}
+for args in "" "--path copy" "--verify"; do
+	check "a sender that stalls: zcp-recv --timeout 2 $args ends 2 s after, not twice that (no drain)  # SPEC P-10 R-14" t_stall_ends_at_timeout $args
+done
+# === END BLOCK fix1 ===
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -91,6 +91,7 @@ def fake_sender(portfile, declare, send, hang=False):
     s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, declare, 0, declare) + b"f")
     s.sendall(bytes(i % 251 for i in range(send)))
     if hang:
+        print("stalled at %.3f" % time.time(), flush=True)
         time.sleep(30)
         return
     s.shutdown(socket.SHUT_WR)
