@@ -545,13 +545,14 @@ const char *opts_usage_recv(void)
 	       "      --max-chunk SIZE     bytes a push moves per turn (default 2M)\n"
 	       "      --drain SECONDS      on SIGINT/SIGTERM, let pushes finish this long\n"
 	       "                           (default 10); a second signal ends at once\n"
-	       "      --header-timeout SECONDS  a push's response header whole within this\n"
-	       "                           (default 10, 0 = none)\n"
+	       "      --header-timeout SECONDS  a push's response header whole within this,\n"
+	       "                           and its trailer (default 10, 0 = none)\n"
 	       "  -q, --quiet              print errors only (no summary, no progress)\n"
 	       "      --progress           show progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            print a report with syscall counts after the transfer\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
 	       "SIZE takes a K, M, G or T suffix (powers of 1024).\n"
-	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure.\n";
+	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure,\n"
+	       "      7 busy (another zcp-recv is resuming the output).\n";
 }

@@ -1754,6 +1754,30 @@ t_stall_ends_at_timeout() { # ARGS...: a sender stalls mid-payload; zcp-recv --t
 for args in "" "--path copy" "--verify"; do
 	check "a sender that stalls: zcp-recv --timeout 2 $args ends 2 s after, not twice that (no drain)  # SPEC P-10 R-14" t_stall_ends_at_timeout $args
 done
+# help_entry PROG OPT: OPT's entry in PROG --help, its continuation lines joined
+help_entry() {
+	"$B/$1" --help | awk -v o="$2" '$0 ~ "^ *(-., )?" o " " { on = 1; printf "%s", $0; next }
+		on && /^                    +[^ -]/ { printf " %s", $0; next } { on = 0 }'
+}
+t_help_matches_man() { # each exit status of a man page is on --help's Exit: line; --header-timeout names the same frames
+	local prog codes code r=0 exitline
+	for prog in zcp-send zcp-recv; do
+		exitline=$("$B/$prog" --help | sed -n '/^Exit:/,$p' | tr '\n' ' ')
+		# the .It N of EXIT STATUS, but an entry for the other program only
+		codes=$(sed -n '/^\.Sh EXIT STATUS/,/^\.El/p' "$HERE/../man/$prog.1" |
+			awk '/^\.It [0-9]+$/ { c = $2; next } c != "" { if ($0 !~ /only\)/) print c; c = "" }')
+		[ -n "$codes" ] || { echo "$prog.1: no exit statuses read"; r=1; }
+		for code in $codes; do
+			grep -qE "[ :]$code [a-z]" <<<"$exitline" || { echo "$prog --help lacks exit $code: $exitline"; r=1; }
+		done
+		if sed -n '/^\.It.*header-timeout/,/^\.It/p;/^\.Fl \\-header-timeout$/,/^\.It/p' "$HERE/../man/$prog.1" | grep -q trailer; then
+			help_entry "$prog" --header-timeout | grep -q trailer ||
+				{ echo "$prog --help: --header-timeout omits the trailer: $(help_entry "$prog" --header-timeout)"; r=1; }
+		fi
+	done
+	return $r
+}
+check "each program's --help: every exit status of its man page, --header-timeout's frames as the man says  # SPEC C-6 E-1 P-13" t_help_matches_man
 # === END BLOCK fix1 ===
 
 echo "e2e: $pass passed, $fail failed"
