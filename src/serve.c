@@ -215,7 +215,6 @@ static int payload_failed(struct serve_conn *c)
 
 static int payload_sent(struct serve_conn *c);
 
-/* SPEC W-17: where the hash starts: 0 for a resume, whose receiver checks the whole file. */
 /* SPEC W-17: from byte 0 for a resume of the rest (IF_IDENT and length 0); a part
  * of --streams carries IF_IDENT too but names its length, and its hash covers its range. */
 static uint64_t hash_from(const struct serve_conn *c)
