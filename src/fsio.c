@@ -306,7 +306,9 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 		return 0;
 	char dir[PATH_MAX];
 	if (o->mode == FSIO_DIR) {
-		if (snprintf(o->final, PATH_MAX, "%s/%s", o->path, name) >= PATH_MAX)
+		size_t n = strlen(o->path); /* DIR/ as given: one slash between */
+		const char *sep = n && o->path[n - 1] == '/' ? "" : "/";
+		if (snprintf(o->final, PATH_MAX, "%s%s%s", o->path, sep, name) >= PATH_MAX)
 			return zerr_sys(e, ZCP_EXIT_FILE, "open", o->path, ENAMETOOLONG);
 		if (check_existing(o->final, o->flags & FSIO_FORCE, o->flags & FSIO_NAMED, true, e))
 			return -1;
