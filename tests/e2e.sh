@@ -1778,6 +1778,22 @@ t_help_matches_man() { # each exit status of a man page is on --help's Exit: lin
 	return $r
 }
 check "each program's --help: every exit status of its man page, --header-timeout's frames as the man says  # SPEC C-6 E-1 P-13" t_help_matches_man
+t_nofile_too_low() { # ulimit -n 5: not one connection fits; the limit is said to be too low, no --max-clients 1, no --help
+	local rc
+	timeout 60 prlimit --nofile=5:5 "$B/zcp-send" -l 127.0.0.1:0 "$T/data.bin" 2>"$T/low.err"; rc=$?
+	cat "$T/low.err"
+	[ "$rc" -eq 1 ] && [ "$(wc -l <"$T/low.err")" -eq 1 ] &&
+	grep -qx 'zcp-send: the limit of 5 descriptors (ulimit -n) is too low: one connection needs about 8' "$T/low.err"
+}
+check "ulimit -n 5: zcp-send says the descriptor limit is too low (exit 1), blames no option  # SPEC C-11 E-1" t_nofile_too_low
+t_streams_over_nofile() { # --streams N past RLIMIT_NOFILE: a usage error with the arithmetic, before any connection
+	local rc
+	timeout 60 prlimit --nofile=16:16 "$B/zcp-recv" --streams 8 -c 127.0.0.1:9 -o "$T/streams-nofile" 2>"$T/sn.err"; rc=$?
+	cat "$T/sn.err"
+	[ "$rc" -eq 2 ] && grep -qx 'zcp-recv: --streams 8 needs about 38 descriptors; the limit is 16 (ulimit -n)' "$T/sn.err" &&
+	grep -qx "Try 'zcp-recv --help'." "$T/sn.err" && [ ! -e "$T/streams-nofile" ]
+}
+check "zcp-recv --streams 8 with ulimit -n 16: usage error with the arithmetic, exit 2  # SPEC C-11 R-18" t_streams_over_nofile
 # === END BLOCK fix1 ===
 
 echo "e2e: $pass passed, $fail failed"
