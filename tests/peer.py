@@ -134,6 +134,20 @@ def steady_receiver(portfile, interval):
     wait_closed(s, 5.0)
 
 
+def serve_each(ls, conns, serve):
+    """Accept `conns` connections on ls, each served by serve(conn) on a thread of
+    its own; return when every one has ended."""
+    import threading
+    threads = []
+    for _ in range(int(conns)):
+        conn, _ = ls.accept()
+        t = threading.Thread(target=serve, args=(conn,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+
+
 def parts_sender(portfile, size, cut, conns, late=None):
     """Serve `conns` connections of a --streams fetch of the `size`-byte file "f",
     whose byte i is i % 251, each on a thread: a probe is answered without payload;
@@ -180,14 +194,7 @@ def parts_sender(portfile, size, cut, conns, late=None):
             say("part at %d dropped by the receiver" % off)
         s.close()
 
-    threads = []
-    for _ in range(int(conns)):
-        conn, _ = ls.accept()
-        t = threading.Thread(target=serve, args=(conn,))
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
+    serve_each(ls, conns, serve)
 
 
 def two_file_sender(portfile, size, conns):
@@ -227,14 +234,7 @@ def two_file_sender(portfile, size, conns):
             say("part at %d flags %d: dropped by the receiver" % (off, flags))
         s.close()
 
-    threads = []
-    for _ in range(int(conns)):
-        conn, _ = ls.accept()
-        t = threading.Thread(target=serve, args=(conn,))
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
+    serve_each(ls, conns, serve)
 
 
 def idents(port, count):
