@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TEMP_PREFIX ".zcp-"
@@ -503,4 +504,18 @@ int fsio_identity(int fd, struct wire_ident *id)
 	if (fstat(fd, &st) < 0)
 		return -1;
 	return ident_of(&st, id);
+}
+
+static int64_t ns_of(struct timespec t) { return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec; }
+
+bool fsio_settled(int fd, const struct wire_ident *id)
+{
+	struct stat st;
+	struct wire_ident now;
+	struct timespec t;
+	if (fstat(fd, &st) < 0 || ident_of(&st, &now) < 0 || memcmp(&now, id, sizeof now) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &t) < 0)
+		return false;
+	int64_t changed = ns_of(st.st_mtim) > ns_of(st.st_ctim) ? ns_of(st.st_mtim) : ns_of(st.st_ctim);
+	return ns_of(t) - changed > 1000000000;
 }

@@ -324,7 +324,8 @@ static int step_hash(struct serve_conn *c, uint64_t *left)
 		return STEP_YIELD | STEP_OUT;
 	struct wire_trailer t;
 	fhash_digest(&c->hash, t.hash);
-	fhash_remember(&c->ident, hash_from(c), c->hash.end, t.hash);
+	if (fsio_settled(c->file_fd, &c->ident)) /* not a file that may still be changing */
+		fhash_remember(&c->ident, hash_from(c), c->hash.end, t.hash);
 	return trailer_ready(c, &t);
 }
 

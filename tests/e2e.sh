@@ -1605,7 +1605,9 @@ t_push_trailer_trickled() { # with --verify, the pusher's trailer a byte every 1
 }
 check "zcp-recv --listen DIR/ --verify: a trailer trickled (--timeout 2) is cut --header-timeout 3 after the payload, exit 4  # SPEC P-13 R-16 R-19" t_push_trailer_trickled
 # hashed_file: $T/hashed.bin, a big file whose whole hash takes many turns of --max-chunk
-hashed_file() { [ -f "$T/hashed.bin" ] || head -c 64M /dev/zero >"$T/hashed.bin"; }
+# (settled: changed over a second ago, so that its hash is remembered, SPEC W-17)
+settled() { [ $(($(date +%s) - $(stat -c %Z "$1"))) -ge 2 ]; }
+hashed_file() { { [ -f "$T/hashed.bin" ] || head -c 64M /dev/zero >"$T/hashed.bin"; } && wait_until 5 settled "$T/hashed.bin"; }
 t_hash_once() { # two verified resumes of the last 10 bytes: the file is read for the hash once
 	hashed_file && start_send -v --count 3 --max-chunk 4M "$T/hashed.bin" &&
 	peer verify-resume "$PORT" 2 >"$T/vr.out" && wait "$SPID" && cat "$T/vr.out" "$T/send.err" &&

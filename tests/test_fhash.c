@@ -122,6 +122,33 @@ START_TEST(w15_identity_follows_the_file)
 }
 END_TEST
 
+/* SPEC W-17: a file is settled, its hash fit to remember, when its identity is still
+ * the one taken and nothing changed it in the last second: not one just written,
+ * nor one rewritten in place with its time put back; a system file is. */
+START_TEST(w17_settled_files_only)
+{
+	tu_make_file(path, 100);
+	int fd = open(path, O_RDONLY);
+	struct wire_ident id;
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert(!fsio_settled(fd, &id)); /* just written */
+	struct timespec old[2] = {{1000, 0}, {1000, 0}};
+	ck_assert_int_eq(futimens(fd, old), 0);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	int w = open(path, O_WRONLY);
+	ck_assert_int_eq(pwrite(w, "changed", 7, 0), 7);
+	ck_assert_int_eq(futimens(w, old), 0); /* touch -d: the mtime put back */
+	close(w);
+	ck_assert(!fsio_settled(fd, &id));
+	close(fd);
+	fd = open("/bin/sh", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert(fsio_settled(fd, &id));
+	close(fd);
+}
+END_TEST
+
 /* SPEC W-17: the remembered hashes: found by the whole identity and the range;
  * the 17th pushes out the one used least recently. */
 START_TEST(w17_cache_keeps_the_last_sixteen)
@@ -160,6 +187,7 @@ int main(void)
 	tcase_add_test(tc, r19_file_shorter_than_range);
 	tcase_add_test(tc, w15_identity_follows_the_file);
 	tcase_add_test(tc, w17_cache_keeps_the_last_sixteen);
+	tcase_add_test(tc, w17_settled_files_only);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
