@@ -35,8 +35,12 @@ static int go_ack(struct fetch_conn *c, enum wire_ack_status status)
 	return 0;
 }
 
+/* The file a failure names: the one written, which is the kept partial of a resume
+ * (SPEC R-20), else the final name (a temporary file has none worth showing). */
 static const char *output_name(const struct fsio_out *out)
 {
+	if (out->partial[0])
+		return out->partial;
 	return out->mode == FSIO_STDOUT ? "<stdout>" : out->mode == FSIO_DIR || out->mode == FSIO_FILE
 		? out->final : out->path;
 }

@@ -909,7 +909,11 @@ START_TEST(p12_output_failure_acks_local_error)
 	struct rlimit small = {4096, 4096};
 	signal(SIGXFSZ, SIG_IGN);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	char partial[400];
+	snprintf(partial, sizeof partial, "%s.zcp-partial", out_path);
 	fetch_asked();
+	if (_i) /* SPEC E-2 R-20: the file written is the kept partial: the error names it */
+		fsio_out_use_partial(&out, partial, 0);
 	peer_says(WIRE_OK, 100000, 0, 100000, "f");
 	peer_payload(0, 100000);
 	await(M, POLLIN);
@@ -919,7 +923,9 @@ START_TEST(p12_output_failure_acks_local_error)
 	ck_assert_int_eq(r, STEP_IN);
 	peer_acked_then_linger(WIRE_ACK_LOCAL_ERROR);
 	ck_assert_int_eq(fc.err.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(fc.err.object, _i ? partial : out_path);
 	fetch_end(&fc);
+	unlink(partial);
 }
 END_TEST
 
@@ -1146,7 +1152,7 @@ int main(void)
 	tcase_add_test(tc, p12_payload_yields_after_its_budget);
 	tcase_add_test(tc, p12_every_byte_stored_then_eof_awaited);
 	tcase_add_test(tc, p12_stream_ends_early_acks_short);
-	tcase_add_test(tc, p12_output_failure_acks_local_error);
+	tcase_add_loop_test(tc, p12_output_failure_acks_local_error, 0, 2);
 	tcase_add_test(tc, p12_byte_after_payload_acks_protocol);
 	tcase_add_test(tc, p12_eof_commits_then_acks_ok);
 	tcase_add_test(tc, p12_failed_commit_acks_local_error);
