@@ -374,7 +374,7 @@ int main(int argc, char **argv)
 		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk, --drain and "
 					  "--header-timeout need --listen into a directory");
 	/* SPEC C-11: a loop's connections, or the parts of --streams, within the limit */
-	uint64_t limit = proc_raise_nofile(), need;
+	uint64_t limit = proc_raise_nofile(), need = 0;
 	uint32_t conns = many ? o.srv.max_clients : o.streams, asked = conns;
 	enum proc_fit fit = many || o.streams > 1 ? proc_fit_clients(limit, &conns, !many || o.srv.max_clients_given,
 								      o.c.path == XFER_SPLICE, &need) : PROC_FITS;
