@@ -36,8 +36,12 @@ static int go_ack(struct fetch_conn *c, enum wire_ack_status status)
 	return 0;
 }
 
+/* The file a failure names: the one written, which is the kept partial of a resume
+ * (SPEC R-20), else the final name (a temporary file has none worth showing). */
 static const char *output_name(const struct fsio_out *out)
 {
+	if (out->partial[0])
+		return out->partial;
 	return out->mode == FSIO_STDOUT ? "<stdout>" : out->mode == FSIO_DIR || out->mode == FSIO_FILE
 		? out->final : out->path;
 }
@@ -211,6 +215,7 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 		return 0;
 	}
 	struct xfer_result *res = &c->job.res;
+	c->expired = res->status == XFER_FAILED && res->err == ETIMEDOUT;
 	if (res->status == XFER_SHORT) { /* SPEC R-7 */
 		zerr_set(&c->err, ZCP_EXIT_PROTO, xfer_sys_name(res->call), c->peer,
 			 "connection closed after %llu of %llu bytes", (unsigned long long)res->moved,
@@ -279,6 +284,7 @@ static int step_eof(struct fetch_conn *c)
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
 	if (r < 0) { /* through TLS: a cut without close_notify too (SPEC T-5) */
+		c->expired = errno == ETIMEDOUT;
 		zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
 		step_tls_words(&c->link, &c->err);
 		return go_ack(c, WIRE_ACK_SHORT);
@@ -301,8 +307,9 @@ static int step_ack(struct fetch_conn *c)
 		return ended(c, 0);
 	}
 	/* SPEC R-14: half-close, then drop what still comes until the sender closes, so
-	 * that the ack is not destroyed by the reset an unread byte would cause */
-	if (r < 0 || shutdown(c->link.sock, SHUT_WR) < 0)
+	 * that the ack is not destroyed by the reset an unread byte would cause; a sender
+	 * silent for a whole wait has nothing unread to drain */
+	if (r < 0 || c->expired || shutdown(c->link.sock, SHUT_WR) < 0)
 		return ended(c, -1);
 	c->linger_until = mono_ms() + FETCH_LINGER_MS;
 	c->state = FETCH_LINGER;
@@ -420,6 +427,8 @@ void fetch_expire(struct fetch_conn *c)
 			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
 	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
+	/* silent for a whole wait (P-10), not only slow past the header deadline (P-13) */
+	c->expired = c->cfg->timeout_ms >= 0 && mono_ms() >= c->link.progress_ms + c->cfg->timeout_ms;
 	if (told || c->state <= FETCH_RESPONSE || c->cfg->raw) {
 		ended(c, -1);
 		return;

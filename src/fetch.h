@@ -81,6 +81,7 @@ struct fetch_conn {
 	struct zerr err;               /* why not, when result < 0 */
 	int ack_err;                   /* the errno when the final ack OK could not be sent */
 	bool mismatch;                 /* the stored bytes' hash was not the sender's */
+	bool expired;                  /* a wait ran out (P-10): no drain after the ack */
 };
 
 /* fetch_init() - a transfer on sock (non-blocking, connected to peer) into out

@@ -23,7 +23,8 @@ int fhash_start(struct fhash *h, int fd, uint64_t from, uint64_t to)
 int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats)
 {
 	for (uint64_t done = 0; h->at < h->end && done < budget;) {
-		size_t want = h->end - h->at < FHASH_BUF ? (size_t)(h->end - h->at) : FHASH_BUF;
+		uint64_t room = budget - done < h->end - h->at ? budget - done : h->end - h->at;
+		size_t want = room < FHASH_BUF ? (size_t)room : FHASH_BUF;
 		if (stats)
 			stats->calls[XS_PREAD]++;
 		ssize_t n = pread(h->fd, h->buf, want, (off_t)h->at);

@@ -22,9 +22,9 @@ struct fhash {
  * errno (ENOMEM). */
 int fhash_start(struct fhash *h, int fd, uint64_t from, uint64_t to);
 
-/* fhash_step() - hash about budget more bytes (reads of FHASH_BUF go on while less
- * than budget is done: at most one read past it); each pread is counted in stats (may
- * be NULL). Returns 1 when the range is hashed, 0 when there is more, -1 with errno
+/* fhash_step() - hash at most budget more bytes, in reads of at most FHASH_BUF (never
+ * past the budget: a caller may take what was hashed off it); each pread is counted
+ * in stats (may be NULL). Returns 1 when the range is hashed, 0 when there is more, -1 with errno
  * set (EIO and the like; ENODATA when the file ends before the range does). */
 int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats);
 

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TEMP_PREFIX ".zcp-"
@@ -306,7 +307,9 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 		return 0;
 	char dir[PATH_MAX];
 	if (o->mode == FSIO_DIR) {
-		if (snprintf(o->final, PATH_MAX, "%s/%s", o->path, name) >= PATH_MAX)
+		size_t n = strlen(o->path); /* DIR/ as given: one slash between */
+		const char *sep = n && o->path[n - 1] == '/' ? "" : "/";
+		if (snprintf(o->final, PATH_MAX, "%s%s%s", o->path, sep, name) >= PATH_MAX)
 			return zerr_sys(e, ZCP_EXIT_FILE, "open", o->path, ENAMETOOLONG);
 		if (check_existing(o->final, o->flags & FSIO_FORCE, o->flags & FSIO_NAMED, true, e))
 			return -1;
@@ -501,4 +504,18 @@ int fsio_identity(int fd, struct wire_ident *id)
 	if (fstat(fd, &st) < 0)
 		return -1;
 	return ident_of(&st, id);
+}
+
+static int64_t ns_of(struct timespec t) { return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec; }
+
+bool fsio_settled(int fd, const struct wire_ident *id)
+{
+	struct stat st;
+	struct wire_ident now;
+	struct timespec t;
+	if (fstat(fd, &st) < 0 || ident_of(&st, &now) < 0 || memcmp(&now, id, sizeof now) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &t) < 0)
+		return false;
+	int64_t changed = ns_of(st.st_mtim) > ns_of(st.st_ctim) ? ns_of(st.st_mtim) : ns_of(st.st_ctim);
+	return ns_of(t) - changed > 1000000000;
 }

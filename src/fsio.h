@@ -105,6 +105,12 @@ int fsio_fsync_dir_of(const char *path);
  * opaque tag of ident_of() over what fstat says. Returns 0 or -1 with errno. */
 int fsio_identity(int fd, struct wire_ident *id);
 
+/* fsio_settled() - whether the file open on fd still has identity id and its data
+ * and inode last changed over a second ago: only then may what was just read of it
+ * be remembered under id (SPEC W-17). A write within the timestamps' granularity
+ * leaves id as it was (git's "racy clean" files). False on any error. */
+bool fsio_settled(int fd, const struct wire_ident *id);
+
 /* fsio_accepts_splice() - whether splice(2) can write to fd: a pipe, a socket,
  * /dev/null or a regular file not opened with O_APPEND (SPEC R-5). */
 bool fsio_accepts_splice(int fd);

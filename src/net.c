@@ -95,6 +95,14 @@ static struct addrinfo *resolve(const char *addr, int passive, struct zerr *e)
 	return res;
 }
 
+/* SPEC E-1: a call that failed for want of descriptors or memory is the local
+ * system's failure (exit 1), whatever the call; anything else is the network's. */
+static enum zcp_exit exit_of(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ? ZCP_EXIT_SYSTEM
+										  : ZCP_EXIT_NET;
+}
+
 int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e)
 {
 	struct addrinfo *res = resolve(addr, 1, e), *ai;
@@ -119,7 +127,7 @@ int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e)
 		fd = -1;
 	}
 	if (fd < 0) {
-		zerr_sys(e, ZCP_EXIT_NET, call, addr, errno);
+		zerr_sys(e, exit_of(errno), call, addr, errno);
 	} else {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
@@ -225,8 +233,10 @@ int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, st
 	if (!res)
 		return -1;
 	int fd = -1, err = 0;
+	const char *call = "socket";
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		call = fd < 0 ? "socket" : "connect";
 		if (fd >= 0 && connect_bounded(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0) {
 			net_format(ai->ai_addr, ai->ai_addrlen, peer, peerlen);
 			break;
@@ -238,6 +248,6 @@ int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, st
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return zerr_sys(e, ZCP_EXIT_NET, "connect", addr, err);
+		return zerr_sys(e, exit_of(err), call, addr, err);
 	return fd;
 }

@@ -609,8 +609,8 @@ const char *opts_usage_recv(void)
 	       "      --max-chunk SIZE     bytes a push moves per turn (default 2M)\n"
 	       "      --drain SECONDS      on SIGINT/SIGTERM, let pushes finish this long\n"
 	       "                           (default 10); a second signal ends at once\n"
-	       "      --header-timeout SECONDS  a push's response header whole within this\n"
-	       "                           (default 10, 0 = none)\n"
+	       "      --header-timeout SECONDS  a push's response header whole within this,\n"
+	       "                           and its trailer (default 10, 0 = none)\n"
 	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
 	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
 	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"
@@ -627,5 +627,5 @@ const char *opts_usage_recv(void)
 	       "  -V, --version            show the version\n\n"
 	       "SIZE takes a K, M, G or T suffix (powers of 1024).\n"
 	       "Exit: 0 ok, 1 system, 2 usage, 3 file, 4 network, 5 protocol, 6 peer failure,\n"
-	       "      8 authentication (TLS).\n";
+	       "      7 busy (another zcp-recv is resuming the output), 8 authentication (TLS).\n";
 }

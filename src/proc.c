@@ -34,6 +34,20 @@ uint64_t proc_clients_within(uint64_t limit, bool splice)
 	return limit < PROC_FDS_FIXED ? 0 : (limit - PROC_FDS_FIXED) / per_client(splice);
 }
 
+enum proc_fit proc_fit_clients(uint64_t limit, uint32_t *n, bool given, bool splice, uint64_t *need)
+{
+	uint64_t fit = proc_clients_within(limit, splice);
+	*need = proc_fds_needed(fit ? *n : 1, splice);
+	if (fit == 0)
+		return PROC_NONE;
+	if (*need <= limit)
+		return PROC_FITS;
+	if (given)
+		return PROC_OVER;
+	*n = (uint32_t)fit; /* fit < *n here */
+	return PROC_LOWERED;
+}
+
 int proc_sanitise_stdfds(void)
 {
 	int closed = 0;

@@ -39,6 +39,20 @@ uint64_t proc_fds_needed(uint64_t clients, bool splice);
  * limit (0 when not even one fits). */
 uint64_t proc_clients_within(uint64_t limit, bool splice);
 
+/* How connections meet the descriptor limit (SPEC C-11). */
+enum proc_fit {
+	PROC_FITS,    /* as many as asked */
+	PROC_LOWERED, /* a default that did not fit, lowered to what does */
+	PROC_OVER,    /* a number the user gave does not fit: a usage error */
+	PROC_NONE,    /* not even one connection fits: the limit is too low */
+};
+
+/* proc_fit_clients() - fit *n connections (given: a number the user gave, else a
+ * default) within limit descriptors (proc_fds_needed()). Returns the outcome; for
+ * PROC_LOWERED *n is now the most that fit. *need gets the descriptors the *n asked
+ * for need, or one connection's for PROC_NONE. Changes nothing else. */
+enum proc_fit proc_fit_clients(uint64_t limit, uint32_t *n, bool given, bool splice, uint64_t *need);
+
 /* proc_ignore_signals() - SIGPIPE and SIGXFSZ ignored: a closed peer is EPIPE and
  * a file over RLIMIT_FSIZE is EFBIG, errors like any other. */
 void proc_ignore_signals(void);

@@ -160,24 +160,26 @@ int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool qu
 	}
 }
 
-int report_fit_clients(const char *prog, struct opts_server *srv, bool loop, bool splice, bool quiet)
+int report_fit(const char *prog, const char *option, enum proc_fit fit, uint64_t asked, uint64_t now,
+	       uint64_t need, uint64_t limit, bool quiet)
 {
-	uint64_t limit = proc_raise_nofile();
-	if (!loop)
+	char why[160];
+	switch (fit) {
+	case PROC_LOWERED:
+		if (!quiet)
+			report_note(prog, "note: %s %llu, not %llu: the limit is %llu descriptors (ulimit -n)",
+				    option, (unsigned long long)now, (unsigned long long)asked, (unsigned long long)limit);
 		return -1;
-	uint64_t need = proc_fds_needed(srv->max_clients, splice), fit = proc_clients_within(limit, splice);
-	if (need <= limit)
-		return -1;
-	if (srv->max_clients_given || fit == 0) {
-		char why[160];
-		snprintf(why, sizeof why, "--max-clients %u needs about %llu descriptors; the limit is %llu "
-			 "(ulimit -n)", (unsigned)(fit ? srv->max_clients : 1),
-			 (unsigned long long)(fit ? need : proc_fds_needed(1, splice)), (unsigned long long)limit);
+	case PROC_OVER:
+		snprintf(why, sizeof why, "%s %llu needs about %llu descriptors; the limit is %llu (ulimit -n)",
+			 option, (unsigned long long)asked, (unsigned long long)need, (unsigned long long)limit);
 		return report_usage_error(prog, why);
+	case PROC_NONE:
+		report_note(prog, "the limit of %llu descriptors (ulimit -n) is too low: one connection needs about %llu",
+			    (unsigned long long)limit, (unsigned long long)need);
+		return ZCP_EXIT_SYSTEM;
+	case PROC_FITS:
+		break;
 	}
-	if (!quiet)
-		report_note(prog, "note: --max-clients %llu, not %u: the limit is %llu descriptors (ulimit -n)",
-			    (unsigned long long)fit, (unsigned)srv->max_clients, (unsigned long long)limit);
-	srv->max_clients = (uint32_t)fit;
 	return -1;
 }

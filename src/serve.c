@@ -27,6 +27,16 @@ static int ended(struct serve_conn *c, int result)
 
 /* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
  * S-12). Returns the response status, with *e set for a refusal. */
+/* Explains why the identity of the file served could not be made (SPEC W-15, E-1):
+ * no key, or libcrypto out of memory, is the system's (exit 1); fstat's, the file's. */
+static void identity_failed(struct serve_conn *c, int err)
+{
+	if (err == EAGAIN)
+		zerr_set(&c->err, ZCP_EXIT_SYSTEM, "identity", c->name, "no key (no machine id and no random bytes)");
+	else
+		zerr_sys(&c->err, err == ENOMEM ? ZCP_EXIT_SYSTEM : ZCP_EXIT_FILE, "identity", c->name, err);
+}
+
 static enum wire_status open_source(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
@@ -49,7 +59,7 @@ static enum wire_status open_source(struct serve_conn *c)
 	if (fd < 0)
 		return fd == -1 ? WIRE_NOT_FOUND : WIRE_SERVER_ERROR;
 	if (fsio_identity(fd, &c->ident) < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "fstat", c->name, errno);
+		identity_failed(c, errno);
 		close(fd);
 		return WIRE_SERVER_ERROR;
 	}
@@ -92,8 +102,15 @@ static void prepare_response(struct serve_conn *c, enum wire_status status)
 	}
 	ssize_t n = wire_encode_response(&r, c->link.frame, sizeof c->link.frame);
 	c->link.len = n > 0 ? (size_t)n : 0;
-	if (n > 0 && status == WIRE_OK && (c->req.flags & WIRE_FLAG_IDENT)) /* SPEC W-15: right after */
-		c->link.len += (size_t)wire_encode_ident(&c->ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
+	if (n > 0 && status == WIRE_OK && (c->req.flags & WIRE_FLAG_IDENT)) { /* SPEC W-15: right after */
+		ssize_t m = wire_encode_ident(&c->ident, c->link.frame + n, sizeof c->link.frame - (size_t)n);
+		if (m < 0) {
+			zerr_set(&c->err, ZCP_EXIT_SYSTEM, "", c->name, "identity frame: %s", wire_strerror((int)m));
+			prepare_response(c, WIRE_SERVER_ERROR);
+			return;
+		}
+		c->link.len += (size_t)m;
+	}
 	c->link.have = 0; /* bytes of it sent */
 	c->refusing = status != WIRE_OK;
 	c->state = SERVE_RESPONSE;
@@ -233,7 +250,6 @@ static int payload_failed(struct serve_conn *c)
 
 static int payload_sent(struct serve_conn *c);
 
-/* SPEC W-17: where the hash starts: 0 for a resume, whose receiver checks the whole file. */
 /* SPEC W-17: from byte 0 for a resume of the rest (IF_IDENT and length 0); a part
  * of --streams carries IF_IDENT too but names its length, and its hash covers its range. */
 static uint64_t hash_from(const struct serve_conn *c)
@@ -340,7 +356,8 @@ static int step_hash(struct serve_conn *c, uint64_t *left)
 		return STEP_YIELD | STEP_OUT;
 	struct wire_trailer t;
 	fhash_digest(&c->hash, t.hash);
-	fhash_remember(&c->ident, hash_from(c), c->hash.end, t.hash);
+	if (fsio_settled(c->file_fd, &c->ident)) /* not a file that may still be changing */
+		fhash_remember(&c->ident, hash_from(c), c->hash.end, t.hash);
 	return trailer_ready(c, &t);
 }
 

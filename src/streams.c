@@ -58,8 +58,8 @@ void streams_part(uint64_t offset, uint64_t total, unsigned k, unsigned i, uint6
 	*len = base + (i < extra);
 }
 
-/* Shuts down the socket of every part but except that is still open, so that
- * whatever call they wait in returns now. */
+/* Shuts down the socket of every part still open, except the part except, so
+ * that whatever call they wait in returns now. */
 static void cut(struct group *g, const struct part *except)
 {
 	pthread_mutex_lock(&g->lock);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PIPE_WANT (1 << 20)
@@ -80,6 +81,21 @@ struct xfer_op xfer_op_sock(bool in, int sock, const struct xfer_io *io, void *b
 				.buf = buf, .wait_in = in, .io = io};
 }
 
+/* SPEC P-10: a blocking socket's call, bounded by SO_RCVTIMEO / SO_SNDTIMEO
+ * (net_block()), says EAGAIN when that bound ran out: the wait is over, not to be
+ * waited again. A call asked not to wait, a non-blocking fd or a file (an EAGAIN
+ * there is retried, X-6) is only "not ready". */
+static bool wait_ran_out(const struct xfer_op *op)
+{
+	int fd = op->wait_in ? op->in : op->out;
+	int nowait = op->sys == XS_SPLICE ? SPLICE_F_NONBLOCK : MSG_DONTWAIT;
+	struct stat st;
+	int fl;
+	if (op->flags & nowait || (fl = fcntl(fd, F_GETFL)) < 0 || fl & O_NONBLOCK)
+		return false;
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 struct xfer_op xfer_op_mem(enum xfer_sys sys, int fd, void *buf, int flags)
 {
 	bool in = sys == XS_READ || sys == XS_PREAD || sys == XS_RECVFROM;
@@ -116,6 +132,10 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
+		if (wait_ran_out(op)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
 		if (ctx->nowait)
 			return XFER_AGAIN;
 		int fd = op->wait_in ? op->in : op->out;

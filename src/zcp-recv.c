@@ -230,9 +230,16 @@ int main(int argc, char **argv)
 	if (o.srv.given && !many)
 		return report_usage_error(PROG, "--once, --count, --max-clients, --max-chunk, --drain and "
 					  "--header-timeout need --listen into a directory");
-	int fit = report_fit_clients(PROG, &o.srv, many, o.c.path == XFER_SPLICE, o.c.quiet); /* SPEC C-11 */
-	if (fit >= 0)
-		return fit;
+	/* SPEC C-11: a loop's connections, or the parts of --streams, within the limit */
+	uint64_t limit = proc_raise_nofile(), need = 0;
+	uint32_t conns = many ? o.srv.max_clients : o.streams, asked = conns;
+	enum proc_fit fit = many || o.streams > 1 ? proc_fit_clients(limit, &conns, !many || o.srv.max_clients_given,
+								      o.c.path == XFER_SPLICE, &need) : PROC_FITS;
+	done = report_fit(PROG, many ? "--max-clients" : "--streams", fit, asked, conns, need, limit, o.c.quiet);
+	if (done >= 0)
+		return done;
+	if (many)
+		o.srv.max_clients = conns;
 
 	struct fetch_cfg cfg = {
 		.path = o.c.path, .chunk = o.c.chunk, .raw = o.c.raw, .offset = o.offset,

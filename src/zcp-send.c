@@ -157,9 +157,15 @@ int main(int argc, char **argv)
 	if (done >= 0)
 		return done;
 	proc_ignore_signals(); /* SPEC S-8 */
-	done = report_fit_clients(PROG, &o.srv, o.c.role == OPTS_LISTEN, o.c.path == XFER_SPLICE, o.c.quiet);
-	if (done >= 0)
-		return done;
+	uint64_t limit = proc_raise_nofile(), need; /* SPEC C-11 */
+	if (o.c.role == OPTS_LISTEN) {
+		uint32_t asked = o.srv.max_clients;
+		enum proc_fit fit = proc_fit_clients(limit, &o.srv.max_clients, o.srv.max_clients_given,
+						     o.c.path == XFER_SPLICE, &need);
+		done = report_fit(PROG, "--max-clients", fit, asked, o.srv.max_clients, need, limit, o.c.quiet);
+		if (done >= 0)
+			return done;
+	}
 	struct tls_ctx *tls;
 	if ((done = report_tls(PROG, &o.c, &tls)) >= 0) /* SPEC T-1 */
 		return done;

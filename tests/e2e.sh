@@ -1605,7 +1605,9 @@ t_push_trailer_trickled() { # with --verify, the pusher's trailer a byte every 1
 }
 check "zcp-recv --listen DIR/ --verify: a trailer trickled (--timeout 2) is cut --header-timeout 3 after the payload, exit 4  # SPEC P-13 R-16 R-19" t_push_trailer_trickled
 # hashed_file: $T/hashed.bin, a big file whose whole hash takes many turns of --max-chunk
-hashed_file() { [ -f "$T/hashed.bin" ] || head -c 64M /dev/zero >"$T/hashed.bin"; }
+# (settled: changed over a second ago, so that its hash is remembered, SPEC W-17)
+settled() { [ $(($(date +%s) - $(stat -c %Z "$1"))) -ge 2 ]; }
+hashed_file() { { [ -f "$T/hashed.bin" ] || head -c 64M /dev/zero >"$T/hashed.bin"; } && wait_until 5 settled "$T/hashed.bin"; }
 t_hash_once() { # two verified resumes of the last 10 bytes: the file is read for the hash once
 	hashed_file && start_send -v --count 3 --max-chunk 4M "$T/hashed.bin" &&
 	peer verify-resume "$PORT" 2 >"$T/vr.out" && wait "$SPID" && cat "$T/vr.out" "$T/send.err" &&
@@ -1740,6 +1742,61 @@ t_worker_restart_rate() { # SPEC S-16: a worker that keeps dying is replaced at 
 }
 check "--workers 2: a worker that keeps dying is replaced at most once a second  # SPEC S-16" t_worker_restart_rate
 # === END BLOCK workers ===
+
+# === BLOCK fix1: sender side, xfer, net, hashing ===
+t_stall_ends_at_timeout() { # ARGS...: a sender stalls mid-payload; zcp-recv --timeout 2 ARGS gives up 2 s later
+	start_fake fake-sender 10000000 3000000 hang && local rc end at
+	zrecv -q -c "127.0.0.1:$PORT" -o "$T/stalled" --timeout 2 "$@" 2>"$T/stall.err"; rc=$? end=$(date +%s.%N)
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	at=$(sed -n 's/^stalled at //p' "$T/fake.out") && cat "$T/stall.err" &&
+	echo "exit $rc, $(bc <<<"$end - $at") s after the stall" &&
+	[ "$rc" -eq 4 ] && grep -q ': Connection timed out$' "$T/stall.err" &&
+	awk -v a="$end" -v b="$at" 'BEGIN { exit !(a - b >= 1.9 && a - b < 3.8) }' # not 2 x 2 s
+}
+for args in "" "--path copy" "--verify"; do
+	check "a sender that stalls: zcp-recv --timeout 2 $args ends 2 s after, not twice that (no drain)  # SPEC P-10 R-14" t_stall_ends_at_timeout $args
+done
+# help_entry PROG OPT: OPT's entry in PROG --help, its continuation lines joined
+help_entry() {
+	"$B/$1" --help | awk -v o="$2" '$0 ~ "^ *(-., )?" o " " { on = 1; printf "%s", $0; next }
+		on && /^                    +[^ -]/ { printf " %s", $0; next } { on = 0 }'
+}
+t_help_matches_man() { # each exit status of a man page is on --help's Exit: line; --header-timeout names the same frames
+	local prog codes code r=0 exitline
+	for prog in zcp-send zcp-recv; do
+		exitline=$("$B/$prog" --help | sed -n '/^Exit:/,$p' | tr '\n' ' ')
+		# the .It N of EXIT STATUS, but an entry for the other program only
+		codes=$(sed -n '/^\.Sh EXIT STATUS/,/^\.El/p' "$HERE/../man/$prog.1" |
+			awk '/^\.It [0-9]+$/ { c = $2; next } c != "" { if ($0 !~ /only\)/) print c; c = "" }')
+		[ -n "$codes" ] || { echo "$prog.1: no exit statuses read"; r=1; }
+		for code in $codes; do
+			grep -qE "[ :]$code [a-z]" <<<"$exitline" || { echo "$prog --help lacks exit $code: $exitline"; r=1; }
+		done
+		if sed -n '/^\.It.*header-timeout/,/^\.It/p;/^\.Fl \\-header-timeout$/,/^\.It/p' "$HERE/../man/$prog.1" | grep -q trailer; then
+			help_entry "$prog" --header-timeout | grep -q trailer ||
+				{ echo "$prog --help: --header-timeout omits the trailer: $(help_entry "$prog" --header-timeout)"; r=1; }
+		fi
+	done
+	return $r
+}
+check "each program's --help: every exit status of its man page, --header-timeout's frames as the man says  # SPEC C-6 E-1 P-13" t_help_matches_man
+t_nofile_too_low() { # ulimit -n 5: not one connection fits; the limit is said to be too low, no --max-clients 1, no --help
+	local rc
+	timeout 60 prlimit --nofile=5:5 "$B/zcp-send" -l 127.0.0.1:0 "$T/data.bin" 2>"$T/low.err"; rc=$?
+	cat "$T/low.err"
+	[ "$rc" -eq 1 ] && [ "$(wc -l <"$T/low.err")" -eq 1 ] &&
+	grep -qx 'zcp-send: the limit of 5 descriptors (ulimit -n) is too low: one connection needs about 8' "$T/low.err"
+}
+check "ulimit -n 5: zcp-send says the descriptor limit is too low (exit 1), blames no option  # SPEC C-11 E-1" t_nofile_too_low
+t_streams_over_nofile() { # --streams N past RLIMIT_NOFILE: a usage error with the arithmetic, before any connection
+	local rc
+	timeout 60 prlimit --nofile=16:16 "$B/zcp-recv" --streams 8 -c 127.0.0.1:9 -o "$T/streams-nofile" 2>"$T/sn.err"; rc=$?
+	cat "$T/sn.err"
+	[ "$rc" -eq 2 ] && grep -qx 'zcp-recv: --streams 8 needs about 38 descriptors; the limit is 16 (ulimit -n)' "$T/sn.err" &&
+	grep -qx "Try 'zcp-recv --help'." "$T/sn.err" && [ ! -e "$T/streams-nofile" ]
+}
+check "zcp-recv --streams 8 with ulimit -n 16: usage error with the arithmetic, exit 2  # SPEC C-11 R-18" t_streams_over_nofile
+# === END BLOCK fix1 ===
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

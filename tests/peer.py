@@ -91,6 +91,7 @@ def fake_sender(portfile, declare, send, hang=False):
     s.sendall(RESP.pack(b"ZCR1", 1, 0, 1, declare, 0, declare) + b"f")
     s.sendall(bytes(i % 251 for i in range(send)))
     if hang:
+        print("stalled at %.3f" % time.time(), flush=True)
         time.sleep(30)
         return
     s.shutdown(socket.SHUT_WR)
@@ -131,6 +132,20 @@ def steady_receiver(portfile, interval):
     dribble(s, ACK.pack(b"ZCA1", 1, 0, 0, got), 1, interval)
     print("received %d of %d" % (got, resp[6]))
     wait_closed(s, 5.0)
+
+
+def serve_each(ls, conns, serve):
+    """Accept `conns` connections on ls, each served by serve(conn) on a thread of
+    its own; return when every one has ended."""
+    import threading
+    threads = []
+    for _ in range(int(conns)):
+        conn, _ = ls.accept()
+        t = threading.Thread(target=serve, args=(conn,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
 
 
 def parts_sender(portfile, size, cut, conns, late=None):
@@ -179,14 +194,7 @@ def parts_sender(portfile, size, cut, conns, late=None):
             say("part at %d dropped by the receiver" % off)
         s.close()
 
-    threads = []
-    for _ in range(int(conns)):
-        conn, _ = ls.accept()
-        t = threading.Thread(target=serve, args=(conn,))
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
+    serve_each(ls, conns, serve)
 
 
 def two_file_sender(portfile, size, conns):
@@ -226,14 +234,7 @@ def two_file_sender(portfile, size, conns):
             say("part at %d flags %d: dropped by the receiver" % (off, flags))
         s.close()
 
-    threads = []
-    for _ in range(int(conns)):
-        conn, _ = ls.accept()
-        t = threading.Thread(target=serve, args=(conn,))
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
+    serve_each(ls, conns, serve)
 
 
 def idents(port, count):

@@ -382,7 +382,13 @@ START_TEST(p11_hash_yields_then_trailer)
 	}
 	ck_assert_int_eq(sc.state, SERVE_HASH); /* the turn that ended the payload hashed, then yielded */
 	ck_assert_uint_lt(sc.hash.at, SIZE);
-	ck_assert_int_eq(serve_step(&sc, POLLOUT, BUDGET), STEP_IN);
+	int turn;
+	do { /* SPEC W-17: no turn hashes more than its budget */
+		uint64_t before = sc.hash.at;
+		turn = serve_step(&sc, POLLOUT, BUDGET);
+		ck_assert_uint_le(sc.hash.at - before, BUDGET);
+	} while (sc.state == SERVE_HASH);
+	ck_assert_int_eq(turn, STEP_IN);
 	ck_assert_int_eq(sc.state, SERVE_ACK);
 	struct wire_response r;
 	size_t n = wire_frame_size(WIRE_RESPONSE, got, have);
@@ -396,6 +402,9 @@ START_TEST(p11_hash_yields_then_trailer)
 	XXH128_canonical_t want;
 	XXH128_canonicalFromHash(&want, XXH3_128bits(got + n, SIZE));
 	ck_assert_int_eq(memcmp(t.hash, want.digest, WIRE_HASH_SIZE), 0);
+	/* SPEC W-17: a file written within the last second may change again in the same
+	 * timestamp tick, its identity unchanged: its hash is not remembered */
+	ck_assert_int_eq(fhash_cached(&sc.ident, 0, SIZE, t.hash), 0);
 	serve_end(&sc);
 }
 END_TEST
@@ -484,6 +493,20 @@ START_TEST(p11_hash_stops_when_the_peer_goes)
 }
 END_TEST
 
+/* Waits (3 s at most) until the file at path is settled: nothing changed it in the
+ * last second, so that its hash is remembered (SPEC W-17). */
+static void await_settled(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	struct wire_ident id;
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	for (int i = 0; !fsio_settled(fd, &id); i++) {
+		ck_assert_int_lt(i, 300);
+		poll(NULL, 0, 10);
+	}
+	close(fd);
+}
+
 /* SPEC W-17: the whole-file hash of an unchanged file is read once per process:
  * the second identical request reads nothing and gets the same trailer. */
 START_TEST(p11_hash_of_an_unchanged_file_read_once)
@@ -499,6 +522,7 @@ START_TEST(p11_hash_of_an_unchanged_file_read_once)
 			serve_init(&sc, M, "peer", &scfg);
 		} else {
 			serve_start(1u << 20, false);
+			await_settled(src_path);
 		}
 		peer_verify_request((1u << 20) - 10);
 		ck_assert_int_eq(sstep(), STEP_IN);
@@ -885,7 +909,11 @@ START_TEST(p12_output_failure_acks_local_error)
 	struct rlimit small = {4096, 4096};
 	signal(SIGXFSZ, SIG_IGN);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	char partial[400];
+	snprintf(partial, sizeof partial, "%s.zcp-partial", out_path);
 	fetch_asked();
+	if (_i) /* SPEC E-2 R-20: the file written is the kept partial: the error names it */
+		fsio_out_use_partial(&out, partial, 0);
 	peer_says(WIRE_OK, 100000, 0, 100000, "f");
 	peer_payload(0, 100000);
 	await(M, POLLIN);
@@ -895,7 +923,9 @@ START_TEST(p12_output_failure_acks_local_error)
 	ck_assert_int_eq(r, STEP_IN);
 	peer_acked_then_linger(WIRE_ACK_LOCAL_ERROR);
 	ck_assert_int_eq(fc.err.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(fc.err.object, _i ? partial : out_path);
 	fetch_end(&fc);
+	unlink(partial);
 }
 END_TEST
 
@@ -1122,7 +1152,7 @@ int main(void)
 	tcase_add_test(tc, p12_payload_yields_after_its_budget);
 	tcase_add_test(tc, p12_every_byte_stored_then_eof_awaited);
 	tcase_add_test(tc, p12_stream_ends_early_acks_short);
-	tcase_add_test(tc, p12_output_failure_acks_local_error);
+	tcase_add_loop_test(tc, p12_output_failure_acks_local_error, 0, 2);
 	tcase_add_test(tc, p12_byte_after_payload_acks_protocol);
 	tcase_add_test(tc, p12_eof_commits_then_acks_ok);
 	tcase_add_test(tc, p12_failed_commit_acks_local_error);

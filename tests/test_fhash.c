@@ -46,12 +46,12 @@ static void reference(uint64_t from, uint64_t len, char hex[33])
 }
 
 /* SPEC W-17: the digest is XXH3-128 in canonical form, whatever the range and the
- * step size (a step may end inside a pread). */
+ * step size (a step of a budget under FHASH_BUF reads that budget). */
 START_TEST(w17_range_hash_matches_xxhsum)
 {
 	static const uint64_t ranges[][2] = {{0, 0}, {0, 1}, {7, 1000}, {0, 3 * FHASH_BUF + 5},
 					     {FHASH_BUF - 1, 2 * FHASH_BUF + 3}};
-	static const uint64_t budgets[] = {1, 4096, UINT64_MAX};
+	static const uint64_t budgets[] = {1000, 4096, UINT64_MAX};
 	tu_make_file(path, 3 * FHASH_BUF + 5);
 	int fd = open(path, O_RDONLY);
 	const uint64_t *r = ranges[_i / 3];
@@ -60,12 +60,33 @@ START_TEST(w17_range_hash_matches_xxhsum)
 	ck_assert_int_eq(hash_hex(fd, r[0], r[0] + r[1], budgets[_i % 3], got, &st), 1);
 	reference(r[0], r[1], want);
 	ck_assert_str_eq(got, want);
-	ck_assert_uint_eq(st.calls[XS_PREAD], (r[1] + FHASH_BUF - 1) / FHASH_BUF); /* no more reads than needed */
+	uint64_t per = budgets[_i % 3] < FHASH_BUF ? budgets[_i % 3] : FHASH_BUF;
+	ck_assert_uint_eq(st.calls[XS_PREAD], (r[1] + per - 1) / per); /* no more reads than needed */
 	close(fd);
 }
 END_TEST
 
 /* SPEC R-19: a file that ends before the range does is an error, not a short hash. */
+/* SPEC W-17: a step reads no more than its budget, even under one buffer, so a
+ * caller that takes the bytes hashed off what its turn has left never goes below 0. */
+START_TEST(w17_step_stays_in_budget)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 3 * FHASH_BUF), 0);
+	static const uint64_t budgets[] = {1, 1000, FHASH_BUF - 1, FHASH_BUF + 1};
+	struct fhash h;
+	ck_assert_int_eq(fhash_start(&h, fd, 10, 3 * FHASH_BUF), 0);
+	for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
+		uint64_t before = h.at;
+		ck_assert_int_eq(fhash_step(&h, budgets[i], NULL), 0);
+		ck_assert_uint_eq(h.at - before, budgets[i]);
+	}
+	fhash_end(&h);
+	close(fd);
+}
+END_TEST
+
 START_TEST(r19_file_shorter_than_range)
 {
 	tu_make_file(path, 1000);
@@ -98,6 +119,33 @@ START_TEST(w15_identity_follows_the_file)
 	close(w);
 	close(fd);
 	ck_assert_int_eq(fsio_identity(fd, &b), -1);
+}
+END_TEST
+
+/* SPEC W-17: a file is settled, its hash fit to remember, when its identity is still
+ * the one taken and nothing changed it in the last second: not one just written,
+ * nor one rewritten in place with its time put back; a system file is. */
+START_TEST(w17_settled_files_only)
+{
+	tu_make_file(path, 100);
+	int fd = open(path, O_RDONLY);
+	struct wire_ident id;
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert(!fsio_settled(fd, &id)); /* just written */
+	struct timespec old[2] = {{1000, 0}, {1000, 0}};
+	ck_assert_int_eq(futimens(fd, old), 0);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	int w = open(path, O_WRONLY);
+	ck_assert_int_eq(pwrite(w, "changed", 7, 0), 7);
+	ck_assert_int_eq(futimens(w, old), 0); /* touch -d: the mtime put back */
+	close(w);
+	ck_assert(!fsio_settled(fd, &id));
+	close(fd);
+	fd = open("/bin/sh", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert(fsio_settled(fd, &id));
+	close(fd);
 }
 END_TEST
 
@@ -135,9 +183,11 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, w17_range_hash_matches_xxhsum, 0, 15);
+	tcase_add_test(tc, w17_step_stays_in_budget);
 	tcase_add_test(tc, r19_file_shorter_than_range);
 	tcase_add_test(tc, w15_identity_follows_the_file);
 	tcase_add_test(tc, w17_cache_keeps_the_last_sixteen);
+	tcase_add_test(tc, w17_settled_files_only);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

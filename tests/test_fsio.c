@@ -194,6 +194,24 @@ START_TEST(r4_directory_output)
 }
 END_TEST
 
+/* SPEC E-2 R-4: a directory given as DIR/ joins names with one slash: the file made
+ * and the one an error names are DIR/NAME, never DIR//NAME. */
+START_TEST(e2_directory_slash_joined_once)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char slashed[300], want[400];
+	snprintf(slashed, sizeof slashed, "%s/", dir);
+	snprintf(want, sizeof want, "%s/same.bin", dir);
+	tu_make_file(want, 3);
+	ck_assert_int_eq(fsio_out_init(&o, slashed, 0, &e), 0);
+	ck_assert_int_eq(o.mode, FSIO_DIR);
+	ck_assert_int_eq(fsio_out_open(&o, "same.bin", &e), -1);
+	ck_assert_str_eq(e.object, want);
+	ck_assert_str_eq(o.final, want);
+}
+END_TEST
+
 /* SPEC R-4 R-13: in a directory, --force replaces only a file the user named. */
 START_TEST(r13_force_in_directory_needs_name)
 {
@@ -733,6 +751,7 @@ int main(void)
 	tcase_add_test(tc, r2_abort_leaves_nothing);
 	tcase_add_test(tc, r3_no_overwrite_without_force);
 	tcase_add_test(tc, r4_directory_output);
+	tcase_add_test(tc, e2_directory_slash_joined_once);
 	tcase_add_test(tc, r5_stdout_discard_and_splice_check);
 	tcase_add_test(tc, r1_fsync_failure_reported);
 	tcase_add_test(tc, r20_partial_open_failure_closes);

@@ -69,6 +69,11 @@ START_TEST(e1_connect_refused_and_no_fds)
 	ck_assert_int_eq(net_listen("127.0.0.1:0", bound, sizeof bound, &e), -1);
 	ck_assert_str_eq(e.call, "socket");
 	ck_assert_str_eq(e.reason, "Too many open files");
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM); /* the local system's want, not the network's */
+	ck_assert_int_eq(net_connect(bound, 1000, peer, sizeof peer, &e), -1);
+	ck_assert_str_eq(e.call, "socket");
+	ck_assert_str_eq(e.reason, "Too many open files");
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
 	more_fds(); /* LeakSanitizer needs one at exit */
 }
 END_TEST

@@ -123,6 +123,30 @@ START_TEST(c11_fds_needed)
 }
 END_TEST
 
+/* SPEC C-11: what fits is decided without side effects but *n lowered for a default. */
+START_TEST(c11_fit_clients)
+{
+	uint64_t need;
+	uint32_t n = 1024;
+	ck_assert_int_eq(proc_fit_clients(1024, &n, false, false, &need), PROC_LOWERED);
+	ck_assert_uint_eq(n, 509);
+	ck_assert_uint_eq(need, 2054);
+	n = 5000;
+	ck_assert_int_eq(proc_fit_clients(1024, &n, true, false, &need), PROC_OVER);
+	ck_assert_uint_eq(n, 5000);
+	ck_assert_uint_eq(need, 10006);
+	n = 8;
+	ck_assert_int_eq(proc_fit_clients(1024, &n, true, true, &need), PROC_FITS);
+	ck_assert_uint_eq(need, 38);
+	for (int given = 0; given < 2; given++) { /* the limit, not the number, is at fault */
+		n = 3;
+		ck_assert_int_eq(proc_fit_clients(5, &n, given, false, &need), PROC_NONE);
+		ck_assert_uint_eq(n, 3);
+		ck_assert_uint_eq(need, 8);
+	}
+}
+END_TEST
+
 /* SPEC S-15 S-16: a stop to the process group and the supervisor's relayed copy
  * (sigqueue, with its count) are one stop; the relayed second one ends the process. */
 START_TEST(s16_relayed_stop_counts_once)
@@ -164,6 +188,7 @@ int main(void)
 	Suite *s = suite_create("proc");
 	TCase *tc = tcase_create("environment");
 	tcase_add_test(tc, c9_sanitise_reopens_closed);
+	tcase_add_test(tc, c11_fit_clients);
 	tcase_add_test(tc, s8_pipe_and_xfsz_ignored);
 	tcase_add_test(tc, r2_terminating_signals_caught);
 	tcase_add_test(tc, r2_die_restores_default);

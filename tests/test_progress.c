@@ -148,7 +148,6 @@ START_TEST(c10_at_most_10_a_second)
 	}
 	double elapsed = mono_now() - t0;
 	ck_assert_int_eq(draws, 3);
-	ck_assert_uint_gt(ticks, 30);
 	for (int i = 1; i < draws; i++)
 		ck_assert_msg(times[i] - times[i - 1] >= 1.0 / PROGRESS_HZ, "drawn %.4f s apart",
 			      times[i] - times[i - 1]);

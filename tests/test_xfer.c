@@ -8,6 +8,7 @@
 #include <sys/sendfile.h>
 
 #include "mono.h"
+#include "net.h"
 #include "xfer.h"
 
 static const enum xfer_path paths[] = {XFER_COPY, XFER_SENDFILE, XFER_SPLICE};
@@ -462,6 +463,36 @@ START_TEST(p10_wait_times_out)
 }
 END_TEST
 
+/* SPEC P-10: on a blocking socket whose calls are bounded by SO_RCVTIMEO (net_block()),
+ * the EAGAIN of a call that waited is the expired wait: the job fails with ETIMEDOUT
+ * at once, even with a nowait context, and does not wait a second --timeout in poll(). */
+START_TEST(p10_blocking_eagain_is_the_timeout)
+{
+	int sv[2];
+	tu_tcp_pair(sv);
+	ck_assert_int_eq(net_block(sv[0], 300), 0);
+	ck_assert_int_eq(send(sv[1], "abc", 3, 0), 3);
+	int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	struct xfer_job j;
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = sv[0]}, dst = {.kind = XFER_STREAM, .fd = fd};
+	ck_assert_int_eq(xfer_job_init(&j, &src, &dst, 8, paths[(_i & 1) * 2], 1 << 16, NULL), 0);
+	struct xfer_ctx waits = {.timeout_ms = 3000}, nowait = {.timeout_ms = -1, .nowait = true};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, _i < 2 ? &waits : &nowait), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_eq(j.res.err, ETIMEDOUT);
+	ck_assert_uint_eq(j.res.moved, 3);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert(s >= 0.25 && s < 2.5); /* 0.3 s, not 0.3 + 3 */
+	xfer_job_free(&j);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 /* SPEC S-5: a kernel file that refuses sendfile and splice (EINVAL) before the
  * first byte falls back to the copy path and still moves every byte. */
 START_TEST(s5_fallback_on_refusal)
@@ -734,6 +765,7 @@ int main(void)
 	tcase_add_loop_test(tc, r6_discard, 0, 2);
 	tcase_add_test(tc, x6_eintr_retried);
 	tcase_add_test(tc, p10_wait_times_out);
+	tcase_add_loop_test(tc, p10_blocking_eagain_is_the_timeout, 0, 4);
 	tcase_add_loop_test(tc, s5_fallback_on_refusal, 0, 2);
 	tcase_add_test(tc, s5_no_fallback_on_other_errors);
 	tcase_add_test(tc, x7_pipe_size);
