@@ -158,7 +158,7 @@ static void admit(struct server *sv, int sock, const char *peer)
 
 /* Watches the listening socket or stops; a shared one wakes one worker of those
  * waiting (EPOLLEXCLUSIVE, which can only be added and removed, not changed). */
-static int listen_on(struct server *sv, bool on)
+static int watch_listener(struct server *sv, bool on)
 {
 	if (on == sv->accepting)
 		return 0;
@@ -183,7 +183,7 @@ static int accept_all(struct server *sv, struct zerr *e)
 			if (!sv->pressed && cfg->note)
 				cfg->note(cfg->arg, e->reason);
 			sv->pressed = true;
-			listen_on(sv, false);
+			watch_listener(sv, false);
 			sv->pause_until = mono_ms() + PAUSE_MS;
 			return 0;
 		}
@@ -195,7 +195,7 @@ static int accept_all(struct server *sv, struct zerr *e)
 		else
 			admit(sv, sock, peer);
 		if (cfg->count && sv->accepted >= cfg->count)
-			listen_on(sv, false);
+			watch_listener(sv, false);
 	}
 	return 0;
 }
@@ -208,7 +208,7 @@ static int accept_all(struct server *sv, struct zerr *e)
  * worker closes its descriptor, and the door closes with the last one. */
 static void begin_drain(struct server *sv)
 {
-	listen_on(sv, false);
+	watch_listener(sv, false);
 	if (sv->cfg->worker) {
 		close(sv->lfd);
 		sv->lfd = -1;
@@ -406,7 +406,7 @@ int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
 	int fl = fcntl(lfd, F_GETFL);
 	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0 || evloop_init(&sv.loop) < 0)
 		return zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_create1", "", errno);
-	if (listen_on(&sv, true) < 0) {
+	if (watch_listener(&sv, true) < 0) {
 		zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_ctl", "", errno);
 		evloop_free(&sv.loop);
 		return -1;
@@ -443,7 +443,7 @@ int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
 		}
 		if (sv.pause_until && now >= sv.pause_until && !sv.drain_until) {
 			sv.pause_until = 0;
-			listen_on(&sv, true);
+			watch_listener(&sv, true);
 		}
 	}
 	if (r == 0 && cfg->count)

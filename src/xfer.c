@@ -37,7 +37,7 @@ static void count(const struct xfer_ctx *ctx, enum xfer_sys s)
 
 /* One system call of op moving at most max bytes. A stream's call says which way
  * a wait goes. */
-static ssize_t step(struct xfer_op *op, size_t max)
+static ssize_t syscall_once(struct xfer_op *op, size_t max)
 {
 	bool out = false;
 	ssize_t n;
@@ -113,7 +113,7 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 		if (ctx->call_cap && max > ctx->call_cap)
 			max = ctx->call_cap;
 		count(ctx, op->sys);
-		ssize_t n = step(op, max);
+		ssize_t n = syscall_once(op, max);
 		if (n > 0) {
 			*moved += (uint64_t)n;
 			if (op->buf)
