@@ -16,13 +16,16 @@ ACK = struct.Struct(">4sBBHQ")      # magic, version, status, reserved, received
 
 
 def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("closed after %d of %d bytes" % (len(buf), n))
-        buf += chunk
-    return buf
+    """Exactly n bytes, in linear time: a peer that is slow to read megabytes
+    would eat into the deadlines the tests measure."""
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = s.recv_into(view[got:], n - got)
+        if not k:
+            raise EOFError("closed after %d of %d bytes" % (got, n))
+        got += k
+    return bytes(buf)
 
 
 def wait_for(path, seconds=20):
@@ -93,10 +96,13 @@ def fake_sender(portfile, declare, send, hang=False):
 
 
 def dribble(s, data, pieces, interval):
-    """Send data in `pieces` parts, `interval` seconds apart (a slow, steady peer)."""
+    """Send data in `pieces` parts, `interval` seconds apart (a slow, steady peer).
+    The first part goes at once: the time the peer took to get here (reading a
+    payload, starting up) must not be added to the first gap the test measures."""
     step = max(1, -(-len(data) // pieces))
     for i in range(0, len(data), step):
-        time.sleep(interval)
+        if i:
+            time.sleep(interval)
         s.sendall(data[i:i + step])
 
 
@@ -312,6 +318,7 @@ def wait_closed(s, seconds):
 def hold(port, seconds):
     """Connect and say nothing; print when the server gave up on us."""
     s = socket.create_connection(("127.0.0.1", port))
+    print("held: connected", flush=True)  # in the server's accept queue now
     t = wait_closed(s, float(seconds))
     print("held: closed after %.1f s" % t if t is not None else "held: still open")
 
@@ -320,6 +327,7 @@ def drip(port, interval, seconds, name=b""):
     """Send a valid request one byte every `interval` seconds; print when the
     server gave up on us (a send fails or the stream ends)."""
     s = socket.create_connection(("127.0.0.1", port))
+    print("drip: connected", flush=True)
     start = time.time()
     for byte in request(name):
         try:

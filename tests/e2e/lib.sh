@@ -103,6 +103,26 @@ strace_send() {
 	zstrace -f "${sargs[@]}" "$B/zcp-send" -l 127.0.0.1:0 "$@" "$T/data.bin" 2>"$T/send.err" &
 	spid=$!; port=$(port_of "$T/send.err")
 }
+# receiving PID DIR: PID has an anonymous (O_TMPFILE) output in DIR with data in it
+receiving() {
+	local f
+	for f in "/proc/$1/fd/"*; do
+		case $(readlink "$f") in "$2/#"*) [ "$(stat -L -c %s "$f")" -gt 0 ] && return 0 ;; esac
+	done
+	return 1
+}
+# no_listener PORT: no IPv4 socket listens on PORT any more, as /proc/net/tcp says
+no_listener() {
+	awk -v p="$(printf ':%04X' "$1")" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit f }' /proc/net/tcp
+}
+# partial_above DIR BYTES: DIR holds a --resume partial (.zcp-partial-ID) of more than BYTES
+partial_above() {
+	local f
+	for f in "$1"/.zcp-partial-????????????????; do
+		[ -f "$f" ] && [ "$(stat -c %s "$f")" -gt "$2" ] && return 0
+	done
+	return 1
+}
 # summary NAME: the suite's last line, "NAME: N passed, N failed"; its status is 0 only if none failed
 summary() {
 	echo "$1: $pass passed, $fail failed"

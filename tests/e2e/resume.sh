@@ -5,19 +5,19 @@
 . "$(dirname "$0")/lib.sh"
 
 # --- resume (SPEC R-20 W-15 W-16)
-# slow_resume OUT SECONDS: a --resume fetch slowed by strace (each splice 20 ms late),
-# SIGKILLed after SECONDS; the partial's size is printed
+# slow_resume OUT BYTES: a --resume fetch slowed by strace (each splice 20 ms late),
+# SIGKILLed once its partial holds more than BYTES; the partial's size is printed
 slow_resume() {
 	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=20000 \
 		"$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$1" 2>/dev/null &
 	local s=$! p
-	sleep "$2"; p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+	wait_until 30 partial_above "$(dirname "$1")" "$2"; p=$(tracee "$s") && kill -9 "$p"; wait "$s"
 	stat -c %s "$(dirname "$1")"/.zcp-partial-* 2>/dev/null | head -n 1
 }
 t_resume_after_kills() {
 	mkdir -p "$T/rk" && head -c 100000000 /dev/urandom >"$T/rsrc.bin" && start_send -v "$T/rsrc.bin" || return 1
 	local a b c
-	a=$(slow_resume "$T/rk/out" 0.4) && b=$(slow_resume "$T/rk/out" 0.4) && c=$(slow_resume "$T/rk/out" 0.4) &&
+	a=$(slow_resume "$T/rk/out" 0) && b=$(slow_resume "$T/rk/out" "$a") && c=$(slow_resume "$T/rk/out" "$b") &&
 	echo "partial after each kill: $a $b $c" && [ "$a" -gt 0 ] && [ "$b" -gt "$a" ] && [ "$c" -gt "$b" ] &&
 	[ "$c" -lt 100000000 ] && ls "$T/rk/".zcp-partial-*.meta >/dev/null &&
 	zrecv -v --resume --verify -c "127.0.0.1:$PORT" -o "$T/rk/out" 2>"$T/err" && cmp "$T/rsrc.bin" "$T/rk/out" &&
@@ -29,7 +29,7 @@ check "--resume: SIGKILLed three times, each run goes on where the last stopped;
 # changed_between KIND: a partial of rsrc.bin, the source changed by KIND, then --resume
 changed_between() {
 	rm -rf "$T/rc" && mkdir -p "$T/rc" && head -c 30000000 /dev/urandom >"$T/rsrc.bin" &&
-	start_send "$T/rsrc.bin" && [ "$(slow_resume "$T/rc/out" 0.3)" -gt 0 ] || return 1
+	start_send "$T/rsrc.bin" && [ "$(slow_resume "$T/rc/out" 0)" -gt 0 ] || return 1
 	case $1 in
 	mtime) touch -d '2001-01-01' "$T/rsrc.bin" ;; # same size, same bytes, new time
 	truncated) truncate -s 1000 "$T/rsrc.bin" ;;
@@ -78,15 +78,23 @@ t_resume_complete_partial() { # every byte stored, the commit never happened: th
 	local r=$?; kill "$SPID"; wait "$SPID"; return $r
 }
 check "--resume of a complete partial: 0 bytes asked for, then the commit  # SPEC R-20" t_resume_complete_partial
+# parts_moved DIR BEFORE: DIR's partial record gives each of 4 parts some bytes, and is not BEFORE
+parts_moved() {
+	local m; m=$(cat "$1/".zcp-partial-*.meta 2>/dev/null) &&
+	grep -q '^parts 4 [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' <<<"$m" && [ "$m" != "$2" ]
+}
 t_resume_streams() { # a --streams 4 fetch killed twice, then finished without --streams (the cut is kept);
 	# the parts are slowed to ~10 MB/s each, so that each records its first 16 MiB steps
 	rm -rf "$T/rs" && mkdir -p "$T/rs" && head -c 200000000 /dev/urandom >"$T/rsrc.bin" &&
 	start_send -v "$T/rsrc.bin" || return 1
-	local i s p m
+	local i s p m before=""
 	for i in 1 2; do
 		zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=100000 \
 			"$B/zcp-recv" --resume --streams 4 -c "127.0.0.1:$PORT" -o "$T/rs/out" 2>/dev/null &
-		s=$!; sleep 2; p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+		s=$!
+		# killed once the record says every part has bytes, and has moved since the last run
+		wait_until 60 parts_moved "$T/rs" "$before"; p=$(tracee "$s") && kill -9 "$p"; wait "$s"
+		before=$(cat "$T/rs/".zcp-partial-*.meta)
 	done
 	m=$(echo "$T/rs/".zcp-partial-*.meta)
 	grep -q '^parts 4 [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' "$m" || { cat "$m"; return 1; }
@@ -109,7 +117,7 @@ t_resume_fsync() { # the source is cut while a slowed --fsync fetch runs: the pa
 	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=30000 \
 		"$B/zcp-recv" --resume --fsync -c "127.0.0.1:$PORT" -o "$T/rsy/out" 2>"$T/err" &
 	local r=$! rc n
-	sleep 0.5; truncate -s 1000 "$T/rcut.bin"
+	wait_until 20 partial_above "$T/rsy" 0 && truncate -s 1000 "$T/rcut.bin"
 	wait "$r"; rc=$?; wait "$SPID"
 	n=$(stat -c %s "$T/rsy/".zcp-partial-????????????????) || return 1
 	echo "exit $rc, $n bytes kept"; cat "$T/err"

@@ -5,15 +5,20 @@
 . "$(dirname "$0")/lib.sh"
 
 # --- many at once (SPEC S-13 S-14 S-15 S-16)
+# has_children PID N: PID has N child processes
+has_children() { [ "$(pgrep -c -P "$1")" -eq "$2" ]; }
 t_workers() { # two loops in two processes share the port; a stop reaches both
 	start_send --workers 2 "$T/data.bin" &&
-	local parent; parent=$(tracee "$SPID") && [ "$(pgrep -c -P "$parent")" -eq 2 ] || return 1
+	local parent kids; parent=$(tracee "$SPID") && wait_until 20 has_children "$parent" 2 &&
+	kids=$(pgrep -P "$parent") || return 1
 	local i pids=()
 	for i in $(seq 20); do zrecv -c "127.0.0.1:$PORT" -o "$T/w.$i" & pids+=($!); done
 	for i in "${pids[@]}"; do wait "$i" || return 1; done
 	for i in $(seq 20); do cmp "$T/w.$i" "$T/data.bin" || return 1; done
 	[ "$(grep -c ' result=ok' "$T/send.err")" -eq 20 ] &&
-	kill -TERM "$parent" && wait "$SPID" && ! pgrep -f "zcp-send.*--workers 2" >/dev/null
+	kill -TERM "$parent" && wait "$SPID" || return 1
+	# these two workers, not any zcp-send of the machine's (other test runs may be going on)
+	for i in $kids; do ! kill -0 "$i" 2>/dev/null || return 1; done
 }
 check "--workers 2: two processes serve 20 receivers; SIGTERM ends both, exit 0  # SPEC S-16 S-15" t_workers
 
@@ -30,20 +35,29 @@ in_range() { [ "$(stat -c %s "$1")" -eq "$4" ] && cmp -s -i "$3:0" -n "$4" "$R/$
 hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 # field KEY LINE: the value of KEY= in a transfer line
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-# dropped_after EPOCH LOGLINE: the line was logged 6 to 7.5 s after EPOCH
+# dropped_after EPOCH LOGLINE SECONDS: the line was logged SECONDS (a deadline) after EPOCH,
+# not before it, and not more than 2 s late
 dropped_after() {
 	local at; at=$(date -d "$(field time "$2")" +%s.%N) || return 1
 	echo "dropped $(bc <<<"$at - $1") s after it stopped"
-	awk -v a="$at" -v b="$1" 'BEGIN { exit !(a - b >= 5.9 && a - b < 7.5) }'
+	awk -v a="$at" -v b="$1" -v s="$3" 'BEGIN { exit !(a - b >= s - 0.1 && a - b < s + 2) }'
+}
+# closed_after FILE WHAT SECONDS: FILE's line "WHAT: closed after N s" has N within
+# SECONDS - 1 (the peer's clock starts before the connection is accepted) and SECONDS + 2
+closed_after() {
+	awk -v w="$2: closed after" -v s="$3" 'index($0, w) == 1 { n = $4 + 0; f = (n >= s - 1 && n < s + 2) } END { exit !f }' "$1"
 }
 t_crowd_and_slow_peers() { # 200 receivers at once while four slow peers hold on
 	local i rc=0 pids=() name off t0
-	start_send --root "$R" --header-timeout 5 --timeout 6 --max-chunk 256K || return 1
-	peer hold "$PORT" 20 >"$T/hold.out" & local h=$!
-	peer drip "$PORT" 1 20 a.bin >"$T/drip.out" & local d=$!
-	peer stall "$PORT" 8 a.bin >"$T/stall.out" & local st=$!
-	peer noack "$PORT" 8 sub/b.bin >"$T/noack.out" & local na=$!
-	sleep 0.5 # they are in before the crowd
+	# deadlines far beyond what the crowd needs even on a loaded machine: the log's order shows it
+	start_send --root "$R" --header-timeout 10 --timeout 12 --max-chunk 256K || return 1
+	peer hold "$PORT" 30 >"$T/hold.out" & local h=$!
+	peer drip "$PORT" 1 30 a.bin >"$T/drip.out" & local d=$!
+	peer stall "$PORT" 14 a.bin >"$T/stall.out" & local st=$!
+	peer noack "$PORT" 14 sub/b.bin >"$T/noack.out" & local na=$!
+	# they are in before the crowd: connected, stalled, holding the ack back
+	wait_until 20 grep -q '^held: connected' "$T/hold.out" && wait_until 20 grep -q '^drip: connected' "$T/drip.out" &&
+	wait_until 20 grep -q '^stall: stopped at' "$T/stall.out" && wait_until 20 grep -q '^noack: ' "$T/noack.out" || return 1
 	mkdir -p "$T/crowd"; : >"$T/crowd.times"
 	t0=$EPOCHREALTIME
 	for i in $(seq 200); do
@@ -61,25 +75,25 @@ t_crowd_and_slow_peers() { # 200 receivers at once while four slow peers hold on
 		fi
 	done <"$T/crowd.times"
 	[ "$(wc -l <"$T/crowd.times")" -eq 200 ] || return 1
-	# all of them done long before the first slow peer is dropped (5 s)
 	local last; last=$(awk -v t0="$t0" '{ if ($6 - t0 > m) m = $6 - t0 } END { printf "%.1f", m }' "$T/crowd.times")
 	echo "crowd done in $last s"
-	awk -v l="$last" 'BEGIN { exit !(l < 4.5) }' || return 1
 	wait "$h" "$d" "$st" "$na"
+	# none waited for a slow peer: the sender logged every one of the 200 before it dropped
+	# the first slow peer at its deadline (the order of the log, not the machine's speed)
+	awk '/ result=ok/ { ok++ } /timed out/ { exit } END { exit !(ok >= 200) }' "$T/send.err" || return 1
 	cat "$T/hold.out" "$T/drip.out" "$T/stall.out" "$T/noack.out"
-	grep -Eq '^held: closed after [45]\.[0-9] s$' "$T/hold.out" &&
-	grep -Eq '^drip: closed after [456]\.[0-9] s$' "$T/drip.out" &&
+	closed_after "$T/hold.out" held 10 && closed_after "$T/drip.out" drip 10 &&
 	grep -Eq '^stall: got [0-9]+ of 4194304$' "$T/stall.out" && ! grep -q 'got 4194304 of' "$T/stall.out" &&
 	grep -q '^noack: ack refused$' "$T/noack.out" &&
 	[ "$(grep -c 'timed out waiting for the request' "$T/send.err")" -eq 2 ] &&
 	grep -q 'timed out waiting for the receiver to read the payload' "$T/send.err" &&
 	grep -q 'timed out waiting for the ack' "$T/send.err" &&
 	[ "$(grep -c ' result=ok' "$T/send.err")" -eq 200 ] &&
-	# the stalled and the silent receiver were dropped 6 s (--timeout) after they stopped
+	# the stalled and the silent receiver were dropped 12 s (--timeout) after they stopped
 	dropped_after "$(sed -n 's/^stall: stopped at //p' "$T/stall.out")" \
-		"$(grep 'name=a.bin offset=0 length=4194304 .*result=failed' "$T/send.err")" &&
+		"$(grep 'name=a.bin offset=0 length=4194304 .*result=failed' "$T/send.err")" 12 &&
 	dropped_after "$(sed -n 's/^noack: 4194304 bytes at //p' "$T/noack.out")" \
-		"$(grep 'name=sub/b.bin offset=0 length=4194304 bytes=4194304 .*result=failed' "$T/send.err")"
+		"$(grep 'name=sub/b.bin offset=0 length=4194304 bytes=4194304 .*result=failed' "$T/send.err")" 12
 	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return $r
 }
 check "200 receivers of a root at once, byte-exact, none delayed by 4 slow peers dropped at their deadlines  # SPEC S-13 S-12 P-10" t_crowd_and_slow_peers
@@ -166,10 +180,11 @@ t_fair_turns() { # with --max-chunk 256K no turn moves more; a fast receiver is 
 }
 check "fair turns: no turn over --max-chunk; a fast receiver beside a stalled one is not slowed  # SPEC S-13" t_fair_turns
 t_busy() {
-	start_send --max-clients 2 --header-timeout 2 "$T/data.bin" || return 1
-	peer hold "$PORT" 10 >/dev/null & local h1=$!
-	peer hold "$PORT" 10 >/dev/null & local h2=$!
-	sleep 0.3
+	start_send --max-clients 2 --header-timeout 5 "$T/data.bin" || return 1
+	peer hold "$PORT" 10 >"$T/h1.out" & local h1=$!
+	peer hold "$PORT" 10 >"$T/h2.out" & local h2=$!
+	# both connected: queued ahead of the receiver (a listener's accept queue is first in, first out)
+	wait_until 20 grep -q '^held: connected' "$T/h1.out" && wait_until 20 grep -q '^held: connected' "$T/h2.out" &&
 	{ zrecv -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 6 ]; } &&
 	grep -qx "zcp-recv: 127.0.0.1:$PORT: sender answered BUSY" "$T/err" &&
 	grep -Eq '^zcp-send: time=[^ ]+ peer=127.0.0.1:[0-9]+ result=busy$' "$T/send.err" &&
@@ -185,7 +200,7 @@ t_drain() { # a stop lets the transfer in flight finish; new connections are ref
 	start_send "$T/big.bin.2" || return 1
 	local zs; zs=$(tracee "$SPID"); mkdir -p "$T/flagsd"
 	peer client "$PORT" "$T/drain.out" 1048576 "$T/flagsd" >"$T/client.out" & local c=$!
-	wait_until 20 test -f "$T/flagsd/paused" && kill -TERM "$zs" && sleep 0.3 &&
+	wait_until 20 test -f "$T/flagsd/paused" && kill -TERM "$zs" && wait_until 20 no_listener "$PORT" &&
 	{ zrecv -c "127.0.0.1:$PORT" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
 	grep -q 'Connection refused' "$T/err" || return 1
 	# waiting for the paused receiver, the draining sender sleeps (no busy loop)
@@ -199,22 +214,28 @@ check "SIGTERM: no new connections, the transfer in flight finishes, exit 0  # S
 t_drain_expires() { # the drain time runs out: the rest is cut, exit 128 + signal
 	start_send --drain 1 "$T/big.bin.2" || return 1
 	local zs; zs=$(tracee "$SPID")
-	peer stall "$PORT" 6 >/dev/null & local s=$!
-	sleep 0.5; kill -TERM "$zs"; local t0=$EPOCHREALTIME
-	wait "$SPID"; local rc=$? took; took=$(bc <<<"$EPOCHREALTIME - $t0")
+	peer stall "$PORT" 20 >"$T/stall.out" & local s=$!
+	wait_until 20 grep -q '^stall: stopped at' "$T/stall.out" && kill -TERM "$zs" || return 1
+	local t0=$EPOCHREALTIME rc took
+	wait "$SPID"; rc=$?; took=$(bc <<<"$EPOCHREALTIME - $t0")
 	kill "$s" 2>/dev/null; echo "exit $rc after $took s"
-	[ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t >= 0.9 && t < 3) }' &&
+	# not before the drain time (1 s); long before the stalled receiver (20 s) would let it end
+	[ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t >= 0.9 && t < 10) }' &&
 	grep -q 'stopped: the drain time ran out' "$T/send.err"
 }
 check "--drain 1 with a stalled receiver: cut after 1 s, exit 143  # SPEC S-15" t_drain_expires
 t_second_signal() {
-	start_send "$T/big.bin.2" || return 1
+	start_send --drain 30 "$T/big.bin.2" || return 1
 	local zs; zs=$(tracee "$SPID")
-	peer stall "$PORT" 2 >/dev/null & local s=$!
-	sleep 0.5; kill -TERM "$zs"; sleep 0.2; kill -TERM "$zs"; local t0=$EPOCHREALTIME
-	wait "$SPID"; local rc=$? took; took=$(bc <<<"$EPOCHREALTIME - $t0")
-	wait "$s"; echo "exit $rc after $took s"
-	[ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t < 0.5) }'
+	peer stall "$PORT" 20 >"$T/stall.out" & local s=$!
+	# the second signal once the first one's drain has begun (the listener is closed)
+	wait_until 20 grep -q '^stall: stopped at' "$T/stall.out" && kill -TERM "$zs" &&
+	wait_until 20 no_listener "$PORT" && kill -TERM "$zs" || return 1
+	local t0=$EPOCHREALTIME rc took
+	wait "$SPID"; rc=$?; took=$(bc <<<"$EPOCHREALTIME - $t0")
+	kill "$s" 2>/dev/null; echo "exit $rc after $took s"
+	# "at once": long before the drain (30 s) or the stalled receiver (20 s) would end it
+	[ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t < 10) }'
 }
 check "a second SIGTERM ends the sender at once, by that signal  # SPEC S-15" t_second_signal
 t_count() {

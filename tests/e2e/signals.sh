@@ -5,14 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 # --- signals: nothing under the final name, nothing left (SPEC R-2 R-1)
-# receiving PID DIR: PID has an anonymous (O_TMPFILE) output in DIR with data in it
-receiving() {
-	local f
-	for f in "/proc/$1/fd/"*; do
-		case $(readlink "$f") in "$2/#"*) [ "$(stat -L -c %s "$f")" -gt 0 ] && return 0 ;; esac
-	done
-	return 1
-}
 # named_temp DIR: DIR holds a named temporary file with data in it
 named_temp() { [ -n "$(find "$1" -name '.zcp-*' -size +0)" ]; }
 t_signal() { # SIG: a fetch of a stalled sender is killed once the temp file holds data

@@ -62,7 +62,9 @@ t_verify_source_changed() { # the file's first bytes change after they went out:
 	zstrace -f -o /dev/null -e trace=splice -e inject=splice:delay_exit=30000 \
 		"$B/zcp-recv" --verify -c "127.0.0.1:$PORT" -o "$T/vc/out" 2>"$T/err" &
 	local r=$!
-	sleep 0.5; printf 'changed' | dd of="$T/vsrc.bin" conv=notrunc status=none
+	# the first bytes have gone out: the receiver holds some
+	wait_until 20 receiving "$(wait_until 20 tracee "$r")" "$T/vc" &&
+		printf 'changed' | dd of="$T/vsrc.bin" conv=notrunc status=none
 	wait "$r"; local rc=$?
 	wait "$SPID"; local src=$?
 	[ $rc -eq 5 ] && [ $src -eq 6 ] && grep -q 'does not match the sender.s' "$T/err" && only_entries "$T/vc"
