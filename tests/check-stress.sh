@@ -22,7 +22,9 @@ while [ $i -lt "$n" ]; do
 	# the summary: make check's "check: ..." line, coverage's "coverage: lines ..." line
 	line=$(grep -E '^(check: [0-9]+ passed|coverage: lines )' "$log" | tail -n 1)
 	echo "run $i of $n: ${line:-no summary} (exit $rc)"
-	if [ $rc -eq 0 ]; then k=$((k + 1)); else grep -E '^(not ok|failing:|.*TIMED OUT)' "$log" | head -n 20; fi
+	if [ $rc -eq 0 ]; then k=$((k + 1))
+	elif [ -n "$line" ]; then grep -E '^(not ok|failing:|.*TIMED OUT)' "$log" | head -n 20
+	else tail -n 20 "$log"; fi # it broke before its summary: say how
 done
 echo "check-stress: $k of $n passed"
 [ "$k" -eq "$n" ]
