@@ -23,7 +23,8 @@ while [ $i -lt "$n" ]; do
 	line=$(grep -E '^(check: [0-9]+ passed|coverage: lines )' "$log" | tail -n 1)
 	echo "run $i of $n: ${line:-no summary} (exit $rc)"
 	if [ $rc -eq 0 ]; then k=$((k + 1))
-	elif [ -n "$line" ]; then grep -E '^(not ok|failing:|.*TIMED OUT)' "$log" | head -n 20
+	elif [ -n "$line" ]; then # each failing test with its diagnostics (the lines under it)
+		awk '/^not ok|^failing:|TIMED OUT/ { p = 1; print; next } p && /^#/ { print; next } { p = 0 }' "$log" | head -n 60
 	else tail -n 20 "$log"; fi # it broke before its summary: say how
 done
 echo "check-stress: $k of $n passed"

@@ -97,6 +97,7 @@ check "fstat of FILE fails: exit 3, naming fstat and FILE  # SPEC S-1 E-2" t_sou
 check "fcntl of FILE fails: exit 3  # SPEC S-1" t_source_faults fcntl EBADF fcntl "$T/data.bin"
 check "the probe read of an empty FILE fails: exit 3  # SPEC S-9" t_source_faults pread64 EIO read "$T/empty.src"
 t_source_fault_later() { # a check failing between transfers: SERVER_ERROR, then exit 3
+	: >"$T/send.err" # emptied first: port_of must not read the last test's "listening on"
 	zstrace -f -o /dev/null -P "$T/data.bin" -e inject=newfstatat:error=EIO:when=2 \
 		"$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
 	local spid=$!; local port
