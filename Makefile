@@ -16,7 +16,7 @@ CHECK_TIMEOUT ?= 1200
 LIBS := -lxxhash $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all install uninstall demo check coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak
+.PHONY: all install uninstall demo check check-build check-stress coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -69,12 +69,18 @@ $(FUZZ_TARGETS:%=$(B)/libfuzzer/lf_%): $(B)/libfuzzer/lf_%: $(wildcard fuzz/*.h)
 $(B)/bench-%: bench/%.c | $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
-bench: all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
-	@sh ci/need-deps.sh bench
+# A target that needs tools checks them first and only then builds, in a recursive make:
+# a prerequisite would run in parallel with the compiles under -j.
+NEED = @CC='$(CC)' sh ci/need-deps.sh
+BENCH_BIN := all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
+bench:
+	$(NEED) bench
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	python3 bench/bench.py $(B)
 
-bench-quick: all $(B)/bench-ceiling $(B)/bench-runner $(B)/bench-fanout
-	@sh ci/need-deps.sh bench
+bench-quick:
+	$(NEED) bench
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	python3 bench/bench.py $(B) --quick
 
 # make soak [ROUNDS=N] [SOAK_SEED=N]: --resume interrupted and continued at random
@@ -86,8 +92,9 @@ soak: all
 fuzz-corpus: $(B)/fuzz/gen-corpus
 	rm -f fuzz/corpus/*/seed-* && $(B)/fuzz/gen-corpus fuzz/corpus
 
-fuzz: $(FUZZ_TARGETS:%=$(B)/afl/afl_%)
-	@sh ci/need-deps.sh fuzz
+fuzz:
+	$(NEED) fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(B)/afl/afl_%)
 	@sh fuzz/run.sh $(B)/afl $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-merge: $(FUZZ_TARGETS:%=$(B)/afl/afl_%)
@@ -96,11 +103,15 @@ fuzz-merge: $(FUZZ_TARGETS:%=$(B)/afl/afl_%)
 fuzz-libfuzzer: $(FUZZ_TARGETS:%=$(B)/libfuzzer/lf_%)
 
 deps-check:
-	@sh ci/need-deps.sh check
+	$(NEED) check
 
-check: deps-check $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv all \
+check-build: $(TESTS:%=$(B)/san/test_%) $(B)/san/zcp-send $(B)/san/zcp-recv all \
 	$(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
-	@timeout $(CHECK_TIMEOUT) sh tests/run-all.sh $(B)/san $(B); rc=$$?; \
+
+# make check T=NAME runs only the end-to-end suite tests/e2e/NAME.sh (no unit suites).
+check: deps-check
+	@$(MAKE) --no-print-directory check-build
+	@timeout $(CHECK_TIMEOUT) sh tests/run-all.sh $(B)/san $(B) $(T); rc=$$?; \
 	[ $$rc -ne 124 ] || echo "check: TIMED OUT after $(CHECK_TIMEOUT) s (CHECK_TIMEOUT)"; exit $$rc
 
 # Mutation check: each one-line mutant of tests/mutants.txt, in a scratch copy of
@@ -114,7 +125,7 @@ COV_B := $(B)/cov
 COVERAGE_MIN_LINES ?= 95
 COVERAGE_MIN_BRANCHES ?= 85
 coverage:
-	@sh ci/need-deps.sh coverage
+	$(NEED) coverage
 	rm -rf $(COV_B)
 	@# umask 0: a test that runs a program as nobody (pipe budgets) can still write its counts
 	umask 000 && $(MAKE) -s B=$(COV_B) SAN= CFLAGS='-O0 -g --coverage -DZCP_COVERAGE' LDFLAGS=--coverage check
@@ -124,14 +135,25 @@ coverage:
 # checker is first shown to flag a planted defect.
 LINT_CC ?= gcc
 lint:
-	@sh ci/need-deps.sh lint
+	$(NEED) lint
 	@sh tests/lint.sh $(LINT_CC)
 
-trace-verify: deps-check all
+trace-verify: deps-check
+	@$(MAKE) --no-print-directory all
 	@bash trace/verify.sh $(B)
 
-demo: all
+demo:
+	$(NEED) demo
+	@$(MAKE) --no-print-directory all
 	@sh bench/demo.sh $(B)
+
+# make check-stress [N=3] [TARGET=check|coverage]: TARGET N times while stress-ng keeps
+# every CPU busy; each run's summary, then "check-stress: K of N passed" (fails unless K = N).
+N ?= 3
+TARGET ?= check
+check-stress:
+	$(NEED) stress
+	@sh tests/check-stress.sh $(N) $(TARGET) $(MAKE) --no-print-directory B=$(B) CC='$(CC)'
 
 # make install PREFIX=/usr/local DESTDIR=: both programs and both man pages.
 PREFIX ?= /usr/local

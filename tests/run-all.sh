@@ -1,5 +1,6 @@
 #!/bin/sh
-# run-all.sh SANITIZER_BUILD_DIR BUILD_DIR - everything `make check` runs, with one summary.
+# run-all.sh SANITIZER_BUILD_DIR BUILD_DIR [E2E_SUITE...] - everything `make check` runs, with
+# one summary; with E2E_SUITE names (make check T=NAME), only those end-to-end suites.
 # Unit and end-to-end tests use the sanitizer build; the strace self-test uses the plain
 # build (LeakSanitizer cannot run under ptrace).
 # Its last line is "check: N passed, N failed"; exit status 0 only if nothing failed.
@@ -30,12 +31,13 @@ EOF
 	pass=$((pass + p)); fail=$((fail + f))
 }
 
-run() { # run NAME CMD...: one suite, bounded by SUITE_TIMEOUT seconds (default 600)
+run() { # run NAME CMD...: one suite, bounded by $limit or SUITE_TIMEOUT seconds (default 600)
 	name=$1; shift
 	echo "== $name"
-	timeout "${SUITE_TIMEOUT:-600}" "$@" >"$log" 2>&1; rc=$?
+	secs=${limit:-${SUITE_TIMEOUT:-600}}
+	timeout "$secs" "$@" >"$log" 2>&1; rc=$?
 	cat "$log"
-	[ $rc -eq 124 ] && echo "$name: TIMED OUT after ${SUITE_TIMEOUT:-600} s"
+	[ $rc -eq 124 ] && echo "$name: TIMED OUT after $secs s"
 	add_counts
 	if [ $rc -ne 0 ]; then
 		broken="$broken $name"
@@ -43,26 +45,45 @@ run() { # run NAME CMD...: one suite, bounded by SUITE_TIMEOUT seconds (default 
 	fi
 }
 
-for t in "$B"/test_*; do
-	case $t in *.*) continue ;; esac # build by-products (.d, .gcno, .gcda)
-	[ -f "$t" ] && [ -x "$t" ] && run "$(basename "$t")" "$t"
-done
-run e2e bash "$here/e2e.sh" "$B" "$PLAIN"
-run e2e-tls bash "$here/e2e_tls.sh" "$B" "$PLAIN"
-for t in request response ack stream opts; do
-	if [ -d "$here/../fuzz/regressions/$t" ]; then
-		run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t" "$here/../fuzz/regressions/$t"
-	else
-		run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t"
-	fi
-done
-run install sh "$here/install.sh" "$PLAIN"
-run trace-parse sh "$here/test-trace-parse.sh"
-run bench-stats python3 "$here/test_stats.py"
-run trace-verify-selftest bash "$here/../trace/verify.sh" "$PLAIN" --self-test
-run trace-verify-quick bash "$here/../trace/verify.sh" "$PLAIN" --quick
-run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"
-run spec-coverage sh -c "sh '$here/spec-coverage.sh' '$here/../SPEC.md' '$here' '$here/../trace' && echo '1 passed, 0 failed' || echo '0 passed, 1 failed'"
+# The end-to-end suites (tests/e2e/NAME.sh) with their time limits in seconds: a few times
+# what each takes on a loaded 2-core machine; SUITE_TIMEOUT, when set, overrides them all.
+e2e_suites="paths:240 outputs:120 cli:120 errors:300 signals:240 faults:300 server:600 streams:300
+	verify:240 resume:480 progress:120 identity:240 deadlines:300 workers:300 clauses:240 tls:600"
+e2e() { # e2e NAME...: those suites; all of them without a name
+	for s in $e2e_suites; do
+		[ $# -eq 0 ] || case " $* " in *" ${s%:*} "*) ;; *) continue ;; esac
+		limit=${SUITE_TIMEOUT:-${s#*:}} run "e2e-${s%:*}" bash "$here/e2e/${s%:*}.sh" "$B" "$PLAIN"
+	done
+}
+shift 2
+if [ $# -gt 0 ]; then # make check T=NAME: only those end-to-end suites
+	for s in "$@"; do
+		if [ ! -f "$here/e2e/$s.sh" ] || [ "$s" = lib ]; then
+			echo "run-all.sh: no end-to-end suite '$s' (tests/e2e/NAME.sh)"; exit 2
+		fi
+	done
+	e2e "$@"
+else
+	for t in "$B"/test_*; do
+		case $t in *.*) continue ;; esac # build by-products (.d, .gcno, .gcda)
+		[ -f "$t" ] && [ -x "$t" ] && run "$(basename "$t")" "$t"
+	done
+	e2e
+	for t in request response ack stream opts; do
+		if [ -d "$here/../fuzz/regressions/$t" ]; then
+			run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t" "$here/../fuzz/regressions/$t"
+		else
+			run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t"
+		fi
+	done
+	run install sh "$here/install.sh" "$PLAIN"
+	run trace-parse sh "$here/test-trace-parse.sh"
+	run bench-stats python3 "$here/test_stats.py"
+	run trace-verify-selftest bash "$here/../trace/verify.sh" "$PLAIN" --self-test
+	run trace-verify-quick bash "$here/../trace/verify.sh" "$PLAIN" --quick
+	run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"
+	run spec-coverage sh -c "sh '$here/spec-coverage.sh' '$here/../SPEC.md' '$here' '$here/../trace' && echo '1 passed, 0 failed' || echo '0 passed, 1 failed'"
+fi
 [ -n "$broken" ] && echo "failing:$broken"
 echo "check: $pass passed, $fail failed"
 [ $fail -eq 0 ] && [ -z "$broken" ]

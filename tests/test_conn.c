@@ -4,6 +4,7 @@
  * looks at the state it is in, what it asks to wait for, and what the peer got. */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <xxhash.h>
 
@@ -42,6 +43,19 @@ static void await(int fd, short events)
 {
 	struct pollfd p = {.fd = fd, .events = events};
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+}
+
+/* await_queued() - wait until fd has at least n bytes queued to read; fails after 5 s. */
+static void await_queued(int fd, int n)
+{
+	int q = 0;
+	for (int i = 0; i < 500; i++) {
+		ck_assert_int_eq(ioctl(fd, FIONREAD, &q), 0);
+		if (q >= n)
+			return;
+		poll(NULL, 0, 10);
+	}
+	ck_abort_msg("%d bytes queued, not %d, after 5 s", q, n);
 }
 
 static void peer_send(const void *buf, size_t n)
@@ -871,7 +885,7 @@ START_TEST(p12_payload_yields_after_its_budget)
 	fetch_asked();
 	peer_says(WIRE_OK, 1u << 20, 0, 1u << 20, "f");
 	peer_payload(0, 200000);
-	usleep(50000);
+	await_queued(M, 65536 + 1); /* more than one turn's budget is there to read */
 	ck_assert_int_eq(fetch_step(&fc, POLLIN, 65536), STEP_YIELD | STEP_IN);
 	ck_assert_int_eq(fc.state, FETCH_PAYLOAD);
 	ck_assert_uint_gt(fc.job.res.moved, 0);
@@ -1008,7 +1022,7 @@ START_TEST(p12_linger_drops_bytes_until_eof)
 	fstep();
 	peer_acked_then_linger(WIRE_ACK_PROTOCOL);
 	peer_payload(0, 300000); /* the sender goes on sending */
-	usleep(50000);
+	await_queued(M, 1);
 	ck_assert_int_eq(fstep(), STEP_IN);
 	ck_assert_int_eq(fc.state, FETCH_LINGER);
 	shutdown(P, SHUT_WR);

@@ -1,55 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end tests of TLS (SPEC T): the real zcp-send and zcp-recv over loopback,
-# real OpenSSL on both sides, and tools nobody here wrote (openssl s_client, socat).
-# Usage: tests/e2e_tls.sh BUILD_DIR [PLAIN_BUILD_DIR]   (TAP-like lines, then
-# "e2e-tls: N passed, N failed"). E2E_ONLY=REGEX runs only the matching tests.
-# The helpers at the top are copies of tests/e2e.sh's (to be shared once e2e.sh is split).
-set -u -o pipefail
-B=$(cd "${1:?usage: e2e_tls.sh BUILD_DIR [PLAIN_BUILD_DIR]}" && pwd)
-P=$(cd "${2:-$B}" && pwd)
-zstrace() { ASAN_OPTIONS=detect_leaks=0 timeout 60 strace "$@"; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/zcp-e2e-tls.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; [ -n "${E2E_KEEP:-}" ] || rm -rf "$T"' EXIT
-pass=0 fail=0 n=0
+# tests/e2e/tls.sh BUILD_DIR [PLAIN_BUILD_DIR] - end-to-end: TLS (SPEC T), real OpenSSL on
+# both sides and tools nobody here wrote (openssl s_client, socat).
+# Runs alone (make check T=tls) or from tests/e2e.sh; helpers in lib.sh.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ok()  { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; sed 's/^/#   /' "$T/log" 2>/dev/null | tail -n 12; }
-check() {
-	desc=$1; shift
-	[ -n "${E2E_ONLY:-}" ] && ! [[ $desc =~ $E2E_ONLY ]] && return 0
-	if "$@" >"$T/log" 2>&1; then ok "$desc"; else bad "$desc"; fi
-	return 0
-}
-# skip DESC WHY: a test that cannot run here: SKIPPED, never counted as a pass
-skip() {
-	[ -n "${E2E_ONLY:-}" ] && ! [[ $1 =~ $E2E_ONLY ]] && return 0
-	echo "# SKIPPED: $1 ($2)"
-}
-wait_until() {
-	local limit=$(($1 * 100)) i=0
-	shift
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $limit ] && { echo "wait_until: gave up on: $*" >&2; return 1; }
-		sleep 0.01
-	done
-}
-zsend() { timeout 60 "$B/zcp-send" "$@"; }
-zrecv() { timeout 60 "$B/zcp-recv" "$@"; }
-listening() { grep -q '^listening on ' "$1" 2>/dev/null; }
-port_of() { wait_until 10 listening "$1" && sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$1" | head -n 1; }
-start_send() {
-	: >"$T/send.err"
-	timeout --foreground -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
-	SPID=$!
-	PORT=$(port_of "$T/send.err")
-}
-start_recv() {
-	: >"$T/recv.err"
-	timeout --foreground -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
-	RPID=$!
-	RPORT=$(port_of "$T/recv.err")
-}
 # exits CODE PID: the background PID ended with CODE
 exits() { wait "$2"; [ $? -eq "$1" ]; }
 
@@ -327,5 +282,4 @@ else
 		"the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'"
 fi
 
-echo "e2e-tls: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary tls
