@@ -43,6 +43,7 @@ t_push_header_trickled() { # a pusher's response a byte every 1.5 s, inside --ti
 }
 check "zcp-recv --listen DIR/: a response header trickled (--timeout 2) is cut at --header-timeout 3, exit 4  # SPEC P-13 R-16" t_push_header_trickled
 t_open_emfile() { # the file's open meets EMFILE at a request: SERVER_ERROR, a system failure (exit 1)
+	: >"$T/send.err"
 	zstrace -f -o /dev/null -P "$T/data.bin" -e inject=openat:error=EMFILE:when=2 \
 		"$B/zcp-send" --once -l 127.0.0.1:0 "$T/data.bin" 2>"$T/send.err" &
 	local spid=$!; local port

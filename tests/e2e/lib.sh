@@ -29,6 +29,9 @@ check() {
 	desc=$1; shift
 	[ -n "${E2E_ONLY:-}" ] && ! [[ $desc =~ $E2E_ONLY ]] && return 0
 	local t0=$EPOCHREALTIME
+	# a server started in the background truncates its log only once it runs: emptied
+	# here, port_of never reads the last test's "listening on" line
+	: >"$T/send.err"; : >"$T/recv.err"
 	if "$@" >"$T/log" 2>&1; then ok "$desc"; else bad "$desc"; fi
 	[ -n "${E2E_TIMES:-}" ] && echo "#   $(echo "$EPOCHREALTIME - $t0" | bc) s"
 	return 0
@@ -58,14 +61,16 @@ port_of() { wait_until 10 listening "$1" && sed -n 's/^listening on .*:\([0-9]*\
 # start_send ARGS...: zcp-send listening on a free port in the background: sets PORT, SPID
 start_send() {
 	: >"$T/send.err"
-	timeout -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
+	# --foreground: a kill of $SPID reaches zcp-send once; without it timeout also
+	# signals its whole process group, and a second SIGTERM means "end at once" (S-15)
+	timeout --foreground -k 5 60 "$B/zcp-send" -l 127.0.0.1:0 "$@" 2>"$T/send.err" &
 	SPID=$!
 	PORT=$(port_of "$T/send.err")
 }
 # start_recv ARGS...: zcp-recv --listen on a free port in the background: sets RPORT, RPID
 start_recv() {
 	: >"$T/recv.err"
-	timeout -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
+	timeout --foreground -k 5 60 "$B/zcp-recv" -l 127.0.0.1:0 "$@" 2>"$T/recv.err" &
 	RPID=$!
 	RPORT=$(port_of "$T/recv.err")
 }
