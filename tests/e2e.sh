@@ -1741,5 +1741,65 @@ t_worker_restart_rate() { # SPEC S-16: a worker that keeps dying is replaced at 
 check "--workers 2: a worker that keeps dying is replaced at most once a second  # SPEC S-16" t_worker_restart_rate
 # === END BLOCK workers ===
 
+# === BLOCK fix2: the receive side against planted partials, limits and signals ===
+# probe_ident PORT: the identity (size, tag in hex) any peer learns of the served file (W-14 IDENT)
+probe_ident() {
+	python3 - "$1" <<'PY'
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(struct.pack(">4sBBHQQ", b"ZCQ1", 1, 0x03, 0, 0, 0))
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    buf += c
+nl = struct.unpack(">4sBBHQQQ", buf[:32])[3]
+idf = buf[32 + nl:32 + nl + 40]
+print(struct.unpack(">Q", idf[8:16])[0], idf[16:32].hex())
+PY
+}
+# forge_partial DIR OUT IDENT N: into DIR, OUT's partial of N 'E' bytes and a record vouching for
+# them with the identity IDENT, a foreign boot id and a check anyone can compute (what a hostile
+# peer can make)
+forge_partial() {
+	local h; h=$(printf %s "$2" | xxhsum -H1 - | cut -d' ' -f1) || return 1
+	head -c "$4" /dev/zero | tr '\0' E >"$1/.zcp-partial-$h"
+	printf 'zcp-partial 2\nfinal %s\nname -\nident %s\nboot 00000000-0000-0000-0000-000000000000\nsynced %s\nparts 0\n' \
+		"$(printf %s "$2" | od -An -tx1 | tr -d ' \n')" "$3" "$4" >"$1/rec"
+	printf 'check %s\n' "$(xxhsum -H1 "$1/rec" | cut -d' ' -f1)" >>"$1/rec"
+	mv "$1/rec" "$1/.zcp-partial-$h.meta"
+}
+t_fx_forged() { # VIA: a hostile sender (fetch into -o D/) or pusher (into --listen -o D/) plants them
+	rm -rf "$T/fx" && mkdir -p "$T/fx/D" "$T/fx/evil" && start_send "$T/data.bin" || return 1
+	local real=$PORT rspid=$SPID id f rc=0; id=$(probe_ident "$real") && echo "probed: $id" &&
+	forge_partial "$T/fx/evil" f "$id" 2000000 || return 1
+	if [ "$1" = push ]; then
+		start_recv -q -o "$T/fx/D/" --count 2 || return 1
+		for f in "$T/fx/evil/".zcp-*; do zsend -q -c "127.0.0.1:$RPORT" "$f"; done
+		wait "$RPID"; cat "$T/recv.err"
+	else
+		for f in "$T/fx/evil/".zcp-*; do
+			start_send --once "$f" && zrecv -q -c "127.0.0.1:$PORT" -o "$T/fx/D/" 2>>"$T/fx/err"; wait "$SPID"
+		done
+		cat "$T/fx/err"; cp "$T/fx/err" "$T/recv.err"
+	fi
+	grep -c "names starting with .zcp- are zcp-recv's own; not stored" "$T/recv.err" | grep -qx 2 &&
+	zrecv -c "127.0.0.1:$real" -o "$T/fx/D/f" --resume; rc=$?
+	kill "$rspid"; wait "$rspid"
+	[ "$rc" -eq 0 ] && cmp "$T/fx/D/f" "$T/data.bin" && only_entries "$T/fx/D" f
+}
+check "a hostile sender's .zcp-partial names into -o D/ are refused; a later --resume is right  # SPEC R-4 R-20" t_fx_forged fetch
+check "a hostile pusher's .zcp-partial names into --listen -o D/ are refused; a later --resume is right  # SPEC R-4 R-20" t_fx_forged push
+t_fx_foreign_record() { # a partial and a record this machine did not write: distrusted, said, right bytes
+	rm -rf "$T/fx" && mkdir -p "$T/fx/D" && start_send "$T/data.bin" || return 1
+	forge_partial "$T/fx/D" f "$(probe_ident "$PORT")" 2000000 &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/fx/D/f" --resume 2>"$T/err"; local rc=$?
+	kill "$SPID"; wait "$SPID"; cat "$T/err"
+	[ "$rc" -eq 0 ] && cmp "$T/fx/D/f" "$T/data.bin" && grep -q 'its record was not written here' "$T/err"
+}
+check "--resume distrusts a planted partial whose record this machine did not write  # SPEC R-20" t_fx_foreign_record
+# === END BLOCK fix2 ===
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
