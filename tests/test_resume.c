@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <xxhash.h>
 
+#include "ident.h"
 #include "resume.h"
 #include "testutil.h"
 
@@ -41,7 +42,9 @@ static void rewrite_record(const char *path, const char *expr)
 	ck_assert_int_eq(system(cmd), 0);
 	FILE *f = fopen(path, "r+");
 	size_t n = fread(text, 1, RESUME_RECORD_MAX, f);
-	fprintf(f, "check %016llx\n", (unsigned long long)XXH64(text, n, 0));
+	char mac[IDENT_MAC_HEX + 1];
+	ck_assert_int_eq(ident_mac(text, n, mac), 0); /* as this machine writes it */
+	fprintf(f, "check %s\n", mac);
 	fclose(f);
 }
 
@@ -84,7 +87,7 @@ END_TEST
 /* SPEC R-20: what is not trusted is removed, with the reason. */
 START_TEST(r20_untrusted_removed)
 {
-	static const char *const why[] = {"it has no record", "its record is corrupt", "its record is for another --name",
+	static const char *const why[] = {"it has no record", "its record was not written here", "its record is for another --name",
 					  "it is longer than its record allows", "its record is corrupt",
 					  "the partial file is missing", "its record is for another file",
 					  "it is shorter than the bytes its record says are on disk"};
@@ -105,6 +108,46 @@ START_TEST(r20_untrusted_removed)
 	ck_assert_int_eq(resume_find(&r, final, "n", false, &e), 0);
 	ck_assert(!r.have);
 	ck_assert_str_eq(r.distrust, why[_i]);
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-20: a record this machine did not write (its check is not keyed with the
+ * machine's key: anyone's XXH64, as a peer that probed the identity could make) is
+ * not trusted, whatever it says. */
+START_TEST(r20_foreign_record_distrusted)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(100, 0, NULL, &r);
+	char cmd[PATH_MAX + 128], text[RESUME_RECORD_MAX + 1];
+	snprintf(cmd, sizeof cmd, "sed -i -e 's/^synced .*/synced 100/' -e '/^check /d' '%s'", r.record);
+	ck_assert_int_eq(system(cmd), 0);
+	FILE *f = fopen(r.record, "r+");
+	size_t n = fread(text, 1, RESUME_RECORD_MAX, f);
+	fprintf(f, "check %016llx\n", (unsigned long long)XXH64(text, n, 0));
+	fclose(f);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, "its record was not written here");
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-20: a partial swapped under its genuine record (another file renamed to
+ * its name) is not the file the record describes: not trusted. */
+START_TEST(r20_swapped_partial_distrusted)
+{
+	struct resume r;
+	struct zerr e;
+	char other[PATH_MAX + 8];
+	make_partial(100, 0, NULL, &r);
+	snprintf(other, sizeof other, "%s.x", r.partial);
+	tu_make_file(other, 100);
+	ck_assert_int_eq(rename(other, r.partial), 0);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, "its partial is not the file its record was written for");
 	ck_assert_int_eq(entries(), 0);
 }
 END_TEST
@@ -186,7 +229,7 @@ START_TEST(r20_old_format_record_distrusted)
 	struct resume r;
 	struct zerr e;
 	make_partial(100, 0, NULL, &r);
-	rewrite_record(r.record, "s/^zcp-partial .*/zcp-partial 1/;s/^ident .*/ident 2049 131 5000 1764115200123456789/");
+	rewrite_record(r.record, "s/^zcp-partial .*/zcp-partial 2/;/^file /d");
 	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
 	ck_assert(!r.have);
 	ck_assert_str_eq(r.distrust, "its record is from an older version");
@@ -302,6 +345,8 @@ int main(void)
 	tcase_add_loop_test(tc, r21_busy_output_untouched, 0, 2);
 	tcase_add_test(tc, r20_last_sync_sealed);
 	tcase_add_test(tc, r20_old_format_record_distrusted);
+	tcase_add_test(tc, r20_foreign_record_distrusted);
+	tcase_add_test(tc, r20_swapped_partial_distrusted);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
