@@ -1800,6 +1800,17 @@ t_fx_foreign_record() { # a partial and a record this machine did not write: dis
 	[ "$rc" -eq 0 ] && cmp "$T/fx/D/f" "$T/data.bin" && grep -q 'its record was not written here' "$T/err"
 }
 check "--resume distrusts a planted partial whose record this machine did not write  # SPEC R-20" t_fx_foreign_record
+t_fx_resume_max_size() { # a whole partial left (its commit failed), continued with a smaller --max-size
+	rm -rf "$T/fm" && mkdir -p "$T/fm" && start_send "$T/data.bin" &&
+	zstrace -f -o /dev/null -e trace=linkat,renameat2,link,rename -e inject=linkat:error=EIO \
+		-e inject=renameat2:error=EIO "$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$T/fm/out" 2>/dev/null
+	local p; p=$(rz_partial "$T/fm"); [ "$(stat -c %s "$p")" -eq 5000000 ] || return 1
+	zrecv --resume --max-size 4M -c "127.0.0.1:$PORT" -o "$T/fm/out" 2>"$T/err"; local rc=$?
+	kill "$SPID"; wait "$SPID"; cat "$T/err"
+	[ $rc -eq 3 ] && grep -q 'the sender offers 5000000 bytes, more than --max-size 4194304' "$T/err" &&
+	[ ! -e "$T/fm/out" ] && [ "$(stat -c %s "$p")" -eq 5000000 ] && [ -f "$p.meta" ]
+}
+check "--resume --max-size: a continued partial counts its kept bytes: refused, exit 3, the partial stays  # SPEC R-12 R-22" t_fx_resume_max_size
 # === END BLOCK fix2 ===
 
 echo "e2e: $pass passed, $fail failed"
