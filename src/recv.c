@@ -18,8 +18,9 @@ void recv_cleanup(void)
 	resume_unlock(); /* SPEC R-21 */
 }
 
-/* SPEC R-20: with --fsync, SIGINT and SIGTERM end the program on this thread, after
- * the partial is flushed and recorded as on disk (a reboot keeps its bytes). */
+/* SPEC R-20: with --fsync, SIGINT, SIGTERM, SIGHUP (a dropped session) and SIGPWR
+ * (a UPS's warning) end the program on this thread, after the partial is flushed and
+ * recorded as on disk (a reboot keeps its bytes). */
 static struct resume *_Atomic syncing;
 static sigset_t orderly;
 
@@ -38,7 +39,7 @@ static void *end_orderly(void *arg)
 	return NULL;
 }
 
-/* Sends SIGINT and SIGTERM to end_orderly() for rs from now on (every thread started
+/* Sends the orderly signals to end_orderly() for rs from now on (every thread started
  * later inherits the mask). Without the thread they stay with the caller's handler. */
 static void sync_on_signals(struct resume *rs)
 {
@@ -48,6 +49,8 @@ static void sync_on_signals(struct resume *rs)
 	sigemptyset(&orderly);
 	sigaddset(&orderly, SIGINT);
 	sigaddset(&orderly, SIGTERM);
+	sigaddset(&orderly, SIGHUP);
+	sigaddset(&orderly, SIGPWR);
 	pthread_sigmask(SIG_BLOCK, &orderly, &old);
 	if (pthread_create(&t, NULL, end_orderly, NULL) != 0)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);

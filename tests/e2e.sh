@@ -1811,6 +1811,8 @@ t_fx_resume_max_size() { # a whole partial left (its commit failed), continued w
 	[ ! -e "$T/fm/out" ] && [ "$(stat -c %s "$p")" -eq 5000000 ] && [ -f "$p.meta" ]
 }
 check "--resume --max-size: a continued partial counts its kept bytes: refused, exit 3, the partial stays  # SPEC R-12 R-22" t_fx_resume_max_size
+check "--resume --fsync ended by SIGHUP (a dropped session): the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal HUP
+check "--resume --fsync ended by SIGPWR: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal PWR
 # === END BLOCK fix2 ===
 
 echo "e2e: $pass passed, $fail failed"
