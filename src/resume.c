@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -178,8 +179,10 @@ static const char *judge(struct resume *r)
 	return NULL;
 }
 
-/* SPEC R-21: the lock this process holds, for resume_unlock() (in a handler too). */
-static volatile sig_atomic_t held_fd = -1;
+/* SPEC R-21: the lock this process holds, for resume_unlock() (in a handler too):
+ * held is written before held_fd publishes it, and taken back by one exchange, so
+ * of two callers at once (main and a signal's path) one alone removes and closes it. */
+static _Atomic int held_fd = -1;
 static char held[PATH_MAX + 8];
 
 /* SPEC R-21: the lock file beside the partial, locked exclusively, never waited
@@ -189,9 +192,7 @@ static int take_lock(const struct resume *r, const char *final, struct zerr *e)
 {
 	char path[sizeof held];
 	snprintf(path, sizeof path, "%s.lock", r->partial);
-	if (held_fd >= 0 && !strcmp(path, held))
-		return 0; /* a second look at the same output in this run */
-	resume_unlock();
+	resume_unlock(); /* one output per process: an earlier one's (tests look twice) */
 	for (int tries = 0; tries < 100; tries++) {
 		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
@@ -206,7 +207,7 @@ static int take_lock(const struct resume *r, const char *final, struct zerr *e)
 		struct stat a, b;
 		if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
 			memcpy(held, path, sizeof held);
-			held_fd = fd;
+			atomic_store_explicit(&held_fd, fd, memory_order_release);
 			return 0;
 		}
 		close(fd);
@@ -264,10 +265,9 @@ bool resume_kept(const struct resume *r)
 
 void resume_unlock(void)
 {
-	int fd = held_fd;
+	int fd = atomic_exchange(&held_fd, -1); /* lock-free: safe in a handler */
 	if (fd < 0)
 		return;
-	held_fd = -1;
 	unlink(held);
 	close(fd);
 }

@@ -2,7 +2,10 @@
  * beside it that says what it is a part of (SPEC R-20): which file of the sender
  * (its identity, W-15), for which final name and request, and how much of it is
  * known to be on disk. A partial whose record is missing, corrupt or for anything
- * else is not trusted: it is removed. Never prints. */
+ * else is not trusted: it is removed. Never prints.
+ * One resumable output per process: the lock (R-21) and the seal of the last sync
+ * are the process's, not the struct resume's; resume_find() for another output
+ * gives up the lock of the one before. */
 #ifndef ZCP_RESUME_H
 #define ZCP_RESUME_H
 
