@@ -1504,7 +1504,24 @@ t_rz_fsync_signal() { # SIG ARGS: a slowed --resume --fsync run ended by SIG onc
 	n=$(stat -c %s "$(rz_partial "$T/rz5")") && cat "$m" && y=$(sed -n 's/^synced //p' "$m") &&
 	# bytes stored are recorded as on disk (in parts: every part's count), so a reboot keeps them
 	[ "$y" -gt 0 ] && [ "$y" -le "$n" ] && { [ $# -eq 0 ] || grep -q '^parts 3 [0-9 ]*[1-9]' "$m"; } &&
+	# and every byte a count claims is there: the source's (the partial is sized to the whole file)
+	recorded_bytes_stored "$T/rz5.bin" "$(rz_partial "$T/rz5")" &&
 	only_entries "$T/rz5" "$(basename "$(rz_partial "$T/rz5")")" "$(basename "$(rz_partial "$T/rz5")").meta"
+}
+# recorded_bytes_stored SRC PARTIAL: the bytes PARTIAL's record counts (each part's from its start,
+# R-18's cut; one stream: the first "synced") are SRC's bytes
+recorded_bytes_stored() {
+	local size i off c counts
+	size=$(stat -c %s "$1") && read -ra counts <<<"$(sed -n 's/^parts //p' "$2.meta")" || return 1
+	local k=${counts[0]}
+	if [ "$k" -eq 0 ]; then
+		c=$(sed -n 's/^synced //p' "$2.meta") && echo "first $c bytes" && cmp -n "$c" "$1" "$2"; return
+	fi
+	for ((i = 0; i < k; i++)); do
+		off=$((size / k * i + (i < size % k ? i : size % k))) c=${counts[i + 1]}
+		echo "part $i: $c bytes from $off"
+		cmp -n "$c" -i "$off:$off" "$1" "$2" || return 1
+	done
 }
 # stored_in DIR [--streams N]: the partial in DIR holds bytes (in parts: its record counts some)
 stored_in() {
