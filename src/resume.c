@@ -248,9 +248,11 @@ int resume_find(struct resume *r, const char *final, const char *name, bool rest
 	return 0;
 }
 
+static void drop(const struct resume *r);
+
 void resume_forget(struct resume *r)
 {
-	resume_drop(r);
+	drop(r); /* not sealed: a fresh partial is recorded next */
 	r->have = r->recorded = false;
 	r->keep = 0;
 	r->parts = 0;
@@ -358,6 +360,8 @@ int resume_sync(struct resume *r, struct zerr *e)
 /* resume_sync() under the guard. */
 static int sync_partial(struct resume *r, struct zerr *e)
 {
+	if (sealed) /* dropped, or synced last: nothing more is written */
+		return 0;
 	int fd = open(r->partial, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || fdatasync(fd) < 0) {
@@ -370,8 +374,20 @@ static int sync_partial(struct resume *r, struct zerr *e)
 	return resume_record(r, &r->ident, (uint64_t)st.st_size, e);
 }
 
-void resume_drop(const struct resume *r)
+/* Removes the partial and its record (under the guard: a sync in flight renames its
+ * record first, and is then removed with it). */
+static void drop(const struct resume *r)
 {
+	pthread_mutex_lock(&guard);
 	unlink(r->partial);
 	unlink(r->record);
+	pthread_mutex_unlock(&guard);
+}
+
+void resume_drop(const struct resume *r)
+{
+	pthread_mutex_lock(&guard);
+	drop(r);
+	sealed = true; /* SPEC R-20: no record after it, beside a committed FILE */
+	pthread_mutex_unlock(&guard);
 }

@@ -46,7 +46,8 @@ struct resume {
  * 0, or -1 with *e set (exit 3) when the directory cannot be read or written. */
 int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e);
 
-/* resume_record() - write the record (atomically: a temporary name created
+/* resume_record() - unless sealed (resume_sync_last(), resume_drop()), write the
+ * record of the partial's file, created empty if missing (atomically: a temporary name created
  * exclusively, fsync'ed with the directory when synced > 0 or r->durable, then
  * renamed) for identity id with synced bytes
  * known to be on disk (with parts: nonzero when every part's done bytes are), and
@@ -54,20 +55,22 @@ int resume_find(struct resume *r, const char *final, const char *name, bool rest
 int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e);
 
 /* resume_sync() - after a failure with --fsync: the partial's bytes flushed and the
- * record updated to say so (a reboot keeps them). Returns 0 or -1 with *e set. */
+ * record updated to say so (a reboot keeps them); nothing once sealed. Returns 0 or
+ * -1 with *e set. */
 int resume_sync(struct resume *r, struct zerr *e);
 
 /* resume_record_done() - resume_record() of r->ident, unsynced, with the parts'
  * counts done[0 .. r->parts) taken in under the lock resume_sync_last() holds. */
 int resume_record_done(struct resume *r, const uint64_t *done, struct zerr *e);
 
-/* resume_sync_last() - resume_sync() for a process about to end (SIGINT, SIGTERM
+/* resume_sync_last() - resume_sync() for a process about to end (an orderly signal
  * with --fsync): no record is written after it, by any thread, so the synced one
  * stays. Returns as resume_sync(). */
 int resume_sync_last(struct resume *r, struct zerr *e);
 
 /* resume_drop() - remove the partial and its record (after a commit, a CHANGED
- * source, or --restart). */
+ * source, or nothing stored), waiting for a sync in flight; no record is written,
+ * nor sync done, after it (as after resume_sync_last()). */
 void resume_drop(const struct resume *r);
 
 /* resume_forget() - remove the partial and its record and start r afresh (nothing

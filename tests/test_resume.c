@@ -328,6 +328,21 @@ START_TEST(r20_last_sync_sealed)
 }
 END_TEST
 
+/* SPEC R-20: once the partial is dropped (committed as FILE, or removed), no record
+ * is written after it, by a sync in flight or a late count: none stays beside FILE. */
+START_TEST(r20_dropped_sealed)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(300, 0, NULL, &r);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	resume_drop(&r);
+	ck_assert_int_eq(resume_record(&r, &ID, 0, &e), 0); /* as another thread would, late */
+	ck_assert_int_eq(resume_sync(&r, &e), 0); /* nothing to sync: no error either */
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("resume");
@@ -344,6 +359,7 @@ int main(void)
 	tcase_add_loop_test(tc, r20_planted_temp_name, 0, 2);
 	tcase_add_loop_test(tc, r21_busy_output_untouched, 0, 2);
 	tcase_add_test(tc, r20_last_sync_sealed);
+	tcase_add_test(tc, r20_dropped_sealed);
 	tcase_add_test(tc, r20_old_format_record_distrusted);
 	tcase_add_test(tc, r20_foreign_record_distrusted);
 	tcase_add_test(tc, r20_swapped_partial_distrusted);
