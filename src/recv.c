@@ -21,7 +21,8 @@ void recv_cleanup(void)
 /* SPEC R-20: with --fsync, SIGINT, SIGTERM, SIGHUP (a dropped session) and SIGPWR
  * (a UPS's warning) end the program on this thread, after the partial is flushed and
  * recorded as on disk (a reboot keeps its bytes). */
-static struct resume *_Atomic syncing;
+static struct resume *syncing; /* under ending */
+static pthread_mutex_t ending = PTHREAD_MUTEX_INITIALIZER;
 static sigset_t orderly;
 
 static void *end_orderly(void *arg)
@@ -30,22 +31,28 @@ static void *end_orderly(void *arg)
 	int sig;
 	while (sigwait(&orderly, &sig) != 0)
 		;
+	/* S-15's rule: a second signal ends the run at once, by the handler main set,
+	 * delivered here, whatever the sync below waits for */
+	pthread_sigmask(SIG_UNBLOCK, &orderly, NULL);
+	pthread_mutex_lock(&ending); /* never given back: the resume syncing points to stays */
 	struct zerr ignored; /* ending anyway: a partial that cannot be synced stays unsynced */
-	struct resume *rs = syncing;
-	if (rs)
-		resume_sync_last(rs, &ignored);
+	if (syncing)
+		resume_sync_last(syncing, &ignored);
 	recv_cleanup();
 	proc_die(sig);
 	return NULL;
 }
 
 /* Sends the orderly signals to end_orderly() for rs from now on (every thread started
- * later inherits the mask). Without the thread they stay with the caller's handler. */
+ * later inherits the mask), until the_end(). Without the thread they stay with the
+ * caller's handler. */
 static void sync_on_signals(struct resume *rs)
 {
 	pthread_t t;
 	sigset_t old;
+	pthread_mutex_lock(&ending);
 	syncing = rs;
+	pthread_mutex_unlock(&ending);
 	sigemptyset(&orderly);
 	sigaddset(&orderly, SIGINT);
 	sigaddset(&orderly, SIGTERM);
@@ -56,6 +63,15 @@ static void sync_on_signals(struct resume *rs)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	else
 		pthread_detach(t);
+}
+
+/* rs of sync_on_signals() goes out of scope: a signal's sync that took it first
+ * keeps it until the process ends (this waits), one after finds none. */
+static void the_end(void)
+{
+	pthread_mutex_lock(&ending);
+	syncing = NULL;
+	pthread_mutex_unlock(&ending);
 }
 
 static void set_note(struct recv_note *n, enum recv_note_kind kind, const char *partial, const char *why)
@@ -211,7 +227,7 @@ int recv_run(const struct recv_cfg *cfg, struct fsio_out *out, struct recv_resul
 		else if (rp)
 			failed(cfg, rp, &f, &res->partial);
 	}
-	syncing = NULL; /* rs ends here */
+	the_end(); /* rs ends here */
 	resume_unlock(); /* SPEC R-21 */
 	return r;
 }

@@ -1830,6 +1830,27 @@ t_fx_resume_max_size() { # a whole partial left (its commit failed), continued w
 check "--resume --max-size: a continued partial counts its kept bytes: refused, exit 3, the partial stays  # SPEC R-12 R-22" t_fx_resume_max_size
 check "--resume --fsync ended by SIGHUP (a dropped session): the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal HUP
 check "--resume --fsync ended by SIGPWR: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal PWR
+# in_syscall PID NR: a thread of PID is in system call NR (x86-64's numbers); out_of_syscall: none is
+in_syscall() { cat /proc/"$1"/task/*/syscall 2>/dev/null | grep -q "^$2 "; }
+out_of_syscall() { ! in_syscall "$@"; }
+t_fx_second_signal() { # a second SIGTERM while the orderly end waits for a slow sync ends it at once
+	[ "$(uname -m)" = x86_64 ] || { echo "system call numbers are x86-64's"; return 0; }
+	rm -rf "$T/f2" && mkdir -p "$T/f2" && head -c 30000000 /dev/urandom >"$T/f2.bin" &&
+	start_send --once "$T/f2.bin" || return 1
+	# the transfer fails (its sender killed), main syncs the partial: its fdatasync held 25 s, with the lock
+	zstrace -f -o /dev/null -e trace=splice,fdatasync -e inject=splice:delay_exit=20000 \
+		-e inject=fdatasync:delay_enter=25000000 \
+		"$B/zcp-recv" --resume --fsync -c "127.0.0.1:$PORT" -o "$T/f2/out" 2>"$T/err" &
+	local s=$! p r
+	wait_until 30 stored_in "$T/f2" && p=$(tracee "$s") && kill -KILL "$(tracee "$SPID")" &&
+	wait_until 10 in_syscall "$p" 75 && kill -TERM "$p" && # the orderly end waits for main's sync (futex)
+	wait_until 10 in_syscall "$p" 202 && kill -TERM "$p" &&
+	# the second ends the waiting thread at once, the process with it (main, held by strace, when let go)
+	wait_until 10 out_of_syscall "$p" 202; r=$?
+	wait "$s"; local rc=$?; wait "$SPID"; cat "$T/err"; echo "exit $rc"
+	[ $r -eq 0 ] && [ $rc -eq 143 ]
+}
+check "--resume --fsync: a second SIGTERM while the orderly end waits ends the run at once  # SPEC R-20 S-15" t_fx_second_signal
 # === END BLOCK fix2 ===
 
 echo "e2e: $pass passed, $fail failed"
