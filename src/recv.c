@@ -88,7 +88,6 @@ static int find_partial(const struct recv_cfg *cfg, struct resume *rs, const str
 {
 	if (resume_find(rs, out->final, cfg->fetch->name, cfg->restart, e) < 0)
 		return -1;
-	rs->durable = cfg->fsync; /* SPEC R-20: with --fsync no record lags its own writing */
 	if (cfg->fsync)
 		sync_on_signals(rs);
 	if (rs->distrust && cfg->note) {

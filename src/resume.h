@@ -30,7 +30,6 @@ struct resume {
 	uint64_t done[RESUME_PARTS_MAX]; /* bytes of each part stored, from its start */
 	bool have;               /* a trusted partial to continue */
 	bool recorded;           /* the record is written (this run or an earlier one) */
-	bool durable;            /* --fsync: every record is synced with its directory */
 	const char *distrust;    /* why a partial found was removed, or NULL */
 };
 
@@ -48,7 +47,7 @@ int resume_find(struct resume *r, const char *final, const char *name, bool rest
 
 /* resume_record() - unless sealed (resume_sync_last(), resume_drop()), write the
  * record of the partial's file, created empty if missing (atomically: a temporary name created
- * exclusively, fsync'ed with the directory when synced > 0 or r->durable, then
+ * exclusively, fsync'ed with the directory when synced > 0, then
  * renamed) for identity id with synced bytes
  * known to be on disk (with parts: nonzero when every part's done bytes are), and
  * r->parts with r->done[]. Returns 0 or -1 with *e set (exit 3). */
