@@ -1517,8 +1517,9 @@ recorded_bytes_stored() {
 	if [ "$k" -eq 0 ]; then
 		c=$(sed -n 's/^synced //p' "$2.meta") && echo "first $c bytes" && cmp -n "$c" "$1" "$2"; return
 	fi
+	local base=$((size / k)) extra=$((size % k))
 	for ((i = 0; i < k; i++)); do
-		off=$((size / k * i + (i < size % k ? i : size % k))) c=${counts[i + 1]}
+		off=$((base * i + (i < extra ? i : extra))) c=${counts[i + 1]}
 		echo "part $i: $c bytes from $off"
 		cmp -n "$c" -i "$off:$off" "$1" "$2" || return 1
 	done

@@ -48,6 +48,17 @@ static void rewrite_record(const char *path, const char *expr)
 	fclose(f);
 }
 
+/* The partial of final (request name) is not trusted, for why: removed, with its record. */
+static void assert_distrusted(const char *name, const char *why)
+{
+	struct resume r;
+	struct zerr e;
+	ck_assert_int_eq(resume_find(&r, final, name, false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, why);
+	ck_assert_int_eq(entries(), 0);
+}
+
 /* SPEC R-20: names of fixed length beside the output; no partial, nothing to continue. */
 START_TEST(r20_names_and_nothing_to_continue)
 {
@@ -92,7 +103,6 @@ START_TEST(r20_untrusted_removed)
 					  "the partial file is missing", "its record is for another file",
 					  "it is shorter than the bytes its record says are on disk"};
 	struct resume r;
-	struct zerr e;
 	make_partial(_i == 3 ? 6000 : 100, _i == 7 ? 101 : 0, "n", &r); /* 7: fewer bytes than synced */
 	char cmd[PATH_MAX + 64];
 	switch (_i) {
@@ -105,10 +115,7 @@ START_TEST(r20_untrusted_removed)
 	case 6: rewrite_record(r.record, "s/^final .*/final 6d/"); break;
 	case 7: break;
 	}
-	ck_assert_int_eq(resume_find(&r, final, "n", false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, why[_i]);
-	ck_assert_int_eq(entries(), 0);
+	assert_distrusted("n", why[_i]);
 }
 END_TEST
 
@@ -118,7 +125,6 @@ END_TEST
 START_TEST(r20_foreign_record_distrusted)
 {
 	struct resume r;
-	struct zerr e;
 	make_partial(100, 0, NULL, &r);
 	char cmd[PATH_MAX + 128], text[RESUME_RECORD_MAX + 1];
 	snprintf(cmd, sizeof cmd, "sed -i -e 's/^synced .*/synced 100/' -e '/^check /d' '%s'", r.record);
@@ -127,10 +133,7 @@ START_TEST(r20_foreign_record_distrusted)
 	size_t n = fread(text, 1, RESUME_RECORD_MAX, f);
 	fprintf(f, "check %016llx\n", (unsigned long long)XXH64(text, n, 0));
 	fclose(f);
-	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, "its record was not written here");
-	ck_assert_int_eq(entries(), 0);
+	assert_distrusted(NULL, "its record was not written here");
 }
 END_TEST
 
@@ -139,16 +142,12 @@ END_TEST
 START_TEST(r20_swapped_partial_distrusted)
 {
 	struct resume r;
-	struct zerr e;
 	char other[PATH_MAX + 8];
 	make_partial(100, 0, NULL, &r);
 	snprintf(other, sizeof other, "%s.x", r.partial);
 	tu_make_file(other, 100);
 	ck_assert_int_eq(rename(other, r.partial), 0);
-	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, "its partial is not the file its record was written for");
-	ck_assert_int_eq(entries(), 0);
+	assert_distrusted(NULL, "its partial is not the file its record was written for");
 }
 END_TEST
 
@@ -212,13 +211,9 @@ START_TEST(r20_malformed_parts_line)
 		"s/^parts .*/parts 1 5 x/",         /* trailing garbage */
 	};
 	struct resume r;
-	struct zerr e;
 	make_partial(100, 0, NULL, &r);
 	rewrite_record(r.record, edits[_i]);
-	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, "its record is corrupt");
-	ck_assert_int_eq(entries(), 0);
+	assert_distrusted(NULL, "its record is corrupt");
 }
 END_TEST
 
@@ -230,10 +225,7 @@ START_TEST(r20_old_format_record_distrusted)
 	struct zerr e;
 	make_partial(100, 0, NULL, &r);
 	rewrite_record(r.record, "s/^zcp-partial .*/zcp-partial 2/;/^file /d");
-	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, "its record is from an older version");
-	ck_assert_int_eq(entries(), 0);
+	assert_distrusted(NULL, "its record is from an older version");
 	make_partial(100, 0, NULL, &r);
 	rewrite_record(r.record, "s/^ident \\([0-9]*\\) ..\\(.*\\)/ident \\1 \\2/"); /* a short tag */
 	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
