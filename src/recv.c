@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,7 +24,10 @@ void recv_cleanup(void)
  * (a UPS's warning) end the program on this thread, after the partial is flushed and
  * recorded as on disk (a reboot keeps its bytes). */
 static struct resume *syncing; /* under ending */
+static int live_sock = -1;      /* under ending: the one connection storing into it */
 static pthread_mutex_t ending = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stopped = PTHREAD_COND_INITIALIZER; /* live_sock became -1 */
+#define STOP_WAIT_S 10 /* for the transfer to store what its socket still held */
 static sigset_t orderly;
 
 static void *end_orderly(void *arg)
@@ -35,6 +40,14 @@ static void *end_orderly(void *arg)
 	 * delivered here, whatever the sync below waits for */
 	pthread_sigmask(SIG_UNBLOCK, &orderly, NULL);
 	pthread_mutex_lock(&ending); /* never given back: the resume syncing points to stays */
+	if (live_sock >= 0) { /* the transfer stops first: no byte is stored after the sync */
+		shutdown(live_sock, SHUT_RDWR);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STOP_WAIT_S;
+		while (live_sock >= 0 && pthread_cond_timedwait(&stopped, &ending, &until) == 0)
+			;
+	}
 	struct zerr ignored; /* ending anyway: a partial that cannot be synced stays unsynced */
 	if (syncing)
 		resume_sync_last(syncing, &ignored);
@@ -63,6 +76,16 @@ static void sync_on_signals(struct resume *rs)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	else
 		pthread_detach(t);
+}
+
+/* The connection of a one-stream transfer for end_orderly() to stop, or -1 (it
+ * has ended: end_orderly() syncs now); may wait for good once that sync began. */
+static void set_live(int sock)
+{
+	pthread_mutex_lock(&ending);
+	live_sock = sock;
+	pthread_cond_signal(&stopped);
+	pthread_mutex_unlock(&ending);
 }
 
 /* rs of sync_on_signals() goes out of scope: a signal's sync that took it first
@@ -158,7 +181,9 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 			       : net_connect(cfg->addr, fc.timeout_ms, res->peer, sizeof res->peer, e);
 	int r = -1;
 	if (sock >= 0) {
+		set_live(sock);
 		r = fetch_one(sock, res->peer, &fc, out, &rep, &res->stats, e);
+		set_live(-1);
 		close(sock);
 	}
 	if (fc.progress)

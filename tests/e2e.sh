@@ -1852,6 +1852,20 @@ t_fx_second_signal() { # a second SIGTERM while the orderly end waits for a slow
 	[ $r -eq 0 ] && [ $rc -eq 143 ]
 }
 check "--resume --fsync: a second SIGTERM while the orderly end waits ends the run at once  # SPEC R-20 S-15" t_fx_second_signal
+t_fx_orderly_stops_first() { # the orderly end stops the transfer before its sync (held 1 s): nothing after it
+	rm -rf "$T/f3" && mkdir -p "$T/f3" && head -c 30000000 /dev/urandom >"$T/f3.bin" &&
+	start_send "$T/f3.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice,fdatasync -e inject=splice:delay_exit=200000 \
+		-e inject=fdatasync:delay_enter=1000000 \
+		"$B/zcp-recv" --resume --fsync -c "127.0.0.1:$PORT" -o "$T/f3/out" 2>"$T/err" &
+	local s=$! p
+	wait_until 30 stored_in "$T/f3" && p=$(tracee "$s") && kill -TERM "$p"; wait "$s"; local rc=$?
+	kill "$SPID"; wait "$SPID"
+	local n=0 y=0; n=$(stat -c %s "$(rz_partial "$T/f3")") && y=$(sed -n 's/^synced //p' "$(rz_partial "$T/f3").meta")
+	echo "exit $rc, partial $n bytes, synced $y"; ls -A "$T/f3"
+	[ "$rc" -eq 143 ] && [ "$y" -gt 0 ] && [ "$n" -eq "$y" ]
+}
+check "--resume --fsync ended by SIGTERM: the transfer stops before the sync, no byte after the synced ones  # SPEC R-20" t_fx_orderly_stops_first
 # === END BLOCK fix2 ===
 
 echo "e2e: $pass passed, $fail failed"
