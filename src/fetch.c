@@ -83,10 +83,12 @@ static enum wire_ack_status check_response(struct fetch_conn *c)
 			 (unsigned long long)req->length);
 		return WIRE_ACK_PROTOCOL;
 	}
-	if (c->cfg->max_size && resp->length > c->cfg->max_size) {
+	/* SPEC R-12 R-22: a continued partial's kept bytes are part of the file */
+	uint64_t whole = resp->length + c->cfg->resume.prefix;
+	if (c->cfg->max_size && (whole > c->cfg->max_size || whole < resp->length)) {
 		zerr_set(&c->err, ZCP_EXIT_FILE, "", c->peer,
 			 "the sender offers %llu bytes, more than --max-size %llu",
-			 (unsigned long long)resp->length, (unsigned long long)c->cfg->max_size);
+			 (unsigned long long)whole, (unsigned long long)c->cfg->max_size);
 		return WIRE_ACK_LOCAL_ERROR;
 	}
 	return WIRE_ACK_OK;

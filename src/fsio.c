@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TEMP_PREFIX ".zcp-"
 #define TEMP_RANDOM 10
 
 /* SPEC S-1: fd (open on name) must be a regular file. Returns 0 with *st, -1 when
@@ -264,7 +263,7 @@ static int take_temp_name(struct fsio_out *o, const char *dir, int (*make)(struc
 	for (int tries = 0; tries < 100 && r < 0; tries++) {
 		char rnd[TEMP_RANDOM + 1];
 		random_suffix(rnd);
-		if (snprintf(o->temp, sizeof o->temp, "%s/" TEMP_PREFIX "%s", dir, rnd) >= PATH_MAX) {
+		if (snprintf(o->temp, sizeof o->temp, "%s/" FSIO_OWN_PREFIX "%s", dir, rnd) >= PATH_MAX) {
 			errno = ENAMETOOLONG;
 			break;
 		}
@@ -311,6 +310,11 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 		const char *sep = n && o->path[n - 1] == '/' ? "" : "/";
 		if (snprintf(o->final, PATH_MAX, "%s%s%s", o->path, sep, name) >= PATH_MAX)
 			return zerr_sys(e, ZCP_EXIT_FILE, "open", o->path, ENAMETOOLONG);
+		/* SPEC R-4: the prefix of our own partials and records (R-20): a peer
+		 * never plants one for a later --resume to trust */
+		if (!strncmp(name, FSIO_OWN_PREFIX, strlen(FSIO_OWN_PREFIX)))
+			return zerr_set(e, ZCP_EXIT_FILE, "open", o->final,
+					"names starting with " FSIO_OWN_PREFIX " are zcp-recv's own; not stored");
 		if (check_existing(o->final, o->flags & FSIO_FORCE, o->flags & FSIO_NAMED, true, e))
 			return -1;
 		snprintf(dir, sizeof dir, "%s", o->path);

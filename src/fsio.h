@@ -67,9 +67,14 @@ struct fsio_out {
  * Returns 0 or -1 with *e set (exit 3). */
 int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct zerr *e);
 
+/* The prefix of zcp-recv's own names (temporary files, R-20's partials and records):
+ * never a name from a peer in FSIO_DIR mode (SPEC R-4). */
+#define FSIO_OWN_PREFIX ".zcp-"
+
 /* fsio_out_open() - create the temporary file in the final name's directory; name
  * is the file's name from the response, used in FSIO_DIR mode (SPEC R-4), where an
- * existing file is refused unless FSIO_FORCE and FSIO_NAMED. No-op for the modes
+ * existing file is refused unless FSIO_FORCE and FSIO_NAMED, and a name starting
+ * with FSIO_OWN_PREFIX always. No-op for the modes
  * without a file. Returns 0 or -1 with *e set (exit 3). */
 int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e);
 

@@ -77,24 +77,42 @@ static void put64(uint8_t *p, uint64_t v)
 
 static uint64_t ns_of(struct timespec t) { return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec; }
 
-int ident_of(const struct stat *st, struct wire_ident *id)
+/* HMAC-SHA256 of buf[0..len) under the key into md. Returns 0, or -1 with errno set. */
+static int keyed(const void *buf, size_t len, uint8_t md[EVP_MAX_MD_SIZE])
 {
 	ident_init();
-	if (!have_key) { /* no machine id and no random bytes: no identity at all */
+	if (!have_key) { /* no machine id and no random bytes: nothing to key with */
 		errno = EAGAIN;
 		return -1;
 	}
+	unsigned n = EVP_MAX_MD_SIZE;
+	if (!HMAC(EVP_sha256(), key, sizeof key, buf, len, md, &n)) {
+		errno = ENOMEM; /* libcrypto's only plausible failure here */
+		return -1;
+	}
+	return 0;
+}
+
+int ident_mac(const void *buf, size_t len, char hex[IDENT_MAC_HEX + 1])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	if (keyed(buf, len, md) < 0)
+		return -1;
+	for (int i = 0; i < IDENT_MAC_HEX / 2; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int ident_of(const struct stat *st, struct wire_ident *id)
+{
 	uint8_t fields[40], md[EVP_MAX_MD_SIZE];
 	put64(fields, (uint64_t)st->st_dev);
 	put64(fields + 8, (uint64_t)st->st_ino);
 	put64(fields + 16, (uint64_t)st->st_size);
 	put64(fields + 24, ns_of(st->st_mtim));
 	put64(fields + 32, ns_of(st->st_ctim)); /* no user can set it: a rewrite with its mtime put back shows */
-	unsigned len = sizeof md;
-	if (!HMAC(EVP_sha256(), key, sizeof key, fields, sizeof fields, md, &len)) {
-		errno = ENOMEM; /* libcrypto's only plausible failure here */
+	if (keyed(fields, sizeof fields, md) < 0)
 		return -1;
-	}
 	id->size = (uint64_t)st->st_size;
 	memcpy(id->tag, md, WIRE_TAG_SIZE);
 	return 0;

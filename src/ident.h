@@ -5,6 +5,7 @@
 #define ZCP_IDENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/stat.h>
 
 #include "wire.h"
@@ -15,6 +16,14 @@
  * Returns 0, or -1 with errno set: EAGAIN when there is no key (no machine id and
  * no random bytes), ENOMEM when libcrypto fails. */
 int ident_of(const struct stat *st, struct wire_ident *id);
+
+#define IDENT_MAC_HEX 64 /* HMAC-SHA256 in hex */
+
+/* ident_mac() - the HMAC-SHA256 of buf[0..len) under the key of ident_of(), as
+ * IDENT_MAC_HEX lowercase hex digits and a NUL: a check of a text that only this
+ * machine can make (SPEC R-20's records; never 40 bytes long, so never an identity's
+ * fields). Thread-safe. Returns 0, or -1 with errno set as ident_of(). */
+int ident_mac(const void *buf, size_t len, char hex[IDENT_MAC_HEX + 1]);
 
 /* ident_init() - derive the key now, from /etc/machine-id or at random (as the
  * first ident_of() would): before fork(), so that every process of a sender

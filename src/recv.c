@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,9 +20,14 @@ void recv_cleanup(void)
 	resume_unlock(); /* SPEC R-21 */
 }
 
-/* SPEC R-20: with --fsync, SIGINT and SIGTERM end the program on this thread, after
- * the partial is flushed and recorded as on disk (a reboot keeps its bytes). */
-static struct resume *_Atomic syncing;
+/* SPEC R-20: with --fsync, SIGINT, SIGTERM, SIGHUP (a dropped session) and SIGPWR
+ * (a UPS's warning) end the program on this thread, after the partial is flushed and
+ * recorded as on disk (a reboot keeps its bytes). */
+static struct resume *syncing; /* under ending */
+static int live_sock = -1;      /* under ending: the one connection storing into it */
+static pthread_mutex_t ending = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stopped = PTHREAD_COND_INITIALIZER; /* live_sock became -1 */
+#define STOP_WAIT_S 10 /* for the transfer to store what its socket still held */
 static sigset_t orderly;
 
 static void *end_orderly(void *arg)
@@ -29,30 +36,65 @@ static void *end_orderly(void *arg)
 	int sig;
 	while (sigwait(&orderly, &sig) != 0)
 		;
+	/* S-15's rule: a second signal ends the run at once, by the handler main set,
+	 * delivered here, whatever the sync below waits for */
+	pthread_sigmask(SIG_UNBLOCK, &orderly, NULL);
+	pthread_mutex_lock(&ending); /* never given back: the resume syncing points to stays */
+	if (live_sock >= 0) { /* the transfer stops first: no byte is stored after the sync */
+		shutdown(live_sock, SHUT_RDWR);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STOP_WAIT_S;
+		while (live_sock >= 0 && pthread_cond_timedwait(&stopped, &ending, &until) == 0)
+			;
+	}
 	struct zerr ignored; /* ending anyway: a partial that cannot be synced stays unsynced */
-	struct resume *rs = syncing;
-	if (rs)
-		resume_sync_last(rs, &ignored);
+	if (syncing)
+		resume_sync_last(syncing, &ignored);
 	recv_cleanup();
 	proc_die(sig);
 	return NULL;
 }
 
-/* Sends SIGINT and SIGTERM to end_orderly() for rs from now on (every thread started
- * later inherits the mask). Without the thread they stay with the caller's handler. */
+/* Sends the orderly signals to end_orderly() for rs from now on (every thread started
+ * later inherits the mask), until the_end(). Without the thread they stay with the
+ * caller's handler. */
 static void sync_on_signals(struct resume *rs)
 {
 	pthread_t t;
 	sigset_t old;
+	pthread_mutex_lock(&ending);
 	syncing = rs;
+	pthread_mutex_unlock(&ending);
 	sigemptyset(&orderly);
 	sigaddset(&orderly, SIGINT);
 	sigaddset(&orderly, SIGTERM);
+	sigaddset(&orderly, SIGHUP);
+	sigaddset(&orderly, SIGPWR);
 	pthread_sigmask(SIG_BLOCK, &orderly, &old);
 	if (pthread_create(&t, NULL, end_orderly, NULL) != 0)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	else
 		pthread_detach(t);
+}
+
+/* The connection of a one-stream transfer for end_orderly() to stop, or -1 (it
+ * has ended: end_orderly() syncs now); may wait for good once that sync began. */
+static void set_live(int sock)
+{
+	pthread_mutex_lock(&ending);
+	live_sock = sock;
+	pthread_cond_signal(&stopped);
+	pthread_mutex_unlock(&ending);
+}
+
+/* rs of sync_on_signals() goes out of scope: a signal's sync that took it first
+ * keeps it until the process ends (this waits), one after finds none. */
+static void the_end(void)
+{
+	pthread_mutex_lock(&ending);
+	syncing = NULL;
+	pthread_mutex_unlock(&ending);
 }
 
 static void set_note(struct recv_note *n, enum recv_note_kind kind, const char *partial, const char *why)
@@ -69,7 +111,6 @@ static int find_partial(const struct recv_cfg *cfg, struct resume *rs, const str
 {
 	if (resume_find(rs, out->final, cfg->fetch->name, cfg->restart, e) < 0)
 		return -1;
-	rs->durable = cfg->fsync; /* SPEC R-20: with --fsync no record lags its own writing */
 	if (cfg->fsync)
 		sync_on_signals(rs);
 	if (rs->distrust && cfg->note) {
@@ -140,7 +181,9 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 			       : net_connect(cfg->addr, fc.timeout_ms, res->peer, sizeof res->peer, e);
 	int r = -1;
 	if (sock >= 0) {
+		set_live(sock);
 		r = fetch_one(sock, res->peer, &fc, out, &rep, &res->stats, e);
+		set_live(-1);
 		close(sock);
 	}
 	if (fc.progress)
@@ -212,7 +255,7 @@ int recv_run(const struct recv_cfg *cfg, struct fsio_out *out, struct recv_resul
 		else if (rp)
 			failed(cfg, rp, &f, &res->partial);
 	}
-	syncing = NULL; /* rs ends here */
+	the_end(); /* rs ends here */
 	resume_unlock(); /* SPEC R-21 */
 	return r;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include <xxhash.h>
 
 #include "fsio.h"
+#include "ident.h"
 
 static void hex_of(const char *s, char *out, size_t cap)
 {
@@ -39,8 +41,10 @@ static void boot_id(char out[64])
 	}
 }
 
-/* The record's text, without and then with its check line. */
-static int format(const struct resume *r, const struct wire_ident *id, uint64_t synced, char *buf, size_t cap)
+/* The record's text for the partial st describes, without and then with its check
+ * line: keyed, so that only this machine makes a record it trusts. */
+static int format(const struct resume *r, const struct wire_ident *id, uint64_t synced, const struct stat *st,
+		  char *buf, size_t cap)
 {
 	char fhex[2 * NAME_MAX + 2], nhex[2 * ZCP_PATH_MAX + 2], boot[64];
 	hex_of(r->final_base, fhex, sizeof fhex);
@@ -49,16 +53,26 @@ static int format(const struct resume *r, const struct wire_ident *id, uint64_t 
 	char tag[2 * WIRE_TAG_SIZE + 1];
 	for (int i = 0; i < WIRE_TAG_SIZE; i++)
 		snprintf(tag + 2 * i, 3, "%02x", id->tag[i]);
-	int n = snprintf(buf, cap, "zcp-partial 2\nfinal %s\nname %s\nident %" PRIu64 " %s\nboot %s\nsynced %" PRIu64
-			 "\nparts %u", fhex, nhex, id->size, tag, boot, synced, r->parts);
+	int n = snprintf(buf, cap, "zcp-partial 3\nfinal %s\nname %s\nident %" PRIu64 " %s\nfile %" PRIu64 " %" PRIu64
+			 "\nboot %s\nsynced %" PRIu64 "\nparts %u", fhex, nhex, id->size, tag, (uint64_t)st->st_dev,
+			 (uint64_t)st->st_ino, boot, synced, r->parts);
 	for (unsigned i = 0; i < r->parts && n > 0 && (size_t)n < cap; i++)
 		n += snprintf(buf + n, cap - (size_t)n, " %" PRIu64, r->done[i]);
-	if (n < 0 || (size_t)n + 1 >= cap)
+	if (n < 0 || (size_t)n + 1 >= cap) {
+		errno = ENAMETOOLONG;
 		return -1;
+	}
 	buf[n++] = '\n';
 	buf[n] = '\0';
-	int m = snprintf(buf + n, cap - (size_t)n, "check %016llx\n", (unsigned long long)XXH64(buf, (size_t)n, 0));
-	return m < 0 || (size_t)(n + m) >= cap ? -1 : n + m;
+	char mac[IDENT_MAC_HEX + 1];
+	if (ident_mac(buf, (size_t)n, mac) < 0)
+		return -1;
+	int m = snprintf(buf + n, cap - (size_t)n, "check %s\n", mac);
+	if (m < 0 || (size_t)(n + m) >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return n + m;
 }
 
 /* The tag's 2 * WIRE_TAG_SIZE lowercase hex digits into tag; false if fewer. */
@@ -74,23 +88,32 @@ static bool tag_of_hex(const char *hex, uint8_t tag[WIRE_TAG_SIZE])
 	return true;
 }
 
+/* The partial a record was written for, and how much of it is on disk. */
+struct described {
+	uint64_t dev, ino, synced;
+	char boot[64];
+};
+
 /* Parses a record; returns the reason it is not to be trusted, or NULL. */
-static const char *parse(struct resume *r, const char *text, uint64_t *synced, char *boot)
+static const char *parse(struct resume *r, const char *text, struct described *w)
 {
-	const char *check = strstr(text, "check ");
-	unsigned long long sum;
-	if (!check || sscanf(check, "check %16llx\n", &sum) != 1 || XXH64(text, (size_t)(check - text), 0) != sum)
+	const char *check = strstr(text, "\ncheck ");
+	char sum[IDENT_MAC_HEX + 1], mac[IDENT_MAC_HEX + 1];
+	if (!check || sscanf(check, "\ncheck %64[0-9a-f]", sum) != 1)
 		return "its record is corrupt";
+	if (ident_mac(text, (size_t)(check - text) + 1, mac) < 0 || strcmp(sum, mac))
+		return "its record was not written here"; /* SPEC R-20: by a peer, or by hand */
 	char fhex[2 * NAME_MAX + 2], nhex[2 * ZCP_PATH_MAX + 2], want[2 * ZCP_PATH_MAX + 2];
 	char tag[2 * WIRE_TAG_SIZE + 1];
 	unsigned version;
 	if (sscanf(text, "zcp-partial %u\n", &version) != 1)
 		return "its record is corrupt";
-	if (version != 2) /* SPEC W-15: format 1 held another identity; never misread it */
-		return version < 2 ? "its record is from an older version" : "its record is from a newer version";
+	if (version != 3) /* SPEC W-15 R-20: earlier formats held another identity, no file, no key */
+		return version < 3 ? "its record is from an older version" : "its record is from a newer version";
 	struct wire_ident *d = &r->ident;
-	if (sscanf(text, "zcp-partial 2\nfinal %511s\nname %2049s\nident %" SCNu64 " %32[0-9a-f]\nboot %63s\nsynced %" SCNu64
-		   "\n", fhex, nhex, &d->size, tag, boot, synced) != 6 || !tag_of_hex(tag, d->tag))
+	if (sscanf(text, "zcp-partial 3\nfinal %511s\nname %2049s\nident %" SCNu64 " %32[0-9a-f]\nfile %" SCNu64
+		   " %" SCNu64 "\nboot %63s\nsynced %" SCNu64 "\n", fhex, nhex, &d->size, tag, &w->dev, &w->ino, w->boot,
+		   &w->synced) != 8 || !tag_of_hex(tag, d->tag))
 		return "its record is corrupt";
 	const char *p = strstr(text, "\nparts ");
 	char *end;
@@ -121,7 +144,7 @@ static const char *parse(struct resume *r, const char *text, uint64_t *synced, c
 /* Reads and checks the record and the partial; sets keep. */
 static const char *judge(struct resume *r)
 {
-	char text[RESUME_RECORD_MAX + 1], boot[64], now[64];
+	char text[RESUME_RECORD_MAX + 1], now[64];
 	int fd = open(r->record, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return "it has no record";
@@ -130,10 +153,11 @@ static const char *judge(struct resume *r)
 	if (n <= 0)
 		return "its record is corrupt";
 	text[n] = '\0';
-	uint64_t synced;
-	const char *why = parse(r, text, &synced, boot);
+	struct described w;
+	const char *why = parse(r, text, &w);
 	if (why)
 		return why;
+	uint64_t synced = w.synced;
 	struct stat st;
 	if (lstat(r->partial, &st) < 0)
 		return "the partial file is missing";
@@ -144,7 +168,10 @@ static const char *judge(struct resume *r)
 	if (synced > (uint64_t)st.st_size)
 		return "it is shorter than the bytes its record says are on disk";
 	boot_id(now);
-	bool rebooted = strcmp(now, boot) != 0;
+	bool rebooted = strcmp(now, w.boot) != 0;
+	/* a device's number may change with a reboot (btrfs, device mapper); its inode not */
+	if ((uint64_t)st.st_ino != w.ino || (!rebooted && (uint64_t)st.st_dev != w.dev))
+		return "its partial is not the file its record was written for";
 	if (r->parts && rebooted && !synced)
 		return "its parts were not on disk before the machine restarted";
 	r->keep = r->parts ? 0 : rebooted ? synced : (uint64_t)st.st_size;
@@ -152,8 +179,10 @@ static const char *judge(struct resume *r)
 	return NULL;
 }
 
-/* SPEC R-21: the lock this process holds, for resume_unlock() (in a handler too). */
-static volatile sig_atomic_t held_fd = -1;
+/* SPEC R-21: the lock this process holds, for resume_unlock() (in a handler too):
+ * held is written before held_fd publishes it, and taken back by one exchange, so
+ * of two callers at once (main and a signal's path) one alone removes and closes it. */
+static _Atomic int held_fd = -1;
 static char held[PATH_MAX + 8];
 
 /* SPEC R-21: the lock file beside the partial, locked exclusively, never waited
@@ -163,9 +192,7 @@ static int take_lock(const struct resume *r, const char *final, struct zerr *e)
 {
 	char path[sizeof held];
 	snprintf(path, sizeof path, "%s.lock", r->partial);
-	if (held_fd >= 0 && !strcmp(path, held))
-		return 0; /* a second look at the same output in this run */
-	resume_unlock();
+	resume_unlock(); /* one output per process: an earlier one's (tests look twice) */
 	for (int tries = 0; tries < 100; tries++) {
 		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
@@ -180,7 +207,7 @@ static int take_lock(const struct resume *r, const char *final, struct zerr *e)
 		struct stat a, b;
 		if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
 			memcpy(held, path, sizeof held);
-			held_fd = fd;
+			atomic_store_explicit(&held_fd, fd, memory_order_release);
 			return 0;
 		}
 		close(fd);
@@ -221,9 +248,11 @@ int resume_find(struct resume *r, const char *final, const char *name, bool rest
 	return 0;
 }
 
+static void drop(const struct resume *r);
+
 void resume_forget(struct resume *r)
 {
-	resume_drop(r);
+	drop(r); /* not sealed: a fresh partial is recorded next */
 	r->have = r->recorded = false;
 	r->keep = 0;
 	r->parts = 0;
@@ -233,15 +262,14 @@ void resume_forget(struct resume *r)
 bool resume_kept(const struct resume *r)
 {
 	struct stat st;
-	return r->recorded && lstat(r->partial, &st) == 0 && S_ISREG(st.st_mode);
+	return r->recorded && lstat(r->partial, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
 void resume_unlock(void)
 {
-	int fd = held_fd;
+	int fd = atomic_exchange(&held_fd, -1); /* lock-free: safe in a handler */
 	if (fd < 0)
 		return;
-	held_fd = -1;
 	unlink(held);
 	close(fd);
 }
@@ -282,16 +310,28 @@ int resume_sync_last(struct resume *r, struct zerr *e)
 static int record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
 {
 	char text[RESUME_RECORD_MAX], tmp[PATH_MAX + 16];
-	int n = format(r, id, synced, text, sizeof text);
+	/* SPEC R-20: the record names the partial's file, made now if it is not yet */
+	struct stat st;
+	int fd = open(r->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", r->partial, err);
+	}
+	close(fd);
+	int n = format(r, id, synced, &st, text, sizeof text);
 	snprintf(tmp, sizeof tmp, "%s.tmp", r->record);
-	bool sync = synced || r->durable;
-	int fd = -1;
+	/* SPEC R-20: only a record that counts synced bytes is trusted after a reboot;
+	 * one that counts none is not worth a sync (--streams writes 10 a second) */
+	bool sync = synced > 0;
+	fd = -1;
 	if (n >= 0) { /* a name left by a crash, or planted: removed, never written through */
 		unlink(tmp);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	}
 	if (fd < 0)
-		return zerr_sys(e, ZCP_EXIT_FILE, "open", tmp, n < 0 ? ENAMETOOLONG : errno);
+		return zerr_sys(e, ZCP_EXIT_FILE, "open", tmp, errno); /* format()'s too */
 	const char *call = write(fd, text, (size_t)n) != n ? "write" : sync && fsync(fd) < 0 ? "fsync" : NULL;
 	int err = errno;
 	if (close(fd) < 0 && !call)
@@ -322,6 +362,8 @@ int resume_sync(struct resume *r, struct zerr *e)
 /* resume_sync() under the guard. */
 static int sync_partial(struct resume *r, struct zerr *e)
 {
+	if (sealed) /* dropped, or synced last: nothing more is written */
+		return 0;
 	int fd = open(r->partial, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || fdatasync(fd) < 0) {
@@ -334,8 +376,20 @@ static int sync_partial(struct resume *r, struct zerr *e)
 	return resume_record(r, &r->ident, (uint64_t)st.st_size, e);
 }
 
-void resume_drop(const struct resume *r)
+/* Removes the partial and its record (under the guard: a sync in flight renames its
+ * record first, and is then removed with it). */
+static void drop(const struct resume *r)
 {
+	pthread_mutex_lock(&guard);
 	unlink(r->partial);
 	unlink(r->record);
+	pthread_mutex_unlock(&guard);
+}
+
+void resume_drop(const struct resume *r)
+{
+	pthread_mutex_lock(&guard);
+	drop(r);
+	sealed = true; /* SPEC R-20: no record after it, beside a committed FILE */
+	pthread_mutex_unlock(&guard);
 }

@@ -2,7 +2,10 @@
  * beside it that says what it is a part of (SPEC R-20): which file of the sender
  * (its identity, W-15), for which final name and request, and how much of it is
  * known to be on disk. A partial whose record is missing, corrupt or for anything
- * else is not trusted: it is removed. Never prints. */
+ * else is not trusted: it is removed. Never prints.
+ * One resumable output per process: the lock (R-21) and the seal of the last sync
+ * are the process's, not the struct resume's; resume_find() for another output
+ * gives up the lock of the one before. */
 #ifndef ZCP_RESUME_H
 #define ZCP_RESUME_H
 
@@ -27,7 +30,6 @@ struct resume {
 	uint64_t done[RESUME_PARTS_MAX]; /* bytes of each part stored, from its start */
 	bool have;               /* a trusted partial to continue */
 	bool recorded;           /* the record is written (this run or an earlier one) */
-	bool durable;            /* --fsync: every record is synced with its directory */
 	const char *distrust;    /* why a partial found was removed, or NULL */
 };
 
@@ -43,28 +45,31 @@ struct resume {
  * 0, or -1 with *e set (exit 3) when the directory cannot be read or written. */
 int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e);
 
-/* resume_record() - write the record (atomically: a temporary name created
- * exclusively, fsync'ed with the directory when synced > 0 or r->durable, then
+/* resume_record() - unless sealed (resume_sync_last(), resume_drop()), write the
+ * record of the partial's file, created empty if missing (atomically: a temporary name created
+ * exclusively, fsync'ed with the directory when synced > 0, then
  * renamed) for identity id with synced bytes
  * known to be on disk (with parts: nonzero when every part's done bytes are), and
  * r->parts with r->done[]. Returns 0 or -1 with *e set (exit 3). */
 int resume_record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e);
 
 /* resume_sync() - after a failure with --fsync: the partial's bytes flushed and the
- * record updated to say so (a reboot keeps them). Returns 0 or -1 with *e set. */
+ * record updated to say so (a reboot keeps them); nothing once sealed. Returns 0 or
+ * -1 with *e set. */
 int resume_sync(struct resume *r, struct zerr *e);
 
 /* resume_record_done() - resume_record() of r->ident, unsynced, with the parts'
  * counts done[0 .. r->parts) taken in under the lock resume_sync_last() holds. */
 int resume_record_done(struct resume *r, const uint64_t *done, struct zerr *e);
 
-/* resume_sync_last() - resume_sync() for a process about to end (SIGINT, SIGTERM
+/* resume_sync_last() - resume_sync() for a process about to end (an orderly signal
  * with --fsync): no record is written after it, by any thread, so the synced one
  * stays. Returns as resume_sync(). */
 int resume_sync_last(struct resume *r, struct zerr *e);
 
 /* resume_drop() - remove the partial and its record (after a commit, a CHANGED
- * source, or --restart). */
+ * source, or nothing stored), waiting for a sync in flight; no record is written,
+ * nor sync done, after it (as after resume_sync_last()). */
 void resume_drop(const struct resume *r);
 
 /* resume_forget() - remove the partial and its record and start r afresh (nothing

@@ -212,6 +212,26 @@ START_TEST(e2_directory_slash_joined_once)
 }
 END_TEST
 
+/* SPEC R-4: a name from the peer never takes zcp-recv's own prefix: no planted
+ * partial or record (R-20), even with --force and --name; nothing is created. */
+START_TEST(r4_reserved_prefix_refused)
+{
+	static const char *const names[] = {".zcp-partial-0123456789abcdef", ".zcp-partial-0123456789abcdef.meta", ".zcp-x"};
+	struct fsio_out o;
+	struct zerr e;
+	ck_assert_int_eq(fsio_out_init(&o, dir, _i == 2 ? FSIO_FORCE | FSIO_NAMED : 0, &e), 0);
+	ck_assert_int_eq(fsio_out_open(&o, names[_i], &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.reason, "names starting with .zcp- are zcp-recv's own; not stored");
+	ck_assert_int_eq(o.fd, -1);
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(fsio_out_init(&o, dir, 0, &e), 0); /* only the prefix: a name that merely holds it is fine */
+	store(&o, "a.zcp-partial", "1");
+}
+END_TEST
+
 /* SPEC R-4 R-13: in a directory, --force replaces only a file the user named. */
 START_TEST(r13_force_in_directory_needs_name)
 {
@@ -755,6 +775,7 @@ int main(void)
 	tcase_add_test(tc, r5_stdout_discard_and_splice_check);
 	tcase_add_test(tc, r1_fsync_failure_reported);
 	tcase_add_test(tc, r20_partial_open_failure_closes);
+	tcase_add_loop_test(tc, r4_reserved_prefix_refused, 0, 3);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

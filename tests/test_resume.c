@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <xxhash.h>
 
+#include "ident.h"
 #include "resume.h"
 #include "testutil.h"
 
@@ -41,8 +42,21 @@ static void rewrite_record(const char *path, const char *expr)
 	ck_assert_int_eq(system(cmd), 0);
 	FILE *f = fopen(path, "r+");
 	size_t n = fread(text, 1, RESUME_RECORD_MAX, f);
-	fprintf(f, "check %016llx\n", (unsigned long long)XXH64(text, n, 0));
+	char mac[IDENT_MAC_HEX + 1];
+	ck_assert_int_eq(ident_mac(text, n, mac), 0); /* as this machine writes it */
+	fprintf(f, "check %s\n", mac);
 	fclose(f);
+}
+
+/* The partial of final (request name) is not trusted, for why: removed, with its record. */
+static void assert_distrusted(const char *name, const char *why)
+{
+	struct resume r;
+	struct zerr e;
+	ck_assert_int_eq(resume_find(&r, final, name, false, &e), 0);
+	ck_assert(!r.have);
+	ck_assert_str_eq(r.distrust, why);
+	ck_assert_int_eq(entries(), 0);
 }
 
 /* SPEC R-20: names of fixed length beside the output; no partial, nothing to continue. */
@@ -84,12 +98,11 @@ END_TEST
 /* SPEC R-20: what is not trusted is removed, with the reason. */
 START_TEST(r20_untrusted_removed)
 {
-	static const char *const why[] = {"it has no record", "its record is corrupt", "its record is for another --name",
+	static const char *const why[] = {"it has no record", "its record was not written here", "its record is for another --name",
 					  "it is longer than its record allows", "its record is corrupt",
 					  "the partial file is missing", "its record is for another file",
 					  "it is shorter than the bytes its record says are on disk"};
 	struct resume r;
-	struct zerr e;
 	make_partial(_i == 3 ? 6000 : 100, _i == 7 ? 101 : 0, "n", &r); /* 7: fewer bytes than synced */
 	char cmd[PATH_MAX + 64];
 	switch (_i) {
@@ -102,10 +115,39 @@ START_TEST(r20_untrusted_removed)
 	case 6: rewrite_record(r.record, "s/^final .*/final 6d/"); break;
 	case 7: break;
 	}
-	ck_assert_int_eq(resume_find(&r, final, "n", false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, why[_i]);
-	ck_assert_int_eq(entries(), 0);
+	assert_distrusted("n", why[_i]);
+}
+END_TEST
+
+/* SPEC R-20: a record this machine did not write (its check is not keyed with the
+ * machine's key: anyone's XXH64, as a peer that probed the identity could make) is
+ * not trusted, whatever it says. */
+START_TEST(r20_foreign_record_distrusted)
+{
+	struct resume r;
+	make_partial(100, 0, NULL, &r);
+	char cmd[PATH_MAX + 128], text[RESUME_RECORD_MAX + 1];
+	snprintf(cmd, sizeof cmd, "sed -i -e 's/^synced .*/synced 100/' -e '/^check /d' '%s'", r.record);
+	ck_assert_int_eq(system(cmd), 0);
+	FILE *f = fopen(r.record, "r+");
+	size_t n = fread(text, 1, RESUME_RECORD_MAX, f);
+	fprintf(f, "check %016llx\n", (unsigned long long)XXH64(text, n, 0));
+	fclose(f);
+	assert_distrusted(NULL, "its record was not written here");
+}
+END_TEST
+
+/* SPEC R-20: a partial swapped under its genuine record (another file renamed to
+ * its name) is not the file the record describes: not trusted. */
+START_TEST(r20_swapped_partial_distrusted)
+{
+	struct resume r;
+	char other[PATH_MAX + 8];
+	make_partial(100, 0, NULL, &r);
+	snprintf(other, sizeof other, "%s.x", r.partial);
+	tu_make_file(other, 100);
+	ck_assert_int_eq(rename(other, r.partial), 0);
+	assert_distrusted(NULL, "its partial is not the file its record was written for");
 }
 END_TEST
 
@@ -169,13 +211,9 @@ START_TEST(r20_malformed_parts_line)
 		"s/^parts .*/parts 1 5 x/",         /* trailing garbage */
 	};
 	struct resume r;
-	struct zerr e;
 	make_partial(100, 0, NULL, &r);
 	rewrite_record(r.record, edits[_i]);
-	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, "its record is corrupt");
-	ck_assert_int_eq(entries(), 0);
+	assert_distrusted(NULL, "its record is corrupt");
 }
 END_TEST
 
@@ -186,11 +224,8 @@ START_TEST(r20_old_format_record_distrusted)
 	struct resume r;
 	struct zerr e;
 	make_partial(100, 0, NULL, &r);
-	rewrite_record(r.record, "s/^zcp-partial .*/zcp-partial 1/;s/^ident .*/ident 2049 131 5000 1764115200123456789/");
-	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
-	ck_assert(!r.have);
-	ck_assert_str_eq(r.distrust, "its record is from an older version");
-	ck_assert_int_eq(entries(), 0);
+	rewrite_record(r.record, "s/^zcp-partial .*/zcp-partial 2/;/^file /d");
+	assert_distrusted(NULL, "its record is from an older version");
 	make_partial(100, 0, NULL, &r);
 	rewrite_record(r.record, "s/^ident \\([0-9]*\\) ..\\(.*\\)/ident \\1 \\2/"); /* a short tag */
 	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
@@ -285,6 +320,21 @@ START_TEST(r20_last_sync_sealed)
 }
 END_TEST
 
+/* SPEC R-20: once the partial is dropped (committed as FILE, or removed), no record
+ * is written after it, by a sync in flight or a late count: none stays beside FILE. */
+START_TEST(r20_dropped_sealed)
+{
+	struct resume r;
+	struct zerr e;
+	make_partial(300, 0, NULL, &r);
+	ck_assert_int_eq(resume_find(&r, final, NULL, false, &e), 0);
+	resume_drop(&r);
+	ck_assert_int_eq(resume_record(&r, &ID, 0, &e), 0); /* as another thread would, late */
+	ck_assert_int_eq(resume_sync(&r, &e), 0); /* nothing to sync: no error either */
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("resume");
@@ -301,7 +351,10 @@ int main(void)
 	tcase_add_loop_test(tc, r20_planted_temp_name, 0, 2);
 	tcase_add_loop_test(tc, r21_busy_output_untouched, 0, 2);
 	tcase_add_test(tc, r20_last_sync_sealed);
+	tcase_add_test(tc, r20_dropped_sealed);
 	tcase_add_test(tc, r20_old_format_record_distrusted);
+	tcase_add_test(tc, r20_foreign_record_distrusted);
+	tcase_add_test(tc, r20_swapped_partial_distrusted);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -52,7 +52,7 @@ distrusted() {
 	case $1 in
 	other) [ $rc -eq 5 ] && grep -q 'does not match the sender.s' "$T/err" &&
 	       grep -q 'it does not hash to the sender.s file; removed' "$T/err" && only_entries "$T/rd" ;;
-	*) [ $rc -eq 0 ] && grep -q "not continued, it has no record\|not continued, its record is corrupt" "$T/err" &&
+	*) [ $rc -eq 0 ] && grep -q "not continued, it has no record\|not continued, its record was not written here" "$T/err" &&
 	   cmp "$T/data.bin" "$T/rd/out" && only_entries "$T/rd" out ;;
 	esac
 }
@@ -89,7 +89,8 @@ t_resume_streams() { # a --streams 4 fetch killed twice, then finished without -
 	done
 	m=$(echo "$T/rs/".zcp-partial-*.meta)
 	grep -q '^parts 4 [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' "$m" || { cat "$m"; return 1; }
-	mkdir -p "$T/rs.keep" && cp -a "$T/rs/".zcp-partial-* "$T/rs.keep/" &&
+	# kept as links: a copy would be another file than its record names (R-20)
+	mkdir -p "$T/rs.keep" && cp -al "$T/rs/".zcp-partial-* "$T/rs.keep/" &&
 	zrecv -v --resume -c "127.0.0.1:$PORT" -o "$T/rs/out" 2>"$T/err" && cmp "$T/rsrc.bin" "$T/rs/out" &&
 	grep -q '; 4 streams$' "$T/err" &&
 	only_entries "$T/rs" out || return 1
@@ -97,7 +98,7 @@ t_resume_streams() { # a --streams 4 fetch killed twice, then finished without -
 	[ "$(grep -c ' result=ok' "$T/send.err")" -ge 4 ] &&
 	! grep -Eq 'offset=(0|50000000|100000000|150000000) length=50000000 bytes=50000000 .*result=ok' "$T/send.err" &&
 	# the same partial with --verify, which hashes from byte 0: started over, said so
-	rm "$T/rs/out" && cp -a "$T/rs.keep/".zcp-partial-* "$T/rs/" &&
+	rm "$T/rs/out" && ln "$T/rs.keep/".zcp-partial-* "$T/rs/" &&
 	zrecv --resume --verify -c "127.0.0.1:$PORT" -o "$T/rs/out" 2>"$T/err" && cmp "$T/rsrc.bin" "$T/rs/out" &&
 	grep -q 'not continued, it is in parts and --verify is on; starting over' "$T/err" && only_entries "$T/rs" out
 	local r=$?; kill "$SPID"; wait "$SPID"; return $r
@@ -235,7 +236,25 @@ t_rz_fsync_signal() { # SIG ARGS: a slowed --resume --fsync run ended by SIG onc
 	n=$(stat -c %s "$(rz_partial "$T/rz5")") && cat "$m" && y=$(sed -n 's/^synced //p' "$m") &&
 	# bytes stored are recorded as on disk (in parts: every part's count), so a reboot keeps them
 	[ "$y" -gt 0 ] && [ "$y" -le "$n" ] && { [ $# -eq 0 ] || grep -q '^parts 3 [0-9 ]*[1-9]' "$m"; } &&
+	# and every byte a count claims is there: the source's (the partial is sized to the whole file)
+	recorded_bytes_stored "$T/rz5.bin" "$(rz_partial "$T/rz5")" &&
 	only_entries "$T/rz5" "$(basename "$(rz_partial "$T/rz5")")" "$(basename "$(rz_partial "$T/rz5")").meta"
+}
+# recorded_bytes_stored SRC PARTIAL: the bytes PARTIAL's record counts (each part's from its start,
+# R-18's cut; one stream: the first "synced") are SRC's bytes
+recorded_bytes_stored() {
+	local size i off c counts
+	size=$(stat -c %s "$1") && read -ra counts <<<"$(sed -n 's/^parts //p' "$2.meta")" || return 1
+	local k=${counts[0]}
+	if [ "$k" -eq 0 ]; then
+		c=$(sed -n 's/^synced //p' "$2.meta") && echo "first $c bytes" && cmp -n "$c" "$1" "$2"; return
+	fi
+	local base=$((size / k)) extra=$((size % k))
+	for ((i = 0; i < k; i++)); do
+		off=$((base * i + (i < extra ? i : extra))) c=${counts[i + 1]}
+		echo "part $i: $c bytes from $off"
+		cmp -n "$c" -i "$off:$off" "$1" "$2" || return 1
+	done
 }
 # stored_in DIR [--streams N]: the partial in DIR holds bytes (in parts: its record counts some)
 stored_in() {
@@ -245,5 +264,111 @@ stored_in() {
 check "--resume --fsync ended by SIGTERM: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal TERM
 check "--resume --fsync ended by SIGINT: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal INT
 check "--resume --fsync --streams ended by SIGTERM: every part's bytes recorded as on disk  # SPEC R-20 R-18" t_rz_fsync_signal TERM --streams 3
+
+# probe_ident PORT: the identity (size, tag in hex) any peer learns of the served file (W-14 IDENT)
+probe_ident() {
+	python3 - "$1" <<'PY'
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(struct.pack(">4sBBHQQ", b"ZCQ1", 1, 0x03, 0, 0, 0))
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    buf += c
+nl = struct.unpack(">4sBBHQQQ", buf[:32])[3]
+idf = buf[32 + nl:32 + nl + 40]
+print(struct.unpack(">Q", idf[8:16])[0], idf[16:32].hex())
+PY
+}
+# forge_partial DIR OUT IDENT N: into DIR, OUT's partial of N 'E' bytes and a record vouching for
+# them with the identity IDENT, a foreign boot id and a check anyone can compute (what a hostile
+# peer can make)
+forge_partial() {
+	local h; h=$(printf %s "$2" | xxhsum -H1 - | cut -d' ' -f1) || return 1
+	head -c "$4" /dev/zero | tr '\0' E >"$1/.zcp-partial-$h"
+	printf 'zcp-partial 2\nfinal %s\nname -\nident %s\nboot 00000000-0000-0000-0000-000000000000\nsynced %s\nparts 0\n' \
+		"$(printf %s "$2" | od -An -tx1 | tr -d ' \n')" "$3" "$4" >"$1/rec"
+	printf 'check %s\n' "$(xxhsum -H1 "$1/rec" | cut -d' ' -f1)" >>"$1/rec"
+	mv "$1/rec" "$1/.zcp-partial-$h.meta"
+}
+t_fx_forged() { # VIA: a hostile sender (fetch into -o D/) or pusher (into --listen -o D/) plants them
+	rm -rf "$T/fx" && mkdir -p "$T/fx/D" "$T/fx/evil" && start_send "$T/data.bin" || return 1
+	local real=$PORT rspid=$SPID id f rc=0; id=$(probe_ident "$real") && echo "probed: $id" &&
+	forge_partial "$T/fx/evil" f "$id" 2000000 || return 1
+	if [ "$1" = push ]; then
+		start_recv -q -o "$T/fx/D/" --count 2 || return 1
+		for f in "$T/fx/evil/".zcp-*; do zsend -q -c "127.0.0.1:$RPORT" "$f"; done
+		wait "$RPID"; cat "$T/recv.err"
+	else
+		for f in "$T/fx/evil/".zcp-*; do
+			start_send --once "$f" && zrecv -q -c "127.0.0.1:$PORT" -o "$T/fx/D/" 2>>"$T/fx/err"; wait "$SPID"
+		done
+		cat "$T/fx/err"; cp "$T/fx/err" "$T/recv.err"
+	fi
+	grep -c "names starting with .zcp- are zcp-recv's own; not stored" "$T/recv.err" | grep -qx 2 &&
+	zrecv -c "127.0.0.1:$real" -o "$T/fx/D/f" --resume; rc=$?
+	kill "$rspid"; wait "$rspid"
+	[ "$rc" -eq 0 ] && cmp "$T/fx/D/f" "$T/data.bin" && only_entries "$T/fx/D" f
+}
+check "a hostile sender's .zcp-partial names into -o D/ are refused; a later --resume is right  # SPEC R-4 R-20" t_fx_forged fetch
+check "a hostile pusher's .zcp-partial names into --listen -o D/ are refused; a later --resume is right  # SPEC R-4 R-20" t_fx_forged push
+t_fx_foreign_record() { # a partial and a record this machine did not write: distrusted, said, right bytes
+	rm -rf "$T/fx" && mkdir -p "$T/fx/D" && start_send "$T/data.bin" || return 1
+	forge_partial "$T/fx/D" f "$(probe_ident "$PORT")" 2000000 &&
+	zrecv -c "127.0.0.1:$PORT" -o "$T/fx/D/f" --resume 2>"$T/err"; local rc=$?
+	kill "$SPID"; wait "$SPID"; cat "$T/err"
+	[ "$rc" -eq 0 ] && cmp "$T/fx/D/f" "$T/data.bin" && grep -q 'its record was not written here' "$T/err"
+}
+check "--resume distrusts a planted partial whose record this machine did not write  # SPEC R-20" t_fx_foreign_record
+t_fx_resume_max_size() { # a whole partial left (its commit failed), continued with a smaller --max-size
+	rm -rf "$T/fm" && mkdir -p "$T/fm" && start_send "$T/data.bin" &&
+	zstrace -f -o /dev/null -e trace=linkat,renameat2,link,rename -e inject=linkat:error=EIO \
+		-e inject=renameat2:error=EIO "$B/zcp-recv" --resume -c "127.0.0.1:$PORT" -o "$T/fm/out" 2>/dev/null
+	local p; p=$(rz_partial "$T/fm"); [ "$(stat -c %s "$p")" -eq 5000000 ] || return 1
+	zrecv --resume --max-size 4M -c "127.0.0.1:$PORT" -o "$T/fm/out" 2>"$T/err"; local rc=$?
+	kill "$SPID"; wait "$SPID"; cat "$T/err"
+	[ $rc -eq 3 ] && grep -q 'the sender offers 5000000 bytes, more than --max-size 4194304' "$T/err" &&
+	[ ! -e "$T/fm/out" ] && [ "$(stat -c %s "$p")" -eq 5000000 ] && [ -f "$p.meta" ]
+}
+check "--resume --max-size: a continued partial counts its kept bytes: refused, exit 3, the partial stays  # SPEC R-12 R-22" t_fx_resume_max_size
+check "--resume --fsync ended by SIGHUP (a dropped session): the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal HUP
+check "--resume --fsync ended by SIGPWR: the partial flushed, its bytes recorded as on disk  # SPEC R-20" t_rz_fsync_signal PWR
+# in_syscall PID NR: a thread of PID is in system call NR (x86-64's numbers); out_of_syscall: none is
+in_syscall() { cat /proc/"$1"/task/*/syscall 2>/dev/null | grep -q "^$2 "; }
+out_of_syscall() { ! in_syscall "$@"; }
+t_fx_second_signal() { # a second SIGTERM while the orderly end waits for a slow sync ends it at once
+	[ "$(uname -m)" = x86_64 ] || { echo "system call numbers are x86-64's"; return 0; }
+	rm -rf "$T/f2" && mkdir -p "$T/f2" && head -c 30000000 /dev/urandom >"$T/f2.bin" &&
+	start_send --once "$T/f2.bin" || return 1
+	# the transfer fails (its sender killed), main syncs the partial: its fdatasync held 25 s, with the lock
+	zstrace -f -o /dev/null -e trace=splice,fdatasync -e inject=splice:delay_exit=20000 \
+		-e inject=fdatasync:delay_enter=25000000 \
+		"$B/zcp-recv" --resume --fsync -c "127.0.0.1:$PORT" -o "$T/f2/out" 2>"$T/err" &
+	local s=$! p r
+	wait_until 30 stored_in "$T/f2" && p=$(tracee "$s") && kill -KILL "$(tracee "$SPID")" &&
+	wait_until 10 in_syscall "$p" 75 && kill -TERM "$p" && # the orderly end waits for main's sync (futex)
+	wait_until 10 in_syscall "$p" 202 && kill -TERM "$p" &&
+	# the second ends the waiting thread at once, the process with it (main, held by strace, when let go)
+	wait_until 10 out_of_syscall "$p" 202; r=$?
+	wait "$s"; local rc=$?; wait "$SPID"; cat "$T/err"; echo "exit $rc"
+	[ $r -eq 0 ] && [ $rc -eq 143 ]
+}
+check "--resume --fsync: a second SIGTERM while the orderly end waits ends the run at once  # SPEC R-20 S-15" t_fx_second_signal
+t_fx_orderly_stops_first() { # the orderly end stops the transfer before its sync (held 1 s): nothing after it
+	rm -rf "$T/f3" && mkdir -p "$T/f3" && head -c 30000000 /dev/urandom >"$T/f3.bin" &&
+	start_send "$T/f3.bin" || return 1
+	zstrace -f -o /dev/null -e trace=splice,fdatasync -e inject=splice:delay_exit=200000 \
+		-e inject=fdatasync:delay_enter=1000000 \
+		"$B/zcp-recv" --resume --fsync -c "127.0.0.1:$PORT" -o "$T/f3/out" 2>"$T/err" &
+	local s=$! p
+	wait_until 30 stored_in "$T/f3" && p=$(tracee "$s") && kill -TERM "$p"; wait "$s"; local rc=$?
+	kill "$SPID"; wait "$SPID"
+	local n=0 y=0; n=$(stat -c %s "$(rz_partial "$T/f3")") && y=$(sed -n 's/^synced //p' "$(rz_partial "$T/f3").meta")
+	echo "exit $rc, partial $n bytes, synced $y"; ls -A "$T/f3"
+	[ "$rc" -eq 143 ] && [ "$y" -gt 0 ] && [ "$n" -eq "$y" ]
+}
+check "--resume --fsync ended by SIGTERM: the transfer stops before the sync, no byte after the synced ones  # SPEC R-20" t_fx_orderly_stops_first
 
 summary resume
