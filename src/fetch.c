@@ -170,8 +170,7 @@ static int begin_payload(struct fetch_conn *c)
 {
 	if (c->cfg->probe) /* SPEC W-14: what was asked is known; nothing follows */
 		return ended(c, 0);
-	const char *last = strrchr(c->resp.name, '/'); /* SPEC R-4: the last component */
-	if (owns_output(c) && fsio_out_open(c->out, last ? last + 1 : c->resp.name, &c->err) < 0)
+	if (owns_output(c) && fsio_out_open(c->out, fsio_base_name(c->resp.name), &c->err) < 0) /* SPEC R-4 */
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
 	return start_payload(c, c->resp.length);
 }

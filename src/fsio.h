@@ -60,6 +60,11 @@ struct fsio_out {
 	uint64_t keep;
 };
 
+/* fsio_base_name() - the last component of path (what follows its last '/'), or
+ * path itself: the name a file is served, logged and stored under (SPEC P-3, S-17,
+ * R-4). Pure. */
+const char *fsio_base_name(const char *path);
+
 /* fsio_out_init() - decide the mode for -o path (NULL = discard, "-" = stdout);
  * refuse an existing file without FSIO_FORCE (SPEC R-3) and any other kind of
  * existing object than a regular file, directory, FIFO or character device (R-5);

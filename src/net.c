@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -250,4 +251,17 @@ int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, st
 	if (fd < 0)
 		return zerr_sys(e, exit_of(err), call, addr, err);
 	return fd;
+}
+
+int net_accept_patiently(int lfd, char *peer, size_t peerlen, void (*pressed)(void *arg, const char *reason),
+			 void *arg, struct zerr *e)
+{
+	for (bool told = false;; told = true) {
+		int fd = net_accept(lfd, peer, peerlen, e);
+		if (fd != NET_ACCEPT_PRESSURE)
+			return fd;
+		if (!told && pressed)
+			pressed(arg, e->reason);
+		poll(NULL, 0, 100);
+	}
 }

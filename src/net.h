@@ -39,6 +39,13 @@ int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
  * when the listening socket itself failed. */
 int net_accept(int lfd, char *peer, size_t peerlen, struct zerr *e);
 
+/* net_accept_patiently() - one connection on lfd, waiting it out while descriptors
+ * or memory run out: pause 100 ms and try again, pressed(arg, reason) called once
+ * at the start of each such spell, or not at all when NULL (SPEC S-10). Returns the
+ * socket, or -1 with *e set when the listening socket itself failed. */
+int net_accept_patiently(int lfd, char *peer, size_t peerlen, void (*pressed)(void *arg, const char *reason),
+			 void *arg, struct zerr *e);
+
 /* net_loopback() - whether the socket fd is bound to a loopback address (127/8,
  * ::1, or ::ffff:127/104), which only this host can reach (SPEC T-8). */
 bool net_loopback(int fd);

@@ -121,9 +121,9 @@ static int find_partial(const struct recv_cfg *cfg, struct resume *rs, const str
 	return 0;
 }
 
-static const struct step_progress *watch(const struct recv_cfg *cfg, uint64_t base)
+static const struct step_progress *progress_hook(const struct recv_cfg *cfg, uint64_t base)
 {
-	return cfg->watch ? cfg->watch(cfg->arg, base) : NULL;
+	return cfg->begin_progress ? cfg->begin_progress(cfg->arg, base) : NULL;
 }
 
 /* A resumable transfer's partial and output, for record_ident(). */
@@ -176,7 +176,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 	}
 	struct fetch_report rep;
 	memset(&rep, 0, sizeof rep);
-	fc.progress = watch(cfg, base);
+	fc.progress = progress_hook(cfg, base);
 	int sock = cfg->accept ? cfg->accept(cfg->arg, res->peer, sizeof res->peer, e)
 			       : net_connect(cfg->addr, fc.timeout_ms, res->peer, sizeof res->peer, e);
 	int r = -1;
@@ -187,7 +187,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 		close(sock);
 	}
 	if (fc.progress)
-		cfg->unwatch(cfg->arg);
+		cfg->end_progress(cfg->arg);
 	res->bytes = rep.received;
 	res->seconds = rep.seconds;
 	res->ack_err = rep.ack_err;
@@ -205,11 +205,11 @@ static int fetch_parts(const struct recv_cfg *cfg, struct fsio_out *out, struct 
 		       struct recv_result *res, struct failure *f, struct zerr *e)
 {
 	struct streams_report rep;
-	const struct step_progress *hook = watch(cfg, 0);
+	const struct step_progress *hook = progress_hook(cfg, 0);
 	int r = streams_fetch(cfg->addr, cfg->streams, cfg->fetch, hook, rs, out, res->peer, sizeof res->peer,
 			      &rep, e);
 	if (hook)
-		cfg->unwatch(cfg->arg);
+		cfg->end_progress(cfg->arg);
 	res->bytes = rep.received;
 	res->seconds = rep.seconds;
 	res->stats = rep.stats;

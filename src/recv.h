@@ -45,9 +45,9 @@ struct recv_cfg {
 	 * to addr */
 	int (*accept)(void *arg, char *peer, size_t peerlen, struct zerr *e);
 	/* SPEC C-10: a progress hook for a transfer with base bytes already there (or NULL
-	 * for none); unwatch() is called after one that was given */
-	const struct step_progress *(*watch)(void *arg, uint64_t base);
-	void (*unwatch)(void *arg);
+	 * for none); end_progress() is called after one that was given */
+	const struct step_progress *(*begin_progress)(void *arg, uint64_t base);
+	void (*end_progress)(void *arg);
 	void (*note)(void *arg, const struct recv_note *n); /* a note as it happens, or NULL */
 	void *arg;
 };

@@ -147,19 +147,6 @@ int report_action(const char *prog, enum opts_action action, const char *usage, 
 	return 0;
 }
 
-int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool quiet,
-		  struct zerr *e)
-{
-	for (bool told = false;; told = true) {
-		int fd = net_accept(lfd, peer, peerlen, e);
-		if (fd != NET_ACCEPT_PRESSURE)
-			return fd;
-		if (!told && !quiet)
-			report_note(prog, "accept: %s; pausing new connections", e->reason);
-		poll(NULL, 0, 100);
-	}
-}
-
 int report_fit(const char *prog, const char *option, enum proc_fit fit, uint64_t asked, uint64_t now,
 	       uint64_t need, uint64_t limit, bool quiet)
 {

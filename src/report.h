@@ -26,12 +26,6 @@ void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, cons
  * should run. */
 int report_action(const char *prog, enum opts_action action, const char *usage, int closed_fds);
 
-/* report_accept() - accept one connection on lfd; while descriptors or memory run
- * out, pause 100 ms and try again, saying so once per spell unless quiet (SPEC S-10).
- * Returns the socket, or -1 with *e set when the listening socket itself failed. */
-int report_accept(const char *prog, int lfd, char *peer, size_t peerlen, bool quiet,
-		  struct zerr *e);
-
 /* report_transfer() - print one transfer of the server as a stable key=value line
  * (SPEC S-17): time, peer, name, offset, length, bytes, seconds, mib_s, path, result
  * (ok, failed with exit=N, or busy), and with verbose the system calls made. Values

@@ -227,9 +227,9 @@ static int not_regular(const char *path, struct zerr *e)
 int resume_find(struct resume *r, const char *final, const char *name, bool restart, struct zerr *e)
 {
 	memset(r, 0, sizeof *r);
-	const char *slash = strrchr(final, '/');
-	size_t dlen = slash ? (size_t)(slash - final) + 1 : 0;
-	snprintf(r->final_base, sizeof r->final_base, "%s", final + dlen);
+	const char *base = fsio_base_name(final);
+	size_t dlen = (size_t)(base - final);
+	snprintf(r->final_base, sizeof r->final_base, "%s", base);
 	snprintf(r->name, sizeof r->name, "%s", name ? name : "");
 	unsigned long long h = (unsigned long long)XXH64(r->final_base, strlen(r->final_base), 0);
 	if (snprintf(r->partial, sizeof r->partial, "%.*s.zcp-partial-%016llx", (int)dlen, final, h) >= PATH_MAX - 8)

@@ -12,12 +12,6 @@
 #include "fsio.h"
 #include "mono.h"
 
-const char *serve_base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
 static int ended(struct serve_conn *c, int result)
 {
 	c->result = result;
@@ -42,9 +36,9 @@ static enum wire_status open_source(struct serve_conn *c)
 	const struct serve_cfg *cfg = c->cfg;
 	const struct wire_request *q = &c->req;
 	int fd;
-	c->name = q->name_len ? q->name : cfg->file ? serve_base_name(cfg->file) : "";
+	c->name = q->name_len ? q->name : cfg->file ? fsio_base_name(cfg->file) : "";
 	if (cfg->file) {
-		if (q->name_len && strcmp(q->name, serve_base_name(cfg->file)) != 0) {
+		if (q->name_len && strcmp(q->name, fsio_base_name(cfg->file)) != 0) {
 			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for unknown name '%s'", q->name);
 			return WIRE_NOT_FOUND;
 		}
@@ -413,7 +407,7 @@ void serve_init(struct serve_conn *c, int sock, const char *peer, const struct s
 static int start_raw(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
-	c->name = serve_base_name(cfg->file);
+	c->name = fsio_base_name(cfg->file);
 	c->file_fd = fsio_open_input(cfg->file, &c->size, &c->err);
 	if (c->file_fd < 0)
 		return ended(c, -1);

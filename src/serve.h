@@ -86,10 +86,6 @@ void serve_abandon(struct serve_conn *c, const char *reason);
  * set to close with a reset (SPEC P-9). Does not close the socket. */
 void serve_end(struct serve_conn *c);
 
-/* serve_base_name() - the last component of path: the name FILE is served and
- * logged under (SPEC P-3, S-17). Pure. */
-const char *serve_base_name(const char *path);
-
 /* What one transfer amounted to, for the mains' reports and logs. */
 struct serve_report {
 	uint64_t offset, length; /* the range served */

@@ -91,7 +91,7 @@ struct step_log {
 /* One kind of connection (zcp-send's receivers, zcp-recv's pushing senders; later
  * TLS, HTTP): how a driver makes, steps, times out, ends and logs it. Adding a kind
  * is adding one of these tables. step_drive() uses step, deadline, expire, wait_fd
- * and moved on a connection its caller started; the server (server.h) makes each
+ * and moved on a connection its caller started; the listener (listener.h) makes each
  * connection itself with size and init, waits on its socket, and uses all but
  * wait_fd and moved (NULL in a kind only the server drives). */
 struct step_ops {

@@ -247,8 +247,7 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	} else {
 		g->k = streams_parts(rep->resp.length, n);
 	}
-	const char *last = strrchr(g->name, '/'); /* SPEC R-4: the last component */
-	if (r < 0 || fsio_out_open(out, last ? last + 1 : g->name, e) < 0) {
+	if (r < 0 || fsio_out_open(out, fsio_base_name(g->name), e) < 0) { /* SPEC R-4 */
 		pthread_mutex_destroy(&g->lock);
 		free(g);
 		return -1;

@@ -15,7 +15,7 @@
 #include "progress.h"
 #include "recv.h"
 #include "report.h"
-#include "server.h"
+#include "listener.h"
 #include "streams.h"
 
 static const char PROG[] = "zcp-recv";
@@ -57,7 +57,7 @@ static void draining(void *arg, int sig, unsigned live)
 
 /* A listening socket on o's address: refused (SPEC T-8) where plaintext would be
  * served beyond this host. Returns it, or -1 with *e set. */
-static int listen_on(const struct opts_recv *o, bool tls, struct zerr *e)
+static int open_listener(const struct opts_recv *o, bool tls, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
 	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
@@ -74,7 +74,7 @@ static int listen_on(const struct opts_recv *o, bool tls, struct zerr *e)
 static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const struct fsio_out *out)
 {
 	struct zerr e;
-	int lfd = listen_on(o, cfg->tls != NULL, &e);
+	int lfd = open_listener(o, cfg->tls != NULL, &e);
 	if (lfd < 0)
 		return report_error(PROG, &e);
 	struct xfer_pipes pipes = {0}; /* SPEC R-17 */
@@ -82,7 +82,7 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	sigset_t before, waitmask;
 	proc_catch_stops(fsio_cleanup_all, &before, &waitmask); /* SPEC S-15 */
 	struct fetch_push push = {.cfg = cfg, .out = out};
-	struct server_cfg scfg = server_cfg_of(&o->srv);
+	struct listener_cfg scfg = listener_cfg_of(&o->srv);
 	scfg.kind = &fetch_ops;
 	scfg.kind_arg = &push;
 	scfg.log = log_push;
@@ -91,7 +91,7 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	scfg.arg = (void *)o;
 	scfg.stop = &proc_stop;
 	scfg.waitmask = &waitmask;
-	int r = server_run(lfd, &scfg, &e);
+	int r = listener_run(lfd, &scfg, &e);
 	close(lfd);
 	xfer_pipes_free(&pipes);
 	proc_release_stops(&before);
@@ -106,26 +106,33 @@ struct talk {
 };
 
 /* SPEC C-10: the progress hook for a transfer with base bytes already there, or NULL. */
-static const struct step_progress *watch(void *arg, uint64_t base)
+static const struct step_progress *begin_progress(void *arg, uint64_t base)
 {
 	struct talk *t = arg;
 	return progress_wanted(t->o->c.progress, t->o->c.quiet) ? progress_start(&t->pg, PROG, base) : NULL;
 }
 
-static void unwatch(void *arg)
+static void end_progress(void *arg)
 {
 	struct talk *t = arg;
 	progress_end(&t->pg);
+}
+
+/* SPEC S-10: descriptors ran out while a push waits to be taken: said once a spell. */
+static void accept_pressed(void *arg, const char *reason)
+{
+	(void)arg;
+	report_note(PROG, "accept: %s; pausing new connections", reason);
 }
 
 /* The one push a sender makes (SPEC P-1): listen, take it. */
 static int take_push(void *arg, char *peer, size_t peerlen, struct zerr *e)
 {
 	const struct talk *t = arg;
-	int lfd = listen_on(t->o, t->tls, e);
+	int lfd = open_listener(t->o, t->tls, e);
 	if (lfd < 0)
 		return -1;
-	int sock = report_accept(PROG, lfd, peer, peerlen, t->o->c.quiet, e);
+	int sock = net_accept_patiently(lfd, peer, peerlen, t->o->c.quiet ? NULL : accept_pressed, NULL, e);
 	close(lfd);
 	return sock;
 }
@@ -175,7 +182,7 @@ static int receive(const struct opts_recv *o, const struct fetch_cfg *cfg, struc
 	struct recv_cfg rc = {
 		.fetch = cfg, .addr = o->c.addr, .streams = o->streams, .resume = o->resume,
 		.restart = o->restart, .fsync = o->fsync, .accept = o->c.role == OPTS_LISTEN ? take_push : NULL,
-		.watch = watch, .unwatch = unwatch, .note = say, .arg = &t,
+		.begin_progress = begin_progress, .end_progress = end_progress, .note = say, .arg = &t,
 	};
 	struct recv_result res;
 	struct zerr e;

@@ -14,7 +14,7 @@
 #include "progress.h"
 #include "report.h"
 #include "serve.h"
-#include "server.h"
+#include "listener.h"
 
 static const char PROG[] = "zcp-send";
 
@@ -59,7 +59,7 @@ static int push(const struct opts_send *o, const struct serve_cfg *cfg)
 		progress_end(&pg);
 	close(sock);
 	struct step_log l = {
-		.peer = peer, .name = serve_base_name(o->file), .offset = rep.offset, .length = rep.length,
+		.peer = peer, .name = fsio_base_name(o->file), .offset = rep.offset, .length = rep.length,
 		.bytes = rep.sent, .seconds = rep.seconds, .path = rep.path, .tls = rep.tls,
 		.fallback_err = rep.fell_back ? rep.fallback_err : 0,
 		.result = r < 0 ? (int)e.code : 0, .err = &e, .stats = &stats, .probe = rep.probe,
@@ -91,7 +91,7 @@ struct loop_arg {
 
 /* SPEC S-7 S-13..S-15: one event loop serving the connections of lfd until it is
  * stopped or --count is reached. Returns the exit status. */
-static int run_loop(int lfd, const struct server_worker *w, void *arg)
+static int run_loop(int lfd, const struct listener_worker *w, void *arg)
 {
 	const struct loop_arg *a = arg;
 	const struct opts_send *o = a->o;
@@ -101,7 +101,7 @@ static int run_loop(int lfd, const struct server_worker *w, void *arg)
 	struct step_ops kind = serve_ops;
 	if (a->cfg->tls) /* SPEC T-4: a TLS peer can read no plaintext BUSY; it is only closed */
 		kind.busy = NULL;
-	struct server_cfg scfg = server_cfg_of(&o->srv);
+	struct listener_cfg scfg = listener_cfg_of(&o->srv);
 	scfg.kind = &kind;
 	scfg.kind_arg = a->cfg;
 	scfg.notsent_lowat = (int)o->notsent_lowat;
@@ -112,7 +112,7 @@ static int run_loop(int lfd, const struct server_worker *w, void *arg)
 	scfg.stop = &proc_stop;
 	scfg.waitmask = &waitmask;
 	scfg.worker = w;
-	int r = server_run(lfd, &scfg, &e);
+	int r = listener_run(lfd, &scfg, &e);
 	proc_release_stops(&before); /* a second stop after the loop's last wait ends us now */
 	return r < 0 ? report_error(PROG, &e) : r;
 }
@@ -139,7 +139,7 @@ static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
 		close(lfd);
 		return r;
 	}
-	int r = server_workers(lfd, o->workers, run_loop, worker_note, &arg, &e);
+	int r = listener_workers(lfd, o->workers, run_loop, worker_note, &arg, &e);
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 

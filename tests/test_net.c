@@ -1,6 +1,9 @@
 /* Check suite for src/net.c: listening, connecting and accepting on the real
  * loopback, with the failures the kernel gives on demand (ports in use, rlimits). */
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "net.h"
@@ -189,6 +192,110 @@ START_TEST(c7_format_unknown_family)
 }
 END_TEST
 
+/* --- net_accept_patiently (SPEC S-10) */
+
+static int listener(char *where, size_t len)
+{
+	int lfd = net_listen("127.0.0.1:0", where, len, &e);
+	ck_assert_int_ge(lfd, 0);
+	return lfd;
+}
+
+/* Each spell of pressure the waiting accept tells about, and its reason. */
+static int spells;
+static char spell_reason[128];
+static void pressed(void *arg, const char *reason)
+{
+	(void)arg;
+	spells++;
+	snprintf(spell_reason, sizeof spell_reason, "%s", reason);
+}
+
+/* SPEC S-10: a connection waiting is taken, with the peer's address, and nothing said. */
+START_TEST(s10_accept_names_peer)
+{
+	char local[NET_ADDR_MAX];
+	int lfd = listener(bound, sizeof bound);
+	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
+	ck_assert_int_ge(c, 0);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	ck_assert_int_eq(getsockname(c, (struct sockaddr *)&ss, &sl), 0);
+	net_format((struct sockaddr *)&ss, sl, local, sizeof local);
+	int fd = net_accept_patiently(lfd, peer, sizeof peer, pressed, NULL, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_str_eq(peer, local);
+	ck_assert_int_eq(spells, 0);
+	close(fd);
+	close(c);
+	close(lfd);
+}
+END_TEST
+
+static volatile sig_atomic_t ticks;
+static int spare = -1;
+
+/* The third tick frees a descriptor: the pressure ends after two pauses at least. */
+static void on_tick(int sig)
+{
+	(void)sig;
+	if (++ticks == 3)
+		close(spare);
+}
+
+/* SPEC S-10: while descriptors run out, accepting pauses and tries again, saying so
+ * once for the whole spell (not at all without a hook), and takes the connection once a
+ * descriptor is free. Each tick of a 20 ms timer cuts a pause short, so the tries are
+ * counted by the ticks, not by the clock. */
+START_TEST(s10_accept_pressure_said_once)
+{
+	bool quiet = _i;
+	
+	int lfd = listener(bound, sizeof bound);
+	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
+	ck_assert_int_ge(c, 0);
+	struct rlimit rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 256;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	int fd;
+	while ((fd = dup(STDIN_FILENO)) >= 0) /* every descriptor taken */
+		spare = fd;
+	ck_assert_int_eq(errno, EMFILE);
+	ck_assert_int_ge(spare, 0);
+	struct sigaction sa = {.sa_handler = on_tick};
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	struct itimerval it = {.it_interval = {0, 20000}, .it_value = {0, 20000}};
+	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	fd = net_accept_patiently(lfd, peer, sizeof peer, quiet ? NULL : pressed, NULL, &e);
+	it = (struct itimerval){0};
+	setitimer(ITIMER_REAL, &it, NULL);
+	ck_assert_int_eq(fd, spare); /* the one descriptor that came free */
+	ck_assert_int_ge(ticks, 3);
+	ck_assert_int_eq(spells, quiet ? 0 : 1); /* told once for the whole spell */
+	if (!quiet)
+		ck_assert_str_eq(spell_reason, "Too many open files");
+	close(fd); /* room for the sanitizers' own files at exit */
+	close(c);
+	close(lfd);
+}
+END_TEST
+
+/* SPEC S-10: a failure of the listening socket itself ends the wait: -1, exit class 4. */
+START_TEST(s10_accept_listener_fails)
+{
+	int sv[2];
+	tu_socketpair(sv, 0);
+	ck_assert_int_eq(net_accept_patiently(sv[0], peer, sizeof peer, pressed, NULL, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.call, "accept");
+	ck_assert_str_eq(e.reason, "Invalid argument");
+	ck_assert_int_eq(spells, 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("net");
@@ -202,6 +309,9 @@ int main(void)
 	tcase_add_test(tc, p9_abort_resets);
 	tcase_add_test(tc, c7_format_unknown_family);
 	tcase_add_test(tc, p10_blocking_call_bounded_by_timeout);
+	tcase_add_test(tc, s10_accept_names_peer);
+	tcase_add_loop_test(tc, s10_accept_pressure_said_once, 0, 2);
+	tcase_add_test(tc, s10_accept_listener_fails);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /* Check suite for src/opts.c and the pure address helpers of src/net.c. */
 #include "net.h"
 #include "opts.h"
-#include "server.h"
+#include "listener.h"
 #include "testutil.h"
 
 #define ARGV(...) ((char *[]){"prog", __VA_ARGS__, NULL})
@@ -482,13 +482,13 @@ START_TEST(p10_seconds_as_ms)
 }
 END_TEST
 
-/* SPEC S-13..S-15 R-16: the server part of both programs' options, one server_cfg. */
+/* SPEC S-13..S-15 R-16: the server part of both programs' options, one listener_cfg. */
 START_TEST(s15_server_options_as_cfg)
 {
 	struct opts_recv r;
 	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "-o", "d/", "--count", "3", "--max-clients", "9",
 			      "--max-chunk", "1M", "--drain", "2"), 0);
-	struct server_cfg c = server_cfg_of(&r.srv);
+	struct listener_cfg c = listener_cfg_of(&r.srv);
 	ck_assert_uint_eq(c.count, 3);
 	ck_assert_uint_eq(c.max_clients, 9);
 	ck_assert_uint_eq(c.max_chunk, 1u << 20);
@@ -496,7 +496,7 @@ START_TEST(s15_server_options_as_cfg)
 	ck_assert_ptr_null(c.kind);
 	struct opts_send s;
 	ck_assert_int_eq(SEND(&s, "--drain", "0", "f"), 0);
-	c = server_cfg_of(&s.srv);
+	c = listener_cfg_of(&s.srv);
 	ck_assert_int_eq(c.drain_ms, 0);
 	ck_assert_uint_eq(c.max_clients, OPTS_MAX_CLIENTS_DEFAULT);
 }

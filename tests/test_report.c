@@ -359,100 +359,6 @@ START_TEST(c6_version_stdout_full)
 }
 END_TEST
 
-/* --- report_accept (SPEC S-10) */
-
-static int listener(char *bound, size_t len)
-{
-	struct zerr e;
-	int lfd = net_listen("127.0.0.1:0", bound, len, &e);
-	ck_assert_int_ge(lfd, 0);
-	return lfd;
-}
-
-/* SPEC S-10: a connection waiting is taken, with the peer's address, and nothing said. */
-START_TEST(s10_accept_names_peer)
-{
-	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX], local[NET_ADDR_MAX];
-	struct zerr e;
-	int lfd = listener(bound, sizeof bound);
-	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
-	ck_assert_int_ge(c, 0);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	ck_assert_int_eq(getsockname(c, (struct sockaddr *)&ss, &sl), 0);
-	net_format((struct sockaddr *)&ss, sl, local, sizeof local);
-	int fd = report_accept("zcp-send", lfd, peer, sizeof peer, false, &e);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_str_eq(peer, local);
-	ck_assert_str_eq(err_text(), "");
-	close(fd);
-	close(c);
-	close(lfd);
-}
-END_TEST
-
-static volatile sig_atomic_t ticks;
-static int spare = -1;
-
-/* The third tick frees a descriptor: the pressure ends after two pauses at least. */
-static void on_tick(int sig)
-{
-	(void)sig;
-	if (++ticks == 3)
-		close(spare);
-}
-
-/* SPEC S-10: while descriptors run out, accepting pauses and tries again, saying so
- * once for the whole spell (not at all with quiet), and takes the connection once a
- * descriptor is free. Each tick of a 20 ms timer cuts a pause short, so the tries are
- * counted by the ticks, not by the clock. */
-START_TEST(s10_accept_pressure_said_once)
-{
-	bool quiet = _i;
-	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
-	struct zerr e;
-	int lfd = listener(bound, sizeof bound);
-	int c = net_connect(bound, 1000, peer, sizeof peer, &e);
-	ck_assert_int_ge(c, 0);
-	struct rlimit rl;
-	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	rl.rlim_cur = 256;
-	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	int fd;
-	while ((fd = dup(STDIN_FILENO)) >= 0) /* every descriptor taken */
-		spare = fd;
-	ck_assert_int_eq(errno, EMFILE);
-	ck_assert_int_ge(spare, 0);
-	struct sigaction sa = {.sa_handler = on_tick};
-	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
-	struct itimerval it = {.it_interval = {0, 20000}, .it_value = {0, 20000}};
-	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
-	fd = report_accept("zcp-send", lfd, peer, sizeof peer, quiet, &e);
-	it = (struct itimerval){0};
-	setitimer(ITIMER_REAL, &it, NULL);
-	ck_assert_int_eq(fd, spare); /* the one descriptor that came free */
-	ck_assert_int_ge(ticks, 3);
-	ck_assert_str_eq(err_text(), quiet ? "" : "zcp-send: accept: Too many open files; pausing new connections\n");
-}
-END_TEST
-
-/* SPEC S-10: a failure of the listening socket itself ends the wait: -1, exit class 4. */
-START_TEST(s10_accept_listener_fails)
-{
-	int sv[2];
-	tu_socketpair(sv, 0);
-	char peer[NET_ADDR_MAX];
-	struct zerr e;
-	ck_assert_int_eq(report_accept("zcp-send", sv[0], peer, sizeof peer, false, &e), -1);
-	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
-	ck_assert_str_eq(e.call, "accept");
-	ck_assert_str_eq(e.reason, "Invalid argument");
-	ck_assert_str_eq(err_text(), "");
-	close(sv[0]);
-	close(sv[1]);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -476,11 +382,5 @@ int main(void)
 	tcase_add_test(tc, c9_help_stdout_closed);
 	tcase_add_test(tc, c6_version_stdout_full);
 	suite_add_tcase(s, tc);
-	TCase *ta = tcase_create("accept");
-	tcase_add_checked_fixture(ta, setup, teardown);
-	tcase_add_test(ta, s10_accept_names_peer);
-	tcase_add_loop_test(ta, s10_accept_pressure_said_once, 0, 2);
-	tcase_add_test(ta, s10_accept_listener_fails);
-	suite_add_tcase(s, ta);
 	return tu_run(s) ? 1 : 0;
 }

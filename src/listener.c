@@ -1,6 +1,6 @@
-/* server - accept, step, time out, drain: the event loop of zcp-send --listen and
+/* listener - accept, step, time out, drain: the event loop of zcp-send --listen and
  * zcp-recv --listen into a directory. */
-#include "server.h"
+#include "listener.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,8 +33,8 @@ struct conn {
 	_Alignas(max_align_t) unsigned char state[]; /* the kind's, cfg->kind->size bytes */
 };
 
-struct server {
-	const struct server_cfg *cfg;
+struct listener {
+	const struct listener_cfg *cfg;
 	struct evloop loop;
 	int lfd;
 	bool accepting;            /* the listener is watched */
@@ -49,14 +49,14 @@ struct server {
 /* SPEC S-14 S-16: takes a place for one more connection, if the server has one.
  * A worker counts itself first and then all: of two workers taking the last place
  * at once, at least one sees the other and refuses (never more than the limit). */
-static bool take_room(struct server *sv)
+static bool take_room(struct listener *sv)
 {
-	const struct server_worker *w = sv->cfg->worker;
+	const struct listener_worker *w = sv->cfg->worker;
 	if (!w)
 		return sv->live < sv->cfg->max_clients;
 	atomic_fetch_add(&w->live[w->index], 1);
 	unsigned all = 0;
-	for (unsigned i = 0; i < SERVER_WORKERS_MAX; i++)
+	for (unsigned i = 0; i < LISTENER_WORKERS_MAX; i++)
 		all += atomic_load(&w->live[i]);
 	if (all <= sv->cfg->max_clients)
 		return true;
@@ -64,15 +64,15 @@ static bool take_room(struct server *sv)
 	return false;
 }
 
-static void give_room(struct server *sv)
+static void give_room(struct listener *sv)
 {
-	const struct server_worker *w = sv->cfg->worker;
+	const struct listener_worker *w = sv->cfg->worker;
 	if (w)
 		atomic_fetch_sub(&w->live[w->index], 1);
 }
 
 /* The transfer ended: said, counted, and its connection gone. */
-static void finish(struct server *sv, struct conn *c)
+static void finish(struct listener *sv, struct conn *c)
 {
 	const struct step_ops *kind = sv->cfg->kind;
 	struct step_log l;
@@ -96,7 +96,7 @@ static void finish(struct server *sv, struct conn *c)
 }
 
 /* Acts on what a step said: the end, or what to wait for and until when. */
-static void settle(struct server *sv, struct conn *c, int want)
+static void settle(struct listener *sv, struct conn *c, int want)
 {
 	if (want & STEP_ENDED) {
 		finish(sv, c);
@@ -114,7 +114,7 @@ static void settle(struct server *sv, struct conn *c, int want)
 /* SPEC S-14 R-16: a connection over the limit hears what its kind tells it (a
  * sender pushing to us has nothing to hear: it is just closed), if its socket takes
  * it at once. */
-static void refuse_busy(struct server *sv, int sock, const char *peer)
+static void refuse_busy(struct listener *sv, int sock, const char *peer)
 {
 	const struct step_ops *kind = sv->cfg->kind;
 	uint8_t say[512]; /* a refusal is short */
@@ -128,7 +128,7 @@ static void refuse_busy(struct server *sv, int sock, const char *peer)
 	sv->cfg->log(sv->cfg->arg, &l);
 }
 
-static void admit(struct server *sv, int sock, const char *peer)
+static void admit(struct listener *sv, int sock, const char *peer)
 {
 	const struct step_ops *kind = sv->cfg->kind;
 	struct conn *c = calloc(1, sizeof *c + kind->size);
@@ -158,7 +158,7 @@ static void admit(struct server *sv, int sock, const char *peer)
 
 /* Watches the listening socket or stops; a shared one wakes one worker of those
  * waiting (EPOLLEXCLUSIVE, which can only be added and removed, not changed). */
-static int watch_listener(struct server *sv, bool on)
+static int watch_listener(struct listener *sv, bool on)
 {
 	if (on == sv->accepting)
 		return 0;
@@ -173,9 +173,9 @@ static int watch_listener(struct server *sv, bool on)
 
 /* Takes every connection waiting. Returns 0, or -1 with *e set when the listening
  * socket itself failed. */
-static int accept_all(struct server *sv, struct zerr *e)
+static int accept_all(struct listener *sv, struct zerr *e)
 {
-	const struct server_cfg *cfg = sv->cfg;
+	const struct listener_cfg *cfg = sv->cfg;
 	char peer[NET_ADDR_MAX];
 	while (sv->accepting) {
 		int sock = net_accept(sv->lfd, peer, sizeof peer, e);
@@ -206,7 +206,7 @@ static int accept_all(struct server *sv, struct zerr *e)
  * would report EPOLLHUP to every wait, whatever it is watched for. A worker's
  * socket is shared: shut down, it would fail the other workers' accepts, so this
  * worker closes its descriptor, and the door closes with the last one. */
-static void begin_drain(struct server *sv)
+static void begin_drain(struct listener *sv)
 {
 	watch_listener(sv, false);
 	if (sv->cfg->worker) {
@@ -222,7 +222,7 @@ static void begin_drain(struct server *sv)
 }
 
 /* The drain ran out (or the loop failed): the rest are cut, each said. */
-static void cut_all(struct server *sv, const char *why)
+static void cut_all(struct listener *sv, const char *why)
 {
 	while (sv->head) {
 		sv->cfg->kind->abandon(sv->head->state, why);
@@ -251,12 +251,12 @@ static int worker_status(int st)
 struct supervisor {
 	int lfd;
 	unsigned n;
-	pid_t pid[SERVER_WORKERS_MAX];     /* 0: not running */
-	int64_t started[SERVER_WORKERS_MAX]; /* when; 0: never */
-	bool owed[SERVER_WORKERS_MAX];     /* died by a signal: to be replaced */
-	struct server_worker w;
+	pid_t pid[LISTENER_WORKERS_MAX];     /* 0: not running */
+	int64_t started[LISTENER_WORKERS_MAX]; /* when; 0: never */
+	bool owed[LISTENER_WORKERS_MAX];     /* died by a signal: to be replaced */
+	struct listener_worker w;
 	const struct sigaction *saved;
-	int (*run)(int lfd, const struct server_worker *w, void *arg);
+	int (*run)(int lfd, const struct listener_worker *w, void *arg);
 	void *arg;
 };
 
@@ -322,14 +322,14 @@ static int restart_owed(struct supervisor *s)
 	return next;
 }
 
-int server_workers(int lfd, unsigned n,
-		   int (*run)(int lfd, const struct server_worker *w, void *arg),
+int listener_workers(int lfd, unsigned n,
+		   int (*run)(int lfd, const struct listener_worker *w, void *arg),
 		   void (*note)(void *arg, const char *text), void *arg, struct zerr *e)
 {
 	struct sigaction sa = {0}, saved[3];
-	struct supervisor s = {.lfd = lfd, .n = n < SERVER_WORKERS_MAX ? n : SERVER_WORKERS_MAX,
+	struct supervisor s = {.lfd = lfd, .n = n < LISTENER_WORKERS_MAX ? n : LISTENER_WORKERS_MAX,
 			       .saved = saved, .run = run, .arg = arg};
-	s.w.live = mmap(NULL, SERVER_WORKERS_MAX * sizeof *s.w.live, PROT_READ | PROT_WRITE,
+	s.w.live = mmap(NULL, LISTENER_WORKERS_MAX * sizeof *s.w.live, PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s.w.live == MAP_FAILED) {
 		close(lfd);
@@ -389,19 +389,19 @@ int server_workers(int lfd, unsigned n,
 	sigprocmask(SIG_SETMASK, &before, NULL);
 	if (s.lfd >= 0)
 		close(s.lfd);
-	munmap(s.w.live, SERVER_WORKERS_MAX * sizeof *s.w.live);
+	munmap(s.w.live, LISTENER_WORKERS_MAX * sizeof *s.w.live);
 	return alive ? status : -1;
 }
 
-struct server_cfg server_cfg_of(const struct opts_server *o)
+struct listener_cfg listener_cfg_of(const struct opts_server *o)
 {
-	return (struct server_cfg){.max_chunk = o->max_chunk, .max_clients = o->max_clients, .count = o->count,
+	return (struct listener_cfg){.max_chunk = o->max_chunk, .max_clients = o->max_clients, .count = o->count,
 				   .drain_ms = opts_ms(o->drain_s, 0)};
 }
 
-int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e)
+int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 {
-	struct server sv = {.cfg = cfg, .lfd = lfd};
+	struct listener sv = {.cfg = cfg, .lfd = lfd};
 	struct epoll_event ev[EVENTS_MAX];
 	int fl = fcntl(lfd, F_GETFL);
 	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0 || evloop_init(&sv.loop) < 0)

@@ -1,12 +1,12 @@
-/* server - many connections from one event loop (SPEC S-13..S-16, R-16): each
+/* listener - every connection a listening socket takes from one event loop (SPEC S-13..S-16, R-16): each
  * accepted connection, up to --max-clients, is a state machine of one kind (a
  * step.h table: serve_ops, a receiver fetching; fetch_ops, a sender pushing) that
  * steps when its socket is ready, moves at most --max-chunk bytes a turn, and has
  * its own deadline in the loop's heap; a stop request drains the transfers in
  * flight for at most --drain. Never prints: every ended transfer goes to the log
  * callback. */
-#ifndef ZCP_SERVER_H
-#define ZCP_SERVER_H
+#ifndef ZCP_LISTENER_H
+#define ZCP_LISTENER_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -16,16 +16,16 @@
 #include "step.h"
 #include "zerr.h"
 
-/* A worker of server_workers() (SPEC S-14 S-16): its place, and each worker's live
+/* A worker of listener_workers() (SPEC S-14 S-16): its place, and each worker's live
  * connections in memory all of them share, so --max-clients bounds the server. */
-struct server_worker {
+struct listener_worker {
 	unsigned index;
-	_Atomic unsigned *live;  /* [SERVER_WORKERS_MAX], one each */
+	_Atomic unsigned *live;  /* [LISTENER_WORKERS_MAX], one each */
 };
 
-#define SERVER_WORKERS_MAX 256
+#define LISTENER_WORKERS_MAX 256
 
-struct server_cfg {
+struct listener_cfg {
 	const struct step_ops *kind; /* what each connection is (serve_ops, fetch_ops) */
 	const void *kind_arg;      /* what kind->init() starts each with; outlives the loop */
 	uint64_t max_chunk;        /* bytes a connection moves per turn (SPEC S-13) */
@@ -39,23 +39,23 @@ struct server_cfg {
 	void *arg;
 	volatile sig_atomic_t *stop; /* nonzero (the signal number): stop accepting, drain */
 	const sigset_t *waitmask;    /* the signal mask while waiting (the stop signals unblocked) */
-	const struct server_worker *worker; /* one of server_workers(), lfd shared; or NULL */
+	const struct listener_worker *worker; /* one of listener_workers(), lfd shared; or NULL */
 };
 
-/* server_cfg_of() - a server_cfg with the options' part set (--max-chunk,
+/* listener_cfg_of() - a listener_cfg with the options' part set (--max-chunk,
  * --max-clients, --count, --drain), the rest zero for the caller to fill. */
-struct server_cfg server_cfg_of(const struct opts_server *o);
+struct listener_cfg listener_cfg_of(const struct opts_server *o);
 
-/* server_run() - serve the connections arriving on lfd until cfg->count transfers
+/* listener_run() - serve the connections arriving on lfd until cfg->count transfers
  * ended or a stop was requested and the transfers in flight ended (SPEC S-15).
  * Returns the exit status: 0; with a count, the exit class of the first transfer
  * that failed; after a stop whose drain ran out, 128 + the signal. Returns -1 with
  * *e set when the loop itself failed (the listening socket, epoll). As a worker
  * (cfg->worker), lfd is shared: it is watched with EPOLLEXCLUSIVE, and a stop
  * closes it here instead of shutting it down for every worker. */
-int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e);
+int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e);
 
-/* server_workers() - SPEC S-16: run(lfd, worker, arg) in each of n child processes
+/* listener_workers() - SPEC S-16: run(lfd, worker, arg) in each of n child processes
  * sharing the one listening socket lfd (each returns its exit status), and
  * supervise them: every SIGINT or SIGTERM the caller gets is passed on to the
  * workers with its count (proc_stops_relayed_by()); a worker killed by a signal
@@ -64,8 +64,8 @@ int server_run(int lfd, const struct server_cfg *cfg, struct zerr *e);
  * SIGCHLD stand in for the caller's. Returns when all have ended: the first
  * nonzero status of a worker (128 + signal for one that a signal ended), else 0;
  * or -1 with *e set when not even one could start. lfd is closed either way. */
-int server_workers(int lfd, unsigned n,
-		   int (*run)(int lfd, const struct server_worker *w, void *arg),
+int listener_workers(int lfd, unsigned n,
+		   int (*run)(int lfd, const struct listener_worker *w, void *arg),
 		   void (*note)(void *arg, const char *text), void *arg, struct zerr *e);
 
 #endif

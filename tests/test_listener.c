@@ -1,6 +1,6 @@
 /* Check suite for the server's event loop (SPEC S-13..S-16, P-11, R-16) with real
  * sockets and the real loop, no mocks. The clients connect and send before
- * server_run() (the kernel completes the handshakes and queues the bytes), so one
+ * listener_run() (the kernel completes the handshakes and queues the bytes), so one
  * process drives both ends; the log callback is where a test acts mid-loop. Most
  * tests drive a connection kind defined here, in one table ("echo"), which proves
  * that adding a kind is adding a table; the last ones drive the two real kinds. */
@@ -11,7 +11,7 @@
 #include "fsio.h"
 #include "mono.h"
 #include "serve.h"
-#include "server.h"
+#include "listener.h"
 #include "testutil.h"
 
 /* --- the echo kind: reads len bytes, sending each back, at most budget a step;
@@ -145,7 +145,7 @@ static void (*on_log)(unsigned i); /* acts after the i-th record, or NULL */
 static volatile sig_atomic_t stop;
 static int lfd;
 static char bound[NET_ADDR_MAX];
-static struct server_cfg cfg;
+static struct listener_cfg cfg;
 static char dir[256];
 
 static void log_record(void *arg, const struct step_log *l)
@@ -175,7 +175,7 @@ static void setup(void)
 	stop = 0;
 	lowat_seen = -1;
 	echo_cfg = (struct echo_cfg){.len = 10, .timeout_ms = 10000};
-	cfg = (struct server_cfg){.kind = &echo_ops, .kind_arg = &echo_cfg, .max_chunk = 3,
+	cfg = (struct listener_cfg){.kind = &echo_ops, .kind_arg = &echo_cfg, .max_chunk = 3,
 				  .max_clients = 8, .drain_ms = 10000, .log = log_record, .stop = &stop};
 	dir[0] = '\0';
 }
@@ -234,7 +234,7 @@ static void expect_echo(int fd, const char *text)
 static int run(void)
 {
 	struct zerr e;
-	int r = server_run(lfd, &cfg, &e);
+	int r = listener_run(lfd, &cfg, &e);
 	ck_assert_int_ge(r, 0);
 	return r;
 }
@@ -413,13 +413,13 @@ START_TEST(s15_drain_running_out_cuts_the_rest)
 END_TEST
 
 /* A worker: one loop on the shared lfd until one transfer ended; its exit status. */
-static int one_loop(int l, const struct server_worker *w, void *arg)
+static int one_loop(int l, const struct listener_worker *w, void *arg)
 {
 	(void)arg;
 	struct zerr e;
 	cfg.count = 1;
 	cfg.worker = w;
-	return server_run(l, &cfg, &e);
+	return listener_run(l, &cfg, &e);
 }
 
 /* SPEC S-16: n loops on the one listening socket, each in its own process; the
@@ -430,8 +430,8 @@ START_TEST(s16_workers_each_run_a_loop)
 	echo_cfg.timeout_ms = 200;
 	int a = client("0123456789", 10);
 	int b = client("01234", 5); /* times out in whichever worker took it */
-	ck_assert_int_eq(server_workers(lfd, 2, one_loop, NULL, NULL, &e), ZCP_EXIT_NET);
-	lfd = -1; /* closed by server_workers() */
+	ck_assert_int_eq(listener_workers(lfd, 2, one_loop, NULL, NULL, &e), ZCP_EXIT_NET);
+	lfd = -1; /* closed by listener_workers() */
 	expect_echo(a, "0123456789");
 	expect_echo(b, "01234");
 }
@@ -538,7 +538,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("server");
+	Suite *s = suite_create("listener");
 	TCase *tc = tcase_create("loop");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
