@@ -455,6 +455,34 @@ START_TEST(t7_plaintext_at_listener)
 }
 END_TEST
 
+/* SPEC T-4: a TLS sender whose peer connected and sent nothing waits for it:
+ * one step returns STEP_IN after one look at the socket, not a loop of looks
+ * (alarm bounds the busy loop this once was). */
+START_TEST(t4_silent_peer_waits)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct zerr e;
+	struct tls_ctx *ctx = tls_ctx_new(true, &cfg, NULL, &e);
+	ck_assert_ptr_nonnull(ctx);
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct serve_cfg scfg = {.file = "none", .rootfd = -1, .path = XFER_COPY, .chunk = 8192,
+				 .timeout_ms = 5000, .header_timeout_ms = 5000, .tls = ctx};
+	struct serve_conn c;
+	serve_init(&c, sv[0], "peer", &scfg);
+	alarm(5);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(serve_step(&c, 0, 1 << 20), STEP_IN);
+	alarm(0);
+	ck_assert_int_eq(c.state, SERVE_HANDSHAKE);
+	ck_assert_uint_eq(c.link.stats.calls[XS_RECVFROM], 3);
+	serve_end(&c);
+	tls_ctx_free(ctx);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 /* SPEC T-2 T-3: files OpenSSL cannot use are refused when the context is made. */
 START_TEST(t3_bad_files)
 {
@@ -705,6 +733,7 @@ int main(void)
 	tcase_add_test(hs, t3_cert_pin);
 	tcase_add_test(hs, t3_client_cert_required);
 	tcase_add_test(hs, t7_plaintext_at_listener);
+	tcase_add_test(hs, t4_silent_peer_waits);
 	tcase_add_test(hs, t3_bad_files);
 	tcase_add_test(hs, t9_session_resumed);
 	suite_add_tcase(s, hs);

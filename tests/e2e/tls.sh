@@ -282,4 +282,30 @@ else
 		"the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'"
 fi
 
+# --- a peer that connects and says nothing (SPEC T-4 S-13)
+# silent_peers N FD0: N connections to PORT on fds FD0.. that never send a byte
+silent_peers() {
+	local i
+	for i in $(seq "$1"); do eval "exec $(($2 + i - 1))<>/dev/tcp/127.0.0.1/$PORT" || return 1; done
+}
+# cut FD: the peer closed the connection on FD (end of stream within a bounded wait)
+cut() { timeout 30 head -c 1 <&"$1" >/dev/null; }
+t_silent_peer() {
+	start_send --count 2 --header-timeout 5 "${PSK[@]}" "$T/data.bin" && silent_peers 1 7 &&
+	zrecv -q -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/silent.out" && cmp "$T/data.bin" "$T/silent.out" &&
+	cut 7 && exits 4 "$SPID" && grep -q 'timed out waiting for the TLS handshake' "$T/send.err" &&
+	# the receiver was served while the silent peer still waited for its deadline
+	grep -n 'result=' "$T/send.err" | head -n 1 | grep -q 'result=ok'
+}
+check "TLS: a connection that sends nothing is cut at --header-timeout; a TLS receiver beside it is served  # SPEC T-4 S-13" t_silent_peer
+t_silent_workers() {
+	start_send --workers 2 --header-timeout 5 "${CERT[@]}" "$T/data.bin" && silent_peers 2 7 &&
+	zrecv -q -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/silentw.out" && cmp "$T/data.bin" "$T/silentw.out" &&
+	cut 7 && cut 8 && wait_until 10 test "$(grep -c 'timed out waiting for the TLS handshake' "$T/send.err")" -eq 2
+	local r=$?
+	kill "$SPID"; wait "$SPID"
+	return $r
+}
+check "TLS --workers 2: one silent connection per worker, and a TLS receiver is still served; both cut at --header-timeout  # SPEC T-4 S-16" t_silent_workers
+
 summary tls
