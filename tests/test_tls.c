@@ -433,15 +433,22 @@ START_TEST(t3_client_cert_required)
 }
 END_TEST
 
-/* SPEC T-7: plaintext at a TLS listener fails its handshake, with a reason. */
-START_TEST(t7_plaintext_at_listener)
+/* A PSK listener's context, and a new non-blocking socketpair in sv. */
+static struct tls_ctx *psk_listener(int sv[2])
 {
 	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
 	struct zerr e;
 	struct tls_ctx *ctx = tls_ctx_new(true, &cfg, NULL, &e);
 	ck_assert_ptr_nonnull(ctx);
-	int sv[2];
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	return ctx;
+}
+
+/* SPEC T-7: plaintext at a TLS listener fails its handshake, with a reason. */
+START_TEST(t7_plaintext_at_listener)
+{
+	int sv[2];
+	struct tls_ctx *ctx = psk_listener(sv);
 	struct tls_conn t = {0};
 	ck_assert_int_eq(tls_conn_start(&t, ctx, sv[0]), 0);
 	ck_assert_int_eq(tls_handshake(&t), TLS_HS_READ);
@@ -460,12 +467,8 @@ END_TEST
  * (alarm bounds the busy loop this once was). */
 START_TEST(t4_silent_peer_waits)
 {
-	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
-	struct zerr e;
-	struct tls_ctx *ctx = tls_ctx_new(true, &cfg, NULL, &e);
-	ck_assert_ptr_nonnull(ctx);
 	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct tls_ctx *ctx = psk_listener(sv);
 	struct serve_cfg scfg = {.file = "none", .rootfd = -1, .path = XFER_COPY, .chunk = 8192,
 				 .timeout_ms = 5000, .header_timeout_ms = 5000, .tls = ctx};
 	struct serve_conn c;
