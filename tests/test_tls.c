@@ -151,6 +151,42 @@ START_TEST(t2_psk_file_permissions)
 }
 END_TEST
 
+/* SPEC T-2: a FIFO as the key file is refused at once (open does not wait for a
+ * writer; alarm bounds the wait this once was), exit 3, naming it. */
+START_TEST(t2_psk_file_fifo)
+{
+	struct tls_psk p;
+	struct zerr e;
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(5);
+	ck_assert_int_eq(tls_psk_load(path, &p, &e), -1);
+	alarm(0);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.object, path);
+	ck_assert_ptr_nonnull(strstr(e.reason, "regular file"));
+}
+END_TEST
+
+/* SPEC T-2: a key file owned by another user (not root) is refused, exit 3, as ssh
+ * and rsync refuse one: its owner holds the key. Root's own file loads. */
+START_TEST(t2_psk_file_owner)
+{
+	struct tls_psk p;
+	struct zerr e;
+	const char *f = key_file("k", "zcp:" KEY64 "\n", 0600);
+	if (geteuid() != 0)
+		return; /* only root can give a file away (the e2e run here is root) */
+	ck_assert_int_eq(chown(f, 65534, 65534), 0);
+	ck_assert_int_eq(tls_psk_load(f, &p, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.object, f);
+	ck_assert_msg(strstr(e.reason, "owned by uid 65534"), "%s", e.reason);
+	ck_assert_int_eq(chown(f, 0, 0), 0);
+	ck_assert_int_eq(tls_psk_load(f, &p, &e), 0);
+}
+END_TEST
+
 /* SPEC T-3: curl's pin form. */
 START_TEST(t3_pin_parse)
 {
@@ -723,6 +759,8 @@ int main(void)
 	tcase_add_loop_test(tc, t2_psk_bad_lines, 0, (int)(sizeof bad_lines / sizeof *bad_lines));
 	tcase_add_test(tc, t2_psk_identity_bound);
 	tcase_add_test(tc, t2_psk_file_permissions);
+	tcase_add_test(tc, t2_psk_file_fifo);
+	tcase_add_test(tc, t2_psk_file_owner);
 	tcase_add_test(tc, t3_pin_parse);
 	tcase_add_test(tc, t7_record_sniff);
 	tcase_add_test(tc, t8_protected_mode);
