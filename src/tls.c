@@ -91,7 +91,8 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 {
 	char buf[TLS_PSK_FILE_MAX + 1];
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not wait for a writer before it is refused below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
 	int r = -1;
