@@ -104,6 +104,11 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 		zerr_set(e, ZCP_EXIT_FILE, "", path, "a key file must be a regular file");
 		goto out;
 	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) { /* SPEC T-2: its owner holds the key */
+		zerr_set(e, ZCP_EXIT_FILE, "", path, "owned by uid %u, neither this user nor root: its owner "
+			 "may change the key (chown it)", (unsigned)st.st_uid);
+		goto out;
+	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) { /* SPEC T-2: as ssh and rsync refuse them */
 		zerr_set(e, ZCP_EXIT_FILE, "", path, "permissions %04o are too open: group or others may use "
 			 "the key (chmod 600 it)", (unsigned)(st.st_mode & 07777));

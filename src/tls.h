@@ -39,7 +39,8 @@ struct tls_psk {
 ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *psk, const char **why);
 
 /* tls_psk_load() - read the key file path (SPEC T-2): refused when it is not a
- * regular file (a FIFO without waiting for a writer), when group or others have
+ * regular file (a FIFO without waiting for a writer), when it is owned by
+ * neither the effective user nor root, when group or others have
  * any permission on it (checked with fstat on the opened file) or when it is not
  * exactly one valid line. Returns 0, or -1 with *e set (exit 3). */
 int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e);
