@@ -308,4 +308,29 @@ t_silent_workers() {
 }
 check "TLS --workers 2: one silent connection per worker, and a TLS receiver is still served; both cut at --header-timeout  # SPEC T-4 S-16" t_silent_workers
 
+# --- --cert alone authenticates the server only (SPEC T-8)
+# listener_note PROG ARGS...: PROG listening on 0.0.0.0:0 with ARGS; its stderr until
+# "listening on" (or its end) is in $T/note.err, then it is stopped
+listener_note() {
+	local prog=$1; shift
+	: >"$T/note.err"
+	timeout --foreground -k 5 60 "$B/$prog" -l 0.0.0.0:0 "$@" 2>"$T/note.err" &
+	local pid=$!
+	port_of "$T/note.err" >/dev/null; kill "$pid"; wait "$pid"
+	listening "$T/note.err"
+}
+t_cert_note() {
+	local open='--cert without --client-ca: anyone who reaches 0\.0\.0\.0:[0-9]* can'
+	listener_note zcp-send "${CERT[@]}" "$T/data.bin" && [ "$(grep -c "^zcp-send: $open fetch; add --client-ca FILE to require client certificates$" "$T/note.err")" -eq 1 ] &&
+	mkdir -p "$T/note.d" && listener_note zcp-recv "${CERT[@]}" -o "$T/note.d/" &&
+	grep -q "^zcp-recv: $open push; add --client-ca FILE to require client certificates$" "$T/note.err" &&
+	listener_note zcp-send "${CERT[@]}" --client-ca "$K/ca.pem" "$T/data.bin" && ! grep -q 'client-ca' "$T/note.err" &&
+	listener_note zcp-send "${PSK[@]}" "$T/data.bin" && ! grep -q 'client-ca' "$T/note.err" &&
+	listener_note zcp-send -q "${CERT[@]}" "$T/data.bin" && ! grep -q 'client-ca' "$T/note.err" &&
+	start_send "${CERT[@]}" "$T/data.bin" || return 1
+	kill "$SPID"; wait "$SPID"
+	! grep -q 'client-ca' "$T/send.err"
+}
+check "TLS: a --cert listener beyond loopback without --client-ca says once that anyone who reaches it can fetch (push); not with --client-ca, a key, -q or on loopback  # SPEC T-8" t_cert_note
+
 summary tls
