@@ -222,22 +222,22 @@ START_TEST(t8_protected_mode)
 	char bound[NET_ADDR_MAX];
 	int any = net_listen("0.0.0.0:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(any, 0);
-	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), -1);
+	ck_assert_int_eq(report_protected("zcp-send", &c, false, any, bound, "fetch", &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
 	ck_assert_str_eq(e.object, bound);
 	ck_assert_ptr_nonnull(strstr(e.reason, "openssl rand -hex 32"));
-	ck_assert_int_eq(report_protected(&c, true, any, bound, &e), 0);
+	ck_assert_int_eq(report_protected("zcp-send", &c, true, any, bound, "fetch", &e), 0);
 	c.insecure = true;
-	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), 0);
+	ck_assert_int_eq(report_protected("zcp-send", &c, false, any, bound, "fetch", &e), 0);
 	c.insecure = false;
 	int lo = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(lo, 0);
-	ck_assert_int_eq(report_protected(&c, false, lo, bound, &e), 0);
+	ck_assert_int_eq(report_protected("zcp-send", &c, false, lo, bound, "fetch", &e), 0);
 	close(lo);
 	close(any);
 	int lo6 = net_listen("[::1]:0", bound, sizeof bound, &e);
 	if (lo6 >= 0) { /* where IPv6 is there */
-		ck_assert_int_eq(report_protected(&c, false, lo6, bound, &e), 0);
+		ck_assert_int_eq(report_protected("zcp-send", &c, false, lo6, bound, "fetch", &e), 0);
 		close(lo6);
 	}
 }
