@@ -381,6 +381,28 @@ START_TEST(t2_psk_wrong_key)
 	handshake(&p, &a, &b, "127.0.0.1");
 	ck_assert_int_eq(p.lr, TLS_HS_FAILED);
 	ck_assert_int_ne(p.cr, TLS_HS_DONE);
+	ck_assert_msg(strstr(p.l.why, "unknown PSK identity"), "%s", p.l.why); /* not the fallback's words */
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-5: a stream cut without close_notify is no end, and is said so. */
+START_TEST(t5_cut_without_close_notify)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct pair p;
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert_int_eq(shutdown(p.sv[0], SHUT_WR), 0); /* the listener's TCP end, no close_notify */
+	uint8_t buf[16];
+	bool out = false;
+	ssize_t n;
+	for (int i = 0; (n = p.c.io.read(p.c.io.arg, buf, sizeof buf, &out)) < 0 && errno == EAGAIN && i < 100; i++)
+		;
+	ck_assert_int_eq(n, -1);
+	ck_assert_int_eq(errno, EPROTO);
+	ck_assert_str_eq(p.c.why, "the peer closed without close_notify: truncated");
+	ck_assert(!p.c.alert);
 	pair_end(&p);
 }
 END_TEST
@@ -770,6 +792,7 @@ int main(void)
 	tcase_set_timeout(hs, 60);
 	tcase_add_test(hs, t2_psk_handshake);
 	tcase_add_test(hs, t2_psk_wrong_key);
+	tcase_add_test(hs, t5_cut_without_close_notify);
 	tcase_add_test(hs, t3_cert_ca_and_host);
 	tcase_add_test(hs, t3_cert_pin);
 	tcase_add_test(hs, t3_client_cert_required);

@@ -333,4 +333,13 @@ t_cert_note() {
 }
 check "TLS: a --cert listener beyond loopback without --client-ca says once that anyone who reaches it can fetch (push); not with --client-ca, a key, -q or on loopback  # SPEC T-8" t_cert_note
 
+# --- our own deadline worded as ours (SPEC T-4 P-10)
+t_hs_timeout() {
+	start_fake silent-sender &&
+	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" "${PSK[@]}" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: timed out waiting for the TLS handshake" "$T/err"
+	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
+}
+check "TLS: a server that never answers the handshake: --timeout ends the wait, exit 4, 'timed out waiting for the TLS handshake'  # SPEC T-4 P-10" t_hs_timeout
+
 summary tls
