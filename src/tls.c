@@ -229,13 +229,16 @@ static int psk_use(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t 
 	return 1;
 }
 
-/* A listener knows one identity; any other finds no key and fails the handshake. */
+/* A listener knows one identity; any other finds no key and fails the handshake
+ * (noted: OpenSSL would word it as the certificate handshake it falls back to). */
 static int psk_find(SSL *ssl, const unsigned char *id, size_t idlen, SSL_SESSION **sess)
 {
 	struct tls_ctx *c = ctx_of(ssl);
 	*sess = NULL;
-	if (idlen != c->psk.id_len || memcmp(id, c->psk.id, idlen) != 0)
+	if (idlen != c->psk.id_len || memcmp(id, c->psk.id, idlen) != 0) {
+		((struct tls_conn *)SSL_get_app_data(ssl))->unknown_psk = true;
 		return 1;
+	}
 	return (*sess = psk_session(ssl, &c->psk)) != NULL;
 }
 
@@ -423,6 +426,7 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 		tls_conn_end(t);
 		return -1;
 	}
+	SSL_set_app_data(t->ssl, t); /* psk_find's note */
 	if (ctx->listener) {
 		SSL_set_accept_state(t->ssl);
 		return 0;
@@ -449,7 +453,9 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 static void handshake_failed(struct tls_conn *t)
 {
 	long v = SSL_get_verify_result(t->ssl);
-	if (v == X509_V_ERR_APPLICATION_VERIFICATION)
+	if (t->unknown_psk) /* the identity is peer input: not echoed */
+		snprintf(t->why, sizeof t->why, "unknown PSK identity: the peer's key file names another");
+	else if (v == X509_V_ERR_APPLICATION_VERIFICATION)
 		snprintf(t->why, sizeof t->why, "the server's public key does not match --pin");
 	else if (v != X509_V_OK)
 		snprintf(t->why, sizeof t->why, "certificate verify failed: %s", X509_verify_cert_error_string(v));

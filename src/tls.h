@@ -86,6 +86,7 @@ struct tls_conn {
 	bool resumed;        /* the handshake resumed an earlier session of the context (T-9) */
 	bool alert;          /* the stream failed on the peer's alert: it refused the session
 			      * (in TLS 1.3 a client hears of a refused certificate only then) */
+	bool unknown_psk;    /* a listener: the peer offered a PSK identity not this key's */
 	char why[256];       /* the last failure, worded for a message */
 };
 
