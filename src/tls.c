@@ -391,7 +391,13 @@ static ssize_t io_failed(struct tls_conn *t, int ret, bool *wait_out)
 		}
 		/* fall through */
 	default: /* SPEC T-5: a cut without close_notify, or a bad record, is no end */
-		t->alert = openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
+		if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			snprintf(t->why, sizeof t->why, "the peer closed without close_notify: truncated");
+			ERR_clear_error();
+			t->alert = false;
+		} else {
+			t->alert = openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
+		}
 		errno = EPROTO;
 		return -1;
 	}
