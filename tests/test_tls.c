@@ -560,6 +560,24 @@ START_TEST(t3_bad_files)
 }
 END_TEST
 
+/* SPEC T-3: a --client-ca file with no CA certificate in it (a CRL alone, which
+ * the verify store takes) is refused when the context is made, exit 3, naming it. */
+START_TEST(t3_client_ca_without_certificates)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	sh("cd '%s' && touch index.txt && printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\n"
+	   "default_md=sha256\\ndefault_crl_days=1\\n' >c.cnf && openssl ca -gencrl -config c.cnf "
+	   "-keyfile srv.key -cert srv.pem -out crl.pem 2>/dev/null", dir);
+	char a[512];
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key"), .client_ca = in_dir(a, "crl.pem")};
+	struct zerr e;
+	ck_assert_ptr_null(tls_ctx_new(true, &l, NULL, &e));
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.object, a);
+	ck_assert_msg(strstr(e.reason, "no CA certificate"), "%s", e.reason);
+}
+END_TEST
+
 /* Runs the handshakes of p (its contexts made already) on a new socketpair. */
 static void handshake_again(struct pair *p)
 {
@@ -799,6 +817,7 @@ int main(void)
 	tcase_add_test(hs, t7_plaintext_at_listener);
 	tcase_add_test(hs, t4_silent_peer_waits);
 	tcase_add_test(hs, t3_bad_files);
+	tcase_add_test(hs, t3_client_ca_without_certificates);
 	tcase_add_test(hs, t9_session_resumed);
 	suite_add_tcase(s, hs);
 	TCase *tr = tcase_create("transfer");
