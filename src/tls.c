@@ -292,8 +292,11 @@ static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr 
 		goto bad;
 	if (c->listener && cfg->client_ca) { /* SPEC T-3: no certificate of those CAs, no entry */
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca);
-		if (names)
-			SSL_CTX_set_client_CA_list(c->ssl, names);
+		if (!names) { /* no CA to name, none to lead to: nobody could get in */
+			ERR_clear_error();
+			return zerr_set(e, ZCP_EXIT_FILE, "", cfg->client_ca, "no CA certificate in the file");
+		}
+		SSL_CTX_set_client_CA_list(c->ssl, names);
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
 	if (!c->listener && (cfg->ca || cfg->pin)) {
@@ -408,6 +411,7 @@ static ssize_t io_read(void *arg, void *buf, size_t len, bool *wait_out)
 	struct tls_conn *t = arg;
 	size_t n;
 	ERR_clear_error();
+	errno = 0; /* io_failed trusts errno only when the call set it */
 	if (SSL_read_ex(t->ssl, buf, len, &n))
 		return (ssize_t)n;
 	return io_failed(t, 0, wait_out);
@@ -418,6 +422,7 @@ static ssize_t io_write(void *arg, const void *buf, size_t len, bool *wait_out)
 	struct tls_conn *t = arg;
 	size_t n;
 	ERR_clear_error();
+	errno = 0; /* io_failed trusts errno only when the call set it */
 	if (SSL_write_ex(t->ssl, buf, len, &n))
 		return (ssize_t)n;
 	return io_failed(t, 0, wait_out);
