@@ -423,11 +423,13 @@ void fetch_expire(struct fetch_conn *c)
 		return;
 	}
 	bool tls = c->link.tls.ssl, out = c->state == FETCH_REQUEST || c->state == FETCH_ACK;
-	const char *call = c->state == FETCH_HANDSHAKE ? "SSL_do_handshake"
-			 : c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice"
+	const char *call = c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice"
 			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
-	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
+	if (c->state == FETCH_HANDSHAKE) /* our deadline, worded as the sender's (serve_expire) */
+		zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "timed out waiting for the TLS handshake");
+	else
+		zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
 	/* silent for a whole wait (P-10), not only slow past the header deadline (P-13) */
 	c->expired = c->cfg->timeout_ms >= 0 && mono_ms() >= c->link.progress_ms + c->cfg->timeout_ms;
 	if (told || c->state <= FETCH_RESPONSE || c->cfg->raw) {

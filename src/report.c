@@ -104,9 +104,15 @@ int report_tls(const char *prog, const struct opts_common *c, struct tls_ctx **c
 	return *ctx ? -1 : report_error(prog, &e);
 }
 
-int report_protected(const struct opts_common *c, bool tls, int lfd, const char *bound, struct zerr *e)
+int report_protected(const char *prog, const struct opts_common *c, bool tls, int lfd, const char *bound,
+		     const char *verb, struct zerr *e)
 {
-	if (tls || c->insecure || net_loopback(lfd))
+	if (net_loopback(lfd))
+		return 0;
+	if (c->tls.cert && !c->tls.client_ca && !c->quiet) /* SPEC T-8: the server alone is authenticated */
+		report_note(prog, "--cert without --client-ca: anyone who reaches %s can %s; add --client-ca FILE "
+			    "to require client certificates", bound, verb);
+	if (tls || c->insecure)
 		return 0;
 	return zerr_set(e, ZCP_EXIT_USAGE, "", bound, "not a loopback address: anyone who reaches it would be "
 		 "served in plaintext; give --psk-file FILE (make one: printf 'zcp:%%s\\n' \"$(openssl rand "

@@ -46,9 +46,11 @@ int report_fit(const char *prog, const char *option, enum proc_fit fit, uint64_t
 int report_tls(const char *prog, const struct opts_common *c, struct tls_ctx **ctx);
 
 /* report_protected() - SPEC T-8: a listener on lfd (bound to bound) that is
- * neither authenticated (tls) nor --insecure must be bound to loopback. Returns
- * 0, or -1 with *e set (exit 2) saying how to make a key. */
-int report_protected(const struct opts_common *c, bool tls, int lfd, const char *bound, struct zerr *e);
+ * neither authenticated (tls) nor --insecure must be bound to loopback. Beyond
+ * loopback, --cert without --client-ca is noted (unless -q): anyone may verb
+ * ("fetch", "push"). Returns 0, or -1 with *e set (exit 2) saying how to make a key. */
+int report_protected(const char *prog, const struct opts_common *c, bool tls, int lfd, const char *bound,
+		     const char *verb, struct zerr *e);
 
 /* report_note() - print "PROG: TEXT" on stderr, TEXT printf-formatted and escaped
  * (SPEC E-4) so that it stays one line. */

@@ -415,33 +415,40 @@ static int start_raw(struct serve_conn *c)
 	return start_payload(c);
 }
 
+/* What plaintext_request() found; PLAIN_ANSWERED is no STEP_* bit, so that it is
+ * never read as a wait (a silent peer once made the step loop on it). */
+enum plain_result { PLAIN_NOT = 0, PLAIN_WAIT = STEP_IN, PLAIN_ANSWERED = -1 };
+_Static_assert(PLAIN_ANSWERED < 0, "PLAIN_ANSWERED must not be a STEP_* bit");
+
 /* SPEC T-7: a ZCP/1 request where a TLS handshake should begin hears, in
  * plaintext, TLS_REQUIRED (what it sent dropped first, so that the close does not
- * reset the answer away). Returns 1 when it is one, 0 when it is not, or
- * STEP_IN until the first four bytes are there. */
-static int plaintext_request(struct serve_conn *c)
+ * reset the answer away). Returns PLAIN_ANSWERED when it is one, PLAIN_NOT when it
+ * is not, or PLAIN_WAIT (STEP_IN) until the first four bytes are there. */
+static enum plain_result plaintext_request(struct serve_conn *c)
 {
 	uint8_t head[4];
 	ssize_t n = recv(c->link.sock, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
 	c->link.stats.calls[XS_RECVFROM]++;
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return STEP_IN;
+		return PLAIN_WAIT;
 	if (n < (ssize_t)sizeof head || memcmp(head, "ZCQ1", 4) != 0)
-		return 0; /* the handshake says what it is */
+		return PLAIN_NOT; /* the handshake says what it is */
 	step_drop_input(&c->link);
 	zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "a plaintext request: this sender requires TLS");
 	prepare_response(c, WIRE_TLS_REQUIRED);
-	return 1;
+	return PLAIN_ANSWERED;
 }
 
 /* SPEC T-4: nothing is opened, read or answered before the peer is authenticated. */
 static int step_auth(struct serve_conn *c)
 {
 	bool first = !c->link.tls.ssl && !c->cfg->raw && tls_ctx_listener(c->cfg->tls); /* its peer speaks first */
-	int r = first ? plaintext_request(c) : 0;
-	if (r)
-		return r == 1 ? 0 : r;
-	r = step_handshake(&c->link, c->cfg->tls, c->peer, &c->err);
+	enum plain_result p = first ? plaintext_request(c) : PLAIN_NOT;
+	if (p == PLAIN_WAIT)
+		return STEP_IN;
+	if (p == PLAIN_ANSWERED)
+		return 0; /* the response is prepared: step on to send it */
+	int r = step_handshake(&c->link, c->cfg->tls, c->peer, &c->err);
 	if (r)
 		return r < 0 ? ended(c, -1) : r;
 	if (c->cfg->raw)

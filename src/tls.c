@@ -91,7 +91,8 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 {
 	char buf[TLS_PSK_FILE_MAX + 1];
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not wait for a writer before it is refused below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", path, errno);
 	int r = -1;
@@ -101,6 +102,11 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		zerr_set(e, ZCP_EXIT_FILE, "", path, "a key file must be a regular file");
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) { /* SPEC T-2: its owner holds the key */
+		zerr_set(e, ZCP_EXIT_FILE, "", path, "owned by uid %u, neither this user nor root: its owner "
+			 "may change the key (chown it)", (unsigned)st.st_uid);
 		goto out;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) { /* SPEC T-2: as ssh and rsync refuse them */
@@ -223,13 +229,16 @@ static int psk_use(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t 
 	return 1;
 }
 
-/* A listener knows one identity; any other finds no key and fails the handshake. */
+/* A listener knows one identity; any other finds no key and fails the handshake
+ * (noted: OpenSSL would word it as the certificate handshake it falls back to). */
 static int psk_find(SSL *ssl, const unsigned char *id, size_t idlen, SSL_SESSION **sess)
 {
 	struct tls_ctx *c = ctx_of(ssl);
 	*sess = NULL;
-	if (idlen != c->psk.id_len || memcmp(id, c->psk.id, idlen) != 0)
+	if (idlen != c->psk.id_len || memcmp(id, c->psk.id, idlen) != 0) {
+		((struct tls_conn *)SSL_get_app_data(ssl))->unknown_psk = true;
 		return 1;
+	}
 	return (*sess = psk_session(ssl, &c->psk)) != NULL;
 }
 
@@ -283,8 +292,11 @@ static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr 
 		goto bad;
 	if (c->listener && cfg->client_ca) { /* SPEC T-3: no certificate of those CAs, no entry */
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca);
-		if (names)
-			SSL_CTX_set_client_CA_list(c->ssl, names);
+		if (!names) { /* no CA to name, none to lead to: nobody could get in */
+			ERR_clear_error();
+			return zerr_set(e, ZCP_EXIT_FILE, "", cfg->client_ca, "no CA certificate in the file");
+		}
+		SSL_CTX_set_client_CA_list(c->ssl, names);
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
 	if (!c->listener && (cfg->ca || cfg->pin)) {
@@ -382,7 +394,13 @@ static ssize_t io_failed(struct tls_conn *t, int ret, bool *wait_out)
 		}
 		/* fall through */
 	default: /* SPEC T-5: a cut without close_notify, or a bad record, is no end */
-		t->alert = openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
+		if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			snprintf(t->why, sizeof t->why, "the peer closed without close_notify: truncated");
+			ERR_clear_error();
+			t->alert = false;
+		} else {
+			t->alert = openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
+		}
 		errno = EPROTO;
 		return -1;
 	}
@@ -393,6 +411,7 @@ static ssize_t io_read(void *arg, void *buf, size_t len, bool *wait_out)
 	struct tls_conn *t = arg;
 	size_t n;
 	ERR_clear_error();
+	errno = 0; /* io_failed trusts errno only when the call set it */
 	if (SSL_read_ex(t->ssl, buf, len, &n))
 		return (ssize_t)n;
 	return io_failed(t, 0, wait_out);
@@ -403,6 +422,7 @@ static ssize_t io_write(void *arg, const void *buf, size_t len, bool *wait_out)
 	struct tls_conn *t = arg;
 	size_t n;
 	ERR_clear_error();
+	errno = 0; /* io_failed trusts errno only when the call set it */
 	if (SSL_write_ex(t->ssl, buf, len, &n))
 		return (ssize_t)n;
 	return io_failed(t, 0, wait_out);
@@ -417,6 +437,7 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 		tls_conn_end(t);
 		return -1;
 	}
+	SSL_set_app_data(t->ssl, t); /* psk_find's note */
 	if (ctx->listener) {
 		SSL_set_accept_state(t->ssl);
 		return 0;
@@ -443,7 +464,9 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 static void handshake_failed(struct tls_conn *t)
 {
 	long v = SSL_get_verify_result(t->ssl);
-	if (v == X509_V_ERR_APPLICATION_VERIFICATION)
+	if (t->unknown_psk) /* the identity is peer input: not echoed */
+		snprintf(t->why, sizeof t->why, "unknown PSK identity: the peer's key file names another");
+	else if (v == X509_V_ERR_APPLICATION_VERIFICATION)
 		snprintf(t->why, sizeof t->why, "the server's public key does not match --pin");
 	else if (v != X509_V_OK)
 		snprintf(t->why, sizeof t->why, "certificate verify failed: %s", X509_verify_cert_error_string(v));

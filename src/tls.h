@@ -39,9 +39,10 @@ struct tls_psk {
 ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *psk, const char **why);
 
 /* tls_psk_load() - read the key file path (SPEC T-2): refused when it is not a
- * regular file, when group or others have any permission on it (checked with
- * fstat on the opened file) or when it is not exactly one valid line. Returns 0,
- * or -1 with *e set (exit 3). */
+ * regular file (a FIFO without waiting for a writer), when it is owned by
+ * neither the effective user nor root, when group or others have
+ * any permission on it (checked with fstat on the opened file) or when it is not
+ * exactly one valid line. Returns 0, or -1 with *e set (exit 3). */
 int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e);
 
 /* tls_pin_parse() - "sha256//BASE64" (curl's --pinnedpubkey form: the base64 of
@@ -85,6 +86,7 @@ struct tls_conn {
 	bool resumed;        /* the handshake resumed an earlier session of the context (T-9) */
 	bool alert;          /* the stream failed on the peer's alert: it refused the session
 			      * (in TLS 1.3 a client hears of a refused certificate only then) */
+	bool unknown_psk;    /* a listener: the peer offered a PSK identity not this key's */
 	char why[256];       /* the last failure, worded for a message */
 };
 

@@ -61,7 +61,7 @@ static int open_listener(const struct opts_recv *o, bool tls, struct zerr *e)
 {
 	char bound[NET_ADDR_MAX];
 	int lfd = net_listen(o->c.addr, bound, sizeof bound, e);
-	if (lfd >= 0 && report_protected(&o->c, tls, lfd, bound, e) < 0) {
+	if (lfd >= 0 && report_protected(PROG, &o->c, tls, lfd, bound, "push", e) < 0) {
 		close(lfd);
 		return -1;
 	}

@@ -126,7 +126,7 @@ static int serve_all(const struct opts_send *o, const struct serve_cfg *cfg)
 	int lfd = net_listen(o->c.addr, bound, sizeof bound, &e);
 	if (lfd < 0)
 		return report_error(PROG, &e);
-	if (report_protected(&o->c, cfg->tls != NULL, lfd, bound, &e) < 0) { /* SPEC T-8 */
+	if (report_protected(PROG, &o->c, cfg->tls != NULL, lfd, bound, "fetch", &e) < 0) { /* SPEC T-8 */
 		close(lfd);
 		return report_error(PROG, &e);
 	}

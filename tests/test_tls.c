@@ -151,6 +151,42 @@ START_TEST(t2_psk_file_permissions)
 }
 END_TEST
 
+/* SPEC T-2: a FIFO as the key file is refused at once (open does not wait for a
+ * writer; alarm bounds the wait this once was), exit 3, naming it. */
+START_TEST(t2_psk_file_fifo)
+{
+	struct tls_psk p;
+	struct zerr e;
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(5);
+	ck_assert_int_eq(tls_psk_load(path, &p, &e), -1);
+	alarm(0);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.object, path);
+	ck_assert_ptr_nonnull(strstr(e.reason, "regular file"));
+}
+END_TEST
+
+/* SPEC T-2: a key file owned by another user (not root) is refused, exit 3, as ssh
+ * and rsync refuse one: its owner holds the key. Root's own file loads. */
+START_TEST(t2_psk_file_owner)
+{
+	struct tls_psk p;
+	struct zerr e;
+	const char *f = key_file("k", "zcp:" KEY64 "\n", 0600);
+	if (geteuid() != 0)
+		return; /* only root can give a file away (the e2e run here is root) */
+	ck_assert_int_eq(chown(f, 65534, 65534), 0);
+	ck_assert_int_eq(tls_psk_load(f, &p, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.object, f);
+	ck_assert_msg(strstr(e.reason, "owned by uid 65534"), "%s", e.reason);
+	ck_assert_int_eq(chown(f, 0, 0), 0);
+	ck_assert_int_eq(tls_psk_load(f, &p, &e), 0);
+}
+END_TEST
+
 /* SPEC T-3: curl's pin form. */
 START_TEST(t3_pin_parse)
 {
@@ -186,22 +222,22 @@ START_TEST(t8_protected_mode)
 	char bound[NET_ADDR_MAX];
 	int any = net_listen("0.0.0.0:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(any, 0);
-	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), -1);
+	ck_assert_int_eq(report_protected("zcp-send", &c, false, any, bound, "fetch", &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
 	ck_assert_str_eq(e.object, bound);
 	ck_assert_ptr_nonnull(strstr(e.reason, "openssl rand -hex 32"));
-	ck_assert_int_eq(report_protected(&c, true, any, bound, &e), 0);
+	ck_assert_int_eq(report_protected("zcp-send", &c, true, any, bound, "fetch", &e), 0);
 	c.insecure = true;
-	ck_assert_int_eq(report_protected(&c, false, any, bound, &e), 0);
+	ck_assert_int_eq(report_protected("zcp-send", &c, false, any, bound, "fetch", &e), 0);
 	c.insecure = false;
 	int lo = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(lo, 0);
-	ck_assert_int_eq(report_protected(&c, false, lo, bound, &e), 0);
+	ck_assert_int_eq(report_protected("zcp-send", &c, false, lo, bound, "fetch", &e), 0);
 	close(lo);
 	close(any);
 	int lo6 = net_listen("[::1]:0", bound, sizeof bound, &e);
 	if (lo6 >= 0) { /* where IPv6 is there */
-		ck_assert_int_eq(report_protected(&c, false, lo6, bound, &e), 0);
+		ck_assert_int_eq(report_protected("zcp-send", &c, false, lo6, bound, "fetch", &e), 0);
 		close(lo6);
 	}
 }
@@ -345,6 +381,28 @@ START_TEST(t2_psk_wrong_key)
 	handshake(&p, &a, &b, "127.0.0.1");
 	ck_assert_int_eq(p.lr, TLS_HS_FAILED);
 	ck_assert_int_ne(p.cr, TLS_HS_DONE);
+	ck_assert_msg(strstr(p.l.why, "unknown PSK identity"), "%s", p.l.why); /* not the fallback's words */
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-5: a stream cut without close_notify is no end, and is said so. */
+START_TEST(t5_cut_without_close_notify)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct pair p;
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert_int_eq(shutdown(p.sv[0], SHUT_WR), 0); /* the listener's TCP end, no close_notify */
+	uint8_t buf[16];
+	bool out = false;
+	ssize_t n;
+	for (int i = 0; (n = p.c.io.read(p.c.io.arg, buf, sizeof buf, &out)) < 0 && errno == EAGAIN && i < 100; i++)
+		;
+	ck_assert_int_eq(n, -1);
+	ck_assert_int_eq(errno, EPROTO);
+	ck_assert_str_eq(p.c.why, "the peer closed without close_notify: truncated");
+	ck_assert(!p.c.alert);
 	pair_end(&p);
 }
 END_TEST
@@ -433,15 +491,22 @@ START_TEST(t3_client_cert_required)
 }
 END_TEST
 
-/* SPEC T-7: plaintext at a TLS listener fails its handshake, with a reason. */
-START_TEST(t7_plaintext_at_listener)
+/* A PSK listener's context, and a new non-blocking socketpair in sv. */
+static struct tls_ctx *psk_listener(int sv[2])
 {
 	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
 	struct zerr e;
 	struct tls_ctx *ctx = tls_ctx_new(true, &cfg, NULL, &e);
 	ck_assert_ptr_nonnull(ctx);
-	int sv[2];
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	return ctx;
+}
+
+/* SPEC T-7: plaintext at a TLS listener fails its handshake, with a reason. */
+START_TEST(t7_plaintext_at_listener)
+{
+	int sv[2];
+	struct tls_ctx *ctx = psk_listener(sv);
 	struct tls_conn t = {0};
 	ck_assert_int_eq(tls_conn_start(&t, ctx, sv[0]), 0);
 	ck_assert_int_eq(tls_handshake(&t), TLS_HS_READ);
@@ -449,6 +514,30 @@ START_TEST(t7_plaintext_at_listener)
 	ck_assert_int_eq(tls_handshake(&t), TLS_HS_FAILED);
 	ck_assert(*t.why);
 	tls_conn_end(&t);
+	tls_ctx_free(ctx);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* SPEC T-4: a TLS sender whose peer connected and sent nothing waits for it:
+ * one step returns STEP_IN after one look at the socket, not a loop of looks
+ * (alarm bounds the busy loop this once was). */
+START_TEST(t4_silent_peer_waits)
+{
+	int sv[2];
+	struct tls_ctx *ctx = psk_listener(sv);
+	struct serve_cfg scfg = {.file = "none", .rootfd = -1, .path = XFER_COPY, .chunk = 8192,
+				 .timeout_ms = 5000, .header_timeout_ms = 5000, .tls = ctx};
+	struct serve_conn c;
+	serve_init(&c, sv[0], "peer", &scfg);
+	alarm(5);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(serve_step(&c, 0, 1 << 20), STEP_IN);
+	alarm(0);
+	ck_assert_int_eq(c.state, SERVE_HANDSHAKE);
+	ck_assert_uint_eq(c.link.stats.calls[XS_RECVFROM], 3);
+	serve_end(&c);
 	tls_ctx_free(ctx);
 	close(sv[0]);
 	close(sv[1]);
@@ -468,6 +557,24 @@ START_TEST(t3_bad_files)
 	struct tls_cfg k = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0644)};
 	ck_assert_ptr_null(tls_ctx_new(true, &k, NULL, &e));
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+}
+END_TEST
+
+/* SPEC T-3: a --client-ca file with no CA certificate in it (a CRL alone, which
+ * the verify store takes) is refused when the context is made, exit 3, naming it. */
+START_TEST(t3_client_ca_without_certificates)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	sh("cd '%s' && touch index.txt && printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\n"
+	   "default_md=sha256\\ndefault_crl_days=1\\n' >c.cnf && openssl ca -gencrl -config c.cnf "
+	   "-keyfile srv.key -cert srv.pem -out crl.pem 2>/dev/null", dir);
+	char a[512];
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key"), .client_ca = in_dir(a, "crl.pem")};
+	struct zerr e;
+	ck_assert_ptr_null(tls_ctx_new(true, &l, NULL, &e));
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.object, a);
+	ck_assert_msg(strstr(e.reason, "no CA certificate"), "%s", e.reason);
 }
 END_TEST
 
@@ -692,6 +799,8 @@ int main(void)
 	tcase_add_loop_test(tc, t2_psk_bad_lines, 0, (int)(sizeof bad_lines / sizeof *bad_lines));
 	tcase_add_test(tc, t2_psk_identity_bound);
 	tcase_add_test(tc, t2_psk_file_permissions);
+	tcase_add_test(tc, t2_psk_file_fifo);
+	tcase_add_test(tc, t2_psk_file_owner);
 	tcase_add_test(tc, t3_pin_parse);
 	tcase_add_test(tc, t7_record_sniff);
 	tcase_add_test(tc, t8_protected_mode);
@@ -701,11 +810,14 @@ int main(void)
 	tcase_set_timeout(hs, 60);
 	tcase_add_test(hs, t2_psk_handshake);
 	tcase_add_test(hs, t2_psk_wrong_key);
+	tcase_add_test(hs, t5_cut_without_close_notify);
 	tcase_add_test(hs, t3_cert_ca_and_host);
 	tcase_add_test(hs, t3_cert_pin);
 	tcase_add_test(hs, t3_client_cert_required);
 	tcase_add_test(hs, t7_plaintext_at_listener);
+	tcase_add_test(hs, t4_silent_peer_waits);
 	tcase_add_test(hs, t3_bad_files);
+	tcase_add_test(hs, t3_client_ca_without_certificates);
 	tcase_add_test(hs, t9_session_resumed);
 	suite_add_tcase(s, hs);
 	TCase *tr = tcase_create("transfer");

@@ -282,4 +282,66 @@ else
 		"the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'"
 fi
 
+# === BLOCK fix3: issue 17 (silent peers, --cert note, TLS words) ===
+# --- a peer that connects and says nothing (SPEC T-4 S-13)
+# silent_peers N FD0: N connections to PORT on fds FD0.. that never send a byte
+silent_peers() {
+	local i
+	for i in $(seq "$1"); do eval "exec $(($2 + i - 1))<>/dev/tcp/127.0.0.1/$PORT" || return 1; done
+}
+# cut FD: the peer closed the connection on FD (end of stream within a bounded wait)
+cut() { timeout 30 head -c 1 <&"$1" >/dev/null; }
+t_silent_peer() {
+	start_send --count 2 --header-timeout 5 "${PSK[@]}" "$T/data.bin" && silent_peers 1 7 &&
+	zrecv -q -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/silent.out" && cmp "$T/data.bin" "$T/silent.out" &&
+	cut 7 && exits 4 "$SPID" && grep -q 'timed out waiting for the TLS handshake' "$T/send.err" &&
+	# the receiver was served while the silent peer still waited for its deadline
+	grep -n 'result=' "$T/send.err" | head -n 1 | grep -q 'result=ok'
+}
+check "TLS: a connection that sends nothing is cut at --header-timeout; a TLS receiver beside it is served  # SPEC T-4 S-13" t_silent_peer
+t_silent_workers() {
+	start_send --workers 2 --header-timeout 5 "${CERT[@]}" "$T/data.bin" && silent_peers 2 7 &&
+	zrecv -q -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/silentw.out" && cmp "$T/data.bin" "$T/silentw.out" &&
+	cut 7 && cut 8 && wait_until 10 test "$(grep -c 'timed out waiting for the TLS handshake' "$T/send.err")" -eq 2
+	local r=$?
+	kill "$SPID"; wait "$SPID"
+	return $r
+}
+check "TLS --workers 2: one silent connection per worker, and a TLS receiver is still served; both cut at --header-timeout  # SPEC T-4 S-16" t_silent_workers
+
+# --- --cert alone authenticates the server only (SPEC T-8)
+# listener_note PROG ARGS...: PROG listening on 0.0.0.0:0 with ARGS; its stderr until
+# "listening on" (or its end) is in $T/note.err, then it is stopped
+listener_note() {
+	local prog=$1; shift
+	: >"$T/note.err"
+	timeout --foreground -k 5 60 "$B/$prog" -l 0.0.0.0:0 "$@" 2>"$T/note.err" &
+	local pid=$!
+	port_of "$T/note.err" >/dev/null; kill "$pid"; wait "$pid"
+	listening "$T/note.err"
+}
+t_cert_note() {
+	local open='--cert without --client-ca: anyone who reaches 0\.0\.0\.0:[0-9]* can'
+	listener_note zcp-send "${CERT[@]}" "$T/data.bin" && [ "$(grep -c "^zcp-send: $open fetch; add --client-ca FILE to require client certificates$" "$T/note.err")" -eq 1 ] &&
+	mkdir -p "$T/note.d" && listener_note zcp-recv "${CERT[@]}" -o "$T/note.d/" &&
+	grep -q "^zcp-recv: $open push; add --client-ca FILE to require client certificates$" "$T/note.err" &&
+	listener_note zcp-send "${CERT[@]}" --client-ca "$K/ca.pem" "$T/data.bin" && ! grep -q 'client-ca' "$T/note.err" &&
+	listener_note zcp-send "${PSK[@]}" "$T/data.bin" && ! grep -q 'client-ca' "$T/note.err" &&
+	listener_note zcp-send -q "${CERT[@]}" "$T/data.bin" && ! grep -q 'client-ca' "$T/note.err" &&
+	start_send "${CERT[@]}" "$T/data.bin" || return 1
+	kill "$SPID"; wait "$SPID"
+	! grep -q 'client-ca' "$T/send.err"
+}
+check "TLS: a --cert listener beyond loopback without --client-ca says once that anyone who reaches it can fetch (push); not with --client-ca, a key, -q or on loopback  # SPEC T-8" t_cert_note
+
+# --- our own deadline worded as ours (SPEC T-4 P-10)
+t_hs_timeout() {
+	start_fake silent-sender &&
+	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" "${PSK[@]}" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
+	grep -qx "zcp-recv: 127.0.0.1:$PORT: timed out waiting for the TLS handshake" "$T/err"
+	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
+}
+check "TLS: a server that never answers the handshake: --timeout ends the wait, exit 4, 'timed out waiting for the TLS handshake'  # SPEC T-4 P-10" t_hs_timeout
+# === END BLOCK fix3 ===
+
 summary tls
