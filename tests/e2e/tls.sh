@@ -282,7 +282,6 @@ else
 		"the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'"
 fi
 
-# === BLOCK fix3: issue 17 (silent peers, --cert note, TLS words) ===
 # --- a peer that connects and says nothing (SPEC T-4 S-13)
 # silent_peers N FD0: N connections to PORT on fds FD0.. that never send a byte
 silent_peers() {
@@ -342,6 +341,5 @@ t_hs_timeout() {
 	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
 }
 check "TLS: a server that never answers the handshake: --timeout ends the wait, exit 4, 'timed out waiting for the TLS handshake'  # SPEC T-4 P-10" t_hs_timeout
-# === END BLOCK fix3 ===
 
 summary tls
