@@ -166,4 +166,17 @@ t_close_fails() { # the named temporary file's close() fails (NFS, quota): exit 
 }
 check "close() of the named temporary file fails: exit 3, nothing left  # SPEC R-1 R-2" t_close_fails
 
+# === BLOCK cov2: accept pressure on the one push ===
+t_cov2_accept_pressure_one_push() { # --listen -o FILE: the one push waits out EMFILE, said once
+	: >"$T/recv.err"
+	zstrace -f -o /dev/null -e inject=accept4:error=EMFILE:when=1..3 \
+		"$B/zcp-recv" -l 127.0.0.1:0 -o "$T/ape1.out" 2>"$T/recv.err" &
+	local r=$! port; port=$(port_of "$T/recv.err") || return 1
+	timeout 30 "$P/zcp-send" -q -c "127.0.0.1:$port" "$T/data.bin" && wait "$r" &&
+	cmp "$T/ape1.out" "$T/data.bin" &&
+	[ "$(grep -c '^zcp-recv: accept: Too many open files; pausing new connections$' "$T/recv.err")" -eq 1 ]
+}
+check "zcp-recv --listen -o FILE: accept EMFILE three times: said once, paused, then the push taken  # SPEC S-10" t_cov2_accept_pressure_one_push
+# === END BLOCK cov2 ===
+
 summary faults
