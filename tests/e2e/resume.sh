@@ -371,4 +371,19 @@ t_fx_orderly_stops_first() { # the orderly end stops the transfer before its syn
 }
 check "--resume --fsync ended by SIGTERM: the transfer stops before the sync, no byte after the synced ones  # SPEC R-20" t_fx_orderly_stops_first
 
+# === BLOCK cov2: a partial that cannot be flushed ===
+t_cov2_unsynced_said() { # --fsync, -q: the run fails (EIO) and its partial's flush too: both said
+	start_send "$T/data.bin" && rm -rf "$T/rz9" && mkdir -p "$T/rz9" || return 1
+	zstrace -f -o /dev/null -e trace=splice,fdatasync -e inject=splice:when=3+:error=EIO \
+		-e inject=fdatasync:error=EIO \
+		"$B/zcp-recv" -q --resume --fsync -c "127.0.0.1:$PORT" -o "$T/rz9/out" 2>"$T/err"
+	local rc=$? p; p=$(rz_partial "$T/rz9"); kill "$SPID"; wait "$SPID"
+	cat "$T/err"; echo "exit $rc"
+	[ "$rc" -eq 4 ] && [ "$(wc -l <"$T/err")" -eq 2 ] &&
+	[ "$(sed -n 2p "$T/err")" = "zcp-recv: fsync $p: Input/output error" ] &&
+	[ -s "$p" ] && grep -qx 'synced 0' "$p.meta"
+}
+check "--resume --fsync -q: a partial that cannot be flushed after a failure is said, its record says nothing synced  # SPEC R-20 E-1" t_cov2_unsynced_said
+# === END BLOCK cov2 ===
+
 summary resume
