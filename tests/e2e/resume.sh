@@ -371,7 +371,7 @@ t_fx_orderly_stops_first() { # the orderly end stops the transfer before its syn
 }
 check "--resume --fsync ended by SIGTERM: the transfer stops before the sync, no byte after the synced ones  # SPEC R-20" t_fx_orderly_stops_first
 
-# === BLOCK cov2: a partial that cannot be flushed ===
+# === BLOCK cov2: a partial that cannot be flushed; no thread for --fsync's signals ===
 t_cov2_unsynced_said() { # --fsync, -q: the run fails (EIO) and its partial's flush too: both said
 	start_send "$T/data.bin" && rm -rf "$T/rz9" && mkdir -p "$T/rz9" || return 1
 	zstrace -f -o /dev/null -e trace=splice,fdatasync -e inject=splice:when=3+:error=EIO \
@@ -384,6 +384,14 @@ t_cov2_unsynced_said() { # --fsync, -q: the run fails (EIO) and its partial's fl
 	[ -s "$p" ] && grep -qx 'synced 0' "$p.meta"
 }
 check "--resume --fsync -q: a partial that cannot be flushed after a failure is said, its record says nothing synced  # SPEC R-20 E-1" t_cov2_unsynced_said
+t_cov2_no_orderly_thread() { # --fsync's signal thread cannot start: the run goes on, whole
+	rm -rf "$T/rz10" && mkdir -p "$T/rz10" && start_send "$T/data.bin" || return 1
+	zstrace -f -o /dev/null -e inject=clone3,clone:error=EAGAIN:when=1 \
+		"$B/zcp-recv" -q --resume --fsync -c "127.0.0.1:$PORT" -o "$T/rz10/out" 2>"$T/err"
+	local rc=$?; kill "$SPID"; wait "$SPID"; cat "$T/err"; echo "exit $rc"
+	[ "$rc" -eq 0 ] && [ ! -s "$T/err" ] && cmp "$T/rz10/out" "$T/data.bin" && only_entries "$T/rz10" out
+}
+check "--resume --fsync whose signal thread cannot start: the transfer runs whole, nothing said  # SPEC R-20" t_cov2_no_orderly_thread
 # === END BLOCK cov2 ===
 
 summary resume
