@@ -137,8 +137,15 @@ void proc_release_stops(const sigset_t *before)
 	sigprocmask(SIG_SETMASK, before, NULL);
 }
 
+#ifdef ZCP_COVERAGE
+void __gcov_dump(void);
+#endif
+
 void proc_die(int sig)
 {
+#ifdef ZCP_COVERAGE /* make coverage: a process a signal ends writes its counts too */
+	__gcov_dump();
+#endif
 	signal(sig, SIG_DFL);
 	sigset_t set;
 	sigemptyset(&set);

@@ -307,6 +307,21 @@ int resume_sync_last(struct resume *r, struct zerr *e)
 	return rc;
 }
 
+/* All of buf[0..len) to fd: 0, or -1 with errno set (0 if a write made no progress).
+ * A short count is written on, so that errno says why (a full disk, the file size
+ * limit), never a stale one. */
+static int write_whole(int fd, const char *buf, size_t len)
+{
+	errno = 0;
+	for (size_t at = 0; at < len;) {
+		ssize_t w = write(fd, buf + at, len - at);
+		if (w <= 0)
+			return -1;
+		at += (size_t)w;
+	}
+	return 0;
+}
+
 static int record(struct resume *r, const struct wire_ident *id, uint64_t synced, struct zerr *e)
 {
 	char text[RESUME_RECORD_MAX], tmp[PATH_MAX + 16];
@@ -332,7 +347,7 @@ static int record(struct resume *r, const struct wire_ident *id, uint64_t synced
 	}
 	if (fd < 0)
 		return zerr_sys(e, ZCP_EXIT_FILE, "open", tmp, errno); /* format()'s too */
-	const char *call = write(fd, text, (size_t)n) != n ? "write" : sync && fsync(fd) < 0 ? "fsync" : NULL;
+	const char *call = write_whole(fd, text, (size_t)n) < 0 ? "write" : sync && fsync(fd) < 0 ? "fsync" : NULL;
 	int err = errno;
 	if (close(fd) < 0 && !call)
 		call = "close", err = errno;

@@ -112,6 +112,16 @@ static int fetch(unsigned n, enum xfer_path path, uint64_t off, uint64_t len,
 	return streams_fetch(addr, n, &cfg, NULL, NULL, &out, peer, sizeof peer, rep, e);
 }
 
+/* streams_fetch() of 3 streams into out_path, resumable with rs. */
+static int fetch_resumable(struct resume *rs, struct streams_report *rep, struct zerr *e)
+{
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, e), 0);
+	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000};
+	char peer[NET_ADDR_MAX];
+	return streams_fetch(addr, 3, &cfg, NULL, rs, &out, peer, sizeof peer, rep, e);
+}
+
 /* SPEC R-18 W-14: a probe, then 3 parts (3 MiB + 5 bytes, 4 asked for) at their
  * offsets; splice and copy (pwrite) alike; a range of the file too. */
 START_TEST(r18_parts_land_at_their_offsets)
@@ -219,12 +229,8 @@ START_TEST(r20_parts_continued)
 	}
 	unsigned conns = _i == 0 ? 4 : _i == 1 ? 3 : 2; /* probe + the parts with bytes left */
 	pid_t pid = sender((int)conns, KEEP, size);
-	struct fsio_out out;
-	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
-	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000};
 	struct streams_report rep;
-	char peer[NET_ADDR_MAX];
-	int r = streams_fetch(addr, 3, &cfg, NULL, &rs, &out, peer, sizeof peer, &rep, &e);
+	int r = fetch_resumable(&rs, &rep, &e);
 	ck_assert_msg(r == 0, "%s %s", e.call, e.reason);
 	ck_assert_int_eq(tu_child_status(pid), 0);
 	ck_assert_uint_eq(rep.received, _i == 0 ? size : _i == 1 ? size - (MIB + 2) - MIB / 2 : size - 1000);
@@ -274,18 +280,44 @@ START_TEST(r20_unconnected_parts_keep_progress)
 	pid_t pid = sender(1, false, size);
 	close(lfd); /* only the child listens now, and only for the probe */
 	lfd = -1;
-	struct fsio_out out;
-	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
-	struct fetch_cfg cfg = {.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000};
 	struct streams_report rep;
-	char peer[NET_ADDR_MAX];
-	ck_assert_int_eq(streams_fetch(addr, 3, &cfg, NULL, &rs, &out, peer, sizeof peer, &rep, &e), -1);
+	ck_assert_int_eq(fetch_resumable(&rs, &rep, &e), -1);
 	ck_assert_int_eq(tu_child_status(pid), 0);
 	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
 	ck_assert(rs.have && rs.parts == 3);
 	ck_assert_uint_eq(rs.done[0], 0);
 	ck_assert_uint_eq(rs.done[1], MIB / 2);
 	ck_assert_uint_eq(rs.done[2], MIB / 4);
+}
+END_TEST
+
+/* SPEC R-20 R-18: a fresh resumable run whose sender serves only the probe and the
+ * first part: that part's bytes are recorded as done when the run fails (the others,
+ * reset, as none), and the next run's plan holds them. */
+START_TEST(r20_failed_run_records_done_parts)
+{
+	uint64_t size = 3 * MIB + 5, off, len;
+	tu_make_file(src_path, size);
+	struct resume rs;
+	struct zerr e;
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	pid_t pid = sender(2, KEEP, size); /* the probe, then part 0 whole; then it exits */
+	close(lfd); /* only the child listens now: the parts after the first are reset */
+	lfd = -1;
+	struct streams_report rep;
+	ck_assert_int_eq(fetch_resumable(&rs, &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	streams_part(0, size, 3, 0, &off, &len);
+	ck_assert_uint_eq(rep.received, len);
+	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
+	ck_assert(rs.have && rs.parts == 3);
+	ck_assert_uint_eq(rs.done[0], len);
+	ck_assert_uint_eq(rs.done[1], 0);
+	ck_assert_uint_eq(rs.done[2], 0);
+	char cmd[3 * PATH_MAX]; /* part 0's bytes, where they belong */
+	snprintf(cmd, sizeof cmd, "cmp -n %llu '%s' '%s'", (unsigned long long)len, src_path, rs.partial);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -319,6 +351,7 @@ int main(void)
 	tcase_add_test(tc, r18_parts_cannot_connect);
 	tcase_add_loop_test(tc, r20_parts_continued, 0, 3);
 	tcase_add_test(tc, r20_unconnected_parts_keep_progress);
+	tcase_add_test(tc, r20_failed_run_records_done_parts);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

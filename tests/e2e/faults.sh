@@ -166,4 +166,36 @@ t_close_fails() { # the named temporary file's close() fails (NFS, quota): exit 
 }
 check "close() of the named temporary file fails: exit 3, nothing left  # SPEC R-1 R-2" t_close_fails
 
+# === BLOCK cov2: zcp-recv's accept pressure, lost acks, a part's thread refused ===
+t_cov2_accept_pressure_one_push() { # --listen -o FILE: the one push waits out EMFILE, said once
+	: >"$T/recv.err"
+	zstrace -f -o /dev/null -e inject=accept4:error=EMFILE:when=1..3 \
+		"$B/zcp-recv" -l 127.0.0.1:0 -o "$T/ape1.out" 2>"$T/recv.err" &
+	local r=$! port; port=$(port_of "$T/recv.err") || return 1
+	timeout 30 "$P/zcp-send" -q -c "127.0.0.1:$port" "$T/data.bin" && wait "$r" &&
+	cmp "$T/ape1.out" "$T/data.bin" &&
+	[ "$(grep -c '^zcp-recv: accept: Too many open files; pausing new connections$' "$T/recv.err")" -eq 1 ]
+}
+check "zcp-recv --listen -o FILE: accept EMFILE three times: said once, paused, then the push taken  # SPEC S-10" t_cov2_accept_pressure_one_push
+t_cov2_ack_lost_streams() { # --streams 2: every part's ack fails (each thread's second sendto)
+	start_send "$T/data.bin" || return 1
+	zstrace -f -o /dev/null -e inject=sendto:error=EPIPE:when=2 \
+		"$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" -o "$T/acklost2.out" 2>"$T/err"
+	local rc=$?; kill "$SPID"; wait "$SPID"; cat "$T/err"; echo "exit $rc"
+	[ "$rc" -eq 0 ] && cmp "$T/acklost2.out" "$T/data.bin" &&
+	[ "$(grep -c "^zcp-recv: warning: sendto 127.0.0.1:$PORT: Broken pipe; every byte is committed, but the sender may report a failure$" "$T/err")" -eq 1 ]
+}
+check "--streams 2, no part's ack can be sent after the commit: exit 0, one warning  # SPEC R-15 R-18" t_cov2_ack_lost_streams
+t_cov2_part_thread_refused() { # --streams 2: the second part's thread cannot start; the first is cut
+	mkdir -p "$T/pt" && start_send "$T/data.bin" || return 1
+	# pthread_create() is clone3 (clone in an older C library); each part a thread
+	zstrace -f -o /dev/null -e inject=clone3,clone:error=EAGAIN:when=2 \
+		"$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" -o "$T/pt/out" 2>"$T/err"
+	local rc=$?; kill "$SPID"; wait "$SPID"; cat "$T/err"; echo "exit $rc"
+	[ "$rc" -eq 1 ] && [ "$(cat "$T/err")" = "zcp-recv: pthread_create: Resource temporarily unavailable" ] &&
+	only_entries "$T/pt"
+}
+check "--streams 2, a part's thread cannot be made: exit 1, the started part cut, nothing left  # SPEC R-18 E-1" t_cov2_part_thread_refused
+# === END BLOCK cov2 ===
+
 summary faults

@@ -371,4 +371,33 @@ t_fx_orderly_stops_first() { # the orderly end stops the transfer before its syn
 }
 check "--resume --fsync ended by SIGTERM: the transfer stops before the sync, no byte after the synced ones  # SPEC R-20" t_fx_orderly_stops_first
 
+# === BLOCK cov2: a partial that cannot be flushed; no thread for --fsync's signals ===
+t_cov2_unsynced_said() { # SYSCALL WHEN: --fsync -q, the run fails (EIO), then the WHEN-th SYSCALL of
+	# its partial's flush (fdatasync: the partial; fsync 1: the record, 2: its directory): both said
+	start_send "$T/data.bin" && rm -rf "$T/rz9" && mkdir -p "$T/rz9" || return 1
+	zstrace -f -o /dev/null -e trace=splice,"$1" -e inject=splice:when=3+:error=EIO \
+		-e inject="$1":error=EIO:when="$2" \
+		"$B/zcp-recv" -q --resume --fsync -c "127.0.0.1:$PORT" -o "$T/rz9/out" 2>"$T/err"
+	local rc=$? p; p=$(rz_partial "$T/rz9"); kill "$SPID"; wait "$SPID"
+	cat "$T/err"; echo "exit $rc"
+	# the directory's flush comes after the rename: the record says the synced bytes
+	local what=$p synced=0; [ "$1" = fsync ] && what=$p.meta
+	[ "$1$2" = fsync2 ] && synced=$(stat -c %s "$p")
+	[ "$rc" -eq 4 ] && [ "$(wc -l <"$T/err")" -eq 2 ] &&
+	[ "$(sed -n 2p "$T/err")" = "zcp-recv: fsync $what: Input/output error" ] &&
+	[ -s "$p" ] && grep -qx "synced $synced" "$p.meta" && no_entry "$T/rz9" '*.tmp'
+}
+check "--resume --fsync -q: a partial that cannot be flushed after a failure is said, its record says nothing synced  # SPEC R-20 E-1" t_cov2_unsynced_said fdatasync 1
+check "--resume --fsync -q: a record that cannot be flushed after a failure is said, the old one stays  # SPEC R-20 E-1" t_cov2_unsynced_said fsync 1
+check "--resume --fsync -q: a record whose directory cannot be flushed after a failure is said, the record in place  # SPEC R-20 E-1" t_cov2_unsynced_said fsync 2
+t_cov2_no_orderly_thread() { # --fsync's signal thread cannot start: the run goes on, whole
+	rm -rf "$T/rz10" && mkdir -p "$T/rz10" && start_send "$T/data.bin" || return 1
+	zstrace -f -o /dev/null -e inject=clone3,clone:error=EAGAIN:when=1 \
+		"$B/zcp-recv" -q --resume --fsync -c "127.0.0.1:$PORT" -o "$T/rz10/out" 2>"$T/err"
+	local rc=$?; kill "$SPID"; wait "$SPID"; cat "$T/err"; echo "exit $rc"
+	[ "$rc" -eq 0 ] && [ ! -s "$T/err" ] && cmp "$T/rz10/out" "$T/data.bin" && only_entries "$T/rz10" out
+}
+check "--resume --fsync whose signal thread cannot start: the transfer runs whole, nothing said  # SPEC R-20" t_cov2_no_orderly_thread
+# === END BLOCK cov2 ===
+
 summary resume

@@ -288,4 +288,20 @@ t_many_pushes() { # R-16 R-17: 200 pushes into a directory at once, as nobody (t
 }
 check "zcp-recv --listen DIR/: 200 pushes at once (as nobody: pooled pipes), byte-exact, a silent one dropped  # SPEC R-16 R-17" t_many_pushes
 
+# === BLOCK cov2: a push receiver's drain ===
+t_cov2_push_drain_said() { # SIGTERM with a push in flight: the drain said, the push cut at --drain 1
+	mkdir -p "$T/pdrain" &&
+	start_recv -o "$T/pdrain/" --drain 1 --header-timeout 0 --timeout 30 &&
+	{ peer trickle-push "$RPORT" 0.5 20 >"$T/trickle.out" & } && local p=$! &&
+	wait_until 10 grep -q '^trickle-push: connected' "$T/trickle.out" &&
+	kill -TERM "$(tracee "$RPID")" || return 1
+	wait "$RPID"; local rc=$?; wait "$p"
+	cat "$T/recv.err" "$T/trickle.out"; echo "exit $rc"; false
+	[ "$rc" -eq 143 ] &&
+	grep -Eq '^zcp-recv: SIGTERM: draining [01] pushes, at most 1 s; a second one ends them at once$' "$T/recv.err" &&
+	grep -q ': stopped: the drain time ran out$' "$T/recv.err" && only_entries "$T/pdrain"
+}
+check "zcp-recv --listen DIR/ stopped by SIGTERM: the drain said, the push cut when it runs out, nothing left  # SPEC S-15 R-16" t_cov2_push_drain_said
+# === END BLOCK cov2 ===
+
 summary server
