@@ -56,13 +56,11 @@ t_send_closed_fds() {
 }
 check "zcp-send with stdin and stdout closed serves normally  # SPEC C-9" t_send_closed_fds
 
-# === BLOCK cov2: the server's options without a directory ===
 t_cov2_server_opts_need_dir() { # --listen -o FILE takes one push: --once and the like are refused
 	{ zrecv -l 127.0.0.1:0 -o "$T/one.out" --once 2>"$T/err"; [ $? -eq 2 ]; } &&
 	[ "$(cat "$T/err")" = "zcp-recv: --once, --count, --max-clients, --max-chunk, --drain and --header-timeout need --listen into a directory
 Try 'zcp-recv --help'." ] && [ ! -e "$T/one.out" ]
 }
 check "zcp-recv --listen -o FILE --once: a usage error (exit 2), nothing written  # SPEC R-16 C-5" t_cov2_server_opts_need_dir
-# === END BLOCK cov2 ===
 
 summary cli

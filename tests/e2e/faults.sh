@@ -166,7 +166,6 @@ t_close_fails() { # the named temporary file's close() fails (NFS, quota): exit 
 }
 check "close() of the named temporary file fails: exit 3, nothing left  # SPEC R-1 R-2" t_close_fails
 
-# === BLOCK cov2: zcp-recv's accept pressure, lost acks, a part's thread refused ===
 t_cov2_accept_pressure_one_push() { # --listen -o FILE: the one push waits out EMFILE, said once
 	: >"$T/recv.err"
 	zstrace -f -o /dev/null -e inject=accept4:error=EMFILE:when=1..3 \
@@ -196,6 +195,5 @@ t_cov2_part_thread_refused() { # --streams 2: the second part's thread cannot st
 	only_entries "$T/pt"
 }
 check "--streams 2, a part's thread cannot be made: exit 1, the started part cut, nothing left  # SPEC R-18 E-1" t_cov2_part_thread_refused
-# === END BLOCK cov2 ===
 
 summary faults

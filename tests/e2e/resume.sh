@@ -371,7 +371,6 @@ t_fx_orderly_stops_first() { # the orderly end stops the transfer before its syn
 }
 check "--resume --fsync ended by SIGTERM: the transfer stops before the sync, no byte after the synced ones  # SPEC R-20" t_fx_orderly_stops_first
 
-# === BLOCK cov2: a partial that cannot be flushed; no thread for --fsync's signals ===
 t_cov2_unsynced_said() { # SYSCALL WHEN: --fsync -q, the run fails (EIO), then the WHEN-th SYSCALL of
 	# its partial's flush (fdatasync: the partial; fsync 1: the record, 2: its directory): both said
 	start_send "$T/data.bin" && rm -rf "$T/rz9" && mkdir -p "$T/rz9" || return 1
@@ -398,6 +397,5 @@ t_cov2_no_orderly_thread() { # --fsync's signal thread cannot start: the run goe
 	[ "$rc" -eq 0 ] && [ ! -s "$T/err" ] && cmp "$T/rz10/out" "$T/data.bin" && only_entries "$T/rz10" out
 }
 check "--resume --fsync whose signal thread cannot start: the transfer runs whole, nothing said  # SPEC R-20" t_cov2_no_orderly_thread
-# === END BLOCK cov2 ===
 
 summary resume

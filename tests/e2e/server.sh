@@ -288,7 +288,6 @@ t_many_pushes() { # R-16 R-17: 200 pushes into a directory at once, as nobody (t
 }
 check "zcp-recv --listen DIR/: 200 pushes at once (as nobody: pooled pipes), byte-exact, a silent one dropped  # SPEC R-16 R-17" t_many_pushes
 
-# === BLOCK cov2: a push receiver's drain ===
 t_cov2_push_drain_said() { # SIGTERM with a push in flight: the drain said, the push cut at --drain 1
 	mkdir -p "$T/pdrain" &&
 	start_recv -o "$T/pdrain/" --drain 1 --header-timeout 0 --timeout 30 &&
@@ -302,6 +301,5 @@ t_cov2_push_drain_said() { # SIGTERM with a push in flight: the drain said, the 
 	grep -q ': stopped: the drain time ran out$' "$T/recv.err" && only_entries "$T/pdrain"
 }
 check "zcp-recv --listen DIR/ stopped by SIGTERM: the drain said, the push cut when it runs out, nothing left  # SPEC S-15 R-16" t_cov2_push_drain_said
-# === END BLOCK cov2 ===
 
 summary server
