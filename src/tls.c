@@ -209,12 +209,13 @@ static SSL_SESSION *psk_session(SSL *ssl, const struct tls_psk *psk)
 
 static struct tls_ctx *ctx_of(SSL *ssl) { return SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)); }
 
-/* A connector offers its PSK (once per handshake; after a retry only for SHA-256). */
+/* A connector offers its PSK (once per handshake; after a retry only for SHA-256:
+ * md is then one OpenSSL fetched, never the pointer EVP_sha256() returns). */
 static int psk_use(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen, SSL_SESSION **sess)
 {
 	struct tls_ctx *c = ctx_of(ssl);
 	*sess = NULL;
-	if (md && md != EVP_sha256())
+	if (md && !EVP_MD_is_a(md, "SHA256"))
 		return 1;
 	if (!(*sess = psk_session(ssl, &c->psk)))
 		return 0;

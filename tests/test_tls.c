@@ -10,6 +10,8 @@
 #include "testutil.h"
 #include "tls.h"
 
+#include <openssl/ssl.h>
+
 /* A fault in the guard page arrives as SIGSEGV, which Check reports. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "handle_segv=0"; }
@@ -760,6 +762,23 @@ static void psk_pair(struct pair *p)
 	ck_assert_int_eq(tls_conn_start(&p->c, p->cctx, p->sv[1]), 0);
 }
 
+/* Steps both handshakes of p, started already, in turns until neither waits. */
+static void step_both(struct pair *p)
+{
+	p->lr = p->cr = TLS_HS_READ;
+	for (int turns = 0; turns < 100; turns++) {
+		bool cgo = p->cr == TLS_HS_READ || p->cr == TLS_HS_WRITE;
+		bool lgo = p->lr == TLS_HS_READ || p->lr == TLS_HS_WRITE;
+		if (!cgo && !lgo)
+			return;
+		if (cgo)
+			p->cr = tls_handshake(&p->c);
+		if (lgo)
+			p->lr = tls_handshake(&p->l);
+	}
+	ck_abort_msg("handshake did not end");
+}
+
 /* Writes junk to fd until it would block; returns the bytes written. */
 static size_t fill(int fd)
 {
@@ -791,13 +810,7 @@ START_TEST(t4_handshake_full_socket_and_peer_gone)
 	ck_assert_int_eq(tls_handshake(&p.c), TLS_HS_WRITE);
 	ck_assert_int_eq(tls_handshake(&p.c), TLS_HS_WRITE);
 	drain(p.sv[0], junk);
-	p.lr = p.cr = TLS_HS_WRITE;
-	for (int turns = 0; turns < 100 && (p.lr > TLS_HS_DONE || p.cr > TLS_HS_DONE); turns++) {
-		if (p.cr > TLS_HS_DONE)
-			p.cr = tls_handshake(&p.c);
-		if (p.lr > TLS_HS_DONE)
-			p.lr = tls_handshake(&p.l);
-	}
+	step_both(&p);
 	ck_assert_int_eq(p.cr, TLS_HS_DONE);
 	ck_assert_int_eq(p.lr, TLS_HS_DONE);
 	pair_end(&p);
@@ -863,6 +876,23 @@ START_TEST(t5_session_io_waits_and_fails)
 }
 END_TEST
 
+/* SPEC T-2: a server that asks again (HelloRetryRequest: it takes only P-256,
+ * while the first hello's key share is X25519's) for a SHA-256 suite is offered the
+ * key the second time too, as openssl s_client -psk does: the handshake succeeds. */
+START_TEST(t2_psk_offered_again_after_retry)
+{
+	struct pair p;
+	psk_pair(&p);
+	ck_assert(SSL_set1_groups_list(p.c.ssl, "X25519:P-256"));
+	ck_assert(SSL_set1_groups_list(p.l.ssl, "P-256"));
+	step_both(&p);
+	ck_assert_msg(p.lr == TLS_HS_DONE, "%s", p.l.why);
+	ck_assert_msg(p.cr == TLS_HS_DONE, "%s", p.c.why);
+	exchange(&p);
+	pair_end(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tls");
@@ -905,6 +935,7 @@ int main(void)
 	tcase_add_test(tf, t3_key_not_the_certificates);
 	tcase_add_test(tf, t4_handshake_full_socket_and_peer_gone);
 	tcase_add_test(tf, t5_session_io_waits_and_fails);
+	tcase_add_test(tf, t2_psk_offered_again_after_retry);
 	suite_add_tcase(s, tf);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
