@@ -893,6 +893,22 @@ START_TEST(t2_psk_offered_again_after_retry)
 }
 END_TEST
 
+/* SPEC T-2 T-4: a connector with only a key is authenticated by nothing else: a
+ * server that does not know the key and shows a certificate instead is refused. */
+START_TEST(t2_psk_connector_refuses_certificate)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key")};
+	struct tls_cfg c = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct pair p;
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_msg(strstr(p.c.why, "certificate"), "%s", p.c.why);
+	ck_assert_int_ne(p.lr, TLS_HS_DONE);
+	pair_end(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tls");
@@ -936,6 +952,7 @@ int main(void)
 	tcase_add_test(tf, t4_handshake_full_socket_and_peer_gone);
 	tcase_add_test(tf, t5_session_io_waits_and_fails);
 	tcase_add_test(tf, t2_psk_offered_again_after_retry);
+	tcase_add_test(tf, t2_psk_connector_refuses_certificate);
 	suite_add_tcase(s, tf);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
