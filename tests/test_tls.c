@@ -749,17 +749,23 @@ START_TEST(t3_key_not_the_certificates)
 }
 END_TEST
 
-/* Makes a PSK pair's contexts and starts both sessions on a new socketpair. */
-static void psk_pair(struct pair *p)
+/* Makes a pair's contexts and starts both sessions on a new socketpair. */
+static void start_pair(struct pair *p, const struct tls_cfg *lcfg, const struct tls_cfg *ccfg)
 {
-	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
 	struct zerr e;
 	memset(p, 0, sizeof *p);
-	ck_assert_ptr_nonnull(p->lctx = tls_ctx_new(true, &cfg, NULL, &e));
-	ck_assert_ptr_nonnull(p->cctx = tls_ctx_new(false, &cfg, "127.0.0.1", &e));
+	ck_assert_ptr_nonnull(p->lctx = tls_ctx_new(true, lcfg, NULL, &e));
+	ck_assert_ptr_nonnull(p->cctx = tls_ctx_new(false, ccfg, "127.0.0.1", &e));
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p->sv), 0);
 	ck_assert_int_eq(tls_conn_start(&p->l, p->lctx, p->sv[0]), 0);
 	ck_assert_int_eq(tls_conn_start(&p->c, p->cctx, p->sv[1]), 0);
+}
+
+/* start_pair() with the same key on both sides. */
+static void psk_pair(struct pair *p)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	start_pair(p, &cfg, &cfg);
 }
 
 /* Steps both handshakes of p, started already, in turns until neither waits. */
@@ -909,6 +915,29 @@ START_TEST(t2_psk_connector_refuses_certificate)
 }
 END_TEST
 
+/* SPEC T-2: the key is a SHA-256 one: to a server that asks again for a SHA-384
+ * suite (HelloRetryRequest) it is not offered; that server's certificate is then
+ * refused like any other. */
+START_TEST(t2_psk_not_offered_for_sha384)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	struct tls_cfg l = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600),
+			    .cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key")};
+	struct tls_cfg c = {.psk_file = l.psk_file};
+	struct pair p;
+	start_pair(&p, &l, &c);
+	ck_assert(SSL_set_ciphersuites(p.c.ssl, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"));
+	ck_assert(SSL_set1_groups_list(p.c.ssl, "X25519:P-256"));
+	ck_assert(SSL_set_ciphersuites(p.l.ssl, "TLS_AES_256_GCM_SHA384"));
+	ck_assert(SSL_set1_groups_list(p.l.ssl, "P-256"));
+	step_both(&p);
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_str_eq(p.c.why, "certificate verify failed: certificate rejected");
+	ck_assert_int_ne(p.lr, TLS_HS_DONE);
+	pair_end(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tls");
@@ -953,6 +982,7 @@ int main(void)
 	tcase_add_test(tf, t5_session_io_waits_and_fails);
 	tcase_add_test(tf, t2_psk_offered_again_after_retry);
 	tcase_add_test(tf, t2_psk_connector_refuses_certificate);
+	tcase_add_test(tf, t2_psk_not_offered_for_sha384);
 	suite_add_tcase(s, tf);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
