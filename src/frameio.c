@@ -60,11 +60,3 @@ int frameio_send(int sock, const uint8_t *buf, size_t len, int flags, const stru
 		errno = EIO;
 	return r ? -1 : 0;
 }
-
-int frameio_expect(int sock, const char *peer, enum wire_frame t, void *out,
-		   const struct xfer_ctx *ctx, int *wire_err, struct zerr *e)
-{
-	*wire_err = 0;
-	enum frameio_result r = frameio_recv(sock, t, out, ctx, wire_err);
-	return r == FRAMEIO_OK ? 0 : frameio_explain(r, t, *wire_err, peer, e);
-}

@@ -32,9 +32,4 @@ int frameio_explain(enum frameio_result r, enum wire_frame t, int wire_err, cons
  * Returns 0, or -1 with errno set. */
 int frameio_send(int sock, const uint8_t *buf, size_t len, int flags, const struct xfer_ctx *ctx);
 
-/* frameio_expect() - frameio_recv() with its failures put into *e by
- * frameio_explain(). *wire_err is left 0 unless the frame was bad. Returns 0 or -1. */
-int frameio_expect(int sock, const char *peer, enum wire_frame t, void *out,
-		   const struct xfer_ctx *ctx, int *wire_err, struct zerr *e);
-
 #endif

@@ -215,12 +215,13 @@ static SSL_SESSION *psk_session(SSL *ssl, const struct tls_psk *psk)
 
 static struct tls_ctx *ctx_of(SSL *ssl) { return SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)); }
 
-/* A connector offers its PSK (once per handshake; after a retry only for SHA-256). */
+/* A connector offers its PSK (once per handshake; after a retry only for SHA-256:
+ * md is then one OpenSSL fetched, never the pointer EVP_sha256() returns). */
 static int psk_use(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen, SSL_SESSION **sess)
 {
 	struct tls_ctx *c = ctx_of(ssl);
 	*sess = NULL;
-	if (md && md != EVP_sha256())
+	if (md && !EVP_MD_is_a(md, "SHA256"))
 		return 1;
 	if (!(*sess = psk_session(ssl, &c->psk)))
 		return 0;
@@ -264,6 +265,14 @@ static int verify_server(X509_STORE_CTX *x, void *arg)
 		return 0;
 	}
 	return 1;
+}
+
+/* SPEC T-2: a PSK connector's answer to any certificate (there is none when the key is used). */
+static int refuse_certificate(X509_STORE_CTX *x, void *arg)
+{
+	(void)arg;
+	X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REJECTED);
+	return 0;
 }
 
 /* SPEC T-9: a connector keeps the newest session a server gave a ticket for. */
@@ -350,8 +359,13 @@ struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char
 		SSL_CTX_set_ciphersuites(c->ssl, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256");
 		if (listener)
 			SSL_CTX_set_psk_find_session_callback(c->ssl, psk_find);
-		else
+		else {
 			SSL_CTX_set_psk_use_session_callback(c->ssl, psk_use);
+			/* the key is what authenticates the server: a certificate instead is
+			 * a server's that does not know it (T-1: no --ca or --pin with a key) */
+			SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+			SSL_CTX_set_cert_verify_callback(c->ssl, refuse_certificate, NULL);
+		}
 	}
 	if (load_certs(c, cfg, e) < 0)
 		goto fail;

@@ -183,6 +183,46 @@ START_TEST(s16_relayed_stop_counts_once)
 }
 END_TEST
 
+static int hook_fd = -1;
+
+static void hook(void)
+{
+	if (write(hook_fd, "d", 1) != 1)
+		_exit(1);
+#ifdef ZCP_COVERAGE /* a process a signal ends writes no coverage data: write it now */
+	__gcov_dump();
+#endif
+}
+
+/* SPEC S-15: a second stop (SIGTERM, then SIGINT) runs the on_die hook, then ends
+ * the process by the second signal itself; the first only sets proc_stop. */
+START_TEST(s15_second_stop_runs_hook_and_dies)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t before, waitmask;
+		hook_fd = fds[1];
+		proc_catch_stops(hook, &before, &waitmask);
+		proc_release_stops(&before);
+		raise(SIGTERM);
+		if (write(fds[1], proc_stop == SIGTERM ? "t" : "?", 1) != 1)
+			tu_exit(1);
+		raise(SIGINT);
+		tu_exit(0); /* not reached */
+	}
+	char c[3] = {0};
+	ck_assert_int_eq(read(fds[0], c, 1), 1);
+	ck_assert_int_eq(read(fds[0], c + 1, 1), 1);
+	ck_assert_str_eq(c, "td");
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st));
+	ck_assert_int_eq(WTERMSIG(st), SIGINT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proc");
@@ -196,6 +236,7 @@ int main(void)
 	tcase_add_test(tc, c11_nofile_raised_to_hard);
 	tcase_add_test(tc, c11_fds_needed);
 	tcase_add_test(tc, s16_relayed_stop_counts_once);
+	tcase_add_test(tc, s15_second_stop_runs_hook_and_dies);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

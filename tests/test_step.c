@@ -3,6 +3,7 @@
  * socket, end of stream, a reset) and the poll() driver of one connection
  * (step_drive) running small real machines: waits for the descriptor named,
  * deadlines that pass, yields, and progress ticks bounded by `every`. */
+#include <libgen.h>
 #include <sys/timerfd.h>
 
 #include "mono.h"
@@ -589,6 +590,65 @@ START_TEST(c10_drive_progress_bounded_by_every)
 }
 END_TEST
 
+/* --- step_handshake */
+
+/* A connector's PSK context, its key file in a temporary directory. */
+static struct tls_ctx *psk_connector(void)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/k", tu_tmpdir());
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	static const char line[] = "zcp:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+	ck_assert_int_eq(write(fd, line, sizeof line - 1), (ssize_t)sizeof line - 1);
+	close(fd);
+	struct zerr e;
+	struct tls_ctx *ctx = tls_ctx_new(false, &(struct tls_cfg){.psk_file = path}, "127.0.0.1", &e);
+	ck_assert_msg(ctx != NULL, "%s", e.reason);
+	unlink(path);
+	rmdir(dirname(path));
+	return ctx;
+}
+
+/* SPEC T-4: a handshake on a full socket waits to write (STEP_OUT), then, its
+ * hello sent, to read (STEP_IN); it never blocks. */
+START_TEST(t4_handshake_waits_out_then_in)
+{
+	struct tls_ctx *ctx = psk_connector();
+	struct zerr e;
+	char junk[4096] = {0};
+	size_t sent = 0;
+	for (ssize_t n; (n = send(sv[0], junk, sizeof junk, MSG_DONTWAIT)) > 0;)
+		sent += (size_t)n;
+	ck_assert_int_eq(step_handshake(&L, ctx, "peer", &e), STEP_OUT);
+	ck_assert_ptr_eq(step_io(&L), &L.tls.io);
+	for (ssize_t n; sent && (n = recv(sv[1], junk, sizeof junk, MSG_DONTWAIT)) > 0;)
+		sent -= (size_t)n;
+	ck_assert_uint_eq(sent, 0);
+	ck_assert_int_eq(step_handshake(&L, ctx, "peer", &e), STEP_IN);
+	tls_conn_end(&L.tls);
+	tls_ctx_free(ctx);
+}
+END_TEST
+
+/* SPEC T-4 E-1: a handshake whose socket fails (the peer is gone) is a network
+ * error, exit 4, naming the call and the peer. */
+START_TEST(t4_handshake_peer_gone)
+{
+	struct tls_ctx *ctx = psk_connector();
+	struct zerr e;
+	close(sv[1]);
+	sv[1] = -1;
+	ck_assert_int_eq(step_handshake(&L, ctx, "peer", &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(e.call, "SSL_do_handshake");
+	ck_assert_str_eq(e.object, "peer");
+	ck_assert_str_eq(e.reason, strerror(EPIPE));
+	tls_conn_end(&L.tls);
+	tls_ctx_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("step");
@@ -616,5 +676,10 @@ int main(void)
 	tcase_add_test(td, p10_drive_far_deadline);
 	tcase_add_test(td, c10_drive_progress_bounded_by_every);
 	suite_add_tcase(s, td);
+	TCase *th = tcase_create("handshake");
+	tcase_add_checked_fixture(th, setup, teardown);
+	tcase_add_test(th, t4_handshake_waits_out_then_in);
+	tcase_add_test(th, t4_handshake_peer_gone);
+	suite_add_tcase(s, th);
 	return tu_run(s) ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 /* Check suite for src/tls.c: the key file, pins, and real TLS 1.3 handshakes of
  * both sides over a socketpair (PSK and certificates), then bytes through xfer. */
+#include <ctype.h>
 #include <stdarg.h>
 
 #include "fetch.h"
@@ -8,6 +9,8 @@
 #include "serve.h"
 #include "testutil.h"
 #include "tls.h"
+
+#include <openssl/ssl.h>
 
 /* A fault in the guard page arrives as SIGSEGV, which Check reports. */
 const char *__asan_default_options(void);
@@ -789,6 +792,259 @@ START_TEST(t5_cert_transfer)
 }
 END_TEST
 
+/* --- faults: files that fail to read, sockets that are full or gone */
+
+/* SPEC T-2: upper-case hex digits are a key's too; a key file whose read fails is
+ * refused, exit 3, naming the read (/proc/self/mem: the owner's only, and its
+ * offset 0 is not mapped, so reading it fails with EIO). */
+START_TEST(t2_psk_upper_hex_and_read_error)
+{
+	struct tls_psk p;
+	struct zerr e;
+	char upper[] = "zcp:" KEY64 "\n";
+	for (char *c = upper + 4; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	ck_assert_int_eq(tls_psk_load(key_file("k", upper, 0600), &p, &e), 0);
+	ck_assert_uint_eq(p.key_len, 32);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(p.key[i], i);
+	ck_assert_int_eq(tls_psk_load("/proc/self/mem", &p, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "read");
+	ck_assert_str_eq(e.object, "/proc/self/mem");
+	ck_assert_str_eq(e.reason, strerror(EIO));
+}
+END_TEST
+
+/* SPEC T-1 T-3: a --pin not of curl's form is a usage error (2) when the context
+ * is made; any TLS option asks for TLS, none asks for none; a context knows its side. */
+START_TEST(t3_pin_refused_and_cfg_wanted)
+{
+	struct zerr e;
+	struct tls_cfg c = {.pin = "sha256//short="};
+	ck_assert_ptr_null(tls_ctx_new(false, &c, "h", &e));
+	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
+	ck_assert_str_eq(e.reason, "--pin 'sha256//short=': not sha256//BASE64");
+	ck_assert(tls_cfg_wanted(&c));
+	ck_assert(!tls_cfg_wanted(&(struct tls_cfg){0}));
+	ck_assert(tls_cfg_wanted(&(struct tls_cfg){.psk_file = "k"}));
+	ck_assert(tls_cfg_wanted(&(struct tls_cfg){.cert = "c"}));
+	ck_assert(tls_cfg_wanted(&(struct tls_cfg){.ca = "c"}));
+	ck_assert(tls_cfg_wanted(&(struct tls_cfg){.client_ca = "c"}));
+	ck_assert(!tls_cfg_wanted(&(struct tls_cfg){.key = "k"})); /* a key alone: no certificate to use it */
+	struct tls_cfg k = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct tls_ctx *l = tls_ctx_new(true, &k, NULL, &e), *n = tls_ctx_new(false, &k, "h", &e);
+	ck_assert(l && n);
+	ck_assert(tls_ctx_listener(l));
+	ck_assert(!tls_ctx_listener(n));
+	tls_ctx_free(l);
+	tls_ctx_free(n);
+}
+END_TEST
+
+/* SPEC T-3: a key that is not the certificate's is refused, exit 3, naming the key. */
+START_TEST(t3_key_not_the_certificates)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	make_cert("other", "IP:127.0.0.1");
+	struct zerr e;
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "other.key")};
+	ck_assert_ptr_null(tls_ctx_new(true, &l, NULL, &e));
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.object, f2);
+	ck_assert_msg(strstr(e.reason, "mismatch"), "%s", e.reason);
+}
+END_TEST
+
+/* Makes a pair's contexts and starts both sessions on a new socketpair. */
+static void start_pair(struct pair *p, const struct tls_cfg *lcfg, const struct tls_cfg *ccfg)
+{
+	struct zerr e;
+	memset(p, 0, sizeof *p);
+	ck_assert_ptr_nonnull(p->lctx = tls_ctx_new(true, lcfg, NULL, &e));
+	ck_assert_ptr_nonnull(p->cctx = tls_ctx_new(false, ccfg, "127.0.0.1", &e));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p->sv), 0);
+	ck_assert_int_eq(tls_conn_start(&p->l, p->lctx, p->sv[0]), 0);
+	ck_assert_int_eq(tls_conn_start(&p->c, p->cctx, p->sv[1]), 0);
+}
+
+/* start_pair() with the same key on both sides. */
+static void psk_pair(struct pair *p)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	start_pair(p, &cfg, &cfg);
+}
+
+/* Steps both handshakes of p, started already, in turns until neither waits. */
+static void step_both(struct pair *p)
+{
+	p->lr = p->cr = TLS_HS_READ;
+	for (int turns = 0; turns < 100; turns++) {
+		bool cgo = p->cr == TLS_HS_READ || p->cr == TLS_HS_WRITE;
+		bool lgo = p->lr == TLS_HS_READ || p->lr == TLS_HS_WRITE;
+		if (!cgo && !lgo)
+			return;
+		if (cgo)
+			p->cr = tls_handshake(&p->c);
+		if (lgo)
+			p->lr = tls_handshake(&p->l);
+	}
+	ck_abort_msg("handshake did not end");
+}
+
+/* Writes junk to fd until it would block; returns the bytes written. */
+static size_t fill(int fd)
+{
+	static const char junk[4096];
+	size_t n = 0;
+	for (ssize_t w; (w = send(fd, junk, sizeof junk, MSG_DONTWAIT | MSG_NOSIGNAL)) > 0;)
+		n += (size_t)w;
+	ck_assert_int_eq(errno, EAGAIN);
+	return n;
+}
+
+/* Reads n bytes of junk from fd, which are there already. */
+static void drain(int fd, size_t n)
+{
+	char buf[4096];
+	for (ssize_t r; n && (r = recv(fd, buf, n < sizeof buf ? n : sizeof buf, MSG_DONTWAIT)) > 0;)
+		n -= (size_t)r;
+	ck_assert_uint_eq(n, 0);
+}
+
+/* SPEC T-4: a handshake whose socket is full waits to write (it never blocks) and
+ * goes on once there is room; one whose peer is gone fails as the socket did. */
+START_TEST(t4_handshake_full_socket_and_peer_gone)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct pair p;
+	psk_pair(&p);
+	size_t junk = fill(p.sv[1]);
+	ck_assert_int_eq(tls_handshake(&p.c), TLS_HS_WRITE);
+	ck_assert_int_eq(tls_handshake(&p.c), TLS_HS_WRITE);
+	drain(p.sv[0], junk);
+	step_both(&p);
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert_int_eq(p.lr, TLS_HS_DONE);
+	pair_end(&p);
+	psk_pair(&p);
+	close(p.sv[0]);
+	p.sv[0] = socket(AF_UNIX, SOCK_STREAM, 0); /* pair_end closes it */
+	ck_assert_int_eq(tls_handshake(&p.c), TLS_HS_SYS);
+	ck_assert_int_eq(errno, EPIPE);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-5 P-10: after the handshake a session's I/O says what recv()/send() would:
+ * EAGAIN and which way to wait, the socket's own error, EPROTO for a cut without
+ * close_notify; its close_notify waits for room, and fails once the peer is gone. */
+START_TEST(t5_session_io_waits_and_fails)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct pair p;
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert_int_eq(p.lr, TLS_HS_DONE);
+	char buf[4096] = {0};
+	bool out = true;
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, buf, sizeof buf, &out), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert(!out);
+	ssize_t w;
+	for (int i = 0; (w = p.c.io.write(p.c.io.arg, buf, sizeof buf, &out)) > 0; i++)
+		ck_assert_int_lt(i, 100000);
+	ck_assert_int_eq(w, -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert(out);
+	ck_assert_int_eq(tls_close_notify(&p.c), 0); /* no room for it yet */
+	ck_assert_int_eq(tls_close_notify(&p.l), 1);
+	close(p.sv[0]);
+	p.sv[0] = socket(AF_UNIX, SOCK_STREAM, 0); /* pair_end closes it */
+	ck_assert_int_eq(tls_close_notify(&p.c), -1);
+	pair_end(&p);
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	ck_assert_int_eq(tls_close_notify(&p.c), 1);
+	ck_assert_int_eq(tls_close_notify(&p.c), 1); /* the peer's close_notify is not awaited */
+	close(p.sv[0]); /* unread: a reset */
+	p.sv[0] = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, buf, sizeof buf, &out), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	pair_end(&p);
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	close(p.sv[0]); /* no close_notify: a cut */
+	p.sv[0] = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, buf, sizeof buf, &out), -1);
+	ck_assert_int_eq(errno, EPROTO);
+	ck_assert_msg(*p.c.why, "no reason given");
+	ck_assert(!p.c.alert);
+	pair_end(&p);
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	close(p.sv[0]);
+	p.sv[0] = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(p.c.io.write(p.c.io.arg, buf, sizeof buf, &out), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-2: a server that asks again (HelloRetryRequest: it takes only P-256,
+ * while the first hello's key share is X25519's) for a SHA-256 suite is offered the
+ * key the second time too, as openssl s_client -psk does: the handshake succeeds. */
+START_TEST(t2_psk_offered_again_after_retry)
+{
+	struct pair p;
+	psk_pair(&p);
+	ck_assert(SSL_set1_groups_list(p.c.ssl, "X25519:P-256"));
+	ck_assert(SSL_set1_groups_list(p.l.ssl, "P-256"));
+	step_both(&p);
+	ck_assert_msg(p.lr == TLS_HS_DONE, "%s", p.l.why);
+	ck_assert_msg(p.cr == TLS_HS_DONE, "%s", p.c.why);
+	exchange(&p);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-2 T-4: a connector with only a key is authenticated by nothing else: a
+ * server that does not know the key and shows a certificate instead is refused. */
+START_TEST(t2_psk_connector_refuses_certificate)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	struct tls_cfg l = {.cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key")};
+	struct tls_cfg c = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct pair p;
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_msg(strstr(p.c.why, "certificate"), "%s", p.c.why);
+	ck_assert_int_ne(p.lr, TLS_HS_DONE);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-2: the key is a SHA-256 one: to a server that asks again for a SHA-384
+ * suite (HelloRetryRequest) it is not offered; that server's certificate is then
+ * refused like any other. */
+START_TEST(t2_psk_not_offered_for_sha384)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	struct tls_cfg l = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600),
+			    .cert = in_dir(f1, "srv.pem"), .key = in_dir(f2, "srv.key")};
+	struct tls_cfg c = {.psk_file = l.psk_file};
+	struct pair p;
+	start_pair(&p, &l, &c);
+	ck_assert(SSL_set_ciphersuites(p.c.ssl, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"));
+	ck_assert(SSL_set1_groups_list(p.c.ssl, "X25519:P-256"));
+	ck_assert(SSL_set_ciphersuites(p.l.ssl, "TLS_AES_256_GCM_SHA384"));
+	ck_assert(SSL_set1_groups_list(p.l.ssl, "P-256"));
+	step_both(&p);
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_str_eq(p.c.why, "certificate verify failed: certificate rejected");
+	ck_assert_int_ne(p.lr, TLS_HS_DONE);
+	pair_end(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tls");
@@ -828,6 +1084,18 @@ int main(void)
 	tcase_add_test(tr, t7_plaintext_and_tls_mixed);
 	tcase_add_test(tr, t5_cert_transfer);
 	suite_add_tcase(s, tr);
+	TCase *tf = tcase_create("faults");
+	tcase_add_checked_fixture(tf, setup, teardown);
+	tcase_set_timeout(tf, 60);
+	tcase_add_test(tf, t2_psk_upper_hex_and_read_error);
+	tcase_add_test(tf, t3_pin_refused_and_cfg_wanted);
+	tcase_add_test(tf, t3_key_not_the_certificates);
+	tcase_add_test(tf, t4_handshake_full_socket_and_peer_gone);
+	tcase_add_test(tf, t5_session_io_waits_and_fails);
+	tcase_add_test(tf, t2_psk_offered_again_after_retry);
+	tcase_add_test(tf, t2_psk_connector_refuses_certificate);
+	tcase_add_test(tf, t2_psk_not_offered_for_sha384);
+	suite_add_tcase(s, tf);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -195,5 +195,28 @@ t_cov2_part_thread_refused() { # --streams 2: the second part's thread cannot st
 	only_entries "$T/pt"
 }
 check "--streams 2, a part's thread cannot be made: exit 1, the started part cut, nothing left  # SPEC R-18 E-1" t_cov2_part_thread_refused
+t_key_read_eintr() { # the key file's read() is interrupted once: read again, the key loads, TLS goes on
+	local k="$T/eintr.psk"
+	printf 'zcp:%s\n' "$(openssl rand -hex 32)" >"$k" && chmod 600 "$k" &&
+	start_send --once --psk-file "$k" "$T/data.bin" || return 1
+	zstrace -f -yy -P "$k" -o "$T/kr.st" -e trace=read -e inject=read:error=EINTR:when=1 \
+		"$B/zcp-recv" --psk-file "$k" -c "127.0.0.1:$PORT" -o "$T/kr.out" &&
+	grep -q "read(.*$k>.*EINTR.*(INJECTED)" "$T/kr.st" && cmp "$T/data.bin" "$T/kr.out"
+	local r=$?; wait "$SPID"; return "$r"
+}
+check "the key file's read() fails with EINTR once: it is read again and loads  # SPEC T-2" t_key_read_eintr
+t_verify_pread_eintr() { # --verify's read-back of the output is interrupted once: read again, verified
+	local run k
+	start_send "$T/data.bin" || return 1
+	run=("$B/zcp-recv" --verify -c "127.0.0.1:$PORT" -o "$T/vr.out")
+	# calibration: which pread64 is the first of the output (the loader's come first)
+	zstrace -f -yy -o "$T/vr1.st" -e trace=pread64 "${run[@]}" && rm -f "$T/vr.out" &&
+	k=$(nth_call "$T/vr1.st" pread64 '\(deleted\)|vr\.out') && [ -n "$k" ] &&
+	zstrace -f -yy -o "$T/vr2.st" -e trace=pread64 -e inject=pread64:error=EINTR:when="$k" \
+		"${run[@]}" && cmp "$T/data.bin" "$T/vr.out" &&
+	[ "$(nth_call "$T/vr2.st" pread64 'EINTR.*INJECTED')" = "$k" ]
+	local r=$?; kill "$SPID"; wait "$SPID" 2>/dev/null; return "$r"
+}
+check "--verify: a read-back pread() fails with EINTR once: read again, verified  # SPEC R-19" t_verify_pread_eintr
 
 summary faults
