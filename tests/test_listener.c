@@ -6,6 +6,7 @@
  * that adding a kind is adding a table; the last ones drive the two real kinds. */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 
 #include "fetch.h"
 #include "fsio.h"
@@ -412,6 +413,95 @@ START_TEST(s15_drain_running_out_cuts_the_rest)
 }
 END_TEST
 
+/* Stops the loop at any record, a refusal too. */
+static void stop_at_once(unsigned i)
+{
+	(void)i;
+	stop = SIGTERM;
+}
+
+/* SPEC S-14 S-16: a worker counts every worker's connections: with the only place
+ * held by another worker, a connection is refused busy and its place given back. */
+START_TEST(s14_worker_refuses_when_the_others_hold_every_place)
+{
+	static _Atomic unsigned live[LISTENER_WORKERS_MAX];
+	struct listener_worker w = {.index = 0, .live = live};
+	live[1] = 1; /* worker 1 holds the one place */
+	cfg.max_clients = 1;
+	cfg.worker = &w;
+	int a = client("", 0);
+	on_log = stop_at_once;
+	ck_assert_int_eq(run(), 0);
+	lfd = -1; /* a worker's stop closed its copy */
+	char got[8] = "";
+	client_read(a, got, 5);
+	ck_assert_str_eq(got, "BUSY\n");
+	client_closed(a);
+	ck_assert_uint_eq(nseen, 1);
+	ck_assert(seen[0].busy);
+	ck_assert_uint_eq(live[0], 0); /* taken, then given back */
+	ck_assert_uint_eq(live[1], 1);
+	ck_assert_uint_eq(ends, 0);
+}
+END_TEST
+
+static int drained_sig = -1, drained_live = -1;
+static void drained(void *arg, int sig, unsigned n)
+{
+	(void)arg;
+	drained_sig = sig, drained_live = (int)n;
+}
+
+static void expire_then_stop(void *conn)
+{
+	echo_expire(conn);
+	stop = SIGTERM;
+}
+
+/* SPEC S-15: a stop that comes once the count closed the door drains what is left
+ * (nothing) and the loop ends with the count's status. */
+START_TEST(s15_stop_after_the_count_closed_the_door)
+{
+	struct step_ops k = echo_ops;
+	k.expire = expire_then_stop;
+	cfg.kind = &k;
+	cfg.draining = drained;
+	cfg.count = 1;
+	echo_cfg.timeout_ms = 100;
+	int a = client("01234", 5);
+	ck_assert_int_eq(run(), ZCP_EXIT_NET);
+	ck_assert_int_eq(drained_sig, SIGTERM);
+	ck_assert_int_eq(drained_live, 0);
+	ck_assert_uint_eq(nseen, 1);
+	ck_assert_str_eq(seen[0].reason, "timed out");
+	char got[8] = "";
+	client_read(a, got, 5);
+	client_closed(a);
+}
+END_TEST
+
+/* SPEC E-1: a listening descriptor the loop cannot use fails the loop (-1, exit
+ * class 1, the call named) before any connection. */
+START_TEST(e1_unusable_listener_fails_the_loop)
+{
+	struct zerr e;
+	ck_assert_int_eq(listener_run(-1, &cfg, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.reason, "Bad file descriptor");
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	char path[300];
+	snprintf(path, sizeof path, "%s/f", dir);
+	int f = open(tu_make_file(path, 1), O_RDONLY);
+	ck_assert_int_ge(f, 0);
+	ck_assert_int_eq(listener_run(f, &cfg, &e), -1); /* epoll takes no regular file */
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "epoll_ctl");
+	ck_assert_str_eq(e.reason, "Operation not permitted");
+	ck_assert_uint_eq(nseen, 0);
+	close(f);
+}
+END_TEST
+
 /* A worker: one loop on the shared lfd until one transfer ended; its exit status. */
 static int one_loop(int l, const struct listener_worker *w, void *arg)
 {
@@ -434,6 +524,76 @@ START_TEST(s16_workers_each_run_a_loop)
 	lfd = -1; /* closed by listener_workers() */
 	expect_echo(a, "0123456789");
 	expect_echo(b, "01234");
+}
+END_TEST
+
+/* A worker that waits (bounded) for the stop its supervisor relays, writes to the
+ * pipe in arg whether it came queued with the count 1 ('1') or not ('0'), and ends. */
+static int await_relayed_stop(int l, const struct listener_worker *w, void *arg)
+{
+	(void)w;
+	close(l);
+	sigset_t term;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	siginfo_t si;
+	struct timespec bound = {10, 0};
+	int sig = sigtimedwait(&term, &si, &bound); /* SIGTERM is blocked: it waits here */
+	char said = sig == SIGTERM && si.si_code == SI_QUEUE && si.si_value.sival_int == 1 ? '1' : '0';
+	ck_assert_int_eq(write(*(const int *)arg, &said, 1), 1);
+	tu_exit(0); /* not exit(): LeakSanitizer's check at exit needs a process more */
+}
+
+#define LONE_UID 54321 /* a user no other process runs as: its process count is ours */
+
+/* Runs listener_workers() for 2 workers as a user allowed `procs` processes (root
+ * is not bounded by RLIMIT_NPROC), root again after; returns its result. */
+static int workers_with_nproc(rlim_t procs, int *pipe_w, struct zerr *e)
+{
+	ck_assert_int_eq(setresuid(LONE_UID, LONE_UID, 0), 0);
+	struct rlimit rl = {procs, procs};
+	ck_assert_int_eq(setrlimit(RLIMIT_NPROC, &rl), 0);
+	int r = listener_workers(lfd, 2, await_relayed_stop, NULL, pipe_w, e);
+	lfd = -1; /* closed by listener_workers() */
+	ck_assert_int_eq(setresuid(0, 0, 0), 0);
+	return r;
+}
+
+/* SPEC S-16 E-1: no worker can start (fork fails): -1, exit class 1, fork named;
+ * the listening socket is closed all the same. */
+START_TEST(s16_no_worker_starts)
+{
+	if (geteuid() != 0)
+		return; /* needs to become another user */
+	struct zerr e;
+	int l = lfd, p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(workers_with_nproc(1, &p[1], &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "fork");
+	ck_assert_str_eq(e.reason, "Resource temporarily unavailable");
+	ck_assert_int_eq(fcntl(l, F_GETFD), -1);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* SPEC S-16: one worker started and the next could not: the one started is stopped
+ * (a relayed SIGTERM, count 1) and the status is exit class 1, fork named. */
+START_TEST(s16_workers_that_started_stop_when_one_cannot)
+{
+	if (geteuid() != 0)
+		return;
+	struct zerr e;
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(workers_with_nproc(2, &p[1], &e), ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "fork");
+	close(p[1]);
+	char said[2] = "";
+	ck_assert_int_eq(read(p[0], said, sizeof said), 1); /* the one worker, once */
+	ck_assert_int_eq(said[0], '1');
+	close(p[0]);
 }
 END_TEST
 
@@ -551,6 +711,11 @@ int main(void)
 	tcase_add_test(tc, s15_stop_drains_the_transfers_in_flight);
 	tcase_add_test(tc, s15_drain_running_out_cuts_the_rest);
 	tcase_add_test(tc, s16_workers_each_run_a_loop);
+	tcase_add_test(tc, s14_worker_refuses_when_the_others_hold_every_place);
+	tcase_add_test(tc, s15_stop_after_the_count_closed_the_door);
+	tcase_add_test(tc, e1_unusable_listener_fails_the_loop);
+	tcase_add_test(tc, s16_no_worker_starts);
+	tcase_add_test(tc, s16_workers_that_started_stop_when_one_cannot);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kinds");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -296,6 +296,37 @@ START_TEST(s10_accept_listener_fails)
 }
 END_TEST
 
+/* SPEC T-8: loopback is told by the address a socket is bound to: 127/8 and ::1
+ * are; the wildcard, a unix socket and what is no socket at all are not. */
+START_TEST(t8_loopback_told_by_the_bound_address)
+{
+	char where[NET_ADDR_MAX];
+	int l4 = net_listen("127.0.0.1:0", where, sizeof where, &e);
+	ck_assert_int_ge(l4, 0);
+	ck_assert(net_loopback(l4));
+	close(l4);
+	int any = net_listen("0.0.0.0:0", where, sizeof where, &e);
+	ck_assert_int_ge(any, 0);
+	ck_assert(!net_loopback(any));
+	close(any);
+	int l6 = net_listen("[::1]:0", where, sizeof where, &e);
+	if (l6 >= 0) { /* a host without IPv6 has no ::1 to bind */
+		ck_assert(net_loopback(l6));
+		close(l6);
+	}
+	int sv[2];
+	tu_socketpair(sv, 0);
+	ck_assert(!net_loopback(sv[0]));
+	close(sv[0]);
+	close(sv[1]);
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert(!net_loopback(p[0])); /* getsockname fails: not loopback */
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("net");
@@ -312,6 +343,7 @@ int main(void)
 	tcase_add_test(tc, s10_accept_names_peer);
 	tcase_add_loop_test(tc, s10_accept_pressure_said_once, 0, 2);
 	tcase_add_test(tc, s10_accept_listener_fails);
+	tcase_add_test(tc, t8_loopback_told_by_the_bound_address);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
