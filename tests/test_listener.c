@@ -696,6 +696,56 @@ START_TEST(r16_fetch_kind_takes_a_push_into_the_directory)
 }
 END_TEST
 
+/* A pusher connected that sent a response for a file name of 50 bytes and the
+ * first `sent` of them; with `sent` 50, its end too. */
+static int pusher(const char *name, size_t sent)
+{
+	uint8_t frames[WIRE_FRAME_MAX + 50];
+	struct wire_response r = {.status = WIRE_OK, .file_size = 50, .length = 50,
+				  .name_len = (uint16_t)strlen(name)};
+	memcpy(r.name, name, r.name_len);
+	ssize_t n = wire_encode_response(&r, frames, sizeof frames);
+	ck_assert_int_gt(n, 0);
+	for (unsigned i = 0; i < sent; i++)
+		frames[n + i] = tu_byte(i);
+	int fd = client((const char *)frames, (size_t)n + sent);
+	if (sent == 50)
+		shutdown(fd, SHUT_WR);
+	return fd;
+}
+
+/* SPEC S-15 R-16 R-2: a push still in flight when the drain runs out is abandoned
+ * with the server's reason: logged failed, nothing of it stored. */
+START_TEST(r16_fetch_kind_cut_by_the_drain)
+{
+	struct zerr e;
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, dir, 0, &e), 0);
+	struct fetch_cfg fc = {.path = XFER_COPY, .chunk = 65536, .timeout_ms = 10000};
+	struct fetch_push push = {.cfg = &fc, .out = &out};
+	int a = pusher("whole.bin", 50), b = pusher("cut.bin", 20);
+	cfg.kind = &fetch_ops;
+	cfg.kind_arg = &push;
+	cfg.max_chunk = 1 << 20;
+	cfg.drain_ms = 200;
+	on_log = stop_after_a_transfer;
+	ck_assert_int_eq(run(), 128 + SIGTERM);
+	ck_assert_uint_eq(nseen, 2);
+	ck_assert_int_eq(seen[0].result, 0);
+	ck_assert_str_eq(seen[0].name, "whole.bin");
+	ck_assert_int_eq(seen[1].result, ZCP_EXIT_NET);
+	ck_assert_str_eq(seen[1].reason, "stopped: the drain time ran out");
+	char path[300];
+	snprintf(path, sizeof path, "%s/whole.bin", dir);
+	tu_check_file(path, 0, 50);
+	snprintf(path, sizeof path, "%s/cut.bin", dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	close(a);
+	close(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("listener");
@@ -723,6 +773,7 @@ int main(void)
 	tcase_add_test(tc, p11_serve_kind_serves_a_request);
 	tcase_add_test(tc, s14_serve_kind_answers_busy);
 	tcase_add_test(tc, r16_fetch_kind_takes_a_push_into_the_directory);
+	tcase_add_test(tc, r16_fetch_kind_cut_by_the_drain);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
