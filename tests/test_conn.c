@@ -841,9 +841,9 @@ START_TEST(p12_ok_refused_acks)
 }
 END_TEST
 
-/* SPEC W-15: an identity whose size is not the response's file_size is not of
- * the file answered: acked PROTOCOL, nothing stored. */
-START_TEST(w15_identity_of_another_size_acks_protocol)
+/* A fetch that asks for the identity (SPEC W-15) was answered OK for a 1000-byte
+ * file; buf holds the encoded identity of a file of size bytes, not sent yet. */
+static void fetch_answered_with_ident(uint64_t size, uint8_t buf[WIRE_IDENT_SIZE])
 {
 	struct zerr e;
 	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
@@ -854,9 +854,16 @@ START_TEST(w15_identity_of_another_size_acks_protocol)
 	peer_frame(WIRE_REQUEST, &q);
 	ck_assert_uint_eq(q.flags, WIRE_FLAG_IDENT);
 	peer_says(WIRE_OK, 1000, 0, 1000, "f");
-	struct wire_ident id = {.size = 999};
+	struct wire_ident id = {.size = size};
+	ck_assert_int_eq(wire_encode_ident(&id, buf, WIRE_IDENT_SIZE), WIRE_IDENT_SIZE);
+}
+
+/* SPEC W-15: an identity whose size is not the response's file_size is not of
+ * the file answered: acked PROTOCOL, nothing stored. */
+START_TEST(w15_identity_of_another_size_acks_protocol)
+{
 	uint8_t buf[WIRE_IDENT_SIZE];
-	ck_assert_int_eq(wire_encode_ident(&id, buf, sizeof buf), WIRE_IDENT_SIZE);
+	fetch_answered_with_ident(999, buf);
 	peer_send(buf, sizeof buf);
 	fetch_past(FETCH_ACK);
 	peer_acked_then_linger(WIRE_ACK_PROTOCOL);
@@ -1129,17 +1136,8 @@ END_TEST
 /* SPEC W-15: an identity frame that comes in parts is waited for, then the payload. */
 START_TEST(w15_identity_in_parts_waits)
 {
-	struct zerr e;
-	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
-	fcfg = (struct fetch_cfg){.path = XFER_SPLICE, .chunk = 8192, .timeout_ms = 5000, .resume = {.want_ident = true}};
-	fetch_init(&fc, M, "peer", &fcfg, &out);
-	ck_assert_int_eq(fstep(), STEP_IN);
-	struct wire_request q;
-	peer_frame(WIRE_REQUEST, &q);
-	peer_says(WIRE_OK, 1000, 0, 1000, "f");
-	struct wire_ident id = {.size = 1000};
 	uint8_t buf[WIRE_IDENT_SIZE];
-	ck_assert_int_eq(wire_encode_ident(&id, buf, sizeof buf), WIRE_IDENT_SIZE);
+	fetch_answered_with_ident(1000, buf);
 	peer_send(buf, 5);
 	fetch_past(FETCH_RESPONSE);
 	ck_assert_int_eq(fstep(), STEP_IN); /* the identity's first bytes only */
