@@ -488,12 +488,19 @@ START_TEST(p11_hash_yields_after_its_budget)
 END_TEST
 
 /* SPEC P-11 W-17: a receiver that went away is hashed for no more. */
-START_TEST(p11_hash_stops_when_the_peer_goes)
+/* Serving the last byte of a BIG file with --verify: the first turn's budget
+ * spent, the machine is hashing. */
+static void serve_hashing(void)
 {
 	serve_start(BIG, false);
 	peer_verify_request(BIG - 1);
 	ck_assert_int_eq(serve_step(&sc, POLLIN | POLLOUT, 65536), STEP_YIELD | STEP_OUT);
 	ck_assert_int_eq(sc.state, SERVE_HASH);
+}
+
+START_TEST(p11_hash_stops_when_the_peer_goes)
+{
+	serve_hashing();
 	uint64_t at = sc.hash.at, preads = sc.link.stats.calls[XS_PREAD];
 	if (_i)
 		peer_reset();
@@ -1133,6 +1140,65 @@ START_TEST(p12_raw_starts_in_payload)
 }
 END_TEST
 
+/* Lowers RLIMIT_NOFILE so that one more descriptor can be opened and no more
+ * (the lowest free one); returns the limit to put back. */
+static struct rlimit one_more_fd(void)
+{
+	int free_fd = dup(0);
+	ck_assert_int_ge(free_fd, 0);
+	close(free_fd);
+	struct rlimit was, few;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	few = (struct rlimit){(rlim_t)free_fd + 1, was.rlim_max};
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
+	return was;
+}
+
+/* SPEC W-17 P-11: a receiver that acked (its own failure) and went away while the
+ * file was hashed is heard: its word is the outcome, not just that it went. */
+START_TEST(w17_peer_gone_with_its_ack_is_heard)
+{
+	serve_hashing();
+	peer_ack(WIRE_ACK_LOCAL_ERROR, 0);
+	close(P);
+	P = -1;
+	ck_assert_int_eq(serve_step(&sc, POLLOUT, 65536), STEP_ENDED);
+	ck_assert_int_eq(sc.err.code, ZCP_EXIT_PEER);
+	serve_failed("receiver reported LOCAL_ERROR after 0 of 1 bytes");
+}
+END_TEST
+
+/* SPEC P-11 E-1: a trailer that cannot be sent (the connection's sending half is
+ * gone) ends the transfer failed: exit class 4, the call named. */
+START_TEST(p11_trailer_not_sent_fails)
+{
+	serve_hashing();
+	ck_assert_int_eq(shutdown(M, SHUT_WR), 0);
+	ck_assert_int_eq(serve_step(&sc, POLLOUT, UINT64_MAX), STEP_ENDED);
+	ck_assert_int_eq(sc.err.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(sc.err.call, "sendto");
+	serve_failed("Broken pipe");
+}
+END_TEST
+
+/* SPEC E-1 P-11: no pipe for the splice path (out of descriptors): the transfer
+ * ends failed in its setup, the system's failure (exit class 1). */
+START_TEST(p11_no_pipe_fails_the_setup)
+{
+	serve_start(1000, false);
+	scfg.path = XFER_SPLICE;
+	peer_request(0, 0, "");
+	await(M, POLLIN);
+	struct rlimit was = one_more_fd(); /* the file takes it, the pipe finds none */
+	int r = sstep();
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_int_eq(r, STEP_ENDED);
+	ck_assert_int_eq(sc.err.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(sc.err.call, "transfer setup");
+	serve_failed("Too many open files");
+}
+END_TEST
+
 /* SPEC W-15: an identity frame that comes in parts is waited for, then the payload. */
 START_TEST(w15_identity_in_parts_waits)
 {
@@ -1155,13 +1221,7 @@ END_TEST
 START_TEST(p12_no_pipe_acks_local_error)
 {
 	fetch_asked();
-	int free_fd = dup(0); /* the lowest free descriptor: the output takes it, the pipe finds none */
-	ck_assert_int_ge(free_fd, 0);
-	close(free_fd);
-	struct rlimit was, few;
-	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
-	few = (struct rlimit){(rlim_t)free_fd + 1, was.rlim_max};
-	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
+	struct rlimit was = one_more_fd(); /* the output takes it, the pipe finds none */
 	peer_says(WIRE_OK, 1000, 0, 1000, "f");
 	await(M, POLLIN);
 	int r = fstep();
@@ -1272,6 +1332,9 @@ int main(void)
 	tcase_add_test(tc, p11_raw_starts_in_payload);
 	tcase_add_loop_test(tc, p11_deadlines_and_expiry, 0, 4);
 	tcase_add_test(tc, p11_abandoned_with_the_servers_reason);
+	tcase_add_test(tc, w17_peer_gone_with_its_ack_is_heard);
+	tcase_add_test(tc, p11_trailer_not_sent_fails);
+	tcase_add_test(tc, p11_no_pipe_fails_the_setup);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fetch");
 	tcase_add_checked_fixture(tc, setup, teardown);
