@@ -748,13 +748,15 @@ START_TEST(r20_partial_open_failure_closes)
 END_TEST
 
 /* Makes every openat() with O_TMPFILE fail with EOPNOTSUPP from now on in this
- * (forked) test process, as on a file system without O_TMPFILE: a seccomp filter,
- * the kernel's own fault injection (the flags' low word; x86-64 and arm64 are
- * little-endian). */
-static void refuse_o_tmpfile(void)
+ * (forked) test process, as on a file system without O_TMPFILE, and with no_random
+ * every getrandom() with ENOSYS: a seccomp filter, the kernel's own fault injection
+ * (the flags' low word; x86-64 and arm64 are little-endian). */
+static void refuse_o_tmpfile(bool no_random)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getrandom, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, no_random ? SECCOMP_RET_ERRNO | ENOSYS : SECCOMP_RET_ALLOW),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 3),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
 		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, O_TMPFILE & ~O_DIRECTORY, 0, 1),
@@ -771,7 +773,7 @@ static void refuse_o_tmpfile(void)
  * signal's handler) removes every one still there. */
 START_TEST(r2_cleanup_all_removes_every_named_temp)
 {
-	refuse_o_tmpfile();
+	refuse_o_tmpfile(false);
 	struct fsio_out o[3];
 	struct zerr e;
 	const char *names[3] = {"a", "b", "c"};
@@ -791,6 +793,34 @@ START_TEST(r2_cleanup_all_removes_every_named_temp)
 	fsio_out_abort(&o[0]);
 	fsio_out_abort(&o[2]);
 	fsio_cleanup_all(); /* none armed now: nothing to remove */
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-1: with no random bytes to be had (getrandom failing), temporary names
+ * are still made, of the same form, many in the same millisecond (the clock alone
+ * would give them one name: each try after the first would fail until it ticked). */
+START_TEST(r1_temp_names_without_entropy)
+{
+	refuse_o_tmpfile(true);
+	enum { N = 64 };
+	static struct fsio_out o[N];
+	struct zerr e;
+	char prefix[300], name[8];
+	snprintf(prefix, sizeof prefix, "%s/" FSIO_OWN_PREFIX, dir);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "f%d", i);
+		ck_assert_int_eq(fsio_out_init(&o[i], dir, 0, &e), 0);
+		ck_assert_msg(fsio_out_open(&o[i], name, &e) == 0, "%d: %s %s: %s", i, e.call, e.object, e.reason);
+		ck_assert(!o[i].anonymous);
+		ck_assert_int_eq(strncmp(o[i].temp, prefix, strlen(prefix)), 0);
+		const char *rnd = o[i].temp + strlen(prefix);
+		ck_assert_uint_eq(strlen(rnd), 10);
+		ck_assert_uint_eq(strspn(rnd, "abcdefghijklmnopqrstuvwxyz0123456789"), 10);
+	}
+	ck_assert_int_eq(entries(), N);
+	for (int i = 0; i < N; i++)
+		fsio_out_abort(&o[i]);
 	ck_assert_int_eq(entries(), 0);
 }
 END_TEST
@@ -862,6 +892,7 @@ int main(void)
 	tcase_add_test(tc, r20_partial_open_failure_closes);
 	tcase_add_test(tc, r2_cleanup_all_removes_every_named_temp);
 	tcase_add_test(tc, r1_fsync_dir_of_a_missing_directory);
+	tcase_add_test(tc, r1_temp_names_without_entropy);
 	tcase_add_test(tc, r22_room_of_a_removed_directory);
 	tcase_add_loop_test(tc, r4_reserved_prefix_refused, 0, 3);
 	suite_add_tcase(s, tc);
