@@ -546,14 +546,16 @@ static int await_relayed_stop(int l, const struct listener_worker *w, void *arg)
 
 #define LONE_UID 54321 /* a user no other process runs as: its process count is ours */
 
-/* Runs listener_workers() for 2 workers as a user allowed `procs` processes (root
- * is not bounded by RLIMIT_NPROC), root again after; returns its result. */
-static int workers_with_nproc(rlim_t procs, int *pipe_w, struct zerr *e)
+/* Runs listener_workers() for n workers of run (note, the pipe's end pipe_w) as
+ * a user allowed `procs` processes (root is not bounded by RLIMIT_NPROC), root
+ * again after; returns its result. */
+static int workers_with_nproc(rlim_t procs, unsigned n, int (*run)(int, const struct listener_worker *, void *),
+			      void (*note)(void *, const char *), int *pipe_w, struct zerr *e)
 {
 	ck_assert_int_eq(setresuid(LONE_UID, LONE_UID, 0), 0);
 	struct rlimit rl = {procs, procs};
 	ck_assert_int_eq(setrlimit(RLIMIT_NPROC, &rl), 0);
-	int r = listener_workers(lfd, 2, await_relayed_stop, NULL, pipe_w, e);
+	int r = listener_workers(lfd, n, run, note, pipe_w, e);
 	lfd = -1; /* closed by listener_workers() */
 	ck_assert_int_eq(setresuid(0, 0, 0), 0);
 	return r;
@@ -568,7 +570,7 @@ START_TEST(s16_no_worker_starts)
 	struct zerr e;
 	int l = lfd, p[2];
 	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(workers_with_nproc(1, &p[1], &e), -1);
+	ck_assert_int_eq(workers_with_nproc(1, 2, await_relayed_stop, NULL, &p[1], &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
 	ck_assert_str_eq(e.call, "fork");
 	ck_assert_str_eq(e.reason, "Resource temporarily unavailable");
@@ -587,12 +589,61 @@ START_TEST(s16_workers_that_started_stop_when_one_cannot)
 	struct zerr e;
 	int p[2];
 	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(workers_with_nproc(2, &p[1], &e), ZCP_EXIT_SYSTEM);
+	ck_assert_int_eq(workers_with_nproc(2, 2, await_relayed_stop, NULL, &p[1], &e), ZCP_EXIT_SYSTEM);
 	ck_assert_str_eq(e.call, "fork");
 	close(p[1]);
 	char said[2] = "";
 	ck_assert_int_eq(read(p[0], said, sizeof said), 1); /* the one worker, once */
 	ck_assert_int_eq(said[0], '1');
+	close(p[0]);
+}
+END_TEST
+
+/* A worker that says it started (a byte to the pipe in arg) and is killed. */
+static int started_then_killed(int l, const struct listener_worker *w, void *arg)
+{
+	(void)w;
+	close(l);
+	ck_assert_int_eq(write(*(const int *)arg, "w", 1), 1);
+	raise(SIGKILL);
+	tu_exit(0);
+}
+
+static char noted[80];
+static timer_t stop_timer;
+
+/* The supervisor's note of a death: from now on no process more may start, and a
+ * stop comes half a second after the replacement is due (RESTART_MS, 1 s). */
+static void no_more_forks(void *arg, const char *text)
+{
+	(void)arg;
+	snprintf(noted, sizeof noted, "%s", text);
+	struct rlimit one = {1, 1};
+	ck_assert_int_eq(setrlimit(RLIMIT_NPROC, &one), 0);
+	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGTERM};
+	ck_assert_int_eq(timer_create(CLOCK_MONOTONIC, &ev, &stop_timer), 0);
+	struct itimerspec at = {.it_value = {1, 500000000}};
+	ck_assert_int_eq(timer_settime(stop_timer, 0, &at, NULL), 0);
+}
+
+/* SPEC S-16: a worker killed by a signal whose replacement cannot be forked is
+ * not fatal: it is tried again later, and a stop still ends the supervisor (0,
+ * no worker failed), the dead one said once and no other started. */
+START_TEST(s16_failed_replacement_is_retried_until_a_stop)
+{
+	if (geteuid() != 0)
+		return;
+	struct zerr e;
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	noted[0] = '\0';
+	int r = workers_with_nproc(2, 1, started_then_killed, no_more_forks, &p[1], &e);
+	timer_delete(stop_timer);
+	ck_assert_int_eq(r, 0);
+	ck_assert_ptr_nonnull(strstr(noted, "died (signal 9); starting another"));
+	close(p[1]);
+	char said[4];
+	ck_assert_int_eq(read(p[0], said, sizeof said), 1); /* the first worker only */
 	close(p[0]);
 }
 END_TEST
@@ -766,6 +817,7 @@ int main(void)
 	tcase_add_test(tc, e1_unusable_listener_fails_the_loop);
 	tcase_add_test(tc, s16_no_worker_starts);
 	tcase_add_test(tc, s16_workers_that_started_stop_when_one_cannot);
+	tcase_add_test(tc, s16_failed_replacement_is_retried_until_a_stop);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kinds");
 	tcase_add_checked_fixture(tc, setup, teardown);
