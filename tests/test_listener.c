@@ -487,6 +487,7 @@ START_TEST(e1_unusable_listener_fails_the_loop)
 	struct zerr e;
 	ck_assert_int_eq(listener_run(-1, &cfg, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "fcntl");
 	ck_assert_str_eq(e.reason, "Bad file descriptor");
 	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
 	char path[300];
