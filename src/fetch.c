@@ -385,7 +385,8 @@ void fetch_init(struct fetch_conn *c, int sock, const char *peer, const struct f
 int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 {
 	(void)events; /* every state knows what it waits for */
-	for (int r = 0; r == 0;) {
+	for (;;) {
+		int r = 0;
 		switch (c->state) {
 		case FETCH_HANDSHAKE: r = step_auth(c); break;
 		case FETCH_REQUEST: r = step_request(c); break;
@@ -402,7 +403,6 @@ int fetch_step(struct fetch_conn *c, short events, uint64_t budget)
 		if (r)
 			return r;
 	}
-	return STEP_ENDED;
 }
 
 int64_t fetch_deadline(const struct fetch_conn *c)

@@ -208,9 +208,10 @@ int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct z
 static void random_suffix(char out[TEMP_RANDOM + 1])
 {
 	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	static _Atomic uint64_t calls; /* without entropy, tries within one ms still differ */
 	uint64_t x;
-	if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x)
-		x = (uint64_t)mono_ms() * 2654435761u ^ (uint64_t)getpid(); /* no entropy yet */
+	if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x) /* no entropy yet */
+		x = ((uint64_t)mono_ms() * 2654435761u ^ (uint64_t)getpid()) + ++calls * 0x9e3779b97f4a7c15u;
 	for (size_t i = 0; i < TEMP_RANDOM; i++, x /= sizeof abc - 1)
 		out[i] = abc[x % (sizeof abc - 1)];
 	out[TEMP_RANDOM] = '\0';

@@ -404,7 +404,9 @@ int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 	struct listener sv = {.cfg = cfg, .lfd = lfd};
 	struct epoll_event ev[EVENTS_MAX];
 	int fl = fcntl(lfd, F_GETFL);
-	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0 || evloop_init(&sv.loop) < 0)
+	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return zerr_sys(e, ZCP_EXIT_SYSTEM, "fcntl", "", errno);
+	if (evloop_init(&sv.loop) < 0)
 		return zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_create1", "", errno);
 	if (watch_listener(&sv, true) < 0) {
 		zerr_sys(e, ZCP_EXIT_SYSTEM, "epoll_ctl", "", errno);

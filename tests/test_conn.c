@@ -488,12 +488,19 @@ START_TEST(p11_hash_yields_after_its_budget)
 END_TEST
 
 /* SPEC P-11 W-17: a receiver that went away is hashed for no more. */
-START_TEST(p11_hash_stops_when_the_peer_goes)
+/* Serving the last byte of a BIG file with --verify: the first turn's budget
+ * spent, the machine is hashing. */
+static void serve_hashing(void)
 {
 	serve_start(BIG, false);
 	peer_verify_request(BIG - 1);
 	ck_assert_int_eq(serve_step(&sc, POLLIN | POLLOUT, 65536), STEP_YIELD | STEP_OUT);
 	ck_assert_int_eq(sc.state, SERVE_HASH);
+}
+
+START_TEST(p11_hash_stops_when_the_peer_goes)
+{
+	serve_hashing();
 	uint64_t at = sc.hash.at, preads = sc.link.stats.calls[XS_PREAD];
 	if (_i)
 		peer_reset();
@@ -841,9 +848,9 @@ START_TEST(p12_ok_refused_acks)
 }
 END_TEST
 
-/* SPEC W-15: an identity whose size is not the response's file_size is not of
- * the file answered: acked PROTOCOL, nothing stored. */
-START_TEST(w15_identity_of_another_size_acks_protocol)
+/* A fetch that asks for the identity (SPEC W-15) was answered OK for a 1000-byte
+ * file; buf holds the encoded identity of a file of size bytes, not sent yet. */
+static void fetch_answered_with_ident(uint64_t size, uint8_t buf[WIRE_IDENT_SIZE])
 {
 	struct zerr e;
 	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
@@ -854,9 +861,16 @@ START_TEST(w15_identity_of_another_size_acks_protocol)
 	peer_frame(WIRE_REQUEST, &q);
 	ck_assert_uint_eq(q.flags, WIRE_FLAG_IDENT);
 	peer_says(WIRE_OK, 1000, 0, 1000, "f");
-	struct wire_ident id = {.size = 999};
+	struct wire_ident id = {.size = size};
+	ck_assert_int_eq(wire_encode_ident(&id, buf, WIRE_IDENT_SIZE), WIRE_IDENT_SIZE);
+}
+
+/* SPEC W-15: an identity whose size is not the response's file_size is not of
+ * the file answered: acked PROTOCOL, nothing stored. */
+START_TEST(w15_identity_of_another_size_acks_protocol)
+{
 	uint8_t buf[WIRE_IDENT_SIZE];
-	ck_assert_int_eq(wire_encode_ident(&id, buf, sizeof buf), WIRE_IDENT_SIZE);
+	fetch_answered_with_ident(999, buf);
 	peer_send(buf, sizeof buf);
 	fetch_past(FETCH_ACK);
 	peer_acked_then_linger(WIRE_ACK_PROTOCOL);
@@ -1126,6 +1140,173 @@ START_TEST(p12_raw_starts_in_payload)
 }
 END_TEST
 
+/* Lowers RLIMIT_NOFILE so that one more descriptor can be opened and no more
+ * (the lowest free one); returns the limit to put back. */
+static struct rlimit one_more_fd(void)
+{
+	int free_fd = dup(0);
+	ck_assert_int_ge(free_fd, 0);
+	close(free_fd);
+	struct rlimit was, few;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	few = (struct rlimit){(rlim_t)free_fd + 1, was.rlim_max};
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
+	return was;
+}
+
+/* SPEC W-17 P-11: a receiver that acked (its own failure) and went away while the
+ * file was hashed is heard: its word is the outcome, not just that it went. */
+START_TEST(w17_peer_gone_with_its_ack_is_heard)
+{
+	serve_hashing();
+	peer_ack(WIRE_ACK_LOCAL_ERROR, 0);
+	close(P);
+	P = -1;
+	ck_assert_int_eq(serve_step(&sc, POLLOUT, 65536), STEP_ENDED);
+	ck_assert_int_eq(sc.err.code, ZCP_EXIT_PEER);
+	serve_failed("receiver reported LOCAL_ERROR after 0 of 1 bytes");
+}
+END_TEST
+
+/* SPEC P-11 E-1: a trailer that cannot be sent (the connection's sending half is
+ * gone) ends the transfer failed: exit class 4, the call named. */
+START_TEST(p11_trailer_not_sent_fails)
+{
+	serve_hashing();
+	ck_assert_int_eq(shutdown(M, SHUT_WR), 0);
+	ck_assert_int_eq(serve_step(&sc, POLLOUT, UINT64_MAX), STEP_ENDED);
+	ck_assert_int_eq(sc.err.code, ZCP_EXIT_NET);
+	ck_assert_str_eq(sc.err.call, "sendto");
+	serve_failed("Broken pipe");
+}
+END_TEST
+
+/* SPEC E-1 P-11: no pipe for the splice path (out of descriptors): the transfer
+ * ends failed in its setup, the system's failure (exit class 1). */
+START_TEST(p11_no_pipe_fails_the_setup)
+{
+	serve_start(1000, false);
+	scfg.path = XFER_SPLICE;
+	peer_request(0, 0, "");
+	await(M, POLLIN);
+	struct rlimit was = one_more_fd(); /* the file takes it, the pipe finds none */
+	int r = sstep();
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_int_eq(r, STEP_ENDED);
+	ck_assert_int_eq(sc.err.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(sc.err.call, "transfer setup");
+	serve_failed("Too many open files");
+}
+END_TEST
+
+/* SPEC W-15: an identity frame that comes in parts is waited for, then the payload. */
+START_TEST(w15_identity_in_parts_waits)
+{
+	uint8_t buf[WIRE_IDENT_SIZE];
+	fetch_answered_with_ident(1000, buf);
+	peer_send(buf, 5);
+	fetch_past(FETCH_RESPONSE);
+	ck_assert_int_eq(fstep(), STEP_IN); /* the identity's first bytes only */
+	ck_assert_int_eq(fc.state, FETCH_IDENT);
+	peer_send(buf + 5, sizeof buf - 5);
+	fetch_past(FETCH_IDENT);
+	ck_assert_int_eq(fc.state, FETCH_PAYLOAD);
+	ck_assert_uint_eq(fc.ident.size, 1000);
+	fetch_end(&fc);
+}
+END_TEST
+
+/* SPEC E-1 P-12: no pipe for the splice path (out of descriptors): the ack says
+ * LOCAL_ERROR and the failure is the system's, nothing stored. */
+START_TEST(p12_no_pipe_acks_local_error)
+{
+	fetch_asked();
+	struct rlimit was = one_more_fd(); /* the output takes it, the pipe finds none */
+	peer_says(WIRE_OK, 1000, 0, 1000, "f");
+	await(M, POLLIN);
+	int r = fstep();
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_int_eq(r, STEP_IN);
+	peer_acked_then_linger(WIRE_ACK_LOCAL_ERROR);
+	ck_assert_int_eq(fc.err.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(fc.err.reason, "Too many open files");
+	fetch_end(&fc);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
+/* Up to FETCH_HASH with --verify: n bytes stored, the sender's trailer (the true
+ * hash of the pattern) read, hashing started. */
+static void fetch_to_hash(uint64_t n)
+{
+	fetch_start(out_path, 0, false);
+	fcfg.verify = true;
+	fetch_init(&fc, M, "peer", &fcfg, &out);
+	fetch_past(FETCH_REQUEST);
+	struct wire_request q;
+	peer_frame(WIRE_REQUEST, &q);
+	ck_assert_uint_eq(q.flags, WIRE_FLAG_VERIFY);
+	peer_says(WIRE_OK, n, 0, n, "f");
+	peer_payload(0, n);
+	static uint8_t data[FHASH_BUF + 1000];
+	ck_assert_uint_le(n, sizeof data);
+	for (uint64_t i = 0; i < n; i++)
+		data[i] = tu_byte(i);
+	XXH128_canonical_t h;
+	XXH128_canonicalFromHash(&h, XXH3_128bits(data, n));
+	struct wire_trailer t;
+	memcpy(t.hash, h.digest, WIRE_HASH_SIZE);
+	uint8_t buf[WIRE_TRAILER_SIZE];
+	ck_assert_int_eq(wire_encode_trailer(&t, buf, sizeof buf), WIRE_TRAILER_SIZE);
+	peer_send(buf, sizeof buf);
+	while (fc.state <= FETCH_TRAILER) {
+		int r = fetch_step(&fc, POLLIN, 65536);
+		if (!(r & STEP_YIELD) && fc.state <= FETCH_TRAILER)
+			await(M, POLLIN);
+	}
+}
+
+/* SPEC R-19 W-17: reading back what was stored takes turns of at most the budget,
+ * each yielding; a match goes on to the sender's end. */
+START_TEST(r19_hash_of_the_stored_yields_then_matches)
+{
+	enum { SIZE = FHASH_BUF + 1000, BUDGET = 65536 };
+	fetch_to_hash(SIZE);
+	int turns = 0, r;
+	while (fc.state == FETCH_HASH) {
+		uint64_t before = fc.hash.at;
+		r = fetch_step(&fc, POLLIN, BUDGET);
+		ck_assert_uint_le(fc.hash.at - before, BUDGET);
+		if (fc.state == FETCH_HASH)
+			ck_assert_int_eq(r, STEP_YIELD | STEP_IN);
+		ck_assert_int_lt(++turns, 1000);
+	}
+	ck_assert_int_gt(turns, 1);
+	ck_assert_int_eq(fc.state, FETCH_EOF);
+	ck_assert(!fc.mismatch);
+	fetch_end(&fc);
+}
+END_TEST
+
+/* SPEC R-19 E-2: the stored file cut short while it is read back: a file error
+ * (EIO, the output named), acked LOCAL_ERROR, nothing published. */
+START_TEST(r19_stored_file_cut_while_hashed)
+{
+	enum { SIZE = FHASH_BUF + 1000 };
+	fetch_to_hash(SIZE);
+	ck_assert_int_eq(fc.state, FETCH_HASH);
+	ck_assert_int_eq(ftruncate(out.fd, 10), 0);
+	fetch_past(FETCH_ACK);
+	peer_acked_then_linger(WIRE_ACK_LOCAL_ERROR);
+	ck_assert_int_eq(fc.err.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(fc.err.call, "pread");
+	ck_assert_str_eq(fc.err.object, out_path);
+	ck_assert_str_eq(fc.err.reason, "Input/output error");
+	fetch_end(&fc);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conn");
@@ -1151,6 +1332,9 @@ int main(void)
 	tcase_add_test(tc, p11_raw_starts_in_payload);
 	tcase_add_loop_test(tc, p11_deadlines_and_expiry, 0, 4);
 	tcase_add_test(tc, p11_abandoned_with_the_servers_reason);
+	tcase_add_test(tc, w17_peer_gone_with_its_ack_is_heard);
+	tcase_add_test(tc, p11_trailer_not_sent_fails);
+	tcase_add_test(tc, p11_no_pipe_fails_the_setup);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fetch");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -1177,6 +1361,10 @@ int main(void)
 	tcase_add_test(tc, p12_abandoned_with_the_servers_reason);
 	tcase_add_loop_test(tc, p13_fetch_header_and_trailer_whole_within_header_timeout, 0, 2);
 	tcase_add_test(tc, p12_raw_starts_in_payload);
+	tcase_add_test(tc, w15_identity_in_parts_waits);
+	tcase_add_test(tc, p12_no_pipe_acks_local_error);
+	tcase_add_test(tc, r19_hash_of_the_stored_yields_then_matches);
+	tcase_add_test(tc, r19_stored_file_cut_while_hashed);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -33,6 +33,26 @@ START_TEST(s13_deadlines_in_order)
 }
 END_TEST
 
+/* SPEC S-13: a deadline already past ends the wait at once, events or none. */
+START_TEST(s13_deadline_past_returns_at_once)
+{
+	struct evloop l;
+	ck_assert_int_eq(evloop_init(&l), 0);
+	struct evloop_timer a = {0};
+	int64_t now = mono_ms();
+	evloop_set(&l, &a, now - 1000);
+	struct epoll_event ev[4];
+	sigset_t none;
+	sigemptyset(&none);
+	double t0 = mono_now();
+	ck_assert_int_eq(evloop_wait(&l, ev, 4, now, 0, &none), 0);
+	ck_assert_int_eq(evloop_wait(&l, ev, 4, now, now - 500, &none), 0); /* a limit past too */
+	ck_assert(mono_now() - t0 < 5); /* not an unbounded wait */
+	ck_assert_ptr_eq(evloop_due(&l, now), &a);
+	evloop_free(&l);
+}
+END_TEST
+
 /* SPEC S-13: only what is due comes out; the wait ends at the earliest deadline. */
 START_TEST(s13_wait_until_the_next_deadline)
 {
@@ -125,6 +145,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, s13_deadlines_in_order);
 	tcase_add_test(tc, s13_wait_until_the_next_deadline);
+	tcase_add_test(tc, s13_deadline_past_returns_at_once);
 	tcase_add_test(tc, s13_readiness);
 	tcase_add_test(tc, s15_signal_interrupts_the_wait);
 	suite_add_tcase(s, tc);

@@ -1,5 +1,10 @@
 /* Check suite for src/fsio.c: input checks and the all-or-nothing output. */
 #include <dirent.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 
@@ -742,6 +747,116 @@ START_TEST(r20_partial_open_failure_closes)
 }
 END_TEST
 
+/* Makes every openat() with O_TMPFILE fail with EOPNOTSUPP from now on in this
+ * (forked) test process, as on a file system without O_TMPFILE, and with no_random
+ * every getrandom() with ENOSYS: a seccomp filter, the kernel's own fault injection
+ * (the flags' low word; x86-64 and arm64 are little-endian). */
+static void refuse_o_tmpfile(bool no_random)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getrandom, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, no_random ? SECCOMP_RET_ERRNO | ENOSYS : SECCOMP_RET_ALLOW),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, O_TMPFILE & ~O_DIRECTORY, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EOPNOTSUPP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
+}
+
+/* SPEC R-1 R-2: without O_TMPFILE each output gets a named temporary file; any of
+ * them may be aborted in any order, and fsio_cleanup_all() (a terminating
+ * signal's handler) removes every one still there. */
+START_TEST(r2_cleanup_all_removes_every_named_temp)
+{
+	refuse_o_tmpfile(false);
+	struct fsio_out o[3];
+	struct zerr e;
+	const char *names[3] = {"a", "b", "c"};
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(fsio_out_init(&o[i], dir, 0, &e), 0);
+		ck_assert_int_eq(fsio_out_open(&o[i], names[i], &e), 0);
+		ck_assert(!o[i].anonymous);
+		ck_assert_int_eq(access(o[i].temp, F_OK), 0);
+	}
+	ck_assert_int_eq(entries(), 3);
+	fsio_out_abort(&o[1]); /* the middle one: armed before and after it */
+	ck_assert_int_eq(entries(), 2);
+	ck_assert_int_eq(access(o[0].temp, F_OK), 0);
+	ck_assert_int_eq(access(o[2].temp, F_OK), 0);
+	fsio_cleanup_all();
+	ck_assert_int_eq(entries(), 0);
+	fsio_out_abort(&o[0]);
+	fsio_out_abort(&o[2]);
+	fsio_cleanup_all(); /* none armed now: nothing to remove */
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-1: with no random bytes to be had (getrandom failing), temporary names
+ * are still made, of the same form, many in the same millisecond (the clock alone
+ * would give them one name: each try after the first would fail until it ticked). */
+START_TEST(r1_temp_names_without_entropy)
+{
+	refuse_o_tmpfile(true);
+	enum { N = 64 };
+	static struct fsio_out o[N];
+	struct zerr e;
+	char prefix[300], name[8];
+	snprintf(prefix, sizeof prefix, "%s/" FSIO_OWN_PREFIX, dir);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "f%d", i);
+		ck_assert_int_eq(fsio_out_init(&o[i], dir, 0, &e), 0);
+		ck_assert_msg(fsio_out_open(&o[i], name, &e) == 0, "%d: %s %s: %s", i, e.call, e.object, e.reason);
+		ck_assert(!o[i].anonymous);
+		ck_assert_int_eq(strncmp(o[i].temp, prefix, strlen(prefix)), 0);
+		const char *rnd = o[i].temp + strlen(prefix);
+		ck_assert_uint_eq(strlen(rnd), 10);
+		ck_assert_uint_eq(strspn(rnd, "abcdefghijklmnopqrstuvwxyz0123456789"), 10);
+	}
+	ck_assert_int_eq(entries(), N);
+	for (int i = 0; i < N; i++)
+		fsio_out_abort(&o[i]);
+	ck_assert_int_eq(entries(), 0);
+}
+END_TEST
+
+/* SPEC R-1: the directory of a path that is gone cannot be synced: -1, errno. */
+START_TEST(r1_fsync_dir_of_a_missing_directory)
+{
+	char p[400];
+	snprintf(p, sizeof p, "%s/gone/out.bin", dir);
+	errno = 0;
+	ck_assert_int_eq(fsio_fsync_dir_of(p), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(fsio_fsync_dir_of(path), 0);
+}
+END_TEST
+
+/* SPEC R-22: the room of an output directory removed after -o was checked cannot
+ * be known: exit 3, statvfs and the directory named. */
+START_TEST(r22_room_of_a_removed_directory)
+{
+	struct fsio_out o;
+	struct zerr e;
+	char sub[400];
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(fsio_out_init(&o, sub, 0, &e), 0);
+	ck_assert_int_eq(fsio_out_room(&o, 1, &e), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(fsio_out_room(&o, 1, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "statvfs");
+	ck_assert_str_eq(e.object, sub);
+	ck_assert_str_eq(e.reason, "No such file or directory");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsio");
@@ -775,6 +890,10 @@ int main(void)
 	tcase_add_test(tc, r5_stdout_discard_and_splice_check);
 	tcase_add_test(tc, r1_fsync_failure_reported);
 	tcase_add_test(tc, r20_partial_open_failure_closes);
+	tcase_add_test(tc, r2_cleanup_all_removes_every_named_temp);
+	tcase_add_test(tc, r1_fsync_dir_of_a_missing_directory);
+	tcase_add_test(tc, r1_temp_names_without_entropy);
+	tcase_add_test(tc, r22_room_of_a_removed_directory);
 	tcase_add_loop_test(tc, r4_reserved_prefix_refused, 0, 3);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;

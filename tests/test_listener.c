@@ -6,6 +6,7 @@
  * that adding a kind is adding a table; the last ones drive the two real kinds. */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 
 #include "fetch.h"
 #include "fsio.h"
@@ -412,6 +413,96 @@ START_TEST(s15_drain_running_out_cuts_the_rest)
 }
 END_TEST
 
+/* Stops the loop at any record, a refusal too. */
+static void stop_at_once(unsigned i)
+{
+	(void)i;
+	stop = SIGTERM;
+}
+
+/* SPEC S-14 S-16: a worker counts every worker's connections: with the only place
+ * held by another worker, a connection is refused busy and its place given back. */
+START_TEST(s14_worker_refuses_when_the_others_hold_every_place)
+{
+	static _Atomic unsigned live[LISTENER_WORKERS_MAX];
+	struct listener_worker w = {.index = 0, .live = live};
+	live[1] = 1; /* worker 1 holds the one place */
+	cfg.max_clients = 1;
+	cfg.worker = &w;
+	int a = client("", 0);
+	on_log = stop_at_once;
+	ck_assert_int_eq(run(), 0);
+	lfd = -1; /* a worker's stop closed its copy */
+	char got[8] = "";
+	client_read(a, got, 5);
+	ck_assert_str_eq(got, "BUSY\n");
+	client_closed(a);
+	ck_assert_uint_eq(nseen, 1);
+	ck_assert(seen[0].busy);
+	ck_assert_uint_eq(live[0], 0); /* taken, then given back */
+	ck_assert_uint_eq(live[1], 1);
+	ck_assert_uint_eq(ends, 0);
+}
+END_TEST
+
+static int drained_sig = -1, drained_live = -1;
+static void drained(void *arg, int sig, unsigned n)
+{
+	(void)arg;
+	drained_sig = sig, drained_live = (int)n;
+}
+
+static void expire_then_stop(void *conn)
+{
+	echo_expire(conn);
+	stop = SIGTERM;
+}
+
+/* SPEC S-15: a stop that comes once the count closed the door drains what is left
+ * (nothing) and the loop ends with the count's status. */
+START_TEST(s15_stop_after_the_count_closed_the_door)
+{
+	struct step_ops k = echo_ops;
+	k.expire = expire_then_stop;
+	cfg.kind = &k;
+	cfg.draining = drained;
+	cfg.count = 1;
+	echo_cfg.timeout_ms = 100;
+	int a = client("01234", 5);
+	ck_assert_int_eq(run(), ZCP_EXIT_NET);
+	ck_assert_int_eq(drained_sig, SIGTERM);
+	ck_assert_int_eq(drained_live, 0);
+	ck_assert_uint_eq(nseen, 1);
+	ck_assert_str_eq(seen[0].reason, "timed out");
+	char got[8] = "";
+	client_read(a, got, 5);
+	client_closed(a);
+}
+END_TEST
+
+/* SPEC E-1: a listening descriptor the loop cannot use fails the loop (-1, exit
+ * class 1, the call named) before any connection. */
+START_TEST(e1_unusable_listener_fails_the_loop)
+{
+	struct zerr e;
+	ck_assert_int_eq(listener_run(-1, &cfg, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "fcntl");
+	ck_assert_str_eq(e.reason, "Bad file descriptor");
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	char path[300];
+	snprintf(path, sizeof path, "%s/f", dir);
+	int f = open(tu_make_file(path, 1), O_RDONLY);
+	ck_assert_int_ge(f, 0);
+	ck_assert_int_eq(listener_run(f, &cfg, &e), -1); /* epoll takes no regular file */
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "epoll_ctl");
+	ck_assert_str_eq(e.reason, "Operation not permitted");
+	ck_assert_uint_eq(nseen, 0);
+	close(f);
+}
+END_TEST
+
 /* A worker: one loop on the shared lfd until one transfer ended; its exit status. */
 static int one_loop(int l, const struct listener_worker *w, void *arg)
 {
@@ -434,6 +525,127 @@ START_TEST(s16_workers_each_run_a_loop)
 	lfd = -1; /* closed by listener_workers() */
 	expect_echo(a, "0123456789");
 	expect_echo(b, "01234");
+}
+END_TEST
+
+/* A worker that waits (bounded) for the stop its supervisor relays, writes to the
+ * pipe in arg whether it came queued with the count 1 ('1') or not ('0'), and ends. */
+static int await_relayed_stop(int l, const struct listener_worker *w, void *arg)
+{
+	(void)w;
+	close(l);
+	sigset_t term;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	siginfo_t si;
+	struct timespec bound = {10, 0};
+	int sig = sigtimedwait(&term, &si, &bound); /* SIGTERM is blocked: it waits here */
+	char said = sig == SIGTERM && si.si_code == SI_QUEUE && si.si_value.sival_int == 1 ? '1' : '0';
+	ck_assert_int_eq(write(*(const int *)arg, &said, 1), 1);
+	tu_exit(0); /* not exit(): LeakSanitizer's check at exit needs a process more */
+}
+
+#define LONE_UID 54321 /* a user no other process runs as: its process count is ours */
+
+/* Runs listener_workers() for n workers of run (note, the pipe's end pipe_w) as
+ * a user allowed `procs` processes (root is not bounded by RLIMIT_NPROC), root
+ * again after; returns its result. */
+static int workers_with_nproc(rlim_t procs, unsigned n, int (*run)(int, const struct listener_worker *, void *),
+			      void (*note)(void *, const char *), int *pipe_w, struct zerr *e)
+{
+	ck_assert_int_eq(setresuid(LONE_UID, LONE_UID, 0), 0);
+	struct rlimit rl = {procs, procs};
+	ck_assert_int_eq(setrlimit(RLIMIT_NPROC, &rl), 0);
+	int r = listener_workers(lfd, n, run, note, pipe_w, e);
+	lfd = -1; /* closed by listener_workers() */
+	ck_assert_int_eq(setresuid(0, 0, 0), 0);
+	return r;
+}
+
+/* SPEC S-16 E-1: no worker can start (fork fails): -1, exit class 1, fork named;
+ * the listening socket is closed all the same. */
+START_TEST(s16_no_worker_starts)
+{
+	if (geteuid() != 0)
+		return; /* needs to become another user */
+	struct zerr e;
+	int l = lfd, p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(workers_with_nproc(1, 2, await_relayed_stop, NULL, &p[1], &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "fork");
+	ck_assert_str_eq(e.reason, "Resource temporarily unavailable");
+	ck_assert_int_eq(fcntl(l, F_GETFD), -1);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* SPEC S-16: one worker started and the next could not: the one started is stopped
+ * (a relayed SIGTERM, count 1) and the status is exit class 1, fork named. */
+START_TEST(s16_workers_that_started_stop_when_one_cannot)
+{
+	if (geteuid() != 0)
+		return;
+	struct zerr e;
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(workers_with_nproc(2, 2, await_relayed_stop, NULL, &p[1], &e), ZCP_EXIT_SYSTEM);
+	ck_assert_str_eq(e.call, "fork");
+	close(p[1]);
+	char said[2] = "";
+	ck_assert_int_eq(read(p[0], said, sizeof said), 1); /* the one worker, once */
+	ck_assert_int_eq(said[0], '1');
+	close(p[0]);
+}
+END_TEST
+
+/* A worker that says it started (a byte to the pipe in arg) and is killed. */
+static int started_then_killed(int l, const struct listener_worker *w, void *arg)
+{
+	(void)w;
+	close(l);
+	ck_assert_int_eq(write(*(const int *)arg, "w", 1), 1);
+	raise(SIGKILL);
+	tu_exit(0);
+}
+
+static char noted[80];
+static timer_t stop_timer;
+
+/* The supervisor's note of a death: from now on no process more may start, and a
+ * stop comes half a second after the replacement is due (RESTART_MS, 1 s). */
+static void no_more_forks(void *arg, const char *text)
+{
+	(void)arg;
+	snprintf(noted, sizeof noted, "%s", text);
+	struct rlimit one = {1, 1};
+	ck_assert_int_eq(setrlimit(RLIMIT_NPROC, &one), 0);
+	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGTERM};
+	ck_assert_int_eq(timer_create(CLOCK_MONOTONIC, &ev, &stop_timer), 0);
+	struct itimerspec at = {.it_value = {1, 500000000}};
+	ck_assert_int_eq(timer_settime(stop_timer, 0, &at, NULL), 0);
+}
+
+/* SPEC S-16: a worker killed by a signal whose replacement cannot be forked is
+ * not fatal: it is tried again later, and a stop still ends the supervisor (0,
+ * no worker failed), the dead one said once and no other started. */
+START_TEST(s16_failed_replacement_is_retried_until_a_stop)
+{
+	if (geteuid() != 0)
+		return;
+	struct zerr e;
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	noted[0] = '\0';
+	int r = workers_with_nproc(2, 1, started_then_killed, no_more_forks, &p[1], &e);
+	timer_delete(stop_timer);
+	ck_assert_int_eq(r, 0);
+	ck_assert_ptr_nonnull(strstr(noted, "died (signal 9); starting another"));
+	close(p[1]);
+	char said[4];
+	ck_assert_int_eq(read(p[0], said, sizeof said), 1); /* the first worker only */
+	close(p[0]);
 }
 END_TEST
 
@@ -536,6 +748,56 @@ START_TEST(r16_fetch_kind_takes_a_push_into_the_directory)
 }
 END_TEST
 
+/* A pusher connected that sent a response for a file name of 50 bytes and the
+ * first `sent` of them; with `sent` 50, its end too. */
+static int pusher(const char *name, size_t sent)
+{
+	uint8_t frames[WIRE_FRAME_MAX + 50];
+	struct wire_response r = {.status = WIRE_OK, .file_size = 50, .length = 50,
+				  .name_len = (uint16_t)strlen(name)};
+	memcpy(r.name, name, r.name_len);
+	ssize_t n = wire_encode_response(&r, frames, sizeof frames);
+	ck_assert_int_gt(n, 0);
+	for (unsigned i = 0; i < sent; i++)
+		frames[n + i] = tu_byte(i);
+	int fd = client((const char *)frames, (size_t)n + sent);
+	if (sent == 50)
+		shutdown(fd, SHUT_WR);
+	return fd;
+}
+
+/* SPEC S-15 R-16 R-2: a push still in flight when the drain runs out is abandoned
+ * with the server's reason: logged failed, nothing of it stored. */
+START_TEST(r16_fetch_kind_cut_by_the_drain)
+{
+	struct zerr e;
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, dir, 0, &e), 0);
+	struct fetch_cfg fc = {.path = XFER_COPY, .chunk = 65536, .timeout_ms = 10000};
+	struct fetch_push push = {.cfg = &fc, .out = &out};
+	int a = pusher("whole.bin", 50), b = pusher("cut.bin", 20);
+	cfg.kind = &fetch_ops;
+	cfg.kind_arg = &push;
+	cfg.max_chunk = 1 << 20;
+	cfg.drain_ms = 200;
+	on_log = stop_after_a_transfer;
+	ck_assert_int_eq(run(), 128 + SIGTERM);
+	ck_assert_uint_eq(nseen, 2);
+	ck_assert_int_eq(seen[0].result, 0);
+	ck_assert_str_eq(seen[0].name, "whole.bin");
+	ck_assert_int_eq(seen[1].result, ZCP_EXIT_NET);
+	ck_assert_str_eq(seen[1].reason, "stopped: the drain time ran out");
+	char path[300];
+	snprintf(path, sizeof path, "%s/whole.bin", dir);
+	tu_check_file(path, 0, 50);
+	snprintf(path, sizeof path, "%s/cut.bin", dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	close(a);
+	close(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("listener");
@@ -551,6 +813,12 @@ int main(void)
 	tcase_add_test(tc, s15_stop_drains_the_transfers_in_flight);
 	tcase_add_test(tc, s15_drain_running_out_cuts_the_rest);
 	tcase_add_test(tc, s16_workers_each_run_a_loop);
+	tcase_add_test(tc, s14_worker_refuses_when_the_others_hold_every_place);
+	tcase_add_test(tc, s15_stop_after_the_count_closed_the_door);
+	tcase_add_test(tc, e1_unusable_listener_fails_the_loop);
+	tcase_add_test(tc, s16_no_worker_starts);
+	tcase_add_test(tc, s16_workers_that_started_stop_when_one_cannot);
+	tcase_add_test(tc, s16_failed_replacement_is_retried_until_a_stop);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kinds");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -558,6 +826,7 @@ int main(void)
 	tcase_add_test(tc, p11_serve_kind_serves_a_request);
 	tcase_add_test(tc, s14_serve_kind_answers_busy);
 	tcase_add_test(tc, r16_fetch_kind_takes_a_push_into_the_directory);
+	tcase_add_test(tc, r16_fetch_kind_cut_by_the_drain);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -296,6 +296,80 @@ START_TEST(s10_accept_listener_fails)
 }
 END_TEST
 
+/* SPEC T-8: loopback is told by the address a socket is bound to: 127/8 and ::1
+ * are; the wildcard, a unix socket and what is no socket at all are not. */
+START_TEST(t8_loopback_told_by_the_bound_address)
+{
+	char where[NET_ADDR_MAX];
+	int l4 = net_listen("127.0.0.1:0", where, sizeof where, &e);
+	ck_assert_int_ge(l4, 0);
+	ck_assert(net_loopback(l4));
+	close(l4);
+	int any = net_listen("0.0.0.0:0", where, sizeof where, &e);
+	ck_assert_int_ge(any, 0);
+	ck_assert(!net_loopback(any));
+	close(any);
+	static const struct { const char *addr; bool loop; } v6[] = {
+		{"[::1]:0", true}, {"[::ffff:127.0.0.1]:0", true}, {"[::ffff:0.0.0.0]:0", false}, {"[::]:0", false},
+	};
+	for (size_t i = 0; i < sizeof v6 / sizeof v6[0]; i++) {
+		int l6 = net_listen(v6[i].addr, where, sizeof where, &e);
+		if (l6 < 0) /* a host without IPv6 cannot bind it */
+			continue;
+		ck_assert_msg(net_loopback(l6) == v6[i].loop, "%s", v6[i].addr);
+		close(l6);
+	}
+	int sv[2];
+	tu_socketpair(sv, 0);
+	ck_assert(!net_loopback(sv[0]));
+	close(sv[0]);
+	close(sv[1]);
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert(!net_loopback(p[0])); /* getsockname fails: not loopback */
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* SPEC C-4: an address is HOST:PORT or [IPV6]:PORT, the port digits 0..65535;
+ * each malformed one is told why. */
+static const struct { const char *in, *host, *port, *why; } addrs[] = {
+	{"example.org:80", "example.org", "80", NULL},
+	{"[::1]:65535", "::1", "65535", NULL},
+	{"h:0", "h", "0", NULL},
+	{"[::1]80", NULL, NULL, "expected [IPV6]:PORT"},
+	{"[::1", NULL, NULL, "expected [IPV6]:PORT"},
+	{"::1:80", NULL, NULL, "IPv6 addresses go in brackets: [IPV6]:PORT"},
+	{":80", NULL, NULL, "empty host"},
+	{"[]:80", NULL, NULL, "empty host"},
+	{"h:", NULL, NULL, "port must be a number from 0 to 65535"},
+	{"h:65536", NULL, NULL, "port must be a number from 0 to 65535"},
+	{"h:123456", NULL, NULL, "port must be a number from 0 to 65535"},
+	{"h:8O", NULL, NULL, "port must be a number from 0 to 65535"},
+	{"h:-1", NULL, NULL, "port must be a number from 0 to 65535"},
+};
+
+START_TEST(c4_address_split_or_told_why)
+{
+	char host[16], port[8];
+	const char *why = NULL;
+	int r = net_split_addr(addrs[_i].in, host, sizeof host, port, sizeof port, &why);
+	if (addrs[_i].why) {
+		ck_assert_int_eq(r, -1);
+		ck_assert_str_eq(why, addrs[_i].why);
+		ck_assert_int_eq(net_port(addrs[_i].in), -1);
+		return;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_str_eq(host, addrs[_i].host);
+	ck_assert_str_eq(port, addrs[_i].port);
+	ck_assert_int_eq(net_port(addrs[_i].in), atoi(addrs[_i].port));
+	ck_assert_int_eq(net_split_addr("a-host-name-of-16:1", host, sizeof host, port, sizeof port, &why), -1);
+	ck_assert_str_eq(why, "host name too long");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("net");
@@ -312,6 +386,8 @@ int main(void)
 	tcase_add_test(tc, s10_accept_names_peer);
 	tcase_add_loop_test(tc, s10_accept_pressure_said_once, 0, 2);
 	tcase_add_test(tc, s10_accept_listener_fails);
+	tcase_add_test(tc, t8_loopback_told_by_the_bound_address);
+	tcase_add_loop_test(tc, c4_address_split_or_told_why, 0, (int)(sizeof addrs / sizeof addrs[0]));
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

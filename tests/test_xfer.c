@@ -745,6 +745,80 @@ START_TEST(x7_pipe_pool)
 }
 END_TEST
 
+/* SPEC E-1 X-2: a failed sendfile has two objects; its errno tells which: a
+ * network error is the socket's (exit 4), any other the file's (exit 3). */
+static const struct { int err; bool net; } sendfile_errs[] = {
+	{EPIPE, true}, {ECONNRESET, true}, {ETIMEDOUT, true}, {ENOTCONN, true}, {ECONNABORTED, true},
+	{EHOSTUNREACH, true}, {ENETUNREACH, true}, {ENETDOWN, true}, {EIO, false}, {EBADF, false},
+};
+
+START_TEST(e1_sendfile_failure_named_by_its_errno)
+{
+	struct xfer_end src = {.kind = XFER_FILE, .fd = 3}, dst = {.kind = XFER_SOCKET, .fd = 4};
+	struct xfer_result res = {.status = XFER_FAILED, .call = XS_SENDFILE, .err = sendfile_errs[_i].err};
+	struct zerr e;
+	xfer_explain(&res, &src, "data.bin", &dst, "127.0.0.1:9", &e);
+	ck_assert_int_eq(e.code, sendfile_errs[_i].net ? ZCP_EXIT_NET : ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "sendfile");
+	ck_assert_str_eq(e.object, sendfile_errs[_i].net ? "127.0.0.1:9" : "data.bin");
+	ck_assert_str_eq(e.reason, strerror(sendfile_errs[_i].err));
+}
+END_TEST
+
+/* SPEC X-6: a source that is neither a file nor a socket (a pipe) is read with
+ * read() through the same loop, to its end. */
+START_TEST(x6_stream_source_read_to_its_end)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	uint8_t buf[5000];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = tu_byte(i);
+	ck_assert_int_eq(write(p[1], buf, sizeof buf), (ssize_t)sizeof buf);
+	close(p[1]);
+	int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	struct xfer_stats st = {0};
+	struct xfer_ctx ctx = {.timeout_ms = 5000, .stats = &st};
+	struct xfer_end src = {.kind = XFER_STREAM, .fd = p[0]}, dst = {.kind = XFER_STREAM, .fd = fd};
+	struct xfer_result res;
+	ck_assert_int_eq(xfer_run(&src, &dst, XFER_TO_EOF, XFER_COPY, 1024, &ctx, &res), 0);
+	ck_assert_uint_eq(res.moved, sizeof buf);
+	ck_assert_uint_eq(st.calls[XS_READ], 6); /* 5 chunks and the end */
+	close(fd);
+	close(p[0]);
+	tu_check_file(out_path, 0, sizeof buf);
+}
+END_TEST
+
+/* SPEC E-1 X-7: a pool that cannot make a pipe (out of descriptors) fails the
+ * job's setup, counting no pipe made. */
+START_TEST(e1_pool_without_a_pipe)
+{
+	struct xfer_pipes pool = {0};
+	struct xfer_job j;
+	int sv[2];
+	tu_socketpair(sv, 1);
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = sv[0]}, dst = {.kind = XFER_DISCARD, .fd = -1};
+	struct rlimit rl, few;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	int lowest = dup(0);
+	close(lowest);
+	few = (struct rlimit){(rlim_t)lowest, rl.rlim_max};
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
+	int r = xfer_job_init(&j, &src, &dst, 10, XFER_SPLICE, 8192, &pool);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(j.res.call, XS_COUNT);
+	ck_assert_int_eq(j.res.err, EMFILE);
+	ck_assert_uint_eq(pool.made, 0);
+	xfer_job_free(&j);
+	xfer_pipes_free(&pool);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xfer");
@@ -777,6 +851,10 @@ int main(void)
 	tcase_add_loop_test(tc, s11_job_stops_when_peer_speaks, 0, 3);
 	tcase_add_loop_test(tc, e1_setup_failures, 0, 2);
 	tcase_add_test(tc, x8_sys_names);
+	tcase_add_loop_test(tc, e1_sendfile_failure_named_by_its_errno, 0,
+			    (int)(sizeof sendfile_errs / sizeof sendfile_errs[0]));
+	tcase_add_test(tc, x6_stream_source_read_to_its_end);
+	tcase_add_test(tc, e1_pool_without_a_pipe);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

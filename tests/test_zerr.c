@@ -106,6 +106,63 @@ START_TEST(e2_object_holds_long_path)
 }
 END_TEST
 
+/* SPEC E-4: the edges of what is kept: each lead byte's range, the shortest form
+ * of each length, the ends of the C1 and the separator and bidi ranges. */
+static const struct esc_case edge_cases[] = {
+	{"\xc1\xbf", "\\xc1\\xbf"},                 /* below the 2-byte leads */
+	{"\xf5\x80\x80\x80", "\\xf5\\x80\\x80\\x80"}, /* above the 4-byte leads */
+	{"\xff", "\\xff"},
+	{"\x80", "\\x80"},                             /* a continuation byte alone */
+	{"\xe0\x9f\xbf", "\\xe0\\x9f\\xbf"},             /* overlong 3 bytes */
+	{"\xe0\xa0\x80", "\xe0\xa0\x80"},               /* U+0800, the shortest 3 */
+	{"\xf0\x8f\xbf\xbf", "\\xf0\\x8f\\xbf\\xbf"},     /* overlong 4 bytes */
+	{"\xf0\x90\x80\x80", "\xf0\x90\x80\x80"},         /* U+10000, the shortest 4 */
+	{"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},         /* U+10FFFF, the last */
+	{"\xed\x9f\xbf", "\xed\x9f\xbf"},               /* U+D7FF, before the surrogates */
+	{"\xee\x80\x80", "\xee\x80\x80"},               /* U+E000, after them */
+	{"\xc2\x9f", "\\xc2\\x9f"},                     /* U+009F, the last C1 */
+	{"\xc2\xa0", "\xc2\xa0"},                       /* U+00A0, after the C1 */
+	{"\xe2\x80\x8d", "\xe2\x80\x8d"},               /* U+200D: kept */
+	{"\xe2\x80\x8e", "\\xe2\\x80\\x8e"},             /* U+200E LRM */
+	{"\xe2\x80\x8f", "\\xe2\\x80\\x8f"},             /* U+200F RLM */
+	{"\xe2\x80\xa7", "\xe2\x80\xa7"},               /* U+2027: kept */
+	{"\xe2\x80\xaf", "\xe2\x80\xaf"},               /* U+202F: kept */
+	{"\xe2\x81\xa5", "\xe2\x81\xa5"},               /* U+2065: kept */
+	{"\xe2\x81\xa6", "\\xe2\\x81\\xa6"},             /* U+2066 LRI */
+	{"\xe2\x81\xa9", "\\xe2\\x81\\xa9"},             /* U+2069 PDI */
+	{"\xe2\x81\xaa", "\xe2\x81\xaa"},               /* U+206A: kept */
+	{"\xf0\x9f\x98", "\\xf0\\x9f\\x98"},             /* 4 bytes cut short */
+};
+
+START_TEST(e4_escape_edges)
+{
+	const struct esc_case *c = &edge_cases[_i];
+	char out[128];
+	ck_assert_uint_eq(zerr_escape(out, sizeof out, c->in), strlen(c->out));
+	ck_assert_str_eq(out, c->out);
+}
+END_TEST
+
+/* SPEC E-2: parts not given are empty and left out of the line; a zero-size
+ * buffer is not written. */
+START_TEST(e2_parts_left_out)
+{
+	struct zerr e;
+	char line[128];
+	zerr_set(&e, ZCP_EXIT_USAGE, NULL, NULL, "--chunk must be %d or more", 1);
+	ck_assert_str_eq(e.call, "");
+	ck_assert_str_eq(e.object, "");
+	zerr_format(&e, "zcp-send", line, sizeof line);
+	ck_assert_str_eq(line, "zcp-send: --chunk must be 1 or more");
+	zerr_set(&e, ZCP_EXIT_FILE, "fsync", NULL, "%s", "Input/output error");
+	zerr_format(&e, "zcp-recv", line, sizeof line);
+	ck_assert_str_eq(line, "zcp-recv: fsync: Input/output error");
+	char untouched = 'x';
+	ck_assert_uint_eq(zerr_escape(&untouched, 0, "abc"), 0);
+	ck_assert_int_eq(untouched, 'x');
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("zerr");
@@ -115,6 +172,8 @@ int main(void)
 	tcase_add_test(tc, e2_format_one_line);
 	tcase_add_test(tc, e2_format_truncates);
 	tcase_add_test(tc, e2_object_holds_long_path);
+	tcase_add_loop_test(tc, e4_escape_edges, 0, (int)(sizeof edge_cases / sizeof edge_cases[0]));
+	tcase_add_test(tc, e2_parts_left_out);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }
