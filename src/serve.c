@@ -460,7 +460,8 @@ static int step_auth(struct serve_conn *c)
 int serve_step(struct serve_conn *c, short events, uint64_t budget)
 {
 	uint64_t left = budget; /* SPEC P-11: the payload and the hash share a turn's */
-	for (int r = 0; r == 0;) {
+	for (;;) {
+		int r = 0;
 		switch (c->state) {
 		case SERVE_HANDSHAKE: r = step_auth(c); break;
 		case SERVE_REQUEST: r = step_request(c); break;
@@ -477,7 +478,6 @@ int serve_step(struct serve_conn *c, short events, uint64_t budget)
 			return r;
 		events = 0; /* a new state has not seen them */
 	}
-	return STEP_ENDED;
 }
 
 int64_t serve_deadline(const struct serve_conn *c)
