@@ -316,6 +316,35 @@ START_TEST(s14_beyond_max_clients_hears_busy)
 }
 END_TEST
 
+static void stop_at_once(unsigned i)
+{
+	(void)i;
+	stop = SIGTERM;
+}
+
+/* SPEC S-14 S-16: --max-clients counts the whole server: a worker with no
+ * connection of its own refuses one when another worker holds them all. */
+START_TEST(s14_other_workers_connections_count)
+{
+	static _Atomic unsigned live[SERVER_WORKERS_MAX];
+	struct server_worker w = {.index = 0, .live = live};
+	live[1] = 1; /* the other worker's */
+	echo_cfg.timeout_ms = 200;
+	int b = client("", 0);
+	cfg.max_clients = 1;
+	cfg.worker = &w;
+	on_log = stop_at_once;
+	ck_assert_int_eq(run(), 0);
+	char got[8] = "";
+	client_read(b, got, 5);
+	ck_assert_str_eq(got, "BUSY\n");
+	client_closed(b);
+	ck_assert_uint_eq(nseen, 1);
+	ck_assert(seen[0].busy);
+	ck_assert_uint_eq(live[0], 0);
+}
+END_TEST
+
 /* SPEC S-14 R-16: a kind with nothing to say to a refused connection: it is only closed. */
 START_TEST(s14_busy_without_words_is_only_closed)
 {
@@ -545,6 +574,7 @@ int main(void)
 	tcase_add_test(tc, s13_connections_step_in_turns_until_they_end);
 	tcase_add_test(tc, s13_deadline_expires_and_is_logged);
 	tcase_add_test(tc, s14_beyond_max_clients_hears_busy);
+	tcase_add_test(tc, s14_other_workers_connections_count);
 	tcase_add_test(tc, s14_busy_without_words_is_only_closed);
 	tcase_add_test(tc, s13_notsent_lowat_set_on_each_connection);
 	tcase_add_test(tc, s15_count_ends_the_loop);
