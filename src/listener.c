@@ -29,6 +29,9 @@ struct conn {
 	struct evloop_timer timer; /* a due timer leads to its connection */
 	struct conn *prev, *next;  /* every live connection, timer or not */
 	uint32_t watching;         /* the epoll events asked for now */
+	struct conn *yield_next;   /* in the listener's yielded list, when yielded */
+	bool yielded;
+	uint32_t pending;          /* events seen while yielded, for its next step */
 	int sock;
 	_Alignas(max_align_t) unsigned char state[]; /* the kind's, cfg->kind->size bytes */
 };
@@ -41,6 +44,7 @@ struct listener {
 	bool pressed;              /* accept ran out of descriptors and has not succeeded since */
 	int64_t pause_until, drain_until;
 	struct conn *head;
+	struct conn *yielded;      /* stepped again after this round's events (P-11) */
 	unsigned live;
 	uint64_t accepted, ended;
 	int status;                /* the first failure's class (with a count) */
@@ -80,6 +84,11 @@ static void finish(struct listener *sv, struct conn *c)
 		sv->status = l.result;
 	sv->cfg->log(sv->cfg->arg, &l);
 	kind->end(c->state);
+	for (struct conn **y = &sv->yielded; c->yielded && *y; y = &(*y)->yield_next)
+		if (*y == c) {
+			*y = c->yield_next;
+			break;
+		}
 	evloop_set(&sv->loop, &c->timer, 0);
 	evloop_forget(&sv->loop, c->sock);
 	close(c->sock);
@@ -101,6 +110,11 @@ static void settle(struct listener *sv, struct conn *c, int want)
 	if (want & STEP_ENDED) {
 		finish(sv, c);
 		return;
+	}
+	if ((want & STEP_YIELD) && !c->yielded) { /* SPEC P-11: its turn again next round */
+		c->yielded = true;
+		c->yield_next = sv->yielded;
+		sv->yielded = c;
 	}
 	uint32_t ev = (want & STEP_IN ? EPOLLIN : 0) | (want & STEP_OUT ? EPOLLOUT : 0);
 	if (ev != c->watching && evloop_watch(&sv->loop, c->sock, ev, c, 0) == 0)
@@ -426,7 +440,11 @@ int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 			r = 128 + (int)*cfg->stop;
 			break;
 		}
-		int64_t limit = sv.drain_until ? sv.drain_until : sv.pause_until;
+		/* SPEC P-11: those that yielded in the last round step in this one, after the
+		 * others, once; meanwhile this round only looks, it waits for nothing */
+		struct conn *y = sv.yielded;
+		sv.yielded = NULL;
+		int64_t limit = y ? now : sv.drain_until ? sv.drain_until : sv.pause_until;
 		int n = evloop_wait(&sv.loop, ev, EVENTS_MAX, now, limit, cfg->waitmask);
 		for (int i = 0; i < n; i++) {
 			struct conn *c = ev[i].data.ptr;
@@ -434,8 +452,17 @@ int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 				r = -1;
 				goto out;
 			}
-			if (c) /* epoll's bits are poll's */
+			if (c && c->yielded) /* one turn a round: it steps below, told these */
+				c->pending |= ev[i].events;
+			else if (c) /* epoll's bits are poll's */
 				settle(&sv, c, cfg->kind->step(c->state, (short)ev[i].events, cfg->max_chunk));
+		}
+		for (struct conn *c = y, *next; c; c = next) {
+			next = c->yield_next;
+			short events = (short)c->pending;
+			c->yielded = false;
+			c->pending = 0;
+			settle(&sv, c, cfg->kind->step(c->state, events, cfg->max_chunk));
 		}
 		now = mono_ms();
 		for (struct evloop_timer *t; (t = evloop_due(&sv.loop, now));) {

@@ -104,7 +104,7 @@ void step_drive(void *conn, const struct step_ops *ops, struct xfer_stats *stats
 			continue;
 		}
 		struct pollfd p = {.fd = ops->wait_fd(conn), .events = (short)((want & STEP_IN ? POLLIN : 0) |
-							  (want & (STEP_OUT | STEP_YIELD) ? POLLOUT : 0))};
+							  (want & STEP_OUT ? POLLOUT : 0))};
 		int64_t deadline = ops->deadline(conn);
 		int64_t left = deadline ? deadline - mono_ms() : -1;
 		int n = deadline && left <= 0 ? 0 : poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);

@@ -240,6 +240,20 @@ static int run(void)
 	return r;
 }
 
+/* A kind that works without its socket: each step does one unit and yields, len
+ * units in all (P-11's HASH: a read-back that needs nothing from the peer). */
+static int yield_step(void *conn, short events, uint64_t budget)
+{
+	struct echo *c = conn;
+	(void)events;
+	(void)budget;
+	if (c->done)
+		return STEP_ENDED;
+	if (++c->echoed < c->cfg->len)
+		return STEP_YIELD;
+	return echo_ended(c, 0, "");
+}
+
 /* --- the loop, with the echo kind */
 
 /* SPEC S-13: accepted connections step, at most --max-chunk bytes a turn, until
@@ -649,6 +663,25 @@ START_TEST(s16_failed_replacement_is_retried_until_a_stop)
 }
 END_TEST
 
+/* SPEC P-11: a step that yields (its budget spent, nothing to wait for from the
+ * socket) is stepped again in the next round, after the others: a yielding
+ * connection whose peer sends nothing ends by its work, not by its deadline. */
+START_TEST(p11_yielded_connection_stepped_again)
+{
+	struct step_ops yielder = echo_ops;
+	yielder.step = yield_step;
+	cfg.kind = &yielder;
+	cfg.count = 1;
+	echo_cfg = (struct echo_cfg){.len = 5, .timeout_ms = 5000};
+	int a = client("", 0); /* sends nothing: its socket never becomes readable */
+	ck_assert_int_eq(run(), 0);
+	ck_assert_uint_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].result, 0); /* not "timed out" */
+	ck_assert_uint_eq(seen[0].bytes, 5);
+	client_closed(a);
+}
+END_TEST
+
 /* --- the two real kinds through the same loop */
 
 /* SPEC P-11 S-7: zcp-send's kind: a request served, the ack (queued already) read. */
@@ -806,6 +839,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, s13_connections_step_in_turns_until_they_end);
 	tcase_add_test(tc, s13_deadline_expires_and_is_logged);
+	tcase_add_test(tc, p11_yielded_connection_stepped_again);
 	tcase_add_test(tc, s14_beyond_max_clients_hears_busy);
 	tcase_add_test(tc, s14_busy_without_words_is_only_closed);
 	tcase_add_test(tc, s13_notsent_lowat_set_on_each_connection);
