@@ -114,13 +114,13 @@ static int copy_path(char *dst, const char *src, struct zerr *e)
 	return 0;
 }
 
-/* The directory part of path into dir[PATH_MAX] ("." when there is none). */
 const char *fsio_base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return slash ? slash + 1 : path;
 }
 
+/* The directory part of path into dir[PATH_MAX] ("." when there is none). */
 static void dir_of(const char *path, char *dir)
 {
 	const char *slash = strrchr(path, '/');

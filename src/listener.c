@@ -132,7 +132,7 @@ static void refuse_busy(struct listener *sv, int sock, const char *peer)
 {
 	const struct step_ops *kind = sv->cfg->kind;
 	uint8_t say[512]; /* a refusal is short */
-	size_t n = kind->busy ? kind->busy(say, sizeof say) : 0;
+	size_t n = kind->busy ? kind->busy(sv->cfg->kind_arg, say, sizeof say) : 0;
 	if (n)
 		send(sock, say, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(sock);

@@ -24,7 +24,7 @@ void net_format(const struct sockaddr *sa, socklen_t salen, char *buf, size_t le
 /* net_listen() - a listening TCP socket on addr; bound[] gets the real address
  * (port 0 resolved). No SO_REUSEPORT: an address in use is EADDRINUSE, also for a
  * server with workers, which share this one socket (SPEC S-16).
- * Returns the fd, or -1 with *e set (exit 4). */
+ * Returns the fd, or -1 with *e set (exit 4; 1 when descriptors or memory ran out). */
 int net_listen(const char *addr, char *bound, size_t boundlen, struct zerr *e);
 
 /* net_accept() result for resource pressure (SPEC S-10). */
@@ -62,7 +62,7 @@ int net_block(int sock, int timeout_ms);
 
 /* net_connect() - connect to addr, trying each resolved address, each attempt
  * bounded by timeout_ms (-1 = none). Returns a non-blocking socket with the peer's
- * address in peer[], or -1 with *e set (exit 4). */
+ * address in peer[], or -1 with *e set (exit 4; 1 when descriptors or memory ran out). */
 int net_connect(const char *addr, int timeout_ms, char *peer, size_t peerlen, struct zerr *e);
 
 #endif

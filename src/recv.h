@@ -2,7 +2,10 @@
  * (SPEC R-18), resumable or not (R-20, R-21): which way to go, the partial found
  * and judged, its lock, its record, parts continued, and the partial kept or
  * dropped after a failure. Never prints: what a user must be told comes back as
- * notes (struct recv_note) for the caller to say. */
+ * notes (struct recv_note) for the caller to say. One exception to "the caller
+ * decides": with --resume --fsync, a SIGINT, SIGTERM, SIGHUP or SIGPWR ends the
+ * process from a thread of recv's (the partial flushed and recorded first, R-20);
+ * those signals stay blocked in the calling thread meanwhile. */
 #ifndef ZCP_RECV_H
 #define ZCP_RECV_H
 

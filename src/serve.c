@@ -567,9 +567,13 @@ static int ops_report(const void *conn, struct step_log *l)
 	return l->result = c->result < 0 ? (int)c->err.code : 0;
 }
 
-/* SPEC S-14: a receiver over the limit hears BUSY. */
-static size_t ops_busy(uint8_t *buf, size_t len)
+/* SPEC S-14: a receiver over the limit hears BUSY; over TLS it could read no
+ * plaintext, so it is only closed (T-4). */
+static size_t ops_busy(const void *arg, uint8_t *buf, size_t len)
 {
+	const struct serve_cfg *cfg = arg;
+	if (cfg->tls)
+		return 0;
 	struct wire_response r = {.status = WIRE_BUSY};
 	ssize_t n = wire_encode_response(&r, buf, len);
 	return n > 0 ? (size_t)n : 0;

@@ -88,12 +88,17 @@ struct step_log {
 	const struct xfer_stats *stats;
 };
 
-/* One kind of connection (zcp-send's receivers, zcp-recv's pushing senders; later
- * TLS, HTTP): how a driver makes, steps, times out, ends and logs it. Adding a kind
- * is adding one of these tables. step_drive() uses step, deadline, expire, wait_fd
- * and moved on a connection its caller started; the listener (listener.h) makes each
- * connection itself with size and init, waits on its socket, and uses all but
- * wait_fd and moved (NULL in a kind only the server drives). */
+/* One kind of connection (zcp-send's receivers, zcp-recv's pushing senders; a TLS
+ * session is a phase inside each, SPEC T-4): how a driver makes, steps, times out,
+ * ends and logs it. Adding a kind is adding one of these tables. step_drive() uses
+ * step, deadline, expire, wait_fd and moved on a connection its caller started (for
+ * fetch_ops a bare struct fetch_conn: size and init are the listener's); the listener
+ * (listener.h) makes each connection itself with size and init, waits on its socket
+ * only (so under it STEP_IN/OUT are about the socket), and uses all but wait_fd and
+ * moved (NULL in a kind only the listener drives). Both drivers step a connection
+ * once more after expire() (it may still have words to send, a fetch its ack, and
+ * may set a later deadline for them); abandon() must leave it ended without another
+ * step; a step that says STEP_YIELD is stepped again after the others had theirs. */
 struct step_ops {
 	size_t size; /* bytes of one connection's state */
 	/* init() - start a connection on sock (non-blocking, connected to peer) in conn
@@ -108,9 +113,10 @@ struct step_ops {
 	 * valid until end()). Returns l->result. */
 	int (*report)(const void *conn, struct step_log *l);
 	void (*end)(void *conn); /* release what it holds; never closes the socket */
-	/* busy() - SPEC S-14: what a connection refused at --max-clients is told: up to
-	 * len bytes put in buf; returns how many. NULL: nothing, it is only closed. */
-	size_t (*busy)(uint8_t *buf, size_t len);
+	/* busy() - SPEC S-14: what a connection refused at --max-clients is told, for
+	 * the kind started with arg: up to len bytes put in buf; returns how many (0, or
+	 * busy NULL: nothing, it is only closed). */
+	size_t (*busy)(const void *arg, uint8_t *buf, size_t len);
 	bool received; /* its transfers come to us: how a refused one is logged */
 	int (*wait_fd)(const void *conn); /* what STEP_IN/OUT are about: the socket, or an
 					   * output that would block (a pipe, a FIFO) */

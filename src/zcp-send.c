@@ -98,11 +98,8 @@ static int run_loop(int lfd, const struct listener_worker *w, void *arg)
 	struct zerr e;
 	sigset_t before, waitmask;
 	proc_catch_stops(NULL, &before, &waitmask); /* SPEC S-15 */
-	struct step_ops kind = serve_ops;
-	if (a->cfg->tls) /* SPEC T-4: a TLS peer can read no plaintext BUSY; it is only closed */
-		kind.busy = NULL;
 	struct listener_cfg scfg = listener_cfg_of(&o->srv);
-	scfg.kind = &kind;
+	scfg.kind = &serve_ops;
 	scfg.kind_arg = a->cfg;
 	scfg.notsent_lowat = (int)o->notsent_lowat;
 	scfg.log = log_transfer;

@@ -5,8 +5,8 @@
 # E2E_SUITES="NAME..." runs only those suites; E2E_ONLY=REGEX only the matching tests.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# The suites, in the order make check runs them (tests/run-all.sh lists them too).
-suites=${E2E_SUITES:-paths outputs cli errors signals faults server streams verify resume progress identity deadlines workers clauses tls}
+# The suites, in the order make check runs them (tests/e2e/suites).
+suites=${E2E_SUITES:-$(sed -n 's/^\([a-z0-9_-]*\) [0-9]*$/\1/p' "$here/e2e/suites")}
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 pass=0 fail=0
 for s in $suites; do

@@ -45,10 +45,14 @@ run() { # run NAME CMD...: one suite, bounded by $limit or SUITE_TIMEOUT seconds
 	fi
 }
 
-# The end-to-end suites (tests/e2e/NAME.sh) with their time limits in seconds: a few times
-# what each takes on a loaded 2-core machine; SUITE_TIMEOUT, when set, overrides them all.
-e2e_suites="paths:240 outputs:120 cli:120 errors:300 signals:240 faults:300 server:600 streams:300
-	verify:240 resume:480 progress:120 identity:240 deadlines:300 workers:300 clauses:240 tls:600"
+# The end-to-end suites and their time limits (tests/e2e/suites); SUITE_TIMEOUT, when
+# set, overrides them all. A suite file the list lacks would never run: that fails.
+e2e_suites=$(sed -n 's/^\([a-z0-9_-]*\) \([0-9]*\)$/\1:\2/p' "$here/e2e/suites")
+for f in "$here"/e2e/*.sh; do
+	n=$(basename "$f" .sh)
+	[ "$n" = lib ] || grep -q "^$n [0-9]*$" "$here/e2e/suites" ||
+		{ echo "run-all.sh: tests/e2e/$n.sh is not listed in tests/e2e/suites"; exit 2; }
+done
 e2e() { # e2e NAME...: those suites; all of them without a name
 	for s in $e2e_suites; do
 		[ $# -eq 0 ] || case " $* " in *" ${s%:*} "*) ;; *) continue ;; esac

@@ -117,8 +117,9 @@ static void echo_end(void *conn)
 	ends++;
 }
 
-static size_t echo_busy(uint8_t *buf, size_t len)
+static size_t echo_busy(const void *arg, uint8_t *buf, size_t len)
 {
+	(void)arg;
 	static const char say[] = "BUSY\n";
 	ck_assert_uint_ge(len, sizeof say - 1);
 	memcpy(buf, say, sizeof say - 1);
