@@ -527,6 +527,18 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	return 0;
 }
 
+/* The TLS options' help, the same for both programs (SPEC T-1). */
+#define USAGE_TLS \
+	"TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n" \
+	"      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n" \
+	"                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n" \
+	"      --cert FILE          this side's certificate chain (PEM), with --key\n" \
+	"      --key FILE           its private key (PEM)\n" \
+	"      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n" \
+	"      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n" \
+	"      --client-ca FILE     with --listen: require client certificates of these CAs\n" \
+	"      --insecure           with --listen: plaintext on any address (protected mode off)\n"
+
 const char *opts_usage_send(void)
 {
 	return "Usage: zcp-send [OPTIONS] FILE\n"
@@ -554,15 +566,7 @@ const char *opts_usage_send(void)
 	       "      --raw                no framing: write the file's bytes and close\n"
 	       "      --timeout SECONDS    give up on a peer that makes no progress this long\n"
 	       "                           (default 30, 0 = never)\n"
-	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
-	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
-	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"
-	       "      --cert FILE          this side's certificate chain (PEM), with --key\n"
-	       "      --key FILE           its private key (PEM)\n"
-	       "      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n"
-	       "      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n"
-	       "      --client-ca FILE     with --listen: require client certificates of these CAs\n"
-	       "      --insecure           with --listen: plaintext on any address (protected mode off)\n"
+	       USAGE_TLS
 	       "  -q, --quiet              print errors only (no line per transfer, no progress)\n"
 	       "      --progress           show a push's progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            add the system calls made to each transfer's line\n"
@@ -611,15 +615,7 @@ const char *opts_usage_recv(void)
 	       "                           (default 10); a second signal ends at once\n"
 	       "      --header-timeout SECONDS  a push's response header whole within this,\n"
 	       "                           and its trailer (default 10, 0 = none)\n"
-	       "TLS 1.3 (both roles; a listener beyond loopback needs one, or --insecure):\n"
-	       "      --psk-file FILE      pre-shared key: one line IDENTITY:HEXKEY, mode 600\n"
-	       "                           (make one: printf 'zcp:%s\\n' \"$(openssl rand -hex 32)\")\n"
-	       "      --cert FILE          this side's certificate chain (PEM), with --key\n"
-	       "      --key FILE           its private key (PEM)\n"
-	       "      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n"
-	       "      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n"
-	       "      --client-ca FILE     with --listen: require client certificates of these CAs\n"
-	       "      --insecure           with --listen: plaintext on any address (protected mode off)\n"
+	       USAGE_TLS
 	       "  -q, --quiet              print errors only (no summary, no progress)\n"
 	       "      --progress           show progress even when stderr is not a terminal\n"
 	       "  -v, --verbose            print a report with syscall counts after the transfer\n"
