@@ -454,7 +454,7 @@ static int step_auth(struct serve_conn *c)
 	if (c->cfg->raw)
 		return start_raw(c);
 	c->state = SERVE_REQUEST;
-	return 0;
+	return c->hold ? STEP_IN : 0;
 }
 
 int serve_step(struct serve_conn *c, short events, uint64_t budget)
