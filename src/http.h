@@ -48,11 +48,14 @@ struct http_request {
 	bool keep_alive;                  /* RFC 9112 9.3: 1.1 unless "Connection: close"; 1.0
 					   * only with "Connection: keep-alive" */
 	struct http_range range;
-	char if_range[HTTP_VALUE_MAX];    /* "" when absent */
-	char if_none_match[HTTP_VALUE_MAX];
+	char if_range[HTTP_VALUE_MAX];    /* "" when absent; one too long or two are dropped
+					   * and so is the Range (the condition cannot hold) */
+	char if_none_match[HTTP_VALUE_MAX]; /* several fields joined by ", "; a list too
+					     * long is dropped: no 304, never a wrong one */
 	bool has_if_modified_since;
-	time_t if_modified_since;         /* valid HTTP-date only; an invalid one is ignored */
-	int status;                       /* with HTTP_ERROR: 400, 414, 431, 501 or 505 */
+	time_t if_modified_since;         /* one valid HTTP-date only; an invalid one, or two,
+					   * are ignored */
+	int status;                       /* with HTTP_ERROR: 400, 414, 431 or 505 */
 	const char *why;                  /* with HTTP_ERROR: a short static reason for the log */
 };
 
@@ -61,19 +64,24 @@ struct http_request {
  * (> 0, *req filled), HTTP_NEED_MORE when the head is not complete yet and may still
  * be (len < max, no error seen so far), or HTTP_ERROR with req->status and req->why
  * set: malformed (400: bare CR, obs-fold, a bad token or field name, whitespace before
- * a colon, no or several Host on 1.1, a body (Content-Length other than 0, or any
- * Transfer-Encoding), duplicate Content-Length), a target over HTTP_TARGET_MAX (414),
- * a head over max bytes (431), an HTTP version other than 1.0 and 1.1 (505), a
- * target that decodes to something not a name (400: %00, a bad escape). Tolerates
- * one or two empty lines before the request line and bare LF line ends. Pure: the
- * same bytes always give the same answer, and a prefix of a head gives
- * HTTP_NEED_MORE or the same error. */
+ * a colon, a control byte in a value, no Host on 1.1, several Host on any version, a
+ * body (Content-Length other than 0, or any Transfer-Encoding), duplicate
+ * Content-Length), a target over HTTP_TARGET_MAX (414, said as soon as the line
+ * shows it, even in a head over max), a head over max bytes (431: max bytes there
+ * and no end in them), an HTTP version other than 1.0 and 1.1 (505), a target that is
+ * not origin- or http(s) absolute-form or decodes to something not a name (400: %00,
+ * a bad escape, a fragment, a byte not visible ASCII; 414: longer than ZCP_PATH_MAX).
+ * Tolerates one or two empty lines before the request line and bare LF line ends.
+ * Pure: the same bytes always give the same answer, bytes after the head do not
+ * count, and a prefix of a head gives HTTP_NEED_MORE or the same status. The bytes
+ * are checked in order and the first fault decides. max <= INT_MAX. */
 int http_parse_request(const char *buf, size_t len, size_t max, struct http_request *req);
 
 /* http_range_resolve() - the bytes a Range asks of a representation of size bytes
- * (RFC 9110 14.1.2, 15.5.17): 206 with *off and *len set; 200 for the whole (no range,
- * several); 416 when it cannot be satisfied (first >= size; a zero suffix; any range of
- * an empty file). */
+ * (RFC 9110 14.1.2, 15.5.17): 206 with *off and *len set (len >= 1, off + len <=
+ * size; a suffix longer than the file is all of it); 200 for the whole (no range,
+ * several, even of an empty file); 416 when it cannot be satisfied (first >= size; a
+ * zero suffix; any one range of an empty file). */
 int http_range_resolve(const struct http_range *r, uint64_t size, uint64_t *off, uint64_t *len);
 
 /* http_etag_list_matches() - RFC 9110 13.1.2: does the If-None-Match list (or "*")
@@ -85,12 +93,14 @@ bool http_etag_list_matches(const char *list, const char *etag);
  * an HTTP-date equal to last_modified. */
 bool http_if_range_holds(const char *value, const char *etag, time_t last_modified);
 
-/* http_date_format() - t as an IMF-fixdate, NUL-terminated in out. */
+/* http_date_format() - t as an IMF-fixdate, NUL-terminated in out; a t before 1970
+ * or after 9999 is said as the nearer end. */
 void http_date_format(time_t t, char out[HTTP_DATE_LEN + 1]);
 
 /* http_date_parse() - an HTTP-date (IMF-fixdate, and the obsolete RFC 850 and asctime
- * forms RFC 9110 5.6.7 requires a recipient to accept) of len bytes. Returns 0 with *t,
- * or -1. */
+ * forms RFC 9110 5.6.7 requires a recipient to accept) of len bytes, exactly: names
+ * case-sensitive, the day name not checked against the date, a leap second (60) taken,
+ * RFC 850's two-digit year read as 1970..2069. Returns 0 with *t, or -1. */
 int http_date_parse(const char *s, size_t len, time_t *t);
 
 /* A response head (RFC 9112 4, 6): the fields zcp's origin sends. */
@@ -109,8 +119,11 @@ struct http_head {
 	const char *allow;           /* 405: "GET, HEAD" */
 };
 
-/* http_head_format() - the head h as bytes in out (up to cap). Returns the length, or
- * 0 when it does not fit. */
+/* http_head_format() - the head h as bytes in out (up to cap, NUL-terminated): the
+ * status line "HTTP/1.1 STATUS REASON", Date, Server, Content-Type for 200 and 206,
+ * Content-Length except for 304, Content-Range for has_range and for 416, then each
+ * field h asks for. Returns the length, or 0 when it does not fit or etag or allow
+ * holds a CR or LF. */
 size_t http_head_format(const struct http_head *h, char *out, size_t cap);
 
 /* http_reason() - the reason phrase of status ("Partial Content"), "" for one unknown. */
