@@ -481,14 +481,27 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 /* The latest time the four-digit year of an IMF-fixdate can say. */
 #define DATE_T_MAX ((time_t)253402300799) /* 9999-12-31 23:59:59 */
 
+/* v as n decimal digits at p, zeros first. */
+static void put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+}
+
 void http_date_format(time_t t, char out[HTTP_DATE_LEN + 1])
 {
 	t = t < 0 ? 0 : t > DATE_T_MAX ? DATE_T_MAX : t;
 	int64_t days = t / 86400, secs = t % 86400;
 	int y, m, d;
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, HTTP_DATE_LEN + 1, "%s, %02d %s %04d %02d:%02d:%02d GMT", DAY[(days + 4) % 7], d,
-		 MONTH[m - 1], y, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	memcpy(out, "Thu, 01 Jan 1970 00:00:00 GMT", HTTP_DATE_LEN + 1);
+	memcpy(out, DAY[(days + 4) % 7], 3); /* 1970-01-01 was a Thursday */
+	put_digits(out + 5, d, 2);
+	memcpy(out + 8, MONTH[m - 1], 3);
+	put_digits(out + 12, y, 4);
+	put_digits(out + 17, (int)(secs / 3600), 2);
+	put_digits(out + 20, (int)(secs / 60 % 60), 2);
+	put_digits(out + 23, (int)(secs % 60), 2);
 }
 
 /* n decimal digits at s; -1 when they are not. */
