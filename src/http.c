@@ -233,6 +233,20 @@ struct fields {
 	size_t range_len;
 };
 
+/* RFC 9112 3.2, RFC 3986 3.2.2: a Host value is uri-host [":" port], possibly empty;
+ * checked by its bytes only (what is looked up is the target's path, never Host). */
+static bool host_valid(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+				  (c >= 'A' && c <= 'Z') || strchr("-._~", c);
+		if (!unreserved && (!c || !strchr("!$&'()*+,;=%:[]", c)))
+			return false;
+	}
+	return true;
+}
+
 /* Copy a validator's value, or say it did not fit. */
 static bool keep_value(char *dst, const char *v, size_t n)
 {
@@ -269,6 +283,8 @@ static int field_line(const char *l, size_t n, struct fields *f, struct http_req
 	trim(&v, &vn);
 	if (same_word(name, nn, "host")) {
 		f->seen[F_HOST]++;
+		if (!host_valid(v, vn))
+			return fail(req, 400, "bad Host");
 	} else if (same_word(name, nn, "content-length")) {
 		uint64_t len;
 		if (f->seen[F_CL]++)

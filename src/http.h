@@ -64,9 +64,9 @@ struct http_request {
  * (> 0, *req filled), HTTP_NEED_MORE when the head is not complete yet and may still
  * be (len < max, no error seen so far), or HTTP_ERROR with req->status and req->why
  * set: malformed (400: bare CR, obs-fold, a bad token or field name, whitespace before
- * a colon, a control byte in a value, no Host on 1.1, several Host on any version, a
- * body (Content-Length other than 0, or any Transfer-Encoding), duplicate
- * Content-Length), a target over HTTP_TARGET_MAX (414, said as soon as the line
+ * a colon, a control byte in a value, no Host on 1.1, several Host on any version or
+ * one not uri-host[:port], a body (Content-Length other than 0, or any
+ * Transfer-Encoding), duplicate Content-Length), a target over HTTP_TARGET_MAX (414, said as soon as the line
  * shows it, even in a head over max), a head over max bytes (431: max bytes there
  * and no end in them), an HTTP version other than 1.0 and 1.1 (505), a target that is
  * not origin- or http(s) absolute-form or decodes to something not a name (400: %00,

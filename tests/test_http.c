@@ -103,6 +103,16 @@ static const struct {
 	{R("GET / HTTP/1.1\r\n\r\n"), 400},
 	{R("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400},
 	{R("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), 400},
+	/* SPEC H-3: a Host value must be uri-host [":" port] (RFC 9112 3.2) */
+	{R("GET / HTTP/1.1\r\nHost: \r\n\r\n"), ACCEPT},             /* empty: allowed */
+	{R("GET / HTTP/1.1\r\nHost: [::1]:9000\r\n\r\n"), ACCEPT},
+	{R("GET / HTTP/1.1\r\nHost: xn--bcher-kva.example:80\r\n\r\n"), ACCEPT},
+	{R("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400},
+	{R("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), 400},
+	{R("GET / HTTP/1.1\r\nHost: u@h\r\n\r\n"), 400},
+	{R("GET / HTTP/1.1\r\nHost: h?x\r\n\r\n"), 400},
+	{R("GET / HTTP/1.0\r\nHost: h,g\r\n\r\n"), ACCEPT},    /* sub-delims are reg-name */
+	{R("GET / HTTP/1.0\r\nHost: h\"\r\n\r\n"), 400},
 	/* SPEC H-3: versions */
 	{R("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505},
 	{R("GET / HTTP/1.2\r\nHost: h\r\n\r\n"), 505},
