@@ -638,12 +638,12 @@ size_t http_head_format(const struct http_head *h, char *out, size_t cap)
 	size_t at = 0;
 	bool ok = one_line(h->etag) && one_line(h->allow);
 	http_date_format(h->date, date);
-	ok = ok && put(out, cap, &at, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: zcp/%s\r\n", h->status,
-		       http_reason(h->status), date, ZCP_RELEASE);
+	ok = ok && h->minor >= 0 && h->minor <= 1 &&
+	     put(out, cap, &at, "HTTP/1.%d %d %s\r\nDate: %s\r\nServer: zcp/%s\r\n", h->minor,
+		 h->status, http_reason(h->status), date, ZCP_RELEASE);
 	if (h->status == 200 || h->status == 206)
 		ok = ok && put(out, cap, &at, "Content-Type: application/octet-stream\r\n");
-	if (h->status != 304) /* a 304's length would be the 200's, so none */
-		ok = ok && put(out, cap, &at, "Content-Length: %llu\r\n", (unsigned long long)h->length);
+	ok = ok && put(out, cap, &at, "Content-Length: %llu\r\n", (unsigned long long)h->length);
 	if (h->has_range)
 		ok = ok && put(out, cap, &at, "Content-Range: bytes %llu-%llu/%llu\r\n",
 			       (unsigned long long)h->first, (unsigned long long)h->last,

@@ -106,9 +106,9 @@ int http_date_parse(const char *s, size_t len, time_t *t);
 /* A response head (RFC 9112 4, 6): the fields zcp's origin sends. */
 struct http_head {
 	int status;                  /* its reason phrase is http_reason(status) */
-	int minor;                   /* the request's version: HTTP/1.minor */
+	int minor;                   /* the request's version: HTTP/1.minor (0 or 1), said back */
 	bool close;                  /* "Connection: close" (else keep-alive, said to 1.0) */
-	uint64_t length;             /* Content-Length */
+	uint64_t length;             /* Content-Length; a 304 says the 200's (RFC 9110 8.6) */
 	bool has_range;              /* 206: Content-Range: bytes first-last/size */
 	uint64_t first, last, size;  /* 206, or 416 ("bytes * /size", first/last unused) */
 	const char *etag;            /* with quotes, or NULL */
@@ -120,10 +120,10 @@ struct http_head {
 };
 
 /* http_head_format() - the head h as bytes in out (up to cap, NUL-terminated): the
- * status line "HTTP/1.1 STATUS REASON", Date, Server, Content-Type for 200 and 206,
- * Content-Length except for 304, Content-Range for has_range and for 416, then each
- * field h asks for. Returns the length, or 0 when it does not fit or etag or allow
- * holds a CR or LF. */
+ * status line "HTTP/1.MINOR STATUS REASON", Date, Server, Content-Type for 200 and
+ * 206, Content-Length, Content-Range for has_range and for 416, then each field h asks
+ * for. Returns the length, or 0 when it does not fit, minor is not 0 or 1, or etag or
+ * allow holds a CR or LF. */
 size_t http_head_format(const struct http_head *h, char *out, size_t cap);
 
 /* http_reason() - the reason phrase of status ("Partial Content"), "" for one unknown. */

@@ -668,11 +668,16 @@ START_TEST(h12_date_format)
 }
 END_TEST
 
-/* A response head read back: its status and the value of each field. */
-static int status_of(const char *head)
+/* A response head read back: its status (its version HTTP/1.minor) and the value of
+ * each field. */
+static int status_of(const char *head, int minor)
 {
 	int st = -1, n = 0;
-	ck_assert_int_eq(sscanf(head, "HTTP/1.1 %3d %n", &st, &n), 1);
+	char version[] = "HTTP/1.x ";
+	version[7] = (char)('0' + minor);
+	ck_assert_int_eq(strncmp(head, version, 9), 0);
+	ck_assert_int_eq(sscanf(head + 9, "%3d %n", &st, &n), 1);
+	n += 9;
 	const char *eol = strstr(head, "\r\n");
 	ck_assert_ptr_nonnull(eol);
 	ck_assert_int_eq(strncmp(head + n, http_reason(st), (size_t)(eol - head - n)), 0);
@@ -717,7 +722,7 @@ START_TEST(h12_head_format)
 	struct http_head h = {.status = 200, .minor = 1, .length = 1000, .etag = TAG,
 			      .last_modified = LM, .date = LM + 60, .accept_ranges = true};
 	const char *s = format(&h);
-	ck_assert_int_eq(status_of(s), 200);
+	ck_assert_int_eq(status_of(s, 1), 200);
 	http_date_format(LM + 60, date);
 	ck_assert_str_eq(field(s, "Date"), date);
 	ck_assert_str_eq(field(s, "Server"), "zcp/" ZCP_RELEASE);
@@ -729,7 +734,8 @@ START_TEST(h12_head_format)
 	ck_assert_ptr_null(field(s, "Connection")); /* 1.1 persists by default */
 	ck_assert_ptr_null(field(s, "Content-Range"));
 
-	h.minor = 0; /* 1.0 is told */
+	h.minor = 0; /* SPEC H-3 H-7: a 1.0 request hears 1.0, and that it is kept */
+	ck_assert_int_eq(status_of(format(&h), 0), 200);
 	ck_assert_str_eq(field(format(&h), "Connection"), "keep-alive");
 	h.close = true;
 	ck_assert_str_eq(field(format(&h), "Connection"), "close");
@@ -737,7 +743,7 @@ START_TEST(h12_head_format)
 	h = (struct http_head){.status = 206, .minor = 1, .length = 500, .has_range = true,
 			       .first = 500, .last = 999, .size = 1000, .accept_ranges = true};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 206);
+	ck_assert_int_eq(status_of(s, 1), 206);
 	ck_assert_str_eq(field(s, "Content-Range"), "bytes 500-999/1000");
 	ck_assert_str_eq(field(s, "Content-Length"), "500");
 	ck_assert_ptr_null(field(s, "ETag"));
@@ -745,16 +751,17 @@ START_TEST(h12_head_format)
 	h.first = 0, h.last = INT64_MAX - 1, h.size = INT64_MAX, h.length = INT64_MAX;
 	ck_assert_str_eq(field(format(&h), "Content-Range"), "bytes 0-9223372036854775806/9223372036854775807");
 
+	/* SPEC H-12: a 304's Content-Length is the 200's (RFC 9110 8.6) */
 	h = (struct http_head){.status = 304, .minor = 1, .length = 1000, .etag = TAG, .last_modified = LM};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 304);
-	ck_assert_ptr_null(field(s, "Content-Length"));
+	ck_assert_int_eq(status_of(s, 1), 304);
+	ck_assert_str_eq(field(s, "Content-Length"), "1000");
 	ck_assert_ptr_null(field(s, "Content-Type"));
 	ck_assert_str_eq(field(s, "ETag"), TAG);
 
 	h = (struct http_head){.status = 405, .minor = 1, .close = true, .allow = "GET, HEAD"};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 405);
+	ck_assert_int_eq(status_of(s, 1), 405);
 	ck_assert_str_eq(field(s, "Allow"), "GET, HEAD");
 	ck_assert_str_eq(field(s, "Content-Length"), "0");
 	ck_assert_str_eq(field(s, "Connection"), "close");
@@ -762,12 +769,12 @@ START_TEST(h12_head_format)
 
 	h = (struct http_head){.status = 416, .minor = 1, .size = 1000};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 416);
+	ck_assert_int_eq(status_of(s, 1), 416);
 	ck_assert_str_eq(field(s, "Content-Range"), "bytes */1000");
 
 	h = (struct http_head){.status = 503, .minor = 1, .close = true, .retry_after = 1};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 503);
+	ck_assert_int_eq(status_of(s, 1), 503);
 	ck_assert_str_eq(field(s, "Retry-After"), "1");
 	ck_assert_str_eq(field(s, "Connection"), "close");
 
@@ -776,6 +783,8 @@ START_TEST(h12_head_format)
 	h = (struct http_head){.status = 200, .etag = "\"a\"\r\nX: y"};
 	ck_assert_uint_eq(http_head_format(&h, out, sizeof out), 0);
 	h = (struct http_head){.status = 405, .allow = "GET\n"};
+	ck_assert_uint_eq(http_head_format(&h, out, sizeof out), 0);
+	h = (struct http_head){.status = 200, .minor = 2};
 	ck_assert_uint_eq(http_head_format(&h, out, sizeof out), 0);
 }
 END_TEST
