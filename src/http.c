@@ -336,6 +336,7 @@ static bool line_at(const char *buf, size_t n, size_t at, size_t *end, size_t *n
 int http_parse_request(const char *buf, size_t len, size_t max, struct http_request *req)
 {
 	memset(req, 0, sizeof *req);
+	req->minor = 1; /* until the line says otherwise: a refusal before it is said in ours */
 	size_t n = len < max ? len : max, at = 0, end, next;
 	/* RFC 9112 2.2: empty lines before the request line are tolerated (we take two) */
 	for (int i = 0; i < 2 && at < n && (buf[at] == '\n' || buf[at] == '\r'); i++) {

@@ -42,7 +42,8 @@ struct http_range {
 struct http_request {
 	enum http_method method;
 	char method_name[16];             /* as sent (for the log), cut to fit */
-	int minor;                        /* HTTP/1.minor: 0 or 1 */
+	int minor;                        /* HTTP/1.minor: 0 or 1; 1 in a refusal that came
+					   * before the version was read */
 	char path[ZCP_PATH_MAX + 1];      /* the target's path, percent-decoded once, without the
 					   * leading '/' and the query: "" for "/" */
 	bool keep_alive;                  /* RFC 9112 9.3: 1.1 unless "Connection: close"; 1.0

@@ -168,6 +168,22 @@ START_TEST(h6_every_prefix)
 }
 END_TEST
 
+/* SPEC H-3 H-6: a refusal is said in the request's version when the line gave one,
+ * else in 1.1, ours. */
+START_TEST(h6_refusal_version)
+{
+	struct http_request r;
+	ck_assert_int_eq(parse("GET / HTTP/1.0\r\nX : y\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 0);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nX : y\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 1);
+	ck_assert_int_eq(parse("G{T / HTTP/1.0\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 1);
+	ck_assert_int_eq(parse("GET / HTTP/2.0\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 1);
+}
+END_TEST
+
 /* SPEC H-6: bytes after the head are left alone: the count is the head's. */
 START_TEST(h7_pipelined_head_length)
 {
@@ -813,6 +829,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, h6_heads, 0, ROWS(heads));
 	tcase_add_loop_test(tc, h6_every_prefix, 0, ROWS(heads));
+	tcase_add_test(tc, h6_refusal_version);
 	tcase_add_test(tc, h7_pipelined_head_length);
 	tcase_add_test(tc, h6_head_max_431);
 	tcase_add_test(tc, h6_target_max_414);
