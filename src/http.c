@@ -238,10 +238,9 @@ struct fields {
 static bool host_valid(const char *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-		bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-				  (c >= 'A' && c <= 'Z') || strchr("-._~", c);
-		if (!unreserved && (!c || !strchr("!$&'()*+,;=%:[]", c)))
+		unsigned char c = (unsigned char)v[i]; /* unreserved, sub-delims, '%', ':', '[', ']' */
+		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (!alnum && (!c || !strchr("-._~!$&'()*+,;=%:[]", c)))
 			return false;
 	}
 	return true;
@@ -570,7 +569,7 @@ static int civil_time(int y, int m, int d, const char *hms, time_t *t)
 int http_date_parse(const char *s, size_t len, time_t *t)
 {
 	size_t k;
-	if (len == 29 && (k = day_name(s, len, false)) && s[3] == ',') {
+	if (len == 29 && day_name(s, len, false) && s[3] == ',') {
 		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
 		if (s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || memcmp(s + 25, " GMT", 4))
 			return -1;
