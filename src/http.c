@@ -233,6 +233,19 @@ struct fields {
 	size_t range_len;
 };
 
+/* RFC 9112 3.2, RFC 3986 3.2.2: a Host value is uri-host [":" port], possibly empty;
+ * checked by its bytes only (what is looked up is the target's path, never Host). */
+static bool host_valid(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i]; /* unreserved, sub-delims, '%', ':', '[', ']' */
+		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (!alnum && (!c || !strchr("-._~!$&'()*+,;=%:[]", c)))
+			return false;
+	}
+	return true;
+}
+
 /* Copy a validator's value, or say it did not fit. */
 static bool keep_value(char *dst, const char *v, size_t n)
 {
@@ -269,6 +282,8 @@ static int field_line(const char *l, size_t n, struct fields *f, struct http_req
 	trim(&v, &vn);
 	if (same_word(name, nn, "host")) {
 		f->seen[F_HOST]++;
+		if (!host_valid(v, vn))
+			return fail(req, 400, "bad Host");
 	} else if (same_word(name, nn, "content-length")) {
 		uint64_t len;
 		if (f->seen[F_CL]++)
@@ -320,6 +335,7 @@ static bool line_at(const char *buf, size_t n, size_t at, size_t *end, size_t *n
 int http_parse_request(const char *buf, size_t len, size_t max, struct http_request *req)
 {
 	memset(req, 0, sizeof *req);
+	req->minor = 1; /* until the line says otherwise: a refusal before it is said in ours */
 	size_t n = len < max ? len : max, at = 0, end, next;
 	/* RFC 9112 2.2: empty lines before the request line are tolerated (we take two) */
 	for (int i = 0; i < 2 && at < n && (buf[at] == '\n' || buf[at] == '\r'); i++) {
@@ -481,14 +497,27 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 /* The latest time the four-digit year of an IMF-fixdate can say. */
 #define DATE_T_MAX ((time_t)253402300799) /* 9999-12-31 23:59:59 */
 
+/* v as n decimal digits at p, zeros first. */
+static void put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+}
+
 void http_date_format(time_t t, char out[HTTP_DATE_LEN + 1])
 {
 	t = t < 0 ? 0 : t > DATE_T_MAX ? DATE_T_MAX : t;
 	int64_t days = t / 86400, secs = t % 86400;
 	int y, m, d;
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, HTTP_DATE_LEN + 1, "%s, %02d %s %04d %02d:%02d:%02d GMT", DAY[(days + 4) % 7], d,
-		 MONTH[m - 1], y, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	memcpy(out, "Thu, 01 Jan 1970 00:00:00 GMT", HTTP_DATE_LEN + 1);
+	memcpy(out, DAY[(days + 4) % 7], 3); /* 1970-01-01 was a Thursday */
+	put_digits(out + 5, d, 2);
+	memcpy(out + 8, MONTH[m - 1], 3);
+	put_digits(out + 12, y, 4);
+	put_digits(out + 17, (int)(secs / 3600), 2);
+	put_digits(out + 20, (int)(secs / 60 % 60), 2);
+	put_digits(out + 23, (int)(secs % 60), 2);
 }
 
 /* n decimal digits at s; -1 when they are not. */
@@ -540,7 +569,7 @@ static int civil_time(int y, int m, int d, const char *hms, time_t *t)
 int http_date_parse(const char *s, size_t len, time_t *t)
 {
 	size_t k;
-	if (len == 29 && (k = day_name(s, len, false)) && s[3] == ',') {
+	if (len == 29 && day_name(s, len, false) && s[3] == ',') {
 		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
 		if (s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || memcmp(s + 25, " GMT", 4))
 			return -1;
@@ -609,12 +638,12 @@ size_t http_head_format(const struct http_head *h, char *out, size_t cap)
 	size_t at = 0;
 	bool ok = one_line(h->etag) && one_line(h->allow);
 	http_date_format(h->date, date);
-	ok = ok && put(out, cap, &at, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: zcp/%s\r\n", h->status,
-		       http_reason(h->status), date, ZCP_RELEASE);
+	ok = ok && h->minor >= 0 && h->minor <= 1 &&
+	     put(out, cap, &at, "HTTP/1.%d %d %s\r\nDate: %s\r\nServer: zcp/%s\r\n", h->minor,
+		 h->status, http_reason(h->status), date, ZCP_RELEASE);
 	if (h->status == 200 || h->status == 206)
 		ok = ok && put(out, cap, &at, "Content-Type: application/octet-stream\r\n");
-	if (h->status != 304) /* a 304's length would be the 200's, so none */
-		ok = ok && put(out, cap, &at, "Content-Length: %llu\r\n", (unsigned long long)h->length);
+	ok = ok && put(out, cap, &at, "Content-Length: %llu\r\n", (unsigned long long)h->length);
 	if (h->has_range)
 		ok = ok && put(out, cap, &at, "Content-Range: bytes %llu-%llu/%llu\r\n",
 			       (unsigned long long)h->first, (unsigned long long)h->last,

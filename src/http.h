@@ -42,7 +42,8 @@ struct http_range {
 struct http_request {
 	enum http_method method;
 	char method_name[16];             /* as sent (for the log), cut to fit */
-	int minor;                        /* HTTP/1.minor: 0 or 1 */
+	int minor;                        /* HTTP/1.minor: 0 or 1; 1 in a refusal that came
+					   * before the version was read */
 	char path[ZCP_PATH_MAX + 1];      /* the target's path, percent-decoded once, without the
 					   * leading '/' and the query: "" for "/" */
 	bool keep_alive;                  /* RFC 9112 9.3: 1.1 unless "Connection: close"; 1.0
@@ -64,9 +65,9 @@ struct http_request {
  * (> 0, *req filled), HTTP_NEED_MORE when the head is not complete yet and may still
  * be (len < max, no error seen so far), or HTTP_ERROR with req->status and req->why
  * set: malformed (400: bare CR, obs-fold, a bad token or field name, whitespace before
- * a colon, a control byte in a value, no Host on 1.1, several Host on any version, a
- * body (Content-Length other than 0, or any Transfer-Encoding), duplicate
- * Content-Length), a target over HTTP_TARGET_MAX (414, said as soon as the line
+ * a colon, a control byte in a value, no Host on 1.1, several Host on any version or
+ * one not uri-host[:port], a body (Content-Length other than 0, or any
+ * Transfer-Encoding), duplicate Content-Length), a target over HTTP_TARGET_MAX (414, said as soon as the line
  * shows it, even in a head over max), a head over max bytes (431: max bytes there
  * and no end in them), an HTTP version other than 1.0 and 1.1 (505), a target that is
  * not origin- or http(s) absolute-form or decodes to something not a name (400: %00,
@@ -106,9 +107,9 @@ int http_date_parse(const char *s, size_t len, time_t *t);
 /* A response head (RFC 9112 4, 6): the fields zcp's origin sends. */
 struct http_head {
 	int status;                  /* its reason phrase is http_reason(status) */
-	int minor;                   /* the request's version: HTTP/1.minor */
+	int minor;                   /* the request's version: HTTP/1.minor (0 or 1), said back */
 	bool close;                  /* "Connection: close" (else keep-alive, said to 1.0) */
-	uint64_t length;             /* Content-Length */
+	uint64_t length;             /* Content-Length; a 304 says the 200's (RFC 9110 8.6) */
 	bool has_range;              /* 206: Content-Range: bytes first-last/size */
 	uint64_t first, last, size;  /* 206, or 416 ("bytes * /size", first/last unused) */
 	const char *etag;            /* with quotes, or NULL */
@@ -120,10 +121,10 @@ struct http_head {
 };
 
 /* http_head_format() - the head h as bytes in out (up to cap, NUL-terminated): the
- * status line "HTTP/1.1 STATUS REASON", Date, Server, Content-Type for 200 and 206,
- * Content-Length except for 304, Content-Range for has_range and for 416, then each
- * field h asks for. Returns the length, or 0 when it does not fit or etag or allow
- * holds a CR or LF. */
+ * status line "HTTP/1.MINOR STATUS REASON", Date, Server, Content-Type for 200 and
+ * 206, Content-Length, Content-Range for has_range and for 416, then each field h asks
+ * for. Returns the length, or 0 when it does not fit, minor is not 0 or 1, or etag or
+ * allow holds a CR or LF. */
 size_t http_head_format(const struct http_head *h, char *out, size_t cap);
 
 /* http_reason() - the reason phrase of status ("Partial Content"), "" for one unknown. */

@@ -103,6 +103,16 @@ static const struct {
 	{R("GET / HTTP/1.1\r\n\r\n"), 400},
 	{R("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400},
 	{R("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), 400},
+	/* SPEC H-3: a Host value must be uri-host [":" port] (RFC 9112 3.2) */
+	{R("GET / HTTP/1.1\r\nHost: \r\n\r\n"), ACCEPT},             /* empty: allowed */
+	{R("GET / HTTP/1.1\r\nHost: [::1]:9000\r\n\r\n"), ACCEPT},
+	{R("GET / HTTP/1.1\r\nHost: xn--bcher-kva.example:80\r\n\r\n"), ACCEPT},
+	{R("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400},
+	{R("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), 400},
+	{R("GET / HTTP/1.1\r\nHost: u@h\r\n\r\n"), 400},
+	{R("GET / HTTP/1.1\r\nHost: h?x\r\n\r\n"), 400},
+	{R("GET / HTTP/1.0\r\nHost: h,g\r\n\r\n"), ACCEPT},    /* sub-delims are reg-name */
+	{R("GET / HTTP/1.0\r\nHost: h\"\r\n\r\n"), 400},
 	/* SPEC H-3: versions */
 	{R("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505},
 	{R("GET / HTTP/1.2\r\nHost: h\r\n\r\n"), 505},
@@ -155,6 +165,22 @@ START_TEST(h6_every_prefix)
 		ck_assert_msg(got == MORE || (got == whole && whole != ACCEPT),
 			      "row %d cut at %zu: %d, whole %d", _i, cut, got, whole);
 	}
+}
+END_TEST
+
+/* SPEC H-3 H-6: a refusal is said in the request's version when the line gave one,
+ * else in 1.1, ours. */
+START_TEST(h6_refusal_version)
+{
+	struct http_request r;
+	ck_assert_int_eq(parse("GET / HTTP/1.0\r\nX : y\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 0);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nX : y\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 1);
+	ck_assert_int_eq(parse("G{T / HTTP/1.0\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 1);
+	ck_assert_int_eq(parse("GET / HTTP/2.0\r\n\r\n", &r), HTTP_ERROR);
+	ck_assert_int_eq(r.minor, 1);
 }
 END_TEST
 
@@ -658,11 +684,16 @@ START_TEST(h12_date_format)
 }
 END_TEST
 
-/* A response head read back: its status and the value of each field. */
-static int status_of(const char *head)
+/* A response head read back: its status (its version HTTP/1.minor) and the value of
+ * each field. */
+static int status_of(const char *head, int minor)
 {
 	int st = -1, n = 0;
-	ck_assert_int_eq(sscanf(head, "HTTP/1.1 %3d %n", &st, &n), 1);
+	char version[] = "HTTP/1.x ";
+	version[7] = (char)('0' + minor);
+	ck_assert_int_eq(strncmp(head, version, 9), 0);
+	ck_assert_int_eq(sscanf(head + 9, "%3d %n", &st, &n), 1);
+	n += 9;
 	const char *eol = strstr(head, "\r\n");
 	ck_assert_ptr_nonnull(eol);
 	ck_assert_int_eq(strncmp(head + n, http_reason(st), (size_t)(eol - head - n)), 0);
@@ -707,7 +738,7 @@ START_TEST(h12_head_format)
 	struct http_head h = {.status = 200, .minor = 1, .length = 1000, .etag = TAG,
 			      .last_modified = LM, .date = LM + 60, .accept_ranges = true};
 	const char *s = format(&h);
-	ck_assert_int_eq(status_of(s), 200);
+	ck_assert_int_eq(status_of(s, 1), 200);
 	http_date_format(LM + 60, date);
 	ck_assert_str_eq(field(s, "Date"), date);
 	ck_assert_str_eq(field(s, "Server"), "zcp/" ZCP_RELEASE);
@@ -719,7 +750,8 @@ START_TEST(h12_head_format)
 	ck_assert_ptr_null(field(s, "Connection")); /* 1.1 persists by default */
 	ck_assert_ptr_null(field(s, "Content-Range"));
 
-	h.minor = 0; /* 1.0 is told */
+	h.minor = 0; /* SPEC H-3 H-7: a 1.0 request hears 1.0, and that it is kept */
+	ck_assert_int_eq(status_of(format(&h), 0), 200);
 	ck_assert_str_eq(field(format(&h), "Connection"), "keep-alive");
 	h.close = true;
 	ck_assert_str_eq(field(format(&h), "Connection"), "close");
@@ -727,7 +759,7 @@ START_TEST(h12_head_format)
 	h = (struct http_head){.status = 206, .minor = 1, .length = 500, .has_range = true,
 			       .first = 500, .last = 999, .size = 1000, .accept_ranges = true};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 206);
+	ck_assert_int_eq(status_of(s, 1), 206);
 	ck_assert_str_eq(field(s, "Content-Range"), "bytes 500-999/1000");
 	ck_assert_str_eq(field(s, "Content-Length"), "500");
 	ck_assert_ptr_null(field(s, "ETag"));
@@ -735,16 +767,17 @@ START_TEST(h12_head_format)
 	h.first = 0, h.last = INT64_MAX - 1, h.size = INT64_MAX, h.length = INT64_MAX;
 	ck_assert_str_eq(field(format(&h), "Content-Range"), "bytes 0-9223372036854775806/9223372036854775807");
 
+	/* SPEC H-12: a 304's Content-Length is the 200's (RFC 9110 8.6) */
 	h = (struct http_head){.status = 304, .minor = 1, .length = 1000, .etag = TAG, .last_modified = LM};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 304);
-	ck_assert_ptr_null(field(s, "Content-Length"));
+	ck_assert_int_eq(status_of(s, 1), 304);
+	ck_assert_str_eq(field(s, "Content-Length"), "1000");
 	ck_assert_ptr_null(field(s, "Content-Type"));
 	ck_assert_str_eq(field(s, "ETag"), TAG);
 
 	h = (struct http_head){.status = 405, .minor = 1, .close = true, .allow = "GET, HEAD"};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 405);
+	ck_assert_int_eq(status_of(s, 1), 405);
 	ck_assert_str_eq(field(s, "Allow"), "GET, HEAD");
 	ck_assert_str_eq(field(s, "Content-Length"), "0");
 	ck_assert_str_eq(field(s, "Connection"), "close");
@@ -752,12 +785,12 @@ START_TEST(h12_head_format)
 
 	h = (struct http_head){.status = 416, .minor = 1, .size = 1000};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 416);
+	ck_assert_int_eq(status_of(s, 1), 416);
 	ck_assert_str_eq(field(s, "Content-Range"), "bytes */1000");
 
 	h = (struct http_head){.status = 503, .minor = 1, .close = true, .retry_after = 1};
 	s = format(&h);
-	ck_assert_int_eq(status_of(s), 503);
+	ck_assert_int_eq(status_of(s, 1), 503);
 	ck_assert_str_eq(field(s, "Retry-After"), "1");
 	ck_assert_str_eq(field(s, "Connection"), "close");
 
@@ -766,6 +799,8 @@ START_TEST(h12_head_format)
 	h = (struct http_head){.status = 200, .etag = "\"a\"\r\nX: y"};
 	ck_assert_uint_eq(http_head_format(&h, out, sizeof out), 0);
 	h = (struct http_head){.status = 405, .allow = "GET\n"};
+	ck_assert_uint_eq(http_head_format(&h, out, sizeof out), 0);
+	h = (struct http_head){.status = 200, .minor = 2};
 	ck_assert_uint_eq(http_head_format(&h, out, sizeof out), 0);
 }
 END_TEST
@@ -794,6 +829,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, h6_heads, 0, ROWS(heads));
 	tcase_add_loop_test(tc, h6_every_prefix, 0, ROWS(heads));
+	tcase_add_test(tc, h6_refusal_version);
 	tcase_add_test(tc, h7_pipelined_head_length);
 	tcase_add_test(tc, h6_head_max_431);
 	tcase_add_test(tc, h6_target_max_414);
