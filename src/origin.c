@@ -163,7 +163,7 @@ static void choose_range(struct origin_conn *c, struct http_head *h, const char 
 	h->length = size;
 	if (not_modified(q, etag, mtime)) {
 		c->status = 304;
-		c->length = h->length = 0;
+		c->length = 0; /* no body; its Content-Length is the 200's (H-12) */
 		return;
 	}
 	if (q->method != HTTP_GET || q->range.kind == HTTP_RANGE_NONE ||

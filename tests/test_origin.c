@@ -226,7 +226,7 @@ static int response(struct run *r, bool head_only, uint64_t from, struct resp *p
 	ck_assert_uint_lt(hl, sizeof p->head);
 	memcpy(p->head, r->buf, hl);
 	take(r, hl);
-	ck_assert_int_eq(sscanf(p->head, "HTTP/1.1 %d ", &p->status), 1);
+	ck_assert_int_eq(sscanf(p->head, "HTTP/1.%*1[01] %d ", &p->status), 1);
 	uint64_t want = strtoull(field(p, "Content-Length"), NULL, 10);
 	if (head_only || p->status == 304)
 		want = 0;
@@ -568,6 +568,7 @@ START_TEST(h5_not_modified)
 		ck_assert_msg(p.status == want[i], "%s: %s: %d", conds[i][0], conds[i][1], p.status);
 		ck_assert_str_eq(field(&p, "ETag"), etag);
 		ck_assert_str_eq(field(&p, "Last-Modified"), lm);
+		ck_assert_str_eq(field(&p, "Content-Length"), "10000"); /* a 304's is the 200's (H-12) */
 		if (p.status == 200)
 			ck_assert(p.body_ok && p.body == FILE_SIZE);
 	}
