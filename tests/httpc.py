@@ -18,7 +18,6 @@ what came back. Every wait is bounded.
       `Connection: close` and the server must close after it. Prints one line per
       connection; exit 1 on the first thing wrong.
 """
-import os
 import socket
 import sys
 import threading
