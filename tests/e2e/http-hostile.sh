@@ -80,6 +80,13 @@ t_pipeline() {
 	wait_until 10 logged_206 10000 && whole && stop
 }
 check "10,000 pipelined GET / (10 connections x the 1000 a connection may ask, each in one send): all answered in order, each 1000th says Connection: close; no fd growth  # SPEC H-7" t_pipeline
+t_pipeline_over() {
+	serve "$T/data.bin" || return 1
+	local before; before=$(fds)
+	httpc pipeline "$PORT" 1 1000 "$T/data.bin" 10000 && wait_until 10 fds_are "$before" &&
+	wait_until 10 logged_206 1000 && whole && stop
+}
+check "10,000 pipelined GET / in one send on one connection: the first 1000 answered in order, the 1000th says Connection: close, then the close (no reset eats an answer); no fd growth  # SPEC H-7" t_pipeline_over
 
 # --- numbers at the edge (SPEC H-4)
 t_big_ranges() {
