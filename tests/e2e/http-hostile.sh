@@ -53,6 +53,9 @@ refused() {
 	printf "$2"'GET /data.bin HTTP/1.1\r\nHost: zcp\r\n\r\n' | httpc ask "$PORT" 20 >"$T/ref.out" &&
 	answer "$T/ref.out" "$1" && stop
 }
+refused_escapes() {
+	refused 400 'GET /data%%zz.bin HTTP/1.1\r\nHost: zcp\r\n\r\n' && refused 400 'GET /data.bin%%00 HTTP/1.1\r\nHost: zcp\r\n\r\n'
+}
 check "smuggling: Content-Length: 5 on a GET: 400, closed, the bytes behind it never a request  # SPEC H-6" \
 	refused 400 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nContent-Length: 5\r\n\r\nhello'
 check "smuggling: two Content-Length: 400, closed  # SPEC H-6" \
@@ -69,6 +72,9 @@ check "HTTP/1.1 without Host: 400, closed  # SPEC H-3" \
 	refused 400 'GET /data.bin HTTP/1.1\r\nX-A: b\r\n\r\n'
 check "another version: 505, closed  # SPEC H-3" \
 	refused 505 'GET /data.bin HTTP/2.0\r\nHost: zcp\r\n\r\n'
+check "a target over 4096 bytes: 414, closed  # SPEC H-6" \
+	refused 414 "GET /$(head -c 5000 /dev/zero | tr '\0' a) HTTP/1.1\r\nHost: zcp\r\n\r\n"
+check "a bad percent escape and %00 in the target: 400, closed  # SPEC H-2 H-6" refused_escapes
 
 # --- many requests (SPEC H-7)
 # logged_206 N: the log has N lines of answered ranges (H-9)
