@@ -147,14 +147,16 @@ static int collect(struct run *r, struct rec *recs, int max)
 	socklen_t len = sizeof err;
 	struct rec one;
 	ck_assert_int_eq(tu_child_status(r->pid), 0);
-	ck_assert_int_eq(getsockopt(r->sock, SOL_SOCKET, SO_ERROR, &err, &len), 0);
-	ck_assert_msg(err == 0, "the connection was reset: %s", strerror(err));
+	if (r->sock >= 0) { /* not closed by the client */
+		ck_assert_int_eq(getsockopt(r->sock, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+		ck_assert_msg(err == 0, "the connection was reset: %s", strerror(err));
+		close(r->sock);
+	}
 	for (; pread(r->logs, &one, sizeof one, (off_t)(n * sizeof one)) == sizeof one; n++)
 		if (n < max)
 			recs[n] = one;
 	close(r->logs);
 	close(r->ctl);
-	close(r->sock);
 	return n;
 }
 
@@ -747,18 +749,24 @@ START_TEST(h8_wind_down_idle)
 }
 END_TEST
 
+/* A file of size zero bytes, more than the sockets hold: its path. */
+static const char *sparse_file(uint64_t size)
+{
+	static char big[600];
+	snprintf(big, sizeof big, "%s/big", dir);
+	int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+	return big;
+}
+
 /* SPEC H-8: a response in flight at a stop goes out whole, and the connection ends
  * after it (its head said keep-alive; the next request is not answered). */
 START_TEST(h8_wind_down_in_flight)
 {
-	char big[600];
-	snprintf(big, sizeof big, "%s/big", dir);
-	uint64_t size = 64 << 20; /* more than the sockets hold */
-	int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
-	close(fd);
+	uint64_t size = 64 << 20;
 	struct serve_cfg cfg = file_cfg();
-	cfg.file = big;
+	cfg.file = sparse_file(size);
 	struct run r;
 	struct resp p;
 	struct rec recs[4];
@@ -783,19 +791,36 @@ START_TEST(h8_wind_down_in_flight)
 }
 END_TEST
 
+/* An origin in this process on a TCP pair sv (sv[0] the client's), its send buffer
+ * large, that requests were sent to and are there to be read. */
+static struct origin_conn *asked(const struct serve_cfg *cfg, int sv[2], const char *requests)
+{
+	tu_tcp_pair(sv);
+	int big = 1 << 20;
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	struct origin_conn *c = malloc(sizeof *c);
+	ck_assert_ptr_nonnull(c);
+	origin_init(c, sv[1], "client", cfg, NULL);
+	ck_assert_int_eq(write(sv[0], requests, strlen(requests)), (ssize_t)strlen(requests));
+	struct pollfd pin = {.fd = sv[1], .events = POLLIN};
+	ck_assert_int_eq(poll(&pin, 1, WAIT_MS), 1);
+	return c;
+}
+
+static void done_with(struct origin_conn *c, int sv[2])
+{
+	origin_end(c);
+	free(c);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* SPEC H-9 P-11: a step moves at most about its budget of the body, and yields. */
 START_TEST(h9_budget_per_step)
 {
 	struct serve_cfg cfg = file_cfg();
 	int sv[2];
-	tu_tcp_pair(sv);
-	int big = 1 << 20;
-	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-	struct origin_conn *c = malloc(sizeof *c);
-	origin_init(c, sv[1], "client", &cfg, NULL);
-	ck_assert_int_eq(write(sv[0], GET("/"), strlen(GET("/"))), (ssize_t)strlen(GET("/")));
-	struct pollfd pin = {.fd = sv[1], .events = POLLIN};
-	ck_assert_int_eq(poll(&pin, 1, WAIT_MS), 1);
+	struct origin_conn *c = asked(&cfg, sv, GET("/"));
 	int want = origin_step(c, 0, 4096);
 	ck_assert_int_eq(want, STEP_YIELD | STEP_OUT);
 	ck_assert_uint_eq(c->bytes, 4096);
@@ -804,10 +829,85 @@ START_TEST(h9_budget_per_step)
 	want = origin_step(c, 0, 1 << 20);
 	ck_assert_int_eq(want, STEP_REPORT | STEP_IN);
 	ck_assert_uint_eq(c->bytes, FILE_SIZE);
-	origin_end(c);
-	free(c);
-	close(sv[0]);
-	close(sv[1]);
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC S-2 H-9: a file cut short while its body goes out ends the transfer, a file
+ * error naming where (the client learns it from the short body and the close). */
+START_TEST(h9_file_truncated_mid_body)
+{
+	struct serve_cfg cfg = file_cfg();
+	int sv[2];
+	struct origin_conn *c = asked(&cfg, sv, GET("/"));
+	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_YIELD | STEP_OUT);
+	ck_assert_int_eq(truncate(file, 5000), 0);
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), ZCP_EXIT_FILE);
+	ck_assert_uint_eq(l.bytes, 5000);
+	ck_assert_int_eq(l.status, 200);
+	ck_assert_ptr_nonnull(strstr(l.err->reason, "truncated at offset 5000"));
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC S-15: a connection abandoned (a drain that ran out) ends failed, saying why. */
+START_TEST(h8_abandoned)
+{
+	struct serve_cfg cfg = file_cfg();
+	int sv[2];
+	struct origin_conn *c = asked(&cfg, sv, "GET / HT");
+	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_IN);
+	origin_abandon(c, "stopped: the drain time ran out");
+	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), ZCP_EXIT_NET);
+	ck_assert(!l.quiet);
+	ck_assert_str_eq(l.err->reason, "stopped: the drain time ran out");
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC H-9 P-10: a client gone in the middle of a body, and one that stops reading
+ * it for --timeout, end the transfer failed (exit 4), reported with what went out. */
+START_TEST(h9_client_gone_mid_body)
+{
+	struct serve_cfg cfg = file_cfg();
+	cfg.file = sparse_file(64 << 20);
+	cfg.timeout_ms = _i ? 300 : 60000;
+	struct run r;
+	struct resp p;
+	struct rec recs[2];
+	begin(&r, &cfg, GET("/"));
+	while (!memmem(r.buf, r.len, "\r\n\r\n", 4))
+		ck_assert_uint_gt(more(&r), 0);
+	expect(&r, true, 0, 200, &p);
+	if (!_i) { /* gone, its unread bytes resetting the connection */
+		close(r.sock);
+		r.sock = -1;
+	}
+	ck_assert_int_eq(collect(&r, recs, 2), 1);
+	ck_assert(!recs[0].report);
+	ck_assert_int_eq(recs[0].status, 200);
+	ck_assert_int_eq(recs[0].result, ZCP_EXIT_NET);
+	ck_assert_uint_lt(recs[0].bytes, 64 << 20);
+	if (_i)
+		ck_assert_str_eq(recs[0].reason, "timed out waiting for the client to read the body");
+}
+END_TEST
+
+/* SPEC H-8: a client that closes in the middle of a head: a transfer that failed. */
+START_TEST(h8_closed_in_head)
+{
+	struct serve_cfg cfg = file_cfg();
+	struct run r;
+	struct rec recs[2];
+	begin(&r, &cfg, "GET / HTTP/1.1\r\nHo");
+	ck_assert_int_eq(finish(&r, true, recs, 2), 1);
+	ck_assert(!recs[0].quiet);
+	ck_assert_int_eq(recs[0].status, 0);
+	ck_assert_int_eq(recs[0].result, ZCP_EXIT_NET);
 }
 END_TEST
 
@@ -926,6 +1026,10 @@ int main(void)
 	tcase_add_test(tc, h8_wind_down_idle);
 	tcase_add_test(tc, h8_wind_down_in_flight);
 	tcase_add_test(tc, h9_budget_per_step);
+	tcase_add_test(tc, h9_file_truncated_mid_body);
+	tcase_add_loop_test(tc, h9_client_gone_mid_body, 0, 2);
+	tcase_add_test(tc, h8_abandoned);
+	tcase_add_test(tc, h8_closed_in_head);
 	tcase_add_test(tc, h11_plain_http_at_tls_port);
 	tcase_add_test(tc, h11_https_adopted_session);
 	suite_add_tcase(s, tc);
