@@ -852,6 +852,25 @@ START_TEST(h9_file_truncated_mid_body)
 }
 END_TEST
 
+/* SPEC H-8: at a stop (or --count reached) a request not yet answered is not: the
+ * part of a head buffered, or a whole one pipelined, the connection ends quietly. */
+START_TEST(h8_wind_down_unanswered)
+{
+	struct serve_cfg cfg = file_cfg();
+	int sv[2];
+	struct origin_conn *c = asked(&cfg, sv, _i ? GET("/") GET("/") : GET("/") "GET / HT");
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_REPORT | STEP_YIELD);
+	if (!_i)
+		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_IN);
+	origin_wind_down(c);
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), 0);
+	ck_assert(l.quiet);
+	done_with(c, sv);
+}
+END_TEST
+
 /* SPEC S-15: a connection abandoned (a drain that ran out) ends failed, saying why. */
 START_TEST(h8_abandoned)
 {
@@ -1029,6 +1048,7 @@ int main(void)
 	tcase_add_test(tc, h9_file_truncated_mid_body);
 	tcase_add_loop_test(tc, h9_client_gone_mid_body, 0, 2);
 	tcase_add_test(tc, h8_abandoned);
+	tcase_add_loop_test(tc, h8_wind_down_unanswered, 0, 2);
 	tcase_add_test(tc, h8_closed_in_head);
 	tcase_add_test(tc, h11_plain_http_at_tls_port);
 	tcase_add_test(tc, h11_https_adopted_session);
