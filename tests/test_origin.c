@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "listener.h"
 #include "mono.h"
 #include "origin.h"
 #include "testutil.h"
@@ -946,6 +947,48 @@ START_TEST(h6_server_error)
 }
 END_TEST
 
+static int logged[8], nlogged; /* the statuses the listener logged */
+
+static void log_status(void *arg, const struct step_log *l)
+{
+	(void)arg;
+	ck_assert(!l->quiet);
+	ck_assert_int_lt(nlogged, 8);
+	logged[nlogged++] = l->status;
+}
+
+/* SPEC H-9 S-7: origin_ops through the listener: with --count 3, five pipelined
+ * requests on one connection are three transfers logged (each as it ends, the
+ * connection kept), then the connection is wound down, quietly (the other two not
+ * answered), and the loop returns. */
+START_TEST(h9_listener_counts_requests)
+{
+	struct serve_cfg sc = file_cfg();
+	struct zerr e;
+	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(lfd, 0);
+	struct run r = {.sock = net_connect(bound, WAIT_MS, peer, sizeof peer, &e), .pid = -1};
+	ck_assert_int_ge(r.sock, 0);
+	put(&r, GET("/") GET("/") GET("/") GET("/") GET("/"));
+	static volatile sig_atomic_t stop;
+	struct listener_cfg lc = {.kind = &origin_ops, .kind_arg = &sc, .max_chunk = 1 << 20, .max_clients = 4,
+				  .count = 3, .drain_ms = 10000, .log = log_status, .stop = &stop};
+	nlogged = 0;
+	ck_assert_int_eq(listener_run(lfd, &lc, &e), 0);
+	ck_assert_int_eq(nlogged, 3);
+	struct resp p;
+	for (int i = 0; i < 3; i++) {
+		expect(&r, false, 0, 200, &p);
+		ck_assert_str_ne(field(&p, "Connection"), "close");
+		ck_assert(logged[i] == 200 && p.body_ok && p.body == FILE_SIZE);
+	}
+	expect_end(&r);
+	close(r.sock);
+	close(lfd);
+}
+END_TEST
+
 #define KEY64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 static struct tls_ctx *psk_ctx(bool listener)
@@ -1045,6 +1088,7 @@ int main(void)
 	tcase_add_test(tc, h8_wind_down_idle);
 	tcase_add_test(tc, h8_wind_down_in_flight);
 	tcase_add_test(tc, h9_budget_per_step);
+	tcase_add_test(tc, h9_listener_counts_requests);
 	tcase_add_test(tc, h9_file_truncated_mid_body);
 	tcase_add_loop_test(tc, h9_client_gone_mid_body, 0, 2);
 	tcase_add_test(tc, h8_abandoned);
