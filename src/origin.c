@@ -474,8 +474,17 @@ static int ops_report(const void *c, struct step_log *l) { return origin_report(
 static void ops_end(void *c) { origin_end(c); }
 static void ops_wind_down(void *c) { origin_wind_down(c); }
 
+/* SPEC H-10: a client over --max-clients hears 503, to come back in a second. */
+static size_t ops_busy(const void *arg, int sock, uint8_t *buf, size_t len)
+{
+	(void)arg;
+	(void)sock;
+	struct http_head h = {.status = 503, .minor = 1, .close = true, .date = time(NULL), .retry_after = 1};
+	return http_head_format(&h, (char *)buf, len);
+}
+
 const struct step_ops origin_ops = {
 	.size = sizeof(struct origin_conn), .init = ops_init, .step = ops_step, .deadline = ops_deadline,
 	.expire = ops_expire, .abandon = ops_abandon, .report = ops_report, .end = ops_end,
-	.wind_down = ops_wind_down,
+	.busy = ops_busy, .wind_down = ops_wind_down,
 };
