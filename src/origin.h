@@ -35,7 +35,9 @@ struct origin_conn {
 	enum origin_state state;
 	char in[HTTP_HEAD_MAX];      /* what came of the next heads, not yet parsed */
 	size_t in_len;
-	int64_t head_since_ms;       /* SPEC H-8: the head is due a header timeout after this */
+	int64_t head_since_ms;       /* SPEC H-8: the head is due a header timeout after this
+				      * (origin_init: now; a caller that took the connection
+				      * over may set its start) */
 	unsigned requests;           /* heads taken on this connection (SPEC H-7's cap) */
 	bool winding;                /* no new response (a stop, or --count reached) */
 	bool close_after;            /* the connection ends after this response */

@@ -872,6 +872,42 @@ START_TEST(h8_wind_down_unanswered)
 }
 END_TEST
 
+/* SPEC H-9 E-2: a client that resets the connection in the middle of a head, or
+ * before its answer went out, ends it failed (exit 4), naming the call. */
+START_TEST(h9_client_reset)
+{
+	struct serve_cfg cfg = file_cfg();
+	int sv[2];
+	struct origin_conn *c = asked(&cfg, sv, _i ? GET("/") "GET / HT" : GET("/"));
+	if (_i) { /* the first is answered; the second is part of a head */
+		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_REPORT | STEP_YIELD);
+		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_IN);
+	}
+	struct linger hard = {.l_onoff = 1, .l_linger = 0};
+	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &hard, sizeof hard), 0);
+	close(sv[0]);
+	sv[0] = open("/dev/null", O_RDONLY); /* done_with() closes it */
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), ZCP_EXIT_NET);
+	ck_assert_str_eq(l.err->call, _i ? "recvfrom" : "sendto");
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC H-7: a response head the socket has no room for waits for it (STEP_OUT). */
+START_TEST(h7_head_waits_for_room)
+{
+	struct serve_cfg cfg = file_cfg();
+	int sv[2];
+	struct origin_conn *c = asked(&cfg, sv, GET("/"));
+	tu_fill_socket(sv[1]);
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_OUT);
+	ck_assert_int_eq(c->state, ORIGIN_RESPONSE);
+	done_with(c, sv);
+}
+END_TEST
+
 /* SPEC S-15: a connection abandoned (a drain that ran out) ends failed, saying why. */
 START_TEST(h8_abandoned)
 {
@@ -1092,6 +1128,8 @@ int main(void)
 	tcase_add_test(tc, h9_file_truncated_mid_body);
 	tcase_add_loop_test(tc, h9_client_gone_mid_body, 0, 2);
 	tcase_add_test(tc, h8_abandoned);
+	tcase_add_loop_test(tc, h9_client_reset, 0, 2);
+	tcase_add_test(tc, h7_head_waits_for_room);
 	tcase_add_loop_test(tc, h8_wind_down_unanswered, 0, 2);
 	tcase_add_test(tc, h8_closed_in_head);
 	tcase_add_test(tc, h11_plain_http_at_tls_port);
