@@ -792,16 +792,18 @@ START_TEST(h8_wind_down_in_flight)
 }
 END_TEST
 
-/* An origin in this process on a TCP pair sv (sv[0] the client's), its send buffer
- * large, that requests were sent to and are there to be read. */
-static struct origin_conn *asked(const struct serve_cfg *cfg, int sv[2], const char *requests)
+/* An origin of the test file in this process on a TCP pair sv (sv[0] the client's),
+ * its send buffer large, that requests were sent to and are there to be read. */
+static struct origin_conn *asked(int sv[2], const char *requests)
 {
+	static struct serve_cfg cfg;
+	cfg = file_cfg();
 	tu_tcp_pair(sv);
 	int big = 1 << 20;
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 	struct origin_conn *c = malloc(sizeof *c);
 	ck_assert_ptr_nonnull(c);
-	origin_init(c, sv[1], "client", cfg, NULL);
+	origin_init(c, sv[1], "client", &cfg, NULL);
 	ck_assert_int_eq(write(sv[0], requests, strlen(requests)), (ssize_t)strlen(requests));
 	struct pollfd pin = {.fd = sv[1], .events = POLLIN};
 	ck_assert_int_eq(poll(&pin, 1, WAIT_MS), 1);
@@ -819,9 +821,8 @@ static void done_with(struct origin_conn *c, int sv[2])
 /* SPEC H-9 P-11: a step moves at most about its budget of the body, and yields. */
 START_TEST(h9_budget_per_step)
 {
-	struct serve_cfg cfg = file_cfg();
 	int sv[2];
-	struct origin_conn *c = asked(&cfg, sv, GET("/"));
+	struct origin_conn *c = asked(sv, GET("/"));
 	int want = origin_step(c, 0, 4096);
 	ck_assert_int_eq(want, STEP_YIELD | STEP_OUT);
 	ck_assert_uint_eq(c->bytes, 4096);
@@ -838,9 +839,8 @@ END_TEST
  * error naming where (the client learns it from the short body and the close). */
 START_TEST(h9_file_truncated_mid_body)
 {
-	struct serve_cfg cfg = file_cfg();
 	int sv[2];
-	struct origin_conn *c = asked(&cfg, sv, GET("/"));
+	struct origin_conn *c = asked(sv, GET("/"));
 	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_YIELD | STEP_OUT);
 	ck_assert_int_eq(truncate(file, 5000), 0);
 	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_ENDED);
@@ -857,9 +857,8 @@ END_TEST
  * part of a head buffered, or a whole one pipelined, the connection ends quietly. */
 START_TEST(h8_wind_down_unanswered)
 {
-	struct serve_cfg cfg = file_cfg();
 	int sv[2];
-	struct origin_conn *c = asked(&cfg, sv, _i ? GET("/") GET("/") : GET("/") "GET / HT");
+	struct origin_conn *c = asked(sv, _i ? GET("/") GET("/") : GET("/") "GET / HT");
 	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_REPORT | STEP_YIELD);
 	if (!_i)
 		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_IN);
@@ -876,9 +875,8 @@ END_TEST
  * before its answer went out, ends it failed (exit 4), naming the call. */
 START_TEST(h9_client_reset)
 {
-	struct serve_cfg cfg = file_cfg();
 	int sv[2];
-	struct origin_conn *c = asked(&cfg, sv, _i ? GET("/") "GET / HT" : GET("/"));
+	struct origin_conn *c = asked(sv, _i ? GET("/") "GET / HT" : GET("/"));
 	if (_i) { /* the first is answered; the second is part of a head */
 		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_REPORT | STEP_YIELD);
 		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_IN);
@@ -898,9 +896,8 @@ END_TEST
 /* SPEC H-7: a response head the socket has no room for waits for it (STEP_OUT). */
 START_TEST(h7_head_waits_for_room)
 {
-	struct serve_cfg cfg = file_cfg();
 	int sv[2];
-	struct origin_conn *c = asked(&cfg, sv, GET("/"));
+	struct origin_conn *c = asked(sv, GET("/"));
 	tu_fill_socket(sv[1]);
 	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_OUT);
 	ck_assert_int_eq(c->state, ORIGIN_RESPONSE);
@@ -911,9 +908,8 @@ END_TEST
 /* SPEC S-15: a connection abandoned (a drain that ran out) ends failed, saying why. */
 START_TEST(h8_abandoned)
 {
-	struct serve_cfg cfg = file_cfg();
 	int sv[2];
-	struct origin_conn *c = asked(&cfg, sv, "GET / HT");
+	struct origin_conn *c = asked(sv, "GET / HT");
 	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_IN);
 	origin_abandon(c, "stopped: the drain time ran out");
 	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_ENDED);
