@@ -21,6 +21,7 @@ struct rec {
 	char method[16], name[64], reason[200];
 	uint64_t offset, length, bytes;
 	char tls[8];
+	enum xfer_path path;
 };
 
 struct run {
@@ -60,6 +61,7 @@ static void put_rec(const struct origin_conn *c, int logs, bool report)
 	r.quiet = l.quiet;
 	r.status = l.status;
 	r.offset = l.offset, r.length = l.length, r.bytes = l.bytes;
+	r.path = l.path;
 	snprintf(r.method, sizeof r.method, "%.15s", l.method ? l.method : "");
 	snprintf(r.name, sizeof r.name, "%.63s", l.name);
 	snprintf(r.reason, sizeof r.reason, "%.199s", r.result ? l.err->reason : "");
@@ -280,10 +282,13 @@ static int finish(struct run *r, bool hang_up, struct rec *recs, int max)
 #define GET(target) "GET " target " HTTP/1.1\r\nHost: h\r\n\r\n"
 
 /* SPEC H-2 H-9 H-12: a single-file sender serves its file as /NAME: 200 with the
- * whole file, the H-12 fields, kept alive; the report is one http transfer. */
+ * whole file, the H-12 fields, kept alive, on each transfer path (X-1..X-5); the
+ * report is one http transfer. */
 START_TEST(h9_get_whole_file)
 {
+	static const enum xfer_path paths[] = {XFER_SENDFILE, XFER_COPY, XFER_SPLICE};
 	struct serve_cfg cfg = file_cfg();
+	cfg.path = paths[_i];
 	struct run r;
 	struct resp p;
 	struct rec recs[4];
@@ -305,6 +310,7 @@ START_TEST(h9_get_whole_file)
 	ck_assert_str_eq(recs[0].name, "data.bin");
 	ck_assert_uint_eq(recs[0].length, FILE_SIZE);
 	ck_assert_uint_eq(recs[0].bytes, FILE_SIZE);
+	ck_assert_int_eq(recs[0].path, paths[_i]);
 	ck_assert(!recs[1].report && recs[1].quiet);
 }
 END_TEST
@@ -1100,7 +1106,7 @@ int main(void)
 	TCase *tc = tcase_create("http");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, h9_get_whole_file);
+	tcase_add_loop_test(tc, h9_get_whole_file, 0, 3);
 	tcase_add_test(tc, h2_single_file_targets);
 	tcase_add_loop_test(tc, h2_root_targets, 0, sizeof root_cases / sizeof root_cases[0]);
 	tcase_add_test(tc, h3_head);
