@@ -41,8 +41,8 @@ struct origin_conn {
 	unsigned requests;           /* heads taken on this connection (SPEC H-7's cap) */
 	bool winding;                /* no new response (a stop, or --count reached) */
 	bool close_after;            /* the connection ends after this response */
-	bool reported;               /* the request below was reported (STEP_REPORT): the
-				      * fields are the next request's from its first byte */
+	bool reported;               /* the request below was reported (STEP_REPORT): its
+				      * fields are cleared for the next at the next step */
 	bool quiet;                  /* ended between requests: nothing to log */
 	/* The request being answered, and its transfer as the log says it. */
 	struct http_request req;
