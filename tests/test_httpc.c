@@ -689,7 +689,7 @@ START_TEST(f8_validators)
 	accepted("HTTP/1.1 200 OK\r\nETag: \"a\"\r\nETag: \"a\"\r\n\r\n", &r);
 	ck_assert_str_eq(r.etag, "\"a\"");
 	char big[600] = "HTTP/1.1 200 OK\r\nETag: \"";
-	memset(big + strlen(big), 'e', HTTPC_VALUE_MAX);
+	memset(big + strlen(big), 'e', HTTP_VALUE_MAX);
 	strcat(big, "\"\r\n\r\n");
 	accepted(big, &r);
 	ck_assert_str_eq(r.etag, "");
