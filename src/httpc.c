@@ -327,6 +327,11 @@ static void port_suffix(const struct httpc_url *u, char buf[8])
 		snprintf(buf, 8, ":%u", (unsigned)u->port);
 }
 
+/* Any URL parsed formats within HTTPC_URL_MAX: "https://[", the host (its zone's '%'
+ * written "%25"), "]:65535", the target. */
+_Static_assert(HTTPC_URL_MAX >= sizeof "https://[%25]:65535" + HTTPC_HOST_MAX + HTTPC_TARGET_MAX,
+	       "HTTPC_URL_MAX holds any URL formatted");
+
 size_t httpc_url_format(const struct httpc_url *u, char *out, size_t cap)
 {
 	char port[8];

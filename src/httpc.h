@@ -15,7 +15,7 @@
 
 #define HTTPC_HOST_MAX 255     /* a host name or address literal, without brackets */
 #define HTTPC_TARGET_MAX 8192  /* a request target (path and query), percent-encoded */
-#define HTTPC_URL_MAX (HTTPC_TARGET_MAX + HTTPC_HOST_MAX + 32) /* a whole URL or Location */
+#define HTTPC_URL_MAX 8704      /* a whole URL or Location: the scheme, a host, a port, a target */
 #define HTTPC_HEAD_MAX (64 * 1024) /* the response head limit zcp-recv passes */
 #define HTTPC_CHUNK_EXT_MAX 4096   /* a chunk's extensions (after the size, before CRLF) */
 #define HTTPC_TRAILER_MAX 16384    /* the trailer section after the last chunk */
