@@ -101,16 +101,16 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "a key file must be a regular file");
+		zerr_set(e, ZCP_EXIT_FILE, "open", path, "a key file must be a regular file");
 		goto out;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) { /* SPEC T-2: its owner holds the key */
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "owned by uid %u, neither this user nor root: its owner "
+		zerr_set(e, ZCP_EXIT_FILE, "open", path, "owned by uid %u, neither this user nor root: its owner "
 			 "may change the key (chown it)", (unsigned)st.st_uid);
 		goto out;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) { /* SPEC T-2: as ssh and rsync refuse them */
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "permissions %04o are too open: group or others may use "
+		zerr_set(e, ZCP_EXIT_FILE, "open", path, "permissions %04o are too open: group or others may use "
 			 "the key (chmod 600 it)", (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
@@ -133,7 +133,7 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 	if (used >= 0 && (size_t)used != have)
 		why = "more than one line: a key file is one IDENTITY:HEXKEY line", used = -1;
 	if (used < 0)
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "not a PSK file (IDENTITY:HEXKEY): %s", why);
+		zerr_set(e, ZCP_EXIT_FILE, "read", path, "not a PSK file (IDENTITY:HEXKEY): %s", why);
 	else
 		r = 0;
 out:
@@ -286,24 +286,32 @@ static int keep_session(SSL *ssl, SSL_SESSION *sess)
 	return 1; /* the reference is ours */
 }
 
+/* OpenSSL's call could not use file: why, named by the call (SPEC E-2). Returns -1. */
+static int unusable(struct zerr *e, const char *call, const char *file)
+{
+	char why[200];
+	openssl_reason(why, sizeof why, "unusable");
+	return zerr_set(e, ZCP_EXIT_FILE, call, file, "%s", access(file, R_OK) == 0 ? why : strerror(errno));
+}
+
 /* Loads the certificate files of cfg into c. Returns 0, or -1 with *e set. */
 static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr *e)
 {
-	char why[200];
-	const char *file = NULL;
-	if (cfg->cert && SSL_CTX_use_certificate_chain_file(c->ssl, file = cfg->cert) != 1)
-		goto bad;
-	if (cfg->key && (SSL_CTX_use_PrivateKey_file(c->ssl, file = cfg->key, SSL_FILETYPE_PEM) != 1 ||
-			 SSL_CTX_check_private_key(c->ssl) != 1))
-		goto bad;
+	if (cfg->cert && SSL_CTX_use_certificate_chain_file(c->ssl, cfg->cert) != 1)
+		return unusable(e, "SSL_CTX_use_certificate_chain_file", cfg->cert);
+	if (cfg->key && SSL_CTX_use_PrivateKey_file(c->ssl, cfg->key, SSL_FILETYPE_PEM) != 1)
+		return unusable(e, "SSL_CTX_use_PrivateKey_file", cfg->key);
+	if (cfg->key && SSL_CTX_check_private_key(c->ssl) != 1)
+		return unusable(e, "SSL_CTX_check_private_key", cfg->key);
 	const char *ca = c->listener ? cfg->client_ca : cfg->ca;
-	if (ca && SSL_CTX_load_verify_locations(c->ssl, file = ca, NULL) != 1)
-		goto bad;
+	if (ca && SSL_CTX_load_verify_locations(c->ssl, ca, NULL) != 1)
+		return unusable(e, "SSL_CTX_load_verify_locations", ca);
 	if (c->listener && cfg->client_ca) { /* SPEC T-3: no certificate of those CAs, no entry */
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca);
 		if (!names) { /* no CA to name, none to lead to: nobody could get in */
 			ERR_clear_error();
-			return zerr_set(e, ZCP_EXIT_FILE, "", cfg->client_ca, "no CA certificate in the file");
+			return zerr_set(e, ZCP_EXIT_FILE, "SSL_load_client_CA_file", cfg->client_ca,
+					"no CA certificate in the file");
 		}
 		SSL_CTX_set_client_CA_list(c->ssl, names);
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
@@ -314,9 +322,6 @@ static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr 
 		SSL_CTX_set_cert_verify_callback(c->ssl, verify_server, c);
 	}
 	return 0;
-bad:
-	openssl_reason(why, sizeof why, "unusable");
-	return zerr_set(e, ZCP_EXIT_FILE, "", file, "%s", access(file, R_OK) == 0 ? why : strerror(errno));
 }
 
 struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char *host, struct zerr *e)

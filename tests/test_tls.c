@@ -227,6 +227,7 @@ START_TEST(t8_protected_mode)
 	ck_assert_int_ge(any, 0);
 	ck_assert_int_eq(report_protected("zcp-send", &c, false, any, bound, "fetch", &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
+	ck_assert_str_eq(e.call, "listen"); /* SPEC E-2: the listen refused */
 	ck_assert_str_eq(e.object, bound);
 	ck_assert_ptr_nonnull(strstr(e.reason, "openssl rand -hex 32"));
 	ck_assert_int_eq(report_protected("zcp-send", &c, true, any, bound, "fetch", &e), 0);
@@ -578,6 +579,43 @@ START_TEST(t3_client_ca_without_certificates)
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_str_eq(e.object, a);
 	ck_assert_msg(strstr(e.reason, "no CA certificate"), "%s", e.reason);
+	ck_assert_str_eq(e.call, "SSL_load_client_CA_file"); /* SPEC E-2 */
+}
+END_TEST
+
+/* SPEC T-2 T-3 E-2: every file refused when the context is made names the call
+ * that refused it: open (not a regular file, loose), read (not one line), or the
+ * OpenSSL call that could not use it. */
+START_TEST(t1_refusals_name_the_call)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	make_cert("other", "IP:127.0.0.1");
+	key_file("bad.pem", "not a certificate\n", 0600);
+	key_file("loose", "zcp:" KEY64 "\n", 0640);
+	key_file("short", "zcp:00\n", 0600);
+	sh("cd '%s' && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa.key 2>/dev/null", dir);
+	char f[8][512]; /* each case's own names */
+	const struct {
+		bool listener;
+		struct tls_cfg cfg;
+		const char *call;
+	} cases[] = {
+		{true, {.psk_file = in_dir(f[0], "loose")}, "open"},
+		{true, {.psk_file = dir}, "open"},
+		{true, {.psk_file = in_dir(f[1], "short")}, "read"},
+		{false, {.ca = in_dir(f[2], "none.pem")}, "SSL_CTX_load_verify_locations"},
+		{true, {.cert = in_dir(f[3], "bad.pem"), .key = in_dir(f[4], "srv.key")}, "SSL_CTX_use_certificate_chain_file"},
+		{true, {.cert = in_dir(f[5], "srv.pem"), .key = in_dir(f[3], "bad.pem")}, "SSL_CTX_use_PrivateKey_file"},
+		{true, {.cert = in_dir(f[5], "srv.pem"), .key = in_dir(f[6], "other.key")}, "SSL_CTX_use_PrivateKey_file"},
+		/* a key of another type goes in its own slot: the check finds the certificate keyless */
+		{true, {.cert = in_dir(f[5], "srv.pem"), .key = in_dir(f[7], "rsa.key")}, "SSL_CTX_check_private_key"},
+	};
+	struct zerr e;
+	for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tls_ctx *c = tls_ctx_new(cases[i].listener, &cases[i].cfg, "h", &e);
+		ck_assert_msg(!c, "case %u made a context", i);
+		ck_assert_msg(strcmp(e.call, cases[i].call) == 0, "case %u: '%s' %s: %s", i, e.call, e.object, e.reason);
+	}
 }
 END_TEST
 
@@ -1074,6 +1112,7 @@ int main(void)
 	tcase_add_test(hs, t4_silent_peer_waits);
 	tcase_add_test(hs, t3_bad_files);
 	tcase_add_test(hs, t3_client_ca_without_certificates);
+	tcase_add_test(hs, t1_refusals_name_the_call);
 	tcase_add_test(hs, t9_session_resumed);
 	suite_add_tcase(s, hs);
 	TCase *tr = tcase_create("transfer");

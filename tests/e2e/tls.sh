@@ -171,16 +171,24 @@ check "TLS: a wrong key fails both sides (exit 8, one line each), the server log
 t_loose_key() {
 	cp "$K/psk" "$T/loose" && chmod 640 "$T/loose" &&
 	{ zsend --psk-file "$T/loose" "$T/data.bin" 2>"$T/err"; [ $? -eq 3 ]; } &&
-	grep -q "^zcp-send: $T/loose: permissions 0640 are too open" "$T/err" &&
+	grep -q "^zcp-send: open $T/loose: permissions 0640 are too open" "$T/err" &&
 	{ zrecv -c 127.0.0.1:1 --psk-file "$T/loose" -o "$T/x" 2>"$T/err"; [ $? -eq 3 ]; } &&
 	grep -q 'chmod 600' "$T/err"
 }
-check "TLS: a key file group or others may read is refused (exit 3)  # SPEC T-2" t_loose_key
+check "TLS: a key file group or others may read is refused (exit 3), naming the open  # SPEC T-2 E-2" t_loose_key
+
+t_bad_cert_file() {
+	{ zsend --cert "$K/psk" --key "$K/srv.key" "$T/data.bin" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -q "^zcp-send: SSL_CTX_use_certificate_chain_file $K/psk: " "$T/err" &&
+	{ zrecv -c 127.0.0.1:1 --ca "$K/none.pem" -o "$T/x" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: SSL_CTX_load_verify_locations $K/none.pem: No such file or directory" "$T/err"
+}
+check "TLS: a certificate or CA file OpenSSL cannot use is refused (exit 3), naming the OpenSSL call and the file  # SPEC T-3 E-2" t_bad_cert_file
 
 # --- protected mode (SPEC T-8)
 t_protected() {
 	{ zsend -l 0.0.0.0:0 "$T/data.bin" 2>"$T/err"; [ $? -eq 2 ]; } &&
-	grep -q '^zcp-send: 0.0.0.0:[0-9]*: not a loopback address: .*openssl rand -hex 32' "$T/err" &&
+	grep -q '^zcp-send: listen 0.0.0.0:[0-9]*: not a loopback address: .*openssl rand -hex 32' "$T/err" &&
 	! grep -q '^listening on' "$T/err" &&
 	{ zrecv -l '[::]:0' -o "$T/" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q 'openssl rand -hex 32' "$T/err"
 }
@@ -206,9 +214,9 @@ t_plain_at_tls() {
 		--root "$T/root" "${PSK[@]}" 2>"$T/send.err" & } &&
 	SPID=$! && PORT=$(port_of "$T/send.err") &&
 	{ zrecv -c "127.0.0.1:$PORT" --name f -o "$T/pt.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
-	grep -q "^zcp-recv: 127.0.0.1:$PORT: the sender requires TLS: give --psk-file, --ca or --pin" "$T/r.err" &&
+	grep -q "^zcp-recv: recvfrom 127.0.0.1:$PORT: the sender requires TLS: give --psk-file, --ca or --pin" "$T/r.err" &&
 	exits 8 "$SPID" && grep -q 'result=auth-failed exit=8' "$T/send.err" &&
-	grep -q 'a plaintext request: this sender requires TLS' "$T/send.err" &&
+	grep -q '^zcp-send: recvfrom 127.0.0.1:[0-9]*: a plaintext request: this sender requires TLS' "$T/send.err" &&
 	! grep -E 'open(at2?)?\(.*"f"' "$T/strace" && ! grep -q "$T/root/" "$T/strace"
 }
 check "a plaintext request to a TLS listener opens no file (strace), exit 8 both sides  # SPEC T-4 T-7" t_plain_at_tls
@@ -216,14 +224,15 @@ t_tls_at_plain() {
 	start_send --once "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/tp.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
 	grep -q '^zcp-recv: SSL_do_handshake .*(does it speak TLS?)' "$T/r.err" &&
-	exits 8 "$SPID" && grep -q 'the receiver speaks TLS; this sender has no --psk-file or --cert' "$T/send.err"
+	exits 8 "$SPID" &&
+	grep -q '^zcp-send: recvfrom 127.0.0.1:[0-9]*: the receiver speaks TLS; this sender has no --psk-file or --cert' "$T/send.err"
 }
 check "a TLS receiver at a plaintext sender: exit 8 both sides, each says why  # SPEC T-7" t_tls_at_plain
 t_tls_push_at_plain() {
 	mkdir -p "$T/tpp" && start_recv --once -o "$T/tpp/" &&
 	{ zsend -c "127.0.0.1:$RPORT" "${PSK[@]}" "$T/data.bin" 2>"$T/s.err"; [ $? -eq 8 ]; } &&
 	grep -q '^zcp-send: SSL_do_handshake' "$T/s.err" && exits 8 "$RPID" &&
-	grep -q 'the sender speaks TLS: give --psk-file, --ca or --pin' "$T/recv.err"
+	grep -q '^zcp-recv: recvfrom 127.0.0.1:[0-9]*: the sender speaks TLS: give --psk-file, --ca or --pin' "$T/recv.err"
 }
 check "a TLS push to a plaintext receiver: exit 8 both sides  # SPEC T-7" t_tls_push_at_plain
 
@@ -293,7 +302,7 @@ cut() { timeout 30 head -c 1 <&"$1" >/dev/null; }
 t_silent_peer() {
 	start_send --count 2 --header-timeout 5 "${PSK[@]}" "$T/data.bin" && silent_peers 1 7 &&
 	zrecv -q -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/silent.out" && cmp "$T/data.bin" "$T/silent.out" &&
-	cut 7 && exits 4 "$SPID" && grep -q 'timed out waiting for the TLS handshake' "$T/send.err" &&
+	cut 7 && exits 4 "$SPID" && grep -q '^zcp-send: SSL_do_handshake 127.0.0.1:[0-9]*: timed out waiting for the TLS handshake' "$T/send.err" &&
 	# the receiver was served while the silent peer still waited for its deadline
 	grep -n 'result=' "$T/send.err" | head -n 1 | grep -q 'result=ok'
 }
@@ -337,7 +346,7 @@ check "TLS: a --cert listener beyond loopback without --client-ca says once that
 t_hs_timeout() {
 	start_fake silent-sender &&
 	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" "${PSK[@]}" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
-	grep -qx "zcp-recv: 127.0.0.1:$PORT: timed out waiting for the TLS handshake" "$T/err"
+	grep -qx "zcp-recv: SSL_do_handshake 127.0.0.1:$PORT: timed out waiting for the TLS handshake" "$T/err"
 	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
 }
 check "TLS: a server that never answers the handshake: --timeout ends the wait, exit 4, 'timed out waiting for the TLS handshake'  # SPEC T-4 P-10" t_hs_timeout
