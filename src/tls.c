@@ -46,11 +46,19 @@ static ssize_t refuse(const char **why, const char *text)
 
 ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *psk, const char **why)
 {
-	size_t i = 0, digits;
+	static const char bom[] = "\xef\xbb\xbf"; /* an editor's UTF-8 byte-order mark */
+	size_t i = 0, digits, head = len < 3 ? len : 3;
+	if (head && memcmp(buf, bom, head) == 0 && (head == 3 || !at_end)) /* stunnel takes none either */
+		return head < 3 ? TLS_NEED_MORE
+				: refuse(why, "the file starts with a UTF-8 byte-order mark: save it without one");
 	for (; i < len && buf[i] != ':'; i++) {
-		if (buf[i] < 0x20 || buf[i] > 0x7e)
-			return refuse(why, i == 0 && (buf[i] == '\n' || buf[i] == '\r') ? "an empty line"
-				      : "the identity holds a control byte, or there is no ':'");
+		unsigned char b = (unsigned char)buf[i];
+		if (b == '\n' || b == '\r')
+			return refuse(why, i == 0 ? "an empty line" : "no ':' between the identity and the key");
+		if (b < 0x20 || b == 0x7f)
+			return refuse(why, "the identity holds a control byte");
+		if (b > 0x7f)
+			return refuse(why, "the identity holds a byte that is not ASCII");
 		if (i == TLS_PSK_ID_MAX)
 			return refuse(why, "the identity is longer than 128 bytes");
 	}

@@ -34,8 +34,9 @@ struct tls_psk {
  * into *psk (SPEC T-2): IDENTITY 1 to 128 printable ASCII bytes without ':',
  * HEXKEY 64 to 128 hex digits (an even count), the line ended by "\n" or "\r\n",
  * or by the end of the input when at_end. Returns the bytes consumed (> 0);
- * TLS_NEED_MORE when buf is a valid start of a line and !at_end; -1 with *why
- * set. Pure: never reads past len, never allocates. */
+ * TLS_NEED_MORE when buf is a valid start of a line, or of a UTF-8 byte-order
+ * mark (refused, once whole, as one), and !at_end; -1 with *why set. Pure: never
+ * reads past len, never allocates. */
 ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *psk, const char **why);
 
 /* tls_psk_load() - read the key file path (SPEC T-2): refused when it is not a

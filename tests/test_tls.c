@@ -70,19 +70,23 @@ START_TEST(t2_psk_prefixes_need_more)
 }
 END_TEST
 
-static const struct { const char *text, *why; } bad_lines[] = {
-	{":" KEY64 "\n", "empty identity"},
-	{"zcp" KEY64 "\n", "no ':'"},
-	{"zcp:" KEY64 "0\n", "odd digits"},
-	{"zcp:" KEY64 "zz\n", "not hex"},
-	{"zcp:0011\n", "short key (2 bytes)"},
-	{"zcp:" "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e" "\n", "31 bytes"},
-	{"zcp:" KEY64 KEY64 "00\n", "65 bytes"},
-	{"z\tcp:" KEY64 "\n", "control byte in the identity"},
-	{"zcp:" KEY64 " \n", "space after the key"},
-	{"zcp:" KEY64 "\r", "CR without LF at the end"},
-	{"\n", "empty line"},
-	{"", "empty file"},
+/* words: what the refusal must say, where it is worded for the case (SPEC T-2) */
+static const struct { const char *text, *why, *words; } bad_lines[] = {
+	{":" KEY64 "\n", "empty identity", NULL},
+	{"zcp" KEY64 "\n", "no ':'", "no ':' between the identity and the key"},
+	{"zcp:" KEY64 "0\n", "odd digits", NULL},
+	{"zcp:" KEY64 "zz\n", "not hex", NULL},
+	{"zcp:0011\n", "short key (2 bytes)", NULL},
+	{"zcp:" "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e" "\n", "31 bytes", NULL},
+	{"zcp:" KEY64 KEY64 "00\n", "65 bytes", NULL},
+	{"z\tcp:" KEY64 "\n", "control byte in the identity", "the identity holds a control byte"},
+	{"z\xc3\xa9:" KEY64 "\n", "UTF-8 in the identity", "the identity holds a byte that is not ASCII"},
+	/* an editor's (Windows Notepad's) mark is not called a control byte */
+	{"\xef\xbb\xbfzcp:" KEY64 "\n", "a byte-order mark", "starts with a UTF-8 byte-order mark"},
+	{"zcp:" KEY64 " \n", "space after the key", NULL},
+	{"zcp:" KEY64 "\r", "CR without LF at the end", NULL},
+	{"\n", "empty line", "an empty line"},
+	{"", "empty file", NULL},
 };
 
 /* SPEC T-2: what is not one valid line is refused, with a reason. */
@@ -91,6 +95,22 @@ START_TEST(t2_psk_bad_lines)
 	struct tls_psk p;
 	const char *why;
 	ck_assert_msg(parse(bad_lines[_i].text, true, &p, &why) == -1 && why && *why, "%s", bad_lines[_i].why);
+	const char *words = bad_lines[_i].words;
+	ck_assert_msg(!words || strstr(why, words), "%s: '%s', not '%s'", bad_lines[_i].why, why, words);
+}
+END_TEST
+
+/* SPEC T-2: a start of a byte-order mark needs more before it is worded as one. */
+START_TEST(t2_psk_bom_prefix_needs_more)
+{
+	struct tls_psk p;
+	const char *why;
+	ck_assert_int_eq(parse("\xef", false, &p, &why), TLS_NEED_MORE);
+	ck_assert_int_eq(parse("\xef\xbb", false, &p, &why), TLS_NEED_MORE);
+	ck_assert_int_eq(parse("\xef\xbb\xbf", false, &p, &why), -1);
+	ck_assert_int_eq(parse("\xef\xbbz", false, &p, &why), -1);
+	ck_assert_int_eq(parse("\xef\xbb", true, &p, &why), -1); /* not a whole one */
+	ck_assert_str_eq(why, "the identity holds a byte that is not ASCII");
 }
 END_TEST
 
@@ -1091,6 +1111,7 @@ int main(void)
 	tcase_add_test(tc, t2_psk_line_parses);
 	tcase_add_test(tc, t2_psk_prefixes_need_more);
 	tcase_add_loop_test(tc, t2_psk_bad_lines, 0, (int)(sizeof bad_lines / sizeof *bad_lines));
+	tcase_add_test(tc, t2_psk_bom_prefix_needs_more);
 	tcase_add_test(tc, t2_psk_identity_bound);
 	tcase_add_test(tc, t2_psk_file_permissions);
 	tcase_add_test(tc, t2_psk_file_fifo);

@@ -185,6 +185,13 @@ t_bad_cert_file() {
 }
 check "TLS: a certificate or CA file OpenSSL cannot use is refused (exit 3), naming the OpenSSL call and the file  # SPEC T-3 E-2" t_bad_cert_file
 
+t_bom_key() {
+	printf '\357\273\277zcp:%s\n' "$key_hex" >"$T/bom" && chmod 600 "$T/bom" &&
+	{ zsend --psk-file "$T/bom" "$T/data.bin" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-send: read $T/bom: not a PSK file (IDENTITY:HEXKEY): the file starts with a UTF-8 byte-order mark: save it without one" "$T/err"
+}
+check "TLS: a key file that starts with a UTF-8 byte-order mark is refused (exit 3), saying so  # SPEC T-2" t_bom_key
+
 # --- protected mode (SPEC T-8)
 t_protected() {
 	{ zsend -l 0.0.0.0:0 "$T/data.bin" 2>"$T/err"; [ $? -eq 2 ]; } &&
