@@ -18,9 +18,10 @@
 struct tls_ctx {
 	SSL_CTX *ssl;
 	bool listener;
-	bool have_psk, have_pin, check_chain;
+	bool have_psk, check_chain;
 	struct tls_psk psk;
-	uint8_t pin[TLS_PIN_SIZE];
+	int npins; /* SPEC T-10: the server's key must be one of pins[0..npins) */
+	uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE];
 	char host[256]; /* a connector's peer name, checked against its certificate */
 	pthread_mutex_t lock; /* resume: the parts of --streams are threads */
 	SSL_SESSION *resume;  /* a connector's last ticketed session, or NULL (SPEC T-9) */
@@ -161,15 +162,15 @@ static int b64val(char c)
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
-int tls_pin_parse(const char *s, uint8_t pin[TLS_PIN_SIZE])
+/* One "sha256//BASE64", s[0..len), into pin. Returns 0, or -1. */
+static int pin_parse_one(const char *s, size_t len, uint8_t pin[TLS_PIN_SIZE])
 {
 	static const char prefix[] = "sha256//";
-	if (strncmp(s, prefix, sizeof prefix - 1) != 0)
-		return -1;
-	s += sizeof prefix - 1;
+	const size_t plen = sizeof prefix - 1;
 	/* 32 bytes: 43 digits of 6 bits (the last holds 2 bits and 4 zeros), then '=' */
-	if (strlen(s) != 44 || s[43] != '=')
+	if (len != plen + 44 || memcmp(s, prefix, plen) != 0 || s[plen + 43] != '=')
 		return -1;
+	s += plen;
 	uint32_t acc = 0;
 	unsigned bits = 0, n = 0;
 	for (int i = 0; i < 43; i++) {
@@ -184,6 +185,19 @@ int tls_pin_parse(const char *s, uint8_t pin[TLS_PIN_SIZE])
 		}
 	}
 	return n == TLS_PIN_SIZE && (acc & ((1u << bits) - 1)) == 0 ? 0 : -1;
+}
+
+int tls_pin_parse(const char *s, uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE])
+{
+	for (int n = 0;; n++) {
+		const char *end = strchr(s, ';');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		if (n == TLS_PINS_MAX || pin_parse_one(s, len, pins[n]) < 0)
+			return -1;
+		if (!end)
+			return n + 1;
+		s = end + 1;
+	}
 }
 
 bool tls_cfg_wanted(const struct tls_cfg *cfg)
@@ -251,13 +265,14 @@ static int psk_find(SSL *ssl, const unsigned char *id, size_t idlen, SSL_SESSION
 	return (*sess = psk_session(ssl, &c->psk)) != NULL;
 }
 
-/* SPEC T-3: a connector checks the chain and the name (--ca) and the key (--pin). */
+/* SPEC T-3 T-10: a connector checks the chain and the name (--ca) and the key:
+ * one of --pin's. */
 static int verify_server(X509_STORE_CTX *x, void *arg)
 {
 	struct tls_ctx *c = arg;
 	if (c->check_chain && X509_verify_cert(x) <= 0)
 		return 0;
-	if (!c->have_pin)
+	if (!c->npins)
 		return 1;
 	uint8_t *der = NULL, digest[SHA256_DIGEST_LENGTH];
 	X509 *leaf = X509_STORE_CTX_get0_cert(x);
@@ -268,11 +283,11 @@ static int verify_server(X509_STORE_CTX *x, void *arg)
 	}
 	SHA256(der, (size_t)n, digest);
 	OPENSSL_free(der);
-	if (CRYPTO_memcmp(digest, c->pin, sizeof digest) != 0) {
-		X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
-		return 0;
-	}
-	return 1;
+	for (int i = 0; i < c->npins; i++)
+		if (CRYPTO_memcmp(digest, c->pins[i], sizeof digest) == 0)
+			return 1;
+	X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+	return 0;
 }
 
 /* SPEC T-2: a PSK connector's answer to any certificate (there is none when the key is used). */
@@ -345,11 +360,10 @@ struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char
 	if (cfg->psk_file && tls_psk_load(cfg->psk_file, &c->psk, e) < 0)
 		goto fail;
 	c->have_psk = cfg->psk_file != NULL;
-	if (cfg->pin && tls_pin_parse(cfg->pin, c->pin) < 0) {
+	if (cfg->pin && (c->npins = tls_pin_parse(cfg->pin, c->pins)) < 0) {
 		zerr_set(e, ZCP_EXIT_USAGE, "", "", "--pin '%s': not sha256//BASE64", cfg->pin);
 		goto fail;
 	}
-	c->have_pin = cfg->pin != NULL;
 	c->ssl = SSL_CTX_new(listener ? TLS_server_method() : TLS_client_method());
 	if (!c->ssl || !SSL_CTX_set_min_proto_version(c->ssl, TLS1_3_VERSION) ||
 	    !SSL_CTX_set_max_proto_version(c->ssl, TLS1_3_VERSION)) {
@@ -494,7 +508,7 @@ static void handshake_failed(struct tls_conn *t)
 	if (t->unknown_psk) /* the identity is peer input: not echoed */
 		snprintf(t->why, sizeof t->why, "unknown PSK identity: the peer's key file names another");
 	else if (v == X509_V_ERR_APPLICATION_VERIFICATION)
-		snprintf(t->why, sizeof t->why, "the server's public key does not match --pin");
+		snprintf(t->why, sizeof t->why, "the server's public key matches no --pin");
 	else if (v != X509_V_OK)
 		snprintf(t->why, sizeof t->why, "certificate verify failed: %s", X509_verify_cert_error_string(v));
 	else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING || !ERR_peek_error())

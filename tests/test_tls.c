@@ -213,16 +213,44 @@ END_TEST
 /* SPEC T-3: curl's pin form. */
 START_TEST(t3_pin_parse)
 {
-	uint8_t pin[TLS_PIN_SIZE];
+	uint8_t pin[TLS_PINS_MAX][TLS_PIN_SIZE];
 	/* base64 of 32 bytes 0..31 */
-	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), 0);
+	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), 1);
 	for (unsigned i = 0; i < 32; i++)
-		ck_assert_uint_eq(pin[i], i);
+		ck_assert_uint_eq(pin[0][i], i);
 	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("sha1//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh!=", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=A", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("", pin), -1);
+}
+END_TEST
+
+/* SPEC T-10: several pins separated by ';' (curl's --pinnedpubkey), up to
+ * TLS_PINS_MAX; an empty one, a space or one too many refuses the list. */
+START_TEST(t10_pin_list_parse)
+{
+	static const char a[] = "sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+	static const char b[] = "sha256////////////////////////////////////////////8=";
+	uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE];
+	char list[TLS_PINS_MAX * (sizeof a) + 64];
+	snprintf(list, sizeof list, "%s;%s", a, b);
+	ck_assert_int_eq(tls_pin_parse(list, pins), 2);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(pins[0][i], i);
+	for (unsigned i = 0; i < 31; i++)
+		ck_assert_uint_eq(pins[1][i], 0xff);
+	static const char *const bad[] = {"%s;", ";%s", "%s;;%s", "%s; %s", "%s;sha1//x"};
+	for (unsigned i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(list, sizeof list, bad[i], a, a);
+		ck_assert_msg(tls_pin_parse(list, pins) == -1, "%s", list);
+	}
+	size_t at = 0;
+	for (int n = 1; n <= TLS_PINS_MAX + 1; n++) {
+		at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", n > 1 ? ";" : "", n % 2 ? a : b);
+		ck_assert_int_eq(tls_pin_parse(list, pins), n <= TLS_PINS_MAX ? n : -1);
+	}
+	ck_assert_uint_eq(pins[TLS_PINS_MAX - 1][0], 0xff);
 }
 END_TEST
 
@@ -486,6 +514,18 @@ START_TEST(t3_cert_pin)
 	handshake(&p, &l, &c, "127.0.0.1");
 	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
 	ck_assert_msg(strstr(p.c.why, "--pin"), "%s", p.c.why);
+	pair_end(&p);
+	/* SPEC T-10: any one pin of a list lets the server in, wherever it stands */
+	char list[3 * 200];
+	snprintf(list, sizeof list, "%s;%s;%s", other, pin, other);
+	c.pin = list;
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	pair_end(&p);
+	snprintf(list, sizeof list, "%s;%s", other, other);
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_msg(strstr(p.c.why, "matches no --pin"), "%s", p.c.why);
 	pair_end(&p);
 }
 END_TEST
@@ -1117,6 +1157,7 @@ int main(void)
 	tcase_add_test(tc, t2_psk_file_fifo);
 	tcase_add_test(tc, t2_psk_file_owner);
 	tcase_add_test(tc, t3_pin_parse);
+	tcase_add_test(tc, t10_pin_list_parse);
 	tcase_add_test(tc, t7_record_sniff);
 	tcase_add_test(tc, t8_protected_mode);
 	suite_add_tcase(s, tc);

@@ -113,6 +113,16 @@ t_cert_push_pin() {
 	cmp "$T/data.bin" "$T/pin.d/data.bin" && grep -q 'tls=user result=ok' "$T/recv.err" && grep -q 'tls=user result=ok' "$T/s.err"
 }
 check "TLS certificates: a push to a self-signed listener checked by --pin, byte-exact  # SPEC T-3" t_cert_push_pin
+t_pin_list() {
+	local right other
+	right=$(pin_of "$K/self.pem") && other=$(pin_of "$K/srv.pem") &&
+	start_send --count 2 --cert "$K/self.pem" --key "$K/self.key" "$T/data.bin" &&
+	zrecv -q -c "127.0.0.1:$PORT" --pin "$other;$right" -o "$T/pins.out" && cmp "$T/data.bin" "$T/pins.out" &&
+	{ zrecv -c "127.0.0.1:$PORT" --pin "$other;$other" -o "$T/pins.none" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -qx "zcp-recv: SSL_do_handshake 127.0.0.1:$PORT: the server's public key matches no --pin" "$T/r.err" &&
+	exits 8 "$SPID" && [ ! -e "$T/pins.none" ]
+}
+check "TLS: --pin 'sha256//A;sha256//B' lets in a server whose key is any one of them, and refuses one of none (exit 8)  # SPEC T-10" t_pin_list
 t_client_ca() {
 	start_send --count 2 "${CERT[@]}" --client-ca "$K/ca.pem" "$T/data.bin" &&
 	zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" --cert "$K/client.pem" --key "$K/client.key" \
@@ -137,7 +147,7 @@ refused() {
 check "TLS: another CA is refused (exit 8 both sides), the server goes on  # SPEC T-3 T-4" \
 	refused "--ca '$K/other-ca.pem'" 'certificate verify failed'
 check "TLS: a pin of another key is refused (exit 8 both sides)  # SPEC T-3 T-4" \
-	refused "--pin '$(pin_of "$K/self.pem")'" "the server's public key does not match --pin"
+	refused "--pin '$(pin_of "$K/self.pem")'" "the server's public key matches no --pin"
 t_expired() {
 	start_send --once --cert "$K/expired.pem" --key "$K/expired.key" "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/exp.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
