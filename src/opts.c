@@ -200,10 +200,10 @@ static int parse_common(int opt, const char *name, const char *arg, int is_send,
 	case OPT_KEY: c->tls.key = arg; return 1;
 	case OPT_CA: c->tls.ca = arg; return 1;
 	case OPT_PIN: {
-		uint8_t pin[TLS_PIN_SIZE];
-		if (tls_pin_parse(arg, pin) < 0)
+		uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE];
+		if (tls_pin_parse(arg, pins) < 0) /* SPEC T-10 */
 			return reject(err, len, "--pin '%s': not sha256//BASE64 (the base64 of the SHA-256 of the "
-				      "server's public key)", arg);
+				      "server's public key), or up to %d of them separated by ';'", arg, TLS_PINS_MAX);
 		c->tls.pin = arg;
 		return 1;
 	}
@@ -539,7 +539,8 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	"      --cert FILE          this side's certificate chain (PEM), with --key\n" \
 	"      --key FILE           its private key (PEM)\n" \
 	"      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n" \
-	"      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n" \
+	"      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey);\n" \
+	"                           several, separated by ';': any one of them\n" \
 	"      --client-ca FILE     with --listen: require client certificates of these CAs\n" \
 	"      --insecure           with --listen: plaintext on any address (protected mode off)\n"
 

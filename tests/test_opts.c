@@ -432,6 +432,8 @@ START_TEST(t1_tls_options)
 	ck_assert(!tls_cfg_wanted(&s.c.tls) && !s.c.insecure);
 	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "--psk-file", "k", "-o", "d/"), 0);
 	ck_assert_int_eq(SEND(&s, "-c", "h:1", "--pin", PIN, "--raw", "f"), 0);
+	ck_assert_int_eq(SEND(&s, "-c", "h:1", "--pin", PIN ";" PIN, "f"), 0); /* SPEC T-10 */
+	ck_assert_str_eq(s.c.tls.pin, PIN ";" PIN);
 }
 END_TEST
 
@@ -451,6 +453,7 @@ static const struct { bool send; const char *args[12]; const char *says; } tls_r
 	{false, {"--pin", "sha256//abc", "-o", "x"}, "not sha256//BASE64"},
 	{true, {"-c", "h:1", "--pin", "md5//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "f"}, "not sha256//BASE64"},
 	{true, {"--psk-file", "a", "--psk-file", "b", "f"}, "given twice"},
+	{false, {"-c", "h:1", "--pin", PIN ";", "-o", "x"}, "not sha256//BASE64"}, /* SPEC T-10 */
 };
 
 /* SPEC T-1 T-8: what does not make one way to authenticate is refused, said. */
