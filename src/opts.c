@@ -307,6 +307,8 @@ static int parse_loop(int argc, char **argv, const char *shortopts, const struct
 		return reject(err, len, "address '%s': %s", c->addr, why);
 	if (c->role == OPTS_CONNECT && net_port(c->addr) == 0)
 		return reject(err, len, "address '%s': port 0 only with --listen", c->addr);
+	if (!seen[OPT_CHUNK] && tls_cfg_wanted(&c->tls)) /* SPEC T-6: whole 16 KiB records, fewer calls */
+		c->chunk = OPTS_TLS_CHUNK_DEFAULT;
 	return check_tls(c, err, len);
 }
 
@@ -555,7 +557,8 @@ const char *opts_usage_send(void)
 	       "  -c, --connect HOST:PORT  push FILE to a listening zcp-recv (one transfer)\n"
 	       "      --root DIR           serve any regular file below DIR that a request names\n"
 	       "  -p, --path PATH          copy, sendfile or splice (default sendfile)\n"
-	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
+	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K, over\n"
+	       "                           TLS 64K)\n"
 	       "      --once               serve one transfer, then exit with its status\n"
 	       "      --count N            serve N transfers, then exit (0, or the first failure's)\n"
 	       "      --max-clients N      connections at once, all workers together; more hear\n"
@@ -603,7 +606,8 @@ const char *opts_usage_recv(void)
 	       "      --force              replace an existing output file (in a directory:\n"
 	       "                           only the file named with --name)\n"
 	       "      --fsync              fsync the file and its directory before success\n"
-	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
+	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K, over\n"
+	       "                           TLS 64K)\n"
 	       "      --raw                no framing: read to end of stream\n"
 	       "      --timeout SECONDS    limit on each wait for the peer (default 30, 0 = none)\n"
 	       "      --streams N          fetch over N connections at once, each part at its\n"
