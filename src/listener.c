@@ -46,7 +46,8 @@ struct listener {
 	struct conn *head;
 	struct conn *yielded;      /* stepped again after this round's events (P-11) */
 	unsigned live;
-	uint64_t accepted, ended;
+	uint64_t ended;            /* transfers ended (several a connection in some kinds) */
+	bool wound;                /* every connection was told to wind down */
 	int status;                /* the first failure's class (with a count) */
 };
 
@@ -75,14 +76,24 @@ static void give_room(struct listener *sv)
 		atomic_fetch_sub(&w->live[w->index], 1);
 }
 
-/* The transfer ended: said, counted, and its connection gone. */
+/* A transfer ended: said, and counted (with --count, the first failure's class kept). */
+static void said(struct listener *sv, const struct step_log *l)
+{
+	if (l->result && sv->status == 0)
+		sv->status = l->result;
+	sv->cfg->log(sv->cfg->arg, l);
+	sv->ended++;
+}
+
+/* The connection ended: its last transfer said (unless it ended quiet, between
+ * transfers: then its place under --count is given back), and it is gone. */
 static void finish(struct listener *sv, struct conn *c)
 {
 	const struct step_ops *kind = sv->cfg->kind;
 	struct step_log l;
-	if (kind->report(c->state, &l) && sv->status == 0)
-		sv->status = l.result;
-	sv->cfg->log(sv->cfg->arg, &l);
+	kind->report(c->state, &l);
+	if (!l.quiet)
+		said(sv, &l);
 	kind->end(c->state);
 	for (struct conn **y = &sv->yielded; c->yielded && *y; y = &(*y)->yield_next)
 		if (*y == c) {
@@ -101,12 +112,16 @@ static void finish(struct listener *sv, struct conn *c)
 	free(c);
 	give_room(sv);
 	sv->live--;
-	sv->ended++;
 }
 
 /* Acts on what a step said: the end, or what to wait for and until when. */
 static void settle(struct listener *sv, struct conn *c, int want)
 {
+	if (want & STEP_REPORT) { /* SPEC H-9: one of its transfers ended; it goes on */
+		struct step_log l;
+		sv->cfg->kind->report(c->state, &l);
+		said(sv, &l);
+	}
 	if (want & STEP_ENDED) {
 		finish(sv, c);
 		return;
@@ -132,7 +147,7 @@ static void refuse_busy(struct listener *sv, int sock, const char *peer)
 {
 	const struct step_ops *kind = sv->cfg->kind;
 	uint8_t say[512]; /* a refusal is short */
-	size_t n = kind->busy ? kind->busy(sv->cfg->kind_arg, say, sizeof say) : 0;
+	size_t n = kind->busy ? kind->busy(sv->cfg->kind_arg, sock, say, sizeof say) : 0;
 	if (n)
 		send(sock, say, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(sock);
@@ -161,7 +176,6 @@ static void admit(struct listener *sv, int sock, const char *peer)
 		sv->head->prev = c;
 	sv->head = c;
 	sv->live++;
-	sv->accepted++;
 	if (evloop_watch(&sv->loop, sock, 0, c, 1) < 0) {
 		kind->abandon(c->state, "cannot be watched");
 		finish(sv, c);
@@ -183,6 +197,28 @@ static int watch_listener(struct listener *sv, bool on)
 		return -1;
 	sv->accepting = on;
 	return 0;
+}
+
+/* SPEC S-7 H-9: with --count, a connection is taken only while those live and the
+ * transfers ended could still be fewer than the count (a kept-alive connection may
+ * carry several transfers, or end quiet with none). */
+static bool count_has_room(const struct listener *sv)
+{
+	return !sv->cfg->count || sv->live + sv->ended < sv->cfg->count;
+}
+
+/* SPEC H-8: no new transfer on any connection: each is told, and stepped (an idle
+ * one ends now). Once. */
+static void wind_down_all(struct listener *sv)
+{
+	if (sv->wound || !sv->cfg->kind->wind_down)
+		return;
+	sv->wound = true;
+	for (struct conn *c = sv->head, *next; c; c = next) {
+		next = c->next;
+		sv->cfg->kind->wind_down(c->state);
+		settle(sv, c, sv->cfg->kind->step(c->state, 0, sv->cfg->max_chunk));
+	}
 }
 
 /* Takes every connection waiting. Returns 0, or -1 with *e set when the listening
@@ -208,7 +244,7 @@ static int accept_all(struct listener *sv, struct zerr *e)
 			refuse_busy(sv, sock, peer);
 		else
 			admit(sv, sock, peer);
-		if (cfg->count && sv->accepted >= cfg->count)
+		if (!count_has_room(sv))
 			watch_listener(sv, false);
 	}
 	return 0;
@@ -233,6 +269,7 @@ static void begin_drain(struct listener *sv)
 	sv->drain_until = mono_ms() + (sv->cfg->drain_ms > 0 ? sv->cfg->drain_ms : 0);
 	if (sv->cfg->draining)
 		sv->cfg->draining(sv->cfg->arg, (int)*sv->cfg->stop, sv->live);
+	wind_down_all(sv);
 }
 
 /* The drain ran out (or the loop failed): the rest are cut, each said. */
@@ -432,8 +469,12 @@ int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 		if (*cfg->stop && !sv.drain_until)
 			begin_drain(&sv);
 		bool done = cfg->count && sv.ended >= cfg->count;
-		if (done || (sv.drain_until && sv.live == 0))
+		if (done)
+			wind_down_all(&sv); /* kept connections end by themselves, soon */
+		if ((done && (sv.live == 0 || !cfg->kind->wind_down)) || (sv.drain_until && sv.live == 0))
 			break;
+		if (!done && !sv.drain_until && !sv.pause_until && count_has_room(&sv))
+			watch_listener(&sv, true); /* a connection ended quiet: room again */
 		int64_t now = mono_ms();
 		if (sv.drain_until && now >= sv.drain_until) {
 			cut_all(&sv, "stopped: the drain time ran out");

@@ -16,7 +16,7 @@ enum {
 	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_ROOT,
 	OPT_MAX_CHUNK, OPT_MAX_CLIENTS, OPT_HEADER_TIMEOUT, OPT_COUNT, OPT_DRAIN, OPT_WORKERS,
 	OPT_NOTSENT_LOWAT, OPT_STREAMS, OPT_VERIFY, OPT_RESUME, OPT_RESTART, OPT_PROGRESS,
-	OPT_PSK_FILE, OPT_CERT, OPT_KEY, OPT_CA, OPT_PIN, OPT_CLIENT_CA, OPT_INSECURE, OPT_N
+	OPT_PSK_FILE, OPT_CERT, OPT_KEY, OPT_CA, OPT_PIN, OPT_CLIENT_CA, OPT_INSECURE, OPT_NO_HTTP, OPT_N
 };
 
 #define COMMON_LONGOPTS                                        \
@@ -53,6 +53,7 @@ static const struct option send_longopts[] = {
 	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"notsent-lowat", required_argument, NULL, OPT_NOTSENT_LOWAT},
+	{"no-http", no_argument, NULL, OPT_NO_HTTP},
 	{"streams", required_argument, NULL, OPT_STREAMS}, /* refused with the reason (SPEC R-18) */
 	{NULL, 0, NULL, 0},
 };
@@ -369,6 +370,7 @@ static int send_own(int opt, const char *arg, void *p, char *err, size_t len)
 		return r < 0 ? -1 : 0;
 	switch (opt) {
 	case OPT_ROOT: o->root = arg; return 0;
+	case OPT_NO_HTTP: o->no_http = true; return 0;
 	case OPT_NOTSENT_LOWAT:
 		if (opts_parse_size(arg, 0, INT32_MAX, &v, &why))
 			return reject(err, len, "--notsent-lowat '%s': %s (0 to 2G-1)", arg, why);
@@ -422,6 +424,8 @@ int opts_parse_send(int argc, char **argv, struct opts_send *o, char *err, size_
 		return reject(err, len, "--once and --count conflict");
 	if (o->workers > 1 && o->c.role == OPTS_CONNECT)
 		return reject(err, len, "--workers needs --listen");
+	if (o->no_http && o->c.role == OPTS_CONNECT)
+		return reject(err, len, "--no-http needs --listen");
 	if (o->workers > 1 && o->srv.count)
 		return reject(err, len, "--count and --once need --workers 1");
 	if (o->c.role == OPTS_CONNECT)
@@ -563,6 +567,8 @@ const char *opts_usage_send(void)
 	       "                           socket (default 1, auto = online CPUs); one that\n"
 	       "                           dies is replaced\n"
 	       "      --notsent-lowat SIZE unsent bytes queued per connection (default 1M, 0 = kernel's)\n"
+	       "      --no-http            answer ZCP/1 only (by default a listener also answers\n"
+	       "                           HTTP/1.1 GET and HEAD: curl, wget, aria2, web seeds)\n"
 	       "      --raw                no framing: write the file's bytes and close\n"
 	       "      --timeout SECONDS    give up on a peer that makes no progress this long\n"
 	       "                           (default 30, 0 = never)\n"

@@ -57,6 +57,7 @@ struct opts_send {
 	uint32_t header_timeout_s; /* SPEC S-13; 0 = none */
 	uint32_t workers;          /* SPEC S-16 */
 	uint32_t notsent_lowat;    /* SPEC S-13; 0 = the kernel's */
+	bool no_http;              /* --no-http: ZCP/1 only, no HTTP/1.1 (SPEC H-1) */
 };
 
 struct opts_recv {

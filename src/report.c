@@ -71,7 +71,7 @@ void report_transfer(const char *prog, const struct step_log *l, bool verbose)
 		return;
 	}
 	kv_value(name, sizeof name, l->name);
-	char result[32] = "ok", calls[256] = "", tls[16] = "";
+	char result[32] = "ok", calls[256] = "", tls[16] = "", http[96] = "", method[64];
 	if (l->result)
 		snprintf(result, sizeof result, "%s exit=%d", l->result == ZCP_EXIT_AUTH ? "auth-failed" : "failed",
 			 l->result);
@@ -79,16 +79,20 @@ void report_transfer(const char *prog, const struct step_log *l, bool verbose)
 		snprintf(result, sizeof result, "probe");
 	if (l->tls) /* SPEC T-6 */
 		snprintf(tls, sizeof tls, " tls=%s", l->tls);
+	if (l->proto) { /* SPEC H-9 */
+		kv_value(method, sizeof method, l->method ? l->method : "");
+		snprintf(http, sizeof http, " proto=%s method=%s status=%d", l->proto, method, l->status);
+	}
 	for (int s = 0, at = 0; verbose && s < XS_COUNT; s++)
 		if (l->stats->calls[s] && at < (int)sizeof calls)
 			at += snprintf(calls + at, sizeof calls - (size_t)at, "%s%s:%llu", at ? "," : " syscalls=",
 				       xfer_sys_name((enum xfer_sys)s), (unsigned long long)l->stats->calls[s]);
 	double mib = (double)l->bytes / (1024.0 * 1024.0);
 	fprintf(stderr, "%s: time=%s peer=%s name=%s offset=%llu length=%llu bytes=%llu seconds=%.6f "
-		"mib_s=%.1f path=%s%s result=%s%s\n", prog, when, peer, name,
+		"mib_s=%.1f path=%s%s%s result=%s%s\n", prog, when, peer, name,
 		(unsigned long long)l->offset, (unsigned long long)l->length,
 		(unsigned long long)l->bytes, l->seconds, l->seconds > 0 ? mib / l->seconds : 0.0,
-		xfer_path_name(l->path), tls, result, calls);
+		xfer_path_name(l->path), tls, http, result, calls);
 }
 
 int report_tls(const char *prog, const struct opts_common *c, struct tls_ctx **ctx)

@@ -454,7 +454,7 @@ static int step_auth(struct serve_conn *c)
 	if (c->cfg->raw)
 		return start_raw(c);
 	c->state = SERVE_REQUEST;
-	return 0;
+	return c->hold ? STEP_IN : 0;
 }
 
 int serve_step(struct serve_conn *c, short events, uint64_t budget)
@@ -569,9 +569,10 @@ static int ops_report(const void *conn, struct step_log *l)
 
 /* SPEC S-14: a receiver over the limit hears BUSY; over TLS it could read no
  * plaintext, so it is only closed (T-4). */
-static size_t ops_busy(const void *arg, uint8_t *buf, size_t len)
+static size_t ops_busy(const void *arg, int sock, uint8_t *buf, size_t len)
 {
 	const struct serve_cfg *cfg = arg;
+	(void)sock; /* a receiver hears BUSY whatever it sent */
 	if (cfg->tls)
 		return 0;
 	struct wire_response r = {.status = WIRE_BUSY};

@@ -41,6 +41,9 @@ struct serve_conn {
 	int64_t ack_since_ms;            /* the half-close: the whole ack is due a --timeout after */
 	bool refusing;                   /* the response is a refusal: the end after sending it */
 	bool watch_ack;                  /* SPEC S-11: an early ack may come while sending */
+	bool hold;                       /* SPEC H-1: after the TLS handshake, wait (STEP_IN, in
+					  * SERVE_REQUEST, nothing read) until cleared: the door
+					  * looks at the first words before they are read */
 	struct wire_request req;
 	struct wire_ident asked;         /* the identity an IF_IDENT request names (SPEC W-16) */
 	struct wire_ident ident;         /* the served file's (W-15) */

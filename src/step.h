@@ -19,6 +19,8 @@
 #define STEP_OUT 2   /* ... when it is writable */
 #define STEP_YIELD 4 /* the budget is spent: step again after the others had theirs */
 #define STEP_ENDED 8 /* the connection ended: read its outcome */
+#define STEP_REPORT 16 /* a transfer ended and the connection goes on (HTTP's kept-alive
+			* one, SPEC H-7): read its report() now, then act on the other bits */
 
 /* What a connection's state machine keeps of its socket: the frame coming in or
  * going out, when it last moved a byte (for the idle deadline) and what it called. */
@@ -83,6 +85,11 @@ struct step_log {
 	const char *tls;          /* "ktls" or "user" after a TLS handshake (SPEC T-6), or NULL */
 	bool busy;                /* refused: --max-clients reached */
 	bool probe;               /* a probe (SPEC W-14): answered, no payload */
+	const char *proto;        /* "http" (SPEC H-9), or NULL for ZCP/1 */
+	const char *method;       /* HTTP: the request's method, as sent */
+	int status;               /* HTTP: the response's status */
+	bool quiet;               /* nothing to log: a kept-alive connection that ended
+				   * between transfers (SPEC H-8) */
 	int result;               /* 0, or the exit class of the failure (SPEC E-1) */
 	const struct zerr *err;   /* why, when result != 0 */
 	const struct xfer_stats *stats;
@@ -98,7 +105,9 @@ struct step_log {
  * moved (NULL in a kind only the listener drives). Both drivers step a connection
  * once more after expire() (it may still have words to send, a fetch its ack, and
  * may set a later deadline for them); abandon() must leave it ended without another
- * step; a step that says STEP_YIELD is stepped again after the others had theirs. */
+ * step; a step that says STEP_YIELD is stepped again after the others had theirs.
+ * Only the listener drives kinds that say STEP_REPORT (several transfers a
+ * connection) or have wind_down. */
 struct step_ops {
 	size_t size; /* bytes of one connection's state */
 	/* init() - start a connection on sock (non-blocking, connected to peer) in conn
@@ -113,10 +122,15 @@ struct step_ops {
 	 * valid until end()). Returns l->result. */
 	int (*report)(const void *conn, struct step_log *l);
 	void (*end)(void *conn); /* release what it holds; never closes the socket */
-	/* busy() - SPEC S-14: what a connection refused at --max-clients is told, for
+	/* busy() - SPEC S-14 H-10: what a connection refused at --max-clients is told, for
 	 * the kind started with arg: up to len bytes put in buf; returns how many (0, or
-	 * busy NULL: nothing, it is only closed). */
-	size_t (*busy)(const void *arg, uint8_t *buf, size_t len);
+	 * busy NULL: nothing, it is only closed). sock is the refused connection's, to
+	 * peek at what it sent (never to read or write). */
+	size_t (*busy)(const void *arg, int sock, uint8_t *buf, size_t len);
+	/* wind_down() - SPEC H-8: no new transfer on this connection: one in flight
+	 * finishes, an idle one ends at its next step, quiet (the driver steps it right
+	 * after). NULL in a kind with one transfer a connection. */
+	void (*wind_down)(void *conn);
 	bool received; /* its transfers come to us: how a refused one is logged */
 	int (*wait_fd)(const void *conn); /* what STEP_IN/OUT are about: the socket, or an
 					   * output that would block (a pipe, a FIFO) */

@@ -442,6 +442,25 @@ static ssize_t io_write(void *arg, const void *buf, size_t len, bool *wait_out)
 	return io_failed(t, 0, wait_out);
 }
 
+ssize_t tls_peek(struct tls_conn *t, void *buf, size_t len, bool *wait_out)
+{
+	size_t n;
+	ERR_clear_error();
+	errno = 0; /* io_failed trusts errno only when the call set it */
+	if (SSL_peek_ex(t->ssl, buf, len, &n))
+		return (ssize_t)n;
+	return io_failed(t, 0, wait_out);
+}
+
+void tls_conn_move(struct tls_conn *to, struct tls_conn *from)
+{
+	*to = *from;
+	to->io.arg = to;
+	if (to->ssl)
+		SSL_set_app_data(to->ssl, to);
+	*from = (struct tls_conn){0};
+}
+
 int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 {
 	*t = (struct tls_conn){.io = {.read = io_read, .write = io_write, .arg = t}};

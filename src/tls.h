@@ -104,6 +104,16 @@ enum tls_hs { TLS_HS_DONE, TLS_HS_READ, TLS_HS_WRITE, TLS_HS_FAILED, TLS_HS_SYS 
  * 1.3 (t->why says why in one line), TLS_HS_SYS when the socket failed (errno). */
 enum tls_hs tls_handshake(struct tls_conn *t);
 
+/* tls_peek() - up to len bytes of what the peer sent, decrypted, left to be read
+ * again (SPEC H-1: what a connection is, seen after the handshake). Returns how
+ * many (> 0), 0 at the peer's close_notify, or -1 with errno set (EAGAIN: none
+ * yet, *wait_out saying whether the socket must become writable first). */
+ssize_t tls_peek(struct tls_conn *t, void *buf, size_t len, bool *wait_out);
+
+/* tls_conn_move() - the session of from, now to's (from left no TLS): a connection
+ * handed from one state machine to another keeps its session. */
+void tls_conn_move(struct tls_conn *to, struct tls_conn *from);
+
 /* tls_close_notify() - say the end of what this side writes (close_notify), so
  * that the peer can tell the end from a cut. Returns 1 when it is out, 0 when the
  * socket must become writable first, -1 with errno set. */

@@ -20,7 +20,8 @@
 
 struct echo_cfg {
 	uint64_t len;
-	int timeout_ms; /* no progress for this long ends it */
+	int timeout_ms;  /* no progress for this long ends it */
+	unsigned rounds; /* transfers of len bytes on one connection (0: one), like HTTP's kept-alive */
 };
 
 struct echo {
@@ -32,7 +33,7 @@ struct echo {
 	uint64_t echoed;
 	int64_t started_ms, progress_ms;
 	double seconds;
-	bool done;
+	bool done, quiet, winding; /* quiet: it ended between rounds (nothing to log) */
 	int result;
 	struct zerr err;
 	struct xfer_stats stats;
@@ -68,7 +69,13 @@ static int echo_step(void *conn, short events, uint64_t budget)
 	(void)events; /* it knows what it waits for */
 	if (c->done)
 		return STEP_ENDED;
-	for (uint64_t moved = 0; c->echoed < c->cfg->len; moved++) {
+	uint64_t rounds = c->cfg->rounds ? c->cfg->rounds : 1, all = c->cfg->len * rounds;
+	bool between = c->echoed % c->cfg->len == 0 && !c->holding;
+	if (c->echoed && c->echoed < all && between && c->winding) {
+		c->quiet = true;
+		return echo_ended(c, 0, "");
+	}
+	for (uint64_t moved = 0; c->echoed < all; moved++) {
 		if (moved == budget)
 			return STEP_YIELD | STEP_IN;
 		if (!c->holding) {
@@ -89,6 +96,8 @@ static int echo_step(void *conn, short events, uint64_t budget)
 		c->holding = false;
 		c->echoed++;
 		c->progress_ms = mono_ms();
+		if (c->echoed % c->cfg->len == 0 && c->echoed < all)
+			return STEP_REPORT | (c->winding ? STEP_YIELD : STEP_IN); /* a round ended */
 	}
 	return echo_ended(c, 0, "");
 }
@@ -106,10 +115,14 @@ static void echo_abandon(void *conn, const char *why) { echo_ended(conn, ZCP_EXI
 static int echo_report(const void *conn, struct step_log *l)
 {
 	const struct echo *c = conn;
-	*l = (struct step_log){.peer = c->peer, .name = "echo", .length = c->cfg->len, .bytes = c->echoed,
-			       .seconds = c->seconds, .result = c->result, .err = &c->err, .stats = &c->stats};
+	uint64_t in_round = c->echoed % c->cfg->len;
+	*l = (struct step_log){.peer = c->peer, .name = "echo", .length = c->cfg->len,
+			       .bytes = in_round || !c->echoed ? in_round : c->cfg->len, .seconds = c->seconds,
+			       .result = c->result, .err = &c->err, .stats = &c->stats, .quiet = c->quiet};
 	return c->result;
 }
+
+static void echo_wind_down(void *conn) { ((struct echo *)conn)->winding = true; }
 
 static void echo_end(void *conn)
 {
@@ -117,9 +130,12 @@ static void echo_end(void *conn)
 	ends++;
 }
 
-static size_t echo_busy(const void *arg, uint8_t *buf, size_t len)
+static int busy_sock = -1; /* the socket the last busy() was told */
+
+static size_t echo_busy(const void *arg, int sock, uint8_t *buf, size_t len)
 {
 	(void)arg;
+	busy_sock = sock;
 	static const char say[] = "BUSY\n";
 	ck_assert_uint_ge(len, sizeof say - 1);
 	memcpy(buf, say, sizeof say - 1);
@@ -129,7 +145,7 @@ static size_t echo_busy(const void *arg, uint8_t *buf, size_t len)
 static const struct step_ops echo_ops = {
 	.size = sizeof(struct echo), .init = echo_init, .step = echo_step, .deadline = echo_deadline,
 	.expire = echo_expire, .abandon = echo_abandon, .report = echo_report, .end = echo_end,
-	.busy = echo_busy,
+	.busy = echo_busy, .wind_down = echo_wind_down,
 };
 
 /* --- the server under test, its log, and its clients */
@@ -176,6 +192,7 @@ static void setup(void)
 	on_log = NULL;
 	stop = 0;
 	lowat_seen = -1;
+	busy_sock = -1;
 	echo_cfg = (struct echo_cfg){.len = 10, .timeout_ms = 10000};
 	cfg = (struct listener_cfg){.kind = &echo_ops, .kind_arg = &echo_cfg, .max_chunk = 3,
 				  .max_clients = 8, .drain_ms = 10000, .log = log_record, .stop = &stop};
@@ -683,6 +700,76 @@ START_TEST(p11_yielded_connection_stepped_again)
 }
 END_TEST
 
+/* SPEC H-9 S-7: a kind whose connection carries several transfers (HTTP's kept-alive
+ * one) has each logged when it ends, and --count counts transfers, not connections. */
+START_TEST(h9_each_transfer_of_a_kept_connection_is_logged_and_counted)
+{
+	echo_cfg = (struct echo_cfg){.len = 4, .timeout_ms = 10000, .rounds = 3};
+	int a = client("0123456789ab", 12);
+	cfg.count = 3;
+	ck_assert_int_eq(run(), 0);
+	expect_echo(a, "0123456789ab");
+	ck_assert_uint_eq(nseen, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_int_eq(seen[i].result, 0);
+		ck_assert_uint_eq(seen[i].bytes, 4);
+	}
+	ck_assert_uint_eq(ends, 1);
+}
+END_TEST
+
+/* SPEC H-8 S-15: a stop winds down a kept connection idle between transfers: it ends
+ * at once, unlogged, and the loop returns 0 long before the drain would run out. */
+START_TEST(h8_stop_winds_down_an_idle_kept_connection)
+{
+	echo_cfg = (struct echo_cfg){.len = 4, .timeout_ms = 60000, .rounds = 3};
+	int a = client("0123", 4); /* one round, then idle */
+	on_log = stop_at_once;
+	cfg.drain_ms = 60000;
+	ck_assert_int_eq(run(), 0);
+	char got[8] = "";
+	client_read(a, got, 4);
+	ck_assert_str_eq(got, "0123");
+	client_closed(a);
+	ck_assert_uint_eq(nseen, 1); /* the idle end is not a transfer */
+	ck_assert_uint_eq(ends, 1);
+}
+END_TEST
+
+/* SPEC H-8 S-7: when --count transfers ended, the kept connections are wound down
+ * (not cut): the loop returns the count's status, and an idle one ends unlogged. */
+START_TEST(h9_count_reached_winds_down_kept_connections)
+{
+	echo_cfg = (struct echo_cfg){.len = 4, .timeout_ms = 60000, .rounds = 3};
+	int a = client("0123", 4);
+	cfg.count = 1;
+	ck_assert_int_eq(run(), 0);
+	char got[8] = "";
+	client_read(a, got, 4);
+	client_closed(a);
+	ck_assert_uint_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].result, 0);
+	ck_assert_uint_eq(ends, 1);
+}
+END_TEST
+
+/* SPEC H-10: busy() is told the refused connection's socket (to look at what it sent). */
+START_TEST(h10_busy_is_told_the_socket)
+{
+	echo_cfg.timeout_ms = 200;
+	int a = client("01234", 5), b = client("", 0);
+	cfg.max_clients = 1;
+	on_log = stop_after_a_transfer;
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_ge(busy_sock, 0);
+	ck_assert_int_ne(busy_sock, lfd);
+	client_read(b, (char[8]){0}, 5);
+	client_closed(b);
+	client_read(a, (char[8]){0}, 5);
+	client_closed(a);
+}
+END_TEST
+
 /* --- the two real kinds through the same loop */
 
 /* SPEC P-11 S-7: zcp-send's kind: a request served, the ack (queued already) read. */
@@ -854,6 +941,10 @@ int main(void)
 	tcase_add_test(tc, s16_no_worker_starts);
 	tcase_add_test(tc, s16_workers_that_started_stop_when_one_cannot);
 	tcase_add_test(tc, s16_failed_replacement_is_retried_until_a_stop);
+	tcase_add_test(tc, h9_each_transfer_of_a_kept_connection_is_logged_and_counted);
+	tcase_add_test(tc, h8_stop_winds_down_an_idle_kept_connection);
+	tcase_add_test(tc, h9_count_reached_winds_down_kept_connections);
+	tcase_add_test(tc, h10_busy_is_told_the_socket);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kinds");
 	tcase_add_checked_fixture(tc, setup, teardown);

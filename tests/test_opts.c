@@ -76,9 +76,11 @@ START_TEST(c1_send_server_options)
 	ck_assert_uint_eq(s.srv.count, 0);
 	ck_assert_uint_eq(s.notsent_lowat, 1u << 20);
 	ck_assert_ptr_null(s.root);
+	ck_assert(!s.no_http); /* SPEC H-1: HTTP is answered unless turned off */
 	ck_assert_int_eq(SEND(&s, "--root", "/srv", "--max-chunk", "512K", "--max-clients", "7",
 			      "--header-timeout", "3", "--drain", "0", "--workers", "2",
-			      "--notsent-lowat", "0"), 0);
+			      "--notsent-lowat", "0", "--no-http"), 0);
+	ck_assert(s.no_http);
 	ck_assert_str_eq(s.root, "/srv");
 	ck_assert_ptr_null(s.file);
 	ck_assert_uint_eq(s.srv.max_chunk, 512u << 10);
@@ -329,6 +331,7 @@ static const struct msg_case messages[] = {
 	{1, {"--count", "0", "f"}, "--count '0': too small (1 to 2^63-1)"},
 	{1, {"--workers", "2", "--count", "2", "f"}, "--count and --once need --workers 1"},
 	{1, {"--workers", "2", "-c", "h:1", "f"}, "--workers needs --listen"},
+	{1, {"--no-http", "-c", "h:1", "f"}, "--no-http needs --listen"},
 	{1, {"--workers", "0", "f"}, "--workers '0': too small (1 to 256, or auto)"},
 	{1, {"--max-clients", "0", "f"}, "--max-clients '0': too small (1 to 1000000)"},
 	{1, {"--max-chunk", "0", "f"}, "--max-chunk '0': too small (4K to 1T)"},

@@ -154,6 +154,22 @@ START_TEST(s17_transfer_syscalls)
 }
 END_TEST
 
+/* SPEC H-9: an HTTP transfer's line names the protocol, the method (a value like
+ * any other) and the status after the path. */
+START_TEST(h9_http_transfer_names_method_and_status)
+{
+	struct step_log l = example();
+	l.proto = "http", l.method = "GET", l.status = 206;
+	ck_assert_str_eq(transfer_line(&l, false), " peer=10.0.0.7:41234 name=data.bin offset=0 length=5000000 "
+			 "bytes=5000000 seconds=0.004130 mib_s=1154.6 path=sendfile proto=http method=GET "
+			 "status=206 result=ok\n");
+	l.method = "BAD\nMETHOD", l.status = 405, l.result = 2;
+	const char *s = transfer_line(&l, false);
+	ck_assert_msg(strstr(s, " proto=http method=\"BAD\\\\x0aMETHOD\" status=405 result=failed exit=2\n"), "'%s'",
+		      s);
+}
+END_TEST
+
 struct result_case {
 	int result;
 	bool probe, busy;
@@ -368,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, x8_format_no_calls_no_time);
 	tcase_add_test(tc, x8_format_truncates_at_any_length);
 	tcase_add_test(tc, s17_transfer_ok);
+	tcase_add_test(tc, h9_http_transfer_names_method_and_status);
 	tcase_add_test(tc, s17_transfer_syscalls);
 	tcase_add_loop_test(tc, s17_transfer_results, 0, (int)(sizeof result_cases / sizeof result_cases[0]));
 	tcase_add_loop_test(tc, s17_values_escaped_and_quoted, 0,
