@@ -98,6 +98,12 @@ def wrk_rate(text):
     return float(m.group(1))
 
 
+def text(path):
+    """What a server wrote to its stderr so far."""
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
 def on_cpu(cpu, pin):
     """preexec_fn pinning a child to one CPU, or None."""
     return (lambda: os.sched_setaffinity(0, {cpu})) if pin else None
@@ -130,15 +136,17 @@ class Origin:
         try:
             if self.kind == "zcp":  # it prints the port it got (SPEC C-7)
                 def port():
-                    m = re.search(r"listening on .*:(\d+)$", open(err).read(), re.M)
+                    m = re.search(r"listening on .*:(\d+)$", text(err), re.M)
                     self.port = int(m.group(1)) if m else None
                     return self.port or self.proc.poll() is not None
                 wait_for(port, 20)
             if not self.port:
-                raise RuntimeError("%s: no port: %s" % (self.kind, open(err).read()[-300:]))
+                raise RuntimeError("%s: no port: %s" % (self.kind, text(err)[-300:]))
             concurrency.wait_listening(self.port, self.proc, self.kind)
-            # every worker up before anything is measured
-            if not wait_for(lambda: len(self.pids()) >= self.workers + (self.kind == "nginx"), 20):
+            # every worker up before anything is measured: nginx's master and zcp-send's
+            # supervisor (with --workers) beside them
+            want = self.workers + (self.kind == "nginx" or self.workers > 1)
+            if not wait_for(lambda: len(self.pids()) >= want, 20):
                 raise RuntimeError("%s: %d workers did not start" % (self.kind, self.workers))
         except BaseException:
             self.__exit__(None, None, None)
@@ -174,7 +182,7 @@ class Origin:
                 problem = "processes left after it exited"
             elif self.proc.returncode != 0:
                 problem = "exit status %d: %s" % (self.proc.returncode,
-                                                  open(os.path.join(self.dir, "stderr")).read()[-300:])
+                                                  text(os.path.join(self.dir, "stderr"))[-300:])
         except subprocess.TimeoutExpired:
             problem = "did not stop within 15 s of SIGTERM"
         if problem:

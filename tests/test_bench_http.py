@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Unit tests of bench/httprows.py (the HTTP rows of `make bench`): nginx's generated
 configuration, the readings of /proc and of wrk, and that an origin the bench starts
-is gone after it, on success and on failure. Prints "bench-http: N passed, N failed"."""
+is gone after it, on success and on failure.
+    test_bench_http.py [BUILD_DIR]    (zcp-send's tests need BUILD_DIR)
+Prints "bench-http: N passed, N failed"."""
 import os
 import shutil
 import subprocess
@@ -13,6 +15,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
 import concurrency  # noqa: E402
 import httprows  # noqa: E402
+
+BUILD = sys.argv.pop(1) if len(sys.argv) > 1 else None  # the plain build: zcp-send
 
 WRK_OK = """Running 5s test @ http://127.0.0.1:8080/f
   2 threads and 64 connections
@@ -88,8 +92,7 @@ class WrkOutput(unittest.TestCase):
             httprows.wrk_rate("wrk: connection refused\n")
 
 
-@unittest.skipIf(shutil.which("nginx") is None or shutil.which("curl") is None, "needs nginx and curl")
-class NginxLifetime(unittest.TestCase):
+class Lifetime(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="bench-http-test.")
         self.root = os.path.join(self.tmp, "root")
@@ -100,6 +103,9 @@ class NginxLifetime(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+
+@unittest.skipIf(shutil.which("nginx") is None or shutil.which("curl") is None, "needs nginx and curl")
+class NginxLifetime(Lifetime):
     def test_two_workers_serve_a_range_and_are_stopped(self):
         with httprows.Origin("nginx", None, self.root, 2, self.tmp) as o:
             self.assertEqual(len(o.pids()), 3)  # the master and two workers
@@ -119,6 +125,27 @@ class NginxLifetime(unittest.TestCase):
         self.assertEqual(len(pids), 2)
         for pid in pids:
             self.assertFalse(os.path.exists("/proc/%d" % pid), "nginx %d still runs" % pid)
+
+
+@unittest.skipIf(BUILD is None, "needs the build directory as the argument")
+class ZcpLifetime(Lifetime):
+    def test_every_worker_is_up_and_then_stopped(self):
+        # zcp-send --workers 2 is a supervisor and two workers: all three before a run
+        for _ in range(5):
+            with httprows.Origin("zcp", BUILD, self.root, 2, self.tmp) as o:
+                pids = o.pids()
+                self.assertEqual(len(pids), 3)
+            for pid in pids:
+                self.assertFalse(os.path.exists("/proc/%d" % pid), "zcp-send %d still runs" % pid)
+
+    def test_stopped_on_failure(self):
+        pids = []
+        with self.assertRaises(ZeroDivisionError):
+            with httprows.Origin("zcp", BUILD, self.root, 1, self.tmp) as o:
+                pids = o.pids()
+                1 / 0
+        self.assertEqual(len(pids), 1)
+        self.assertFalse(os.path.exists("/proc/%d" % pids[0]))
 
 
 if __name__ == "__main__":
