@@ -1,6 +1,6 @@
 /* gen-corpus.c - write the seed corpora from the encoders: valid frames of every
  * status, edge values (0, max, one past a limit) and command lines using every option.
- * Usage: gen-corpus DIR   (writes DIR/{request,response,ack,stream,opts}/seed-NNN) */
+ * Usage: gen-corpus DIR   (writes DIR/{request,response,ack,stream,opts,http}/seed-NNN) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +198,68 @@ static void opts(void)
 		emit("opts", lines[i].text, lines[i].len);
 }
 
+/* HTTP request heads (SPEC H-2..H-6): what curl, wget and aria2 send, every Range
+ * and validator form, and each refusal the parser knows. */
+static void http(void)
+{
+	static const char *const heads[] = {
+		"GET /data.bin HTTP/1.1\r\nHost: 127.0.0.1:9000\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+		"GET /f HTTP/1.1\r\nUser-Agent: Wget/1.21.4\r\nAccept: */*\r\nAccept-Encoding: identity\r\n"
+		"Host: h:9000\r\nConnection: Keep-Alive\r\nRange: bytes=1000-\r\n\r\n",
+		"GET /f HTTP/1.1\r\nUser-Agent: aria2/1.37.0\r\nAccept: */*\r\nHost: h\r\nPragma: no-cache\r\n"
+		"Cache-Control: no-cache\r\nRange: bytes=0-1048575\r\n\r\n",
+		"HEAD / HTTP/1.0\r\n\r\n",
+		"GET / HTTP/1.0\r\nConnection: keep-alive, Upgrade\r\n\r\n",
+		"GET /a%2Fb%20c+d?q=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+		"GET http://h:1/x/y HTTP/1.1\r\nHost: h:1\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=-500\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=0-0,-1\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=9223372036854775807-\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=18446744073709551616-\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nRange: items=0-1\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=0-9\r\n"
+		"If-Range: \"0123456789abcdef0123456789abcdef\"\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=0-9\r\nIf-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nIf-None-Match: W/\"x\", \"0123456789abcdef0123456789abcdef\"\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nIf-None-Match: *\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: Sun Nov  6 08:49:37 1994\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
+		"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n folded\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n",
+		"GET / HTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+		"GET / HTTP/2.0\r\nHost: h\r\n\r\n",
+		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+		"GET /%00 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n",
+		"\r\n\nGET / HTTP/1.1\nHost: h\n\n",
+		"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
+		"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+		"DELETE /f HTTP/1.1\r\nHost: h\r\n\r\n",
+		"Sun, 06 Nov 1994 08:49:37 GMT",
+		"Sunday, 06-Nov-94 08:49:37 GMT",
+		"Sun Nov  6 08:49:37 1994",
+	};
+	for (unsigned i = 0; i < sizeof heads / sizeof heads[0]; i++)
+		emit("http", heads[i], strlen(heads[i]));
+	/* at the limits: a target of 4097 bytes (414), a head of 8193 (431) */
+	static char big[8300];
+	int n = snprintf(big, sizeof big, "GET /");
+	memset(big + n, 'a', 4096);
+	n += 4096;
+	n += snprintf(big + n, sizeof big - (size_t)n, " HTTP/1.1\r\nHost: h\r\n\r\n");
+	emit("http", big, (size_t)n);
+	n = snprintf(big, sizeof big, "GET / HTTP/1.1\r\nHost: h\r\nX-Pad: ");
+	memset(big + n, 'p', 8193 - 4 - (size_t)n);
+	memcpy(big + 8193 - 4, "\r\n\r\n", 4);
+	emit("http", big, 8193);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -214,5 +276,6 @@ int main(int argc, char **argv)
 	responses();
 	acks();
 	opts();
+	http();
 	return 0;
 }

@@ -13,8 +13,6 @@
 #include "xfer.h"
 #include "zerr.h"
 
-#define ZCP_RELEASE "0.1.0"
-
 /* report_format() - "VERB N bytes PREP PEER in S s (R MiB/s), path P; syscalls: a=1 b=2"
  * into buf[0..len). Only calls made at least once are listed; with st NULL, none. */
 void report_format(char *buf, size_t len, const char *verb, uint64_t bytes, const char *prep,

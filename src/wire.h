@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #define ZCP_VERSION 1
+#define ZCP_RELEASE "0.1.0" /* the programs' release: --version, HTTP's Server field */
 #define ZCP_NAME_MAX 255   /* one component of a name (NAME_MAX) */
 #define ZCP_PATH_MAX 1024  /* a whole name: components joined by '/' (SPEC W-8) */
 #define WIRE_REQUEST_FIXED 24
