@@ -713,6 +713,7 @@ def main(argv):
     if len(argv) < 2:
         sys.exit("usage: bench.py BUILD_DIR [--quick]")
     build = os.path.abspath(argv[1])
+    httprows.exit_on_sigterm()
     runner = os.path.join(build, "bench-runner")
     quick = "--quick" in argv
     size = parse_size(os.environ.get("BENCH_SIZE", "64M" if quick else "1G"))

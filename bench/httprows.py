@@ -104,6 +104,13 @@ def text(path):
         return f.read()
 
 
+def exit_on_sigterm():
+    """A SIGTERM (a CI timeout, kill) ends the bench as an exception would: through its
+    with-blocks and except clauses, which stop the servers it started (each runs in a
+    session of its own, out of reach of a signal to the bench's process group)."""
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(128 + sig))
+
+
 def on_cpu(cpu, pin):
     """preexec_fn pinning a child to one CPU, or None."""
     return (lambda: os.sched_setaffinity(0, {cpu})) if pin else None

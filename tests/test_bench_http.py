@@ -126,6 +126,24 @@ class NginxLifetime(Lifetime):
         for pid in pids:
             self.assertFalse(os.path.exists("/proc/%d" % pid), "nginx %d still runs" % pid)
 
+    def test_stopped_when_the_bench_is_terminated(self):
+        # a SIGTERM to the bench (a CI timeout, kill) ends it through the with-blocks
+        child = subprocess.Popen([sys.executable, "-c", """if True:
+            import sys, time
+            sys.path.insert(0, %r)
+            import httprows
+            httprows.exit_on_sigterm()
+            with httprows.Origin("nginx", None, %r, 2, %r) as o:
+                print(" ".join(map(str, o.pids())), flush=True)
+                time.sleep(60)
+            """ % (os.path.dirname(httprows.__file__), self.root, self.tmp)], stdout=subprocess.PIPE, text=True)
+        pids = [int(p) for p in child.stdout.readline().split()]
+        child.terminate()
+        self.assertNotEqual(child.wait(timeout=30), 0)
+        self.assertEqual(len(pids), 3)
+        for pid in pids:
+            self.assertFalse(os.path.exists("/proc/%d" % pid), "nginx %d still runs" % pid)
+
 
 @unittest.skipIf(BUILD is None, "needs the build directory as the argument")
 class ZcpLifetime(Lifetime):
