@@ -139,4 +139,21 @@ t_busy() {
 }
 check "over --max-clients: an HTTP client gets 503 with Retry-After: 1, Content-Length: 0, Connection: close  # SPEC H-10" t_busy
 
+# --- validators against a file replaced under the same name (SPEC H-5)
+# a file replaced by another of the same size and mtime (as rsync -t, cp -p or tar x leave it):
+# a resume that sends If-Range with the old Last-Modified must get the new file whole, never
+# the new file's tail behind the old file's head
+t_if_range_same_mtime() {
+	local d="$T/ir" lm code
+	mkdir -p "$d" && head -c 1000 /dev/zero | tr '\0' A >"$d/v.bin" && touch -d @1700000000 "$d/v.bin" &&
+	serve --root "$d" || return 1
+	local u="http://127.0.0.1:$PORT/v.bin"
+	hc -o "$T/ir.1" -D "$T/ir.head" -H 'Range: bytes=0-499' "$u" &&
+	lm=$(tr -d '\r' <"$T/ir.head" | sed -n 's/^Last-Modified: //Ip') && [ -n "$lm" ] &&
+	head -c 1000 /dev/zero | tr '\0' B >"$d/v.new" && touch -d @1700000000 "$d/v.new" && mv "$d/v.new" "$d/v.bin" &&
+	code=$(hc -o "$T/ir.2" -w '%{http_code}' -H 'Range: bytes=500-' -H "If-Range: $lm" "$u") &&
+	{ [ "$code" = 200 ] && cmp "$d/v.bin" "$T/ir.2" || { echo "If-Range: $lm on the replaced file: $code, $(head -c 20 "$T/ir.2")"; false; }; } && stop
+}
+check "If-Range with the Last-Modified of a file since replaced by one of the same mtime: 200 whole, never a range of the new file  # SPEC H-5" t_if_range_same_mtime
+
 summary http-hostile
