@@ -5,8 +5,8 @@ what came back. Every wait is bounded.
 
   httpc.py ask PORT SECS
       send stdin's bytes, then read until the server closes; the response bytes go
-      to stdout. Exit 0 when the server closed (EOF or reset), 2 when it had not
-      closed after SECS.
+      to stdout. Exit 0 when the server closed (EOF or reset; a reset is also said
+      on stderr, "httpc: reset"), 2 when it had not closed after SECS.
   httpc.py dribble PORT GAP SECS
       a request head that never ends, one byte every GAP seconds (a slowloris);
       prints "dribble: connected", then "dribble: closed after N.N s" and the
@@ -45,6 +45,7 @@ def read_to_close(s, secs):
         except socket.timeout:
             return bytes(got), False
         except ConnectionResetError:
+            print("httpc: reset", file=sys.stderr)
             return bytes(got), True
         if not k:
             return bytes(got), True
