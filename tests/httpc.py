@@ -3,9 +3,10 @@
 no real client sends (malformed, hostile, thousands pipelined) and report exactly
 what came back. Every wait is bounded.
 
-  httpc.py ask PORT SECS
+  httpc.py ask PORT SECS [GATE]
       send stdin's bytes, then read until the server closes; the response bytes go
-      to stdout. Exit 0 when the server closed (EOF or reset; a reset is also said
+      to stdout. With GATE, nothing is read before the file GATE exists (a client
+      that leaves a response in flight). Exit 0 when the server closed (EOF or reset; a reset is also said
       on stderr, "httpc: reset"), 2 when it had not closed after SECS.
   httpc.py dribble PORT GAP SECS
       a request head that never ends, one byte every GAP seconds (a slowloris);
@@ -52,13 +53,18 @@ def read_to_close(s, secs):
         got += k
 
 
-def ask(port, secs):
+def ask(port, secs, gate=None):
     req = sys.stdin.buffer.read()
     s = connect(port, secs)
     try:
         s.sendall(req)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the server answered and closed before taking it all: read its answer
+    end = time.monotonic() + secs
+    while gate and not os.path.exists(gate):
+        if time.monotonic() > end:
+            return 2
+        time.sleep(0.05)
     got, closed = read_to_close(s, secs)
     sys.stdout.buffer.write(got)
     return 0 if closed else 2
@@ -206,8 +212,8 @@ def linger(port, path, go, secs):
 
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
-    if cmd == "ask" and len(argv) == 4:
-        return ask(int(argv[2]), float(argv[3]))
+    if cmd == "ask" and len(argv) in (4, 5):
+        return ask(int(argv[2]), float(argv[3]), argv[4] if len(argv) == 5 else None)
     if cmd == "dribble" and len(argv) == 5:
         return dribble(int(argv[2]), float(argv[3]), float(argv[4]))
     if cmd == "linger" and len(argv) == 6:
