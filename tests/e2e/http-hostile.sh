@@ -139,6 +139,17 @@ t_busy() {
 	wait "$h" && wait_until 10 fds_are "$before" && whole && stop
 }
 check "over --max-clients: an HTTP client gets 503 with Retry-After: 1, Content-Length: 0, Connection: close, and a clean close (no reset)  # SPEC H-10" t_busy
+# curl as it is: its request comes a moment after its connection, which zcp-send takes at once
+t_busy_curl() {
+	serve --max-clients 1 --header-timeout 5 "$T/data.bin" || return 1
+	local before code; before=$(fds)
+	peer hold "$PORT" 30 >"$T/hold.out" & local h=$!
+	wait_until 10 fds_are $((before + 1)) || return 1
+	code=$(hc -o /dev/null -w '%{http_code}' "$U" 2>"$T/busy.err")
+	[ "$code" = 503 ] || { echo "curl over --max-clients: status $code, $(cat "$T/busy.err")"; return 1; }
+	wait "$h" && wait_until 10 fds_are "$before" && whole && stop
+}
+check "over --max-clients: curl, whose request comes just after its connection, gets 503 (not ZCP/1's BUSY frame)  # SPEC H-10" t_busy_curl
 
 # --- validators against a file replaced under the same name (SPEC H-5)
 # a file replaced by another of the same size and mtime (as rsync -t, cp -p or tar x leave it):
