@@ -202,4 +202,18 @@ t_stop_then_request() {
 }
 check "a connection taken before a stop sends its requests after it: not served on as a kept-alive one through the drain  # SPEC S-15 H-8" t_stop_then_request
 
+# a connection that has sent nothing when the stop comes (a browser's preconnect, a health
+# check) has asked for nothing: it is closed at once, and the stop ends with status 0, not at
+# the end of the drain with 143
+t_stop_silent() {
+	serve --drain 3 --header-timeout 20 "$T/data.bin" || return 1
+	local before; before=$(fds)
+	peer hold "$PORT" 30 >"$T/hold.out" & local h=$!
+	wait_until 10 fds_are $((before + 1)) && kill "$ZPID" || return 1
+	wait "$SPID"; local rc=$?
+	kill "$h" 2>/dev/null; wait "$h" 2>/dev/null
+	[ $rc -eq 0 ] || { echo "zcp-send: status $rc"; grep -v ' result=ok' "$T/send.err"; false; }
+}
+check "a stop with a connection that has sent nothing: closed at once, status 0 (not the drain cut, 143)  # SPEC S-15 H-8" t_stop_silent
+
 summary http-hostile
