@@ -74,6 +74,10 @@ static int door_step(void *conn, short events, uint64_t budget)
 	uint8_t p[4];
 	int want = 0;
 	ssize_t n;
+	if (c->winding && ((s->link.tls.ssl && s->state == SERVE_HANDSHAKE) || first_words(c, p, &want) == 0)) {
+		c->quiet = true; /* SPEC H-8: a stop before any request: nothing is in flight */
+		return STEP_ENDED;
+	}
 	if (s->hold && s->state == SERVE_HANDSHAKE && !s->link.tls.ssl) {
 		/* SPEC H-11: plaintext HTTP at a TLS sender is answered in HTTP, 400 */
 		if ((n = first_words(c, p, &want)) == 0)
@@ -127,6 +131,10 @@ static void door_abandon(void *conn, const char *why)
 static int door_report(const void *conn, struct step_log *l)
 {
 	const struct door_conn *c = conn;
+	if (c->quiet) {
+		*l = (struct step_log){.quiet = true};
+		return 0;
+	}
 	return now(c)->report(&c->as, l);
 }
 

@@ -450,18 +450,15 @@ bool http_etag_list_matches(const char *list, const char *etag)
 	return match;
 }
 
-bool http_if_range_holds(const char *value, const char *etag, time_t last_modified)
+bool http_if_range_holds(const char *value, const char *etag)
 {
 	const char *s = value, *op, *mine;
 	size_t n = strlen(value), at = 0, opn, minen;
 	bool weak, mine_weak;
 	trim(&s, &n);
-	if (n && (s[0] == '"' || (n >= 2 && s[0] == 'W' && s[1] == '/')))
-		return entity_tag(s, n, &at, &op, &opn, &weak) == 0 && at == n && !weak &&
-		       own_tag(etag, &mine, &minen, &mine_weak) == 0 && !mine_weak &&
-		       opn == minen && !memcmp(op, mine, opn);
-	time_t t;
-	return http_date_parse(s, n, &t) == 0 && t == last_modified;
+	return n && (s[0] == '"' || (n >= 2 && s[0] == 'W' && s[1] == '/')) &&
+	       entity_tag(s, n, &at, &op, &opn, &weak) == 0 && at == n && !weak &&
+	       own_tag(etag, &mine, &minen, &mine_weak) == 0 && !mine_weak && opn == minen && !memcmp(op, mine, opn);
 }
 
 static const char DAY[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};

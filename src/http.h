@@ -92,9 +92,10 @@ int http_range_resolve(const struct http_range *r, uint64_t size, uint64_t *off,
 bool http_etag_list_matches(const char *list, const char *etag);
 
 /* http_if_range_holds() - RFC 9110 13.1.5: does the If-Range value name this
- * representation: an entity tag strongly equal to etag (a weak one never holds), or
- * an HTTP-date equal to last_modified. */
-bool http_if_range_holds(const char *value, const char *etag, time_t last_modified);
+ * representation: an entity tag strongly equal to etag (a weak one never holds). A
+ * date never holds (SPEC H-5): it cannot tell apart two versions made in the second
+ * it names (RFC 9110 8.8.2.2), and every answer carries the tag. */
+bool http_if_range_holds(const char *value, const char *etag);
 
 /* http_date_format() - t as an IMF-fixdate, NUL-terminated in out; a t before 1970
  * or after 9999 is said as the nearer end. */

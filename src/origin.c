@@ -167,7 +167,7 @@ static void choose_range(struct origin_conn *c, struct http_head *h, const char 
 		return;
 	}
 	if (q->method != HTTP_GET || q->range.kind == HTTP_RANGE_NONE ||
-	    (*q->if_range && !http_if_range_holds(q->if_range, etag, mtime)))
+	    (*q->if_range && !http_if_range_holds(q->if_range, etag)))
 		return;
 	int status = http_range_resolve(&q->range, size, &off, &len);
 	if (status == 200)

@@ -90,6 +90,15 @@ static int client(const void *text, size_t n)
 	return fd;
 }
 
+/* A client that sends its request and says it will send no more (as a client
+ * that reads to the close does), so that the server's linger (H-6) ends at once. */
+static int client_done(const void *text, size_t n)
+{
+	int fd = client(text, n);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	return fd;
+}
+
 /* Everything the server sends until it closes (bounded waits), NUL-terminated. */
 static size_t read_all(int fd, char *buf, size_t cap)
 {
@@ -141,7 +150,7 @@ END_TEST
 START_TEST(h1_http_request_answered_in_http)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-	int a = client(req, sizeof req - 1);
+	int a = client_done(req, sizeof req - 1);
 	run();
 	char got[4096];
 	size_t n = read_all(a, got, sizeof got);
@@ -175,7 +184,7 @@ START_TEST(h11_plain_http_at_a_tls_listener_hears_400)
 	sc.tls = tls_ctx_new(true, &tc, NULL, &e);
 	ck_assert_ptr_nonnull(sc.tls);
 	static const char req[] = "GET /data.bin HTTP/1.1\r\nHost: x\r\n\r\n";
-	int a = client(req, sizeof req - 1);
+	int a = client_done(req, sizeof req - 1);
 	run();
 	char got[4096];
 	read_all(a, got, sizeof got);

@@ -553,22 +553,23 @@ static const struct {
 	{"W/" TAG, false}, /* a weak tag never holds */
 	{"\"x\"", false},
 	{TAG ", " TAG, false},
-	{"Sun, 06 Nov 1994 08:49:37 GMT", true},
-	{"Sunday, 06-Nov-94 08:49:37 GMT", true},
-	{"Sun Nov  6 08:49:37 1994", true},
-	{"Wed, 06 Nov 1994 08:49:37 GMT", true}, /* the day name is not checked */
+	{"Sun, 06 Nov 1994 08:49:37 GMT", false}, /* a date never holds */
+	{"Sunday, 06-Nov-94 08:49:37 GMT", false}, /* a date never holds */
+	{"Sun Nov  6 08:49:37 1994", false}, /* a date never holds */
+	{"Wed, 06 Nov 1994 08:49:37 GMT", false}, /* a date never holds */
 	{"Sun, 06 Nov 1994 08:49:38 GMT", false},
 	{"Sun, 06 Nov 1994 08:49:36 GMT", false},
 	{"garbage", false},
 	{"", false},
 };
 
-/* SPEC H-5: If-Range holds with a strongly equal tag or the exact Last-Modified. */
+/* SPEC H-5: If-Range holds with a strongly equal tag only: a date, even the exact
+ * Last-Modified, never does (a file can change twice in the second it names). */
 START_TEST(h5_if_range)
 {
-	ck_assert_msg(http_if_range_holds(if_ranges[_i].value, TAG, LM) == if_ranges[_i].holds, "%s",
+	ck_assert_msg(http_if_range_holds(if_ranges[_i].value, TAG) == if_ranges[_i].holds, "%s",
 		      if_ranges[_i].value);
-	ck_assert(!http_if_range_holds(if_ranges[_i].value, "W/" TAG, 0));
+	ck_assert(!http_if_range_holds(if_ranges[_i].value, "W/" TAG));
 }
 END_TEST
 
