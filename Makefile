@@ -6,7 +6,7 @@ ZCP_CFLAGS := -std=c11 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFS
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer tls fsio ident http httpc fhash resume evloop frameio step opts serve fetch listener streams recv report progress
+LIB_SRC := wire zerr mono proc net xfer tls fsio ident http httpc fhash resume evloop frameio step opts serve fetch hget listener streams recv report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
 TESTS := wire zerr proc net evloop opts xfer fsio ident http httpc session conn streams fhash resume listener step progress report recv tls

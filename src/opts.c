@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 enum {
@@ -166,7 +167,10 @@ static int parse_common(int opt, const char *name, const char *arg, int is_send,
 			return reject(err, len, "--listen and --connect conflict");
 		*role_set = opt;
 		c->role = opt == 'l' ? OPTS_LISTEN : OPTS_CONNECT;
-		c->addr = arg;
+		if (opt == 'c' && !is_send && (!strncasecmp(arg, "http://", 7) || !strncasecmp(arg, "https://", 8)))
+			c->url = arg; /* SPEC G-1 */
+		else
+			c->addr = arg;
 		return 1;
 	case 'p':
 		if (!strcmp(arg, "copy"))
@@ -303,7 +307,7 @@ static int parse_loop(int argc, char **argv, const char *shortopts, const struct
 		return reject(err, len, "-q and -v conflict");
 	char host[NET_ADDR_MAX], port[8];
 	const char *why;
-	if (net_split_addr(c->addr, host, sizeof host, port, sizeof port, &why) < 0)
+	if (!c->url && net_split_addr(c->addr, host, sizeof host, port, sizeof port, &why) < 0)
 		return reject(err, len, "address '%s': %s", c->addr, why);
 	if (c->role == OPTS_CONNECT && net_port(c->addr) == 0)
 		return reject(err, len, "address '%s': port 0 only with --listen", c->addr);
@@ -502,6 +506,8 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 		return reject(err, len, "--raw conflicts with --offset and --length");
 	if (o->c.raw && o->name)
 		return reject(err, len, "--raw conflicts with --name");
+	if (o->c.url && (o->c.raw || o->name || o->verify)) /* SPEC G-1 */
+		return reject(err, len, "-c URL conflicts with --raw, --name and --verify (ZCP/1's)");
 	if (o->length > WIRE_OFF_MAX - o->offset) /* SPEC W-10, before connecting */
 		return reject(err, len, "--offset + --length exceeds 2^63-1");
 	if (o->output && o->output[0] == '\0')
@@ -589,6 +595,7 @@ const char *opts_usage_recv(void)
 	       "Fetch a file from zcp-send (default) or accept one it pushes (protocol ZCP/1).\n\n"
 	       "  -c, --connect HOST:PORT  fetch from a serving zcp-send\n"
 	       "                           (default role, default address " OPTS_DEFAULT_ADDR ")\n"
+	       "  -c, --connect URL        fetch an http:// or https:// URL from any HTTP server\n"
 	       "  -l, --listen HOST:PORT   wait for one zcp-send --connect; with -o DIR/,\n"
 	       "                           take every push into DIR, many at once\n"
 	       "  -p, --path PATH          copy or splice (default splice)\n"

@@ -23,6 +23,8 @@ struct opts_common {
 	enum opts_action action;
 	enum opts_role role;
 	const char *addr; /* HOST:PORT, points into argv or OPTS_DEFAULT_ADDR */
+	const char *url;  /* zcp-recv -c http:// or https:// URL (SPEC G-1), or NULL; addr
+			   * is then the caller's to set from it */
 	enum xfer_path path;
 	uint32_t chunk;
 	uint32_t timeout_s; /* 0 = wait forever */

@@ -182,7 +182,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 	int r = -1;
 	if (sock >= 0) {
 		set_live(sock);
-		r = fetch_one(sock, res->peer, &fc, out, &rep, &res->stats, e);
+		r = fetch_run(sock, res->peer, &fc, out, &rep, &res->stats, e);
 		set_live(-1);
 		close(sock);
 	}
@@ -194,6 +194,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 	res->streams = 1;
 	res->path = rep.path;
 	res->tls = rep.tls;
+	res->chunked = rep.chunked;
 	f->changed = rep.resp.status == WIRE_CHANGED;
 	f->mismatch = rep.mismatch;
 	return r;

@@ -75,6 +75,16 @@ enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out,
 	return r;
 }
 
+int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want)
+{
+	struct xfer_ctx ctx = step_ctx(l);
+	uint64_t before = j->res.moved;
+	int r = xfer_job_step(j, budget, &ctx);
+	step_moved(l, j->res.moved - before);
+	*want = r == XFER_MORE ? STEP_YIELD | STEP_IN : r == XFER_AGAIN ? j->wait_in ? STEP_IN : STEP_OUT : 0;
+	return r;
+}
+
 int step_write(struct step_link *l, int flags)
 {
 	struct xfer_ctx ctx = step_ctx(l);

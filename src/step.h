@@ -51,6 +51,11 @@ const struct xfer_io *step_io(const struct step_link *l);
  * the socket failed), naming peer. */
 int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, struct zerr *e);
 
+/* step_job() - move job j of l forward by at most about budget bytes without
+ * waiting (progress noted). Returns xfer_job_step()'s result; *want gets the STEP_*
+ * bits to return for XFER_MORE (yield) and XFER_AGAIN (what j waits for), else 0. */
+int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want);
+
 /* step_drop_input() - drop what the peer sent and nobody will read, without
  * waiting, so that closing the socket sends an end of stream, not a reset that
  * could destroy a last answer before the peer reads it. */

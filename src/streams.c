@@ -84,7 +84,7 @@ static void *run_part(void *arg)
 {
 	struct part *p = arg;
 	struct group *g = p->g;
-	p->result = fetch_one(p->sock, g->peer, &p->cfg, g->out, &p->rep, &p->stats, &p->err);
+	p->result = fetch_run(p->sock, g->peer, &p->cfg, g->out, &p->rep, &p->stats, &p->err);
 	atomic_fetch_add(&g->ended, 1);
 	int none = 0;
 	if (p->result < 0 && atomic_compare_exchange_strong(&g->failed, &none, (int)(p - g->part) + 1))
@@ -152,7 +152,7 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 		return -1;
 	struct fetch_report fr;
 	struct xfer_stats st;
-	int r = fetch_one(sock, g->peer, &pc, g->out, &fr, &st, e);
+	int r = fetch_run(sock, g->peer, &pc, g->out, &fr, &st, e);
 	close(sock);
 	add_stats(&rep->stats, &st);
 	rep->resp = fr.resp;

@@ -9,6 +9,8 @@
 
 #include "fetch.h"
 #include "fsio.h"
+#include "hget.h"
+#include "httpc.h"
 #include "net.h"
 #include "opts.h"
 #include "proc.h"
@@ -162,8 +164,8 @@ static int received(const struct opts_recv *o, const struct recv_result *res)
 			    "may report a failure", res->peer, strerror(res->ack_err));
 	if (!o->c.quiet) { /* SPEC C-10: the summary; -v adds the system calls */
 		char line[512], how[32];
-		snprintf(how, sizeof how, "%s%s%s", xfer_path_name(res->path), res->tls ? ", tls " : "",
-			 res->tls ? res->tls : "");
+		snprintf(how, sizeof how, "%s%s%s%s", xfer_path_name(res->path), res->tls ? ", tls " : "",
+			 res->tls ? res->tls : "", res->chunked && o->c.verbose ? ", chunked" : ""); /* SPEC G-6 */
 		report_format(line, sizeof line, "received", res->bytes, "from", res->peer, res->seconds, how,
 			      o->c.verbose ? &res->stats : NULL);
 		if (res->streams > 1)
@@ -215,6 +217,18 @@ int main(int argc, char **argv)
 	proc_ignore_signals(); /* SPEC S-8 R-9 */
 	proc_on_terminate(on_signal);
 
+	static struct httpc_url url; /* SPEC G-1: what -c URL names, and the address it dials */
+	char addr[HTTPC_HOST_MAX + 16];
+	if (o.c.url) {
+		const char *uwhy;
+		if (httpc_url_parse(o.c.url, strlen(o.c.url), NULL, &url, &uwhy) < 0) {
+			snprintf(why, sizeof why, "URL '%s': %s", o.c.url, uwhy);
+			return report_usage_error(PROG, why);
+		}
+		snprintf(addr, sizeof addr, url.ipv6 ? "[%s]:%u" : "%s:%u", url.host, (unsigned)url.port);
+		o.c.addr = addr;
+	}
+
 	struct stat st; /* SPEC R-18 R-19: known before a FIFO's open() would wait for a reader */
 	bool special = o.output && stat(o.output, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
 	if (special && o.streams > 1)
@@ -230,6 +244,10 @@ int main(int argc, char **argv)
 	if (out.mode == FSIO_STDOUT && (closed & PROC_STDOUT_CLOSED)) {
 		zerr_sys(&e, ZCP_EXIT_FILE, "write", "<stdout>", EBADF);
 		return report_error(PROG, &e);
+	}
+	if (o.c.url && out.mode == FSIO_DIR && !url.name[0]) { /* SPEC G-2 */
+		snprintf(why, sizeof why, "URL '%s' names no file (%s): give -o FILE", o.c.url, url.name_why);
+		return report_usage_error(PROG, why);
 	}
 	if (o.c.raw && out.mode == FSIO_DIR) /* SPEC R-4 */
 		return report_usage_error(PROG, "--raw has no file name: -o must name a file");
@@ -253,6 +271,7 @@ int main(int argc, char **argv)
 		.length = o.length, .name = o.name, .max_size = o.max_size,
 		.timeout_ms = opts_timeout_ms(&o.c), .verify = o.verify,
 		.header_timeout_ms = many ? opts_ms(o.header_timeout_s, 0) : 0, /* 0 = none */
+		.run = o.c.url ? hget_one : fetch_one, .url = o.c.url ? &url : NULL, /* SPEC G-1 */
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# tests/e2e/hget.sh BUILD_DIR [PLAIN_BUILD_DIR] - end-to-end: zcp-recv fetching over HTTP
+# (SPEC G) from servers nobody here wrote (nginx, Python's http.server) and from a
+# scripted hostile one (tests/httpd.py).
+# Runs alone (make check T=hget) or from tests/e2e.sh; helpers in lib.sh.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+W="$T/www"; mkdir -p "$W"
+cp "$T/data.bin" "$W/data.bin"
+
+# free_port: a TCP port nothing listens on now (nginx cannot be told port 0)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start_nginx: nginx serving $W on 127.0.0.1, in the foreground of a background job; sets NPORT
+start_nginx() {
+	NPORT=$(free_port)
+	mkdir -p "$T/nginx"
+	cat >"$T/nginx/nginx.conf" <<-EOF
+	daemon off; master_process off; worker_processes 1;
+	pid $T/nginx/pid; error_log $T/nginx/error.log;
+	events { worker_connections 64; }
+	http {
+		access_log off;
+		client_body_temp_path $T/nginx; proxy_temp_path $T/nginx; fastcgi_temp_path $T/nginx;
+		uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
+		server { listen 127.0.0.1:$NPORT; root $W; }
+	}
+	EOF
+	timeout -k 5 300 nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>"$T/nginx/stderr" &
+	NPID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$NPORT/data.bin"
+}
+# start_httpd MODE: tests/httpd.py breaking the rules as MODE says, serving data.bin; sets PORT, FPID
+start_httpd() {
+	rm -f "$T/port.wait"
+	timeout 60 python3 "$HERE/httpd.py" "$1" "$T/data.bin" "$T/port.wait" >"$T/fake.out" 2>&1 &
+	FPID=$!
+	wait_until 10 test -f "$T/port.wait" || return 1
+	PORT=$(cat "$T/port.wait"); rm -f "$T/port.wait"
+}
+
+start_nginx
+
+# --- (1) one stream, plain HTTP, the whole file
+t_whole() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -v -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/got.bin" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/got.bin" && grep -q 'received 5000000 bytes .*splice' "$T/err" &&
+		only_entries "$T/o" got.bin
+}
+check "-c http://HOST:PORT/data.bin -o FILE from nginx: byte-exact, spliced  # SPEC G-1 G-3" t_whole
+
+t_dir() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	cp "$T/data.bin" "$W/a%20b.bin"
+	zrecv -c "http://127.0.0.1:$NPORT/a%2520b.bin?x=1" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/a%20b.bin" && only_entries "$T/o" 'a%20b.bin' &&
+		zrecv -p copy -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/data.bin"
+}
+check "-o DIR/: the URL's last segment, decoded, names the file; -p copy  # SPEC G-2 G-3" t_dir
+
+t_404() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	{ zrecv -c "http://127.0.0.1:$NPORT/none.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q '^zcp-recv: 127.0.0.1:[0-9]*: the server answered 404' "$T/err" && only_entries "$T/o"
+}
+check "a 404: exit 6, one line naming the status, nothing stored  # SPEC G-4 E-1" t_404
+
+t_usage() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	{ zrecv -c "http://127.0.0.1:$NPORT/" -o "$T/o/" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q 'names no file' "$T/err" &&
+	{ zrecv -c "ftp://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	{ zrecv -c "http://u@127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q "URL 'http://u@" "$T/err" &&
+	{ zrecv --raw -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	{ zrecv --verify -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	only_entries "$T/o"
+}
+check "a URL refused, without a name for -o DIR/, or with --raw or --verify: usage errors  # SPEC G-1 G-2 F-1" t_usage
+
+# --- (2) the response checked before a byte is stored; hostile servers
+# hostile MODE CODE REGEX [ARGS...]: zcp-recv against httpd.py MODE exits CODE, says REGEX
+# on its one error line, and leaves nothing in the output directory
+hostile() {
+	local mode=$1 code=$2 re=$3; shift 3
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd "$mode" || return 1
+	zrecv "$@" -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	[ $r -eq "$code" ] && [ "$(grep -c . "$T/err")" -eq 1 ] && grep -Eq "$re" "$T/err" && only_entries "$T/o"
+}
+check "a 206 to a request for the whole file: exit 5  # SPEC G-4" hostile crange 5 'answered 206'
+check "Content-Length larger than the body (end of stream early): exit 5  # SPEC G-5" \
+	hostile long 5 'closed after 5000000 of 5001000 bytes'
+check "more bytes than Content-Length: exit 5  # SPEC G-5" hostile more 5 'more than (its )?Content-Length'
+check "no Content-Length, no chunked framing: exit 5  # SPEC G-4" hostile nolength 5 'Content-Length'
+check "a Content-Encoding other than identity: exit 5  # SPEC G-4" hostile encoded 5 'Content-Encoding'
+check "a body slower than --timeout: exit 4  # SPEC G-5 P-10" hostile dribble 4 'timed out' --timeout 1
+check "a 1 MiB response head: exit 5  # SPEC G-4" hostile bighead 5 'head'
+check "--max-size below Content-Length: exit 3 before a byte is stored  # SPEC G-4 R-12" \
+	hostile long 3 'max-size' --max-size 1000
+t_chunked() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd chunked || return 1
+	zrecv -v -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/x" && grep -q 'chunked' "$T/err"
+}
+check "a chunked body: decoded on the copy path, said with -v  # SPEC G-6" t_chunked
+check "a chunked body with a size that is not hex: exit 5  # SPEC G-6" hostile badchunk 5 'chunk'
+
+kill "$NPID" 2>/dev/null
+summary hget
