@@ -112,5 +112,34 @@ t_chunked() {
 check "a chunked body: decoded on the copy path, said with -v  # SPEC G-6" t_chunked
 check "a chunked body with a size that is not hex: exit 5  # SPEC G-6" hostile badchunk 5 'chunk'
 
-kill "$NPID" 2>/dev/null
+# --- (3) ranges: --offset and --length become Range, and the answer must be exactly it
+t_range() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv --offset 1000 --length 70000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/r" 2>"$T/err" &&
+		cmp "$T/o/r" <(tail -c +1001 "$T/data.bin" | head -c 70000) &&
+		zrecv --offset 4000000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/s" 2>"$T/err" &&
+		cmp "$T/o/s" <(tail -c +4000001 "$T/data.bin") &&
+		{ zrecv --offset 6000000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/t" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q 'answered 416' "$T/err" && only_entries "$T/o" r s
+}
+check "--offset/--length: Range asked, nginx's 206 byte-exact; past the end: 416, exit 6  # SPEC G-7 G-4" t_range
+check "a 206 whose Content-Range is not the range asked: exit 5  # SPEC G-7" \
+	hostile crange 5 'answered bytes 1-4999999/5000000 for bytes 100-' --offset 100
+# pyhttp: Python's http.server on $W, which ignores Range; sets PYPORT, PYPID
+start_pyhttp() {
+	PYPORT=$(free_port)
+	timeout 120 python3 -m http.server --bind 127.0.0.1 --directory "$W" "$PYPORT" >/dev/null 2>&1 &
+	PYPID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$PYPORT/data.bin"
+}
+start_pyhttp
+t_pyhttp() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -c "http://127.0.0.1:$PYPORT/data.bin" -o "$T/o/" 2>"$T/err" && cmp "$T/data.bin" "$T/o/data.bin" &&
+		{ zrecv --offset 10 -c "http://127.0.0.1:$PYPORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'does not serve ranges' "$T/err" && only_entries "$T/o" data.bin
+}
+check "python3 -m http.server (HTTP/1.0, no ranges): whole file byte-exact; a range: exit 5  # SPEC G-7 G-5" t_pyhttp
+
+kill "$NPID" "$PYPID" 2>/dev/null
 summary hget
