@@ -44,6 +44,9 @@ typedef int fetch_fn(int sock, const char *peer, const struct fetch_cfg *cfg, st
 struct fetch_cfg {
 	fetch_fn *run;           /* the protocol (SPEC G): hget_one with url; NULL = fetch_one */
 	const struct httpc_url *url; /* HTTP: what is fetched (SPEC G-1), or NULL */
+	/* HTTP: told each redirect followed (SPEC G-8) before its connection, or NULL */
+	void (*redirected)(void *arg, const char *peer, const struct httpc_url *to);
+	void *redirected_arg;
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -144,6 +147,8 @@ struct fetch_report {
 	const char *tls;           /* after a TLS handshake: "ktls" or "user" (SPEC T-6); else NULL */
 	enum xfer_path path;       /* the path that moved the payload */
 	bool chunked;              /* HTTP: the body came in chunks (SPEC G-6) */
+	char moved_to[NET_ADDR_MAX]; /* HTTP: the server that answered after redirects (G-8),
+				      * or "" */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

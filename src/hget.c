@@ -27,6 +27,7 @@ struct hget_conn {
 	struct httpc_response resp;
 	struct wire_response wresp;    /* what was answered, as ZCP/1 would (fetch_report) */
 	struct wire_ident ident;       /* the W-15 identity of what was answered */
+	bool redirect;                 /* the answer was a redirect, to resp.location (G-8) */
 	bool ranged;                   /* a Range was sent */
 	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
 	struct fsio_out *out;
@@ -230,6 +231,11 @@ static int begin_body(struct hget_conn *c, size_t head)
 	return ended(c, -1);
 }
 
+static bool is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
 static int step_head(struct hget_conn *c)
 {
 	for (;;) {
@@ -240,6 +246,10 @@ static int step_head(struct hget_conn *c)
 			memmove(c->buf, c->buf + n, c->have - (size_t)n);
 			c->have -= (size_t)n;
 			continue;
+		}
+		if (n > 0 && is_redirect(c->resp.status) && c->resp.location[0]) { /* SPEC G-8 */
+			c->redirect = true;
+			return ended(c, 0);
 		}
 		if (n > 0)
 			return check_head(c) < 0 ? ended(c, -1) : begin_body(c, (size_t)n);
@@ -449,9 +459,11 @@ static int hget_init(struct hget_conn *c, int sock, const char *peer, const stru
 	c->url = url;
 	c->link.sock = sock;
 	c->out = out;
-	c->state = cfg->tls ? HGET_HANDSHAKE : HGET_REQUEST;
+	c->state = url->scheme == HTTPC_HTTPS ? HGET_HANDSHAKE : HGET_REQUEST;
 	c->link.progress_ms = mono_ms();
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	if (url->scheme == HTTPC_HTTPS && !cfg->tls)
+		return fail(c, ZCP_EXIT_USAGE, "%s", "an https:// URL needs a TLS connector");
 	if (!(c->buf = malloc(HGET_BUF))) {
 		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
 		return ended(c, -1);
@@ -479,23 +491,76 @@ static void hget_end(struct hget_conn *c)
 	c->buf = NULL;
 }
 
-int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
-	     struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)
+/* One hop: the request for url on sock. Returns 0, -1 (with *e) or HGET_REDIRECTED
+ * with *next the URL the answer points to. */
+#define HGET_REDIRECTED 1
+static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const struct httpc_url *url,
+	       struct fsio_out *out, struct fetch_report *rep, struct xfer_stats *stats, struct httpc_url *next,
+	       struct zerr *e)
 {
 	struct hget_conn c;
 	net_block(sock, cfg->timeout_ms);
-	if (hget_init(&c, sock, peer, cfg, cfg->url, out) == 0)
+	if (hget_init(&c, sock, peer, cfg, url, out) == 0)
 		step_drive(&c, &hget_ops, &c.link.stats, cfg->progress);
 	*rep = (struct fetch_report){.resp = c.wresp, .seconds = c.seconds, .ident = c.ident,
-				     .tls = c.link.tls.mode, .path = c.job_live ? c.job.path : cfg->path};
+				     .tls = c.link.tls.mode, .path = c.job_live ? c.job.path : cfg->path,
+				     .chunked = c.resp.chunked};
 	rep->received = c.stored + (c.job_live ? c.job.res.moved : 0);
-	rep->chunked = c.resp.chunked;
 	if (c.resp.chunked)
 		rep->path = XFER_COPY;
-	if (stats)
-		*stats = c.link.stats;
-	if (c.result < 0)
+	for (int i = 0; i < XS_COUNT; i++)
+		stats->calls[i] += c.link.stats.calls[i];
+	int r = c.result;
+	if (r < 0)
 		*e = c.err;
+	else if (c.redirect) { /* SPEC G-8 F-3 */
+		const char *why;
+		char shown[128]; /* enough of it to say which (zerr's reason is bounded) */
+		memcpy(shown, c.resp.location, sizeof shown - 1);
+		shown[sizeof shown - 1] = '\0';
+		if (httpc_url_parse(c.resp.location, strlen(c.resp.location), url, next, &why) < 0)
+			r = zerr_set(e, ZCP_EXIT_PROTO, "", peer, "the server redirects to '%s': %s", shown, why);
+		else if (url->scheme == HTTPC_HTTPS && next->scheme != HTTPC_HTTPS)
+			r = zerr_set(e, ZCP_EXIT_PROTO, "", peer, "the server redirects from https to '%s': "
+				     "refused", shown);
+		else
+			r = HGET_REDIRECTED;
+	}
 	hget_end(&c);
-	return c.result;
+	return r;
+}
+
+int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
+	     struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)
+{
+	struct httpc_url at[2]; /* this hop's URL and the next one's */
+	struct xfer_stats all = {0};
+	char where[NET_ADDR_MAX], addr[HTTPC_HOST_MAX + 16];
+	at[0] = *cfg->url;
+	int s = sock, r;
+	for (unsigned n = 0;; n++) {
+		r = hop(s, peer, cfg, &at[n % 2], out, rep, &all, &at[(n + 1) % 2], e);
+		if (s != sock)
+			close(s);
+		if (r != HGET_REDIRECTED)
+			break;
+		const struct httpc_url *to = &at[(n + 1) % 2];
+		if (n == HGET_REDIRECTS_MAX) {
+			r = zerr_set(e, ZCP_EXIT_PROTO, "", peer, "more than %d redirects", HGET_REDIRECTS_MAX);
+			break;
+		}
+		if (cfg->redirected)
+			cfg->redirected(cfg->redirected_arg, peer, to);
+		snprintf(addr, sizeof addr, to->ipv6 ? "[%s]:%u" : "%s:%u", to->host, (unsigned)to->port);
+		if ((s = net_connect(addr, cfg->timeout_ms, where, sizeof where, e)) < 0) {
+			r = -1;
+			break;
+		}
+		peer = where; /* said from now on: the server answering */
+	}
+	if (peer == where)
+		snprintf(rep->moved_to, sizeof rep->moved_to, "%s", peer);
+	if (stats)
+		*stats = all;
+	return r;
 }

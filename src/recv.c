@@ -195,6 +195,8 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 	res->path = rep.path;
 	res->tls = rep.tls;
 	res->chunked = rep.chunked;
+	if (rep.moved_to[0]) /* SPEC G-8: the server that answered */
+		snprintf(res->peer, sizeof res->peer, "%s", rep.moved_to);
 	f->changed = rep.resp.status == WIRE_CHANGED;
 	f->mismatch = rep.mismatch;
 	return r;

@@ -100,6 +100,15 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
+/* SPEC G-8: -v says each redirect followed. */
+static void redirected(void *arg, const char *peer, const struct httpc_url *to)
+{
+	const struct opts_recv *o = arg;
+	char u[HTTPC_URL_MAX + 1];
+	if (o->c.verbose && httpc_url_format(to, u, sizeof u))
+		report_note(PROG, "%s redirects to %s", peer, u);
+}
+
 /* A receive's talk: its options and its progress line. */
 struct talk {
 	const struct opts_recv *o;
@@ -272,6 +281,7 @@ int main(int argc, char **argv)
 		.timeout_ms = opts_timeout_ms(&o.c), .verify = o.verify,
 		.header_timeout_ms = many ? opts_ms(o.header_timeout_s, 0) : 0, /* 0 = none */
 		.run = o.c.url ? hget_one : fetch_one, .url = o.c.url ? &url : NULL, /* SPEC G-1 */
+		.redirected = redirected, .redirected_arg = &o,
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {

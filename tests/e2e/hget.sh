@@ -23,7 +23,11 @@ start_nginx() {
 		access_log off;
 		client_body_temp_path $T/nginx; proxy_temp_path $T/nginx; fastcgi_temp_path $T/nginx;
 		uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
-		server { listen 127.0.0.1:$NPORT; root $W; }
+		server {
+			listen 127.0.0.1:$NPORT; root $W;
+			location = /moved { return 302 /hop2; }
+			location = /hop2 { return 307 http://127.0.0.1:$PYPORT/data.bin; }
+		}
 	}
 	EOF
 	timeout -k 5 300 nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>"$T/nginx/stderr" &
@@ -39,6 +43,14 @@ start_httpd() {
 	PORT=$(cat "$T/port.wait"); rm -f "$T/port.wait"
 }
 
+# pyhttp: Python's http.server on $W, which ignores Range; sets PYPORT, PYPID
+start_pyhttp() {
+	PYPORT=$(free_port)
+	timeout 300 python3 -m http.server --bind 127.0.0.1 --directory "$W" "$PYPORT" >/dev/null 2>&1 &
+	PYPID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$PYPORT/data.bin"
+}
+start_pyhttp
 start_nginx
 
 # --- (1) one stream, plain HTTP, the whole file
@@ -125,14 +137,6 @@ t_range() {
 check "--offset/--length: Range asked, nginx's 206 byte-exact; past the end: 416, exit 6  # SPEC G-7 G-4" t_range
 check "a 206 whose Content-Range is not the range asked: exit 5  # SPEC G-7" \
 	hostile crange 5 'answered bytes 1-4999999/5000000 for bytes 100-' --offset 100
-# pyhttp: Python's http.server on $W, which ignores Range; sets PYPORT, PYPID
-start_pyhttp() {
-	PYPORT=$(free_port)
-	timeout 120 python3 -m http.server --bind 127.0.0.1 --directory "$W" "$PYPORT" >/dev/null 2>&1 &
-	PYPID=$!
-	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$PYPORT/data.bin"
-}
-start_pyhttp
 t_pyhttp() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	zrecv -c "http://127.0.0.1:$PYPORT/data.bin" -o "$T/o/" 2>"$T/err" && cmp "$T/data.bin" "$T/o/data.bin" &&
@@ -140,6 +144,18 @@ t_pyhttp() {
 		grep -q 'does not serve ranges' "$T/err" && only_entries "$T/o" data.bin
 }
 check "python3 -m http.server (HTTP/1.0, no ranges): whole file byte-exact; a range: exit 5  # SPEC G-7 G-5" t_pyhttp
+
+# --- (4) redirects
+t_redirects() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -v -c "http://127.0.0.1:$NPORT/moved" -o "$T/o/" 2>"$T/err" && cmp "$T/data.bin" "$T/o/moved" &&
+		grep -q "^zcp-recv: 127.0.0.1:$NPORT redirects to http://127.0.0.1:$NPORT/hop2\$" "$T/err" &&
+		grep -q "^zcp-recv: 127.0.0.1:$NPORT redirects to http://127.0.0.1:$PYPORT/data.bin\$" "$T/err" &&
+		grep -q "received 5000000 bytes from 127.0.0.1:$PYPORT" "$T/err" && only_entries "$T/o" moved
+}
+check "redirects followed, each on its own connection, another host's too, each said with -v; -o DIR/ names the file after the URL given  # SPEC G-8 G-2" t_redirects
+check "a redirect loop: the 6th redirect is exit 5  # SPEC G-8" hostile loop 5 'more than 5 redirects'
+check "a redirect to file://: exit 5  # SPEC G-8 F-1" hostile file 5 "redirects to 'file:///etc/passwd'"
 
 kill "$NPID" "$PYPID" 2>/dev/null
 summary hget
