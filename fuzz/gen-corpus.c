@@ -1,6 +1,6 @@
 /* gen-corpus.c - write the seed corpora from the encoders: valid frames of every
  * status, edge values (0, max, one past a limit) and command lines using every option.
- * Usage: gen-corpus DIR   (writes DIR/{request,response,ack,stream,opts,http}/seed-NNN) */
+ * Usage: gen-corpus DIR   (writes DIR/{request,response,ack,stream,opts,http,httpc}/seed-NNN) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +260,55 @@ static void http(void)
 	emit("http", big, 8193);
 }
 
+/* SPEC F: the HTTP client's parsers. Byte 0 picks the parser (0 head, 1 chunked,
+ * 2 URL), byte 1 the knob (head limit, split seed, base and range bits). */
+static void httpc(void)
+{
+#define SEED(p, k, s) {p, k, s, sizeof(s) - 1}
+	static const struct { uint8_t parser, knob; const char *text; size_t len; } seeds[] = {
+		SEED(0, 0, "HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n"
+			   "Content-Range: bytes 100-199/1000\r\nETag: \"5e3a\"\r\n"
+			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nAccept-Ranges: bytes\r\n"
+			   "Connection: keep-alive\r\n"
+			   "Repr-Digest: sha-256=:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:\r\n\r\nbody"),
+		SEED(0, 0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"),
+		SEED(0, 0, "HTTP/1.0 416 Range Not Satisfiable\nContent-Range: bytes */0\nRetry-After: 5\n\n"),
+		SEED(0, 0, "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"),
+		SEED(0, 0, "HTTP/1.1 302 Found\r\nLocation: ../x y\r\nETag: W/\"a\"\r\n"
+			   "Last-Modified: Sunday, 06-Nov-94 08:49:37 GMT\r\n\r\n"),
+		SEED(0, 0, "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n"
+			   "Content-Digest: sha-512=:YQ==:, sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:;p=1\r\n"
+			   "Last-Modified: Sun Nov  6 08:49:37 1994\r\n\r\n"),
+		SEED(0, 0, "HTTP/1.1 206 OK\r\nContent-Range: bytes 5-4/10\r\n\r\n"),
+		SEED(0, 0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"),
+		SEED(0, 0, "HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"),
+		SEED(0, 0, "HTTP/1.1 200 O\rK\r\n\r\n"),
+		SEED(0, 4, "HTTP/1.1 200 OK\r\nX-Long: vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\r\n\r\n"),
+		SEED(1, 3, "5\r\nhello\r\n1A;name=\"v;x\"\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX: y\r\n\r\nNEXT"),
+		SEED(1, 7, "7FFFFFFFFFFFFFFF\r\nab"),
+		SEED(1, 1, "8000000000000000\r\n"),
+		SEED(1, 2, "5\r\nhelloX\r\n"),
+		SEED(1, 9, "0;ext\r\nRepr-Digest: sha-256=:x:\r\n\r\n"),
+		SEED(2, 0, "http://example.com:8080/a/../b%20c/d.iso?x=1#frag"),
+		SEED(2, 0, "HTTPS://[FE80::1%25lo]:8443/f"),
+		SEED(2, 0, "http://h/caf\xc3\xa9 \"<>\\^`{|}%zz"),
+		SEED(2, 0, "file:///etc/passwd"),
+		SEED(2, 4, "http://user@h/x"),
+		SEED(2, 1, "../../g?y#s"),
+		SEED(2, 1, "//other:81/x"),
+		SEED(2, 3, "?q"),
+		SEED(2, 3, "/%2e%2e/a%2Fb"),
+	};
+#undef SEED
+	for (unsigned i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+		uint8_t buf[1024];
+		buf[0] = seeds[i].parser;
+		buf[1] = seeds[i].knob;
+		memcpy(buf + 2, seeds[i].text, seeds[i].len);
+		emit("httpc", buf, 2 + seeds[i].len);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -277,5 +326,6 @@ int main(int argc, char **argv)
 	acks();
 	opts();
 	http();
+	httpc();
 	return 0;
 }

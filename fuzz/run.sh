@@ -9,7 +9,7 @@ B=$(cd "${1:?usage: run.sh AFL_BUILD_DIR SECONDS [TARGET...]}" && pwd)
 SECS=${2:?seconds}
 shift 2
 HERE=$(cd "$(dirname "$0")" && pwd)
-TARGETS=${*:-request response ack stream opts http}
+TARGETS=${*:-request response ack stream opts http httpc}
 OUT=$B/../fuzz-out
 mkdir -p "$OUT"
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
@@ -17,7 +17,7 @@ export AFL_NO_AFFINITY=1 AFL_QUIET=1 AFL_SUPPRESS_COREDUMPS=1
 found=0
 printf '%-9s %12s %9s %7s %9s %8s %6s\n' target execs execs/s corpus coverage crashes hangs
 for t in $TARGETS; do
-	dict=frames; [ "$t" = opts ] && dict=opts; [ "$t" = http ] && dict=http
+	case $t in opts | http | httpc) dict=$t ;; *) dict=frames ;; esac
 	rm -rf "${OUT:?}/$t"
 	afl-fuzz -i "$HERE/corpus/$t" -o "$OUT/$t" -x "$HERE/dict/$dict.dict" -V "$SECS" \
 		${FUZZ_EXECS:+-E "$FUZZ_EXECS"} \

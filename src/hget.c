@@ -117,8 +117,8 @@ static int step_request(struct hget_conn *c)
  * with the URL or the validator (a strong ETag, else Last-Modified; none: the URL). */
 static int make_ident(struct hget_conn *c, uint64_t size)
 {
-	char text[HTTPC_URL_MAX + HTTPC_VALUE_MAX + 32], hex[IDENT_MAC_HEX + 1];
-	size_t n = httpc_url_format(c->url, text, sizeof text - HTTPC_VALUE_MAX - 24);
+	char text[HTTPC_URL_MAX + HTTP_VALUE_MAX + 32], hex[IDENT_MAC_HEX + 1];
+	size_t n = httpc_url_format(c->url, text, sizeof text - HTTP_VALUE_MAX - 24);
 	if (c->resp.etag[0] && !c->resp.etag_weak)
 		n += (size_t)snprintf(text + n, sizeof text - n, " etag %s", c->resp.etag);
 	else if (c->resp.has_last_modified)

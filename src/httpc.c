@@ -327,6 +327,11 @@ static void port_suffix(const struct httpc_url *u, char buf[8])
 		snprintf(buf, 8, ":%u", (unsigned)u->port);
 }
 
+/* Any URL parsed formats within HTTPC_URL_MAX: "https://[", the host (its zone's '%'
+ * written "%25"), "]:65535", the target. */
+_Static_assert(HTTPC_URL_MAX >= sizeof "https://[%25]:65535" + HTTPC_HOST_MAX + HTTPC_TARGET_MAX,
+	       "HTTPC_URL_MAX holds any URL formatted");
+
 size_t httpc_url_format(const struct httpc_url *u, char *out, size_t cap)
 {
 	char port[8];
@@ -384,11 +389,6 @@ size_t httpc_request_format(const struct httpc_request *r, char *out, size_t cap
 	return ok ? at : 0;
 }
 
-/* ---- dates (RFC 9110 5.6.7) ---- */
-
-static const char MONTHS[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-static const char *const DAYS[7] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-
 /* n decimal digits at s, or -1. */
 static int num(const char *s, int n)
 {
@@ -399,66 +399,6 @@ static int num(const char *s, int n)
 		v = v * 10 + s[i] - '0';
 	}
 	return v;
-}
-
-static int month(const char *s)
-{
-	for (int i = 0; i < 12; i++)
-		if (!memcmp(s, MONTHS + 3 * i, 3))
-			return i + 1;
-	return -1;
-}
-
-/* The day name that s[0..n) starts with, short ("Sun") or long: its length, or 0. */
-static size_t day_name(const char *s, size_t n, bool full)
-{
-	for (int i = 0; i < 7; i++) {
-		size_t dn = full ? strlen(DAYS[i]) : 3;
-		if (n >= dn && !memcmp(s, DAYS[i], dn))
-			return dn;
-	}
-	return 0;
-}
-
-/* y-m-d and "HH:MM:SS" at hms as seconds since 1970 (days from civil, H. Hinnant). */
-static int civil(int y, int m, int d, const char *hms, time_t *t)
-{
-	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int h = num(hms, 2), mi = num(hms + 3, 2), sec = num(hms + 6, 2);
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 0 || m < 1 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap) || hms[2] != ':' ||
-	    hms[5] != ':' || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
-		return -1;
-	int64_t yy = m <= 2 ? y - 1 : y, era = yy / 400, yoe = yy - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-	*t = (time_t)(days * 86400 + h * 3600 + mi * 60 + sec);
-	return 0;
-}
-
-/* An HTTP-date in any of its three forms; a two-digit year is 1970..2069, a fixed
- * window so that the same bytes always give the same time. Returns 0 with *t, or -1. */
-static int date_parse(const char *s, size_t n, time_t *t)
-{
-	size_t k;
-	if (n == 29 && day_name(s, n, false) && s[3] == ',') { /* "Sun, 06 Nov 1994 08:49:37 GMT" */
-		if (s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || memcmp(s + 25, " GMT", 4))
-			return -1;
-		return civil(num(s + 12, 4), month(s + 8), num(s + 5, 2), s + 17, t);
-	}
-	if (n == 24 && day_name(s, n, false) && s[3] == ' ') { /* "Sun Nov  6 08:49:37 1994" */
-		if (s[7] != ' ' || s[10] != ' ' || s[19] != ' ')
-			return -1;
-		return civil(num(s + 20, 4), month(s + 4), s[8] == ' ' ? num(s + 9, 1) : num(s + 8, 2), s + 11, t);
-	}
-	if ((k = day_name(s, n, true)) && n == k + 24 && s[k] == ',') { /* "Sunday, 06-Nov-94 08:49:37 GMT" */
-		const char *p = s + k + 1;
-		int yy = num(p + 8, 2);
-		if (p[0] != ' ' || p[3] != '-' || p[7] != '-' || p[10] != ' ' || memcmp(p + 19, " GMT", 4))
-			return -1;
-		return civil(yy < 0 ? -1 : yy < 70 ? 2000 + yy : 1900 + yy, month(p + 4), num(p + 1, 2), p + 11, t);
-	}
-	return -1;
 }
 
 /* ---- the response head (SPEC F-5..F-9) ---- */
@@ -558,7 +498,7 @@ static int content_range(const char *v, size_t n, struct httpc_response *r)
 static bool etag_ok(const char *v, size_t n)
 {
 	size_t i = n >= 2 && v[0] == 'W' && v[1] == '/' ? 2 : 0;
-	if (n - i < 2 || v[i] != '"' || v[n - 1] != '"' || n >= HTTPC_VALUE_MAX)
+	if (n - i < 2 || v[i] != '"' || v[n - 1] != '"' || n >= HTTP_VALUE_MAX)
 		return false;
 	for (i++; i < n - 1; i++) {
 		unsigned char c = (unsigned char)v[i];
@@ -682,7 +622,7 @@ static int field(const char *name, size_t nn, const char *v, size_t n, struct ht
 		}
 	} else if (ieq(name, nn, "last-modified")) {
 		time_t t;
-		if (date_parse(v, n, &t) == 0) {
+		if (http_date_parse(v, n, &t) == 0) {
 			s->lm_conflict |= r->has_last_modified && t != r->last_modified;
 			r->has_last_modified = true;
 			r->last_modified = t;
@@ -706,7 +646,7 @@ static int field(const char *name, size_t nn, const char *v, size_t n, struct ht
 		s->content_bad |= !digest_line(v, n, &r->has_content_digest, r->content_digest);
 	} else if (ieq(name, nn, "retry-after")) {
 		r->has_retry_after = decimal(v, n, INT64_MAX, &r->retry_after_s) == 0;
-		r->retry_after_is_date = !r->has_retry_after && date_parse(v, n, &r->retry_after_date) == 0;
+		r->retry_after_is_date = !r->has_retry_after && http_date_parse(v, n, &r->retry_after_date) == 0;
 		r->has_retry_after |= r->retry_after_is_date;
 	}
 	return 0;

@@ -11,12 +11,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "wire.h"
+#include "http.h"
 
 #define HTTPC_HOST_MAX 255     /* a host name or address literal, without brackets */
 #define HTTPC_TARGET_MAX 8192  /* a request target (path and query), percent-encoded */
-#define HTTPC_URL_MAX (HTTPC_TARGET_MAX + HTTPC_HOST_MAX + 32) /* a whole URL or Location */
-#define HTTPC_VALUE_MAX 256    /* an entity tag, with its quotes and W/ */
+#define HTTPC_URL_MAX 8704      /* a whole URL or Location: the scheme, a host, a port, a target */
 #define HTTPC_HEAD_MAX (64 * 1024) /* the response head limit zcp-recv passes */
 #define HTTPC_CHUNK_EXT_MAX 4096   /* a chunk's extensions (after the size, before CRLF) */
 #define HTTPC_TRAILER_MAX 16384    /* the trailer section after the last chunk */
@@ -99,7 +98,8 @@ struct httpc_response {
 	enum httpc_crange crange;
 	uint64_t first, last, size;  /* BYTES: first <= last < size (size may be
 				      * HTTPC_SIZE_UNKNOWN); UNSAT: size */
-	char etag[HTTPC_VALUE_MAX];  /* as sent, quotes and W/ kept; "" when none */
+	char etag[HTTP_VALUE_MAX];   /* as sent, quotes and W/ kept (so that it fits an
+				      * origin's If-Range, SPEC H); "" when none */
 	bool etag_weak;
 	bool has_last_modified;
 	time_t last_modified;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "door.h"
 #include "fsio.h"
 #include "ident.h"
 #include "net.h"
@@ -99,7 +100,7 @@ static int run_loop(int lfd, const struct listener_worker *w, void *arg)
 	sigset_t before, waitmask;
 	proc_catch_stops(NULL, &before, &waitmask); /* SPEC S-15 */
 	struct listener_cfg scfg = listener_cfg_of(&o->srv);
-	scfg.kind = &serve_ops;
+	scfg.kind = o->no_http || a->cfg->raw ? &serve_ops : &door_ops; /* SPEC H-1 */
 	scfg.kind_arg = a->cfg;
 	scfg.notsent_lowat = (int)o->notsent_lowat;
 	scfg.log = log_transfer;

@@ -73,7 +73,7 @@ else
 		[ -f "$t" ] && [ -x "$t" ] && run "$(basename "$t")" "$t"
 	done
 	e2e
-	for t in request response ack stream opts http; do
+	for t in request response ack stream opts http httpc; do
 		if [ -d "$here/../fuzz/regressions/$t" ]; then
 			run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t" "$here/../fuzz/regressions/$t"
 		else

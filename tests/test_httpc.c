@@ -689,7 +689,7 @@ START_TEST(f8_validators)
 	accepted("HTTP/1.1 200 OK\r\nETag: \"a\"\r\nETag: \"a\"\r\n\r\n", &r);
 	ck_assert_str_eq(r.etag, "\"a\"");
 	char big[600] = "HTTP/1.1 200 OK\r\nETag: \"";
-	memset(big + strlen(big), 'e', HTTPC_VALUE_MAX);
+	memset(big + strlen(big), 'e', HTTP_VALUE_MAX);
 	strcat(big, "\"\r\n\r\n");
 	accepted(big, &r);
 	ck_assert_str_eq(r.etag, "");
@@ -711,6 +711,16 @@ START_TEST(f8_validators)
 	ck_assert_int_eq(r.last_modified, 3124224000);
 	accepted("HTTP/1.1 302 OK\r\nLocation: /x\r\nLocation: /x\r\n\r\n", &r);
 	ck_assert_str_eq(r.location, "/x");
+	/* SPEC F-8: a Location of HTTPC_URL_MAX bytes is kept, one more is refused */
+	static char loc[HTTPC_URL_MAX + 64];
+	int n = sprintf(loc, "HTTP/1.1 302 OK\r\nLocation: /");
+	memset(loc + n, 'l', HTTPC_URL_MAX - 1);
+	strcpy(loc + n + HTTPC_URL_MAX - 1, "\r\n\r\n");
+	accepted(loc, &r);
+	ck_assert_uint_eq(strlen(r.location), HTTPC_URL_MAX);
+	loc[n] = 'l';
+	memmove(loc + n + 1, loc + n, strlen(loc + n) + 1);
+	refused(loc, "Location");
 }
 END_TEST
 

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# tests/e2e/http-hostile.sh BUILD_DIR [PLAIN_BUILD_DIR] - end-to-end: zcp-send's HTTP origin
+# (SPEC H) against clients that misbehave, scripted on raw sockets (tests/httpc.py): a
+# slowloris, a header bomb, request smuggling, 10,000 pipelined requests, ranges at 2^63,
+# a client over --max-clients. No crash (the sanitizer build ends with status 0), no hang,
+# no fd growth; real clients are tests/e2e/http.sh.
+# Runs alone (make check T=http-hostile) or from tests/e2e.sh; helpers in lib.sh.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+hc() { timeout 60 curl -sS --max-time 50 "$@"; }
+httpc() { timeout 90 "$PY" "$HERE/httpc.py" "$@"; }
+# serve ARGS...: zcp-send of ARGS in the background (start_send); U is its URL, ZPID zcp-send's pid
+serve() { start_send "$@" && U="http://127.0.0.1:$PORT/data.bin" && ZPID=$(tracee "$SPID"); }
+# stop: the server ends at a stop (S-15) with status 0: it did not crash or leak
+stop() { kill "$ZPID" && wait "$SPID"; }
+# fds: how many descriptors zcp-send holds
+fds() { find "/proc/$ZPID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+fds_are() { [ "$(fds)" -eq "$1" ]; }
+# whole: curl still gets data.bin whole and byte-exact
+whole() { hc -o "$T/whole.out" "$U" && cmp "$T/data.bin" "$T/whole.out"; }
+# answer FILE CODE: the raw response FILE is exactly one response, status CODE, with
+# Content-Length: 0 and Connection: close (H-6)
+answer() {
+	[ "$(grep -ac '^HTTP/1\.[01] ' "$1")" -eq 1 ] && head -n 1 "$1" | grep -q "^HTTP/1\.1 $2 " &&
+	grep -aqi $'^Content-Length: 0\r$' "$1" && grep -aqi $'^Connection: close\r$' "$1" && return 0
+	echo "want one $2 response with Content-Length: 0 and Connection: close, got:"; head -c 600 "$1" | cat -v; echo; return 1
+}
+
+# --- deadlines (SPEC H-8 H-6)
+t_slowloris() {
+	serve --header-timeout 3 "$T/data.bin" || return 1
+	httpc dribble "$PORT" 0.3 30 >"$T/drip.out" & local d=$!
+	wait_until 10 grep -q '^dribble: connected' "$T/drip.out" && whole && wait "$d" &&
+	cat "$T/drip.out" && grep -q '^HTTP/1.1 408 ' "$T/drip.out" &&
+	awk '/^dribble: closed after/ { n = $4 + 0; f = (n >= 2 && n < 5) } END { exit !f }' "$T/drip.out" && stop
+}
+check "slowloris: a head dribbled a byte every 0.3 s is cut at --header-timeout with 408 while curl downloads byte-exact  # SPEC H-8 H-6" t_slowloris
+
+# --- heads the parser must refuse (SPEC H-6 H-3)
+t_header_bomb() {
+	serve "$T/data.bin" || return 1
+	{ printf 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nX-Bomb: '; head -c 65536 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } |
+		httpc ask "$PORT" 20 >"$T/bomb.out" && answer "$T/bomb.out" 431 && whole && stop
+}
+check "a 64 KiB header: 431, closed; the server goes on  # SPEC H-6" t_header_bomb
+# refused CODE REQUEST: REQUEST (printf format) then a valid GET in the same send: only one
+# answer, CODE, and the connection closed (the GET behind it is never read as a request)
+refused() {
+	serve "$T/data.bin" || return 1
+	# shellcheck disable=SC2059 # the request is the format
+	printf "$2"'GET /data.bin HTTP/1.1\r\nHost: zcp\r\n\r\n' | httpc ask "$PORT" 20 >"$T/ref.out" &&
+	answer "$T/ref.out" "$1" && stop
+}
+check "smuggling: Content-Length: 5 on a GET: 400, closed, the bytes behind it never a request  # SPEC H-6" \
+	refused 400 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nContent-Length: 5\r\n\r\nhello'
+check "smuggling: two Content-Length: 400, closed  # SPEC H-6" \
+	refused 400 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n'
+check "smuggling: Transfer-Encoding: chunked: 400, closed  # SPEC H-6" \
+	refused 400 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+check "smuggling: an obs-fold line: 400, closed  # SPEC H-6" \
+	refused 400 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nX-A: b\r\n c\r\n\r\n'
+check "smuggling: a bare CR: 400, closed  # SPEC H-6" \
+	refused 400 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nX-A: b\rc\r\n\r\n'
+check "smuggling: whitespace before ':': 400, closed  # SPEC H-6" \
+	refused 400 'GET /data.bin HTTP/1.1\r\nHost : zcp\r\n\r\n'
+check "HTTP/1.1 without Host: 400, closed  # SPEC H-3" \
+	refused 400 'GET /data.bin HTTP/1.1\r\nX-A: b\r\n\r\n'
+check "another version: 505, closed  # SPEC H-3" \
+	refused 505 'GET /data.bin HTTP/2.0\r\nHost: zcp\r\n\r\n'
+
+# --- many requests (SPEC H-7)
+# logged_206 N: the log has N lines of answered ranges (H-9)
+logged_206() { [ "$(grep -c ' proto=http method=GET status=206' "$T/send.err")" -eq "$1" ]; }
+t_pipeline() {
+	serve "$T/data.bin" || return 1
+	local before; before=$(fds)
+	httpc pipeline "$PORT" 10 1000 "$T/data.bin" && wait_until 10 fds_are "$before" &&
+	wait_until 10 logged_206 10000 && whole && stop
+}
+check "10,000 pipelined GET / (10 connections x the 1000 a connection may ask, each in one send): all answered in order, each 1000th says Connection: close; no fd growth  # SPEC H-7" t_pipeline
+
+# --- numbers at the edge (SPEC H-4)
+t_big_ranges() {
+	serve "$T/data.bin" || return 1
+	local code
+	code=$(hc -o "$T/big.out" -w '%{http_code}' -H 'Range: bytes=9223372036854775807-' "$U") && [ "$code" = 416 ] &&
+	code=$(hc -o "$T/big.out" -w '%{http_code}' -H 'Range: bytes=0-18446744073709551616' "$U") && [ "$code" = 200 ] &&
+	cmp "$T/data.bin" "$T/big.out" &&
+	code=$(hc -o "$T/big.out" -w '%{http_code}' -H 'Range: bytes=-9223372036854775807' "$U") && [ "$code" = 206 ] &&
+	cmp "$T/data.bin" "$T/big.out" &&
+	code=$(hc -o "$T/big.out" -w '%{http_code}' -H 'Range: bytes=-9223372036854775808' "$U") && [ "$code" = 200 ] &&
+	cmp "$T/data.bin" "$T/big.out" && whole && stop
+}
+check "Range at 2^63-1 (416; a suffix that long: 206 whole) and past it (2^63, 2^64: ignored, 200 whole): no overflow, no crash  # SPEC H-4" t_big_ranges
+
+# --- over --max-clients (SPEC H-10)
+# queued: a connection to PORT not yet accepted holds bytes (the request is there first)
+queued() { ss -Htn state established "( sport = :$PORT )" | awk '$1 > 0 { f = 1 } END { exit !f }'; }
+t_busy() {
+	# the held connection is dropped at its header deadline, 5 s on: then the slot is free
+	serve --max-clients 1 --header-timeout 5 "$T/data.bin" || return 1
+	local before; before=$(fds)
+	peer hold "$PORT" 30 >"$T/hold.out" & local h=$!
+	wait_until 10 fds_are $((before + 1)) || return 1
+	# zcp-send stopped while curl's request arrives: at its accept the first bytes are there
+	kill -STOP "$ZPID"
+	hc -o "$T/busy.out" -D "$T/busy.head" -w '%{http_code}' "$U" >"$T/busy.code" & local c=$!
+	wait_until 10 queued; local q=$?
+	kill -CONT "$ZPID"
+	[ $q -eq 0 ] && wait "$c" && [ "$(cat "$T/busy.code")" = 503 ] &&
+	grep -aqi $'^Retry-After: 1\r$' "$T/busy.head" && grep -aqi $'^Content-Length: 0\r$' "$T/busy.head" &&
+	grep -aqi $'^Connection: close\r$' "$T/busy.head" && wait "$h" && wait_until 10 fds_are "$before" && whole && stop
+}
+check "over --max-clients: an HTTP client gets 503 with Retry-After: 1, Content-Length: 0, Connection: close  # SPEC H-10" t_busy
+
+summary http-hostile
