@@ -145,6 +145,15 @@ t_pyhttp() {
 }
 check "python3 -m http.server (HTTP/1.0, no ranges): whole file byte-exact; a range: exit 5  # SPEC G-7 G-5" t_pyhttp
 
+t_zcp_send() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_send --count 2 "$T/data.bin" &&
+		zrecv -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/" 2>"$T/err" && cmp "$T/data.bin" "$T/o/data.bin" &&
+		zrecv --offset 7 --length 300000 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/r" 2>"$T/err" &&
+		cmp "$T/o/r" <(tail -c +8 "$T/data.bin" | head -c 300000) && wait "$SPID"
+}
+check "zcp-send's HTTP origin: the whole file and a range, byte-exact  # SPEC G-1 G-7 H-1" t_zcp_send
+
 # --- (4) redirects
 t_redirects() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
