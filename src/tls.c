@@ -180,7 +180,7 @@ int tls_pin_parse(const char *s, uint8_t pin[TLS_PIN_SIZE])
 
 bool tls_cfg_wanted(const struct tls_cfg *cfg)
 {
-	return cfg->psk_file || cfg->cert || cfg->ca || cfg->pin || cfg->client_ca;
+	return cfg->psk_file || cfg->cert || cfg->ca || cfg->pin || cfg->client_ca || cfg->system_ca;
 }
 
 bool tls_looks_like_record(const uint8_t *buf, size_t len)
@@ -308,8 +308,12 @@ static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr 
 		SSL_CTX_set_client_CA_list(c->ssl, names);
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
-	if (!c->listener && (cfg->ca || cfg->pin)) {
-		c->check_chain = cfg->ca != NULL;
+	bool system = !c->listener && cfg->system_ca && !cfg->ca && !cfg->pin && !cfg->psk_file;
+	if (system && SSL_CTX_set_default_verify_paths(c->ssl) != 1) /* SPEC G-9 */
+		return zerr_set(e, ZCP_EXIT_FILE, "SSL_CTX_set_default_verify_paths", "", "the system's CA store "
+				"cannot be used");
+	if (!c->listener && (cfg->ca || cfg->pin || system)) {
+		c->check_chain = cfg->ca != NULL || system;
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
 		SSL_CTX_set_cert_verify_callback(c->ssl, verify_server, c);
 	}

@@ -56,6 +56,8 @@ struct tls_cfg {
 	const char *ca;         /* a connector: the CAs the server's chain must lead to */
 	const char *pin;        /* a connector: the server's public key, sha256//BASE64 */
 	const char *client_ca;  /* a listener: client certificates required, from these CAs */
+	bool system_ca;         /* a connector without --ca or --pin: the system's CA store
+				 * (SPEC G-9, https:// URLs) */
 };
 
 /* tls_cfg_wanted() - whether cfg asks for TLS at all. */

@@ -236,6 +236,7 @@ int main(int argc, char **argv)
 		}
 		snprintf(addr, sizeof addr, url.ipv6 ? "[%s]:%u" : "%s:%u", url.host, (unsigned)url.port);
 		o.c.addr = addr;
+		o.c.tls.system_ca = true; /* SPEC G-9: an https:// URL, or a redirect to one */
 	}
 
 	struct stat st; /* SPEC R-18 R-19: known before a FIFO's open() would wait for a reader */

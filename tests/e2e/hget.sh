@@ -13,7 +13,7 @@ cp "$T/data.bin" "$W/data.bin"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # start_nginx: nginx serving $W on 127.0.0.1, in the foreground of a background job; sets NPORT
 start_nginx() {
-	NPORT=$(free_port)
+	NPORT=$(free_port); SPORT=$(free_port)
 	mkdir -p "$T/nginx"
 	cat >"$T/nginx/nginx.conf" <<-EOF
 	daemon off; master_process off; worker_processes 1;
@@ -28,12 +28,29 @@ start_nginx() {
 			location = /moved { return 302 /hop2; }
 			location = /hop2 { return 307 http://127.0.0.1:$PYPORT/data.bin; }
 		}
+		server {
+			listen 127.0.0.1:$SPORT ssl; root $W;
+			ssl_certificate $K/srv.pem; ssl_certificate_key $K/srv.key; ssl_protocols TLSv1.3;
+			location = /down { return 302 http://127.0.0.1:$NPORT/data.bin; }
+			location = /up { return 302 /data.bin; }
+		}
 	}
 	EOF
 	timeout -k 5 300 nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>"$T/nginx/stderr" &
 	NPID=$!
 	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$NPORT/data.bin"
 }
+# keys: a CA, a server certificate it signed for 127.0.0.1 (made here, as tls.sh does)
+K="$T/keys"; mkdir -p "$K"
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+openssl req -x509 "${ec[@]}" -days 2 -subj /CN=hget-ca -keyout "$K/ca.key" -out "$K/ca.pem" 2>/dev/null
+openssl req "${ec[@]}" -subj /CN=127.0.0.1 -keyout "$K/srv.key" -out "$K/srv.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$K/ext"
+openssl x509 -req -in "$K/srv.csr" -CA "$K/ca.pem" -CAkey "$K/ca.key" -CAcreateserial -days 2 \
+	-extfile "$K/ext" -out "$K/srv.pem" 2>/dev/null
+pin=$(printf 'sha256//%s' "$(openssl x509 -in "$K/srv.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64)")
+
 # start_httpd MODE: tests/httpd.py breaking the rules as MODE says, serving data.bin; sets PORT, FPID
 start_httpd() {
 	rm -f "$T/port.wait"
@@ -165,6 +182,25 @@ t_redirects() {
 check "redirects followed, each on its own connection, another host's too, each said with -v; -o DIR/ names the file after the URL given  # SPEC G-8 G-2" t_redirects
 check "a redirect loop: the 6th redirect is exit 5  # SPEC G-8" hostile loop 5 'more than 5 redirects'
 check "a redirect to file://: exit 5  # SPEC G-8 F-1" hostile file 5 "redirects to 'file:///etc/passwd'"
+
+# --- (5) https
+t_https() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/a" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/a" && grep -q 'path copy, tls' "$T/err" &&
+		zrecv --pin "$pin" --offset 5 --length 100000 -c "https://127.0.0.1:$SPORT/up" -o "$T/o/b" 2>"$T/err" &&
+		cmp "$T/o/b" <(tail -c +6 "$T/data.bin" | head -c 100000) &&
+		SSL_CERT_FILE="$K/ca.pem" zrecv -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/c" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/c" && only_entries "$T/o" a b c
+}
+check "https://: --ca, --pin (a range, a redirect), the system CA store (SSL_CERT_FILE): byte-exact  # SPEC G-9 T-3" t_https
+t_https_refused() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	{ SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent zrecv -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/a" 2>"$T/err"; [ $? -eq 8 ]; } &&
+		{ zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/down" -o "$T/o/b" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'redirects from https' "$T/err" && only_entries "$T/o"
+}
+check "https://: a server no CA vouches for is exit 8; a redirect to http:// exit 5  # SPEC G-9 G-8" t_https_refused
 
 kill "$NPID" "$PYPID" 2>/dev/null
 summary hget
