@@ -149,6 +149,7 @@ struct fetch_report {
 	bool chunked;              /* HTTP: the body came in chunks (SPEC G-6) */
 	char moved_to[NET_ADDR_MAX]; /* HTTP: the server that answered after redirects (G-8),
 				      * or "" */
+	bool no_ranges;            /* HTTP: a probe was answered 200: one stream only (G-10) */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

@@ -28,6 +28,7 @@ struct hget_conn {
 	struct wire_response wresp;    /* what was answered, as ZCP/1 would (fetch_report) */
 	struct wire_ident ident;       /* the W-15 identity of what was answered */
 	bool redirect;                 /* the answer was a redirect, to resp.location (G-8) */
+	bool no_ranges;                /* a probe's answer was a 200 (G-10) */
 	bool ranged;                   /* a Range was sent */
 	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
 	struct fsio_out *out;
@@ -118,7 +119,7 @@ static int step_request(struct hget_conn *c)
 static int make_ident(struct hget_conn *c, uint64_t size)
 {
 	char text[HTTPC_URL_MAX + HTTP_VALUE_MAX + 32], hex[IDENT_MAC_HEX + 1];
-	size_t n = httpc_url_format(c->url, text, sizeof text - HTTP_VALUE_MAX - 24);
+	size_t n = httpc_url_format(c->cfg->url, text, sizeof text - HTTP_VALUE_MAX - 24);
 	if (c->resp.etag[0] && !c->resp.etag_weak)
 		n += (size_t)snprintf(text + n, sizeof text - n, " etag %s", c->resp.etag);
 	else if (c->resp.has_last_modified)
@@ -141,6 +142,10 @@ static int check_head(struct hget_conn *c)
 	const struct httpc_response *r = &c->resp;
 	char what[64];
 	snprintf(what, sizeof what, "%d", r->status);
+	if (c->cfg->probe && r->status == 416 && r->crange == HTTPC_CRANGE_UNSAT && r->size == 0 && !c->first) {
+		c->wresp = (struct wire_response){.status = WIRE_OK}; /* SPEC G-10: an empty file */
+		return make_ident(c, 0);
+	}
 	if (r->status != 200 && r->status != 206)
 		return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the server answered %s", what);
 	if (r->encoded)
@@ -166,6 +171,11 @@ static int check_head(struct hget_conn *c)
 		size = r->size;
 		first = r->first;
 		len = r->last - r->first + 1;
+		if (r->has_length && r->length != len)
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server declared Content-Length "
+					"%llu for %llu bytes", (unsigned long long)r->length, (unsigned long long)len);
+		if (c->cfg->probe) /* SPEC G-10: what the parts will ask for */
+			len = c->cfg->length ? c->cfg->length : size - first;
 	} else {
 		if (c->ranged && c->cfg->resume.if_ident) { /* SPEC G-9: If-Range failed */
 			c->wresp.status = WIRE_CHANGED;
@@ -175,11 +185,13 @@ static int check_head(struct hget_conn *c)
 		if (c->ranged && !c->cfg->probe)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 200 to a "
 					"range: it does not serve ranges");
+		if (c->cfg->probe) { /* SPEC G-10: one stream, the caller is told */
+			c->no_ranges = true;
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "%s", "the server does not serve "
+					"ranges: one stream only");
+		}
 		size = len = r->has_length ? r->length : HGET_UNKNOWN; /* chunked: known at its end */
 	}
-	if (r->has_length && r->length != len)
-		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server declared Content-Length "
-				"%llu for %llu bytes", (unsigned long long)r->length, (unsigned long long)len);
 	uint64_t whole = len + c->cfg->resume.prefix;
 	if (c->cfg->max_size && whole > c->cfg->max_size && len != HGET_UNKNOWN)
 		return zerr_set(&c->err, ZCP_EXIT_FILE, "", c->peer, "the server offers %llu bytes, more than "
@@ -504,7 +516,7 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 		step_drive(&c, &hget_ops, &c.link.stats, cfg->progress);
 	*rep = (struct fetch_report){.resp = c.wresp, .seconds = c.seconds, .ident = c.ident,
 				     .tls = c.link.tls.mode, .path = c.job_live ? c.job.path : cfg->path,
-				     .chunked = c.resp.chunked};
+				     .chunked = c.resp.chunked, .no_ranges = c.no_ranges};
 	rep->received = c.stored + (c.job_live ? c.job.res.moved : 0);
 	if (c.resp.chunked)
 		rep->path = XFER_COPY;

@@ -221,6 +221,8 @@ static int fetch_parts(const struct recv_cfg *cfg, struct fsio_out *out, struct 
 	res->path = rep.tls ? rep.path : cfg->fetch->path;
 	res->tls = rep.tls;
 	res->unanswered = rep.unanswered;
+	if (rep.no_ranges) /* SPEC G-10: nothing stored yet; one stream does it all */
+		return fetch_single(cfg, out, rs, res, f, e);
 	f->changed = rep.changed;
 	f->mismatch = rep.mismatch;
 	return r;

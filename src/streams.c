@@ -157,6 +157,7 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	add_stats(&rep->stats, &st);
 	rep->resp = fr.resp;
 	rep->changed = fr.resp.status == WIRE_CHANGED;
+	rep->no_ranges = fr.no_ranges;
 	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
 	return r;

@@ -202,5 +202,23 @@ t_https_refused() {
 }
 check "https://: a server no CA vouches for is exit 8; a redirect to http:// exit 5  # SPEC G-9 G-8" t_https_refused
 
+# --- (6) --streams: a probe (Range: bytes=0-0), then the parts, each a range of its own
+t_streams() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv --streams 4 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/data.bin" && grep -q '4 streams' "$T/err" &&
+		zrecv --streams 3 --offset 100 --length 3500000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/r" 2>"$T/err" &&
+		cmp "$T/o/r" <(tail -c +101 "$T/data.bin" | head -c 3500000) &&
+		zrecv --streams 2 --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/s" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/s" && grep -q '2 streams' "$T/err" && only_entries "$T/o" data.bin r s
+}
+check "--streams N from nginx (http and https, whole and a range): byte-exact  # SPEC G-10 R-18" t_streams
+t_streams_noranges() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -v --streams 4 -c "http://127.0.0.1:$PYPORT/data.bin" -o "$T/o/x" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/x" && ! grep -q 'streams' "$T/err" && only_entries "$T/o" x
+}
+check "--streams N from a server without ranges (http.server): one stream, byte-exact  # SPEC G-10" t_streams_noranges
+
 kill "$NPID" "$PYPID" 2>/dev/null
 summary hget
