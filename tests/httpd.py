@@ -3,7 +3,8 @@
 
 usage: httpd.py MODE FILE PORTFILE
 Listens on 127.0.0.1 port 0, writes the port to PORTFILE, answers each connection's
-request for /NAME with FILE's bytes the way MODE breaks the rules, for at most 30 s.
+request for /NAME with FILE's bytes the way MODE breaks the rules (some modes answer the
+first connection one way, the later ones another), for at most 30 s.
 """
 import os
 import socket
@@ -29,10 +30,19 @@ def field(head, name):
     return None
 
 
-def answer(s, mode, body, port, head):
+def answer(s, mode, body, port, head, n):
     size = len(body)
     ok = b"HTTP/1.1 200 OK\r\n"
-    if mode == "crange":      # a 206 for a range nobody asked for
+    rng = field(head, "Range")
+    if mode in ("half", "half200") and n == 0:  # the first connection: half the body, then the end
+        s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body[:size // 2])
+    elif mode == "half" and rng:               # later ones: the range asked for
+        first = int(rng.split("=")[1].split("-")[0])
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (first, size - 1, size, size - first) + body[first:])
+    elif mode in ("half", "half200"):          # or the whole file again
+        s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "crange":      # a 206 for a range nobody asked for
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1-%d/%d\r\n"
                   b"Content-Length: %d\r\n\r\n" % (size - 1, size, size - 1) + body[1:])
     elif mode == "long":      # more declared than sent, then the end
@@ -85,7 +95,7 @@ def main(argv):
     with open(portfile + ".tmp", "w") as f:
         f.write(str(port))
     os.rename(portfile + ".tmp", portfile)
-    end = time.time() + 30
+    end, n = time.time() + 30, 0
     while time.time() < end:
         try:
             s, _ = ls.accept()
@@ -94,7 +104,8 @@ def main(argv):
         try:
             head = read_head(s)
             if head is not None:
-                answer(s, mode, body, port, head)
+                answer(s, mode, body, port, head, n)
+                n += 1
         except (BrokenPipeError, ConnectionResetError):
             pass
         s.close()

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 W="$T/www"; mkdir -p "$W"
-cp "$T/data.bin" "$W/data.bin"
+mkdir -p "$W/slow"; cp "$T/data.bin" "$W/data.bin"; cp "$T/data.bin" "$W/slow/data.bin"
 
 # free_port: a TCP port nothing listens on now (nginx cannot be told port 0)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -26,6 +26,7 @@ start_nginx() {
 		server {
 			listen 127.0.0.1:$NPORT; root $W;
 			location = /moved { return 302 /hop2; }
+			location /slow/ { limit_rate 1m; }
 			location = /hop2 { return 307 http://127.0.0.1:$PYPORT/data.bin; }
 		}
 		server {
@@ -219,6 +220,43 @@ t_streams_noranges() {
 		cmp "$T/data.bin" "$T/o/x" && ! grep -q 'streams' "$T/err" && only_entries "$T/o" x
 }
 check "--streams N from a server without ranges (http.server): one stream, byte-exact  # SPEC G-10" t_streams_noranges
+
+# --- (7) --resume: the partial kept, continued with a range, only if the file is the same
+t_resume() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd half || return 1
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'kept' "$T/err" && partial_above "$T/o" 2000000 &&
+		zrecv --resume -v -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" &&
+		grep -q 'received 2500000 bytes' "$T/err" && cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume: a body cut in half is kept, the next run asks for the rest and gets it byte-exact  # SPEC G-11 R-20" t_resume
+t_resume_200() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd half200 || return 1
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		partial_above "$T/o" 2000000 &&
+		{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q 'removed' "$T/err" && only_entries "$T/o"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume: a 200 to the range of the rest is CHANGED: exit 6, the partial removed, never appended  # SPEC G-11 R-20" t_resume_200
+t_resume_changed() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	# a partial from nginx's slow location, then the file changes (its ETag with it)
+	zrecv --resume -c "http://127.0.0.1:$NPORT/slow/data.bin" -o "$T/o/x" 2>/dev/null &
+	local s=$!
+	wait_until 30 partial_above "$T/o" 1000000; kill -9 "$(tracee "$s")"; wait "$s"
+	partial_above "$T/o" 1000000 && touch -d '2001-01-01' "$W/slow/data.bin" &&
+		{ zrecv --resume -c "http://127.0.0.1:$NPORT/slow/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q 'changed' "$T/err" && only_entries "$T/o"
+}
+check "--resume: the file changed on the server (its ETag): exit 6, the partial removed  # SPEC G-11 R-20" t_resume_changed
 
 kill "$NPID" "$PYPID" 2>/dev/null
 summary hget
