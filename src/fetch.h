@@ -47,6 +47,8 @@ struct fetch_cfg {
 	/* HTTP: told each redirect followed (SPEC G-8) before its connection, or NULL */
 	void (*redirected)(void *arg, const char *peer, const struct httpc_url *to);
 	void *redirected_arg;
+	const uint8_t *sha256;   /* HTTP: the stored file's SHA-256 must be these 32 bytes
+				  * (SPEC G-12), or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "httpc.h"
 #include "ident.h"
 #include "mono.h"
@@ -292,8 +294,60 @@ static int body_done(struct hget_conn *c)
 	return 0;
 }
 
+/* SHA-256 of fd's bytes [0, len) into md, read back. Returns 0, or -1 with errno. */
+static int sha256_of(int fd, uint64_t len, uint8_t md[HTTPC_DIGEST_SIZE])
+{
+	enum { BLOCK = 1 << 20 };
+	uint8_t *buf = malloc(BLOCK);
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	int r = buf && x && EVP_DigestInit_ex(x, EVP_sha256(), NULL) ? 0 : -1;
+	if (r < 0)
+		errno = ENOMEM;
+	for (uint64_t at = 0; r == 0 && at < len;) {
+		ssize_t n = pread(fd, buf, len - at < BLOCK ? (size_t)(len - at) : BLOCK, (off_t)at);
+		if (n <= 0) {
+			errno = n < 0 ? errno : EIO; /* shorter than what was stored */
+			r = -1;
+		} else {
+			EVP_DigestUpdate(x, buf, (size_t)n);
+			at += (uint64_t)n;
+		}
+	}
+	if (r == 0)
+		EVP_DigestFinal_ex(x, md, NULL);
+	EVP_MD_CTX_free(x);
+	free(buf);
+	return r;
+}
+
+/* SPEC G-12: what was stored is read back and hashed, against --sha256 and a 200's
+ * Repr-Digest. Returns 0, or -1 with c->err set. */
+static int check_digest(struct hget_conn *c)
+{
+	const uint8_t *want = c->cfg->sha256;
+	const char *whose = "--sha256's";
+	bool whole = c->resp.status == 200 && !c->cfg->resume.prefix;
+	if (!want && whole && c->resp.has_repr_digest && c->out->fd >= 0 && c->out->mode != FSIO_STDOUT &&
+	    c->out->mode != FSIO_DEVICE) {
+		want = c->resp.repr_digest;
+		whose = "the server's Repr-Digest";
+	}
+	if (!want)
+		return 0;
+	uint64_t len = c->cfg->resume.prefix + c->wresp.length;
+	uint8_t md[HTTPC_DIGEST_SIZE];
+	if (sha256_of(c->out->fd, len, md) < 0)
+		return zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno);
+	if (memcmp(md, want, sizeof md))
+		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the SHA-256 of the %llu bytes stored is "
+				"not %s", (unsigned long long)len, whose);
+	return 0;
+}
+
 static int commit(struct hget_conn *c)
 {
+	if (owns_output(c) && check_digest(c) < 0)
+		return ended(c, -1);
 	if (owns_output(c) && fsio_out_commit(c->out, &c->err) < 0)
 		return ended(c, -1);
 	c->committed = true;

@@ -75,6 +75,8 @@ struct opts_recv {
 	bool verify;        /* --verify: the trailer hash checked (SPEC R-19) */
 	bool resume;        /* --resume (or --restart): the partial file kept (SPEC R-20) */
 	bool restart;       /* --restart: an existing partial dropped first */
+	bool has_sha256;    /* --sha256 HEX: the stored file's SHA-256 must be sha256 (SPEC G-12) */
+	uint8_t sha256[32];
 };
 
 /* opts_parse_size() - parse SIZE (digits, optional K/M/G/T suffix, SPEC C-3)

@@ -244,6 +244,9 @@ int main(int argc, char **argv)
 	if (special && o.streams > 1)
 		return report_usage_error(PROG, "--streams writes parts at their offsets: -o must be a "
 					  "file, a directory or --discard");
+	if (special && o.has_sha256) /* SPEC G-12 */
+		return report_usage_error(PROG, "--sha256 reads back what it stored: -o must be a file or a "
+					  "directory");
 	if (special && o.verify)
 		return report_usage_error(PROG, "--verify reads back what it stored: -o must be a file "
 					  "or a directory");
@@ -282,7 +285,7 @@ int main(int argc, char **argv)
 		.timeout_ms = opts_timeout_ms(&o.c), .verify = o.verify,
 		.header_timeout_ms = many ? opts_ms(o.header_timeout_s, 0) : 0, /* 0 = none */
 		.run = o.c.url ? hget_one : fetch_one, .url = o.c.url ? &url : NULL, /* SPEC G-1 */
-		.redirected = redirected, .redirected_arg = &o,
+		.redirected = redirected, .redirected_arg = &o, .sha256 = o.has_sha256 ? o.sha256 : NULL,
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {

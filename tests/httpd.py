@@ -6,6 +6,8 @@ Listens on 127.0.0.1 port 0, writes the port to PORTFILE, answers each connectio
 request for /NAME with FILE's bytes the way MODE breaks the rules (some modes answer the
 first connection one way, the later ones another), for at most 30 s.
 """
+import base64
+import hashlib
 import os
 import socket
 import sys
@@ -42,6 +44,10 @@ def answer(s, mode, body, port, head, n):
                   b"Content-Length: %d\r\n\r\n" % (first, size - 1, size, size - first) + body[first:])
     elif mode in ("half", "half200"):          # or the whole file again
         s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode in ("digest", "baddigest"):      # RFC 9530: the representation's SHA-256
+        d = hashlib.sha256(body if mode == "digest" else body + b"x").digest()
+        s.sendall(ok + b"Repr-Digest: sha-256=:%s:\r\nContent-Length: %d\r\n\r\n"
+                  % (base64.b64encode(d), size) + body)
     elif mode == "crange":      # a 206 for a range nobody asked for
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1-%d/%d\r\n"
                   b"Content-Length: %d\r\n\r\n" % (size - 1, size, size - 1) + body[1:])

@@ -258,5 +258,29 @@ t_resume_changed() {
 }
 check "--resume: the file changed on the server (its ETag): exit 6, the partial removed  # SPEC G-11 R-20" t_resume_changed
 
+# --- (8) --sha256 and Repr-Digest: the stored bytes read back and hashed before the commit
+t_sha256() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	local sum; sum=$(sha256sum "$T/data.bin" | cut -c1-64)
+	zrecv --sha256 "$sum" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x" &&
+		{ zrecv --sha256 "${sum%?}0" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/y" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'SHA-256 of the 5000000 bytes stored is not --sha256' "$T/err" &&
+		{ zrecv --sha256 abc -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/y" 2>"$T/err"; [ $? -eq 2 ]; } &&
+		{ zrecv --sha256 "$sum" -c "http://127.0.0.1:$NPORT/data.bin" --discard 2>"$T/err"; [ $? -eq 2 ]; } &&
+		only_entries "$T/o" x
+}
+check "--sha256 HEX: the stored file's SHA-256 checked before the commit; a mismatch exit 5, nothing stored; bad HEX or --discard: exit 2  # SPEC G-12" t_sha256
+t_digest() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd digest || return 1
+	zrecv -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "a Repr-Digest that matches: stored  # SPEC G-12" t_digest
+check "a Repr-Digest that does not match what arrived: exit 5, nothing stored  # SPEC G-12" \
+	hostile baddigest 5 "not the server's Repr-Digest"
+
 kill "$NPID" "$PYPID" 2>/dev/null
 summary hget
