@@ -24,13 +24,13 @@ static void check_common(const struct opts_common *c)
 	FUZZ_ASSERT(c->role == OPTS_LISTEN || net_port(c->addr) > 0);
 	/* SPEC T-1 T-8: one way to authenticate, on its side */
 	const struct tls_cfg *t = &c->tls;
-	uint8_t pin[TLS_PIN_SIZE];
+	uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE];
 	FUZZ_ASSERT(!t->cert == !t->key);
 	FUZZ_ASSERT(!(t->psk_file && (t->cert || t->ca || t->pin || t->client_ca)));
 	FUZZ_ASSERT(!(c->insecure && (tls_cfg_wanted(t) || c->role != OPTS_LISTEN)));
 	FUZZ_ASSERT(c->role == OPTS_CONNECT ? !t->client_ca && (!t->cert || t->ca || t->pin)
 					    : !t->ca && !t->pin && (!t->client_ca || t->cert));
-	FUZZ_ASSERT(!t->pin || tls_pin_parse(t->pin, pin) == 0);
+	FUZZ_ASSERT(!t->pin || tls_pin_parse(t->pin, pins) > 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

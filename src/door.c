@@ -52,10 +52,14 @@ static void become_origin(struct door_conn *c)
 	int sock = s->link.sock;
 	char peer[NET_ADDR_MAX];
 	struct tls_conn tls;
+	struct xfer_stats stats = s->link.stats; /* the peeks and the handshake are its calls too */
+	int64_t started = s->started_ms;
 	memcpy(peer, s->peer, sizeof peer);
 	tls_conn_move(&tls, &s->link.tls);
 	serve_end(s);
 	origin_init(&c->as.origin, sock, peer, c->cfg, tls.ssl ? &tls : NULL);
+	c->as.origin.link.stats = stats;
+	c->as.origin.head_since_ms = started; /* SPEC H-8: the first head is due from the connection's start */
 	c->kind = &origin_ops;
 }
 

@@ -107,14 +107,14 @@ static int step_response(struct fetch_conn *c)
 	if (r == FRAMEIO_AGAIN)
 		return STEP_IN;
 	if (r == FRAMEIO_BAD && !c->link.tls.ssl && tls_looks_like_record(c->link.frame, c->link.have)) {
-		zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "the sender speaks TLS: give --psk-file, --ca "
+		zerr_set(&c->err, ZCP_EXIT_AUTH, "recvfrom", c->peer, "the sender speaks TLS: give --psk-file, --ca "
 			 "or --pin"); /* SPEC T-7 */
 		return ended(c, -1);
 	}
 	if (r != FRAMEIO_OK)
 		return r == FRAMEIO_BAD ? go_ack(c, WIRE_ACK_PROTOCOL) : ended(c, -1); /* SPEC W-11 */
 	if (c->resp.status == WIRE_TLS_REQUIRED) { /* SPEC T-7 */
-		zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "the sender requires TLS: give --psk-file, --ca "
+		zerr_set(&c->err, ZCP_EXIT_AUTH, "recvfrom", c->peer, "the sender requires TLS: give --psk-file, --ca "
 			 "or --pin");
 		return ended(c, -1);
 	}
@@ -412,7 +412,7 @@ void fetch_expire(struct fetch_conn *c)
 			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
 	if (c->state == FETCH_HANDSHAKE) /* our deadline, worded as the sender's (serve_expire) */
-		zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "timed out waiting for the TLS handshake");
+		zerr_set(&c->err, ZCP_EXIT_NET, "SSL_do_handshake", c->peer, "timed out waiting for the TLS handshake");
 	else
 		zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
 	/* silent for a whole wait (P-10), not only slow past the header deadline (P-13) */

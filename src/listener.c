@@ -69,6 +69,20 @@ static bool take_room(struct listener *sv)
 	return false;
 }
 
+/* SPEC S-16: whether this worker holds more connections than another, which should
+ * take the next (its wait is woken by it while this one is not waiting). */
+static bool busier(const struct listener *sv)
+{
+	const struct listener_worker *w = sv->cfg->worker;
+	if (!w)
+		return false;
+	unsigned mine = atomic_load(&w->live[w->index]);
+	for (unsigned i = 0; i < w->n; i++)
+		if (i != w->index && atomic_load(&w->live[i]) < mine)
+			return true;
+	return false;
+}
+
 static void give_room(struct listener *sv)
 {
 	const struct listener_worker *w = sv->cfg->worker;
@@ -246,6 +260,10 @@ static int accept_all(struct listener *sv, struct zerr *e)
 			admit(sv, sock, peer);
 		if (!count_has_room(sv))
 			watch_listener(sv, false);
+		else if (busier(sv)) { /* a rest, not a refusal: if nobody else takes it, this one does */
+			watch_listener(sv, false);
+			sv->pause_until = mono_ms() + LISTENER_BALANCE_MS;
+		}
 	}
 	return 0;
 }
@@ -380,6 +398,7 @@ int listener_workers(int lfd, unsigned n,
 	struct sigaction sa = {0}, saved[3];
 	struct supervisor s = {.lfd = lfd, .n = n < LISTENER_WORKERS_MAX ? n : LISTENER_WORKERS_MAX,
 			       .saved = saved, .run = run, .arg = arg};
+	s.w.n = s.n;
 	s.w.live = mmap(NULL, LISTENER_WORKERS_MAX * sizeof *s.w.live, PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s.w.live == MAP_FAILED) {

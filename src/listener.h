@@ -20,10 +20,12 @@
  * connections in memory all of them share, so --max-clients bounds the server. */
 struct listener_worker {
 	unsigned index;
+	unsigned n;              /* the workers */
 	_Atomic unsigned *live;  /* [LISTENER_WORKERS_MAX], one each */
 };
 
 #define LISTENER_WORKERS_MAX 256
+#define LISTENER_BALANCE_MS 2 /* a busier worker's rest from accepting (SPEC S-16) */
 
 struct listener_cfg {
 	const struct step_ops *kind; /* what each connection is (serve_ops, fetch_ops) */
@@ -51,8 +53,10 @@ struct listener_cfg listener_cfg_of(const struct opts_server *o);
  * Returns the exit status: 0; with a count, the exit class of the first transfer
  * that failed; after a stop whose drain ran out, 128 + the signal. Returns -1 with
  * *e set when the loop itself failed (the listening socket, epoll). As a worker
- * (cfg->worker), lfd is shared: it is watched with EPOLLEXCLUSIVE, and a stop
- * closes it here instead of shutting it down for every worker. */
+ * (cfg->worker), lfd is shared: it is watched with EPOLLEXCLUSIVE, a worker that
+ * holds more connections than another rests from accepting for LISTENER_BALANCE_MS
+ * after each it takes, and a stop closes it here instead of shutting it down for
+ * every worker. */
 int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e);
 
 /* listener_workers() - SPEC S-16: run(lfd, worker, arg) in each of n child processes

@@ -205,10 +205,10 @@ static int parse_common(int opt, const char *name, const char *arg, int is_send,
 	case OPT_KEY: c->tls.key = arg; return 1;
 	case OPT_CA: c->tls.ca = arg; return 1;
 	case OPT_PIN: {
-		uint8_t pin[TLS_PIN_SIZE];
-		if (tls_pin_parse(arg, pin) < 0)
+		uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE];
+		if (tls_pin_parse(arg, pins) < 0) /* SPEC T-10 */
 			return reject(err, len, "--pin '%s': not sha256//BASE64 (the base64 of the SHA-256 of the "
-				      "server's public key)", arg);
+				      "server's public key), or up to %d of them separated by ';'", arg, TLS_PINS_MAX);
 		c->tls.pin = arg;
 		return 1;
 	}
@@ -312,6 +312,8 @@ static int parse_loop(int argc, char **argv, const char *shortopts, const struct
 		return reject(err, len, "address '%s': %s", c->addr, why);
 	if (c->role == OPTS_CONNECT && net_port(c->addr) == 0)
 		return reject(err, len, "address '%s': port 0 only with --listen", c->addr);
+	if (!seen[OPT_CHUNK] && tls_cfg_wanted(&c->tls)) /* SPEC T-6: whole 16 KiB records, fewer calls */
+		c->chunk = OPTS_TLS_CHUNK_DEFAULT;
 	return check_tls(c, err, len);
 }
 
@@ -562,7 +564,8 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 	"      --cert FILE          this side's certificate chain (PEM), with --key\n" \
 	"      --key FILE           its private key (PEM)\n" \
 	"      --ca FILE            with --connect: the CAs the server's chain and name are checked against\n" \
-	"      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey)\n" \
+	"      --pin sha256//BASE64 with --connect: the server's public key (as curl --pinnedpubkey);\n" \
+	"                           several, separated by ';': any one of them\n" \
 	"      --client-ca FILE     with --listen: require client certificates of these CAs\n" \
 	"      --insecure           with --listen: plaintext on any address (protected mode off)\n"
 
@@ -577,7 +580,8 @@ const char *opts_usage_send(void)
 	       "  -c, --connect HOST:PORT  push FILE to a listening zcp-recv (one transfer)\n"
 	       "      --root DIR           serve any regular file below DIR that a request names\n"
 	       "  -p, --path PATH          copy, sendfile or splice (default sendfile)\n"
-	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
+	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K, over\n"
+	       "                           TLS 64K)\n"
 	       "      --once               serve one transfer, then exit with its status\n"
 	       "      --count N            serve N transfers, then exit (0, or the first failure's)\n"
 	       "      --max-clients N      connections at once, all workers together; more hear\n"
@@ -627,7 +631,8 @@ const char *opts_usage_recv(void)
 	       "      --force              replace an existing output file (in a directory:\n"
 	       "                           only the file named with --name)\n"
 	       "      --fsync              fsync the file and its directory before success\n"
-	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K)\n"
+	       "      --chunk SIZE         copy-path buffer size, 1 to 64M (default 8K, over\n"
+	       "                           TLS 64K)\n"
 	       "      --raw                no framing: read to end of stream\n"
 	       "      --timeout SECONDS    limit on each wait for the peer (default 30, 0 = none)\n"
 	       "      --streams N          fetch over N connections at once, each part at its\n"

@@ -11,6 +11,7 @@
 #include "xfer.h"
 
 #define OPTS_CHUNK_DEFAULT 8192u
+#define OPTS_TLS_CHUNK_DEFAULT (64u << 10) /* over TLS (SPEC T-6) */
 #define OPTS_CHUNK_MAX (64u << 20)
 #define OPTS_TIMEOUT_DEFAULT 30u
 #define OPTS_TIMEOUT_MAX 86400u

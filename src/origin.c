@@ -238,7 +238,7 @@ static int answer(struct origin_conn *c)
 static int took_head(struct origin_conn *c, int n)
 {
 	c->requests++;
-	c->close_after = c->winding || c->requests >= ORIGIN_REQUESTS_MAX;
+	c->close_after = c->requests >= ORIGIN_REQUESTS_MAX;
 	if (n > 0) {
 		memmove(c->in, c->in + n, c->in_len - (size_t)n);
 		c->in_len -= (size_t)n;
@@ -263,14 +263,14 @@ static int took_head(struct origin_conn *c, int n)
 static int step_head(struct origin_conn *c)
 {
 	fresh(c);
+	if (c->winding) /* SPEC H-8: what is not answered yet never will be */
+		return ended_quiet(c);
 	for (;;) {
 		if (c->in_len) {
 			int n = http_parse_request(c->in, c->in_len, sizeof c->in, &c->req);
 			if (n != HTTP_NEED_MORE)
 				return took_head(c, n);
 		}
-		if (c->winding && !c->in_len) /* SPEC H-8: no new request */
-			return ended_quiet(c);
 		struct xfer_ctx ctx = step_ctx(&c->link);
 		struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), c->in + c->in_len, 0);
 		uint64_t got;

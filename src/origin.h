@@ -35,12 +35,14 @@ struct origin_conn {
 	enum origin_state state;
 	char in[HTTP_HEAD_MAX];      /* what came of the next heads, not yet parsed */
 	size_t in_len;
-	int64_t head_since_ms;       /* SPEC H-8: the head is due a header timeout after this */
+	int64_t head_since_ms;       /* SPEC H-8: the head is due a header timeout after this
+				      * (origin_init: now; a caller that took the connection
+				      * over may set its start) */
 	unsigned requests;           /* heads taken on this connection (SPEC H-7's cap) */
-	bool winding;                /* no new request (a stop, or --count reached) */
+	bool winding;                /* no new response (a stop, or --count reached) */
 	bool close_after;            /* the connection ends after this response */
-	bool reported;               /* the request below was reported (STEP_REPORT): the
-				      * fields are the next request's from its first byte */
+	bool reported;               /* the request below was reported (STEP_REPORT): its
+				      * fields are cleared for the next at the next step */
 	bool quiet;                  /* ended between requests: nothing to log */
 	/* The request being answered, and its transfer as the log says it. */
 	struct http_request req;
@@ -86,9 +88,10 @@ int64_t origin_deadline(const struct origin_conn *c);
  * timed out. */
 void origin_expire(struct origin_conn *c);
 
-/* origin_wind_down() - SPEC H-8: no new request on this connection: an idle one
- * ends quietly at its next step; a request begun (bytes of its head came) or a
- * response in flight is finished and the connection ends after it. */
+/* origin_wind_down() - SPEC H-8: no new response on this connection: one in
+ * flight is finished and the connection ends after it; one between responses ends
+ * quietly at its next step, even with part of a head, or whole ones, buffered (a
+ * client retries what a closed kept-alive connection did not answer). */
 void origin_wind_down(struct origin_conn *c);
 
 /* origin_abandon() - end it now with reason (the server stopping): a failure. */

@@ -118,7 +118,7 @@ int report_protected(const char *prog, const struct opts_common *c, bool tls, in
 			    "to require client certificates", bound, verb);
 	if (tls || c->insecure)
 		return 0;
-	return zerr_set(e, ZCP_EXIT_USAGE, "", bound, "not a loopback address: anyone who reaches it would be "
+	return zerr_set(e, ZCP_EXIT_USAGE, "listen", bound, "not a loopback address: anyone who reaches it would be "
 		 "served in plaintext; give --psk-file FILE (make one: printf 'zcp:%%s\\n' \"$(openssl rand "
 		 "-hex 32)\" >FILE; chmod 600 FILE), or --cert and --key, or --insecure");
 }

@@ -120,7 +120,7 @@ static int step_request(struct serve_conn *c)
 		if (r != FRAMEIO_BAD)
 			return ended(c, -1);
 		if (!c->link.tls.ssl && tls_looks_like_record(c->link.frame, c->link.have)) { /* SPEC T-7 */
-			zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "the receiver speaks TLS; this sender has no "
+			zerr_set(&c->err, ZCP_EXIT_AUTH, "recvfrom", c->peer, "the receiver speaks TLS; this sender has no "
 				 "--psk-file or --cert");
 			step_drop_input(&c->link);
 			return ended(c, -1);
@@ -434,7 +434,7 @@ static enum plain_result plaintext_request(struct serve_conn *c)
 	if (n < (ssize_t)sizeof head || memcmp(head, "ZCQ1", 4) != 0)
 		return PLAIN_NOT; /* the handshake says what it is */
 	step_drop_input(&c->link);
-	zerr_set(&c->err, ZCP_EXIT_AUTH, "", c->peer, "a plaintext request: this sender requires TLS");
+	zerr_set(&c->err, ZCP_EXIT_AUTH, "recvfrom", c->peer, "a plaintext request: this sender requires TLS");
 	prepare_response(c, WIRE_TLS_REQUIRED);
 	return PLAIN_ANSWERED;
 }
@@ -499,7 +499,8 @@ void serve_expire(struct serve_conn *c)
 					      "the receiver to read the response",
 					      "the receiver to read the payload", "the hash", "the receiver to read the trailer",
 					      "the receiver to read the end of the payload", "the ack", ""};
-	zerr_set(&c->err, ZCP_EXIT_NET, "", c->peer, "timed out waiting for %s", waiting[c->state]);
+	zerr_set(&c->err, ZCP_EXIT_NET, c->state == SERVE_HANDSHAKE ? "SSL_do_handshake" : "", c->peer,
+		 "timed out waiting for %s", waiting[c->state]);
 	ended(c, -1);
 }
 

@@ -18,9 +18,10 @@
 struct tls_ctx {
 	SSL_CTX *ssl;
 	bool listener;
-	bool have_psk, have_pin, check_chain;
+	bool have_psk, check_chain;
 	struct tls_psk psk;
-	uint8_t pin[TLS_PIN_SIZE];
+	int npins; /* SPEC T-10: the server's key must be one of pins[0..npins) */
+	uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE];
 	char host[256]; /* a connector's peer name, checked against its certificate */
 	pthread_mutex_t lock; /* resume: the parts of --streams are threads */
 	SSL_SESSION *resume;  /* a connector's last ticketed session, or NULL (SPEC T-9) */
@@ -46,11 +47,19 @@ static ssize_t refuse(const char **why, const char *text)
 
 ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *psk, const char **why)
 {
-	size_t i = 0, digits;
+	static const char bom[] = "\xef\xbb\xbf"; /* an editor's UTF-8 byte-order mark */
+	size_t i = 0, digits, head = len < 3 ? len : 3;
+	if (head && memcmp(buf, bom, head) == 0 && (head == 3 || !at_end)) /* stunnel takes none either */
+		return head < 3 ? TLS_NEED_MORE
+				: refuse(why, "the file starts with a UTF-8 byte-order mark: save it without one");
 	for (; i < len && buf[i] != ':'; i++) {
-		if (buf[i] < 0x20 || buf[i] > 0x7e)
-			return refuse(why, i == 0 && (buf[i] == '\n' || buf[i] == '\r') ? "an empty line"
-				      : "the identity holds a control byte, or there is no ':'");
+		unsigned char b = (unsigned char)buf[i];
+		if (b == '\n' || b == '\r')
+			return refuse(why, i == 0 ? "an empty line" : "no ':' between the identity and the key");
+		if (b < 0x20 || b == 0x7f)
+			return refuse(why, "the identity holds a control byte");
+		if (b > 0x7f)
+			return refuse(why, "the identity holds a byte that is not ASCII");
 		if (i == TLS_PSK_ID_MAX)
 			return refuse(why, "the identity is longer than 128 bytes");
 	}
@@ -101,16 +110,16 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "a key file must be a regular file");
+		zerr_set(e, ZCP_EXIT_FILE, "open", path, "a key file must be a regular file");
 		goto out;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) { /* SPEC T-2: its owner holds the key */
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "owned by uid %u, neither this user nor root: its owner "
+		zerr_set(e, ZCP_EXIT_FILE, "open", path, "owned by uid %u, neither this user nor root: its owner "
 			 "may change the key (chown it)", (unsigned)st.st_uid);
 		goto out;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) { /* SPEC T-2: as ssh and rsync refuse them */
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "permissions %04o are too open: group or others may use "
+		zerr_set(e, ZCP_EXIT_FILE, "open", path, "permissions %04o are too open: group or others may use "
 			 "the key (chmod 600 it)", (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
@@ -133,7 +142,7 @@ int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e)
 	if (used >= 0 && (size_t)used != have)
 		why = "more than one line: a key file is one IDENTITY:HEXKEY line", used = -1;
 	if (used < 0)
-		zerr_set(e, ZCP_EXIT_FILE, "", path, "not a PSK file (IDENTITY:HEXKEY): %s", why);
+		zerr_set(e, ZCP_EXIT_FILE, "read", path, "not a PSK file (IDENTITY:HEXKEY): %s", why);
 	else
 		r = 0;
 out:
@@ -153,15 +162,15 @@ static int b64val(char c)
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
-int tls_pin_parse(const char *s, uint8_t pin[TLS_PIN_SIZE])
+/* One "sha256//BASE64", s[0..len), into pin. Returns 0, or -1. */
+static int pin_parse_one(const char *s, size_t len, uint8_t pin[TLS_PIN_SIZE])
 {
 	static const char prefix[] = "sha256//";
-	if (strncmp(s, prefix, sizeof prefix - 1) != 0)
-		return -1;
-	s += sizeof prefix - 1;
+	const size_t plen = sizeof prefix - 1;
 	/* 32 bytes: 43 digits of 6 bits (the last holds 2 bits and 4 zeros), then '=' */
-	if (strlen(s) != 44 || s[43] != '=')
+	if (len != plen + 44 || memcmp(s, prefix, plen) != 0 || s[plen + 43] != '=')
 		return -1;
+	s += plen;
 	uint32_t acc = 0;
 	unsigned bits = 0, n = 0;
 	for (int i = 0; i < 43; i++) {
@@ -176,6 +185,19 @@ int tls_pin_parse(const char *s, uint8_t pin[TLS_PIN_SIZE])
 		}
 	}
 	return n == TLS_PIN_SIZE && (acc & ((1u << bits) - 1)) == 0 ? 0 : -1;
+}
+
+int tls_pin_parse(const char *s, uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE])
+{
+	for (int n = 0;; n++) {
+		const char *end = strchr(s, ';');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		if (n == TLS_PINS_MAX || pin_parse_one(s, len, pins[n]) < 0)
+			return -1;
+		if (!end)
+			return n + 1;
+		s = end + 1;
+	}
 }
 
 bool tls_cfg_wanted(const struct tls_cfg *cfg)
@@ -243,13 +265,14 @@ static int psk_find(SSL *ssl, const unsigned char *id, size_t idlen, SSL_SESSION
 	return (*sess = psk_session(ssl, &c->psk)) != NULL;
 }
 
-/* SPEC T-3: a connector checks the chain and the name (--ca) and the key (--pin). */
+/* SPEC T-3 T-10: a connector checks the chain and the name (--ca) and the key:
+ * one of --pin's. */
 static int verify_server(X509_STORE_CTX *x, void *arg)
 {
 	struct tls_ctx *c = arg;
 	if (c->check_chain && X509_verify_cert(x) <= 0)
 		return 0;
-	if (!c->have_pin)
+	if (!c->npins)
 		return 1;
 	uint8_t *der = NULL, digest[SHA256_DIGEST_LENGTH];
 	X509 *leaf = X509_STORE_CTX_get0_cert(x);
@@ -260,11 +283,11 @@ static int verify_server(X509_STORE_CTX *x, void *arg)
 	}
 	SHA256(der, (size_t)n, digest);
 	OPENSSL_free(der);
-	if (CRYPTO_memcmp(digest, c->pin, sizeof digest) != 0) {
-		X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
-		return 0;
-	}
-	return 1;
+	for (int i = 0; i < c->npins; i++)
+		if (CRYPTO_memcmp(digest, c->pins[i], sizeof digest) == 0)
+			return 1;
+	X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+	return 0;
 }
 
 /* SPEC T-2: a PSK connector's answer to any certificate (there is none when the key is used). */
@@ -286,24 +309,32 @@ static int keep_session(SSL *ssl, SSL_SESSION *sess)
 	return 1; /* the reference is ours */
 }
 
+/* OpenSSL's call could not use file: why, named by the call (SPEC E-2). Returns -1. */
+static int unusable(struct zerr *e, const char *call, const char *file)
+{
+	char why[200];
+	openssl_reason(why, sizeof why, "unusable");
+	return zerr_set(e, ZCP_EXIT_FILE, call, file, "%s", access(file, R_OK) == 0 ? why : strerror(errno));
+}
+
 /* Loads the certificate files of cfg into c. Returns 0, or -1 with *e set. */
 static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr *e)
 {
-	char why[200];
-	const char *file = NULL;
-	if (cfg->cert && SSL_CTX_use_certificate_chain_file(c->ssl, file = cfg->cert) != 1)
-		goto bad;
-	if (cfg->key && (SSL_CTX_use_PrivateKey_file(c->ssl, file = cfg->key, SSL_FILETYPE_PEM) != 1 ||
-			 SSL_CTX_check_private_key(c->ssl) != 1))
-		goto bad;
+	if (cfg->cert && SSL_CTX_use_certificate_chain_file(c->ssl, cfg->cert) != 1)
+		return unusable(e, "SSL_CTX_use_certificate_chain_file", cfg->cert);
+	if (cfg->key && SSL_CTX_use_PrivateKey_file(c->ssl, cfg->key, SSL_FILETYPE_PEM) != 1)
+		return unusable(e, "SSL_CTX_use_PrivateKey_file", cfg->key);
+	if (cfg->key && SSL_CTX_check_private_key(c->ssl) != 1)
+		return unusable(e, "SSL_CTX_check_private_key", cfg->key);
 	const char *ca = c->listener ? cfg->client_ca : cfg->ca;
-	if (ca && SSL_CTX_load_verify_locations(c->ssl, file = ca, NULL) != 1)
-		goto bad;
+	if (ca && SSL_CTX_load_verify_locations(c->ssl, ca, NULL) != 1)
+		return unusable(e, "SSL_CTX_load_verify_locations", ca);
 	if (c->listener && cfg->client_ca) { /* SPEC T-3: no certificate of those CAs, no entry */
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca);
 		if (!names) { /* no CA to name, none to lead to: nobody could get in */
 			ERR_clear_error();
-			return zerr_set(e, ZCP_EXIT_FILE, "", cfg->client_ca, "no CA certificate in the file");
+			return zerr_set(e, ZCP_EXIT_FILE, "SSL_load_client_CA_file", cfg->client_ca,
+					"no CA certificate in the file");
 		}
 		SSL_CTX_set_client_CA_list(c->ssl, names);
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
@@ -318,9 +349,6 @@ static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr 
 		SSL_CTX_set_cert_verify_callback(c->ssl, verify_server, c);
 	}
 	return 0;
-bad:
-	openssl_reason(why, sizeof why, "unusable");
-	return zerr_set(e, ZCP_EXIT_FILE, "", file, "%s", access(file, R_OK) == 0 ? why : strerror(errno));
 }
 
 struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char *host, struct zerr *e)
@@ -336,11 +364,10 @@ struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char
 	if (cfg->psk_file && tls_psk_load(cfg->psk_file, &c->psk, e) < 0)
 		goto fail;
 	c->have_psk = cfg->psk_file != NULL;
-	if (cfg->pin && tls_pin_parse(cfg->pin, c->pin) < 0) {
+	if (cfg->pin && (c->npins = tls_pin_parse(cfg->pin, c->pins)) < 0) {
 		zerr_set(e, ZCP_EXIT_USAGE, "", "", "--pin '%s': not sha256//BASE64", cfg->pin);
 		goto fail;
 	}
-	c->have_pin = cfg->pin != NULL;
 	c->ssl = SSL_CTX_new(listener ? TLS_server_method() : TLS_client_method());
 	if (!c->ssl || !SSL_CTX_set_min_proto_version(c->ssl, TLS1_3_VERSION) ||
 	    !SSL_CTX_set_max_proto_version(c->ssl, TLS1_3_VERSION)) {
@@ -504,7 +531,7 @@ static void handshake_failed(struct tls_conn *t)
 	if (t->unknown_psk) /* the identity is peer input: not echoed */
 		snprintf(t->why, sizeof t->why, "unknown PSK identity: the peer's key file names another");
 	else if (v == X509_V_ERR_APPLICATION_VERIFICATION)
-		snprintf(t->why, sizeof t->why, "the server's public key does not match --pin");
+		snprintf(t->why, sizeof t->why, "the server's public key matches no --pin");
 	else if (v != X509_V_OK)
 		snprintf(t->why, sizeof t->why, "certificate verify failed: %s", X509_verify_cert_error_string(v));
 	else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING || !ERR_peek_error())

@@ -20,6 +20,7 @@
 #define TLS_PSK_KEY_MAX 64
 #define TLS_PSK_FILE_MAX 1024 /* a key file is one short line */
 #define TLS_PIN_SIZE 32     /* a SHA-256 */
+#define TLS_PINS_MAX 16     /* pins of one --pin (SPEC T-10) */
 #define TLS_NEED_MORE (-2)
 
 /* One pre-shared key: the identity both sides name it by, and the key. */
@@ -34,8 +35,9 @@ struct tls_psk {
  * into *psk (SPEC T-2): IDENTITY 1 to 128 printable ASCII bytes without ':',
  * HEXKEY 64 to 128 hex digits (an even count), the line ended by "\n" or "\r\n",
  * or by the end of the input when at_end. Returns the bytes consumed (> 0);
- * TLS_NEED_MORE when buf is a valid start of a line and !at_end; -1 with *why
- * set. Pure: never reads past len, never allocates. */
+ * TLS_NEED_MORE when buf is a valid start of a line, or of a UTF-8 byte-order
+ * mark (refused, once whole, as one), and !at_end; -1 with *why set. Pure: never
+ * reads past len, never allocates. */
 ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *psk, const char **why);
 
 /* tls_psk_load() - read the key file path (SPEC T-2): refused when it is not a
@@ -45,16 +47,18 @@ ssize_t tls_psk_parse(const char *buf, size_t len, bool at_end, struct tls_psk *
  * exactly one valid line. Returns 0, or -1 with *e set (exit 3). */
 int tls_psk_load(const char *path, struct tls_psk *psk, struct zerr *e);
 
-/* tls_pin_parse() - "sha256//BASE64" (curl's --pinnedpubkey form: the base64 of
- * the SHA-256 of the DER SubjectPublicKeyInfo) into pin. Returns 0, or -1. Pure. */
-int tls_pin_parse(const char *s, uint8_t pin[TLS_PIN_SIZE]);
+/* tls_pin_parse() - one "sha256//BASE64" (curl's --pinnedpubkey form: the base64
+ * of the SHA-256 of the DER SubjectPublicKeyInfo), or up to TLS_PINS_MAX of them
+ * separated by ';' (SPEC T-10), into pins[0..n). Returns n (> 0), or -1 for
+ * anything else (an empty pin, a space, one too many). Pure. */
+int tls_pin_parse(const char *s, uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE]);
 
 /* What one side authenticates with (SPEC T-1): NULL where not given. */
 struct tls_cfg {
 	const char *psk_file;   /* an external PSK (both roles) */
 	const char *cert, *key; /* the listener's certificate, or a connector's client one */
 	const char *ca;         /* a connector: the CAs the server's chain must lead to */
-	const char *pin;        /* a connector: the server's public key, sha256//BASE64 */
+	const char *pin;        /* a connector: the server's public key, sha256//BASE64[;...] */
 	const char *client_ca;  /* a listener: client certificates required, from these CAs */
 	bool system_ca;         /* a connector without --ca or --pin: the system's CA store
 				 * (SPEC G-9, https:// URLs) */

@@ -11,12 +11,13 @@ what came back. Every wait is bounded.
       a request head that never ends, one byte every GAP seconds (a slowloris);
       prints "dribble: connected", then "dribble: closed after N.N s" and the
       response's status line. Exit 2 when still open after SECS.
-  httpc.py pipeline PORT CONNS N FILE
-      CONNS connections at once, each sending N requests `GET / HTTP/1.1` in one
-      send, request i with `Range: bytes=i-i`; each response must be 206 with
-      `Content-Range: bytes i-i/SIZE` and FILE's byte i, in order; the Nth must say
-      `Connection: close` and the server must close after it. Prints one line per
-      connection; exit 1 on the first thing wrong.
+  httpc.py pipeline PORT CONNS N FILE [SENT]
+      CONNS connections at once, each sending SENT (default N) requests
+      `GET / HTTP/1.1` in one send, request i with `Range: bytes=i-i`; the first N
+      responses must be 206 with `Content-Range: bytes i-i/SIZE` and FILE's byte i,
+      in order; the Nth must say `Connection: close` and the server must close after
+      it, nothing more. Prints one line per connection; exit 1 on the first thing
+      wrong.
 """
 import socket
 import sys
@@ -119,12 +120,12 @@ class Reader:
         return lines[0], hdr, body
 
 
-def one_pipeline(port, n, data, errors, tag):
+def one_pipeline(port, n, sent, data, errors, tag):
     try:
         s = connect(port, 60)
         req = b"".join(b"GET / HTTP/1.1\r\nHost: zcp\r\nRange: bytes=%d-%d\r\n\r\n" % (i, i)
-                       for i in range(n))
-        threading.Thread(target=s.sendall, args=(req,), daemon=True).start()
+                       for i in range(sent))
+        threading.Thread(target=send_quietly, args=(s, req), daemon=True).start()
         r = Reader(s)
         for i in range(n):
             status, hdr, body = r.response()
@@ -138,17 +139,25 @@ def one_pipeline(port, n, data, errors, tag):
         rest, closed = read_to_close(s, 10)
         if rest or not closed:
             raise ValueError("after %d responses: %d more bytes, closed=%s" % (n, len(rest), closed))
-        print("pipeline %d: %d answered in order, then closed" % (tag, n))
+        print("pipeline %d: %d of %d answered in order, then closed" % (tag, n, sent))
     except (OSError, EOFError, ValueError) as e:
         errors.append("pipeline %d: %s" % (tag, e))
 
 
-def pipeline(port, conns, n, path):
+def send_quietly(s, req):
+    """All of req, or as much as the server takes before it closes."""
+    try:
+        s.sendall(req)
+    except OSError:
+        pass
+
+
+def pipeline(port, conns, n, path, sent):
     with open(path, "rb") as f:
         data = f.read()
     errors, threads = [], []
     for c in range(conns):
-        t = threading.Thread(target=one_pipeline, args=(port, n, data, errors, c))
+        t = threading.Thread(target=one_pipeline, args=(port, n, sent, data, errors, c))
         t.start()
         threads.append(t)
     for t in threads:
@@ -164,8 +173,9 @@ def main(argv):
         return ask(int(argv[2]), float(argv[3]))
     if cmd == "dribble" and len(argv) == 5:
         return dribble(int(argv[2]), float(argv[3]), float(argv[4]))
-    if cmd == "pipeline" and len(argv) == 6:
-        return pipeline(int(argv[2]), int(argv[3]), int(argv[4]), argv[5])
+    if cmd == "pipeline" and len(argv) in (6, 7):
+        n = int(argv[4])
+        return pipeline(int(argv[2]), int(argv[3]), n, argv[5], int(argv[6]) if len(argv) == 7 else n)
     sys.stderr.write(__doc__)
     return 64
 

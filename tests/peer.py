@@ -316,9 +316,10 @@ def full_backlog(portfile):
 
 
 def garbage(port):
-    """Send a frame with a bad magic; print the status of the answer, if any."""
+    """Send a frame with a bad magic (lower case: upper case would begin an HTTP
+    request, SPEC H-1); print the status of the answer, if any."""
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GARBAGE!" * 4)
+    s.sendall(b"garbage!" * 4)
     data = s.recv(RESP.size)
     print("status %d" % RESP.unpack(data)[2] if len(data) == RESP.size else "no answer")
 

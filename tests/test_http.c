@@ -168,6 +168,29 @@ START_TEST(h6_every_prefix)
 }
 END_TEST
 
+/* SPEC H-6: a refusal names its cause for the log, the smuggling ones exactly. */
+START_TEST(h6_refusal_reasons)
+{
+	static const struct {
+		const char *in, *why;
+	} r[] = {
+		{"GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n", "obs-fold"},
+		{"GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", "bare CR"},
+		{"GET / HTTP/1.1\r\nHost : h\r\n\r\n", "whitespace before a colon"},
+		{"GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", "Transfer-Encoding"},
+		{"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
+		 "duplicate Content-Length"},
+		{"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n", "request with a body"},
+	};
+	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+		struct http_request q;
+		ck_assert_int_eq(parse(r[i].in, &q), HTTP_ERROR);
+		ck_assert_int_eq(q.status, 400);
+		ck_assert_str_eq(q.why, r[i].why);
+	}
+}
+END_TEST
+
 /* SPEC H-3 H-6: a refusal is said in the request's version when the line gave one,
  * else in 1.1, ours. */
 START_TEST(h6_refusal_version)
@@ -634,6 +657,11 @@ static const struct {
 	{"Sun Nov 6 08:49:37 1994", -1},
 	{"Sun Nov  6 08:49:37 1994 ", -1},
 	{"Sun Nov _6 08:49:37 1994", -1},
+	{"Sun Nov  6 08:49:37_1994", -1},
+	{"Sun Nov  6_08:49:37 1994", -1},
+	{"Sunday, 06-Nov-94 08:49:37 UTC", -1},
+	{"Sunday, 06-Nov-9x 08:49:37 GMT", -1},
+	{"Sunday,_06-Nov-94 08:49:37 GMT", -1},
 	{"", -1},
 	{"Sun", -1},
 };
@@ -829,6 +857,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, h6_heads, 0, ROWS(heads));
 	tcase_add_loop_test(tc, h6_every_prefix, 0, ROWS(heads));
+	tcase_add_test(tc, h6_refusal_reasons);
 	tcase_add_test(tc, h6_refusal_version);
 	tcase_add_test(tc, h7_pipelined_head_length);
 	tcase_add_test(tc, h6_head_max_431);

@@ -41,6 +41,8 @@ struct echo {
 
 static int lowat_seen = -1; /* TCP_NOTSENT_LOWAT of the last connection started */
 static unsigned ends;       /* end() calls */
+static int64_t init_ms[16]; /* when each connection started, in the order they did */
+static unsigned inits;
 
 static void echo_init(void *conn, int sock, const char *peer, const void *arg)
 {
@@ -49,6 +51,8 @@ static void echo_init(void *conn, int sock, const char *peer, const void *arg)
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->cfg = arg;
 	c->started_ms = c->progress_ms = mono_ms();
+	if (inits < 16)
+		init_ms[inits++] = c->started_ms;
 	socklen_t len = sizeof lowat_seen;
 	getsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat_seen, &len);
 }
@@ -188,7 +192,7 @@ static void setup(void)
 	signal(SIGPIPE, SIG_IGN);
 	lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
 	ck_assert_int_ge(lfd, 0);
-	nseen = ends = 0;
+	nseen = ends = inits = 0;
 	on_log = NULL;
 	stop = 0;
 	lowat_seen = -1;
@@ -474,6 +478,39 @@ START_TEST(s14_worker_refuses_when_the_others_hold_every_place)
 	ck_assert_uint_eq(live[0], 0); /* taken, then given back */
 	ck_assert_uint_eq(live[1], 1);
 	ck_assert_uint_eq(ends, 0);
+}
+END_TEST
+
+/* SPEC S-16: a worker that holds more connections than another leaves the next
+ * one to it: it rests from accepting for LISTENER_BALANCE_MS (nginx's
+ * accept_disabled, simplified), and takes it itself only when that other did not
+ * (here it never does: worker 1 is idle and never accepts). */
+START_TEST(s16_busier_worker_leaves_the_next_connection_to_an_idle_one)
+{
+	static _Atomic unsigned live[LISTENER_WORKERS_MAX];
+	struct listener_worker w = {.index = 0, .n = 2, .live = live};
+	cfg.worker = &w;
+	cfg.count = 2;
+	int a = client("01234", 5); /* held: half its bytes */
+	int b = client("0123456789", 10);
+	on_log = NULL;
+	pid_t pid = fork(); /* the loop runs until a's client sends the rest */
+	if (pid == 0) {
+		struct zerr e;
+		int r = listener_run(lfd, &cfg, &e);
+		long long after = inits == 2 ? (long long)(init_ms[1] - init_ms[0]) : -1;
+		fprintf(stderr, "loop %d, %u started, b %lld ms after a\n", r, inits, after);
+		tu_exit(r == 0 && after >= LISTENER_BALANCE_MS ? 0 : 1);
+	}
+	char got[16] = "";
+	client_read(b, got, 10);
+	ck_assert_str_eq(got, "0123456789");
+	ck_assert_int_eq(write(a, "56789", 5), 5);
+	client_read(a, got, 10);
+	ck_assert_str_eq(got, "0123456789");
+	ck_assert_int_eq(tu_child_status(pid), 0);
+	close(a);
+	close(b);
 }
 END_TEST
 
@@ -936,6 +973,7 @@ int main(void)
 	tcase_add_test(tc, s15_drain_running_out_cuts_the_rest);
 	tcase_add_test(tc, s16_workers_each_run_a_loop);
 	tcase_add_test(tc, s14_worker_refuses_when_the_others_hold_every_place);
+	tcase_add_test(tc, s16_busier_worker_leaves_the_next_connection_to_an_idle_one);
 	tcase_add_test(tc, s15_stop_after_the_count_closed_the_door);
 	tcase_add_test(tc, e1_unusable_listener_fails_the_loop);
 	tcase_add_test(tc, s16_no_worker_starts);

@@ -413,6 +413,23 @@ END_TEST
 #define PIN "sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 /* SPEC T-1: every TLS option, on the side it belongs to. */
+/* SPEC T-6: over TLS the copy buffer is 64 KiB unless --chunk says otherwise (an
+ * 8 KiB buffer makes half-full records and twice the calls); plaintext keeps 8 KiB. */
+START_TEST(t6_tls_copy_buffer_default)
+{
+	struct opts_send s;
+	struct opts_recv r;
+	ck_assert_int_eq(SEND(&s, "--psk-file", "k", "f"), 0);
+	ck_assert_uint_eq(s.c.chunk, 64u << 10);
+	ck_assert_int_eq(RECV(&r, "--ca", "ca.pem", "-o", "x"), 0);
+	ck_assert_uint_eq(r.c.chunk, 64u << 10);
+	ck_assert_int_eq(SEND(&s, "--psk-file", "k", "--chunk", "8K", "f"), 0);
+	ck_assert_uint_eq(s.c.chunk, 8u << 10);
+	ck_assert_int_eq(SEND(&s, "f"), 0);
+	ck_assert_uint_eq(s.c.chunk, 8u << 10);
+}
+END_TEST
+
 START_TEST(t1_tls_options)
 {
 	struct opts_send s;
@@ -432,6 +449,8 @@ START_TEST(t1_tls_options)
 	ck_assert(!tls_cfg_wanted(&s.c.tls) && !s.c.insecure);
 	ck_assert_int_eq(RECV(&r, "-l", "127.0.0.1:0", "--psk-file", "k", "-o", "d/"), 0);
 	ck_assert_int_eq(SEND(&s, "-c", "h:1", "--pin", PIN, "--raw", "f"), 0);
+	ck_assert_int_eq(SEND(&s, "-c", "h:1", "--pin", PIN ";" PIN, "f"), 0); /* SPEC T-10 */
+	ck_assert_str_eq(s.c.tls.pin, PIN ";" PIN);
 }
 END_TEST
 
@@ -451,6 +470,7 @@ static const struct { bool send; const char *args[12]; const char *says; } tls_r
 	{false, {"--pin", "sha256//abc", "-o", "x"}, "not sha256//BASE64"},
 	{true, {"-c", "h:1", "--pin", "md5//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "f"}, "not sha256//BASE64"},
 	{true, {"--psk-file", "a", "--psk-file", "b", "f"}, "given twice"},
+	{false, {"-c", "h:1", "--pin", PIN ";", "-o", "x"}, "not sha256//BASE64"}, /* SPEC T-10 */
 };
 
 /* SPEC T-1 T-8: what does not make one way to authenticate is refused, said. */
@@ -525,6 +545,7 @@ int main(void)
 	tcase_add_test(tc, r12_max_size_and_name);
 	tcase_add_loop_test(tc, c4_addresses, 0, (int)(sizeof addrs / sizeof addrs[0]));
 	tcase_add_test(tc, t1_tls_options);
+	tcase_add_test(tc, t6_tls_copy_buffer_default);
 	tcase_add_loop_test(tc, t1_tls_refusals, 0, (int)(sizeof tls_refusals / sizeof tls_refusals[0]));
 	tcase_add_test(tc, p10_seconds_as_ms);
 	tcase_add_test(tc, s15_server_options_as_cfg);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "listener.h"
 #include "mono.h"
 #include "origin.h"
 #include "testutil.h"
@@ -20,6 +21,7 @@ struct rec {
 	char method[16], name[64], reason[200];
 	uint64_t offset, length, bytes;
 	char tls[8];
+	enum xfer_path path;
 };
 
 struct run {
@@ -59,6 +61,7 @@ static void put_rec(const struct origin_conn *c, int logs, bool report)
 	r.quiet = l.quiet;
 	r.status = l.status;
 	r.offset = l.offset, r.length = l.length, r.bytes = l.bytes;
+	r.path = l.path;
 	snprintf(r.method, sizeof r.method, "%.15s", l.method ? l.method : "");
 	snprintf(r.name, sizeof r.name, "%.63s", l.name);
 	snprintf(r.reason, sizeof r.reason, "%.199s", r.result ? l.err->reason : "");
@@ -147,14 +150,16 @@ static int collect(struct run *r, struct rec *recs, int max)
 	socklen_t len = sizeof err;
 	struct rec one;
 	ck_assert_int_eq(tu_child_status(r->pid), 0);
-	ck_assert_int_eq(getsockopt(r->sock, SOL_SOCKET, SO_ERROR, &err, &len), 0);
-	ck_assert_msg(err == 0, "the connection was reset: %s", strerror(err));
+	if (r->sock >= 0) { /* not closed by the client */
+		ck_assert_int_eq(getsockopt(r->sock, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+		ck_assert_msg(err == 0, "the connection was reset: %s", strerror(err));
+		close(r->sock);
+	}
 	for (; pread(r->logs, &one, sizeof one, (off_t)(n * sizeof one)) == sizeof one; n++)
 		if (n < max)
 			recs[n] = one;
 	close(r->logs);
 	close(r->ctl);
-	close(r->sock);
 	return n;
 }
 
@@ -277,10 +282,13 @@ static int finish(struct run *r, bool hang_up, struct rec *recs, int max)
 #define GET(target) "GET " target " HTTP/1.1\r\nHost: h\r\n\r\n"
 
 /* SPEC H-2 H-9 H-12: a single-file sender serves its file as /NAME: 200 with the
- * whole file, the H-12 fields, kept alive; the report is one http transfer. */
+ * whole file, the H-12 fields, kept alive, on each transfer path (X-1..X-5); the
+ * report is one http transfer. */
 START_TEST(h9_get_whole_file)
 {
+	static const enum xfer_path paths[] = {XFER_SENDFILE, XFER_COPY, XFER_SPLICE};
 	struct serve_cfg cfg = file_cfg();
+	cfg.path = paths[_i];
 	struct run r;
 	struct resp p;
 	struct rec recs[4];
@@ -302,6 +310,7 @@ START_TEST(h9_get_whole_file)
 	ck_assert_str_eq(recs[0].name, "data.bin");
 	ck_assert_uint_eq(recs[0].length, FILE_SIZE);
 	ck_assert_uint_eq(recs[0].bytes, FILE_SIZE);
+	ck_assert_int_eq(recs[0].path, paths[_i]);
 	ck_assert(!recs[1].report && recs[1].quiet);
 }
 END_TEST
@@ -747,18 +756,24 @@ START_TEST(h8_wind_down_idle)
 }
 END_TEST
 
+/* A file of size zero bytes, more than the sockets hold: its path. */
+static const char *sparse_file(uint64_t size)
+{
+	static char big[600];
+	snprintf(big, sizeof big, "%s/big", dir);
+	int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+	return big;
+}
+
 /* SPEC H-8: a response in flight at a stop goes out whole, and the connection ends
  * after it (its head said keep-alive; the next request is not answered). */
 START_TEST(h8_wind_down_in_flight)
 {
-	char big[600];
-	snprintf(big, sizeof big, "%s/big", dir);
-	uint64_t size = 64 << 20; /* more than the sockets hold */
-	int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
-	close(fd);
+	uint64_t size = 64 << 20;
 	struct serve_cfg cfg = file_cfg();
-	cfg.file = big;
+	cfg.file = sparse_file(size);
 	struct run r;
 	struct resp p;
 	struct rec recs[4];
@@ -783,19 +798,37 @@ START_TEST(h8_wind_down_in_flight)
 }
 END_TEST
 
-/* SPEC H-9 P-11: a step moves at most about its budget of the body, and yields. */
-START_TEST(h9_budget_per_step)
+/* An origin of the test file in this process on a TCP pair sv (sv[0] the client's),
+ * its send buffer large, that requests were sent to and are there to be read. */
+static struct origin_conn *asked(int sv[2], const char *requests)
 {
-	struct serve_cfg cfg = file_cfg();
-	int sv[2];
+	static struct serve_cfg cfg;
+	cfg = file_cfg();
 	tu_tcp_pair(sv);
 	int big = 1 << 20;
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 	struct origin_conn *c = malloc(sizeof *c);
+	ck_assert_ptr_nonnull(c);
 	origin_init(c, sv[1], "client", &cfg, NULL);
-	ck_assert_int_eq(write(sv[0], GET("/"), strlen(GET("/"))), (ssize_t)strlen(GET("/")));
+	ck_assert_int_eq(write(sv[0], requests, strlen(requests)), (ssize_t)strlen(requests));
 	struct pollfd pin = {.fd = sv[1], .events = POLLIN};
 	ck_assert_int_eq(poll(&pin, 1, WAIT_MS), 1);
+	return c;
+}
+
+static void done_with(struct origin_conn *c, int sv[2])
+{
+	origin_end(c);
+	free(c);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* SPEC H-9 P-11: a step moves at most about its budget of the body, and yields. */
+START_TEST(h9_budget_per_step)
+{
+	int sv[2];
+	struct origin_conn *c = asked(sv, GET("/"));
 	int want = origin_step(c, 0, 4096);
 	ck_assert_int_eq(want, STEP_YIELD | STEP_OUT);
 	ck_assert_uint_eq(c->bytes, 4096);
@@ -804,10 +837,135 @@ START_TEST(h9_budget_per_step)
 	want = origin_step(c, 0, 1 << 20);
 	ck_assert_int_eq(want, STEP_REPORT | STEP_IN);
 	ck_assert_uint_eq(c->bytes, FILE_SIZE);
-	origin_end(c);
-	free(c);
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC S-2 H-9: a file cut short while its body goes out ends the transfer, a file
+ * error naming where (the client learns it from the short body and the close). */
+START_TEST(h9_file_truncated_mid_body)
+{
+	int sv[2];
+	struct origin_conn *c = asked(sv, GET("/"));
+	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_YIELD | STEP_OUT);
+	ck_assert_int_eq(truncate(file, 5000), 0);
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), ZCP_EXIT_FILE);
+	ck_assert_uint_eq(l.bytes, 5000);
+	ck_assert_int_eq(l.status, 200);
+	ck_assert_ptr_nonnull(strstr(l.err->reason, "truncated at offset 5000"));
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC H-8: at a stop (or --count reached) a request not yet answered is not: the
+ * part of a head buffered, or a whole one pipelined, the connection ends quietly. */
+START_TEST(h8_wind_down_unanswered)
+{
+	int sv[2];
+	struct origin_conn *c = asked(sv, _i ? GET("/") GET("/") : GET("/") "GET / HT");
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_REPORT | STEP_YIELD);
+	if (!_i)
+		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_IN);
+	origin_wind_down(c);
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), 0);
+	ck_assert(l.quiet);
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC H-9 E-2: a client that resets the connection in the middle of a head, or
+ * before its answer went out, ends it failed (exit 4), naming the call. */
+START_TEST(h9_client_reset)
+{
+	int sv[2];
+	struct origin_conn *c = asked(sv, _i ? GET("/") "GET / HT" : GET("/"));
+	if (_i) { /* the first is answered; the second is part of a head */
+		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_REPORT | STEP_YIELD);
+		ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_IN);
+	}
+	struct linger hard = {.l_onoff = 1, .l_linger = 0};
+	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &hard, sizeof hard), 0);
 	close(sv[0]);
-	close(sv[1]);
+	sv[0] = open("/dev/null", O_RDONLY); /* done_with() closes it */
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), ZCP_EXIT_NET);
+	ck_assert_str_eq(l.err->call, _i ? "recvfrom" : "sendto");
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC H-7: a response head the socket has no room for waits for it (STEP_OUT). */
+START_TEST(h7_head_waits_for_room)
+{
+	int sv[2];
+	struct origin_conn *c = asked(sv, GET("/"));
+	tu_fill_socket(sv[1]);
+	ck_assert_int_eq(origin_step(c, 0, 1 << 20), STEP_OUT);
+	ck_assert_int_eq(c->state, ORIGIN_RESPONSE);
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC S-15: a connection abandoned (a drain that ran out) ends failed, saying why. */
+START_TEST(h8_abandoned)
+{
+	int sv[2];
+	struct origin_conn *c = asked(sv, "GET / HT");
+	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_IN);
+	origin_abandon(c, "stopped: the drain time ran out");
+	ck_assert_int_eq(origin_step(c, 0, 4096), STEP_ENDED);
+	struct step_log l;
+	ck_assert_int_eq(origin_report(c, &l), ZCP_EXIT_NET);
+	ck_assert(!l.quiet);
+	ck_assert_str_eq(l.err->reason, "stopped: the drain time ran out");
+	done_with(c, sv);
+}
+END_TEST
+
+/* SPEC H-9 P-10: a client gone in the middle of a body, and one that stops reading
+ * it for --timeout, end the transfer failed (exit 4), reported with what went out. */
+START_TEST(h9_client_gone_mid_body)
+{
+	struct serve_cfg cfg = file_cfg();
+	cfg.file = sparse_file(64 << 20);
+	cfg.timeout_ms = _i ? 300 : 60000;
+	struct run r;
+	struct resp p;
+	struct rec recs[2];
+	begin(&r, &cfg, GET("/"));
+	while (!memmem(r.buf, r.len, "\r\n\r\n", 4))
+		ck_assert_uint_gt(more(&r), 0);
+	expect(&r, true, 0, 200, &p);
+	if (!_i) { /* gone, its unread bytes resetting the connection */
+		close(r.sock);
+		r.sock = -1;
+	}
+	ck_assert_int_eq(collect(&r, recs, 2), 1);
+	ck_assert(!recs[0].report);
+	ck_assert_int_eq(recs[0].status, 200);
+	ck_assert_int_eq(recs[0].result, ZCP_EXIT_NET);
+	ck_assert_uint_lt(recs[0].bytes, 64 << 20);
+	if (_i)
+		ck_assert_str_eq(recs[0].reason, "timed out waiting for the client to read the body");
+}
+END_TEST
+
+/* SPEC H-8: a client that closes in the middle of a head: a transfer that failed. */
+START_TEST(h8_closed_in_head)
+{
+	struct serve_cfg cfg = file_cfg();
+	struct run r;
+	struct rec recs[2];
+	begin(&r, &cfg, "GET / HTTP/1.1\r\nHo");
+	ck_assert_int_eq(finish(&r, true, recs, 2), 1);
+	ck_assert(!recs[0].quiet);
+	ck_assert_int_eq(recs[0].status, 0);
+	ck_assert_int_eq(recs[0].result, ZCP_EXIT_NET);
 }
 END_TEST
 
@@ -824,6 +982,48 @@ START_TEST(h6_server_error)
 	ck_assert_str_eq(field(&p, "Connection"), "close");
 	ck_assert_int_eq(finish(&r, false, recs, 2), 1);
 	ck_assert_int_eq(recs[0].result, ZCP_EXIT_FILE);
+}
+END_TEST
+
+static int logged[8], nlogged; /* the statuses the listener logged */
+
+static void log_status(void *arg, const struct step_log *l)
+{
+	(void)arg;
+	ck_assert(!l->quiet);
+	ck_assert_int_lt(nlogged, 8);
+	logged[nlogged++] = l->status;
+}
+
+/* SPEC H-9 S-7: origin_ops through the listener: with --count 3, five pipelined
+ * requests on one connection are three transfers logged (each as it ends, the
+ * connection kept), then the connection is wound down, quietly (the other two not
+ * answered), and the loop returns. */
+START_TEST(h9_listener_counts_requests)
+{
+	struct serve_cfg sc = file_cfg();
+	struct zerr e;
+	char bound[NET_ADDR_MAX], peer[NET_ADDR_MAX];
+	int lfd = net_listen("127.0.0.1:0", bound, sizeof bound, &e);
+	ck_assert_int_ge(lfd, 0);
+	struct run r = {.sock = net_connect(bound, WAIT_MS, peer, sizeof peer, &e), .pid = -1};
+	ck_assert_int_ge(r.sock, 0);
+	put(&r, GET("/") GET("/") GET("/") GET("/") GET("/"));
+	static volatile sig_atomic_t stop;
+	struct listener_cfg lc = {.kind = &origin_ops, .kind_arg = &sc, .max_chunk = 1 << 20, .max_clients = 4,
+				  .count = 3, .drain_ms = 10000, .log = log_status, .stop = &stop};
+	nlogged = 0;
+	ck_assert_int_eq(listener_run(lfd, &lc, &e), 0);
+	ck_assert_int_eq(nlogged, 3);
+	struct resp p;
+	for (int i = 0; i < 3; i++) {
+		expect(&r, false, 0, 200, &p);
+		ck_assert_str_ne(field(&p, "Connection"), "close");
+		ck_assert(logged[i] == 200 && p.body_ok && p.body == FILE_SIZE);
+	}
+	expect_end(&r);
+	close(r.sock);
+	close(lfd);
 }
 END_TEST
 
@@ -906,7 +1106,7 @@ int main(void)
 	TCase *tc = tcase_create("http");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, h9_get_whole_file);
+	tcase_add_loop_test(tc, h9_get_whole_file, 0, 3);
 	tcase_add_test(tc, h2_single_file_targets);
 	tcase_add_loop_test(tc, h2_root_targets, 0, sizeof root_cases / sizeof root_cases[0]);
 	tcase_add_test(tc, h3_head);
@@ -926,6 +1126,14 @@ int main(void)
 	tcase_add_test(tc, h8_wind_down_idle);
 	tcase_add_test(tc, h8_wind_down_in_flight);
 	tcase_add_test(tc, h9_budget_per_step);
+	tcase_add_test(tc, h9_listener_counts_requests);
+	tcase_add_test(tc, h9_file_truncated_mid_body);
+	tcase_add_loop_test(tc, h9_client_gone_mid_body, 0, 2);
+	tcase_add_test(tc, h8_abandoned);
+	tcase_add_loop_test(tc, h9_client_reset, 0, 2);
+	tcase_add_test(tc, h7_head_waits_for_room);
+	tcase_add_loop_test(tc, h8_wind_down_unanswered, 0, 2);
+	tcase_add_test(tc, h8_closed_in_head);
 	tcase_add_test(tc, h11_plain_http_at_tls_port);
 	tcase_add_test(tc, h11_https_adopted_session);
 	suite_add_tcase(s, tc);

@@ -70,19 +70,23 @@ START_TEST(t2_psk_prefixes_need_more)
 }
 END_TEST
 
-static const struct { const char *text, *why; } bad_lines[] = {
-	{":" KEY64 "\n", "empty identity"},
-	{"zcp" KEY64 "\n", "no ':'"},
-	{"zcp:" KEY64 "0\n", "odd digits"},
-	{"zcp:" KEY64 "zz\n", "not hex"},
-	{"zcp:0011\n", "short key (2 bytes)"},
-	{"zcp:" "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e" "\n", "31 bytes"},
-	{"zcp:" KEY64 KEY64 "00\n", "65 bytes"},
-	{"z\tcp:" KEY64 "\n", "control byte in the identity"},
-	{"zcp:" KEY64 " \n", "space after the key"},
-	{"zcp:" KEY64 "\r", "CR without LF at the end"},
-	{"\n", "empty line"},
-	{"", "empty file"},
+/* words: what the refusal must say, where it is worded for the case (SPEC T-2) */
+static const struct { const char *text, *why, *words; } bad_lines[] = {
+	{":" KEY64 "\n", "empty identity", NULL},
+	{"zcp" KEY64 "\n", "no ':'", "no ':' between the identity and the key"},
+	{"zcp:" KEY64 "0\n", "odd digits", NULL},
+	{"zcp:" KEY64 "zz\n", "not hex", NULL},
+	{"zcp:0011\n", "short key (2 bytes)", NULL},
+	{"zcp:" "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e" "\n", "31 bytes", NULL},
+	{"zcp:" KEY64 KEY64 "00\n", "65 bytes", NULL},
+	{"z\tcp:" KEY64 "\n", "control byte in the identity", "the identity holds a control byte"},
+	{"z\xc3\xa9:" KEY64 "\n", "UTF-8 in the identity", "the identity holds a byte that is not ASCII"},
+	/* an editor's (Windows Notepad's) mark is not called a control byte */
+	{"\xef\xbb\xbfzcp:" KEY64 "\n", "a byte-order mark", "starts with a UTF-8 byte-order mark"},
+	{"zcp:" KEY64 " \n", "space after the key", NULL},
+	{"zcp:" KEY64 "\r", "CR without LF at the end", NULL},
+	{"\n", "empty line", "an empty line"},
+	{"", "empty file", NULL},
 };
 
 /* SPEC T-2: what is not one valid line is refused, with a reason. */
@@ -91,6 +95,22 @@ START_TEST(t2_psk_bad_lines)
 	struct tls_psk p;
 	const char *why;
 	ck_assert_msg(parse(bad_lines[_i].text, true, &p, &why) == -1 && why && *why, "%s", bad_lines[_i].why);
+	const char *words = bad_lines[_i].words;
+	ck_assert_msg(!words || strstr(why, words), "%s: '%s', not '%s'", bad_lines[_i].why, why, words);
+}
+END_TEST
+
+/* SPEC T-2: a start of a byte-order mark needs more before it is worded as one. */
+START_TEST(t2_psk_bom_prefix_needs_more)
+{
+	struct tls_psk p;
+	const char *why;
+	ck_assert_int_eq(parse("\xef", false, &p, &why), TLS_NEED_MORE);
+	ck_assert_int_eq(parse("\xef\xbb", false, &p, &why), TLS_NEED_MORE);
+	ck_assert_int_eq(parse("\xef\xbb\xbf", false, &p, &why), -1);
+	ck_assert_int_eq(parse("\xef\xbbz", false, &p, &why), -1);
+	ck_assert_int_eq(parse("\xef\xbb", true, &p, &why), -1); /* not a whole one */
+	ck_assert_str_eq(why, "the identity holds a byte that is not ASCII");
 }
 END_TEST
 
@@ -193,16 +213,44 @@ END_TEST
 /* SPEC T-3: curl's pin form. */
 START_TEST(t3_pin_parse)
 {
-	uint8_t pin[TLS_PIN_SIZE];
+	uint8_t pin[TLS_PINS_MAX][TLS_PIN_SIZE];
 	/* base64 of 32 bytes 0..31 */
-	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), 0);
+	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), 1);
 	for (unsigned i = 0; i < 32; i++)
-		ck_assert_uint_eq(pin[i], i);
+		ck_assert_uint_eq(pin[0][i], i);
 	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("sha1//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh!=", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=A", pin), -1);
 	ck_assert_int_eq(tls_pin_parse("", pin), -1);
+}
+END_TEST
+
+/* SPEC T-10: several pins separated by ';' (curl's --pinnedpubkey), up to
+ * TLS_PINS_MAX; an empty one, a space or one too many refuses the list. */
+START_TEST(t10_pin_list_parse)
+{
+	static const char a[] = "sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+	static const char b[] = "sha256////////////////////////////////////////////8=";
+	uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE];
+	char list[TLS_PINS_MAX * (sizeof a) + 64];
+	snprintf(list, sizeof list, "%s;%s", a, b);
+	ck_assert_int_eq(tls_pin_parse(list, pins), 2);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(pins[0][i], i);
+	for (unsigned i = 0; i < 31; i++)
+		ck_assert_uint_eq(pins[1][i], 0xff);
+	static const char *const bad[] = {"%s;", ";%s", "%s;;%s", "%s; %s", "%s;sha1//x"};
+	for (unsigned i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(list, sizeof list, bad[i], a, a);
+		ck_assert_msg(tls_pin_parse(list, pins) == -1, "%s", list);
+	}
+	size_t at = 0;
+	for (int n = 1; n <= TLS_PINS_MAX + 1; n++) {
+		at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", n > 1 ? ";" : "", n % 2 ? a : b);
+		ck_assert_int_eq(tls_pin_parse(list, pins), n <= TLS_PINS_MAX ? n : -1);
+	}
+	ck_assert_uint_eq(pins[TLS_PINS_MAX - 1][0], 0xff);
 }
 END_TEST
 
@@ -227,6 +275,7 @@ START_TEST(t8_protected_mode)
 	ck_assert_int_ge(any, 0);
 	ck_assert_int_eq(report_protected("zcp-send", &c, false, any, bound, "fetch", &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_USAGE);
+	ck_assert_str_eq(e.call, "listen"); /* SPEC E-2: the listen refused */
 	ck_assert_str_eq(e.object, bound);
 	ck_assert_ptr_nonnull(strstr(e.reason, "openssl rand -hex 32"));
 	ck_assert_int_eq(report_protected("zcp-send", &c, true, any, bound, "fetch", &e), 0);
@@ -466,6 +515,18 @@ START_TEST(t3_cert_pin)
 	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
 	ck_assert_msg(strstr(p.c.why, "--pin"), "%s", p.c.why);
 	pair_end(&p);
+	/* SPEC T-10: any one pin of a list lets the server in, wherever it stands */
+	char list[3 * 200];
+	snprintf(list, sizeof list, "%s;%s;%s", other, pin, other);
+	c.pin = list;
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	pair_end(&p);
+	snprintf(list, sizeof list, "%s;%s", other, other);
+	handshake(&p, &l, &c, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_FAILED);
+	ck_assert_msg(strstr(p.c.why, "matches no --pin"), "%s", p.c.why);
+	pair_end(&p);
 }
 END_TEST
 
@@ -578,6 +639,43 @@ START_TEST(t3_client_ca_without_certificates)
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_str_eq(e.object, a);
 	ck_assert_msg(strstr(e.reason, "no CA certificate"), "%s", e.reason);
+	ck_assert_str_eq(e.call, "SSL_load_client_CA_file"); /* SPEC E-2 */
+}
+END_TEST
+
+/* SPEC T-2 T-3 E-2: every file refused when the context is made names the call
+ * that refused it: open (not a regular file, loose), read (not one line), or the
+ * OpenSSL call that could not use it. */
+START_TEST(t1_refusals_name_the_call)
+{
+	make_cert("srv", "IP:127.0.0.1");
+	make_cert("other", "IP:127.0.0.1");
+	key_file("bad.pem", "not a certificate\n", 0600);
+	key_file("loose", "zcp:" KEY64 "\n", 0640);
+	key_file("short", "zcp:00\n", 0600);
+	sh("cd '%s' && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa.key 2>/dev/null", dir);
+	char f[8][512]; /* each case's own names */
+	const struct {
+		bool listener;
+		struct tls_cfg cfg;
+		const char *call;
+	} cases[] = {
+		{true, {.psk_file = in_dir(f[0], "loose")}, "open"},
+		{true, {.psk_file = dir}, "open"},
+		{true, {.psk_file = in_dir(f[1], "short")}, "read"},
+		{false, {.ca = in_dir(f[2], "none.pem")}, "SSL_CTX_load_verify_locations"},
+		{true, {.cert = in_dir(f[3], "bad.pem"), .key = in_dir(f[4], "srv.key")}, "SSL_CTX_use_certificate_chain_file"},
+		{true, {.cert = in_dir(f[5], "srv.pem"), .key = in_dir(f[3], "bad.pem")}, "SSL_CTX_use_PrivateKey_file"},
+		{true, {.cert = in_dir(f[5], "srv.pem"), .key = in_dir(f[6], "other.key")}, "SSL_CTX_use_PrivateKey_file"},
+		/* a key of another type goes in its own slot: the check finds the certificate keyless */
+		{true, {.cert = in_dir(f[5], "srv.pem"), .key = in_dir(f[7], "rsa.key")}, "SSL_CTX_check_private_key"},
+	};
+	struct zerr e;
+	for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tls_ctx *c = tls_ctx_new(cases[i].listener, &cases[i].cfg, "h", &e);
+		ck_assert_msg(!c, "case %u made a context", i);
+		ck_assert_msg(strcmp(e.call, cases[i].call) == 0, "case %u: '%s' %s: %s", i, e.call, e.object, e.reason);
+	}
 }
 END_TEST
 
@@ -1053,11 +1151,13 @@ int main(void)
 	tcase_add_test(tc, t2_psk_line_parses);
 	tcase_add_test(tc, t2_psk_prefixes_need_more);
 	tcase_add_loop_test(tc, t2_psk_bad_lines, 0, (int)(sizeof bad_lines / sizeof *bad_lines));
+	tcase_add_test(tc, t2_psk_bom_prefix_needs_more);
 	tcase_add_test(tc, t2_psk_identity_bound);
 	tcase_add_test(tc, t2_psk_file_permissions);
 	tcase_add_test(tc, t2_psk_file_fifo);
 	tcase_add_test(tc, t2_psk_file_owner);
 	tcase_add_test(tc, t3_pin_parse);
+	tcase_add_test(tc, t10_pin_list_parse);
 	tcase_add_test(tc, t7_record_sniff);
 	tcase_add_test(tc, t8_protected_mode);
 	suite_add_tcase(s, tc);
@@ -1074,6 +1174,7 @@ int main(void)
 	tcase_add_test(hs, t4_silent_peer_waits);
 	tcase_add_test(hs, t3_bad_files);
 	tcase_add_test(hs, t3_client_ca_without_certificates);
+	tcase_add_test(hs, t1_refusals_name_the_call);
 	tcase_add_test(hs, t9_session_resumed);
 	suite_add_tcase(s, hs);
 	TCase *tr = tcase_create("transfer");

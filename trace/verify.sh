@@ -88,11 +88,13 @@ traced_send() {
 
 # http_transfer TAG SENDPATH: curl GETs the payload from a traced zcp-send (SPEC H-9);
 # the response head curl saw in $T/TAG.head, the table in $T/TAG.send.tab. Returns
-# non-zero unless both exit 0 and the output equals the payload.
+# non-zero unless both exit 0 and the output equals the payload. One request a
+# connection (Connection: close), so that every call of the connection is the
+# transfer's: a kept-alive one's calls after its last answer belong to none (H-8).
 http_transfer() {
 	local tag=$1
 	traced_send "$tag" "$2" || return 1
-	timeout 300 curl -sS -o "$T/out.bin" -D "$T/$tag.head" "http://127.0.0.1:$port/payload.bin" 2>"$T/$tag.recv.err"
+	timeout 300 curl -sS -H 'Connection: close' -o "$T/out.bin" -D "$T/$tag.head" "http://127.0.0.1:$port/payload.bin" 2>"$T/$tag.recv.err"
 	rrc=$?
 	wait "$spid"; src=$?
 	awk -v PAYLOAD="^$PAYLOAD\$" -f "$HERE/strace-parse.awk" "$T/$tag.send.log" >"$T/$tag.send.tab"

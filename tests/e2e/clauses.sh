@@ -35,7 +35,7 @@ t_version_status() { # the text and the status: a pipe would hide the status
 	local p
 	for p in zcp-send zcp-recv; do
 		"$B/$p" --version >"$T/version" || { echo "$p --version: exit $?"; return 1; }
-		grep -qx "$p ZCP/1 $(sed -n 's/.*ZCP_RELEASE "\(.*\)"/\1/p' "$HERE/../src/report.h")" "$T/version" || return 1
+		grep -qx "$p ZCP/1 $(sed -n 's/.*ZCP_RELEASE "\([^"]*\)".*/\1/p' "$HERE/../src/wire.h")" "$T/version" || return 1
 	done
 }
 check "--version of each program exits 0 with PROG ZCP/1 VERSION  # SPEC C-6" t_version_status

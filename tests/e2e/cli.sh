@@ -13,7 +13,7 @@ t_usage() {
 	{ zrecv --discard --raw=1 2>"$T/err"; [ $? -eq 2 ]; } &&
 	grep -qx "zcp-recv: option '--raw' doesn't allow an argument" "$T/err" &&
 	help=$(zsend --help) && [ "${help%%$'\n'*}" = 'Usage: zcp-send [OPTIONS] FILE' ] &&
-	[ "$(zrecv --version)" = "zcp-recv ZCP/1 $(sed -n 's/.*ZCP_RELEASE "\(.*\)"/\1/p' "$HERE/../src/report.h")" ]
+	[ "$(zrecv --version)" = "zcp-recv ZCP/1 $(sed -n 's/.*ZCP_RELEASE "\([^"]*\)".*/\1/p' "$HERE/../src/wire.h")" ]
 }
 check "usage errors exit 2 with a hint; --help and --version exit 0  # SPEC C-5 C-6 C-8" t_usage
 t_help_write_errors() {

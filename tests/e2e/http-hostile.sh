@@ -53,6 +53,9 @@ refused() {
 	printf "$2"'GET /data.bin HTTP/1.1\r\nHost: zcp\r\n\r\n' | httpc ask "$PORT" 20 >"$T/ref.out" &&
 	answer "$T/ref.out" "$1" && stop
 }
+refused_escapes() {
+	refused 400 'GET /data%%zz.bin HTTP/1.1\r\nHost: zcp\r\n\r\n' && refused 400 'GET /data.bin%%00 HTTP/1.1\r\nHost: zcp\r\n\r\n'
+}
 check "smuggling: Content-Length: 5 on a GET: 400, closed, the bytes behind it never a request  # SPEC H-6" \
 	refused 400 'GET /data.bin HTTP/1.1\r\nHost: zcp\r\nContent-Length: 5\r\n\r\nhello'
 check "smuggling: two Content-Length: 400, closed  # SPEC H-6" \
@@ -69,6 +72,9 @@ check "HTTP/1.1 without Host: 400, closed  # SPEC H-3" \
 	refused 400 'GET /data.bin HTTP/1.1\r\nX-A: b\r\n\r\n'
 check "another version: 505, closed  # SPEC H-3" \
 	refused 505 'GET /data.bin HTTP/2.0\r\nHost: zcp\r\n\r\n'
+check "a target over 4096 bytes: 414, closed  # SPEC H-6" \
+	refused 414 "GET /$(head -c 5000 /dev/zero | tr '\0' a) HTTP/1.1\r\nHost: zcp\r\n\r\n"
+check "a bad percent escape and %00 in the target: 400, closed  # SPEC H-2 H-6" refused_escapes
 
 # --- many requests (SPEC H-7)
 # logged_206 N: the log has N lines of answered ranges (H-9)
@@ -80,6 +86,13 @@ t_pipeline() {
 	wait_until 10 logged_206 10000 && whole && stop
 }
 check "10,000 pipelined GET / (10 connections x the 1000 a connection may ask, each in one send): all answered in order, each 1000th says Connection: close; no fd growth  # SPEC H-7" t_pipeline
+t_pipeline_over() {
+	serve "$T/data.bin" || return 1
+	local before; before=$(fds)
+	httpc pipeline "$PORT" 1 1000 "$T/data.bin" 10000 && wait_until 10 fds_are "$before" &&
+	wait_until 10 logged_206 1000 && whole && stop
+}
+check "10,000 pipelined GET / in one send on one connection: the first 1000 answered in order, the 1000th says Connection: close, then the close (no reset eats an answer); no fd growth  # SPEC H-7" t_pipeline_over
 
 # --- numbers at the edge (SPEC H-4)
 t_big_ranges() {

@@ -113,6 +113,16 @@ t_cert_push_pin() {
 	cmp "$T/data.bin" "$T/pin.d/data.bin" && grep -q 'tls=user result=ok' "$T/recv.err" && grep -q 'tls=user result=ok' "$T/s.err"
 }
 check "TLS certificates: a push to a self-signed listener checked by --pin, byte-exact  # SPEC T-3" t_cert_push_pin
+t_pin_list() {
+	local right other
+	right=$(pin_of "$K/self.pem") && other=$(pin_of "$K/srv.pem") &&
+	start_send --count 2 --cert "$K/self.pem" --key "$K/self.key" "$T/data.bin" &&
+	zrecv -q -c "127.0.0.1:$PORT" --pin "$other;$right" -o "$T/pins.out" && cmp "$T/data.bin" "$T/pins.out" &&
+	{ zrecv -c "127.0.0.1:$PORT" --pin "$other;$other" -o "$T/pins.none" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
+	grep -qx "zcp-recv: SSL_do_handshake 127.0.0.1:$PORT: the server's public key matches no --pin" "$T/r.err" &&
+	exits 8 "$SPID" && [ ! -e "$T/pins.none" ]
+}
+check "TLS: --pin 'sha256//A;sha256//B' lets in a server whose key is any one of them, and refuses one of none (exit 8)  # SPEC T-10" t_pin_list
 t_client_ca() {
 	start_send --count 2 "${CERT[@]}" --client-ca "$K/ca.pem" "$T/data.bin" &&
 	zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" --cert "$K/client.pem" --key "$K/client.key" \
@@ -137,7 +147,7 @@ refused() {
 check "TLS: another CA is refused (exit 8 both sides), the server goes on  # SPEC T-3 T-4" \
 	refused "--ca '$K/other-ca.pem'" 'certificate verify failed'
 check "TLS: a pin of another key is refused (exit 8 both sides)  # SPEC T-3 T-4" \
-	refused "--pin '$(pin_of "$K/self.pem")'" "the server's public key does not match --pin"
+	refused "--pin '$(pin_of "$K/self.pem")'" "the server's public key matches no --pin"
 t_expired() {
 	start_send --once --cert "$K/expired.pem" --key "$K/expired.key" "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/exp.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
@@ -171,16 +181,31 @@ check "TLS: a wrong key fails both sides (exit 8, one line each), the server log
 t_loose_key() {
 	cp "$K/psk" "$T/loose" && chmod 640 "$T/loose" &&
 	{ zsend --psk-file "$T/loose" "$T/data.bin" 2>"$T/err"; [ $? -eq 3 ]; } &&
-	grep -q "^zcp-send: $T/loose: permissions 0640 are too open" "$T/err" &&
+	grep -q "^zcp-send: open $T/loose: permissions 0640 are too open" "$T/err" &&
 	{ zrecv -c 127.0.0.1:1 --psk-file "$T/loose" -o "$T/x" 2>"$T/err"; [ $? -eq 3 ]; } &&
 	grep -q 'chmod 600' "$T/err"
 }
-check "TLS: a key file group or others may read is refused (exit 3)  # SPEC T-2" t_loose_key
+check "TLS: a key file group or others may read is refused (exit 3), naming the open  # SPEC T-2 E-2" t_loose_key
+
+t_bad_cert_file() {
+	{ zsend --cert "$K/psk" --key "$K/srv.key" "$T/data.bin" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -q "^zcp-send: SSL_CTX_use_certificate_chain_file $K/psk: " "$T/err" &&
+	{ zrecv -c 127.0.0.1:1 --ca "$K/none.pem" -o "$T/x" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-recv: SSL_CTX_load_verify_locations $K/none.pem: No such file or directory" "$T/err"
+}
+check "TLS: a certificate or CA file OpenSSL cannot use is refused (exit 3), naming the OpenSSL call and the file  # SPEC T-3 E-2" t_bad_cert_file
+
+t_bom_key() {
+	printf '\357\273\277zcp:%s\n' "$key_hex" >"$T/bom" && chmod 600 "$T/bom" &&
+	{ zsend --psk-file "$T/bom" "$T/data.bin" 2>"$T/err"; [ $? -eq 3 ]; } &&
+	grep -qx "zcp-send: read $T/bom: not a PSK file (IDENTITY:HEXKEY): the file starts with a UTF-8 byte-order mark: save it without one" "$T/err"
+}
+check "TLS: a key file that starts with a UTF-8 byte-order mark is refused (exit 3), saying so  # SPEC T-2" t_bom_key
 
 # --- protected mode (SPEC T-8)
 t_protected() {
 	{ zsend -l 0.0.0.0:0 "$T/data.bin" 2>"$T/err"; [ $? -eq 2 ]; } &&
-	grep -q '^zcp-send: 0.0.0.0:[0-9]*: not a loopback address: .*openssl rand -hex 32' "$T/err" &&
+	grep -q '^zcp-send: listen 0.0.0.0:[0-9]*: not a loopback address: .*openssl rand -hex 32' "$T/err" &&
 	! grep -q '^listening on' "$T/err" &&
 	{ zrecv -l '[::]:0' -o "$T/" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q 'openssl rand -hex 32' "$T/err"
 }
@@ -206,9 +231,9 @@ t_plain_at_tls() {
 		--root "$T/root" "${PSK[@]}" 2>"$T/send.err" & } &&
 	SPID=$! && PORT=$(port_of "$T/send.err") &&
 	{ zrecv -c "127.0.0.1:$PORT" --name f -o "$T/pt.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
-	grep -q "^zcp-recv: 127.0.0.1:$PORT: the sender requires TLS: give --psk-file, --ca or --pin" "$T/r.err" &&
+	grep -q "^zcp-recv: recvfrom 127.0.0.1:$PORT: the sender requires TLS: give --psk-file, --ca or --pin" "$T/r.err" &&
 	exits 8 "$SPID" && grep -q 'result=auth-failed exit=8' "$T/send.err" &&
-	grep -q 'a plaintext request: this sender requires TLS' "$T/send.err" &&
+	grep -q '^zcp-send: recvfrom 127.0.0.1:[0-9]*: a plaintext request: this sender requires TLS' "$T/send.err" &&
 	! grep -E 'open(at2?)?\(.*"f"' "$T/strace" && ! grep -q "$T/root/" "$T/strace"
 }
 check "a plaintext request to a TLS listener opens no file (strace), exit 8 both sides  # SPEC T-4 T-7" t_plain_at_tls
@@ -216,14 +241,15 @@ t_tls_at_plain() {
 	start_send --once "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/tp.out" 2>"$T/r.err"; [ $? -eq 8 ]; } &&
 	grep -q '^zcp-recv: SSL_do_handshake .*(does it speak TLS?)' "$T/r.err" &&
-	exits 8 "$SPID" && grep -q 'the receiver speaks TLS; this sender has no --psk-file or --cert' "$T/send.err"
+	exits 8 "$SPID" &&
+	grep -q '^zcp-send: recvfrom 127.0.0.1:[0-9]*: the receiver speaks TLS; this sender has no --psk-file or --cert' "$T/send.err"
 }
 check "a TLS receiver at a plaintext sender: exit 8 both sides, each says why  # SPEC T-7" t_tls_at_plain
 t_tls_push_at_plain() {
 	mkdir -p "$T/tpp" && start_recv --once -o "$T/tpp/" &&
 	{ zsend -c "127.0.0.1:$RPORT" "${PSK[@]}" "$T/data.bin" 2>"$T/s.err"; [ $? -eq 8 ]; } &&
 	grep -q '^zcp-send: SSL_do_handshake' "$T/s.err" && exits 8 "$RPID" &&
-	grep -q 'the sender speaks TLS: give --psk-file, --ca or --pin' "$T/recv.err"
+	grep -q '^zcp-recv: recvfrom 127.0.0.1:[0-9]*: the sender speaks TLS: give --psk-file, --ca or --pin' "$T/recv.err"
 }
 check "a TLS push to a plaintext receiver: exit 8 both sides  # SPEC T-7" t_tls_push_at_plain
 
@@ -293,7 +319,7 @@ cut() { timeout 30 head -c 1 <&"$1" >/dev/null; }
 t_silent_peer() {
 	start_send --count 2 --header-timeout 5 "${PSK[@]}" "$T/data.bin" && silent_peers 1 7 &&
 	zrecv -q -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/silent.out" && cmp "$T/data.bin" "$T/silent.out" &&
-	cut 7 && exits 4 "$SPID" && grep -q 'timed out waiting for the TLS handshake' "$T/send.err" &&
+	cut 7 && exits 4 "$SPID" && grep -q '^zcp-send: SSL_do_handshake 127.0.0.1:[0-9]*: timed out waiting for the TLS handshake' "$T/send.err" &&
 	# the receiver was served while the silent peer still waited for its deadline
 	grep -n 'result=' "$T/send.err" | head -n 1 | grep -q 'result=ok'
 }
@@ -337,7 +363,7 @@ check "TLS: a --cert listener beyond loopback without --client-ca says once that
 t_hs_timeout() {
 	start_fake silent-sender &&
 	{ timeout 10 "$B/zcp-recv" --timeout 1 -c "127.0.0.1:$PORT" "${PSK[@]}" --discard 2>"$T/err"; [ $? -eq 4 ]; } &&
-	grep -qx "zcp-recv: 127.0.0.1:$PORT: timed out waiting for the TLS handshake" "$T/err"
+	grep -qx "zcp-recv: SSL_do_handshake 127.0.0.1:$PORT: timed out waiting for the TLS handshake" "$T/err"
 	local r=$?; kill "$FPID" 2>/dev/null; return "$r"
 }
 check "TLS: a server that never answers the handshake: --timeout ends the wait, exit 4, 'timed out waiting for the TLS handshake'  # SPEC T-4 P-10" t_hs_timeout
