@@ -9,7 +9,7 @@ B ?= build
 LIB_SRC := wire zerr mono proc net xfer tls fsio ident http httpc fhash resume evloop frameio step opts serve origin fetch hget listener door streams recv report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio ident http httpc origin session conn streams fhash resume listener door step progress report recv tls
+TESTS := wire zerr proc net evloop opts xfer fsio ident http httpc hget origin session conn streams fhash resume listener door step progress report recv tls
 CHECK_TIMEOUT ?= 1200
 # libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17);
 # libssl and libcrypto (libssl-dev): TLS (SPEC T), HMAC-SHA256 for the file's identity (W-15)
