@@ -524,6 +524,7 @@ static int hget_init(struct hget_conn *c, int sock, const char *peer, const stru
 	c->cfg = cfg;
 	c->url = url;
 	c->link.sock = sock;
+	c->link.tls_name = url->host; /* SPEC G-9: each hop's host is the one checked */
 	c->out = out;
 	c->state = url->scheme == HTTPC_HTTPS ? HGET_HANDSHAKE : HGET_REQUEST;
 	c->link.progress_ms = mono_ms();

@@ -28,7 +28,7 @@ const struct xfer_io *step_io(const struct step_link *l)
 
 int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, struct zerr *e)
 {
-	if (!l->tls.ssl && tls_conn_start(&l->tls, ctx, l->sock) < 0)
+	if (!l->tls.ssl && tls_conn_start_named(&l->tls, ctx, l->sock, l->tls_name) < 0)
 		return zerr_set(e, ZCP_EXIT_SYSTEM, "SSL_new", peer, "%s", l->tls.why);
 	switch (tls_handshake(&l->tls)) {
 	case TLS_HS_DONE: return 0;

@@ -28,6 +28,7 @@ struct step_link {
 	int sock;
 	struct tls_conn tls;  /* frames and payload go through it once its handshake is done
 			       * (SPEC T); tls.ssl NULL: plaintext */
+	const char *tls_name; /* a connector's peer name, or NULL: the context's (SPEC G-9) */
 	uint8_t frame[WIRE_FRAME_MAX];
 	size_t have, len;    /* bytes of the frame read or sent; the length to send */
 	int64_t progress_ms;

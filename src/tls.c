@@ -494,6 +494,12 @@ void tls_conn_move(struct tls_conn *to, struct tls_conn *from)
 
 int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 {
+	return tls_conn_start_named(t, ctx, sock, NULL);
+}
+
+int tls_conn_start_named(struct tls_conn *t, struct tls_ctx *ctx, int sock, const char *name)
+{
+	const char *host = name ? name : ctx->host;
 	*t = (struct tls_conn){.io = {.read = io_read, .write = io_write, .arg = t}};
 	t->ssl = SSL_new(ctx->ssl);
 	if (!t->ssl || !SSL_set_fd(t->ssl, sock)) {
@@ -512,12 +518,12 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 		SSL_set_session(t->ssl, ctx->resume);
 	pthread_mutex_unlock(&ctx->lock);
 	struct in6_addr a;
-	bool ip = inet_pton(AF_INET, ctx->host, &a) == 1 || inet_pton(AF_INET6, ctx->host, &a) == 1;
-	if (!ip && *ctx->host)
-		SSL_set_tlsext_host_name(t->ssl, ctx->host);
-	if (ctx->check_chain && (ip ? !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), ctx->host)
-				    : !SSL_set1_host(t->ssl, ctx->host))) {
-		snprintf(t->why, sizeof t->why, "cannot check the name '%.200s'", ctx->host);
+	bool ip = inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
+	if (!ip && *host)
+		SSL_set_tlsext_host_name(t->ssl, host);
+	if (ctx->check_chain && (ip ? !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), host)
+				    : !SSL_set1_host(t->ssl, host))) {
+		snprintf(t->why, sizeof t->why, "cannot check the name '%.200s'", host);
 		tls_conn_end(t);
 		return -1;
 	}

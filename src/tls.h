@@ -101,6 +101,11 @@ struct tls_conn {
  * with t->why set. */
 int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock);
 
+/* tls_conn_start_named() - tls_conn_start() for a connector whose peer is name (sent as
+ * SNI, checked against its certificate) rather than the context's host; name NULL:
+ * the context's (SPEC G-9: a redirect's host). */
+int tls_conn_start_named(struct tls_conn *t, struct tls_ctx *ctx, int sock, const char *name);
+
 /* Results of tls_handshake(). */
 enum tls_hs { TLS_HS_DONE, TLS_HS_READ, TLS_HS_WRITE, TLS_HS_FAILED, TLS_HS_SYS };
 

@@ -13,7 +13,7 @@ mkdir -p "$W/slow"; cp "$T/data.bin" "$W/data.bin"; cp "$T/data.bin" "$W/slow/da
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # start_nginx: nginx serving $W on 127.0.0.1, in the foreground of a background job; sets NPORT
 start_nginx() {
-	NPORT=$(free_port); SPORT=$(free_port)
+	NPORT=$(free_port); SPORT=$(free_port); LPORT=$(free_port)
 	mkdir -p "$T/nginx"
 	cat >"$T/nginx/nginx.conf" <<-EOF
 	daemon off; master_process off; worker_processes 1;
@@ -34,6 +34,11 @@ start_nginx() {
 			ssl_certificate $K/srv.pem; ssl_certificate_key $K/srv.key; ssl_protocols TLSv1.3;
 			location = /down { return 302 http://127.0.0.1:$NPORT/data.bin; }
 			location = /up { return 302 /data.bin; }
+			location = /away { return 302 https://localhost:$LPORT/data.bin; }
+		}
+		server {
+			listen 127.0.0.1:$LPORT ssl; root $W;
+			ssl_certificate $K/loc.pem; ssl_certificate_key $K/loc.key; ssl_protocols TLSv1.3;
 		}
 	}
 	EOF
@@ -49,6 +54,10 @@ openssl req "${ec[@]}" -subj /CN=127.0.0.1 -keyout "$K/srv.key" -out "$K/srv.csr
 printf 'subjectAltName=IP:127.0.0.1\n' >"$K/ext"
 openssl x509 -req -in "$K/srv.csr" -CA "$K/ca.pem" -CAkey "$K/ca.key" -CAcreateserial -days 2 \
 	-extfile "$K/ext" -out "$K/srv.pem" 2>/dev/null
+openssl req "${ec[@]}" -subj /CN=localhost -keyout "$K/loc.key" -out "$K/loc.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\n' >"$K/loc-ext"
+openssl x509 -req -in "$K/loc.csr" -CA "$K/ca.pem" -CAkey "$K/ca.key" -CAcreateserial -days 2 \
+	-extfile "$K/loc-ext" -out "$K/loc.pem" 2>/dev/null
 pin=$(printf 'sha256//%s' "$(openssl x509 -in "$K/srv.pem" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)")
 
@@ -192,9 +201,11 @@ t_https() {
 		zrecv --pin "$pin" --offset 5 --length 100000 -c "https://127.0.0.1:$SPORT/up" -o "$T/o/b" 2>"$T/err" &&
 		cmp "$T/o/b" <(tail -c +6 "$T/data.bin" | head -c 100000) &&
 		SSL_CERT_FILE="$K/ca.pem" zrecv -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/c" 2>"$T/err" &&
-		cmp "$T/data.bin" "$T/o/c" && only_entries "$T/o" a b c
+		cmp "$T/data.bin" "$T/o/c" &&
+		zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/away" -o "$T/o/d" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/d" && only_entries "$T/o" a b c d
 }
-check "https://: --ca, --pin (a range, a redirect), the system CA store (SSL_CERT_FILE): byte-exact  # SPEC G-9 T-3" t_https
+check "https://: --ca, --pin (a range, a redirect), the system CA store (SSL_CERT_FILE), a redirect to another host checked against its own name: byte-exact  # SPEC G-9 T-3" t_https
 t_https_refused() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	{ SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent zrecv -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/a" 2>"$T/err"; [ $? -eq 8 ]; } &&
