@@ -116,7 +116,7 @@ static int step_request(struct hget_conn *c)
 	return 0;
 }
 
-/* SPEC G-9: the identity of what the server has: its size, and a tag that changes
+/* SPEC G-11: the identity of what the server has: its size, and a tag that changes
  * with the URL or the validator (a strong ETag, else Last-Modified; none: the URL). */
 static int make_ident(struct hget_conn *c, uint64_t size)
 {
@@ -165,7 +165,7 @@ static int check_head(struct hget_conn *c)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 206 without "
 					"a Content-Range of a known size");
 		uint64_t last = c->want ? c->first + c->want - 1 : r->size - 1;
-		if (r->first != c->first || (r->last != last && !(c->cfg->probe && r->size == 0)))
+		if (r->first != c->first || r->last != last)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered bytes "
 					"%llu-%llu/%llu for bytes %llu-%llu", (unsigned long long)r->first,
 					(unsigned long long)r->last, (unsigned long long)r->size,
@@ -179,10 +179,10 @@ static int check_head(struct hget_conn *c)
 		if (c->cfg->probe) /* SPEC G-10: what the parts will ask for */
 			len = c->cfg->length ? c->cfg->length : size - first;
 	} else {
-		if (c->ranged && c->cfg->resume.if_ident) { /* SPEC G-9: If-Range failed */
+		if (c->ranged && c->cfg->resume.if_ident) { /* SPEC G-11: not the rest of that file */
 			c->wresp.status = WIRE_CHANGED;
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the file changed on the server "
-					"(a 200 to a conditional range)");
+					"(a 200 to the range of the rest)");
 		}
 		if (c->ranged && !c->cfg->probe)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 200 to a "
@@ -208,7 +208,7 @@ static int check_head(struct hget_conn *c)
 static int begin_body(struct hget_conn *c, size_t head)
 {
 	const struct fetch_resume *rz = &c->cfg->resume;
-	if (rz->if_ident && memcmp(rz->if_ident, &c->ident, sizeof c->ident)) { /* SPEC G-9 W-16 */
+	if (rz->if_ident && memcmp(rz->if_ident, &c->ident, sizeof c->ident)) { /* SPEC G-11 W-16 */
 		c->wresp.status = WIRE_CHANGED;
 		return fail(c, ZCP_EXIT_PEER, "%s", "the file changed on the server since the partial began");
 	}
