@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		return report_usage_error(PROG, "--verify reads back what it stored: -o must be a file "
 					  "or a directory");
 	unsigned flags = (o.force ? FSIO_FORCE : 0) | (o.fsync ? FSIO_FSYNC : 0) |
-			 (o.name ? FSIO_NAMED : 0);
+			 (o.name || o.c.url ? FSIO_NAMED : 0); /* SPEC G-2: a URL names its file */
 	if (fsio_out_init(&out, o.discard ? NULL : o.output, flags, &e) < 0)
 		return report_error(PROG, &e);
 	if (out.mode == FSIO_STDOUT && (closed & PROC_STDOUT_CLOSED)) {

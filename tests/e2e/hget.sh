@@ -98,6 +98,14 @@ t_dir() {
 		cmp "$T/data.bin" "$T/o/data.bin"
 }
 check "-o DIR/: the URL's last segment, decoded, names the file; -p copy  # SPEC G-2 G-3" t_dir
+t_dir_exists() {
+	rm -rf "$T/o"; mkdir -p "$T/o"; echo old >"$T/o/data.bin"
+	{ zrecv -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err"; [ $? -eq 3 ]; } &&
+		[ "$(cat "$T/o/data.bin")" = old ] &&
+		zrecv --force --progress -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/data.bin" && grep -q '100%' "$T/err" && only_entries "$T/o" data.bin
+}
+check "-o DIR/ with the URL's file there: exit 3 unless --force, which replaces it; --progress  # SPEC G-2 R-4 C-10" t_dir_exists
 
 t_404() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
