@@ -32,6 +32,7 @@ struct hget_conn {
 	bool redirect;                 /* the answer was a redirect, to resp.location (G-8) */
 	bool no_ranges;                /* a probe's answer was a 200 (G-10) */
 	bool ranged;                   /* a Range was sent */
+	unsigned interim;              /* 1xx heads skipped (G-4) */
 	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
 	struct fsio_out *out;
 	bool job_live, committed, opened;
@@ -257,6 +258,8 @@ static int step_head(struct hget_conn *c)
 		if (n == HTTPC_ERROR)
 			return fail(c, ZCP_EXIT_PROTO, "a bad response head: %s", c->resp.why);
 		if (n > 0 && c->resp.status < 200) { /* RFC 9110 15.2: an interim answer */
+			if (++c->interim > HGET_INTERIM_MAX)
+				return fail(c, ZCP_EXIT_PROTO, "%s", "the server sent more than 16 interim (1xx) heads");
 			memmove(c->buf, c->buf + n, c->have - (size_t)n);
 			c->have -= (size_t)n;
 			continue;

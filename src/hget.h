@@ -11,6 +11,9 @@
 /* The most redirects followed (SPEC G-7): one more is an error. */
 #define HGET_REDIRECTS_MAX 5
 
+/* The most interim (1xx) heads skipped before a final one (SPEC G-4). */
+#define HGET_INTERIM_MAX 16
+
 /* hget_one() - fetch_one() for cfg->url (not NULL; cfg->raw, verify and name are not
  * used): a GET of the URL, with Range for cfg's range (or a part, or a probe's
  * bytes=0-0), If-Range / If-Match for cfg->resume.if_ident; a 3xx with Location is

@@ -104,6 +104,22 @@ START_TEST(g3_responses) /* SPEC G-3 G-4 G-5 G-6 */
 }
 END_TEST
 
+START_TEST(g4_interim_bounded) /* SPEC G-4: a server that answers only 1xx heads ends */
+{
+	char resp[2048] = "";
+	for (int i = 0; i <= HGET_INTERIM_MAX; i++)
+		strcat(resp, "HTTP/1.1 102 Processing\r\n\r\n");
+	strcat(resp, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+	struct fetch_cfg cfg = {.path = XFER_COPY};
+	struct fetch_report rep;
+	struct zerr e;
+	ck_assert_int_eq(run(&cfg, resp, strlen(resp), &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PROTO);
+	ck_assert_msg(strstr(e.reason, "interim"), "%s", e.reason);
+	ck_assert_str_eq(stored(), "");
+}
+END_TEST
+
 START_TEST(g10_probe) /* SPEC G-10 G-11: the probe's 206 says the whole; a 200 says no ranges */
 {
 	struct fetch_cfg cfg = {.path = XFER_COPY, .probe = true, .resume = {.want_ident = true}};
@@ -149,6 +165,7 @@ int main(void)
 	TCase *tc = tcase_create("hget");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, g3_responses, 0, (int)(sizeof rows / sizeof rows[0]));
+	tcase_add_test(tc, g4_interim_bounded);
 	tcase_add_test(tc, g10_probe);
 	tcase_add_test(tc, g11_changed);
 	suite_add_tcase(s, tc);
