@@ -34,6 +34,9 @@ struct fetch_resume {
 
 struct fetch_cfg;
 struct fetch_report;
+
+/* An HTTP validator's room: an entity tag with its quotes, or an HTTP-date. */
+#define FETCH_VALIDATOR_MAX 256
 struct httpc_url;
 
 /* One transfer over a connected socket, by one protocol (fetch_one() for ZCP/1,
@@ -49,6 +52,7 @@ struct fetch_cfg {
 	void *redirected_arg;
 	const uint8_t *sha256;   /* HTTP: the stored file's SHA-256 must be these 32 bytes
 				  * (SPEC G-12), or NULL */
+	const char *if_range;    /* HTTP: sent as If-Range, a probe's validator (G-10), or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -152,6 +156,8 @@ struct fetch_report {
 	char moved_to[NET_ADDR_MAX]; /* HTTP: the server that answered after redirects (G-8),
 				      * or "" */
 	bool no_ranges;            /* HTTP: a probe was answered 200: one stream only (G-10) */
+	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the strong ETag, else Last-Modified as an
+					      * HTTP-date, or "" (G-10) */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

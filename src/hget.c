@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "http.h"
 #include "httpc.h"
 #include "ident.h"
 #include "mono.h"
@@ -542,7 +543,8 @@ static int hget_init(struct hget_conn *c, int sock, const char *peer, const stru
 	c->want = cfg->probe ? 1 : cfg->length;
 	c->ranged = cfg->probe || cfg->part || cfg->offset || cfg->length;
 	struct httpc_request rq = {.url = url, .range = c->ranged, .first = c->first,
-				   .last = c->want ? c->first + c->want - 1 : HTTPC_RANGE_OPEN};
+				   .last = c->want ? c->first + c->want - 1 : HTTPC_RANGE_OPEN,
+				   .if_range = c->ranged ? cfg->if_range : NULL};
 	c->len = httpc_request_format(&rq, (char *)c->buf, HGET_BUF);
 	if (!c->len)
 		return fail(c, ZCP_EXIT_USAGE, "%s", "the request does not fit in one head");
@@ -576,6 +578,11 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 				     .tls = c.link.tls.mode, .path = c.job_live ? c.job.path : cfg->path,
 				     .chunked = c.resp.chunked, .no_ranges = c.no_ranges};
 	rep->received = c.stored + (c.job_live ? c.job.res.moved : 0);
+	_Static_assert(HTTP_VALUE_MAX <= FETCH_VALIDATOR_MAX && HTTP_DATE_LEN < FETCH_VALIDATOR_MAX, "room");
+	if (c.resp.etag[0] && !c.resp.etag_weak) /* SPEC G-10: what If-Range may name */
+		snprintf(rep->validator, sizeof rep->validator, "%s", c.resp.etag);
+	else if (c.resp.has_last_modified)
+		http_date_format(c.resp.last_modified, rep->validator);
 	if (c.resp.chunked)
 		rep->path = XFER_COPY;
 	for (int i = 0; i < XS_COUNT; i++)

@@ -48,6 +48,13 @@ def answer(s, mode, body, port, head, n):
         d = hashlib.sha256(body if mode == "digest" else body + b"x").digest()
         s.sendall(ok + b"Repr-Digest: sha-256=:%s:\r\nContent-Length: %d\r\n\r\n"
                   % (base64.b64encode(d), size) + body)
+    elif mode == "ifrange" and rng:            # ranges only to a request that names the ETag
+        first, last = (int(x) for x in rng.split("=")[1].split("-"))
+        if field(head, "If-Range") == '"v1"' or (first, last) == (0, 0):
+            s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                      b"Content-Length: %d\r\n\r\n" % (first, last, size, last - first + 1) + body[first:last + 1])
+        else:
+            s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
     elif mode == "crange":      # a 206 for a range nobody asked for
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1-%d/%d\r\n"
                   b"Content-Length: %d\r\n\r\n" % (size - 1, size, size - 1) + body[1:])

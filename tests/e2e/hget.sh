@@ -239,6 +239,15 @@ t_streams_noranges() {
 		cmp "$T/data.bin" "$T/o/x" && ! grep -q 'streams' "$T/err" && only_entries "$T/o" x
 }
 check "--streams N from a server without ranges (http.server): one stream, byte-exact  # SPEC G-10" t_streams_noranges
+t_streams_ifrange() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd ifrange || return 1
+	zrecv --streams 3 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--streams N: each part names the probe's ETag in If-Range  # SPEC G-10" t_streams_ifrange
 
 # --- (7) --resume: the partial kept, continued with a range, only if the file is the same
 t_resume() {
