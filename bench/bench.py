@@ -9,7 +9,8 @@ Environment: BENCH_SIZE (default 1G), BENCH_RUNS (default 20), BENCH_DIR (where 
 payload lives, default /tmp), BENCH_OUT (default bench/results), BENCH_CLIENTS (the
 receivers at once in the concurrency part, default 200), BENCH_PIN (both: every row
 unpinned and the key rows pinned too, the default; 1: all pinned; 0: none),
-BENCH_ONLY (a regex of configuration names; the other parts are then left out).
+BENCH_ONLY (a regex of configuration names; the other parts are then left out, but for
+the HTTP rows that match it, bench/httprows.py: BENCH_ONLY=^http- runs only those).
 Writes OUT/DATE-HOST.md, .csv, -times.png, -cpu.png and copies them to OUT/latest.*.
 --quick: 64M, 3 runs, 20 receivers at once, no plots needed; fails unless every
 configuration completed and moved the right byte count (CI's check that the harness
@@ -33,6 +34,7 @@ import tempfile
 import time
 
 import concurrency
+import httprows
 import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -644,6 +646,8 @@ def cpu_model():
 def plot(base, summaries, csv_path):
     if shutil.which("gnuplot") is None:
         return "gnuplot not installed: no plots"
+    if not summaries:
+        return "no rows in the main table: no plots"
     if min(s["runs"] for s in summaries) < 5:
         return "fewer than 5 runs of a row: no box plots (gnuplot cannot draw them)"
     dat = base + "-times.dat"
@@ -687,9 +691,14 @@ plot '{cpu}' using 2:xtic(1) title "sender user", '' using 3 title "sender sys",
     return None
 
 
+def clients_at_once(quick):
+    """BENCH_CLIENTS: the clients at once of the concurrency part and of http-200."""
+    return int(os.environ.get("BENCH_CLIENTS", "20" if quick else "200"))
+
+
 def concurrency_part(build, payload, size, runner, tmp, runs, quick, skipped, extra):
     """Many receivers at once, and TCP_NOTSENT_LOWAT: lines added to extra; returns the failures."""
-    clients = int(os.environ.get("BENCH_CLIENTS", "20" if quick else "200"))
+    clients = clients_at_once(quick)
     have_nginx = shutil.which("nginx") is not None and shutil.which("curl") is not None
     if not have_nginx:
         skipped.append("the nginx rows of the concurrency part (needs nginx, curl)")
@@ -704,6 +713,7 @@ def main(argv):
     if len(argv) < 2:
         sys.exit("usage: bench.py BUILD_DIR [--quick]")
     build = os.path.abspath(argv[1])
+    httprows.exit_on_sigterm()
     runner = os.path.join(build, "bench-runner")
     quick = "--quick" in argv
     size = parse_size(os.environ.get("BENCH_SIZE", "64M" if quick else "1G"))
@@ -770,6 +780,12 @@ def main(argv):
                              rss_big, wall_big))
         if not only:
             failures += concurrency_part(build, payload, size, runner, tmp, runs, quick, skipped, extra)
+        lines, http_failures, http_skipped = httprows.run(
+            build, payload, size, tmp, 1 if quick else runs, clients_at_once(quick), quick,
+            os.environ.get("BENCH_PIN", "both"), only)
+        extra += lines
+        failures += http_failures
+        skipped += http_skipped
         note = plot(base, summaries, csv_path) if not quick else "quick run: no plots"
         if note:
             extra.append(note)

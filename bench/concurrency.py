@@ -91,16 +91,16 @@ class Server:
         return int(rss) / 1024, float(user) + float(sys_s)
 
 
-def nginx_argv(tmp, root, port):
-    """nginx with its own configuration: one process in the foreground, as zcp-send
-    runs by default; sendfile as the issue asks; nothing logged per request."""
-    prefix = os.path.join(tmp, "nginx")
-    os.makedirs(prefix, exist_ok=True)
-    conf = os.path.join(prefix, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write("""daemon off;
-master_process off;
-worker_processes 1;
+def nginx_conf(prefix, root, port, workers, master=True):
+    """nginx's configuration for the bench: in the foreground (the bench owns it), with a
+    master process and `workers` workers, or (master=False) one process doing it all;
+    sendfile with tcp_nopush as the issue asks, in 2 MiB calls (zcp's --max-chunk default,
+    nginx's own since 1.21.4); nothing logged per request; every file it writes under prefix."""
+    top = "" if master else "master_process off;\n"
+    if master and os.geteuid() == 0:  # workers would run as nobody: the bench's files are 0700
+        top += "user root;\n"
+    return """daemon off;
+{top}worker_processes {w};
 pid {p}/nginx.pid;
 error_log {p}/error.log warn;
 events {{ worker_connections 4096; }}
@@ -119,7 +119,16 @@ http {{
         root {root};
     }}
 }}
-""".format(p=prefix, port=port, root=root))
+""".format(top=top, w=workers, p=prefix, port=port, root=root)
+
+
+def nginx_argv(tmp, root, port):
+    """nginx in one process in the foreground, as zcp-send runs by default."""
+    prefix = os.path.join(tmp, "nginx")
+    os.makedirs(prefix, exist_ok=True)
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(nginx_conf(prefix, root, port, 1, master=False))
     return ["nginx", "-p", prefix, "-c", conf, "-e", os.path.join(prefix, "error.log")]
 
 

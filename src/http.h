@@ -70,8 +70,10 @@ struct http_request {
  * Transfer-Encoding), duplicate Content-Length), a target over HTTP_TARGET_MAX (414, said as soon as the line
  * shows it, even in a head over max), a head over max bytes (431: max bytes there
  * and no end in them), an HTTP version other than 1.0 and 1.1 (505), a target that is
- * not origin- or http(s) absolute-form or decodes to something not a name (400: %00,
- * a bad escape, a fragment, a byte not visible ASCII; 414: longer than ZCP_PATH_MAX).
+ * not origin- or http(s) absolute-form or whose path does not decode (400: a byte of
+ * the target not visible ASCII, a bad escape, %00, a fragment; 414: decoded, longer
+ * than ZCP_PATH_MAX). Any other decoded byte (a control byte, '/', "..") is kept:
+ * whether the path names a file is the caller's S-12 question, not the parser's.
  * Tolerates one or two empty lines before the request line and bare LF line ends.
  * Pure: the same bytes always give the same answer, bytes after the head do not
  * count, and a prefix of a head gives HTTP_NEED_MORE or the same status. The bytes

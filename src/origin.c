@@ -358,16 +358,38 @@ static int step_body(struct origin_conn *c, uint64_t *left)
 	return response_done(c);
 }
 
-/* SPEC H-6 T-5: the end said (inside TLS too), then what the client sent and nobody
- * will read dropped, so that the close does not reset the response away. The
+/* SPEC H-6 T-5: the end said (inside TLS too). A response went out: the client may
+ * still be reading it while it sends more (pipelined requests, a body), and a close
+ * with unread input would reset the rest of the response away: linger. Between
+ * requests (quiet) nothing is in flight: what came is dropped and it ends. The
  * response is out: a failure here cannot change what was answered. */
 static int step_close(struct origin_conn *c)
 {
 	if (c->link.tls.ssl && tls_close_notify(&c->link.tls) == 0)
 		return STEP_OUT;
 	shutdown(c->link.sock, SHUT_WR);
-	step_drop_input(&c->link);
-	return ended(c, c->result);
+	if (c->quiet) {
+		step_drop_input(&c->link);
+		return ended(c, c->result);
+	}
+	c->linger_until_ms = mono_ms() + ORIGIN_LINGER_MS;
+	c->state = ORIGIN_LINGER;
+	return 0;
+}
+
+/* SPEC H-6: what the client sends is read and dropped until it closes (it has read
+ * the response, or gone) or the linger time is up. */
+static int step_linger(struct origin_conn *c)
+{
+	for (;;) {
+		ssize_t n = recv(c->link.sock, NULL, 1 << 20, MSG_TRUNC | MSG_DONTWAIT);
+		c->link.stats.calls[XS_RECVFROM]++;
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return STEP_IN;
+		return ended(c, c->result);
+	}
 }
 
 void origin_init(struct origin_conn *c, int sock, const char *peer, const struct serve_cfg *cfg,
@@ -397,6 +419,7 @@ int origin_step(struct origin_conn *c, short events, uint64_t budget)
 		case ORIGIN_RESPONSE: r = step_response(c); break;
 		case ORIGIN_BODY: r = step_body(c, &left); break;
 		case ORIGIN_CLOSE: r = step_close(c); break;
+		case ORIGIN_LINGER: r = step_linger(c); break;
 		case ORIGIN_DONE: r = STEP_ENDED; break;
 		}
 		if (r)
@@ -407,6 +430,8 @@ int origin_step(struct origin_conn *c, short events, uint64_t budget)
 int64_t origin_deadline(const struct origin_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
+	if (c->state == ORIGIN_LINGER)
+		return c->linger_until_ms;
 	int64_t idle = cfg->timeout_ms >= 0 ? c->link.progress_ms + cfg->timeout_ms : 0;
 	int64_t header = c->state == ORIGIN_HEAD && cfg->header_timeout_ms >= 0
 			 ? c->head_since_ms + cfg->header_timeout_ms : 0;
@@ -418,9 +443,13 @@ int64_t origin_deadline(const struct origin_conn *c)
 void origin_expire(struct origin_conn *c)
 {
 	static const char *const waiting[] = {"", "the client to read the response head",
-					      "the client to read the body", "the client to read the end", ""};
+					      "the client to read the body", "the client to read the end", "", ""};
 	if (c->state == ORIGIN_HEAD && !c->in_len) {
 		ended_quiet(c);
+		return;
+	}
+	if (c->state == ORIGIN_LINGER) { /* the response was out: it stands */
+		ended(c, c->result);
 		return;
 	}
 	if (c->state == ORIGIN_HEAD) { /* SPEC H-8: part of a head came */

@@ -19,12 +19,14 @@
 #include "zerr.h"
 
 #define ORIGIN_REQUESTS_MAX 1000 /* SPEC H-7: requests a connection; the last says Connection: close */
+#define ORIGIN_LINGER_MS 5000    /* SPEC H-6: after a last response, reading at most this long */
 
 enum origin_state {
 	ORIGIN_HEAD,     /* reading (or parsing what is buffered of) a request head */
 	ORIGIN_RESPONSE, /* sending the response head */
 	ORIGIN_BODY,     /* sending the body */
-	ORIGIN_CLOSE,    /* the last response is out: the end said, the input dropped */
+	ORIGIN_CLOSE,    /* the last response is out: the end said */
+	ORIGIN_LINGER,   /* what the client still sends dropped until it closes (SPEC H-6) */
 	ORIGIN_DONE
 };
 
@@ -44,6 +46,7 @@ struct origin_conn {
 	bool reported;               /* the request below was reported (STEP_REPORT): its
 				      * fields are cleared for the next at the next step */
 	bool quiet;                  /* ended between requests: nothing to log */
+	int64_t linger_until_ms;     /* ORIGIN_LINGER ends then at the latest */
 	/* The request being answered, and its transfer as the log says it. */
 	struct http_request req;
 	int status;                  /* the response's; 0 until one is decided */

@@ -19,6 +19,7 @@ what came back. Every wait is bounded.
       it, nothing more. Prints one line per connection; exit 1 on the first thing
       wrong.
 """
+import os
 import socket
 import sys
 import threading
@@ -167,12 +168,49 @@ def pipeline(port, conns, n, path, sent):
     return 1 if errors else 0
 
 
+def linger(port, path, go, secs):
+    """Ask for path with Connection: close on a socket with a small receive buffer,
+    reading nothing; once the file go exists (the server has sent its end), send one
+    more request and then read to the close: print how many bytes came and whether
+    the server reset the connection."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(secs)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: zcp\r\nConnection: close\r\n\r\n")
+    print("linger: asked", flush=True)
+    end = time.monotonic() + secs
+    while not os.path.exists(go):
+        if time.monotonic() > end:
+            print("linger: never told to go")
+            return 2
+        time.sleep(0.02)
+    try:
+        s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: zcp\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    got, reset = bytearray(), False
+    try:
+        while True:
+            k = s.recv(65536)
+            if not k:
+                break
+            got += k
+    except ConnectionResetError:
+        reset = True
+    head, _, body = bytes(got).partition(b"\r\n\r\n")
+    print("linger: body %d%s" % (len(body), " reset" if reset else ""))
+    return 0
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "ask" and len(argv) == 4:
         return ask(int(argv[2]), float(argv[3]))
     if cmd == "dribble" and len(argv) == 5:
         return dribble(int(argv[2]), float(argv[3]), float(argv[4]))
+    if cmd == "linger" and len(argv) == 6:
+        return linger(int(argv[2]), argv[3], argv[4], float(argv[5]))
     if cmd == "pipeline" and len(argv) in (6, 7):
         n = int(argv[4])
         return pipeline(int(argv[2]), int(argv[3]), n, argv[5], int(argv[6]) if len(argv) == 7 else n)

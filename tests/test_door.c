@@ -197,13 +197,13 @@ static void stop_after_busy(void *arg, const struct step_log *l)
 		stop = SIGTERM;
 }
 
-/* SPEC H-10: over --max-clients an HTTP client hears 503 with Retry-After; a ZCP/1
- * one BUSY (S-14). */
-START_TEST(h10_busy_http_hears_503)
+/* SPEC H-10: one client holds the only place (*held, it sends nothing); another,
+ * whose n bytes of text are there at its accept, is refused busy. Returns its
+ * socket, for what it heard. */
+static int refused_busy(const void *text, size_t n, int *held)
 {
-	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	int a = client("", 0); /* holds the one place: it sends nothing */
-	int b = client(req, sizeof req - 1);
+	*held = client("", 0);
+	int b = client(text, n);
 	struct pollfd p = {.fd = lfd, .events = POLLIN};
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
 	cfg.max_clients = 1;
@@ -211,11 +211,40 @@ START_TEST(h10_busy_http_hears_503)
 	cfg.drain_ms = 0;
 	cfg.log = stop_after_busy;
 	run();
+	return b;
+}
+
+/* SPEC H-10: over --max-clients an HTTP client whose request is there hears 503 with
+ * Retry-After: 1, Content-Length: 0 and Connection: close. */
+START_TEST(h10_busy_http_hears_503)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	int a, b = refused_busy(req, sizeof req - 1, &a);
 	char got[1024];
 	read_all(b, got, sizeof got);
 	ck_assert_msg(!strncmp(got, "HTTP/1.1 503 ", 13), "'%s'", got);
 	ck_assert_ptr_nonnull(strstr(got, "\r\nRetry-After: 1\r\n"));
 	ck_assert_ptr_nonnull(strstr(got, "\r\nContent-Length: 0\r\n"));
+	ck_assert_ptr_nonnull(strstr(got, "\r\nConnection: close\r\n"));
+	close(a);
+	ck_assert(seen[0].busy);
+}
+END_TEST
+
+/* SPEC H-10 S-14: over --max-clients a ZCP/1 receiver whose request is there hears
+ * BUSY, not HTTP's 503. */
+START_TEST(h10_busy_zcp_hears_busy)
+{
+	uint8_t frame[WIRE_FRAME_MAX];
+	struct wire_request q = {0};
+	ssize_t n = wire_encode_request(&q, frame, sizeof frame);
+	ck_assert_int_gt(n, 0);
+	int a, b = refused_busy(frame, (size_t)n, &a);
+	char got[512];
+	size_t len = read_all(b, got, sizeof got);
+	struct wire_response resp;
+	ck_assert_int_gt(wire_parse_response((uint8_t *)got, len, &resp), 0);
+	ck_assert_int_eq(resp.status, WIRE_BUSY);
 	close(a);
 	ck_assert(seen[0].busy);
 }
@@ -233,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, h1_http_request_answered_in_http);
 	tcase_add_test(tc, h11_plain_http_at_a_tls_listener_hears_400);
 	tcase_add_test(tc, h10_busy_http_hears_503);
+	tcase_add_test(tc, h10_busy_zcp_hears_busy);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -79,6 +79,17 @@ check "a bad percent escape and %00 in the target: 400, closed  # SPEC H-2 H-6" 
 # --- many requests (SPEC H-7)
 # logged_206 N: the log has N lines of answered ranges (H-9)
 logged_206() { [ "$(grep -c ' proto=http method=GET status=206' "$T/send.err")" -eq "$1" ]; }
+t_close_lingers() { # the client sends more after a Connection: close response it has not read yet
+	head -c 400000 /dev/urandom >"$T/linger.bin" && serve "$T/linger.bin" || return 1
+	rm -f "$T/go"
+	httpc linger "$PORT" /linger.bin "$T/go" 30 >"$T/linger.out" & local l=$!
+	# the response is all in the sockets' buffers and the server has sent its end
+	wait_until 20 grep -q '^linger: asked' "$T/linger.out" &&
+	wait_until 20 eval "ss -Htn state fin-wait-1 state fin-wait-2 '( sport = :$PORT )' | grep -q ." &&
+	touch "$T/go" && wait "$l" && cat "$T/linger.out" && grep -qx 'linger: body 400000' "$T/linger.out" &&
+	wait_until 20 grep -q 'name=linger.bin .* status=200 result=ok' "$T/send.err" && stop
+}
+check "a Connection: close answer is not reset away by what the client sends after it: the server lingers, reading, until the client closes  # SPEC H-6" t_close_lingers
 t_pipeline() {
 	serve "$T/data.bin" || return 1
 	local before; before=$(fds)
