@@ -60,6 +60,8 @@ static void become_origin(struct door_conn *c)
 	origin_init(&c->as.origin, sock, peer, c->cfg, tls.ssl ? &tls : NULL);
 	c->as.origin.link.stats = stats;
 	c->as.origin.head_since_ms = started; /* SPEC H-8: the first head is due from the connection's start */
+	if (c->winding) /* SPEC H-8: a stop or --count came first: nothing more is answered */
+		origin_wind_down(&c->as.origin);
 	c->kind = &origin_ops;
 }
 
@@ -137,6 +139,7 @@ static void door_end(void *conn)
 static void door_wind_down(void *conn)
 {
 	struct door_conn *c = conn;
+	c->winding = true;
 	if (c->kind && c->kind->wind_down)
 		c->kind->wind_down(&c->as);
 }

@@ -17,6 +17,7 @@
 struct door_conn {
 	const struct serve_cfg *cfg;
 	const struct step_ops *kind; /* serve_ops or origin_ops once chosen; NULL before */
+	bool winding;                /* told to wind down before the choice: the kind chosen is */
 	union {
 		struct serve_conn serve; /* also before the choice: it runs the TLS handshake,
 					  * and its deadline, expiry and end are the door's */

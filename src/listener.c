@@ -164,6 +164,10 @@ static void refuse_busy(struct listener *sv, int sock, const char *peer)
 	size_t n = kind->busy ? kind->busy(sv->cfg->kind_arg, sock, say, sizeof say) : 0;
 	if (n)
 		send(sock, say, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* SPEC H-10: what the peer sent is dropped first, or the close resets the answer away */
+	shutdown(sock, SHUT_WR);
+	while (recv(sock, NULL, 1 << 20, MSG_TRUNC | MSG_DONTWAIT) > 0)
+		;
 	close(sock);
 	struct xfer_stats none = {0};
 	struct step_log l = {.received = kind->received, .peer = peer, .name = "", .busy = true,

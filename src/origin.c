@@ -239,6 +239,7 @@ static int took_head(struct origin_conn *c, int n)
 {
 	c->requests++;
 	c->close_after = c->requests >= ORIGIN_REQUESTS_MAX;
+	c->scanned = 0;
 	if (n > 0) {
 		memmove(c->in, c->in + n, c->in_len - (size_t)n);
 		c->in_len -= (size_t)n;
@@ -258,6 +259,19 @@ static int took_head(struct origin_conn *c, int n)
 	return answer(c);
 }
 
+/* Whether what is buffered may hold a whole head: an empty line came, or no more
+ * fits. The parser reads a head from its start; called at every byte a slow client
+ * sends, it would cost the square of the head's length (SPEC H-8's slowloris). */
+static bool head_may_be_whole(struct origin_conn *c)
+{
+	for (size_t i = c->scanned > 2 ? c->scanned - 2 : 0; i + 1 < c->in_len; i++)
+		if (c->in[i] == '\n' &&
+		    (c->in[i + 1] == '\n' || (c->in[i + 1] == '\r' && i + 2 < c->in_len && c->in[i + 2] == '\n')))
+			return true;
+	c->scanned = c->in_len;
+	return c->in_len == sizeof c->in;
+}
+
 /* SPEC H-7: the next head, from what is buffered first (pipelined), then from the
  * socket; no more is read than a head may hold. */
 static int step_head(struct origin_conn *c)
@@ -266,10 +280,11 @@ static int step_head(struct origin_conn *c)
 	if (c->winding) /* SPEC H-8: what is not answered yet never will be */
 		return ended_quiet(c);
 	for (;;) {
-		if (c->in_len) {
+		if (head_may_be_whole(c)) {
 			int n = http_parse_request(c->in, c->in_len, sizeof c->in, &c->req);
 			if (n != HTTP_NEED_MORE)
 				return took_head(c, n);
+			c->scanned = c->in_len; /* an empty line before the request line: look past it */
 		}
 		struct xfer_ctx ctx = step_ctx(&c->link);
 		struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), c->in + c->in_len, 0);

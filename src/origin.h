@@ -37,6 +37,7 @@ struct origin_conn {
 	enum origin_state state;
 	char in[HTTP_HEAD_MAX];      /* what came of the next heads, not yet parsed */
 	size_t in_len;
+	size_t scanned;              /* bytes of in seen to hold no empty line (no head's end) */
 	int64_t head_since_ms;       /* SPEC H-8: the head is due a header timeout after this
 				      * (origin_init: now; a caller that took the connection
 				      * over may set its start) */

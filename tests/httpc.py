@@ -3,10 +3,14 @@
 no real client sends (malformed, hostile, thousands pipelined) and report exactly
 what came back. Every wait is bounded.
 
-  httpc.py ask PORT SECS
+  httpc.py ask PORT SECS [GATE]
       send stdin's bytes, then read until the server closes; the response bytes go
-      to stdout. Exit 0 when the server closed (EOF or reset), 2 when it had not
-      closed after SECS.
+      to stdout. With GATE, nothing is read before the file GATE exists (a client
+      that leaves a response in flight). Exit 0 when the server closed (EOF or reset; a reset is also said
+      on stderr, "httpc: reset"), 2 when it had not closed after SECS.
+  httpc.py later PORT SECS GATE
+      connect, print "later: connected", and only once the file GATE exists send
+      stdin's bytes; then as ask.
   httpc.py dribble PORT GAP SECS
       a request head that never ends, one byte every GAP seconds (a slowloris);
       prints "dribble: connected", then "dribble: closed after N.N s" and the
@@ -45,19 +49,36 @@ def read_to_close(s, secs):
         except socket.timeout:
             return bytes(got), False
         except ConnectionResetError:
+            print("httpc: reset", file=sys.stderr)
             return bytes(got), True
         if not k:
             return bytes(got), True
         got += k
 
 
-def ask(port, secs):
+def gate_open(gate, secs):
+    """Waits (at most secs) for the file gate; False when it never came."""
+    end = time.monotonic() + secs
+    while not os.path.exists(gate):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def ask(port, secs, gate=None, later=False):
     req = sys.stdin.buffer.read()
     s = connect(port, secs)
+    if later:
+        print("later: connected", flush=True)
+        if not gate_open(gate, secs):
+            return 2
     try:
         s.sendall(req)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the server answered and closed before taking it all: read its answer
+    if gate and not later and not gate_open(gate, secs):
+        return 2
     got, closed = read_to_close(s, secs)
     sys.stdout.buffer.write(got)
     return 0 if closed else 2
@@ -205,8 +226,10 @@ def linger(port, path, go, secs):
 
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
-    if cmd == "ask" and len(argv) == 4:
-        return ask(int(argv[2]), float(argv[3]))
+    if cmd == "ask" and len(argv) in (4, 5):
+        return ask(int(argv[2]), float(argv[3]), argv[4] if len(argv) == 5 else None)
+    if cmd == "later" and len(argv) == 5:
+        return ask(int(argv[2]), float(argv[3]), argv[4], later=True)
     if cmd == "dribble" and len(argv) == 5:
         return dribble(int(argv[2]), float(argv[3]), float(argv[4]))
     if cmd == "linger" and len(argv) == 6:
