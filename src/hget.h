@@ -16,7 +16,9 @@
 
 /* hget_one() - fetch_one() for cfg->url (not NULL; cfg->raw, verify and name are not
  * used): a GET of the URL, with Range for cfg's range (or a part, or a probe's
- * bytes=0-0), If-Range / If-Match for cfg->resume.if_ident; a 3xx with Location is
+ * bytes=F-F) and cfg->if_range as If-Range; the answer's identity must be
+ * cfg->resume.if_ident when set (else CHANGED); --sha256 (cfg->sha256) or a whole
+ * 200's Repr-Digest checked on the stored bytes before the commit; a 3xx with Location is
  * followed, each hop on a connection of its own (net_connect(), closed here), at
  * most HGET_REDIRECTS_MAX, never to another scheme nor from https to http. rep->resp
  * tells what was answered as a ZCP/1 response would (status WIRE_OK, or WIRE_CHANGED
