@@ -6,10 +6,10 @@ ZCP_CFLAGS := -std=c11 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFS
 ALL_CFLAGS = $(CFLAGS) $(ZCP_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 B ?= build
-LIB_SRC := wire zerr mono proc net xfer tls fsio ident http httpc fhash resume evloop frameio step opts serve origin fetch listener door streams recv report progress
+LIB_SRC := wire zerr mono proc net xfer tls fsio ident http httpc fhash resume evloop frameio step opts serve origin fetch hget listener door streams recv report progress
 LIB_OBJ := $(LIB_SRC:%=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%=$(B)/san/%.o)
-TESTS := wire zerr proc net evloop opts xfer fsio ident http httpc origin session conn streams fhash resume listener door step progress report recv tls
+TESTS := wire zerr proc net evloop opts xfer fsio ident http httpc hget origin session conn streams fhash resume listener door step progress report recv tls
 CHECK_TIMEOUT ?= 1200
 # libxxhash (Debian's libxxhash-dev): XXH3-128 for --verify (SPEC W-17);
 # libssl and libcrypto (libssl-dev): TLS (SPEC T), HMAC-SHA256 for the file's identity (W-15)

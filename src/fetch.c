@@ -36,16 +36,6 @@ static int go_ack(struct fetch_conn *c, enum wire_ack_status status)
 	return 0;
 }
 
-/* The file a failure names: the one written, which is the kept partial of a resume
- * (SPEC R-20), else the final name (a temporary file has none worth showing). */
-static const char *output_name(const struct fsio_out *out)
-{
-	if (out->partial[0])
-		return out->partial;
-	return out->mode == FSIO_STDOUT ? "<stdout>" : out->mode == FSIO_DIR || out->mode == FSIO_FILE
-		? out->final : out->path;
-}
-
 static int start_payload(struct fetch_conn *c, uint64_t len)
 {
 	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link)};
@@ -59,7 +49,7 @@ static int start_payload(struct fetch_conn *c, uint64_t len)
 	c->state = FETCH_PAYLOAD;
 	if (xfer_job_init(&c->job, &src, &dst, len, c->cfg->path, c->cfg->chunk, c->cfg->pipes) == 0)
 		return 0;
-	xfer_explain(&c->job.res, &src, c->peer, &dst, output_name(c->out), &c->err);
+	xfer_explain(&c->job.res, &src, c->peer, &dst, fsio_out_name(c->out), &c->err);
 	return c->cfg->raw ? ended(c, -1) : go_ack(c, WIRE_ACK_LOCAL_ERROR);
 }
 
@@ -181,7 +171,7 @@ static int raw_end(struct fetch_conn *c, int r)
 {
 	struct xfer_result *res = &c->job.res;
 	if (r < 0 && res->status != XFER_SHORT) {
-		xfer_explain(res, &c->job.src, c->peer, &c->job.dst, output_name(c->out), &c->err);
+		xfer_explain(res, &c->job.src, c->peer, &c->job.dst, fsio_out_name(c->out), &c->err);
 		step_tls_words(&c->link, &c->err);
 		return ended(c, -1);
 	}
@@ -198,15 +188,10 @@ static int raw_end(struct fetch_conn *c, int r)
 
 static int step_payload(struct fetch_conn *c, uint64_t budget)
 {
-	struct xfer_ctx ctx = step_ctx(&c->link);
-	uint64_t before = c->job.res.moved;
-	int r = xfer_job_step(&c->job, budget, &ctx);
-	step_moved(&c->link, c->job.res.moved - before);
+	int want, r = step_job(&c->link, &c->job, budget, &want);
 	c->seconds = mono_now() - c->payload_start;
-	if (r == XFER_MORE)
-		return STEP_YIELD | STEP_IN;
-	if (r == XFER_AGAIN)
-		return c->job.wait_in ? STEP_IN : STEP_OUT;
+	if (want)
+		return want;
 	if (c->cfg->raw)
 		return raw_end(c, r);
 	if (r == 0) {
@@ -223,7 +208,7 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 			 (unsigned long long)c->job.len);
 		return go_ack(c, WIRE_ACK_SHORT);
 	}
-	xfer_explain(res, &c->job.src, c->peer, &c->job.dst, output_name(c->out), &c->err);
+	xfer_explain(res, &c->job.src, c->peer, &c->job.dst, fsio_out_name(c->out), &c->err);
 	step_tls_words(&c->link, &c->err);
 	return go_ack(c, c->err.code == ZCP_EXIT_NET ? WIRE_ACK_SHORT : WIRE_ACK_LOCAL_ERROR);
 }
@@ -253,7 +238,7 @@ static int step_hash(struct fetch_conn *c, uint64_t budget)
 	int r = fhash_step(&c->hash, budget, &c->link.stats);
 	step_moved(&c->link, c->hash.at - before); /* reading back is progress */
 	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", output_name(c->out), errno == ENODATA ? EIO : errno);
+		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno == ENODATA ? EIO : errno);
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
 	}
 	if (r == 0)
@@ -539,4 +524,10 @@ int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fs
 		*e = c.err;
 	fetch_end(&c);
 	return c.result;
+}
+
+int fetch_run(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
+	      struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)
+{
+	return (cfg->run ? cfg->run : fetch_one)(sock, peer, cfg, out, rep, stats, e);
 }

@@ -32,7 +32,27 @@ struct fetch_resume {
 	void *on_ident_arg;
 };
 
+struct fetch_cfg;
+struct fetch_report;
+
+/* An HTTP validator's room: an entity tag with its quotes, or an HTTP-date. */
+#define FETCH_VALIDATOR_MAX 256
+struct httpc_url;
+
+/* One transfer over a connected socket, by one protocol (fetch_one() for ZCP/1,
+ * hget_one() for HTTP): the contract of fetch_one() below. */
+typedef int fetch_fn(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
+		     struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e);
+
 struct fetch_cfg {
+	fetch_fn *run;           /* the protocol (SPEC G): hget_one with url; NULL = fetch_one */
+	const struct httpc_url *url; /* HTTP: what is fetched (SPEC G-1), or NULL */
+	/* HTTP: told each redirect followed (SPEC G-8) before its connection, or NULL */
+	void (*redirected)(void *arg, const char *peer, const struct httpc_url *to);
+	void *redirected_arg;
+	const uint8_t *sha256;   /* HTTP: the stored file's SHA-256 must be these 32 bytes
+				  * (SPEC G-12), or NULL */
+	const char *if_range;    /* HTTP: sent as If-Range, a probe's validator (G-10), or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -132,6 +152,12 @@ struct fetch_report {
 	struct wire_ident ident;   /* the sender's file, when asked for (W-15) */
 	const char *tls;           /* after a TLS handshake: "ktls" or "user" (SPEC T-6); else NULL */
 	enum xfer_path path;       /* the path that moved the payload */
+	bool chunked;              /* HTTP: the body came in chunks (SPEC G-6) */
+	char moved_to[NET_ADDR_MAX]; /* HTTP: the server that answered after redirects (G-8),
+				      * or "" */
+	bool no_ranges;            /* HTTP: a probe was answered 200: one stream only (G-10) */
+	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the strong ETag, else Last-Modified as an
+					      * HTTP-date, or "" (G-10) */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */
@@ -146,7 +172,9 @@ void fetch_report_of(const struct fetch_conn *c, struct fetch_report *rep);
  * sender still listens, a non-OK ack sent and the connection drained for at most
  * FETCH_LINGER_MS (SPEC P-6, R-14). stats, when not NULL, gets the system calls
  * made. Does not close sock. */
-int fetch_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
-	      struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e);
+fetch_fn fetch_one;
+
+/* fetch_run() - the transfer by cfg's protocol: cfg->run, or fetch_one(). */
+fetch_fn fetch_run;
 
 #endif

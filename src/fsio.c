@@ -530,3 +530,11 @@ bool fsio_settled(int fd, const struct wire_ident *id)
 	int64_t changed = ns_of(st.st_mtim) > ns_of(st.st_ctim) ? ns_of(st.st_mtim) : ns_of(st.st_ctim);
 	return ns_of(t) - changed > 1000000000;
 }
+
+const char *fsio_out_name(const struct fsio_out *out)
+{
+	if (out->partial[0])
+		return out->partial;
+	return out->mode == FSIO_STDOUT ? "<stdout>" : out->mode == FSIO_DIR || out->mode == FSIO_FILE
+		? out->final : out->path;
+}

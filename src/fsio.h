@@ -76,6 +76,11 @@ int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct z
  * never a name from a peer in FSIO_DIR mode (SPEC R-4). */
 #define FSIO_OWN_PREFIX ".zcp-"
 
+/* fsio_out_name() - the file a failure of o names: the one written, which is the
+ * kept partial of a resume (SPEC R-20), else the final name (a temporary file has
+ * none worth showing), "<stdout>" or the device. */
+const char *fsio_out_name(const struct fsio_out *o);
+
 /* fsio_out_open() - create the temporary file in the final name's directory; name
  * is the file's name from the response, used in FSIO_DIR mode (SPEC R-4), where an
  * existing file is refused unless FSIO_FORCE and FSIO_NAMED, and a name starting

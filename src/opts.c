@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 enum {
@@ -16,7 +17,7 @@ enum {
 	OPT_OFFSET, OPT_LENGTH, OPT_FORCE, OPT_FSYNC, OPT_MAX_SIZE, OPT_NAME, OPT_ROOT,
 	OPT_MAX_CHUNK, OPT_MAX_CLIENTS, OPT_HEADER_TIMEOUT, OPT_COUNT, OPT_DRAIN, OPT_WORKERS,
 	OPT_NOTSENT_LOWAT, OPT_STREAMS, OPT_VERIFY, OPT_RESUME, OPT_RESTART, OPT_PROGRESS,
-	OPT_PSK_FILE, OPT_CERT, OPT_KEY, OPT_CA, OPT_PIN, OPT_CLIENT_CA, OPT_INSECURE, OPT_NO_HTTP, OPT_N
+	OPT_PSK_FILE, OPT_CERT, OPT_KEY, OPT_CA, OPT_PIN, OPT_CLIENT_CA, OPT_INSECURE, OPT_NO_HTTP, OPT_SHA256, OPT_N
 };
 
 #define COMMON_LONGOPTS                                        \
@@ -74,6 +75,7 @@ static const struct option recv_longopts[] = {
 	{"verify", no_argument, NULL, OPT_VERIFY},
 	{"resume", no_argument, NULL, OPT_RESUME},
 	{"restart", no_argument, NULL, OPT_RESTART},
+	{"sha256", required_argument, NULL, OPT_SHA256},
 	{NULL, 0, NULL, 0},
 };
 
@@ -166,7 +168,10 @@ static int parse_common(int opt, const char *name, const char *arg, int is_send,
 			return reject(err, len, "--listen and --connect conflict");
 		*role_set = opt;
 		c->role = opt == 'l' ? OPTS_LISTEN : OPTS_CONNECT;
-		c->addr = arg;
+		if (opt == 'c' && !is_send && (!strncasecmp(arg, "http://", 7) || !strncasecmp(arg, "https://", 8)))
+			c->url = arg; /* SPEC G-1 */
+		else
+			c->addr = arg;
 		return 1;
 	case 'p':
 		if (!strcmp(arg, "copy"))
@@ -303,7 +308,7 @@ static int parse_loop(int argc, char **argv, const char *shortopts, const struct
 		return reject(err, len, "-q and -v conflict");
 	char host[NET_ADDR_MAX], port[8];
 	const char *why;
-	if (net_split_addr(c->addr, host, sizeof host, port, sizeof port, &why) < 0)
+	if (!c->url && net_split_addr(c->addr, host, sizeof host, port, sizeof port, &why) < 0)
 		return reject(err, len, "address '%s': %s", c->addr, why);
 	if (c->role == OPTS_CONNECT && net_port(c->addr) == 0)
 		return reject(err, len, "address '%s': port 0 only with --listen", c->addr);
@@ -450,6 +455,19 @@ static int recv_own(int opt, const char *arg, void *p, char *err, size_t len)
 	case OPT_VERIFY: o->verify = true; return 0;
 	case OPT_RESUME: o->resume = true; return 0;
 	case OPT_RESTART: o->restart = true; return 0;
+	case OPT_SHA256: /* SPEC G-12: 64 hex digits */
+		for (size_t i = 0; i < sizeof o->sha256; i++) {
+			unsigned v;
+			char pair[3] = {arg[2 * i], arg[2 * i] ? arg[2 * i + 1] : 0, 0};
+			if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]) ||
+			    sscanf(pair, "%2x", &v) != 1)
+				return reject(err, len, "--sha256 '%s': not 64 hex digits", arg);
+			o->sha256[i] = (uint8_t)v;
+		}
+		if (arg[2 * sizeof o->sha256])
+			return reject(err, len, "--sha256 '%s': not 64 hex digits", arg);
+		o->has_sha256 = true;
+		return 0;
 	case OPT_OFFSET:
 	case OPT_LENGTH:
 	case OPT_MAX_SIZE: {
@@ -504,6 +522,11 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 		return reject(err, len, "--raw conflicts with --offset and --length");
 	if (o->c.raw && o->name)
 		return reject(err, len, "--raw conflicts with --name");
+	if (o->c.url && (o->c.raw || o->name || o->verify)) /* SPEC G-1 */
+		return reject(err, len, "-c URL conflicts with --raw, --name and --verify (ZCP/1's)");
+	if (o->has_sha256 && (!o->c.url || o->streams > 1 || !o->output || !strcmp(o->output, "-")))
+		return reject(err, len, "--sha256 reads back what it stored: it needs -c URL, one stream "
+			      "and -o FILE or -o DIR/"); /* SPEC G-12 */
 	if (o->length > WIRE_OFF_MAX - o->offset) /* SPEC W-10, before connecting */
 		return reject(err, len, "--offset + --length exceeds 2^63-1");
 	if (o->output && o->output[0] == '\0')
@@ -593,6 +616,8 @@ const char *opts_usage_recv(void)
 	       "Fetch a file from zcp-send (default) or accept one it pushes (protocol ZCP/1).\n\n"
 	       "  -c, --connect HOST:PORT  fetch from a serving zcp-send\n"
 	       "                           (default role, default address " OPTS_DEFAULT_ADDR ")\n"
+	       "  -c, --connect URL        fetch an http:// or https:// URL from any HTTP server\n"
+	       "      --sha256 HEX         with a URL: the stored file's SHA-256 must be HEX\n"
 	       "  -l, --listen HOST:PORT   wait for one zcp-send --connect; with -o DIR/,\n"
 	       "                           take every push into DIR, many at once\n"
 	       "  -p, --path PATH          copy or splice (default splice)\n"

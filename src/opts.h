@@ -24,6 +24,8 @@ struct opts_common {
 	enum opts_action action;
 	enum opts_role role;
 	const char *addr; /* HOST:PORT, points into argv or OPTS_DEFAULT_ADDR */
+	const char *url;  /* zcp-recv -c http:// or https:// URL (SPEC G-1), or NULL; addr
+			   * is then the caller's to set from it */
 	enum xfer_path path;
 	uint32_t chunk;
 	uint32_t timeout_s; /* 0 = wait forever */
@@ -74,6 +76,8 @@ struct opts_recv {
 	bool verify;        /* --verify: the trailer hash checked (SPEC R-19) */
 	bool resume;        /* --resume (or --restart): the partial file kept (SPEC R-20) */
 	bool restart;       /* --restart: an existing partial dropped first */
+	bool has_sha256;    /* --sha256 HEX: the stored file's SHA-256 must be sha256 (SPEC G-12) */
+	uint8_t sha256[32];
 };
 
 /* opts_parse_size() - parse SIZE (digits, optional K/M/G/T suffix, SPEC C-3)

@@ -182,7 +182,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 	int r = -1;
 	if (sock >= 0) {
 		set_live(sock);
-		r = fetch_one(sock, res->peer, &fc, out, &rep, &res->stats, e);
+		r = fetch_run(sock, res->peer, &fc, out, &rep, &res->stats, e);
 		set_live(-1);
 		close(sock);
 	}
@@ -194,6 +194,9 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 	res->streams = 1;
 	res->path = rep.path;
 	res->tls = rep.tls;
+	res->chunked = rep.chunked;
+	if (rep.moved_to[0]) /* SPEC G-8: the server that answered */
+		snprintf(res->peer, sizeof res->peer, "%s", rep.moved_to);
 	f->changed = rep.resp.status == WIRE_CHANGED;
 	f->mismatch = rep.mismatch;
 	return r;
@@ -218,6 +221,8 @@ static int fetch_parts(const struct recv_cfg *cfg, struct fsio_out *out, struct 
 	res->path = rep.tls ? rep.path : cfg->fetch->path;
 	res->tls = rep.tls;
 	res->unanswered = rep.unanswered;
+	if (rep.no_ranges) /* SPEC G-10: nothing stored yet; one stream does it all */
+		return fetch_single(cfg, out, rs, res, f, e);
 	f->changed = rep.changed;
 	f->mismatch = rep.mismatch;
 	return r;

@@ -63,6 +63,7 @@ struct recv_result {
 	unsigned streams;         /* connections that carried payload */
 	enum xfer_path path;      /* the path that moved the payload */
 	const char *tls;          /* "ktls" or "user" over TLS (SPEC T-6), else NULL */
+	bool chunked;             /* HTTP: the body came in chunks (SPEC G-6) */
 	int ack_err;              /* the ack OK could not be sent: its errno */
 	bool unanswered;          /* --streams: the probe was answered, a part not (S-14) */
 	struct recv_note partial; /* after a failure: what became of the partial, said after

@@ -28,7 +28,7 @@ const struct xfer_io *step_io(const struct step_link *l)
 
 int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, struct zerr *e)
 {
-	if (!l->tls.ssl && tls_conn_start(&l->tls, ctx, l->sock) < 0)
+	if (!l->tls.ssl && tls_conn_start_named(&l->tls, ctx, l->sock, l->tls_name) < 0)
 		return zerr_set(e, ZCP_EXIT_SYSTEM, "SSL_new", peer, "%s", l->tls.why);
 	switch (tls_handshake(&l->tls)) {
 	case TLS_HS_DONE: return 0;
@@ -73,6 +73,16 @@ enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out,
 	}
 	if (wire_err)
 		*wire_err = werr;
+	return r;
+}
+
+int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want)
+{
+	struct xfer_ctx ctx = step_ctx(l);
+	uint64_t before = j->res.moved;
+	int r = xfer_job_step(j, budget, &ctx);
+	step_moved(l, j->res.moved - before);
+	*want = r == XFER_MORE ? STEP_YIELD | STEP_IN : r == XFER_AGAIN ? j->wait_in ? STEP_IN : STEP_OUT : 0;
 	return r;
 }
 

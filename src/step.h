@@ -28,6 +28,7 @@ struct step_link {
 	int sock;
 	struct tls_conn tls;  /* frames and payload go through it once its handshake is done
 			       * (SPEC T); tls.ssl NULL: plaintext */
+	const char *tls_name; /* a connector's peer name, or NULL: the context's (SPEC G-9) */
 	uint8_t frame[WIRE_FRAME_MAX];
 	size_t have, len;    /* bytes of the frame read or sent; the length to send */
 	int64_t progress_ms;
@@ -50,6 +51,11 @@ const struct xfer_io *step_io(const struct step_link *l);
  * 0 when the peer is authenticated, -1 with *e set (exit 8 when it is not, 4 when
  * the socket failed), naming peer. */
 int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, struct zerr *e);
+
+/* step_job() - move job j of l forward by at most about budget bytes without
+ * waiting (progress noted). Returns xfer_job_step()'s result; *want gets the STEP_*
+ * bits to return for XFER_MORE (yield) and XFER_AGAIN (what j waits for), else 0. */
+int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want);
 
 /* step_drop_input() - drop what the peer sent and nobody will read, without
  * waiting, so that closing the socket sends an end of stream, not a reset that

@@ -37,6 +37,7 @@ struct group {
 	char peer[NET_ADDR_MAX];
 	char name[ZCP_PATH_MAX + 1];
 	struct wire_ident ident;  /* the probe's answer: every part's */
+	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the probe's, each part's If-Range (G-10) */
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -84,7 +85,7 @@ static void *run_part(void *arg)
 {
 	struct part *p = arg;
 	struct group *g = p->g;
-	p->result = fetch_one(p->sock, g->peer, &p->cfg, g->out, &p->rep, &p->stats, &p->err);
+	p->result = fetch_run(p->sock, g->peer, &p->cfg, g->out, &p->rep, &p->stats, &p->err);
 	atomic_fetch_add(&g->ended, 1);
 	int none = 0;
 	if (p->result < 0 && atomic_compare_exchange_strong(&g->failed, &none, (int)(p - g->part) + 1))
@@ -152,11 +153,13 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 		return -1;
 	struct fetch_report fr;
 	struct xfer_stats st;
-	int r = fetch_one(sock, g->peer, &pc, g->out, &fr, &st, e);
+	int r = fetch_run(sock, g->peer, &pc, g->out, &fr, &st, e);
 	close(sock);
 	add_stats(&rep->stats, &st);
 	rep->resp = fr.resp;
 	rep->changed = fr.resp.status == WIRE_CHANGED;
+	rep->no_ranges = fr.no_ranges;
+	snprintf(g->validator, sizeof g->validator, "%s", fr.validator);
 	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
 	return r;
@@ -188,6 +191,7 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		/* SPEC R-18: a part of another file is CHANGED, and one that says so anyway
 		 * is refused (W-16) */
 		p->cfg.resume = (struct fetch_resume){.want_ident = true, .if_ident = &g->ident};
+		p->cfg.if_range = g->validator[0] ? g->validator : NULL; /* SPEC G-10 */
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;

@@ -36,6 +36,8 @@ struct streams_report {
 	bool unanswered;           /* the probe was answered, a part not: its connection was
 				    * refused, reset or closed before a response (S-14: a
 				    * sender counting connections may have taken its last) */
+	bool no_ranges;            /* HTTP: the server serves no ranges (SPEC G-10): nothing was
+				    * opened, one stream must do */
 	const char *tls;           /* over TLS: how the parts ran, "ktls" or "user" (SPEC T-6) */
 	enum xfer_path path;       /* over TLS: the path that moved the parts' payload */
 };

@@ -202,7 +202,7 @@ int tls_pin_parse(const char *s, uint8_t pins[TLS_PINS_MAX][TLS_PIN_SIZE])
 
 bool tls_cfg_wanted(const struct tls_cfg *cfg)
 {
-	return cfg->psk_file || cfg->cert || cfg->ca || cfg->pin || cfg->client_ca;
+	return cfg->psk_file || cfg->cert || cfg->ca || cfg->pin || cfg->client_ca || cfg->system_ca;
 }
 
 bool tls_looks_like_record(const uint8_t *buf, size_t len)
@@ -339,8 +339,12 @@ static int load_certs(struct tls_ctx *c, const struct tls_cfg *cfg, struct zerr 
 		SSL_CTX_set_client_CA_list(c->ssl, names);
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
-	if (!c->listener && (cfg->ca || cfg->pin)) {
-		c->check_chain = cfg->ca != NULL;
+	bool system = !c->listener && cfg->system_ca && !cfg->ca && !cfg->pin && !cfg->psk_file;
+	if (system && SSL_CTX_set_default_verify_paths(c->ssl) != 1) /* SPEC G-9 */
+		return zerr_set(e, ZCP_EXIT_FILE, "SSL_CTX_set_default_verify_paths", "", "the system's CA store "
+				"cannot be used");
+	if (!c->listener && (cfg->ca || cfg->pin || system)) {
+		c->check_chain = cfg->ca != NULL || system;
 		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
 		SSL_CTX_set_cert_verify_callback(c->ssl, verify_server, c);
 	}
@@ -490,6 +494,12 @@ void tls_conn_move(struct tls_conn *to, struct tls_conn *from)
 
 int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 {
+	return tls_conn_start_named(t, ctx, sock, NULL);
+}
+
+int tls_conn_start_named(struct tls_conn *t, struct tls_ctx *ctx, int sock, const char *name)
+{
+	const char *host = name ? name : ctx->host;
 	*t = (struct tls_conn){.io = {.read = io_read, .write = io_write, .arg = t}};
 	t->ssl = SSL_new(ctx->ssl);
 	if (!t->ssl || !SSL_set_fd(t->ssl, sock)) {
@@ -508,12 +518,12 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 		SSL_set_session(t->ssl, ctx->resume);
 	pthread_mutex_unlock(&ctx->lock);
 	struct in6_addr a;
-	bool ip = inet_pton(AF_INET, ctx->host, &a) == 1 || inet_pton(AF_INET6, ctx->host, &a) == 1;
-	if (!ip && *ctx->host)
-		SSL_set_tlsext_host_name(t->ssl, ctx->host);
-	if (ctx->check_chain && (ip ? !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), ctx->host)
-				    : !SSL_set1_host(t->ssl, ctx->host))) {
-		snprintf(t->why, sizeof t->why, "cannot check the name '%.200s'", ctx->host);
+	bool ip = inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
+	if (!ip && *host)
+		SSL_set_tlsext_host_name(t->ssl, host);
+	if (ctx->check_chain && (ip ? !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), host)
+				    : !SSL_set1_host(t->ssl, host))) {
+		snprintf(t->why, sizeof t->why, "cannot check the name '%.200s'", host);
 		tls_conn_end(t);
 		return -1;
 	}

@@ -60,6 +60,8 @@ struct tls_cfg {
 	const char *ca;         /* a connector: the CAs the server's chain must lead to */
 	const char *pin;        /* a connector: the server's public key, sha256//BASE64[;...] */
 	const char *client_ca;  /* a listener: client certificates required, from these CAs */
+	bool system_ca;         /* a connector without --ca or --pin: the system's CA store
+				 * (SPEC G-9, https:// URLs) */
 };
 
 /* tls_cfg_wanted() - whether cfg asks for TLS at all. */
@@ -98,6 +100,11 @@ struct tls_conn {
  * waits) as the listener's or the connector's side, as ctx is. Returns 0, or -1
  * with t->why set. */
 int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock);
+
+/* tls_conn_start_named() - tls_conn_start() for a connector whose peer is name (sent as
+ * SNI, checked against its certificate) rather than the context's host; name NULL:
+ * the context's (SPEC G-9: a redirect's host). */
+int tls_conn_start_named(struct tls_conn *t, struct tls_ctx *ctx, int sock, const char *name);
 
 /* Results of tls_handshake(). */
 enum tls_hs { TLS_HS_DONE, TLS_HS_READ, TLS_HS_WRITE, TLS_HS_FAILED, TLS_HS_SYS };

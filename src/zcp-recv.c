@@ -9,6 +9,8 @@
 
 #include "fetch.h"
 #include "fsio.h"
+#include "hget.h"
+#include "httpc.h"
 #include "net.h"
 #include "opts.h"
 #include "proc.h"
@@ -98,6 +100,15 @@ static int receive_all(const struct opts_recv *o, struct fetch_cfg *cfg, const s
 	return r < 0 ? report_error(PROG, &e) : r;
 }
 
+/* SPEC G-8: -v says each redirect followed. */
+static void redirected(void *arg, const char *peer, const struct httpc_url *to)
+{
+	const struct opts_recv *o = arg;
+	char u[HTTPC_URL_MAX + 1];
+	if (o->c.verbose && httpc_url_format(to, u, sizeof u))
+		report_note(PROG, "%s redirects to %s", peer, u);
+}
+
 /* A receive's talk: its options and its progress line. */
 struct talk {
 	const struct opts_recv *o;
@@ -162,8 +173,8 @@ static int received(const struct opts_recv *o, const struct recv_result *res)
 			    "may report a failure", res->peer, strerror(res->ack_err));
 	if (!o->c.quiet) { /* SPEC C-10: the summary; -v adds the system calls */
 		char line[512], how[32];
-		snprintf(how, sizeof how, "%s%s%s", xfer_path_name(res->path), res->tls ? ", tls " : "",
-			 res->tls ? res->tls : "");
+		snprintf(how, sizeof how, "%s%s%s%s", xfer_path_name(res->path), res->tls ? ", tls " : "",
+			 res->tls ? res->tls : "", res->chunked && o->c.verbose ? ", chunked" : ""); /* SPEC G-6 */
 		report_format(line, sizeof line, "received", res->bytes, "from", res->peer, res->seconds, how,
 			      o->c.verbose ? &res->stats : NULL);
 		if (res->streams > 1)
@@ -215,21 +226,41 @@ int main(int argc, char **argv)
 	proc_ignore_signals(); /* SPEC S-8 R-9 */
 	proc_on_terminate(on_signal);
 
+	static struct httpc_url url; /* SPEC G-1: what -c URL names, and the address it dials */
+	char addr[HTTPC_HOST_MAX + 16];
+	if (o.c.url) {
+		const char *uwhy;
+		if (httpc_url_parse(o.c.url, strlen(o.c.url), NULL, &url, &uwhy) < 0) {
+			snprintf(why, sizeof why, "URL '%s': %s", o.c.url, uwhy);
+			return report_usage_error(PROG, why);
+		}
+		snprintf(addr, sizeof addr, url.ipv6 ? "[%s]:%u" : "%s:%u", url.host, (unsigned)url.port);
+		o.c.addr = addr;
+		o.c.tls.system_ca = true; /* SPEC G-9: an https:// URL, or a redirect to one */
+	}
+
 	struct stat st; /* SPEC R-18 R-19: known before a FIFO's open() would wait for a reader */
 	bool special = o.output && stat(o.output, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
 	if (special && o.streams > 1)
 		return report_usage_error(PROG, "--streams writes parts at their offsets: -o must be a "
 					  "file, a directory or --discard");
+	if (special && o.has_sha256) /* SPEC G-12 */
+		return report_usage_error(PROG, "--sha256 reads back what it stored: -o must be a file or a "
+					  "directory");
 	if (special && o.verify)
 		return report_usage_error(PROG, "--verify reads back what it stored: -o must be a file "
 					  "or a directory");
 	unsigned flags = (o.force ? FSIO_FORCE : 0) | (o.fsync ? FSIO_FSYNC : 0) |
-			 (o.name ? FSIO_NAMED : 0);
+			 (o.name || o.c.url ? FSIO_NAMED : 0); /* SPEC G-2: a URL names its file */
 	if (fsio_out_init(&out, o.discard ? NULL : o.output, flags, &e) < 0)
 		return report_error(PROG, &e);
 	if (out.mode == FSIO_STDOUT && (closed & PROC_STDOUT_CLOSED)) {
 		zerr_sys(&e, ZCP_EXIT_FILE, "write", "<stdout>", EBADF);
 		return report_error(PROG, &e);
+	}
+	if (o.c.url && out.mode == FSIO_DIR && !url.name[0]) { /* SPEC G-2 */
+		snprintf(why, sizeof why, "URL '%s' names no file (%s): give -o FILE", o.c.url, url.name_why);
+		return report_usage_error(PROG, why);
 	}
 	if (o.c.raw && out.mode == FSIO_DIR) /* SPEC R-4 */
 		return report_usage_error(PROG, "--raw has no file name: -o must name a file");
@@ -253,6 +284,8 @@ int main(int argc, char **argv)
 		.length = o.length, .name = o.name, .max_size = o.max_size,
 		.timeout_ms = opts_timeout_ms(&o.c), .verify = o.verify,
 		.header_timeout_ms = many ? opts_ms(o.header_timeout_s, 0) : 0, /* 0 = none */
+		.run = o.c.url ? hget_one : fetch_one, .url = o.c.url ? &url : NULL, /* SPEC G-1 */
+		.redirected = redirected, .redirected_arg = &o, .sha256 = o.has_sha256 ? o.sha256 : NULL,
 	};
 	bool written = out.mode == FSIO_STDOUT || out.mode == FSIO_DEVICE;
 	if (cfg.path == XFER_SPLICE && written && !fsio_accepts_splice(out.fd)) {

@@ -1,0 +1,643 @@
+/* hget - request, response head, body, commit: the HTTP side of a fetch. */
+#include "hget.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "http.h"
+#include "httpc.h"
+#include "ident.h"
+#include "mono.h"
+#include "tls.h"
+
+enum hget_state { HGET_HANDSHAKE, HGET_REQUEST, HGET_HEAD, HGET_BODY, HGET_CHUNKED, HGET_EOF, HGET_DONE };
+
+struct hget_conn {
+	const struct fetch_cfg *cfg;
+	const struct httpc_url *url;   /* this hop's */
+	struct step_link link;
+	char peer[NET_ADDR_MAX];
+	enum hget_state state;
+	uint8_t *buf;                  /* the request going out, then the head and the body's
+				        * bytes read with it, then a chunked body */
+	size_t have, len;              /* bytes of buf sent or read; the request's length */
+	struct httpc_response resp;
+	struct wire_response wresp;    /* what was answered, as ZCP/1 would (fetch_report) */
+	struct wire_ident ident;       /* the W-15 identity of what was answered */
+	bool redirect;                 /* the answer was a redirect, to resp.location (G-8) */
+	bool no_ranges;                /* a probe's answer was a 200 (G-10) */
+	bool ranged;                   /* a Range was sent */
+	unsigned interim;              /* 1xx heads skipped (G-4) */
+	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
+	struct fsio_out *out;
+	bool job_live, committed, opened;
+	struct xfer_job job;
+	struct httpc_chunk chunk;
+	uint64_t stored;               /* body bytes stored outside the job (read with the
+				        * head, or decoded from chunks) */
+	double payload_start, seconds;
+	int result;
+	struct zerr err;
+};
+
+/* The size of a chunked whole body, until its last chunk. */
+#define HGET_UNKNOWN UINT64_MAX
+
+/* What a request and a response head may take: a head over HTTPC_HEAD_MAX is refused. */
+#define HGET_BUF (HTTPC_HEAD_MAX + 1)
+
+static int ended(struct hget_conn *c, int result)
+{
+	c->result = result;
+	c->state = HGET_DONE;
+	return STEP_ENDED;
+}
+
+static int fail(struct hget_conn *c, enum zcp_exit code, const char *fmt, const char *arg)
+{
+	zerr_set(&c->err, code, "", c->peer, fmt, arg);
+	return ended(c, -1);
+}
+
+/* A probe has no output, and a part's output is the group's (SPEC W-14, R-18). */
+static bool owns_output(const struct hget_conn *c) { return !c->cfg->probe && !c->cfg->part; }
+
+/* The byte of the body the next stored byte is, from the output's start. */
+static off_t out_at(const struct hget_conn *c)
+{
+	uint64_t base = c->cfg->part ? c->wresp.offset - c->cfg->out_base : 0;
+	return (off_t)(base + c->stored);
+}
+
+/* Stores p[0..n) after what the output holds (at its place in a part), waiting for
+ * the output if it must. Returns 0, or -1 with c->err set. */
+static int store(struct hget_conn *c, const uint8_t *p, size_t n)
+{
+	if (!n || c->out->mode == FSIO_DISCARD) {
+		c->stored += n;
+		return 0;
+	}
+	struct xfer_ctx ctx = step_ctx(&c->link);
+	ctx.nowait = false;
+	off_t off = out_at(c);
+	struct xfer_op op = xfer_op_mem(XS_WRITE, c->out->fd, (void *)p, 0);
+	if (c->cfg->part) {
+		op.sys = XS_PWRITE;
+		op.out_off = &off;
+	}
+	uint64_t put;
+	if (xfer_move(&op, n, true, &ctx, &put) != 0)
+		return zerr_sys(&c->err, ZCP_EXIT_FILE, xfer_sys_name(op.sys), fsio_out_name(c->out), errno);
+	c->stored += n;
+	return 0;
+}
+
+static int step_request(struct hget_conn *c)
+{
+	struct xfer_ctx ctx = step_ctx(&c->link);
+	struct xfer_op op = xfer_op_sock(false, c->link.sock, step_io(&c->link), c->buf + c->have, 0);
+	uint64_t put;
+	int r = xfer_move(&op, c->len - c->have, true, &ctx, &put);
+	c->have += put;
+	step_moved(&c->link, put);
+	if (r == XFER_AGAIN)
+		return STEP_OUT;
+	if (r != 0) {
+		zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
+		step_tls_words(&c->link, &c->err);
+		return ended(c, -1);
+	}
+	c->have = 0;
+	c->state = HGET_HEAD;
+	return 0;
+}
+
+/* SPEC G-11: the identity of what the server has: its size, and a tag that changes
+ * with the URL or the validator (a strong ETag, else Last-Modified; none: the URL). */
+static int make_ident(struct hget_conn *c, uint64_t size)
+{
+	char text[HTTPC_URL_MAX + HTTP_VALUE_MAX + 32], hex[IDENT_MAC_HEX + 1];
+	size_t n = httpc_url_format(c->cfg->url, text, sizeof text - HTTP_VALUE_MAX - 24);
+	if (c->resp.etag[0] && !c->resp.etag_weak)
+		n += (size_t)snprintf(text + n, sizeof text - n, " etag %s", c->resp.etag);
+	else if (c->resp.has_last_modified)
+		n += (size_t)snprintf(text + n, sizeof text - n, " date %lld", (long long)c->resp.last_modified);
+	if (ident_mac(text, n, hex) < 0)
+		return zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "HMAC", "", errno);
+	c->ident.size = size;
+	for (size_t i = 0; i < sizeof c->ident.tag; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		c->ident.tag[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* SPEC G-4: the response must answer the request, before a byte is stored. Fills
+ * c->wresp. Returns 0, or -1 with c->err set. */
+static int check_head(struct hget_conn *c)
+{
+	const struct httpc_response *r = &c->resp;
+	char what[64];
+	snprintf(what, sizeof what, "%d", r->status);
+	if (c->cfg->probe && r->status == 416 && r->crange == HTTPC_CRANGE_UNSAT && r->size == 0 && !c->first) {
+		c->wresp = (struct wire_response){.status = WIRE_OK}; /* SPEC G-10: an empty file */
+		return make_ident(c, 0);
+	}
+	if (r->status != 200 && r->status != 206)
+		return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the server answered %s", what);
+	if (r->encoded)
+		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered with a "
+				"Content-Encoding other than identity, which was asked for");
+	if (!r->has_length && !r->chunked)
+		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered %s with neither "
+				"Content-Length nor chunked framing", what);
+	uint64_t size, first = 0, len;
+	if (r->status == 206) {
+		if (!c->ranged)
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 206 to a "
+					"request for the whole file");
+		if (r->crange != HTTPC_CRANGE_BYTES || r->size == HTTPC_SIZE_UNKNOWN)
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 206 without "
+					"a Content-Range of a known size");
+		uint64_t last = c->want ? c->first + c->want - 1 : r->size - 1;
+		if (r->first != c->first || r->last != last)
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered bytes "
+					"%llu-%llu/%llu for bytes %llu-%llu", (unsigned long long)r->first,
+					(unsigned long long)r->last, (unsigned long long)r->size,
+					(unsigned long long)c->first, (unsigned long long)last);
+		size = r->size;
+		first = r->first;
+		len = r->last - r->first + 1;
+		if (r->has_length && r->length != len)
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server declared Content-Length "
+					"%llu for %llu bytes", (unsigned long long)r->length, (unsigned long long)len);
+		if (c->cfg->probe) /* SPEC G-10: what the parts will ask for */
+			len = c->cfg->length ? c->cfg->length : size - first;
+	} else {
+		if (c->ranged && c->cfg->resume.if_ident) { /* SPEC G-11: not the rest of that file */
+			c->wresp.status = WIRE_CHANGED;
+			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the file changed on the server "
+					"(a 200 to the range of the rest)");
+		}
+		if (c->ranged && !c->cfg->probe)
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 200 to a "
+					"range: it does not serve ranges");
+		if (c->cfg->probe) { /* SPEC G-10: one stream, the caller is told */
+			c->no_ranges = true;
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "%s", "the server does not serve "
+					"ranges: one stream only");
+		}
+		size = len = r->has_length ? r->length : HGET_UNKNOWN; /* chunked: known at its end */
+	}
+	uint64_t whole = len + c->cfg->resume.prefix;
+	if (c->cfg->max_size && whole > c->cfg->max_size && len != HGET_UNKNOWN)
+		return zerr_set(&c->err, ZCP_EXIT_FILE, "", c->peer, "the server offers %llu bytes, more than "
+				"--max-size %llu", (unsigned long long)whole, (unsigned long long)c->cfg->max_size);
+	c->wresp = (struct wire_response){.status = WIRE_OK, .file_size = size, .offset = first, .length = len};
+	snprintf(c->wresp.name, sizeof c->wresp.name, "%s", c->url->name);
+	c->wresp.name_len = (uint16_t)strlen(c->wresp.name);
+	return make_ident(c, size);
+}
+
+/* The output opens; the body's bytes read with the head are stored first. */
+static int begin_body(struct hget_conn *c, size_t head)
+{
+	const struct fetch_resume *rz = &c->cfg->resume;
+	if (rz->if_ident && memcmp(rz->if_ident, &c->ident, sizeof c->ident)) { /* SPEC G-11 W-16 */
+		c->wresp.status = WIRE_CHANGED;
+		return fail(c, ZCP_EXIT_PEER, "%s", "the file changed on the server since the partial began");
+	}
+	if (rz->on_ident && rz->on_ident(rz->on_ident_arg, &c->ident, &c->err) < 0)
+		return ended(c, -1);
+	if (c->cfg->probe)
+		return ended(c, 0);
+	if (owns_output(c) && fsio_out_open(c->out, c->cfg->url->name, &c->err) < 0) /* SPEC G-2 */
+		return ended(c, -1);
+	c->opened = true;
+	c->payload_start = mono_now();
+	size_t extra = c->have - head;
+	if (c->resp.chunked) {
+		memmove(c->buf, c->buf + head, extra);
+		c->have = extra;
+		c->state = HGET_CHUNKED;
+		return 0;
+	}
+	if (extra > c->wresp.length) /* SPEC G-5 */
+		return fail(c, ZCP_EXIT_PROTO, "%s", "the server sent more than its Content-Length");
+	if (store(c, c->buf + head, extra) < 0)
+		return ended(c, -1);
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link)};
+	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
+			       .fd = c->out->fd};
+	if (c->cfg->part && dst.kind != XFER_DISCARD)
+		dst = (struct xfer_end){.kind = XFER_FILE, .fd = c->out->fd, .off = out_at(c)};
+	c->job_live = true;
+	c->state = HGET_BODY;
+	if (xfer_job_init(&c->job, &src, &dst, c->wresp.length - extra, c->cfg->path, c->cfg->chunk,
+			  c->cfg->pipes) == 0)
+		return 0;
+	xfer_explain(&c->job.res, &src, c->peer, &dst, fsio_out_name(c->out), &c->err);
+	return ended(c, -1);
+}
+
+static bool is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+static int step_head(struct hget_conn *c)
+{
+	for (;;) {
+		int n = httpc_parse_response((const char *)c->buf, c->have, HTTPC_HEAD_MAX, &c->resp);
+		if (n == HTTPC_ERROR)
+			return fail(c, ZCP_EXIT_PROTO, "a bad response head: %s", c->resp.why);
+		if (n > 0 && c->resp.status < 200) { /* RFC 9110 15.2: an interim answer */
+			if (++c->interim > HGET_INTERIM_MAX)
+				return fail(c, ZCP_EXIT_PROTO, "%s", "the server sent more than 16 interim (1xx) heads");
+			memmove(c->buf, c->buf + n, c->have - (size_t)n);
+			c->have -= (size_t)n;
+			continue;
+		}
+		if (n > 0 && is_redirect(c->resp.status) && c->resp.location[0]) { /* SPEC G-8 */
+			c->redirect = true;
+			return ended(c, 0);
+		}
+		if (n > 0)
+			return check_head(c) < 0 ? ended(c, -1) : begin_body(c, (size_t)n);
+		struct xfer_ctx ctx = step_ctx(&c->link);
+		struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), c->buf + c->have, 0);
+		uint64_t got;
+		int r = xfer_move(&op, HTTPC_HEAD_MAX - c->have, false, &ctx, &got);
+		c->have += got;
+		step_moved(&c->link, got);
+		if (r == XFER_AGAIN)
+			return STEP_IN;
+		if (r == XFER_EOF)
+			return fail(c, ZCP_EXIT_PROTO, "%s", "the connection closed before the response head ended");
+		if (r < 0) {
+			zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
+			step_tls_words(&c->link, &c->err);
+			return ended(c, -1);
+		}
+	}
+}
+
+/* SPEC G-5: the body is whole; a server that said it closes must close now, and
+ * bytes already there past the body are an error. */
+static int body_done(struct hget_conn *c)
+{
+	c->seconds = mono_now() - c->payload_start;
+	c->state = HGET_EOF;
+	return 0;
+}
+
+/* SHA-256 of fd's bytes [0, len) into md, read back. Returns 0, or -1 with errno. */
+static int sha256_of(int fd, uint64_t len, uint8_t md[HTTPC_DIGEST_SIZE])
+{
+	enum { BLOCK = 1 << 20 };
+	uint8_t *buf = malloc(BLOCK);
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	int r = buf && x && EVP_DigestInit_ex(x, EVP_sha256(), NULL) ? 0 : -1;
+	if (r < 0)
+		errno = ENOMEM;
+	for (uint64_t at = 0; r == 0 && at < len;) {
+		ssize_t n = pread(fd, buf, len - at < BLOCK ? (size_t)(len - at) : BLOCK, (off_t)at);
+		if (n <= 0) {
+			errno = n < 0 ? errno : EIO; /* shorter than what was stored */
+			r = -1;
+		} else {
+			EVP_DigestUpdate(x, buf, (size_t)n);
+			at += (uint64_t)n;
+		}
+	}
+	if (r == 0)
+		EVP_DigestFinal_ex(x, md, NULL);
+	EVP_MD_CTX_free(x);
+	free(buf);
+	return r;
+}
+
+/* SPEC G-12: what was stored is read back and hashed, against --sha256 and a 200's
+ * Repr-Digest. Returns 0, or -1 with c->err set. */
+static int check_digest(struct hget_conn *c)
+{
+	const uint8_t *want = c->cfg->sha256;
+	const char *whose = "--sha256's";
+	bool whole = c->resp.status == 200 && !c->cfg->resume.prefix;
+	if (!want && whole && c->resp.has_repr_digest && c->out->fd >= 0 && c->out->mode != FSIO_STDOUT &&
+	    c->out->mode != FSIO_DEVICE) {
+		want = c->resp.repr_digest;
+		whose = "the server's Repr-Digest";
+	}
+	if (!want)
+		return 0;
+	uint64_t len = c->cfg->resume.prefix + c->wresp.length;
+	uint8_t md[HTTPC_DIGEST_SIZE];
+	if (sha256_of(c->out->fd, len, md) < 0)
+		return zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno);
+	if (memcmp(md, want, sizeof md))
+		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the SHA-256 of the %llu bytes stored is "
+				"not %s", (unsigned long long)len, whose);
+	return 0;
+}
+
+static int commit(struct hget_conn *c)
+{
+	if (owns_output(c) && check_digest(c) < 0)
+		return ended(c, -1);
+	if (owns_output(c) && fsio_out_commit(c->out, &c->err) < 0)
+		return ended(c, -1);
+	c->committed = true;
+	return ended(c, 0);
+}
+
+static int step_eof(struct hget_conn *c)
+{
+	if (!c->resp.close && c->link.tls.ssl) /* no look without waiting through TLS */
+		return commit(c);
+	struct xfer_ctx ctx = step_ctx(&c->link);
+	uint8_t extra;
+	uint64_t got;
+	struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), &extra, c->resp.close ? 0 : MSG_DONTWAIT);
+	int r = xfer_move(&op, 1, false, &ctx, &got);
+	if (r == 0)
+		return fail(c, ZCP_EXIT_PROTO, "%s", c->resp.chunked ? "the server sent more after the last chunk"
+			    : "the server sent more than its Content-Length");
+	if (r == XFER_AGAIN && c->resp.close)
+		return STEP_IN;
+	if (r < 0 && c->resp.close) {
+		zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
+		step_tls_words(&c->link, &c->err);
+		return ended(c, -1);
+	}
+	return commit(c);
+}
+
+static int step_body(struct hget_conn *c, uint64_t budget)
+{
+	int want, r = step_job(&c->link, &c->job, budget, &want);
+	c->seconds = mono_now() - c->payload_start;
+	if (want)
+		return want;
+	if (r == 0)
+		return body_done(c);
+	struct xfer_result *res = &c->job.res;
+	if (res->status == XFER_SHORT) { /* SPEC G-5 */
+		zerr_set(&c->err, ZCP_EXIT_PROTO, xfer_sys_name(res->call), c->peer,
+			 "connection closed after %llu of %llu bytes", (unsigned long long)(c->stored + res->moved),
+			 (unsigned long long)c->wresp.length);
+		return ended(c, -1);
+	}
+	xfer_explain(res, &c->job.src, c->peer, &c->job.dst, fsio_out_name(c->out), &c->err);
+	step_tls_words(&c->link, &c->err);
+	return ended(c, -1);
+}
+
+/* SPEC G-6: a chunked body, decoded on the copy path. */
+static int step_chunked(struct hget_conn *c, uint64_t budget)
+{
+	uint64_t moved = 0;
+	while (moved < budget) {
+		size_t at = 0;
+		while (at < c->have) {
+			size_t used, off, len;
+			enum httpc_chunk_result r = httpc_chunk(&c->chunk, c->buf + at, c->have - at, &used, &off, &len);
+			if (r == HTTPC_CHUNK_ERROR)
+				return fail(c, ZCP_EXIT_PROTO, "a bad chunked body: %s", c->chunk.why);
+			if (c->stored + len > c->wresp.length)
+				return fail(c, ZCP_EXIT_PROTO, "%s", "the chunks hold more than the response declared");
+			if (c->cfg->max_size && c->stored + len > c->cfg->max_size) /* SPEC G-4 R-12 */
+				return fail(c, ZCP_EXIT_FILE, "%s", "the chunks hold more than --max-size");
+			if (store(c, c->buf + at + off, len) < 0)
+				return ended(c, -1);
+			at += used;
+			if (r == HTTPC_CHUNK_DONE) {
+				if (c->wresp.length == HGET_UNKNOWN)
+					c->wresp.length = c->stored;
+				if (c->stored != c->wresp.length)
+					return fail(c, ZCP_EXIT_PROTO, "%s", "the chunks hold fewer bytes than the "
+						    "response declared");
+				if (at < c->have)
+					return fail(c, ZCP_EXIT_PROTO, "%s", "the server sent more after the last chunk");
+				return body_done(c);
+			}
+		}
+		c->have = 0;
+		struct xfer_ctx ctx = step_ctx(&c->link);
+		struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), c->buf, 0);
+		uint64_t got;
+		int r = xfer_move(&op, HGET_BUF, false, &ctx, &got);
+		c->have = got;
+		moved += got;
+		step_moved(&c->link, got);
+		c->seconds = mono_now() - c->payload_start;
+		if (r == XFER_AGAIN)
+			return STEP_IN;
+		if (r == XFER_EOF)
+			return fail(c, ZCP_EXIT_PROTO, "%s", "the connection closed before the last chunk");
+		if (r < 0) {
+			zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
+			step_tls_words(&c->link, &c->err);
+			return ended(c, -1);
+		}
+	}
+	return STEP_YIELD | STEP_IN;
+}
+
+/* SPEC T-4: nothing is sent or opened before the peer is authenticated. */
+static int step_auth(struct hget_conn *c)
+{
+	int r = step_handshake(&c->link, c->cfg->tls, c->peer, &c->err);
+	if (r)
+		return r < 0 ? ended(c, -1) : r;
+	c->state = HGET_REQUEST;
+	return 0;
+}
+
+static int hget_step(void *conn, short events, uint64_t budget)
+{
+	struct hget_conn *c = conn;
+	(void)events; /* every state knows what it waits for */
+	for (;;) {
+		int r = 0;
+		switch (c->state) {
+		case HGET_HANDSHAKE: r = step_auth(c); break;
+		case HGET_REQUEST: r = step_request(c); break;
+		case HGET_HEAD: r = step_head(c); break;
+		case HGET_BODY: r = step_body(c, budget); break;
+		case HGET_CHUNKED: r = step_chunked(c, budget); break;
+		case HGET_EOF: r = step_eof(c); break;
+		case HGET_DONE: r = STEP_ENDED; break;
+		}
+		if (r)
+			return r;
+	}
+}
+
+static int64_t hget_deadline(const void *conn)
+{
+	const struct hget_conn *c = conn;
+	return c->cfg->timeout_ms >= 0 ? c->link.progress_ms + c->cfg->timeout_ms : 0;
+}
+
+static void hget_expire(void *conn)
+{
+	struct hget_conn *c = conn;
+	if (c->state == HGET_HANDSHAKE) {
+		fail(c, ZCP_EXIT_NET, "%s", "timed out waiting for the TLS handshake");
+		return;
+	}
+	bool out = c->state == HGET_REQUEST;
+	const char *call = c->state == HGET_BODY && c->job.path == XFER_SPLICE ? "splice"
+			 : c->link.tls.ssl ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
+	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
+	ended(c, -1);
+}
+
+static int hget_wait_fd(const void *conn)
+{
+	const struct hget_conn *c = conn;
+	return c->state == HGET_BODY && c->job.wait_fd >= 0 ? c->job.wait_fd : c->link.sock;
+}
+
+static void hget_moved(const void *conn, uint64_t *moved, uint64_t *total)
+{
+	const struct hget_conn *c = conn;
+	*moved = c->stored + (c->job_live ? c->job.res.moved : 0);
+	*total = c->wresp.length == HGET_UNKNOWN ? 0 : c->wresp.length;
+}
+
+/* Driven by step_drive() only. */
+static const struct step_ops hget_ops = {
+	.step = hget_step, .deadline = hget_deadline, .expire = hget_expire, .wait_fd = hget_wait_fd,
+	.moved = hget_moved,
+};
+
+/* Starts c on sock for url; the request formatted. Returns 0, or -1 (ended) with c->err. */
+static int hget_init(struct hget_conn *c, int sock, const char *peer, const struct fetch_cfg *cfg,
+		     const struct httpc_url *url, struct fsio_out *out)
+{
+	memset(c, 0, sizeof *c);
+	c->cfg = cfg;
+	c->url = url;
+	c->link.sock = sock;
+	c->link.tls_name = url->host; /* SPEC G-9: each hop's host is the one checked */
+	c->out = out;
+	c->state = url->scheme == HTTPC_HTTPS ? HGET_HANDSHAKE : HGET_REQUEST;
+	c->link.progress_ms = mono_ms();
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	if (url->scheme == HTTPC_HTTPS && !cfg->tls)
+		return fail(c, ZCP_EXIT_USAGE, "%s", "an https:// URL needs a TLS connector");
+	if (!(c->buf = malloc(HGET_BUF))) {
+		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
+		return ended(c, -1);
+	}
+	c->first = cfg->offset;
+	c->want = cfg->probe ? 1 : cfg->length;
+	c->ranged = cfg->probe || cfg->part || cfg->offset || cfg->length;
+	struct httpc_request rq = {.url = url, .range = c->ranged, .first = c->first,
+				   .last = c->want ? c->first + c->want - 1 : HTTPC_RANGE_OPEN,
+				   .if_range = c->ranged ? cfg->if_range : NULL};
+	c->len = httpc_request_format(&rq, (char *)c->buf, HGET_BUF);
+	if (!c->len)
+		return fail(c, ZCP_EXIT_USAGE, "%s", "the request does not fit in one head");
+	return 0;
+}
+
+static void hget_end(struct hget_conn *c)
+{
+	if (c->job_live)
+		xfer_job_free(&c->job);
+	c->job_live = false;
+	if (!c->committed && c->opened && owns_output(c))
+		fsio_out_abort(c->out);
+	tls_conn_end(&c->link.tls);
+	free(c->buf);
+	c->buf = NULL;
+}
+
+/* One hop: the request for url on sock. Returns 0, -1 (with *e) or HGET_REDIRECTED
+ * with *next the URL the answer points to. */
+#define HGET_REDIRECTED 1
+static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const struct httpc_url *url,
+	       struct fsio_out *out, struct fetch_report *rep, struct xfer_stats *stats, struct httpc_url *next,
+	       struct zerr *e)
+{
+	struct hget_conn c;
+	net_block(sock, cfg->timeout_ms);
+	if (hget_init(&c, sock, peer, cfg, url, out) == 0)
+		step_drive(&c, &hget_ops, &c.link.stats, cfg->progress);
+	*rep = (struct fetch_report){.resp = c.wresp, .seconds = c.seconds, .ident = c.ident,
+				     .tls = c.link.tls.mode, .path = c.job_live ? c.job.path : cfg->path,
+				     .chunked = c.resp.chunked, .no_ranges = c.no_ranges};
+	rep->received = c.stored + (c.job_live ? c.job.res.moved : 0);
+	_Static_assert(HTTP_VALUE_MAX <= FETCH_VALIDATOR_MAX && HTTP_DATE_LEN < FETCH_VALIDATOR_MAX, "room");
+	if (c.resp.etag[0] && !c.resp.etag_weak) /* SPEC G-10: what If-Range may name */
+		snprintf(rep->validator, sizeof rep->validator, "%s", c.resp.etag);
+	else if (c.resp.has_last_modified)
+		http_date_format(c.resp.last_modified, rep->validator);
+	if (c.resp.chunked)
+		rep->path = XFER_COPY;
+	for (int i = 0; i < XS_COUNT; i++)
+		stats->calls[i] += c.link.stats.calls[i];
+	int r = c.result;
+	if (r < 0)
+		*e = c.err;
+	else if (c.redirect) { /* SPEC G-8 F-3 */
+		const char *why;
+		char shown[128]; /* enough of it to say which (zerr's reason is bounded) */
+		memcpy(shown, c.resp.location, sizeof shown - 1);
+		shown[sizeof shown - 1] = '\0';
+		if (httpc_url_parse(c.resp.location, strlen(c.resp.location), url, next, &why) < 0)
+			r = zerr_set(e, ZCP_EXIT_PROTO, "", peer, "the server redirects to '%s': %s", shown, why);
+		else if (url->scheme == HTTPC_HTTPS && next->scheme != HTTPC_HTTPS)
+			r = zerr_set(e, ZCP_EXIT_PROTO, "", peer, "the server redirects from https to '%s': "
+				     "refused", shown);
+		else
+			r = HGET_REDIRECTED;
+	}
+	hget_end(&c);
+	return r;
+}
+
+int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
+	     struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e)
+{
+	struct httpc_url at[2]; /* this hop's URL and the next one's */
+	struct xfer_stats all = {0};
+	char where[NET_ADDR_MAX], addr[HTTPC_HOST_MAX + 16];
+	at[0] = *cfg->url;
+	int s = sock, r;
+	for (unsigned n = 0;; n++) {
+		r = hop(s, peer, cfg, &at[n % 2], out, rep, &all, &at[(n + 1) % 2], e);
+		if (s != sock)
+			close(s);
+		if (r != HGET_REDIRECTED)
+			break;
+		const struct httpc_url *to = &at[(n + 1) % 2];
+		if (n == HGET_REDIRECTS_MAX) {
+			r = zerr_set(e, ZCP_EXIT_PROTO, "", peer, "more than %d redirects", HGET_REDIRECTS_MAX);
+			break;
+		}
+		if (cfg->redirected)
+			cfg->redirected(cfg->redirected_arg, peer, to);
+		snprintf(addr, sizeof addr, to->ipv6 ? "[%s]:%u" : "%s:%u", to->host, (unsigned)to->port);
+		if ((s = net_connect(addr, cfg->timeout_ms, where, sizeof where, e)) < 0) {
+			r = -1;
+			break;
+		}
+		peer = where; /* said from now on: the server answering */
+	}
+	if (peer == where)
+		snprintf(rep->moved_to, sizeof rep->moved_to, "%s", peer);
+	if (stats)
+		*stats = all;
+	return r;
+}

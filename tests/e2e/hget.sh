@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# tests/e2e/hget.sh BUILD_DIR [PLAIN_BUILD_DIR] - end-to-end: zcp-recv fetching over HTTP
+# (SPEC G) from servers nobody here wrote (nginx, Python's http.server) and from a
+# scripted hostile one (tests/httpd.py).
+# Runs alone (make check T=hget) or from tests/e2e.sh; helpers in lib.sh.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+W="$T/www"; mkdir -p "$W"
+mkdir -p "$W/slow"; cp "$T/data.bin" "$W/data.bin"; cp "$T/data.bin" "$W/slow/data.bin"
+
+# free_port: a TCP port nothing listens on now (nginx cannot be told port 0)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start_nginx: nginx serving $W on 127.0.0.1, in the foreground of a background job; sets NPORT
+start_nginx() {
+	NPORT=$(free_port); SPORT=$(free_port); LPORT=$(free_port)
+	mkdir -p "$T/nginx"
+	cat >"$T/nginx/nginx.conf" <<-EOF
+	daemon off; master_process off; worker_processes 1;
+	pid $T/nginx/pid; error_log $T/nginx/error.log;
+	events { worker_connections 64; }
+	http {
+		access_log off;
+		client_body_temp_path $T/nginx; proxy_temp_path $T/nginx; fastcgi_temp_path $T/nginx;
+		uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
+		server {
+			listen 127.0.0.1:$NPORT; root $W;
+			location = /moved { return 302 /hop2; }
+			location /slow/ { limit_rate 1m; }
+			location = /hop2 { return 307 http://127.0.0.1:$PYPORT/data.bin; }
+		}
+		server {
+			listen 127.0.0.1:$SPORT ssl; root $W;
+			ssl_certificate $K/srv.pem; ssl_certificate_key $K/srv.key; ssl_protocols TLSv1.3;
+			location = /down { return 302 http://127.0.0.1:$NPORT/data.bin; }
+			location = /up { return 302 /data.bin; }
+			location = /away { return 302 https://localhost:$LPORT/data.bin; }
+		}
+		server {
+			listen 127.0.0.1:$LPORT ssl; root $W;
+			ssl_certificate $K/loc.pem; ssl_certificate_key $K/loc.key; ssl_protocols TLSv1.3;
+		}
+	}
+	EOF
+	timeout -k 5 300 nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>"$T/nginx/stderr" &
+	NPID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$NPORT/data.bin"
+}
+# keys: a CA, a server certificate it signed for 127.0.0.1 (made here, as tls.sh does)
+K="$T/keys"; mkdir -p "$K"
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+openssl req -x509 "${ec[@]}" -days 2 -subj /CN=hget-ca -keyout "$K/ca.key" -out "$K/ca.pem" 2>/dev/null
+openssl req "${ec[@]}" -subj /CN=127.0.0.1 -keyout "$K/srv.key" -out "$K/srv.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$K/ext"
+openssl x509 -req -in "$K/srv.csr" -CA "$K/ca.pem" -CAkey "$K/ca.key" -CAcreateserial -days 2 \
+	-extfile "$K/ext" -out "$K/srv.pem" 2>/dev/null
+openssl req "${ec[@]}" -subj /CN=localhost -keyout "$K/loc.key" -out "$K/loc.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\n' >"$K/loc-ext"
+openssl x509 -req -in "$K/loc.csr" -CA "$K/ca.pem" -CAkey "$K/ca.key" -CAcreateserial -days 2 \
+	-extfile "$K/loc-ext" -out "$K/loc.pem" 2>/dev/null
+pin=$(printf 'sha256//%s' "$(openssl x509 -in "$K/srv.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64)")
+
+# start_httpd MODE: tests/httpd.py breaking the rules as MODE says, serving data.bin; sets PORT, FPID
+start_httpd() {
+	rm -f "$T/port.wait"
+	timeout 60 python3 "$HERE/httpd.py" "$1" "$T/data.bin" "$T/port.wait" >"$T/fake.out" 2>&1 &
+	FPID=$!
+	wait_until 10 test -f "$T/port.wait" || return 1
+	PORT=$(cat "$T/port.wait"); rm -f "$T/port.wait"
+}
+
+# pyhttp: Python's http.server on $W, which ignores Range; sets PYPORT, PYPID
+start_pyhttp() {
+	PYPORT=$(free_port)
+	timeout 300 python3 -m http.server --bind 127.0.0.1 --directory "$W" "$PYPORT" >/dev/null 2>&1 &
+	PYPID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$PYPORT/data.bin"
+}
+start_pyhttp
+start_nginx
+
+# --- (1) one stream, plain HTTP, the whole file
+t_whole() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -v -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/got.bin" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/got.bin" && grep -q 'received 5000000 bytes .*splice' "$T/err" &&
+		only_entries "$T/o" got.bin
+}
+check "-c http://HOST:PORT/data.bin -o FILE from nginx: byte-exact, spliced  # SPEC G-1 G-3" t_whole
+
+t_dir() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	cp "$T/data.bin" "$W/a%20b.bin"
+	zrecv -c "http://127.0.0.1:$NPORT/a%2520b.bin?x=1" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/a%20b.bin" && only_entries "$T/o" 'a%20b.bin' &&
+		zrecv -p copy -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/data.bin"
+}
+check "-o DIR/: the URL's last segment, decoded, names the file; -p copy  # SPEC G-2 G-3" t_dir
+t_dir_exists() {
+	rm -rf "$T/o"; mkdir -p "$T/o"; echo old >"$T/o/data.bin"
+	{ zrecv -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err"; [ $? -eq 3 ]; } &&
+		[ "$(cat "$T/o/data.bin")" = old ] &&
+		zrecv --force --progress -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/data.bin" && grep -q '100%' "$T/err" && only_entries "$T/o" data.bin
+}
+check "-o DIR/ with the URL's file there: exit 3 unless --force, which replaces it; --progress  # SPEC G-2 R-4 C-10" t_dir_exists
+
+t_404() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	{ zrecv -c "http://127.0.0.1:$NPORT/none.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q '^zcp-recv: 127.0.0.1:[0-9]*: the server answered 404' "$T/err" && only_entries "$T/o"
+}
+check "a 404: exit 6, one line naming the status, nothing stored  # SPEC G-4 E-1" t_404
+
+t_usage() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	{ zrecv -c "http://127.0.0.1:$NPORT/" -o "$T/o/" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q 'names no file' "$T/err" &&
+	{ zrecv -c "ftp://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	{ zrecv -c "http://u@127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q "URL 'http://u@" "$T/err" &&
+	{ zrecv --raw -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	{ zrecv --verify -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	only_entries "$T/o"
+}
+check "a URL refused, without a name for -o DIR/, or with --raw or --verify: usage errors  # SPEC G-1 G-2 F-1" t_usage
+
+# --- (2) the response checked before a byte is stored; hostile servers
+# hostile MODE CODE REGEX [ARGS...]: zcp-recv against httpd.py MODE exits CODE, says REGEX
+# on its one error line, and leaves nothing in the output directory
+hostile() {
+	local mode=$1 code=$2 re=$3; shift 3
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd "$mode" || return 1
+	zrecv "$@" -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	[ $r -eq "$code" ] && [ "$(grep -c . "$T/err")" -eq 1 ] && grep -Eq "$re" "$T/err" && only_entries "$T/o"
+}
+check "a 206 to a request for the whole file: exit 5  # SPEC G-4" hostile crange 5 'answered 206'
+check "Content-Length larger than the body (end of stream early): exit 5  # SPEC G-5" \
+	hostile long 5 'closed after 5000000 of 5001000 bytes'
+check "more bytes than Content-Length: exit 5  # SPEC G-5" hostile more 5 'more than (its )?Content-Length'
+check "no Content-Length, no chunked framing: exit 5  # SPEC G-4" hostile nolength 5 'Content-Length'
+check "a Content-Encoding other than identity: exit 5  # SPEC G-4" hostile encoded 5 'Content-Encoding'
+check "a body slower than --timeout: exit 4  # SPEC G-5 P-10" hostile dribble 4 'timed out' --timeout 1
+check "a 1 MiB response head: exit 5  # SPEC G-4" hostile bighead 5 'head'
+check "--max-size below Content-Length: exit 3 before a byte is stored  # SPEC G-4 R-12" \
+	hostile long 3 'max-size' --max-size 1000
+t_chunked() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd chunked || return 1
+	zrecv -v -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/x" && grep -q 'chunked' "$T/err"
+}
+check "a chunked body: decoded on the copy path, said with -v  # SPEC G-6" t_chunked
+check "a chunked body with a size that is not hex: exit 5  # SPEC G-6" hostile badchunk 5 'chunk'
+
+# --- (3) ranges: --offset and --length become Range, and the answer must be exactly it
+t_range() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv --offset 1000 --length 70000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/r" 2>"$T/err" &&
+		cmp "$T/o/r" <(tail -c +1001 "$T/data.bin" | head -c 70000) &&
+		zrecv --offset 4000000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/s" 2>"$T/err" &&
+		cmp "$T/o/s" <(tail -c +4000001 "$T/data.bin") &&
+		{ zrecv --offset 6000000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/t" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q 'answered 416' "$T/err" && only_entries "$T/o" r s
+}
+check "--offset/--length: Range asked, nginx's 206 byte-exact; past the end: 416, exit 6  # SPEC G-7 G-4" t_range
+check "a 206 whose Content-Range is not the range asked: exit 5  # SPEC G-7" \
+	hostile crange 5 'answered bytes 1-4999999/5000000 for bytes 100-' --offset 100
+t_pyhttp() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -c "http://127.0.0.1:$PYPORT/data.bin" -o "$T/o/" 2>"$T/err" && cmp "$T/data.bin" "$T/o/data.bin" &&
+		{ zrecv --offset 10 -c "http://127.0.0.1:$PYPORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'does not serve ranges' "$T/err" && only_entries "$T/o" data.bin
+}
+check "python3 -m http.server (HTTP/1.0, no ranges): whole file byte-exact; a range: exit 5  # SPEC G-7 G-5" t_pyhttp
+
+t_zcp_send() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_send --count 2 "$T/data.bin" &&
+		zrecv -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/" 2>"$T/err" && cmp "$T/data.bin" "$T/o/data.bin" &&
+		zrecv --offset 7 --length 300000 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/r" 2>"$T/err" &&
+		cmp "$T/o/r" <(tail -c +8 "$T/data.bin" | head -c 300000) && wait "$SPID"
+}
+check "zcp-send's HTTP origin: the whole file and a range, byte-exact  # SPEC G-1 G-7 H-1" t_zcp_send
+
+# --- (4) redirects
+t_redirects() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -v -c "http://127.0.0.1:$NPORT/moved" -o "$T/o/" 2>"$T/err" && cmp "$T/data.bin" "$T/o/moved" &&
+		grep -q "^zcp-recv: 127.0.0.1:$NPORT redirects to http://127.0.0.1:$NPORT/hop2\$" "$T/err" &&
+		grep -q "^zcp-recv: 127.0.0.1:$NPORT redirects to http://127.0.0.1:$PYPORT/data.bin\$" "$T/err" &&
+		grep -q "received 5000000 bytes from 127.0.0.1:$PYPORT" "$T/err" && only_entries "$T/o" moved
+}
+check "redirects followed, each on its own connection, another host's too, each said with -v; -o DIR/ names the file after the URL given  # SPEC G-8 G-2" t_redirects
+check "a redirect loop: the 6th redirect is exit 5  # SPEC G-8" hostile loop 5 'more than 5 redirects'
+check "a redirect to file://: exit 5  # SPEC G-8 F-1" hostile file 5 "redirects to 'file:///etc/passwd'"
+
+# --- (5) https
+t_https() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/a" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/a" && grep -q 'path copy, tls' "$T/err" &&
+		zrecv --pin "$pin" --offset 5 --length 100000 -c "https://127.0.0.1:$SPORT/up" -o "$T/o/b" 2>"$T/err" &&
+		cmp "$T/o/b" <(tail -c +6 "$T/data.bin" | head -c 100000) &&
+		SSL_CERT_FILE="$K/ca.pem" zrecv -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/c" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/c" &&
+		zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/away" -o "$T/o/d" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/d" && only_entries "$T/o" a b c d
+}
+check "https://: --ca, --pin (a range, a redirect), the system CA store (SSL_CERT_FILE), a redirect to another host checked against its own name: byte-exact  # SPEC G-9 T-3" t_https
+t_https_refused() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	{ SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent zrecv -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/a" 2>"$T/err"; [ $? -eq 8 ]; } &&
+		{ zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/down" -o "$T/o/b" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'redirects from https' "$T/err" && only_entries "$T/o"
+}
+check "https://: a server no CA vouches for is exit 8; a redirect to http:// exit 5  # SPEC G-9 G-8" t_https_refused
+
+# --- (6) --streams: a probe (Range: bytes=0-0), then the parts, each a range of its own
+t_streams() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv --streams 4 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/data.bin" && grep -q '4 streams' "$T/err" &&
+		zrecv --streams 3 --offset 100 --length 3500000 -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/r" 2>"$T/err" &&
+		cmp "$T/o/r" <(tail -c +101 "$T/data.bin" | head -c 3500000) &&
+		zrecv --streams 2 --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/data.bin" -o "$T/o/s" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/s" && grep -q '2 streams' "$T/err" && only_entries "$T/o" data.bin r s
+}
+check "--streams N from nginx (http and https, whole and a range): byte-exact  # SPEC G-10 R-18" t_streams
+t_streams_noranges() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -v --streams 4 -c "http://127.0.0.1:$PYPORT/data.bin" -o "$T/o/x" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/x" && ! grep -q 'streams' "$T/err" && only_entries "$T/o" x
+}
+check "--streams N from a server without ranges (http.server): one stream, byte-exact  # SPEC G-10" t_streams_noranges
+t_streams_ifrange() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd ifrange || return 1
+	zrecv --streams 3 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--streams N: each part names the probe's ETag in If-Range  # SPEC G-10" t_streams_ifrange
+
+# --- (7) --resume: the partial kept, continued with a range, only if the file is the same
+t_resume() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd half || return 1
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'kept' "$T/err" && partial_above "$T/o" 2000000 &&
+		zrecv --resume -v -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" &&
+		grep -q 'received 2500000 bytes' "$T/err" && cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume: a body cut in half is kept, the next run asks for the rest and gets it byte-exact  # SPEC G-11 R-20" t_resume
+t_resume_200() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd half200 || return 1
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		partial_above "$T/o" 2000000 &&
+		{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q 'removed' "$T/err" && only_entries "$T/o"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume: a 200 to the range of the rest is CHANGED: exit 6, the partial removed, never appended  # SPEC G-11 R-20" t_resume_200
+t_resume_changed() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	# a partial from nginx's slow location, then the file changes (its ETag with it)
+	zrecv --resume -c "http://127.0.0.1:$NPORT/slow/data.bin" -o "$T/o/x" 2>/dev/null &
+	local s=$!
+	wait_until 30 partial_above "$T/o" 1000000; kill -9 "$(tracee "$s")"; wait "$s"
+	partial_above "$T/o" 1000000 && touch -d '2001-01-01' "$W/slow/data.bin" &&
+		{ zrecv --resume -c "http://127.0.0.1:$NPORT/slow/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
+		grep -q 'changed' "$T/err" && only_entries "$T/o"
+}
+check "--resume: the file changed on the server (its ETag): exit 6, the partial removed  # SPEC G-11 R-20" t_resume_changed
+
+# --- (8) --sha256 and Repr-Digest: the stored bytes read back and hashed before the commit
+t_sha256() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	local sum; sum=$(sha256sum "$T/data.bin" | cut -c1-64)
+	zrecv --sha256 "$sum" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x" &&
+		{ zrecv --sha256 "${sum%?}0" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/y" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		grep -q 'SHA-256 of the 5000000 bytes stored is not --sha256' "$T/err" &&
+		{ zrecv --sha256 abc -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/y" 2>"$T/err"; [ $? -eq 2 ]; } &&
+		{ zrecv --sha256 "$sum" -c "http://127.0.0.1:$NPORT/data.bin" --discard 2>"$T/err"; [ $? -eq 2 ]; } &&
+		only_entries "$T/o" x
+}
+check "--sha256 HEX: the stored file's SHA-256 checked before the commit; a mismatch exit 5, nothing stored; bad HEX or --discard: exit 2  # SPEC G-12" t_sha256
+t_digest() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd digest || return 1
+	zrecv -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "a Repr-Digest that matches: stored  # SPEC G-12" t_digest
+check "a Repr-Digest that does not match what arrived: exit 5, nothing stored  # SPEC G-12" \
+	hostile baddigest 5 "not the server's Repr-Digest"
+
+kill "$NPID" "$PYPID" 2>/dev/null
+summary hget

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""A scripted, misbehaving HTTP/1.1 server for zcp-recv's HTTP fetches (SPEC G).
+
+usage: httpd.py MODE FILE PORTFILE
+Listens on 127.0.0.1 port 0, writes the port to PORTFILE, answers each connection's
+request for /NAME with FILE's bytes the way MODE breaks the rules (some modes answer the
+first connection one way, the later ones another), for at most 30 s.
+"""
+import base64
+import hashlib
+import os
+import socket
+import sys
+import time
+
+
+def read_head(s):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    return data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+
+
+def field(head, name):
+    for line in head.split("\r\n")[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == name.lower():
+            return v.strip()
+    return None
+
+
+def answer(s, mode, body, port, head, n):
+    size = len(body)
+    ok = b"HTTP/1.1 200 OK\r\n"
+    rng = field(head, "Range")
+    if mode in ("half", "half200") and n == 0:  # the first connection: half the body, then the end
+        s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body[:size // 2])
+    elif mode == "half" and rng:               # later ones: the range asked for
+        first = int(rng.split("=")[1].split("-")[0])
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (first, size - 1, size, size - first) + body[first:])
+    elif mode in ("half", "half200"):          # or the whole file again
+        s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode in ("digest", "baddigest"):      # RFC 9530: the representation's SHA-256
+        d = hashlib.sha256(body if mode == "digest" else body + b"x").digest()
+        s.sendall(ok + b"Repr-Digest: sha-256=:%s:\r\nContent-Length: %d\r\n\r\n"
+                  % (base64.b64encode(d), size) + body)
+    elif mode == "ifrange" and rng:            # ranges only to a request that names the ETag
+        first, last = (int(x) for x in rng.split("=")[1].split("-"))
+        if field(head, "If-Range") == '"v1"' or (first, last) == (0, 0):
+            s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                      b"Content-Length: %d\r\n\r\n" % (first, last, size, last - first + 1) + body[first:last + 1])
+        else:
+            s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "crange":      # a 206 for a range nobody asked for
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1-%d/%d\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (size - 1, size, size - 1) + body[1:])
+    elif mode == "long":      # more declared than sent, then the end
+        s.sendall(ok + b"Content-Length: %d\r\n\r\n" % (size + 1000) + body)
+    elif mode == "more":      # more sent than declared, the connection kept
+        s.sendall(ok + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % (size - 1000) + body)
+        time.sleep(20)
+    elif mode == "nolength":  # the body ends with the connection
+        s.sendall(ok + b"Connection: close\r\n\r\n" + body)
+    elif mode == "encoded":
+        s.sendall(ok + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "dribble":   # a byte every 3 s
+        s.sendall(ok + b"Content-Length: %d\r\n\r\n" % size)
+        for b in body[:10]:
+            s.sendall(bytes([b]))
+            time.sleep(3)
+    elif mode == "chunked":   # good framing, in uneven chunks
+        s.sendall(ok + b"Transfer-Encoding: chunked\r\n\r\n")
+        at, n = 0, 1
+        while at < size:
+            part = body[at:at + n]
+            s.sendall(b"%x;ext=1\r\n" % len(part) + part + b"\r\n")
+            at, n = at + len(part), n * 3 + 7
+        s.sendall(b"0\r\nX-Trailer: 1\r\n\r\n")
+    elif mode == "badchunk":  # a size that is not hex, after a good chunk
+        s.sendall(ok + b"Transfer-Encoding: chunked\r\n\r\n10\r\n" + body[:16] + b"\r\nzz\r\n")
+        time.sleep(20)
+    elif mode == "loop":      # a redirect to itself, for ever
+        s.sendall(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
+    elif mode == "file":
+        s.sendall(b"HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\nContent-Length: 0\r\n\r\n")
+    elif mode == "bighead":   # a 1 MiB head
+        s.sendall(ok + b"X-Big: " + b"a" * (1 << 20) + b"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "notfound":
+        s.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n")
+    else:
+        sys.exit("httpd.py: unknown mode " + mode)
+
+
+def main(argv):
+    mode, path, portfile = argv[1], argv[2], argv[3]
+    with open(path, "rb") as f:
+        body = f.read()
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(8)
+    ls.settimeout(30)
+    port = ls.getsockname()[1]
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(port))
+    os.rename(portfile + ".tmp", portfile)
+    end, n = time.time() + 30, 0
+    while time.time() < end:
+        try:
+            s, _ = ls.accept()
+        except socket.timeout:
+            break
+        try:
+            head = read_head(s)
+            if head is not None:
+                answer(s, mode, body, port, head, n)
+                n += 1
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        s.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,173 @@
+/* Check suite for src/hget.c: hget_one() on one end of a socketpair whose other end
+ * holds a scripted response (written before the call, then closed for writing),
+ * into a file in a temporary directory (SPEC G). */
+#include <sys/socket.h>
+
+#include "fsio.h"
+#include "hget.h"
+#include "httpc.h"
+#include "testutil.h"
+
+static char dir[256], out_path[300];
+static struct httpc_url url;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+	snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
+	const char *why;
+	const char *u = "http://127.0.0.1:8080/f.bin";
+	ck_assert_int_eq(httpc_url_parse(u, strlen(u), NULL, &url, &why), 0);
+}
+
+static void teardown(void) { tu_rmtree(dir); }
+
+/* hget_one() of cfg (its url set here) against response[0..len). */
+static int run(struct fetch_cfg *cfg, const char *response, size_t len, struct fetch_report *rep,
+	       struct zerr *e)
+{
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], response, len), (ssize_t)len);
+	shutdown(sv[1], SHUT_WR);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, e), 0);
+	cfg->url = &url;
+	cfg->chunk = 4096;
+	cfg->timeout_ms = 5000;
+	int r = hget_one(sv[0], "peer", cfg, &out, rep, NULL, e);
+	close(sv[0]);
+	close(sv[1]);
+	return r;
+}
+
+/* The stored file, or "" when there is none. */
+static const char *stored(void)
+{
+	static char buf[256];
+	FILE *f = fopen(out_path, "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+struct row {
+	const char *response;
+	int result;          /* 0, or the exit code */
+	const char *body;    /* stored, or the words of the error */
+	enum xfer_path path;
+};
+
+/* SPEC G-3..G-6: each response read whole from one buffer, body bytes read with the head
+ * included. */
+static const struct row rows[] = {
+	{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, "hello", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, "hello", XFER_SPLICE},
+	{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", 0, "hi", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n", 0, "abcde",
+	 XFER_SPLICE},
+	{"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhello", ZCP_EXIT_PROTO,
+	 "more than its Content-Length", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhello", ZCP_EXIT_PROTO, "closed after 5 of 9", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", ZCP_EXIT_PROTO,
+	 "closed before the last chunk", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nq\r\n", ZCP_EXIT_PROTO, "a bad chunked body",
+	 XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nContent-Len", ZCP_EXIT_PROTO, "before the response head ended", XFER_COPY},
+	{"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n", ZCP_EXIT_PEER, "answered 500", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\n\r\nhello", ZCP_EXIT_PROTO, "neither Content-Length", XFER_COPY},
+	{"HTTP/1.1 206 Partial\r\nContent-Range: bytes 0-4/5\r\nContent-Length: 5\r\n\r\nhello", ZCP_EXIT_PROTO,
+	 "206 to a request for the whole file", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello", ZCP_EXIT_PROTO,
+	 "Content-Encoding", XFER_COPY},
+};
+
+START_TEST(g3_responses) /* SPEC G-3 G-4 G-5 G-6 */
+{
+	const struct row *w = &rows[_i];
+	struct fetch_cfg cfg = {.path = w->path};
+	struct fetch_report rep;
+	struct zerr e = {0};
+	int r = run(&cfg, w->response, strlen(w->response), &rep, &e);
+	if (!w->result) {
+		ck_assert_msg(r == 0, "row %d: %s", _i, e.reason);
+		ck_assert_str_eq(stored(), w->body);
+		ck_assert_uint_eq(rep.received, strlen(w->body));
+	} else {
+		ck_assert_int_eq(r, -1);
+		ck_assert_int_eq(e.code, w->result);
+		ck_assert_msg(strstr(e.reason, w->body), "row %d: %s", _i, e.reason);
+		ck_assert_str_eq(stored(), "");
+	}
+}
+END_TEST
+
+START_TEST(g4_interim_bounded) /* SPEC G-4: a server that answers only 1xx heads ends */
+{
+	char resp[2048] = "";
+	for (int i = 0; i <= HGET_INTERIM_MAX; i++)
+		strcat(resp, "HTTP/1.1 102 Processing\r\n\r\n");
+	strcat(resp, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+	struct fetch_cfg cfg = {.path = XFER_COPY};
+	struct fetch_report rep;
+	struct zerr e;
+	ck_assert_int_eq(run(&cfg, resp, strlen(resp), &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PROTO);
+	ck_assert_msg(strstr(e.reason, "interim"), "%s", e.reason);
+	ck_assert_str_eq(stored(), "");
+}
+END_TEST
+
+START_TEST(g10_probe) /* SPEC G-10 G-11: the probe's 206 says the whole; a 200 says no ranges */
+{
+	struct fetch_cfg cfg = {.path = XFER_COPY, .probe = true, .resume = {.want_ident = true}};
+	struct fetch_report rep;
+	struct zerr e;
+	const char *r206 = "HTTP/1.1 206 P\r\nETag: \"a\"\r\nContent-Range: bytes 0-0/1000\r\nContent-Length: 1\r\n\r\nx";
+	ck_assert_int_eq(run(&cfg, r206, strlen(r206), &rep, &e), 0);
+	ck_assert_uint_eq(rep.resp.length, 1000);
+	ck_assert_uint_eq(rep.resp.file_size, 1000);
+	ck_assert_uint_eq(rep.ident.size, 1000);
+	ck_assert(!rep.no_ranges);
+	ck_assert_str_eq(stored(), "");
+	struct wire_ident first = rep.ident;
+	const char *other = "HTTP/1.1 206 P\r\nETag: \"b\"\r\nContent-Range: bytes 0-0/1000\r\nContent-Length: 1\r\n\r\nx";
+	ck_assert_int_eq(run(&cfg, other, strlen(other), &rep, &e), 0);
+	ck_assert(memcmp(&first, &rep.ident, sizeof first) != 0); /* another ETag, another file */
+	const char *r200 = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+	ck_assert_int_eq(run(&cfg, r200, strlen(r200), &rep, &e), -1);
+	ck_assert(rep.no_ranges);
+}
+END_TEST
+
+START_TEST(g11_changed) /* SPEC G-11: another identity is CHANGED, nothing stored */
+{
+	struct wire_ident id = {.size = 5};
+	struct fetch_cfg cfg = {.path = XFER_COPY, .offset = 2, .resume = {.want_ident = true, .if_ident = &id}};
+	struct fetch_report rep;
+	struct zerr e;
+	const char *r206 = "HTTP/1.1 206 P\r\nContent-Range: bytes 2-4/5\r\nContent-Length: 3\r\n\r\nllo";
+	ck_assert_int_eq(run(&cfg, r206, strlen(r206), &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PEER);
+	ck_assert_int_eq(rep.resp.status, WIRE_CHANGED);
+	const char *r200 = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+	ck_assert_int_eq(run(&cfg, r200, strlen(r200), &rep, &e), -1);
+	ck_assert_int_eq(rep.resp.status, WIRE_CHANGED);
+	ck_assert_str_eq(stored(), "");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("hget");
+	TCase *tc = tcase_create("hget");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, g3_responses, 0, (int)(sizeof rows / sizeof rows[0]));
+	tcase_add_test(tc, g4_interim_bounded);
+	tcase_add_test(tc, g10_probe);
+	tcase_add_test(tc, g11_changed);
+	suite_add_tcase(s, tc);
+	return tu_run(s) ? 1 : 0;
+}
