@@ -35,18 +35,14 @@ static int check_regular(int fd, const char *name, struct stat *st, struct zerr 
 	return 0;
 }
 
-/* The last checks of an input opened for reading: blocking from now on, and not a
- * size of 0 that the kernel makes up (SPEC S-9). Returns fd with *size, or -2
- * (fd closed) with *e set. */
+/* The last check of an input opened for reading (blocking): not a size of 0 that the
+ * kernel makes up (SPEC S-9). Returns fd with *size, or -2 (fd closed) with *e set. */
 static int finish_input(int fd, const char *name, const struct stat *st, uint64_t *size,
 			struct zerr *e)
 {
-	int fl;
 	ssize_t n = 0;
 	char probe;
-	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-		zerr_sys(e, ZCP_EXIT_FILE, "fcntl", name, errno);
-	else if (st->st_size == 0 && (n = pread(fd, &probe, 1, 0)) < 0)
+	if (st->st_size == 0 && (n = pread(fd, &probe, 1, 0)) < 0)
 		zerr_sys(e, ZCP_EXIT_FILE, "read", name, errno);
 	else if (n > 0)
 		zerr_set(e, ZCP_EXIT_FILE, "read", name,
@@ -74,7 +70,11 @@ int fsio_open_input(const char *path, uint64_t *size, struct zerr *e)
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
 	if (fd < 0)
 		return open_failed(e, "open", path, errno);
-	int r = check_regular(fd, path, &st, e);
+	int r = check_regular(fd, path, &st, e), fl;
+	if (r == 0 && ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
+		zerr_sys(e, ZCP_EXIT_FILE, "fcntl", path, errno);
+		r = -2; /* the descriptor failed, not the file's absence */
+	}
 	if (r < 0) {
 		close(fd);
 		return r;
