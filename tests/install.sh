@@ -15,7 +15,7 @@ check() { # check NAME CMD...: one test
 inst() { make -s -C "$top" B="$B" DESTDIR="$t/root" "$@"; }
 # missing_options PROG PAGE: the long options PROG --help lists that PAGE does not document
 missing_options() {
-	"$2" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | sed 's/.*--//' | sort -u | while read -r o; do
+	"$2" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | sed 's/.*--//' | sort -u | while read -r o; do
 		grep -q "^\.It.*Fl \\\\-$o\\b" "$3" || echo "$1: --$o not in $(basename "$3")"
 	done
 }
