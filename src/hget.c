@@ -330,11 +330,14 @@ static int check_digest(struct hget_conn *c)
 {
 	const uint8_t *want = c->cfg->sha256;
 	const char *whose = "--sha256's";
-	bool whole = c->resp.status == 200 && !c->cfg->resume.prefix;
-	if (!want && whole && c->resp.has_repr_digest && c->out->fd >= 0 && c->out->mode != FSIO_STDOUT &&
-	    c->out->mode != FSIO_DEVICE) {
+	bool whole = c->resp.status == 200 && !c->cfg->resume.prefix && c->out->fd >= 0 &&
+		     c->out->mode != FSIO_STDOUT && c->out->mode != FSIO_DEVICE;
+	if (!want && whole && c->resp.has_repr_digest) {
 		want = c->resp.repr_digest;
 		whose = "the server's Repr-Digest";
+	} else if (!want && whole && c->resp.has_content_digest) { /* identity: the content is the file */
+		want = c->resp.content_digest;
+		whose = "the server's Content-Digest";
 	}
 	if (!want)
 		return 0;
