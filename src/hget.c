@@ -375,7 +375,7 @@ static int step_eof(struct hget_conn *c)
 			    : "the server sent more than its Content-Length");
 	if (r == XFER_AGAIN && c->resp.close)
 		return STEP_IN;
-	if (r < 0 && c->resp.close) {
+	if (r < 0 && c->resp.close && !c->link.tls.cut) { /* SPEC G-5: a cut after the body ends it */
 		zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
 		step_tls_words(&c->link, &c->err);
 		return ended(c, -1);
