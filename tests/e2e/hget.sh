@@ -122,9 +122,11 @@ t_usage() {
 	{ zrecv -c "http://u@127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } && grep -q "URL 'http://u@" "$T/err" &&
 	{ zrecv --raw -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
 	{ zrecv --verify -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
-	only_entries "$T/o"
+	{ zrecv --name x -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	{ zrecv --sha256 "$(printf '%064d' 0)" --streams 2 -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
+	grep -q 'one stream' "$T/err" && only_entries "$T/o"
 }
-check "a URL refused, without a name for -o DIR/, or with --raw or --verify: usage errors  # SPEC G-1 G-2 F-1" t_usage
+check "a URL refused, without a name for -o DIR/, or with --raw, --verify or --name; --sha256 with --streams: usage errors  # SPEC G-1 G-2 G-12 F-1" t_usage
 
 # --- (2) the response checked before a byte is stored; hostile servers
 # hostile MODE CODE REGEX [ARGS...]: zcp-recv against httpd.py MODE exits CODE, says REGEX
