@@ -330,11 +330,14 @@ static int check_digest(struct hget_conn *c)
 {
 	const uint8_t *want = c->cfg->sha256;
 	const char *whose = "--sha256's";
-	bool whole = c->resp.status == 200 && !c->cfg->resume.prefix;
-	if (!want && whole && c->resp.has_repr_digest && c->out->fd >= 0 && c->out->mode != FSIO_STDOUT &&
-	    c->out->mode != FSIO_DEVICE) {
+	bool whole = c->resp.status == 200 && !c->cfg->resume.prefix && c->out->fd >= 0 &&
+		     c->out->mode != FSIO_STDOUT && c->out->mode != FSIO_DEVICE;
+	if (!want && whole && c->resp.has_repr_digest) {
 		want = c->resp.repr_digest;
 		whose = "the server's Repr-Digest";
+	} else if (!want && whole && c->resp.has_content_digest) { /* identity: the content is the file */
+		want = c->resp.content_digest;
+		whose = "the server's Content-Digest";
 	}
 	if (!want)
 		return 0;
@@ -372,7 +375,7 @@ static int step_eof(struct hget_conn *c)
 			    : "the server sent more than its Content-Length");
 	if (r == XFER_AGAIN && c->resp.close)
 		return STEP_IN;
-	if (r < 0 && c->resp.close) {
+	if (r < 0 && c->resp.close && !c->link.tls.cut) { /* SPEC G-5: a cut after the body ends it */
 		zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
 		step_tls_words(&c->link, &c->err);
 		return ended(c, -1);

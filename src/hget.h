@@ -8,7 +8,7 @@
 
 #include "fetch.h"
 
-/* The most redirects followed (SPEC G-7): one more is an error. */
+/* The most redirects followed (SPEC G-8): one more is an error. */
 #define HGET_REDIRECTS_MAX 5
 
 /* The most interim (1xx) heads skipped before a final one (SPEC G-4). */
@@ -18,7 +18,7 @@
  * used): a GET of the URL, with Range for cfg's range (or a part, or a probe's
  * bytes=F-F) and cfg->if_range as If-Range; the answer's identity must be
  * cfg->resume.if_ident when set (else CHANGED); --sha256 (cfg->sha256) or a whole
- * 200's Repr-Digest checked on the stored bytes before the commit; a 3xx with Location is
+ * 200's Repr-Digest (else its Content-Digest) checked on the stored bytes before the commit; a 3xx with Location is
  * followed, each hop on a connection of its own (net_connect(), closed here), at
  * most HGET_REDIRECTS_MAX, never to another scheme nor from https to http. rep->resp
  * tells what was answered as a ZCP/1 response would (status WIRE_OK, or WIRE_CHANGED

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A scripted, misbehaving HTTP/1.1 server for zcp-recv's HTTP fetches (SPEC G).
 
-usage: httpd.py MODE FILE PORTFILE
-Listens on 127.0.0.1 port 0, writes the port to PORTFILE, answers each connection's
+usage: httpd.py MODE FILE PORTFILE [CERT KEY]
+Listens on 127.0.0.1 port 0 (over TLS with CERT and KEY; a connection is closed without
+close_notify), writes the port to PORTFILE, answers each connection's
 request for /NAME with FILE's bytes the way MODE breaks the rules (some modes answer the
 first connection one way, the later ones another), for at most 30 s.
 """
@@ -10,6 +11,7 @@ import base64
 import hashlib
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -63,6 +65,8 @@ def answer(s, mode, body, port, head, n):
     elif mode == "more":      # more sent than declared, the connection kept
         s.sendall(ok + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % (size - 1000) + body)
         time.sleep(20)
+    elif mode == "close":     # the whole body, then the end (RFC 9112 9.8 over TLS)
+        s.sendall(ok + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % size + body)
     elif mode == "nolength":  # the body ends with the connection
         s.sendall(ok + b"Connection: close\r\n\r\n" + body)
     elif mode == "encoded":
@@ -97,6 +101,10 @@ def answer(s, mode, body, port, head, n):
 
 def main(argv):
     mode, path, portfile = argv[1], argv[2], argv[3]
+    tls = None
+    if len(argv) > 5:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(argv[4], argv[5])
     with open(path, "rb") as f:
         body = f.read()
     ls = socket.socket()
@@ -115,13 +123,15 @@ def main(argv):
         except socket.timeout:
             break
         try:
+            if tls:
+                s = tls.wrap_socket(s, server_side=True)
             head = read_head(s)
             if head is not None:
                 answer(s, mode, body, port, head, n)
                 n += 1
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass
-        s.close()
+        s.close()  # over TLS: no close_notify (SSLSocket.close() does not send one)
 
 
 if __name__ == "__main__":

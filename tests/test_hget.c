@@ -82,9 +82,14 @@ static const struct row rows[] = {
 	 "206 to a request for the whole file", XFER_COPY},
 	{"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello", ZCP_EXIT_PROTO,
 	 "Content-Encoding", XFER_COPY},
+	/* SPEC G-12: a whole 200's Content-Digest (its content is the representation) */
+	{"HTTP/1.1 200 OK\r\nContent-Digest: sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:\r\n"
+	 "Content-Length: 5\r\n\r\nhello", 0, "hello", XFER_COPY},
+	{"HTTP/1.1 200 OK\r\nContent-Digest: sha-256=:C2F5s4qXArPmtxUYgDFiPQnNxNFzxqz+4nMhDqKB4ag=:\r\n"
+	 "Content-Length: 5\r\n\r\nhello", ZCP_EXIT_PROTO, "not the server's Content-Digest", XFER_COPY},
 };
 
-START_TEST(g3_responses) /* SPEC G-3 G-4 G-5 G-6 */
+START_TEST(g3_responses) /* SPEC G-3 G-4 G-5 G-6 G-12 */
 {
 	const struct row *w = &rows[_i];
 	struct fetch_cfg cfg = {.path = w->path};
