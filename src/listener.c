@@ -102,6 +102,27 @@ static void said(struct listener *sv, const struct step_log *l)
 	sv->ended++;
 }
 
+/* Puts c first in the list at *head (the live, or the held). */
+static void link_in(struct conn **head, struct conn *c)
+{
+	c->prev = NULL;
+	c->next = *head;
+	if (*head)
+		(*head)->prev = c;
+	*head = c;
+}
+
+/* Takes c out of the list at *head. */
+static void link_out(struct conn **head, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
 /* The connection ended: its last transfer said (unless it ended quiet, between
  * transfers: then its place under --count is given back), and it is gone. */
 static void finish(struct listener *sv, struct conn *c)
@@ -120,12 +141,7 @@ static void finish(struct listener *sv, struct conn *c)
 	evloop_set(&sv->loop, &c->timer, 0);
 	evloop_forget(&sv->loop, c->sock);
 	close(c->sock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		sv->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	link_out(&sv->head, c);
 	free(c);
 	give_room(sv);
 	sv->live--;
@@ -183,12 +199,7 @@ static void refuse_held(struct listener *sv, struct conn *c)
 {
 	evloop_set(&sv->loop, &c->timer, 0);
 	evloop_forget(&sv->loop, c->sock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		sv->held = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	link_out(&sv->held, c);
 	sv->nheld--;
 	refuse_busy(sv, c->sock, (const char *)c->state);
 	free(c);
@@ -213,10 +224,7 @@ static void hold_or_refuse(struct listener *sv, int sock, const char *peer)
 	c->held = true;
 	c->sock = sock;
 	snprintf((char *)c->state, NET_ADDR_MAX, "%s", peer);
-	c->next = sv->held;
-	if (sv->held)
-		sv->held->prev = c;
-	sv->held = c;
+	link_in(&sv->held, c);
 	sv->nheld++;
 	if (evloop_watch(&sv->loop, sock, EPOLLIN, c, 1) < 0 ||
 	    evloop_set(&sv->loop, &c->timer, mono_ms() + sv->cfg->busy_wait_ms) < 0)
@@ -244,10 +252,7 @@ static void admit(struct listener *sv, int sock, const char *peer)
 		setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &sv->cfg->notsent_lowat,
 			   sizeof sv->cfg->notsent_lowat);
 	kind->init(c->state, sock, peer, sv->cfg->kind_arg);
-	c->next = sv->head;
-	if (sv->head)
-		sv->head->prev = c;
-	sv->head = c;
+	link_in(&sv->head, c);
 	sv->live++;
 	if (evloop_watch(&sv->loop, sock, 0, c, 1) < 0) {
 		kind->abandon(c->state, "cannot be watched");

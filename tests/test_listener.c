@@ -831,12 +831,8 @@ START_TEST(h10_held_refusal_hears_words_chosen_from_its_late_bytes)
 	cfg.busy_wait_ms = 10000;
 	on_log = late_words_then_stop;
 	ck_assert_int_eq(run(), 0);
-	char got[8] = "";
-	client_read(late_fd, got, 5);
-	ck_assert_str_eq(got, "WORD\n");
-	client_closed(late_fd);
-	client_read(a, got, 5);
-	client_closed(a);
+	expect_echo(late_fd, "WORD\n");
+	expect_echo(a, "01234");
 	ck_assert_uint_eq(nseen, 2);
 	ck_assert(!seen[0].busy);
 	ck_assert(seen[1].busy);
@@ -863,14 +859,9 @@ START_TEST(s14_held_refusals_are_bounded)
 	ck_assert(!seen[1].busy); /* a timed out: the stop */
 	for (unsigned i = 2; i < nseen; i++)
 		ck_assert(seen[i].busy);
-	for (unsigned i = 0; i <= LISTENER_HELD_MAX; i++) {
-		char got[8] = "";
-		client_read(b[i], got, 5);
-		ck_assert_str_eq(got, "BUSY\n");
-		client_closed(b[i]);
-	}
-	client_read(a, (char[8]){0}, 5);
-	client_closed(a);
+	for (unsigned i = 0; i <= LISTENER_HELD_MAX; i++)
+		expect_echo(b[i], "BUSY\n");
+	expect_echo(a, "01234");
 }
 END_TEST
 
@@ -895,12 +886,8 @@ START_TEST(s14_held_refusal_refused_at_its_deadline)
 	int64_t waited = mono_ms() - t0;
 	ck_assert_int_ge(waited, 300);
 	ck_assert_int_lt(waited, 30000);
-	char got[8] = "";
-	client_read(b, got, 5);
-	ck_assert_str_eq(got, "BUSY\n");
-	client_closed(b);
-	client_read(a, got, 5);
-	client_closed(a);
+	expect_echo(b, "BUSY\n");
+	expect_echo(a, "01234");
 	ck_assert_uint_eq(nseen, 2);
 	ck_assert(seen[0].busy);
 	ck_assert(!seen[1].busy);
