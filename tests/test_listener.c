@@ -865,6 +865,37 @@ START_TEST(s14_held_refusals_are_bounded)
 }
 END_TEST
 
+/* The first transfer logged: late_fd closes having said nothing; the first refusal: a stop. */
+static void late_close_then_stop(unsigned i)
+{
+	if (!seen[i].busy) {
+		close(late_fd);
+		late_fd = -1;
+	} else {
+		stop = SIGTERM;
+	}
+}
+
+/* SPEC S-14: a refusal waiting for its first bytes that closes instead is refused
+ * then (not at its deadline), logged busy once. */
+START_TEST(s14_held_refusal_that_closes_is_refused_then)
+{
+	echo_cfg.timeout_ms = 200;
+	int a = client("01234", 5);
+	late_fd = client("", 0);
+	cfg.max_clients = 1;
+	cfg.busy_wait_ms = 60000;
+	on_log = late_close_then_stop;
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_lt(mono_ms() - t0, 30000);
+	expect_echo(a, "01234");
+	ck_assert_uint_eq(nseen, 2);
+	ck_assert(!seen[0].busy);
+	ck_assert(seen[1].busy);
+}
+END_TEST
+
 /* Stops the loop at the first refusal. */
 static void stop_at_a_refusal(unsigned i)
 {
@@ -1073,6 +1104,7 @@ int main(void)
 	tcase_add_test(tc, h10_held_refusal_hears_words_chosen_from_its_late_bytes);
 	tcase_add_test(tc, s14_held_refusals_are_bounded);
 	tcase_add_test(tc, s14_held_refusal_refused_at_its_deadline);
+	tcase_add_test(tc, s14_held_refusal_that_closes_is_refused_then);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kinds");
 	tcase_add_checked_fixture(tc, setup, teardown);
