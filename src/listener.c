@@ -32,6 +32,8 @@ struct conn {
 	struct conn *yield_next;   /* in the listener's yielded list, when yielded */
 	bool yielded;
 	uint32_t pending;          /* events seen while yielded, for its next step */
+	bool held;                 /* a refusal waiting for its first bytes (S-14): state is its
+				    * peer's address, it is in the listener's held list */
 	int sock;
 	_Alignas(max_align_t) unsigned char state[]; /* the kind's, cfg->kind->size bytes */
 };
@@ -45,7 +47,8 @@ struct listener {
 	int64_t pause_until, drain_until;
 	struct conn *head;
 	struct conn *yielded;      /* stepped again after this round's events (P-11) */
-	unsigned live;
+	struct conn *held;         /* refusals waiting for their first bytes (S-14 H-10) */
+	unsigned live, nheld;
 	uint64_t ended;            /* transfers ended (several a connection in some kinds) */
 	bool wound;                /* every connection was told to wind down */
 	int status;                /* the first failure's class (with a count) */
@@ -99,6 +102,27 @@ static void said(struct listener *sv, const struct step_log *l)
 	sv->ended++;
 }
 
+/* Puts c first in the list at *head (the live, or the held). */
+static void link_in(struct conn **head, struct conn *c)
+{
+	c->prev = NULL;
+	c->next = *head;
+	if (*head)
+		(*head)->prev = c;
+	*head = c;
+}
+
+/* Takes c out of the list at *head. */
+static void link_out(struct conn **head, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
 /* The connection ended: its last transfer said (unless it ended quiet, between
  * transfers: then its place under --count is given back), and it is gone. */
 static void finish(struct listener *sv, struct conn *c)
@@ -117,12 +141,7 @@ static void finish(struct listener *sv, struct conn *c)
 	evloop_set(&sv->loop, &c->timer, 0);
 	evloop_forget(&sv->loop, c->sock);
 	close(c->sock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		sv->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	link_out(&sv->head, c);
 	free(c);
 	give_room(sv);
 	sv->live--;
@@ -175,6 +194,50 @@ static void refuse_busy(struct listener *sv, int sock, const char *peer)
 	sv->cfg->log(sv->cfg->arg, &l);
 }
 
+/* A held refusal's bytes came, or it closed, or its wait ended: it is refused now. */
+static void refuse_held(struct listener *sv, struct conn *c)
+{
+	evloop_set(&sv->loop, &c->timer, 0);
+	evloop_forget(&sv->loop, c->sock);
+	link_out(&sv->held, c);
+	sv->nheld--;
+	refuse_busy(sv, c->sock, (const char *)c->state);
+	free(c);
+}
+
+/* SPEC S-14 H-10: a connection over the limit whose first bytes are not there yet
+ * (they usually come just after the accept) waits for them, so that the kind's
+ * busy() can choose its words from them; one the set has no room for, or whose
+ * kind says nothing, is refused at once. The held are no clients: they hold no
+ * place, only a descriptor, and are at most LISTENER_HELD_MAX. */
+static void hold_or_refuse(struct listener *sv, int sock, const char *peer)
+{
+	uint8_t b;
+	struct conn *c = NULL;
+	if (sv->cfg->kind->busy && sv->cfg->busy_wait_ms > 0 && sv->nheld < LISTENER_HELD_MAX &&
+	    recv(sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN)
+		c = calloc(1, sizeof *c + NET_ADDR_MAX);
+	if (!c) {
+		refuse_busy(sv, sock, peer);
+		return;
+	}
+	c->held = true;
+	c->sock = sock;
+	snprintf((char *)c->state, NET_ADDR_MAX, "%s", peer);
+	link_in(&sv->held, c);
+	sv->nheld++;
+	if (evloop_watch(&sv->loop, sock, EPOLLIN, c, 1) < 0 ||
+	    evloop_set(&sv->loop, &c->timer, mono_ms() + sv->cfg->busy_wait_ms) < 0)
+		refuse_held(sv, c);
+}
+
+/* SPEC S-15: a stop, or the loop's end, refuses those waiting at once. */
+static void refuse_held_all(struct listener *sv)
+{
+	while (sv->held)
+		refuse_held(sv, sv->held);
+}
+
 static void admit(struct listener *sv, int sock, const char *peer)
 {
 	const struct step_ops *kind = sv->cfg->kind;
@@ -189,10 +252,7 @@ static void admit(struct listener *sv, int sock, const char *peer)
 		setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &sv->cfg->notsent_lowat,
 			   sizeof sv->cfg->notsent_lowat);
 	kind->init(c->state, sock, peer, sv->cfg->kind_arg);
-	c->next = sv->head;
-	if (sv->head)
-		sv->head->prev = c;
-	sv->head = c;
+	link_in(&sv->head, c);
 	sv->live++;
 	if (evloop_watch(&sv->loop, sock, 0, c, 1) < 0) {
 		kind->abandon(c->state, "cannot be watched");
@@ -259,7 +319,7 @@ static int accept_all(struct listener *sv, struct zerr *e)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		sv->pressed = false;
 		if (!take_room(sv))
-			refuse_busy(sv, sock, peer);
+			hold_or_refuse(sv, sock, peer);
 		else
 			admit(sv, sock, peer);
 		if (!count_has_room(sv))
@@ -291,6 +351,7 @@ static void begin_drain(struct listener *sv)
 	sv->drain_until = mono_ms() + (sv->cfg->drain_ms > 0 ? sv->cfg->drain_ms : 0);
 	if (sv->cfg->draining)
 		sv->cfg->draining(sv->cfg->arg, (int)*sv->cfg->stop, sv->live);
+	refuse_held_all(sv);
 	wind_down_all(sv);
 }
 
@@ -516,7 +577,9 @@ int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 				r = -1;
 				goto out;
 			}
-			if (c && c->yielded) /* one turn a round: it steps below, told these */
+			if (c && c->held)
+				refuse_held(&sv, c);
+			else if (c && c->yielded) /* one turn a round: it steps below, told these */
 				c->pending |= ev[i].events;
 			else if (c) /* epoll's bits are poll's */
 				settle(&sv, c, cfg->kind->step(c->state, (short)ev[i].events, cfg->max_chunk));
@@ -531,6 +594,10 @@ int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 		now = mono_ms();
 		for (struct evloop_timer *t; (t = evloop_due(&sv.loop, now));) {
 			struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+			if (c->held) {
+				refuse_held(&sv, c);
+				continue;
+			}
 			cfg->kind->expire(c->state); /* then a step: it may still say why (a fetch: its ack) */
 			settle(&sv, c, cfg->kind->step(c->state, 0, cfg->max_chunk));
 		}
@@ -542,6 +609,7 @@ int listener_run(int lfd, const struct listener_cfg *cfg, struct zerr *e)
 	if (r == 0 && cfg->count)
 		r = sv.status;
 out:
+	refuse_held_all(&sv);
 	cut_all(&sv, "stopped: the listening socket failed");
 	evloop_free(&sv.loop);
 	return r;

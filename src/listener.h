@@ -26,12 +26,18 @@ struct listener_worker {
 
 #define LISTENER_WORKERS_MAX 256
 #define LISTENER_BALANCE_MS 2 /* a busier worker's rest from accepting (SPEC S-16) */
+#define LISTENER_HELD_MAX 64    /* refusals waiting for their first bytes, a loop (SPEC S-14) */
+#define LISTENER_BUSY_WAIT_MS 1000 /* the longest such a wait (the header timeout if shorter) */
 
 struct listener_cfg {
 	const struct step_ops *kind; /* what each connection is (serve_ops, fetch_ops) */
 	const void *kind_arg;      /* what kind->init() starts each with; outlives the loop */
 	uint64_t max_chunk;        /* bytes a connection moves per turn (SPEC S-13) */
 	unsigned max_clients;      /* connections at once; more are refused, told kind->busy() (S-14) */
+	int busy_wait_ms;          /* SPEC S-14 H-10: a refused connection whose first bytes are not
+				    * there yet waits for them at most this long (at most
+				    * LISTENER_HELD_MAX at once), so busy() can choose its words
+				    * from them; 0: refused at once */
 	uint64_t count;            /* transfers to serve before stopping; 0 = no limit */
 	int drain_ms;              /* after a stop request, at most this for the transfers in flight */
 	int notsent_lowat;         /* TCP_NOTSENT_LOWAT for each connection; 0 = the kernel's */

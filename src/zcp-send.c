@@ -103,6 +103,8 @@ static int run_loop(int lfd, const struct listener_worker *w, void *arg)
 	scfg.kind = o->no_http || a->cfg->raw ? &serve_ops : &door_ops; /* SPEC H-1 */
 	scfg.kind_arg = a->cfg;
 	scfg.notsent_lowat = (int)o->notsent_lowat;
+	int hto = a->cfg->header_timeout_ms; /* SPEC S-14 H-10: a refusal waits no longer than a request */
+	scfg.busy_wait_ms = hto > 0 && hto < LISTENER_BUSY_WAIT_MS ? hto : LISTENER_BUSY_WAIT_MS;
 	scfg.log = log_transfer;
 	scfg.note = pressure;
 	scfg.draining = draining;

@@ -136,14 +136,16 @@ static void echo_end(void *conn)
 
 static int busy_sock = -1; /* the socket the last busy() was told */
 
+/* "BUSY\n", or "WORD\n" to a peer whose first bytes came (H-10: words chosen from them). */
 static size_t echo_busy(const void *arg, int sock, uint8_t *buf, size_t len)
 {
 	(void)arg;
 	busy_sock = sock;
-	static const char say[] = "BUSY\n";
-	ck_assert_uint_ge(len, sizeof say - 1);
-	memcpy(buf, say, sizeof say - 1);
-	return sizeof say - 1;
+	uint8_t b;
+	const char *say = recv(sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0 ? "WORD\n" : "BUSY\n";
+	ck_assert_uint_ge(len, strlen(say));
+	memcpy(buf, say, strlen(say));
+	return strlen(say);
 }
 
 static const struct step_ops echo_ops = {
@@ -161,7 +163,7 @@ struct seen {
 	char name[64], reason[ZERR_LINE_MAX];
 };
 
-static struct seen seen[16];
+static struct seen seen[LISTENER_HELD_MAX + 16];
 static unsigned nseen;
 static void (*on_log)(unsigned i); /* acts after the i-th record, or NULL */
 static volatile sig_atomic_t stop;
@@ -173,7 +175,7 @@ static char dir[256];
 static void log_record(void *arg, const struct step_log *l)
 {
 	(void)arg;
-	ck_assert_uint_lt(nseen, 16);
+	ck_assert_uint_lt(nseen, LISTENER_HELD_MAX + 16);
 	struct seen *s = &seen[nseen];
 	*s = (struct seen){.busy = l->busy, .received = l->received, .result = l->result, .bytes = l->bytes};
 	snprintf(s->name, sizeof s->name, "%s", l->name);
@@ -807,6 +809,99 @@ START_TEST(h10_busy_is_told_the_socket)
 }
 END_TEST
 
+static int late_fd = -1;  /* a refused client whose first bytes come after its accept */
+static bool late_closes; /* instead, it closes having said nothing */
+
+/* The first transfer logged: late_fd sends its first bytes (or closes); the first
+ * refusal: a stop. */
+static void late_act_then_stop(unsigned i)
+{
+	if (seen[i].busy)
+		stop = SIGTERM;
+	else if (late_closes)
+		shutdown(late_fd, SHUT_WR);
+	else
+		ck_assert_int_eq(send(late_fd, "x", 1, MSG_NOSIGNAL), 1);
+}
+
+/* SPEC H-10 S-14: a refused connection whose first bytes come after its accept waits
+ * for them, and then hears the words its kind chose from them (_i 0); one that
+ * closes instead is refused then, not at its deadline (_i 1); each logged busy once. */
+START_TEST(h10_held_refusal_hears_words_chosen_from_its_late_bytes)
+{
+	late_closes = _i == 1;
+	echo_cfg.timeout_ms = 200;
+	int a = client("01234", 5);
+	late_fd = client("", 0);
+	cfg.max_clients = 1;
+	cfg.busy_wait_ms = 60000;
+	on_log = late_act_then_stop;
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_lt(mono_ms() - t0, 30000); /* not at the held one's deadline */
+	expect_echo(late_fd, late_closes ? "BUSY\n" : "WORD\n");
+	expect_echo(a, "01234");
+	ck_assert_uint_eq(nseen, 2);
+	ck_assert(!seen[0].busy);
+	ck_assert(seen[1].busy);
+	ck_assert_uint_eq(ends, 1);
+}
+END_TEST
+
+/* SPEC S-14: at most LISTENER_HELD_MAX refusals wait for their first bytes; one more
+ * is refused at once; a stop refuses those waiting at once (S-15). */
+START_TEST(s14_held_refusals_are_bounded)
+{
+	echo_cfg.timeout_ms = 200;
+	int a = client("01234", 5), b[LISTENER_HELD_MAX + 1];
+	for (unsigned i = 0; i <= LISTENER_HELD_MAX; i++)
+		b[i] = client("", 0);
+	cfg.max_clients = 1;
+	cfg.busy_wait_ms = 60000;
+	on_log = stop_after_a_transfer;
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_lt(mono_ms() - t0, 30000); /* the stop did not wait for their deadline */
+	ck_assert_uint_eq(nseen, LISTENER_HELD_MAX + 2);
+	ck_assert(seen[0].busy);  /* the one beyond the set, at once */
+	ck_assert(!seen[1].busy); /* a timed out: the stop */
+	for (unsigned i = 2; i < nseen; i++)
+		ck_assert(seen[i].busy);
+	for (unsigned i = 0; i <= LISTENER_HELD_MAX; i++)
+		expect_echo(b[i], "BUSY\n");
+	expect_echo(a, "01234");
+}
+END_TEST
+
+/* Stops the loop at the first refusal. */
+static void stop_at_a_refusal(unsigned i)
+{
+	if (seen[i].busy)
+		stop = SIGTERM;
+}
+
+/* SPEC S-14: a refusal whose first bytes never come is refused at its deadline. */
+START_TEST(s14_held_refusal_refused_at_its_deadline)
+{
+	echo_cfg.timeout_ms = 60000;
+	int a = client("01234", 5), b = client("", 0);
+	cfg.max_clients = 1;
+	cfg.busy_wait_ms = 300;
+	cfg.drain_ms = 0;
+	on_log = stop_at_a_refusal;
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(run(), 128 + SIGTERM); /* a cut by the drain of 0 */
+	int64_t waited = mono_ms() - t0;
+	ck_assert_int_ge(waited, 300);
+	ck_assert_int_lt(waited, 30000);
+	expect_echo(b, "BUSY\n");
+	expect_echo(a, "01234");
+	ck_assert_uint_eq(nseen, 2);
+	ck_assert(seen[0].busy);
+	ck_assert(!seen[1].busy);
+}
+END_TEST
+
 /* --- the two real kinds through the same loop */
 
 /* SPEC P-11 S-7: zcp-send's kind: a request served, the ack (queued already) read. */
@@ -983,6 +1078,9 @@ int main(void)
 	tcase_add_test(tc, h8_stop_winds_down_an_idle_kept_connection);
 	tcase_add_test(tc, h9_count_reached_winds_down_kept_connections);
 	tcase_add_test(tc, h10_busy_is_told_the_socket);
+	tcase_add_loop_test(tc, h10_held_refusal_hears_words_chosen_from_its_late_bytes, 0, 2);
+	tcase_add_test(tc, s14_held_refusals_are_bounded);
+	tcase_add_test(tc, s14_held_refusal_refused_at_its_deadline);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kinds");
 	tcase_add_checked_fixture(tc, setup, teardown);
