@@ -2,6 +2,7 @@
 #include "hget.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,11 +618,9 @@ int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsi
 	struct xfer_stats all = {0};
 	char where[NET_ADDR_MAX], addr[HTTPC_HOST_MAX + 16];
 	at[0] = *cfg->url;
-	int s = sock, r;
+	int r;
 	for (unsigned n = 0;; n++) {
-		r = hop(s, peer, cfg, &at[n % 2], out, rep, &all, &at[(n + 1) % 2], e);
-		if (s != sock)
-			close(s);
+		r = hop(sock, peer, cfg, &at[n % 2], out, rep, &all, &at[(n + 1) % 2], e);
 		if (r != HGET_REDIRECTED)
 			break;
 		const struct httpc_url *to = &at[(n + 1) % 2];
@@ -632,10 +631,19 @@ int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsi
 		if (cfg->redirected)
 			cfg->redirected(cfg->redirected_arg, peer, to);
 		snprintf(addr, sizeof addr, to->ipv6 ? "[%s]:%u" : "%s:%u", to->host, (unsigned)to->port);
-		if ((s = net_connect(addr, cfg->timeout_ms, where, sizeof where, e)) < 0) {
+		int s = net_connect(addr, cfg->timeout_ms, where, sizeof where, e);
+		if (s < 0) {
 			r = -1;
 			break;
 		}
+		/* the next hop takes the caller's descriptor, so that what the caller does to
+		 * it (a stop's shutdown, a failed part's cut: R-20, R-18) reaches this hop */
+		if (dup3(s, sock, O_CLOEXEC) < 0) {
+			r = zerr_sys(e, ZCP_EXIT_SYSTEM, "dup3", where, errno);
+			close(s);
+			break;
+		}
+		close(s);
 		peer = where; /* said from now on: the server answering */
 	}
 	if (peer == where)

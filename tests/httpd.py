@@ -87,6 +87,13 @@ def answer(s, mode, body, port, head, n):
     elif mode == "badchunk":  # a size that is not hex, after a good chunk
         s.sendall(ok + b"Transfer-Encoding: chunked\r\n\r\n10\r\n" + body[:16] + b"\r\nzz\r\n")
         time.sleep(20)
+    elif mode == "hopdribble" and n == 0:  # a redirect, then (the next connection) a dribble
+        s.sendall(b"HTTP/1.1 302 Found\r\nLocation: /hop\r\nContent-Length: 0\r\n\r\n")
+    elif mode == "hopdribble":
+        s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size)
+        for b in body[:10]:
+            s.sendall(bytes([b]))
+            time.sleep(3)
     elif mode == "loop":      # a redirect to itself, for ever
         s.sendall(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
     elif mode == "file":

@@ -300,6 +300,19 @@ t_resume_changed() {
 check "--resume: the file changed on the server (its ETag): exit 6, the partial removed  # SPEC G-11 R-20" t_resume_changed
 
 # --- (8) --sha256 and Repr-Digest: the stored bytes read back and hashed before the commit
+t_resume_stop_after_redirect() { # a --resume --fsync fetch redirected, then stopped: the stop reaches the hop's socket
+	rm -rf "$T/rd" && mkdir -p "$T/rd" && start_httpd hopdribble || return 1
+	"$B/zcp-recv" --resume --fsync -c "http://127.0.0.1:$PORT/data.bin" -o "$T/rd/out" 2>"$T/err" & local s=$!
+	wait_until 20 eval '[ "$(stat -c %s "$(rz_partial "$T/rd")" 2>/dev/null || echo 0)" -gt 0 ]' || { kill "$s"; return 1; }
+	local t0=$EPOCHREALTIME rc took
+	kill -TERM "$(tracee "$s")"; wait "$s"; rc=$?; took=$(bc <<<"$EPOCHREALTIME - $t0")
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	echo "exit $rc after $took s"; cat "$T/err"
+	# the transfer was stopped (its socket shut down), not waited for: recv waits 10 s for one
+	# that does not stop, and the body's dribble (a byte every 3 s) would not end it sooner
+	[ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t < 9) }' && [ -f "$(rz_partial "$T/rd").meta" ]
+}
+check "--resume --fsync redirected, then SIGTERM: the stop shuts the hop's socket down (not the first one's), the partial kept  # SPEC G-8 R-20" t_resume_stop_after_redirect
 t_sha256() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	local sum; sum=$(sha256sum "$T/data.bin" | cut -c1-64)

@@ -67,6 +67,8 @@ start_send() {
 	SPID=$!
 	PORT=$(port_of "$T/send.err")
 }
+# rz_partial DIR: the partial file's path in DIR (exactly one there)
+rz_partial() { echo "$1/".zcp-partial-????????????????; }
 # start_recv ARGS...: zcp-recv --listen on a free port in the background: sets RPORT, RPID
 start_recv() {
 	: >"$T/recv.err"

@@ -134,8 +134,6 @@ t_resume_usage() {
 }
 check "--resume or --restart with -o -, --discard, --streams --verify, --offset, --listen, --raw, -o DIR/: usage errors  # SPEC R-20 C-5" t_resume_usage
 
-# rz_partial DIR: the partial file's path in DIR (exactly one there)
-rz_partial() { echo "$1/".zcp-partial-????????????????; }
 # rz_cut DIR: a --resume fetch of data.bin into DIR/out whose third payload call fails
 # (EIO): a one-stream partial with some bytes and its record stay
 rz_cut() {
