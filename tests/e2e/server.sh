@@ -212,6 +212,7 @@ check "SIGTERM: no new connections, the transfer in flight finishes, exit 0  # S
 t_drain_expires() { # the drain time runs out: the rest is cut, exit 128 + signal
 	start_send --drain 1 "$T/big.bin.2" || return 1
 	local zs; zs=$(tracee "$SPID")
+	rm -f "$T/stall.out" # a stale "stopped at" of an earlier test must not start the stop
 	peer stall "$PORT" 20 >"$T/stall.out" & local s=$!
 	wait_until 20 grep -q '^stall: stopped at' "$T/stall.out" && kill -TERM "$zs" || return 1
 	local t0=$EPOCHREALTIME rc took
@@ -225,6 +226,7 @@ check "--drain 1 with a stalled receiver: cut after 1 s, exit 143  # SPEC S-15" 
 t_second_signal() {
 	start_send --drain 30 "$T/big.bin.2" || return 1
 	local zs; zs=$(tracee "$SPID")
+	rm -f "$T/stall.out" # a stale "stopped at" of an earlier test must not start the stop
 	peer stall "$PORT" 20 >"$T/stall.out" & local s=$!
 	# the second signal once the first one's drain has begun (the listener is closed)
 	wait_until 20 grep -q '^stall: stopped at' "$T/stall.out" && kill -TERM "$zs" &&
