@@ -208,8 +208,9 @@ def report(todo, results, rounds, tmp):
              "| row | runs | wall s | MiB/s | client CPU s/GiB |", "|---|---|---|---|---|"]
     for r in todo:
         runs = results.get(r.name, [])
-        lines.append("| %s | %d | %s | %s | %s |" % (r.name, len(runs), httprows.cell(runs, "wall", "%.3f"),
-                                                    httprows.cell(runs, "mib_s", "%.0f"), httprows.cell(runs, "cpu_gib", "%.3f")))
+        lines.append("| %s | %d | %s | %s | %s |" % (
+            r.name, len(runs), httprows.cell(runs, "wall", "%.3f"), httprows.cell(runs, "mib_s", "%.0f"),
+            httprows.cell(runs, "cpu_gib", "%.3f")))
     lines += ["", "| aim | ratio of the medians |", "|---|---|"]
     names = {r.name for r in todo}
     for sink in ("disk", "null"):
