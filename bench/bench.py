@@ -10,7 +10,8 @@ payload lives, default /tmp), BENCH_OUT (default bench/results), BENCH_CLIENTS (
 receivers at once in the concurrency part, default 200), BENCH_PIN (both: every row
 unpinned and the key rows pinned too, the default; 1: all pinned; 0: none),
 BENCH_ONLY (a regex of configuration names; the other parts are then left out, but for
-the HTTP rows that match it, bench/httprows.py: BENCH_ONLY=^http- runs only those).
+the HTTP rows that match it, bench/httprows.py: BENCH_ONLY=^http- runs only those, and
+the fetch rows, bench/fetchrows.py: BENCH_ONLY=^fetch-).
 Writes OUT/DATE-HOST.md, .csv, -times.png, -cpu.png and copies them to OUT/latest.*.
 --quick: 64M, 3 runs, 20 receivers at once, no plots needed; fails unless every
 configuration completed and moved the right byte count (CI's check that the harness
@@ -34,6 +35,7 @@ import tempfile
 import time
 
 import concurrency
+import fetchrows
 import httprows
 import stats
 
@@ -786,6 +788,11 @@ def main(argv):
         extra += lines
         failures += http_failures
         skipped += http_skipped
+        lines, fetch_failures, fetch_skipped = fetchrows.run(
+            build, payload, size, tmp, 1 if quick else runs, os.environ.get("BENCH_PIN", "both"), only)
+        extra += lines
+        failures += fetch_failures
+        skipped += fetch_skipped
         note = plot(base, summaries, csv_path) if not quick else "quick run: no plots"
         if note:
             extra.append(note)

@@ -84,6 +84,7 @@ else
 	run trace-parse sh "$here/test-trace-parse.sh"
 	run bench-stats python3 "$here/test_stats.py"
 	run bench-http python3 "$here/test_bench_http.py" "$PLAIN"
+	run bench-fetch python3 "$here/test_bench_fetch.py"
 	run trace-verify-selftest bash "$here/../trace/verify.sh" "$PLAIN" --self-test
 	run trace-verify-quick bash "$here/../trace/verify.sh" "$PLAIN" --quick
 	run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"
