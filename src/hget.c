@@ -33,6 +33,7 @@ struct hget_conn {
 	bool redirect;                 /* the answer was a redirect, to resp.location (G-8) */
 	bool no_ranges;                /* a probe's answer was a 200 (G-10) */
 	bool ranged;                   /* a Range was sent */
+	bool mismatch;                 /* the stored bytes failed a digest check (G-12) */
 	unsigned interim;              /* 1xx heads skipped (G-4) */
 	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
 	struct fsio_out *out;
@@ -342,9 +343,11 @@ static int check_digest(struct hget_conn *c)
 	uint8_t md[HTTPC_DIGEST_SIZE];
 	if (sha256_of(c->out->fd, len, md) < 0)
 		return zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno);
-	if (memcmp(md, want, sizeof md))
+	if (memcmp(md, want, sizeof md)) {
+		c->mismatch = true; /* SPEC R-19 R-20: a partial of other bytes is not kept */
 		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the SHA-256 of the %llu bytes stored is "
 				"not %s", (unsigned long long)len, whose);
+	}
 	return 0;
 }
 
@@ -576,7 +579,8 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 		step_drive(&c, &hget_ops, &c.link.stats, cfg->progress);
 	*rep = (struct fetch_report){.resp = c.wresp, .seconds = c.seconds, .ident = c.ident,
 				     .tls = c.link.tls.mode, .path = c.job_live ? c.job.path : cfg->path,
-				     .chunked = c.resp.chunked, .no_ranges = c.no_ranges};
+				     .chunked = c.resp.chunked, .no_ranges = c.no_ranges,
+				     .mismatch = c.mismatch};
 	rep->received = c.stored + (c.job_live ? c.job.res.moved : 0);
 	_Static_assert(HTTP_VALUE_MAX <= FETCH_VALIDATOR_MAX && HTTP_DATE_LEN < FETCH_VALIDATOR_MAX, "room");
 	if (c.resp.etag[0] && !c.resp.etag_weak) /* SPEC G-10: what If-Range may name */

@@ -44,6 +44,16 @@ def answer(s, mode, body, port, head, n):
                   b"Content-Length: %d\r\n\r\n" % (first, size - 1, size, size - first) + body[first:])
     elif mode in ("half", "half200"):          # or the whole file again
         s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "over" and n == 0:          # the whole body and a byte more, then the end
+        s.sendall(ok + b"ETag: \"v1\"\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size + body + b"x")
+    elif mode == "over" and rng:               # later: ranges, a 416 past the end
+        first = int(rng.split("=")[1].split("-")[0])
+        if first >= size:
+            s.sendall(b"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%d\r\n"
+                      b"Content-Length: 0\r\n\r\n" % size)
+        else:
+            s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                      b"Content-Length: %d\r\n\r\n" % (first, size - 1, size, size - first) + body[first:])
     elif mode in ("digest", "baddigest"):      # RFC 9530: the representation's SHA-256
         d = hashlib.sha256(body if mode == "digest" else body + b"x").digest()
         s.sendall(ok + b"Repr-Digest: sha-256=:%s:\r\nContent-Length: %d\r\n\r\n"

@@ -286,6 +286,20 @@ t_resume_changed() {
 }
 check "--resume: the file changed on the server (its ETag): exit 6, the partial removed  # SPEC G-11 R-20" t_resume_changed
 
+t_resume_whole() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd over || return 1
+	# every byte stored, then a failure before the commit: the partial holds the whole file
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		partial_above "$T/o" 4999999 &&
+		zrecv --resume -v -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume: a partial that holds the whole file asks for its last byte again (not a 416 for ever)  # SPEC G-11 R-20" t_resume_whole
+
 # --- (8) --sha256 and Repr-Digest: the stored bytes read back and hashed before the commit
 t_sha256() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
@@ -306,6 +320,12 @@ t_digest() {
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
 	return $r
 }
+t_sha256_resume() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	{ zrecv --resume --sha256 "$(printf '%064d' 0)" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	  [ $? -eq 5 ]; } && grep -q 'is not --sha256' "$T/err" && grep -q 'removed' "$T/err" && only_entries "$T/o"
+}
+check "--resume with a --sha256 the stored file does not have: exit 5, the partial removed (R-19's mismatch)  # SPEC G-12 R-20" t_sha256_resume
 check "a Repr-Digest that matches: stored  # SPEC G-12" t_digest
 check "a Repr-Digest that does not match what arrived: exit 5, nothing stored  # SPEC G-12" \
 	hostile baddigest 5 "not the server's Repr-Digest"
