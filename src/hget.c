@@ -43,6 +43,7 @@ struct hget_conn {
 	uint64_t stored;               /* body bytes stored outside the job (read with the
 				        * head, or decoded from chunks) */
 	double payload_start, seconds;
+	int64_t asked_ms;              /* the request sent: the head is whole within --timeout of it */
 	int result;
 	struct zerr err;
 };
@@ -116,6 +117,7 @@ static int step_request(struct hget_conn *c)
 	}
 	c->have = 0;
 	c->state = HGET_HEAD;
+	c->asked_ms = mono_ms();
 	return 0;
 }
 
@@ -253,6 +255,13 @@ static bool is_redirect(int status)
 	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+/* SPEC P-13: the head (its interim heads included) whole within --timeout of the
+ * request; a read that blocks returns with each line a dribbling server sends. */
+static int head_late(struct hget_conn *c)
+{
+	return fail(c, ZCP_EXIT_NET, "%s", "timed out waiting for the response head");
+}
+
 static int step_head(struct hget_conn *c)
 {
 	for (;;) {
@@ -272,6 +281,8 @@ static int step_head(struct hget_conn *c)
 		}
 		if (n > 0)
 			return check_head(c) < 0 ? ended(c, -1) : begin_body(c, (size_t)n);
+		if (c->cfg->timeout_ms >= 0 && mono_ms() - c->asked_ms >= c->cfg->timeout_ms)
+			return head_late(c);
 		struct xfer_ctx ctx = step_ctx(&c->link);
 		struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), c->buf + c->have, 0);
 		uint64_t got;
@@ -487,7 +498,10 @@ static int hget_step(void *conn, short events, uint64_t budget)
 static int64_t hget_deadline(const void *conn)
 {
 	const struct hget_conn *c = conn;
-	return c->cfg->timeout_ms >= 0 ? c->link.progress_ms + c->cfg->timeout_ms : 0;
+	if (c->cfg->timeout_ms < 0)
+		return 0;
+	/* SPEC P-13: a head dribbled a line at a time is not progress */
+	return (c->state == HGET_HEAD ? c->asked_ms : c->link.progress_ms) + c->cfg->timeout_ms;
 }
 
 static void hget_expire(void *conn)
@@ -495,6 +509,10 @@ static void hget_expire(void *conn)
 	struct hget_conn *c = conn;
 	if (c->state == HGET_HANDSHAKE) {
 		fail(c, ZCP_EXIT_NET, "%s", "timed out waiting for the TLS handshake");
+		return;
+	}
+	if (c->state == HGET_HEAD) {
+		head_late(c);
 		return;
 	}
 	bool out = c->state == HGET_REQUEST;

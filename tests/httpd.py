@@ -82,6 +82,11 @@ def answer(s, mode, body, port, head, n):
         for b in body[:10]:
             s.sendall(bytes([b]))
             time.sleep(3)
+    elif mode == "headdrip":  # a field line every 0.2 s for 8 s: progress, never a head
+        s.sendall(ok)
+        for _ in range(40):
+            s.sendall(b"X-Wait: 1\r\n")
+            time.sleep(0.2)
     elif mode == "chunked":   # good framing, in uneven chunks
         s.sendall(ok + b"Transfer-Encoding: chunked\r\n\r\n")
         at, n = 0, 1

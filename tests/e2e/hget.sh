@@ -145,6 +145,8 @@ check "more bytes than Content-Length: exit 5  # SPEC G-5" hostile more 5 'more 
 check "no Content-Length, no chunked framing: exit 5  # SPEC G-4" hostile nolength 5 'Content-Length'
 check "a Content-Encoding other than identity: exit 5  # SPEC G-4" hostile encoded 5 'Content-Encoding'
 check "a body slower than --timeout: exit 4  # SPEC G-5 P-10" hostile dribble 4 'timed out' --timeout 1
+check "a head dribbled a field line at a time, faster than --timeout: exit 4, the head whole within --timeout  # SPEC G-5 P-13" \
+	hostile headdrip 4 'timed out waiting for the response head' --timeout 1
 check "a 1 MiB response head: exit 5  # SPEC G-4" hostile bighead 5 'head'
 check "--max-size below Content-Length: exit 3 before a byte is stored  # SPEC G-4 R-12" \
 	hostile long 3 'max-size' --max-size 1000
