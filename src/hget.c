@@ -386,6 +386,8 @@ static int step_eof(struct hget_conn *c)
 			    : "the server sent more than its Content-Length");
 	if (r == XFER_AGAIN && c->resp.close)
 		return STEP_IN;
+	if (r < 0 && c->link.tls.cut) /* RFC 9112 9.8: an incomplete close after a whole body */
+		return commit(c);
 	if (r < 0 && c->resp.close) {
 		zerr_sys(&c->err, ZCP_EXIT_NET, xfer_sys_name(op.sys), c->peer, errno);
 		step_tls_words(&c->link, &c->err);

@@ -443,6 +443,7 @@ static ssize_t io_failed(struct tls_conn *t, int ret, bool *wait_out)
 			snprintf(t->why, sizeof t->why, "the peer closed without close_notify: truncated");
 			ERR_clear_error();
 			t->alert = false;
+			t->cut = true;
 		} else {
 			t->alert = openssl_reason(t->why, sizeof t->why, "the TLS stream broke");
 		}

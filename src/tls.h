@@ -93,6 +93,7 @@ struct tls_conn {
 	bool alert;          /* the stream failed on the peer's alert: it refused the session
 			      * (in TLS 1.3 a client hears of a refused certificate only then) */
 	bool unknown_psk;    /* a listener: the peer offered a PSK identity not this key's */
+	bool cut;            /* the stream failed on a TCP end without close_notify (T-5) */
 	char why[256];       /* the last failure, worded for a message */
 };
 

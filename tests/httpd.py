@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """A scripted, misbehaving HTTP/1.1 server for zcp-recv's HTTP fetches (SPEC G).
 
-usage: httpd.py MODE FILE PORTFILE
+usage: httpd.py MODE FILE PORTFILE [CERT KEY]
 Listens on 127.0.0.1 port 0, writes the port to PORTFILE, answers each connection's
 request for /NAME with FILE's bytes the way MODE breaks the rules (some modes answer the
-first connection one way, the later ones another), for at most 30 s.
+first connection one way, the later ones another), for at most 30 s. With CERT and KEY,
+over TLS, each connection ended without a close_notify (as Python's close() does).
 """
 import base64
 import hashlib
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -73,6 +75,8 @@ def answer(s, mode, body, port, head, n):
     elif mode == "more":      # more sent than declared, the connection kept
         s.sendall(ok + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % (size - 1000) + body)
         time.sleep(20)
+    elif mode == "close":     # a whole body, then the end
+        s.sendall(ok + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % size + body)
     elif mode == "nolength":  # the body ends with the connection
         s.sendall(ok + b"Connection: close\r\n\r\n" + body)
     elif mode == "encoded":
@@ -119,6 +123,10 @@ def main(argv):
     ls.bind(("127.0.0.1", 0))
     ls.listen(8)
     ls.settimeout(30)
+    tls = None
+    if len(argv) > 5:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(argv[4], argv[5])
     port = ls.getsockname()[1]
     with open(portfile + ".tmp", "w") as f:
         f.write(str(port))
@@ -130,11 +138,13 @@ def main(argv):
         except socket.timeout:
             break
         try:
+            if tls:
+                s = tls.wrap_socket(s, server_side=True)
             head = read_head(s)
             if head is not None:
                 answer(s, mode, body, port, head, n)
                 n += 1
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass
         s.close()
 

@@ -61,10 +61,11 @@ openssl x509 -req -in "$K/loc.csr" -CA "$K/ca.pem" -CAkey "$K/ca.key" -CAcreates
 pin=$(printf 'sha256//%s' "$(openssl x509 -in "$K/srv.pem" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)")
 
-# start_httpd MODE: tests/httpd.py breaking the rules as MODE says, serving data.bin; sets PORT, FPID
+# start_httpd MODE [CERT KEY]: tests/httpd.py breaking the rules as MODE says, serving
+# data.bin (over TLS with CERT and KEY); sets PORT, FPID
 start_httpd() {
 	rm -f "$T/port.wait"
-	timeout 60 python3 "$HERE/httpd.py" "$1" "$T/data.bin" "$T/port.wait" >"$T/fake.out" 2>&1 &
+	timeout 60 python3 "$HERE/httpd.py" "$1" "$T/data.bin" "$T/port.wait" "${@:2}" >"$T/fake.out" 2>&1 &
 	FPID=$!
 	wait_until 10 test -f "$T/port.wait" || return 1
 	PORT=$(cat "$T/port.wait"); rm -f "$T/port.wait"
@@ -222,6 +223,16 @@ t_https_refused() {
 		{ zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/down" -o "$T/o/b" 2>"$T/err"; [ $? -eq 5 ]; } &&
 		grep -q 'redirects from https' "$T/err" && only_entries "$T/o"
 }
+t_https_no_notify() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd close "$K/srv.pem" "$K/srv.key" || return 1
+	zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
+}
+check "https://: Connection: close, the whole Content-Length, then a TCP end without close_notify: stored (RFC 9112 9.8)  # SPEC G-5 T-5" t_https_no_notify
 check "https://: a server no CA vouches for is exit 8; a redirect to http:// exit 5  # SPEC G-9 G-8" t_https_refused
 
 # --- (6) --streams: a probe (Range: bytes=0-0), then the parts, each a range of its own
