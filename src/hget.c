@@ -181,6 +181,11 @@ static int check_head(struct hget_conn *c)
 		if (r->has_length && r->length != len)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server declared Content-Length "
 					"%llu for %llu bytes", (unsigned long long)r->length, (unsigned long long)len);
+		if (c->cfg->probe && !(r->etag[0] && !r->etag_weak) && !r->has_last_modified) {
+			c->no_ranges = true; /* SPEC G-10: nothing would tie the parts to one version */
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "%s", "the server gives no "
+					"validator: one stream only");
+		}
 		if (c->cfg->probe) /* SPEC G-10: what the parts will ask for */
 			len = c->cfg->length ? c->cfg->length : size - first;
 	} else {
