@@ -142,6 +142,12 @@ static int make_ident(struct hget_conn *c, uint64_t size)
 	return 0;
 }
 
+/* SPEC G-10 G-11: a strong ETag or a Last-Modified, which a version of the file has. */
+static bool has_validator(const struct httpc_response *r)
+{
+	return (r->etag[0] && !r->etag_weak) || r->has_last_modified;
+}
+
 /* SPEC G-4: the response must answer the request, before a byte is stored. Fills
  * c->wresp. Returns 0, or -1 with c->err set. */
 static int check_head(struct hget_conn *c)
@@ -181,7 +187,12 @@ static int check_head(struct hget_conn *c)
 		if (r->has_length && r->length != len)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server declared Content-Length "
 					"%llu for %llu bytes", (unsigned long long)r->length, (unsigned long long)len);
-		if (c->cfg->probe && !(r->etag[0] && !r->etag_weak) && !r->has_last_modified) {
+		if (c->cfg->resume.if_ident && !c->cfg->part && !has_validator(r)) {
+			c->wresp.status = WIRE_CHANGED; /* SPEC G-11: the rest may be of another version */
+			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the server gives no validator: "
+					"the partial cannot be shown to be of this file");
+		}
+		if (c->cfg->probe && !has_validator(r)) {
 			c->no_ranges = true; /* SPEC G-10: nothing would tie the parts to one version */
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "%s", "the server gives no "
 					"validator: one stream only");

@@ -67,6 +67,12 @@ def answer(s, mode, body, port, head, n):
                       b"Content-Length: %d\r\n\r\n" % (first, last, size, last - first + 1) + body[first:last + 1])
         else:
             s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "novalhalf" and n == 0:     # no validator: half the body, then the end
+        s.sendall(ok + b"Content-Length: %d\r\n\r\n" % size + body[:size // 2])
+    elif mode == "novalhalf":                # then the rest of another file of that size
+        first = int(rng.split("=")[1].split("-")[0])
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
+                  % (first, size - 1, size, size - first) + bytes(size - first))
     elif mode == "noval":     # no validator: the probe's 206 of this file, the parts' of others
         first, last = (int(x) for x in rng.split("=")[1].split("-")) if rng else (0, size - 1)
         part = body if (first, last) in ((0, 0), (0, size - 1)) else bytes(size)

@@ -278,18 +278,23 @@ t_resume() {
 	return $r
 }
 check "--resume: a body cut in half is kept, the next run asks for the rest and gets it byte-exact  # SPEC G-11 R-20" t_resume
-t_resume_200() {
+# resume_refused MODE WHY: a first run from httpd.py MODE cut in half keeps its partial; the
+# next one is refused (exit 6, saying WHY) and the partial removed
+resume_refused() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
-	start_httpd half200 || return 1
+	start_httpd "$1" || return 1
 	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
 		partial_above "$T/o" 2000000 &&
 		{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
-		grep -q 'removed' "$T/err" && only_entries "$T/o"
+		grep -q "$2" "$T/err" && grep -q 'removed' "$T/err" && only_entries "$T/o"
 	local r=$?
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
 	return $r
 }
-check "--resume: a 200 to the range of the rest is CHANGED: exit 6, the partial removed, never appended  # SPEC G-11 R-20" t_resume_200
+check "--resume: a 200 to the range of the rest is CHANGED: exit 6, the partial removed, never appended  # SPEC G-11 R-20" \
+	resume_refused half200 'a 200 to the range of the rest'
+check "--resume from a server with no validator (no strong ETag, no Last-Modified): exit 6, the partial removed, never appended  # SPEC G-11 R-20" \
+	resume_refused novalhalf 'no validator'
 t_resume_changed() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	# a partial from nginx's slow location, then the file changes (its ETag with it)
