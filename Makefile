@@ -16,7 +16,7 @@ CHECK_TIMEOUT ?= 1200
 LIBS := -lxxhash $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-.PHONY: all install uninstall demo check check-build check-stress coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak
+.PHONY: all install uninstall demo check check-build check-stress coverage lint trace-verify deps-check clean fuzz fuzz-merge fuzz-corpus fuzz-libfuzzer bench bench-quick mutants soak soak-hget
 .SECONDARY:
 all: $(B)/zcp-send $(B)/zcp-recv
 
@@ -90,6 +90,10 @@ bench-quick:
 ROUNDS ?= 50
 soak: all
 	bash tests/soak-resume.sh $(B) $(ROUNDS)
+
+# make soak-hget [ROUNDS=N] [SOAK_SEED=N]: the same over HTTP, from nginx (tests/soak-hget.sh)
+soak-hget: all
+	bash tests/soak-hget.sh $(B) $(ROUNDS)
 
 fuzz-corpus: $(B)/fuzz/gen-corpus
 	rm -f fuzz/corpus/*/seed-* && $(B)/fuzz/gen-corpus fuzz/corpus

@@ -34,6 +34,7 @@ struct hget_conn {
 	bool redirect;                 /* the answer was a redirect, to resp.location (G-8) */
 	bool no_ranges;                /* a probe's answer was a 200 (G-10) */
 	bool ranged;                   /* a Range was sent */
+	bool mismatch;                 /* the stored bytes failed a digest check (G-12) */
 	unsigned interim;              /* 1xx heads skipped (G-4) */
 	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
 	struct fsio_out *out;
@@ -43,6 +44,7 @@ struct hget_conn {
 	uint64_t stored;               /* body bytes stored outside the job (read with the
 				        * head, or decoded from chunks) */
 	double payload_start, seconds;
+	int64_t asked_ms;              /* the request sent: the head is whole within --timeout of it */
 	int result;
 	struct zerr err;
 };
@@ -116,6 +118,7 @@ static int step_request(struct hget_conn *c)
 	}
 	c->have = 0;
 	c->state = HGET_HEAD;
+	c->asked_ms = mono_ms();
 	return 0;
 }
 
@@ -138,6 +141,12 @@ static int make_ident(struct hget_conn *c, uint64_t size)
 		c->ident.tag[i] = (uint8_t)v;
 	}
 	return 0;
+}
+
+/* SPEC G-10 G-11: a strong ETag or a Last-Modified, which a version of the file has. */
+static bool has_validator(const struct httpc_response *r)
+{
+	return (r->etag[0] && !r->etag_weak) || r->has_last_modified;
 }
 
 /* SPEC G-4: the response must answer the request, before a byte is stored. Fills
@@ -179,6 +188,16 @@ static int check_head(struct hget_conn *c)
 		if (r->has_length && r->length != len)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server declared Content-Length "
 					"%llu for %llu bytes", (unsigned long long)r->length, (unsigned long long)len);
+		if (c->cfg->resume.if_ident && !c->cfg->part && !has_validator(r)) {
+			c->wresp.status = WIRE_CHANGED; /* SPEC G-11: the rest may be of another version */
+			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the server gives no validator: "
+					"the partial cannot be shown to be of this file");
+		}
+		if (c->cfg->probe && !has_validator(r)) {
+			c->no_ranges = true; /* SPEC G-10: nothing would tie the parts to one version */
+			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "%s", "the server gives no "
+					"validator: one stream only");
+		}
 		if (c->cfg->probe) /* SPEC G-10: what the parts will ask for */
 			len = c->cfg->length ? c->cfg->length : size - first;
 	} else {
@@ -253,6 +272,13 @@ static bool is_redirect(int status)
 	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+/* SPEC P-13: the head (its interim heads included) whole within --timeout of the
+ * request; a read that blocks returns with each line a dribbling server sends. */
+static int head_late(struct hget_conn *c)
+{
+	return fail(c, ZCP_EXIT_NET, "%s", "timed out waiting for the response head");
+}
+
 static int step_head(struct hget_conn *c)
 {
 	for (;;) {
@@ -272,6 +298,8 @@ static int step_head(struct hget_conn *c)
 		}
 		if (n > 0)
 			return check_head(c) < 0 ? ended(c, -1) : begin_body(c, (size_t)n);
+		if (c->cfg->timeout_ms >= 0 && mono_ms() - c->asked_ms >= c->cfg->timeout_ms)
+			return head_late(c);
 		struct xfer_ctx ctx = step_ctx(&c->link);
 		struct xfer_op op = xfer_op_sock(true, c->link.sock, step_io(&c->link), c->buf + c->have, 0);
 		uint64_t got;
@@ -346,9 +374,11 @@ static int check_digest(struct hget_conn *c)
 	uint8_t md[HTTPC_DIGEST_SIZE];
 	if (sha256_of(c->out->fd, len, md) < 0)
 		return zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno);
-	if (memcmp(md, want, sizeof md))
+	if (memcmp(md, want, sizeof md)) {
+		c->mismatch = true; /* SPEC R-19 R-20: a partial of other bytes is not kept */
 		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the SHA-256 of the %llu bytes stored is "
 				"not %s", (unsigned long long)len, whose);
+	}
 	return 0;
 }
 
@@ -488,7 +518,10 @@ static int hget_step(void *conn, short events, uint64_t budget)
 static int64_t hget_deadline(const void *conn)
 {
 	const struct hget_conn *c = conn;
-	return c->cfg->timeout_ms >= 0 ? c->link.progress_ms + c->cfg->timeout_ms : 0;
+	if (c->cfg->timeout_ms < 0)
+		return 0;
+	/* SPEC P-13: a head dribbled a line at a time is not progress */
+	return (c->state == HGET_HEAD ? c->asked_ms : c->link.progress_ms) + c->cfg->timeout_ms;
 }
 
 static void hget_expire(void *conn)
@@ -496,6 +529,10 @@ static void hget_expire(void *conn)
 	struct hget_conn *c = conn;
 	if (c->state == HGET_HANDSHAKE) {
 		fail(c, ZCP_EXIT_NET, "%s", "timed out waiting for the TLS handshake");
+		return;
+	}
+	if (c->state == HGET_HEAD) {
+		head_late(c);
 		return;
 	}
 	bool out = c->state == HGET_REQUEST;
@@ -580,7 +617,8 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 		step_drive(&c, &hget_ops, &c.link.stats, cfg->progress);
 	*rep = (struct fetch_report){.resp = c.wresp, .seconds = c.seconds, .ident = c.ident,
 				     .tls = c.link.tls.mode, .path = c.job_live ? c.job.path : cfg->path,
-				     .chunked = c.resp.chunked, .no_ranges = c.no_ranges};
+				     .chunked = c.resp.chunked, .no_ranges = c.no_ranges,
+				     .mismatch = c.mismatch};
 	rep->received = c.stored + (c.job_live ? c.job.res.moved : 0);
 	_Static_assert(HTTP_VALUE_MAX <= FETCH_VALIDATOR_MAX && HTTP_DATE_LEN < FETCH_VALIDATOR_MAX, "room");
 	if (c.resp.etag[0] && !c.resp.etag_weak) /* SPEC G-10: what If-Range may name */

@@ -166,6 +166,8 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 			resume_forget(rs);
 		}
 		base = rs->keep;
+		if (fc.url && rs->have && base && base == rs->ident.size)
+			base--; /* SPEC G-11: a range past the end is a 416, which proves no identity */
 		fc.resume = (struct fetch_resume){
 			.want_ident = true, .if_ident = rs->have ? &rs->ident : NULL,
 			.prefix = rs->have ? base : 0, .on_ident = record_ident, .on_ident_arg = &rz,

@@ -5,7 +5,8 @@ usage: httpd.py MODE FILE PORTFILE [CERT KEY]
 Listens on 127.0.0.1 port 0 (over TLS with CERT and KEY; a connection is closed without
 close_notify), writes the port to PORTFILE, answers each connection's
 request for /NAME with FILE's bytes the way MODE breaks the rules (some modes answer the
-first connection one way, the later ones another), for at most 30 s.
+first connection one way, the later ones another), for at most 30 s. With CERT and KEY,
+over TLS, each connection ended without a close_notify (as Python's close() does).
 """
 import base64
 import hashlib
@@ -46,6 +47,16 @@ def answer(s, mode, body, port, head, n):
                   b"Content-Length: %d\r\n\r\n" % (first, size - 1, size, size - first) + body[first:])
     elif mode in ("half", "half200"):          # or the whole file again
         s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "over" and n == 0:          # the whole body and a byte more, then the end
+        s.sendall(ok + b"ETag: \"v1\"\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size + body + b"x")
+    elif mode == "over" and rng:               # later: ranges, a 416 past the end
+        first = int(rng.split("=")[1].split("-")[0])
+        if first >= size:
+            s.sendall(b"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%d\r\n"
+                      b"Content-Length: 0\r\n\r\n" % size)
+        else:
+            s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                      b"Content-Length: %d\r\n\r\n" % (first, size - 1, size, size - first) + body[first:])
     elif mode in ("digest", "baddigest"):      # RFC 9530: the representation's SHA-256
         d = hashlib.sha256(body if mode == "digest" else body + b"x").digest()
         s.sendall(ok + b"Repr-Digest: sha-256=:%s:\r\nContent-Length: %d\r\n\r\n"
@@ -57,6 +68,17 @@ def answer(s, mode, body, port, head, n):
                       b"Content-Length: %d\r\n\r\n" % (first, last, size, last - first + 1) + body[first:last + 1])
         else:
             s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+    elif mode == "novalhalf" and n == 0:     # no validator: half the body, then the end
+        s.sendall(ok + b"Content-Length: %d\r\n\r\n" % size + body[:size // 2])
+    elif mode == "novalhalf":                # then the rest of another file of that size
+        first = int(rng.split("=")[1].split("-")[0])
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
+                  % (first, size - 1, size, size - first) + bytes(size - first))
+    elif mode == "noval":     # no validator: the probe's 206 of this file, the parts' of others
+        first, last = (int(x) for x in rng.split("=")[1].split("-")) if rng else (0, size - 1)
+        part = body if (first, last) in ((0, 0), (0, size - 1)) else bytes(size)
+        s.sendall((ok if not rng else b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %d-%d/%d\r\n"
+                   % (first, last, size)) + b"Content-Length: %d\r\n\r\n" % (last - first + 1) + part[first:last + 1])
     elif mode == "crange":      # a 206 for a range nobody asked for
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1-%d/%d\r\n"
                   b"Content-Length: %d\r\n\r\n" % (size - 1, size, size - 1) + body[1:])
@@ -76,6 +98,11 @@ def answer(s, mode, body, port, head, n):
         for b in body[:10]:
             s.sendall(bytes([b]))
             time.sleep(3)
+    elif mode == "headdrip":  # a field line every 0.2 s for 8 s: progress, never a head
+        s.sendall(ok)
+        for _ in range(40):
+            s.sendall(b"X-Wait: 1\r\n")
+            time.sleep(0.2)
     elif mode == "chunked":   # good framing, in uneven chunks
         s.sendall(ok + b"Transfer-Encoding: chunked\r\n\r\n")
         at, n = 0, 1

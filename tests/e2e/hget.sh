@@ -148,6 +148,8 @@ check "more bytes than Content-Length: exit 5  # SPEC G-5" hostile more 5 'more 
 check "no Content-Length, no chunked framing: exit 5  # SPEC G-4" hostile nolength 5 'Content-Length'
 check "a Content-Encoding other than identity: exit 5  # SPEC G-4" hostile encoded 5 'Content-Encoding'
 check "a body slower than --timeout: exit 4  # SPEC G-5 P-10" hostile dribble 4 'timed out' --timeout 1
+check "a head dribbled a field line at a time, faster than --timeout: exit 4, the head whole within --timeout  # SPEC G-5 P-13" \
+	hostile headdrip 4 'timed out waiting for the response head' --timeout 1
 check "a 1 MiB response head: exit 5  # SPEC G-4" hostile bighead 5 'head'
 check "--max-size below Content-Length: exit 3 before a byte is stored  # SPEC G-4 R-12" \
 	hostile long 3 'max-size' --max-size 1000
@@ -223,8 +225,7 @@ t_https_refused() {
 		{ zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$SPORT/down" -o "$T/o/b" 2>"$T/err"; [ $? -eq 5 ]; } &&
 		grep -q 'redirects from https' "$T/err" && only_entries "$T/o"
 }
-check "https://: a server no CA vouches for is exit 8; a redirect to http:// exit 5  # SPEC G-9 G-8" t_https_refused
-t_https_cut() {
+t_https_no_notify() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	start_httpd close "$K/srv.pem" "$K/srv.key" || return 1
 	zrecv --ca "$K/ca.pem" -c "https://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
@@ -233,7 +234,8 @@ t_https_cut() {
 	cat "$T/err"
 	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
 }
-check "https://: Connection: close, the whole body, then an end without close_notify: stored (RFC 9112 9.8)  # SPEC G-5 T-5" t_https_cut
+check "https://: Connection: close, the whole Content-Length, then a TCP end without close_notify: stored (RFC 9112 9.8)  # SPEC G-5 T-5" t_https_no_notify
+check "https://: a server no CA vouches for is exit 8; a redirect to http:// exit 5  # SPEC G-9 G-8" t_https_refused
 
 # --- (6) --streams: a probe (Range: bytes=0-0), then the parts, each a range of its own
 t_streams() {
@@ -252,15 +254,18 @@ t_streams_noranges() {
 		cmp "$T/data.bin" "$T/o/x" && ! grep -q 'streams' "$T/err" && only_entries "$T/o" x
 }
 check "--streams N from a server without ranges (http.server): one stream, byte-exact  # SPEC G-10" t_streams_noranges
-t_streams_ifrange() {
+# fetched MODE ARGS...: zcp-recv ARGS from httpd.py MODE stores data.bin byte-exact
+fetched() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
-	start_httpd ifrange || return 1
-	zrecv --streams 3 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x"
+	start_httpd "$1" || return 1
+	zrecv "${@:2}" -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x"
 	local r=$?
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
 	return $r
 }
-check "--streams N: each part names the probe's ETag in If-Range  # SPEC G-10" t_streams_ifrange
+check "--streams N: each part names the probe's ETag in If-Range  # SPEC G-10" fetched ifrange --streams 3
+check "--streams N from a server with no validator (no strong ETag, no Last-Modified): one stream, never parts of other versions  # SPEC G-10" \
+	fetched noval --streams 3
 
 # --- (7) --resume: the partial kept, continued with a range, only if the file is the same
 t_resume() {
@@ -275,18 +280,23 @@ t_resume() {
 	return $r
 }
 check "--resume: a body cut in half is kept, the next run asks for the rest and gets it byte-exact  # SPEC G-11 R-20" t_resume
-t_resume_200() {
+# resume_refused MODE WHY: a first run from httpd.py MODE cut in half keeps its partial; the
+# next one is refused (exit 6, saying WHY) and the partial removed
+resume_refused() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
-	start_httpd half200 || return 1
+	start_httpd "$1" || return 1
 	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
 		partial_above "$T/o" 2000000 &&
 		{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 6 ]; } &&
-		grep -q 'removed' "$T/err" && only_entries "$T/o"
+		grep -q "$2" "$T/err" && grep -q 'removed' "$T/err" && only_entries "$T/o"
 	local r=$?
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
 	return $r
 }
-check "--resume: a 200 to the range of the rest is CHANGED: exit 6, the partial removed, never appended  # SPEC G-11 R-20" t_resume_200
+check "--resume: a 200 to the range of the rest is CHANGED: exit 6, the partial removed, never appended  # SPEC G-11 R-20" \
+	resume_refused half200 'a 200 to the range of the rest'
+check "--resume from a server with no validator (no strong ETag, no Last-Modified): exit 6, the partial removed, never appended  # SPEC G-11 R-20" \
+	resume_refused novalhalf 'no validator'
 t_resume_changed() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	# a partial from nginx's slow location, then the file changes (its ETag with it)
@@ -298,6 +308,20 @@ t_resume_changed() {
 		grep -q 'changed' "$T/err" && only_entries "$T/o"
 }
 check "--resume: the file changed on the server (its ETag): exit 6, the partial removed  # SPEC G-11 R-20" t_resume_changed
+
+t_resume_whole() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd over || return 1
+	# every byte stored, then a failure before the commit: the partial holds the whole file
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		partial_above "$T/o" 4999999 &&
+		zrecv --resume -v -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume: a partial that holds the whole file asks for its last byte again (not a 416 for ever)  # SPEC G-11 R-20" t_resume_whole
 
 # --- (8) --sha256 and Repr-Digest: the stored bytes read back and hashed before the commit
 t_resume_stop_after_redirect() { # a --resume --fsync fetch redirected, then stopped: the stop reaches the hop's socket
@@ -324,15 +348,13 @@ t_sha256() {
 		only_entries "$T/o" x
 }
 check "--sha256 HEX: the stored file's SHA-256 checked before the commit; a mismatch exit 5, nothing stored; bad HEX or --discard: exit 2  # SPEC G-12" t_sha256
-t_digest() {
+t_sha256_resume() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
-	start_httpd digest || return 1
-	zrecv -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x"
-	local r=$?
-	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
-	return $r
+	{ zrecv --resume --sha256 "$(printf '%064d' 0)" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	  [ $? -eq 5 ]; } && grep -q 'is not --sha256' "$T/err" && grep -q 'removed' "$T/err" && only_entries "$T/o"
 }
-check "a Repr-Digest that matches: stored  # SPEC G-12" t_digest
+check "--resume with a --sha256 the stored file does not have: exit 5, the partial removed (R-19's mismatch)  # SPEC G-12 R-20" t_sha256_resume
+check "a Repr-Digest that matches: stored  # SPEC G-12" fetched digest
 check "a Repr-Digest that does not match what arrived: exit 5, nothing stored  # SPEC G-12" \
 	hostile baddigest 5 "not the server's Repr-Digest"
 
