@@ -149,6 +149,8 @@ static int collect(struct run *r, struct rec *recs, int max)
 	int n = 0, err = -1;
 	socklen_t len = sizeof err;
 	struct rec one;
+	if (r->sock >= 0) /* done asking: a server lingering after its last answer (H-6) ends now */
+		shutdown(r->sock, SHUT_WR);
 	ck_assert_int_eq(tu_child_status(r->pid), 0);
 	if (r->sock >= 0) { /* not closed by the client */
 		ck_assert_int_eq(getsockopt(r->sock, SOL_SOCKET, SO_ERROR, &err, &len), 0);
