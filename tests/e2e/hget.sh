@@ -324,10 +324,11 @@ t_resume_whole() {
 check "--resume: a partial that holds the whole file asks for its last byte again (not a 416 for ever)  # SPEC G-11 R-20" t_resume_whole
 
 # --- (8) --sha256 and Repr-Digest: the stored bytes read back and hashed before the commit
+partial_holds_bytes() { [ "$(stat -c %s "$(rz_partial "$1")" 2>/dev/null || echo 0)" -gt 0 ]; }
 t_resume_stop_after_redirect() { # a --resume --fsync fetch redirected, then stopped: the stop reaches the hop's socket
 	rm -rf "$T/rd" && mkdir -p "$T/rd" && start_httpd hopdribble || return 1
 	"$B/zcp-recv" --resume --fsync -c "http://127.0.0.1:$PORT/data.bin" -o "$T/rd/out" 2>"$T/err" & local s=$!
-	wait_until 20 eval '[ "$(stat -c %s "$(rz_partial "$T/rd")" 2>/dev/null || echo 0)" -gt 0 ]' || { kill "$s"; return 1; }
+	wait_until 20 partial_holds_bytes "$T/rd" || { kill "$s"; return 1; }
 	local t0=$EPOCHREALTIME rc took
 	kill -TERM "$(tracee "$s")"; wait "$s"; rc=$?; took=$(bc <<<"$EPOCHREALTIME - $t0")
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null

@@ -219,8 +219,11 @@ t_drain_expires() { # the drain time runs out: the rest is cut, exit 128 + signa
 	wait "$SPID"; rc=$?; took=$(bc <<<"$EPOCHREALTIME - $t0")
 	kill "$s" 2>/dev/null; echo "exit $rc after $took s"
 	# not before the drain time (1 s); long before the stalled receiver (20 s) would let it end
-	[ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t >= 0.9 && t < 10) }' &&
-	grep -q 'stopped: the drain time ran out' "$T/send.err" || { cat "$T/send.err" "$T/stall.out"; false; }
+	if ! { [ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t >= 0.9 && t < 10) }' &&
+	       grep -q 'stopped: the drain time ran out' "$T/send.err"; }; then
+		cat "$T/send.err" "$T/stall.out"
+		return 1
+	fi
 }
 check "--drain 1 with a stalled receiver: cut after 1 s, exit 143  # SPEC S-15" t_drain_expires
 t_second_signal() {
