@@ -59,20 +59,11 @@ e2e() { # e2e NAME...: those suites; all of them without a name
 		limit=${SUITE_TIMEOUT:-${s#*:}} run "e2e-${s%:*}" bash "$here/e2e/${s%:*}.sh" "$B" "$PLAIN"
 	done
 }
-shift 2
-if [ $# -gt 0 ]; then # make check T=NAME: only those end-to-end suites
-	for s in "$@"; do
-		if [ ! -f "$here/e2e/$s.sh" ] || [ "$s" = lib ]; then
-			echo "run-all.sh: no end-to-end suite '$s' (tests/e2e/NAME.sh)"; exit 2
-		fi
-	done
-	e2e "$@"
-else
+units() { # the Check suites and the fuzz corpora's replays
 	for t in "$B"/test_*; do
 		case $t in *.*) continue ;; esac # build by-products (.d, .gcno, .gcda)
 		[ -f "$t" ] && [ -x "$t" ] && run "$(basename "$t")" "$t"
 	done
-	e2e
 	for t in request response ack stream opts http httpc; do
 		if [ -d "$here/../fuzz/regressions/$t" ]; then
 			run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t" "$here/../fuzz/regressions/$t"
@@ -80,6 +71,20 @@ else
 			run "fuzz-replay-$t" "$B/../fuzz/replay_$t" "$here/../fuzz/corpus/$t"
 		fi
 	done
+}
+shift 2
+if [ "${1:-}" = --units ]; then # make check-units: no end-to-end suite
+	units
+elif [ $# -gt 0 ]; then # make check T=NAME: only those end-to-end suites
+	for s in "$@"; do
+		if [ ! -f "$here/e2e/$s.sh" ] || [ "$s" = lib ]; then
+			echo "run-all.sh: no end-to-end suite '$s' (tests/e2e/NAME.sh)"; exit 2
+		fi
+	done
+	e2e "$@"
+else
+	units
+	e2e
 	run install sh "$here/install.sh" "$PLAIN"
 	run trace-parse sh "$here/test-trace-parse.sh"
 	run bench-stats python3 "$here/test_stats.py"
