@@ -612,9 +612,7 @@ const char *http_reason(int status)
 	}
 }
 
-/* Append a formatted line to out[*at..cap); false once it does not fit. */
-__attribute__((format(printf, 4, 5))) static bool put(char *out, size_t cap, size_t *at,
-						      const char *fmt, ...)
+bool http_put(char *out, size_t cap, size_t *at, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -636,33 +634,33 @@ size_t http_head_format(const struct http_head *h, char *out, size_t cap)
 	bool ok = one_line(h->etag) && one_line(h->allow);
 	http_date_format(h->date, date);
 	ok = ok && h->minor >= 0 && h->minor <= 1 &&
-	     put(out, cap, &at, "HTTP/1.%d %d %s\r\nDate: %s\r\nServer: zcp/%s\r\n", h->minor,
+	     http_put(out, cap, &at, "HTTP/1.%d %d %s\r\nDate: %s\r\nServer: zcp/%s\r\n", h->minor,
 		 h->status, http_reason(h->status), date, ZCP_RELEASE);
 	if (h->status == 200 || h->status == 206)
-		ok = ok && put(out, cap, &at, "Content-Type: application/octet-stream\r\n");
-	ok = ok && put(out, cap, &at, "Content-Length: %llu\r\n", (unsigned long long)h->length);
+		ok = ok && http_put(out, cap, &at, "Content-Type: application/octet-stream\r\n");
+	ok = ok && http_put(out, cap, &at, "Content-Length: %llu\r\n", (unsigned long long)h->length);
 	if (h->has_range)
-		ok = ok && put(out, cap, &at, "Content-Range: bytes %llu-%llu/%llu\r\n",
+		ok = ok && http_put(out, cap, &at, "Content-Range: bytes %llu-%llu/%llu\r\n",
 			       (unsigned long long)h->first, (unsigned long long)h->last,
 			       (unsigned long long)h->size);
 	else if (h->status == 416)
-		ok = ok && put(out, cap, &at, "Content-Range: bytes */%llu\r\n", (unsigned long long)h->size);
+		ok = ok && http_put(out, cap, &at, "Content-Range: bytes */%llu\r\n", (unsigned long long)h->size);
 	if (h->accept_ranges)
-		ok = ok && put(out, cap, &at, "Accept-Ranges: bytes\r\n");
+		ok = ok && http_put(out, cap, &at, "Accept-Ranges: bytes\r\n");
 	if (h->etag)
-		ok = ok && put(out, cap, &at, "ETag: %s\r\n", h->etag);
+		ok = ok && http_put(out, cap, &at, "ETag: %s\r\n", h->etag);
 	if (h->last_modified) {
 		http_date_format(h->last_modified, lm);
-		ok = ok && put(out, cap, &at, "Last-Modified: %s\r\n", lm);
+		ok = ok && http_put(out, cap, &at, "Last-Modified: %s\r\n", lm);
 	}
 	if (h->retry_after > 0)
-		ok = ok && put(out, cap, &at, "Retry-After: %d\r\n", h->retry_after);
+		ok = ok && http_put(out, cap, &at, "Retry-After: %d\r\n", h->retry_after);
 	if (h->allow)
-		ok = ok && put(out, cap, &at, "Allow: %s\r\n", h->allow);
+		ok = ok && http_put(out, cap, &at, "Allow: %s\r\n", h->allow);
 	if (h->close)
-		ok = ok && put(out, cap, &at, "Connection: close\r\n");
+		ok = ok && http_put(out, cap, &at, "Connection: close\r\n");
 	else if (h->minor == 0)
-		ok = ok && put(out, cap, &at, "Connection: keep-alive\r\n");
-	ok = ok && put(out, cap, &at, "\r\n");
+		ok = ok && http_put(out, cap, &at, "Connection: keep-alive\r\n");
+	ok = ok && http_put(out, cap, &at, "\r\n");
 	return ok ? at : 0;
 }

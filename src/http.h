@@ -130,6 +130,10 @@ struct http_head {
  * allow holds a CR or LF. */
 size_t http_head_format(const struct http_head *h, char *out, size_t cap);
 
+/* http_put() - append the formatted text to out[*at..cap), keeping room for its NUL,
+ * and advance *at. Returns false once it does not fit (*at then unchanged). */
+__attribute__((format(printf, 4, 5))) bool http_put(char *out, size_t cap, size_t *at, const char *fmt, ...);
+
 /* http_reason() - the reason phrase of status ("Partial Content"), "" for one unknown. */
 const char *http_reason(int status);
 

@@ -3,7 +3,6 @@
 #include "httpc.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -304,21 +303,6 @@ int httpc_url_parse(const char *s, size_t len, const struct httpc_url *base, str
 	return 0;
 }
 
-/* Appends a formatted piece to out[*at..cap), keeping room for the NUL; false once
- * it does not fit. */
-__attribute__((format(printf, 4, 5))) static bool put(char *out, size_t cap, size_t *at,
-						      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = *at < cap ? vsnprintf(out + *at, cap - *at, fmt, ap) : -1;
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap - *at)
-		return false;
-	*at += (size_t)n;
-	return true;
-}
-
 /* The port as the URL or Host field says it: "" for the scheme's default. */
 static void port_suffix(const struct httpc_url *u, char buf[8])
 {
@@ -339,10 +323,10 @@ size_t httpc_url_format(const struct httpc_url *u, char *out, size_t cap)
 	int hn = zone ? (int)(zone - u->host) : (int)strlen(u->host);
 	size_t at = 0;
 	port_suffix(u, port);
-	bool ok = put(out, cap, &at, "%s://%s%.*s%s%s%s%s", u->scheme == HTTPC_HTTPS ? "https" : "http",
+	bool ok = http_put(out, cap, &at, "%s://%s%.*s%s%s%s%s", u->scheme == HTTPC_HTTPS ? "https" : "http",
 		      u->ipv6 ? "[" : "", hn, u->host, zone ? "%25" : "", zone ? zone + 1 : "",
 		      u->ipv6 ? "]" : "", port) &&
-		  put(out, cap, &at, "%s", u->target);
+		  http_put(out, cap, &at, "%s", u->target);
 	return ok ? at : 0;
 }
 
@@ -373,19 +357,19 @@ size_t httpc_request_format(const struct httpc_request *r, char *out, size_t cap
 	int hn = zone ? (int)(zone - u->host) : (int)strlen(u->host);
 	port_suffix(u, port);
 	at = 0;
-	bool ok = put(out, cap, &at, "%s %s HTTP/1.1\r\nHost: %s%.*s%s%s\r\n", r->head ? "HEAD" : "GET",
+	bool ok = http_put(out, cap, &at, "%s %s HTTP/1.1\r\nHost: %s%.*s%s%s\r\n", r->head ? "HEAD" : "GET",
 		      target, u->ipv6 ? "[" : "", hn, u->host, u->ipv6 ? "]" : "", port) &&
-		  put(out, cap, &at, "User-Agent: zcp/%s\r\nAccept-Encoding: identity\r\n", ZCP_RELEASE);
+		  http_put(out, cap, &at, "User-Agent: zcp/%s\r\nAccept-Encoding: identity\r\n", ZCP_RELEASE);
 	if (ok && r->range && r->last == HTTPC_RANGE_OPEN)
-		ok = put(out, cap, &at, "Range: bytes=%llu-\r\n", (unsigned long long)r->first);
+		ok = http_put(out, cap, &at, "Range: bytes=%llu-\r\n", (unsigned long long)r->first);
 	else if (ok && r->range)
-		ok = put(out, cap, &at, "Range: bytes=%llu-%llu\r\n", (unsigned long long)r->first,
+		ok = http_put(out, cap, &at, "Range: bytes=%llu-%llu\r\n", (unsigned long long)r->first,
 			 (unsigned long long)r->last);
 	if (ok && r->if_range)
-		ok = put(out, cap, &at, "If-Range: %s\r\n", r->if_range);
+		ok = http_put(out, cap, &at, "If-Range: %s\r\n", r->if_range);
 	if (ok && r->if_match)
-		ok = put(out, cap, &at, "If-Match: %s\r\n", r->if_match);
-	ok = ok && put(out, cap, &at, "Connection: keep-alive\r\n\r\n");
+		ok = http_put(out, cap, &at, "If-Match: %s\r\n", r->if_match);
+	ok = ok && http_put(out, cap, &at, "Connection: keep-alive\r\n\r\n");
 	return ok ? at : 0;
 }
 
