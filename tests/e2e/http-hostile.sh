@@ -34,7 +34,7 @@ t_slowloris() {
 	httpc dribble "$PORT" 0.3 30 >"$T/drip.out" & local d=$!
 	wait_until 10 grep -q '^dribble: connected' "$T/drip.out" && whole && wait "$d" &&
 	cat "$T/drip.out" && grep -q '^HTTP/1.1 408 ' "$T/drip.out" &&
-	awk '/^dribble: closed after/ { n = $4 + 0; f = (n >= 2 && n < 5) } END { exit !f }' "$T/drip.out" && stop
+	awk '/^dribble: closed after/ { n = $4 + 0; f = (n >= 2 && n < 13) } END { exit !f }' "$T/drip.out" && stop
 }
 check "slowloris: a head dribbled a byte every 0.3 s is cut at --header-timeout with 408 while curl downloads byte-exact  # SPEC H-8 H-6" t_slowloris
 
