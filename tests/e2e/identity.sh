@@ -27,8 +27,6 @@ t_resume_rewritten_in_place() { # its first 4 KiB rewritten, its mtime put back 
 	kill "$SPID"; wait "$SPID"
 }
 check "--resume: the source rewritten in place, its mtime put back: CHANGED (the change time), exit 6  # SPEC W-15 R-20" t_resume_rewritten_in_place
-# stopped PID: the process is stopped (by a signal, or in a tracer's stop)
-stopped() { case $(sed -n 's/^[0-9]* (.*) \([a-zA-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) in t|T) return 0 ;; esac; return 1; }
 t_streams_source_replaced() { # a real zcp-send; the receiver stopped at its first part's socket(), after the probe
 	rm -rf "$T/sr" && mkdir -p "$T/sr" && head -c 4000000 /dev/urandom >"$T/srsrc.bin" &&
 	head -c 4000000 /dev/urandom >"$T/srnew.bin" && start_send --count 3 "$T/srsrc.bin" || return 1

@@ -104,6 +104,8 @@ tracee() {
 	done
 	return 1
 }
+# stopped PID: the process is stopped (by a signal, or in a tracer's stop)
+stopped() { case $(sed -n 's/^[0-9]* (.*) \([a-zA-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) in t|T) return 0 ;; esac; return 1; }
 # strace_send STRACE-ARGS... -- SEND-ARGS...: zcp-send of data.bin under strace in the
 # background (SEND-ARGS decide --once); sets spid and port
 strace_send() {
