@@ -347,7 +347,7 @@ size_t httpc_request_format(const struct httpc_request *r, char *out, size_t cap
 	char target[HTTPC_TARGET_MAX + 1], port[8];
 	size_t at = 0;
 	if (!encode(u->target, strlen(u->target), target, HTTPC_TARGET_MAX, &at) || !field_value(r->if_range) ||
-	    !field_value(r->if_match))
+	    !field_value(r->if_match) || !field_value(r->if_unmodified_since))
 		return 0;
 	target[at] = 0;
 	if (r->range && (r->first > r->last || r->first > INT64_MAX ||
@@ -369,6 +369,8 @@ size_t httpc_request_format(const struct httpc_request *r, char *out, size_t cap
 		ok = http_put(out, cap, &at, "If-Range: %s\r\n", r->if_range);
 	if (ok && r->if_match)
 		ok = http_put(out, cap, &at, "If-Match: %s\r\n", r->if_match);
+	if (ok && r->if_unmodified_since)
+		ok = http_put(out, cap, &at, "If-Unmodified-Since: %s\r\n", r->if_unmodified_since);
 	ok = ok && http_put(out, cap, &at, "Connection: keep-alive\r\n\r\n");
 	return ok ? at : 0;
 }

@@ -66,12 +66,14 @@ struct httpc_request {
 	uint64_t first, last;     /* first <= last, last HTTPC_RANGE_OPEN for "first-" */
 	const char *if_range;     /* an entity tag or HTTP-date, or NULL */
 	const char *if_match;     /* an entity tag, or NULL */
+	const char *if_unmodified_since; /* an HTTP-date, or NULL */
 };
 
 /* httpc_request_format() - the request head r in out (NUL-terminated, at most cap
  * bytes with the NUL): the request line (the URL's target, what must be
  * percent-encoded so), Host (with the port when not the default), User-Agent,
- * Accept-Encoding: identity, the optional Range, If-Range and If-Match, Connection:
+ * Accept-Encoding: identity, the optional Range, If-Range, If-Match and
+ * If-Unmodified-Since, Connection:
  * keep-alive, the empty line. Returns its length, or 0 when it does not fit or a field would not be
  * one (a value with a control byte, a range with first > last or past 2^63-1). */
 size_t httpc_request_format(const struct httpc_request *r, char *out, size_t cap);

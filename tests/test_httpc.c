@@ -339,10 +339,12 @@ START_TEST(f4_request_format)
 		   "If-Match: \"abc\"\r\nConnection: keep-alive\r\n\r\n");
 	request_is("https://h:443/",
 		   (struct httpc_request){.head = true, .range = true, .first = 5, .last = HTTPC_RANGE_OPEN,
-					  .if_range = "Sun, 06 Nov 1994 08:49:37 GMT"},
+					  .if_range = "Sun, 06 Nov 1994 08:49:37 GMT",
+					  .if_unmodified_since = "Sun, 06 Nov 1994 08:49:37 GMT"},
 		   "HEAD / HTTP/1.1\r\nHost: h\r\nUser-Agent: zcp/" ZCP_RELEASE
 		   "\r\nAccept-Encoding: identity\r\nRange: bytes=5-\r\n"
-		   "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\nConnection: keep-alive\r\n\r\n");
+		   "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		   "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nConnection: keep-alive\r\n\r\n");
 }
 END_TEST
 
@@ -356,6 +358,8 @@ START_TEST(f4_request_refuses)
 	struct httpc_request q = {.url = &u, .if_match = "\"a\"\r\nX-Evil: 1"};
 	ck_assert_uint_eq(httpc_request_format(&q, out, sizeof out), 0);
 	q = (struct httpc_request){.url = &u, .if_range = "\"a\x01\""};
+	ck_assert_uint_eq(httpc_request_format(&q, out, sizeof out), 0);
+	q = (struct httpc_request){.url = &u, .if_unmodified_since = "Sun\n"};
 	ck_assert_uint_eq(httpc_request_format(&q, out, sizeof out), 0);
 	q = (struct httpc_request){.url = &u, .range = true, .first = 9, .last = 8};
 	ck_assert_uint_eq(httpc_request_format(&q, out, sizeof out), 0);
