@@ -150,7 +150,7 @@ static int step_ident(struct fetch_conn *c)
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "sender served another file than the one asked for");
 		return go_ack(c, WIRE_ACK_PROTOCOL);
 	}
-	if (c->cfg->resume.on_ident && c->cfg->resume.on_ident(c->cfg->resume.on_ident_arg, &c->ident, &c->err) < 0)
+	if (c->cfg->resume.on_ident && c->cfg->resume.on_ident(c->cfg->resume.on_ident_arg, &c->ident, true, &c->err) < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
 	return begin_payload(c);
 }

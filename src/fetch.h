@@ -26,9 +26,10 @@ struct fetch_resume {
 	const struct wire_ident *if_ident; /* serve only this file, else CHANGED (W-16); or NULL */
 	uint64_t prefix;         /* bytes the output holds already: the hash covers
 				  * [0, prefix + length) of it */
-	/* told the sender's identity (W-15) before any byte is stored, or NULL; -1
-	 * (with *e set) refuses the transfer, acked LOCAL_ERROR */
-	int (*on_ident)(void *arg, const struct wire_ident *id, struct zerr *e);
+	/* told the sender's identity (W-15) before any byte is stored, and whether a
+	 * partial of it could be resumed (over HTTP not when the server gives no
+	 * validator, G-11); or NULL; -1 (with *e set) refuses the transfer, acked LOCAL_ERROR */
+	int (*on_ident)(void *arg, const struct wire_ident *id, bool resumable, struct zerr *e);
 	void *on_ident_arg;
 };
 
@@ -52,7 +53,12 @@ struct fetch_cfg {
 	void *redirected_arg;
 	const uint8_t *sha256;   /* HTTP: the stored file's SHA-256 must be these 32 bytes
 				  * (SPEC G-12), or NULL */
-	const char *if_range;    /* HTTP: sent as If-Range, a probe's validator (G-10), or NULL */
+	const char *if_range;    /* HTTP: the probe's validator (G-10), or NULL: sent as If-Range,
+				  * and as If-Match (an entity tag) or If-Unmodified-Since (a date) */
+	const struct httpc_url *ask; /* HTTP: the URL a part asks instead of url, no redirect
+				      * followed: the one the probe was answered from (G-10); or NULL */
+	struct httpc_url *landed; /* HTTP: filled with the URL that answered (after redirects,
+				   * G-8) when the head is accepted; or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;

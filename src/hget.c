@@ -34,6 +34,7 @@ struct hget_conn {
 	bool redirect;                 /* the answer was a redirect, to resp.location (G-8) */
 	bool no_ranges;                /* a probe's answer was a 200 (G-10) */
 	bool ranged;                   /* a Range was sent */
+	const char *precondition;      /* the precondition field sent (G-10), or NULL */
 	bool mismatch;                 /* the stored bytes failed a digest check (G-12) */
 	unsigned interim;              /* 1xx heads skipped (G-4) */
 	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
@@ -160,6 +161,11 @@ static int check_head(struct hget_conn *c)
 		c->wresp = (struct wire_response){.status = WIRE_OK}; /* SPEC G-10: an empty file */
 		return make_ident(c, 0);
 	}
+	if (r->status == 412 && c->precondition) { /* SPEC G-10: RFC 9110 13.1.1, 13.1.4 */
+		c->wresp.status = WIRE_CHANGED;
+		return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the file changed on the server (412 to %s)",
+				c->precondition);
+	}
 	if (r->status != 200 && r->status != 206)
 		return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the server answered %s", what);
 	if (r->encoded)
@@ -221,7 +227,7 @@ static int check_head(struct hget_conn *c)
 		return zerr_set(&c->err, ZCP_EXIT_FILE, "", c->peer, "the server offers %llu bytes, more than "
 				"--max-size %llu", (unsigned long long)whole, (unsigned long long)c->cfg->max_size);
 	c->wresp = (struct wire_response){.status = WIRE_OK, .file_size = size, .offset = first, .length = len};
-	snprintf(c->wresp.name, sizeof c->wresp.name, "%s", c->url->name);
+	snprintf(c->wresp.name, sizeof c->wresp.name, "%s", c->cfg->url->name); /* SPEC G-2: not a hop's */
 	c->wresp.name_len = (uint16_t)strlen(c->wresp.name);
 	return make_ident(c, size);
 }
@@ -234,7 +240,7 @@ static int begin_body(struct hget_conn *c, size_t head)
 		c->wresp.status = WIRE_CHANGED;
 		return fail(c, ZCP_EXIT_PEER, "%s", "the file changed on the server since the partial began");
 	}
-	if (rz->on_ident && rz->on_ident(rz->on_ident_arg, &c->ident, &c->err) < 0)
+	if (rz->on_ident && rz->on_ident(rz->on_ident_arg, &c->ident, has_validator(&c->resp), &c->err) < 0)
 		return ended(c, -1);
 	if (c->cfg->probe)
 		return ended(c, 0);
@@ -292,7 +298,9 @@ static int step_head(struct hget_conn *c)
 			c->have -= (size_t)n;
 			continue;
 		}
-		if (n > 0 && is_redirect(c->resp.status) && c->resp.location[0]) { /* SPEC G-8 */
+		/* SPEC G-8; G-10: a part asks the probe's final URL and follows no redirect, so
+		 * that no other server is asked mid-transfer */
+		if (n > 0 && is_redirect(c->resp.status) && c->resp.location[0] && !c->cfg->part) {
 			c->redirect = true;
 			return ended(c, 0);
 		}
@@ -583,9 +591,15 @@ static int hget_init(struct hget_conn *c, int sock, const char *peer, const stru
 	c->first = cfg->offset;
 	c->want = cfg->probe ? 1 : cfg->length;
 	c->ranged = cfg->probe || cfg->part || cfg->offset || cfg->length;
+	/* SPEC G-10: the probe's validator as a precondition too (RFC 9110 13.2.2: a server
+	 * evaluates it before If-Range): a changed file is a 412, not a body to refuse */
+	const char *v = c->ranged ? cfg->if_range : NULL;
+	bool tag = v && v[0] == '"'; /* a strong entity tag, else an HTTP-date */
+	c->precondition = !v ? NULL : tag ? "If-Match" : "If-Unmodified-Since";
 	struct httpc_request rq = {.url = url, .range = c->ranged, .first = c->first,
 				   .last = c->want ? c->first + c->want - 1 : HTTPC_RANGE_OPEN,
-				   .if_range = c->ranged ? cfg->if_range : NULL};
+				   .if_range = v, .if_match = tag ? v : NULL,
+				   .if_unmodified_since = v && !tag ? v : NULL};
 	c->len = httpc_request_format(&rq, (char *)c->buf, HGET_BUF);
 	if (!c->len)
 		return fail(c, ZCP_EXIT_USAGE, "%s", "the request does not fit in one head");
@@ -655,9 +669,10 @@ int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsi
 	struct httpc_url at[2]; /* this hop's URL and the next one's */
 	struct xfer_stats all = {0};
 	char where[NET_ADDR_MAX], addr[HTTPC_HOST_MAX + 16];
-	at[0] = *cfg->url;
+	at[0] = cfg->ask ? *cfg->ask : *cfg->url;
 	int r;
-	for (unsigned n = 0;; n++) {
+	unsigned n;
+	for (n = 0;; n++) {
 		r = hop(sock, peer, cfg, &at[n % 2], out, rep, &all, &at[(n + 1) % 2], e);
 		if (r != HGET_REDIRECTED)
 			break;
@@ -686,6 +701,8 @@ int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsi
 	}
 	if (peer == where)
 		snprintf(rep->moved_to, sizeof rep->moved_to, "%s", peer);
+	if (r == 0 && cfg->landed) /* SPEC G-10: what the parts ask */
+		*cfg->landed = at[n % 2];
 	if (stats)
 		*stats = all;
 	return r;

@@ -17,10 +17,13 @@
 /* hget_one() - fetch_one() for cfg->url (not NULL; cfg->raw, verify and name are not
  * used): a GET of the URL, with Range for cfg's range (or a part, or a probe's
  * bytes=F-F) and cfg->if_range as If-Range; the answer's identity must be
- * cfg->resume.if_ident when set (else CHANGED); --sha256 (cfg->sha256) or a whole
+ * cfg->resume.if_ident when set (else CHANGED; so is a 412 to the If-Match or
+ * If-Unmodified-Since cfg->if_range makes); --sha256 (cfg->sha256) or a whole
  * 200's Repr-Digest (else its Content-Digest) checked on the stored bytes before the commit; a 3xx with Location is
  * followed, each hop on a connection of its own (net_connect(), closed here), at
- * most HGET_REDIRECTS_MAX, never to another scheme nor from https to http. rep->resp
+ * most HGET_REDIRECTS_MAX, never to another scheme nor from https to http (a part,
+ * cfg->part, follows none: it asks cfg->ask, when set, instead of cfg->url); on
+ * success cfg->landed, when set, gets the URL that answered. rep->resp
  * tells what was answered as a ZCP/1 response would (status WIRE_OK, or WIRE_CHANGED
  * when the validator asked for is not the server's: exit 6), rep->ident the W-15
  * identity made from the URL and the validator. Returns 0 when every byte of the

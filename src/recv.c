@@ -130,22 +130,26 @@ static const struct step_progress *progress_hook(const struct recv_cfg *cfg, uin
 struct resumable {
 	struct resume *rs;
 	const struct fsio_out *out;
+	bool unresumable; /* the source gives nothing to resume a partial by (G-11) */
 };
 
 /* SPEC R-22 R-20: before the first byte, room for the file; for a fresh partial,
- * its record. */
-static int record_ident(void *arg, const struct wire_ident *id, struct zerr *e)
+ * its record, unless no run could resume it (G-11: it is then not recorded, so
+ * that even a partial a kill leaves is not trusted). */
+static int record_ident(void *arg, const struct wire_ident *id, bool resumable, struct zerr *e)
 {
-	const struct resumable *rz = arg;
+	struct resumable *rz = arg;
 	if (fsio_out_room(rz->out, id->size, e) < 0)
 		return -1;
-	return rz->rs->have ? 0 : resume_record(rz->rs, id, 0, e);
+	rz->unresumable = !resumable;
+	return rz->rs->have || !resumable ? 0 : resume_record(rz->rs, id, 0, e);
 }
 
 /* How a transfer failed, for the partial's fate. */
 struct failure {
 	bool changed;  /* the sender answered CHANGED (W-16) */
 	bool mismatch; /* the stored bytes do not hash to the sender's file */
+	bool unresumable; /* nothing to resume the partial by (G-11) */
 };
 
 /* One connection, into the partial of rs when not NULL (SPEC R-20: continuing a
@@ -154,7 +158,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 			struct recv_result *res, struct failure *f, struct zerr *e)
 {
 	struct fetch_cfg fc = *cfg->fetch;
-	struct resumable rz = {rs, out};
+	struct resumable rz = {rs, out, false};
 	uint64_t base = 0;
 	if (rs) {
 		if (rs->have && rs->parts) { /* --verify hashes from byte 0: parts cannot be continued */
@@ -201,6 +205,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 		snprintf(res->peer, sizeof res->peer, "%s", rep.moved_to);
 	f->changed = rep.resp.status == WIRE_CHANGED;
 	f->mismatch = rep.mismatch;
+	f->unresumable = rz.unresumable;
 	return r;
 }
 
@@ -238,6 +243,10 @@ static void failed(const struct recv_cfg *cfg, struct resume *rs, const struct f
 		resume_drop(rs);
 		set_note(n, RECV_REMOVED, rs->partial, f->mismatch ? "it does not hash to the sender's file"
 								   : "the source changed since this partial copy began");
+	} else if (f->unresumable) { /* SPEC G-11: said once, instead of a partial no run takes */
+		resume_drop(rs);
+		set_note(n, RECV_REMOVED, rs->partial, "the server gives no validator (no strong ETag, no "
+			 "Last-Modified) by which a later run could resume it");
 	} else if (!resume_kept(rs)) { /* nothing was stored: a record alone is of nothing */
 		resume_drop(rs);
 	} else if ((cfg->fsync ? resume_sync(rs, &n->err) : 0) < 0) {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "httpc.h"
 #include "mono.h"
 #include "net.h"
 #include "resume.h"
@@ -38,6 +39,7 @@ struct group {
 	char name[ZCP_PATH_MAX + 1];
 	struct wire_ident ident;  /* the probe's answer: every part's */
 	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the probe's, each part's If-Range (G-10) */
+	struct httpc_url landed;  /* HTTP: the URL that answered the probe, which each part asks */
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -148,6 +150,7 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	pc.probe = true;
 	/* SPEC R-18: every part must be of this file; R-20: still the partial's? */
 	pc.resume = (struct fetch_resume){.want_ident = true, .if_ident = rs && rs->have ? &rs->ident : NULL};
+	pc.landed = cfg->url ? &g->landed : NULL; /* SPEC G-10: after its redirects */
 	int sock = net_connect(addr, cfg->timeout_ms, g->peer, sizeof g->peer, e);
 	if (sock < 0)
 		return -1;
@@ -159,6 +162,8 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	rep->resp = fr.resp;
 	rep->changed = fr.resp.status == WIRE_CHANGED;
 	rep->no_ranges = fr.no_ranges;
+	if (fr.moved_to[0]) /* SPEC G-8 G-10: the server that answered, which the parts dial */
+		snprintf(g->peer, sizeof g->peer, "%s", fr.moved_to);
 	snprintf(g->validator, sizeof g->validator, "%s", fr.validator);
 	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
@@ -173,6 +178,9 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		       const struct wire_response *whole, unsigned *started, struct zerr *e)
 {
 	char peer[NET_ADDR_MAX];
+	/* SPEC G-10: over HTTP, the address that answered the probe (after its redirects),
+	 * not the name again: no part reaches another server */
+	const char *to = cfg->url ? g->peer : addr;
 	*started = 0;
 	for (unsigned i = 0; i < g->k; i++) {
 		struct part *p = &g->part[i];
@@ -192,6 +200,7 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		 * is refused (W-16) */
 		p->cfg.resume = (struct fetch_resume){.want_ident = true, .if_ident = &g->ident};
 		p->cfg.if_range = g->validator[0] ? g->validator : NULL; /* SPEC G-10 */
+		p->cfg.ask = cfg->url ? &g->landed : NULL;
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;
@@ -200,7 +209,7 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		struct part *p = &g->part[i];
 		if (p->skip)
 			continue;
-		p->sock = net_connect(addr, cfg->timeout_ms, peer, sizeof peer, e);
+		p->sock = net_connect(to, cfg->timeout_ms, peer, sizeof peer, e);
 		p->open = p->sock >= 0;
 		if (p->sock < 0) {
 			for (unsigned j = 0; j < g->k; j++) /* none runs: nothing to join */

@@ -5,7 +5,8 @@ usage: httpd.py MODE FILE PORTFILE [CERT KEY]
 Listens on 127.0.0.1 port 0 (over TLS with CERT and KEY; a connection is closed without
 close_notify), writes the port to PORTFILE, answers each connection's
 request for /NAME with FILE's bytes the way MODE breaks the rules (some modes answer the
-first connection one way, the later ones another), for at most 30 s. With CERT and KEY,
+first connection one way, the later ones another), for at most 30 s, and prints each
+request line to its standard output. With CERT and KEY,
 over TLS, each connection ended without a close_notify (as Python's close() does).
 """
 import base64
@@ -70,7 +71,11 @@ def answer(s, mode, body, port, head, n):
             s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
     elif mode == "novalhalf" and n == 0:     # no validator: half the body, then the end
         s.sendall(ok + b"Content-Length: %d\r\n\r\n" % size + body[:size // 2])
-    elif mode == "novalhalf":                # then the rest of another file of that size
+    elif mode == "novalhalf" and not rng:    # then the whole file (still no validator)
+        s.sendall(ok + b"Content-Length: %d\r\n\r\n" % size + body)
+    elif mode == "valgone" and n == 0:       # an ETag, half the body, then the end
+        s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body[:size // 2])
+    elif mode in ("novalhalf", "valgone"):   # then the rest of another file of that size, no validator
         first = int(rng.split("=")[1].split("-")[0])
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
                   % (first, size - 1, size, size - first) + bytes(size - first))
@@ -79,6 +84,22 @@ def answer(s, mode, body, port, head, n):
         part = body if (first, last) in ((0, 0), (0, size - 1)) else bytes(size)
         s.sendall((ok if not rng else b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %d-%d/%d\r\n"
                    % (first, last, size)) + b"Content-Length: %d\r\n\r\n" % (last - first + 1) + part[first:last + 1])
+    elif mode == "ifmatch" and n == 0:       # the probe: ETag "v1"; then the file is "v2"
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes 0-0/%d\r\n"
+                  b"Content-Length: 1\r\n\r\n" % size + body[:1])
+    elif mode == "ifmatch" and field(head, "If-Match") not in (None, '"v2"'):  # RFC 9110 13.1.1
+        s.sendall(b"HTTP/1.1 412 Precondition Failed\r\nETag: \"v2\"\r\nContent-Length: 0\r\n\r\n")
+    elif mode == "ifmatch":                  # no If-Match: If-Range "v1" fails, the whole "v2"
+        s.sendall(ok + b"ETag: \"v2\"\r\nContent-Length: %d\r\n\r\n" % size + bytes(size))
+    elif mode in ("hop", "hopaway") and head.split(" ")[1] == "/data.bin":  # moved (to $HOP_TO's server)
+        s.sendall(b"HTTP/1.1 302 Found\r\nLocation: %s/final.bin\r\nContent-Length: 0\r\n\r\n"
+                  % os.environ.get("HOP_TO", "").encode())
+    elif mode == "hopaway" and n > 1:        # after the probe, the final URL moves again
+        s.sendall(b"HTTP/1.1 302 Found\r\nLocation: /data.bin\r\nContent-Length: 0\r\n\r\n")
+    elif mode in ("hop", "hopaway") and rng:  # /final.bin: its ranges
+        first, last = (int(x) for x in rng.split("=")[1].split("-"))
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (first, last, size, last - first + 1) + body[first:last + 1])
     elif mode == "crange":      # a 206 for a range nobody asked for
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1-%d/%d\r\n"
                   b"Content-Length: %d\r\n\r\n" % (size - 1, size, size - 1) + body[1:])
@@ -161,6 +182,7 @@ def main(argv):
                 s = tls.wrap_socket(s, server_side=True)
             head = read_head(s)
             if head is not None:
+                print(head.split("\r\n")[0], flush=True)  # the request line, for the tests to count
                 answer(s, mode, body, port, head, n)
                 n += 1
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):

@@ -10,6 +10,7 @@
 
 static char dir[256], out_path[300];
 static struct httpc_url url;
+static char sent[4096]; /* the request hget_one() sent, by run() */
 
 static void setup(void)
 {
@@ -36,6 +37,8 @@ static int run(struct fetch_cfg *cfg, const char *response, size_t len, struct f
 	cfg->chunk = 4096;
 	cfg->timeout_ms = 5000;
 	int r = hget_one(sv[0], "peer", cfg, &out, rep, NULL, e);
+	ssize_t n = recv(sv[1], sent, sizeof sent - 1, MSG_DONTWAIT);
+	sent[n > 0 ? n : 0] = '\0';
 	close(sv[0]);
 	close(sv[1]);
 	return r;
@@ -164,6 +167,71 @@ START_TEST(g11_changed) /* SPEC G-11: another identity is CHANGED, nothing store
 }
 END_TEST
 
+/* SPEC G-10 F-4: a part names the probe's validator in If-Range and as a precondition
+ * (a strong ETag in If-Match, a date in If-Unmodified-Since); a 412 to it is CHANGED,
+ * one to a request without one a status like another */
+#define DATE "Sun, 06 Nov 1994 08:49:37 GMT"
+static const struct precondition {
+	const char *validator, *sent, *unsent, *reason;
+} preconditions[] = {
+	{"\"v1\"", "\r\nIf-Range: \"v1\"\r\nIf-Match: \"v1\"\r\nConnection", "If-Unmodified-Since",
+	 "the file changed on the server (412 to If-Match)"},
+	{DATE, "\r\nIf-Range: " DATE "\r\nIf-Unmodified-Since: " DATE "\r\nConnection", "If-Match",
+	 "the file changed on the server (412 to If-Unmodified-Since)"},
+	{NULL, "\r\nRange: bytes=2-4\r\nConnection", "If-", "the server answered 412"},
+};
+
+START_TEST(g10_part_preconditions)
+{
+	const struct precondition *w = &preconditions[_i];
+	struct wire_ident id = {.size = 5};
+	struct fetch_cfg cfg = {.path = XFER_COPY, .part = true, .offset = 2, .length = 3, .if_range = w->validator,
+				.resume = {.want_ident = true, .if_ident = w->validator ? &id : NULL}};
+	struct fetch_report rep;
+	struct zerr e;
+	const char *r412 = "HTTP/1.1 412 Precondition Failed\r\nContent-Length: 0\r\n\r\n";
+	ck_assert_int_eq(run(&cfg, r412, strlen(r412), &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PEER);
+	ck_assert_int_eq(rep.resp.status, w->validator ? WIRE_CHANGED : WIRE_OK);
+	ck_assert_str_eq(e.reason, w->reason);
+	ck_assert_msg(strstr(sent, w->sent), "%s", sent);
+	ck_assert_msg(!strstr(sent, w->unsent), "%s", sent);
+}
+END_TEST
+
+/* SPEC G-10 G-8: a part asks the URL it is given (the probe's final one) and follows no
+ * redirect: another server is never asked mid-transfer */
+START_TEST(g10_part_no_redirect)
+{
+	struct httpc_url final;
+	const char *why, *u = "http://127.0.0.1:8080/final.bin";
+	ck_assert_int_eq(httpc_url_parse(u, strlen(u), NULL, &final, &why), 0);
+	struct fetch_cfg cfg = {.path = XFER_COPY, .part = true, .offset = 2, .length = 3, .ask = &final};
+	struct fetch_report rep;
+	struct zerr e;
+	const char *r302 = "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\n\r\n";
+	ck_assert_int_eq(run(&cfg, r302, strlen(r302), &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PEER);
+	ck_assert_msg(strstr(e.reason, "answered 302"), "%s", e.reason);
+	ck_assert_msg(!strncmp(sent, "GET /final.bin HTTP/1.1\r\n", 25), "%s", sent);
+}
+END_TEST
+
+/* SPEC G-10: the probe tells the URL that answered it, after its redirects */
+START_TEST(g10_probe_landed)
+{
+	struct httpc_url landed;
+	memset(&landed, 0, sizeof landed);
+	struct fetch_cfg cfg = {.path = XFER_COPY, .probe = true, .landed = &landed, .resume = {.want_ident = true}};
+	struct fetch_report rep;
+	struct zerr e;
+	const char *r206 = "HTTP/1.1 206 P\r\nETag: \"a\"\r\nContent-Range: bytes 0-0/1000\r\nContent-Length: 1\r\n\r\nx";
+	ck_assert_int_eq(run(&cfg, r206, strlen(r206), &rep, &e), 0);
+	ck_assert_str_eq(landed.target, "/f.bin");
+	ck_assert_uint_eq(landed.port, 8080);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hget");
@@ -173,6 +241,9 @@ int main(void)
 	tcase_add_test(tc, g4_interim_bounded);
 	tcase_add_test(tc, g10_probe);
 	tcase_add_test(tc, g11_changed);
+	tcase_add_loop_test(tc, g10_part_preconditions, 0, (int)(sizeof preconditions / sizeof preconditions[0]));
+	tcase_add_test(tc, g10_part_no_redirect);
+	tcase_add_test(tc, g10_probe_landed);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -27,6 +27,7 @@ start_nginx() {
 			listen 127.0.0.1:$NPORT; root $W;
 			location = /moved { return 302 /hop2; }
 			location /slow/ { limit_rate 1m; }
+			location /dated/ { etag off; }
 			location = /hop2 { return 307 http://127.0.0.1:$PYPORT/data.bin; }
 		}
 		server {
@@ -266,6 +267,65 @@ fetched() {
 check "--streams N: each part names the probe's ETag in If-Range  # SPEC G-10" fetched ifrange --streams 3
 check "--streams N from a server with no validator (no strong ETag, no Last-Modified): one stream, never parts of other versions  # SPEC G-10" \
 	fetched noval --streams 3
+t_streams_if_match() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	local mode
+	for mode in "--streams 3" "--streams 3 --resume"; do
+		start_httpd ifmatch || return 1
+		# shellcheck disable=SC2086 # the options, split
+		zrecv $mode -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+		local r=$?
+		kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+		cat "$T/err"
+		[ $r -eq 6 ] && grep -q '^zcp-recv: 127.0.0.1:[0-9]*: the file changed on the server (412 to If-Match)$' "$T/err" &&
+			only_entries "$T/o" || return 1
+	done
+	grep -q 'removed' "$T/err"
+}
+check "--streams N: each part sends If-Match with the probe's ETag; a 412 (the file changed) is exit 6, nothing kept (--resume: the partial removed)  # SPEC G-10 F-4" \
+	t_streams_if_match
+# replaced_between LOC FIELD: --streams 2 of nginx's /LOC/data.bin, stopped (strace) at its first
+# part's socket(), after the probe; the file then gets a later mtime (a new ETag and
+# Last-Modified): nginx answers the parts' FIELD 412, exit 6, nothing stored
+replaced_between() {
+	rm -rf "$T/o"; mkdir -p "$T/o" "$W/$1"; cp "$T/data.bin" "$W/$1/data.bin"
+	zstrace -f -o /dev/null -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
+		"$B/zcp-recv" --streams 2 -c "http://127.0.0.1:$NPORT/$1/data.bin" -o "$T/o/x" 2>"$T/err" &
+	local s=$! p rc
+	if ! { wait_until 20 tracee "$s" >/dev/null && p=$(tracee "$s") && wait_until 20 stopped "$p" &&
+	       touch -d '+1 hour' "$W/$1/data.bin" && kill -CONT "$p"; }; then
+		kill "$s"; return 1
+	fi
+	wait "$s"; rc=$?
+	echo "exit $rc"; cat "$T/err"
+	[ $rc -eq 6 ] && grep -q "the file changed on the server (412 to $2)\$" "$T/err" && only_entries "$T/o"
+}
+check "--streams N from nginx, the file touched between the probe and the parts: its strong ETag in If-Match, 412, exit 6  # SPEC G-10" \
+	replaced_between tag If-Match
+check "--streams N from nginx without ETags, the file touched between the probe and the parts: its Last-Modified in If-Unmodified-Since, 412, exit 6  # SPEC G-10" \
+	replaced_between dated If-Unmodified-Since
+# streams_redirected [TO]: --streams 3 -v of httpd.py's /data.bin, redirected to /final.bin
+# (of server TO, nginx): the probe alone follows it; the parts ask the final URL of the
+# server that answered the probe
+streams_redirected() {
+	rm -rf "$T/o"; mkdir -p "$T/o"; cp "$T/data.bin" "$W/final.bin"
+	HOP_TO=${1:-} start_httpd hop || return 1
+	zrecv -v --streams 3 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/" 2>"$T/err"
+	local r=$? to=${1:-http://127.0.0.1:$PORT} here=4 # the probe and 3 parts here, or none
+	[ -n "${1:-}" ] && here=0
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/fake.out" "$T/err"
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/data.bin" && only_entries "$T/o" data.bin &&
+		grep -q "from ${to#http://} .*; 3 streams" "$T/err" && [ "$(grep -c '^GET /data.bin ' "$T/fake.out")" -eq 1 ] &&
+		[ "$(grep -c '^GET /final.bin ' "$T/fake.out")" -eq "$here" ] &&
+		[ "$(grep -c "redirects to $to/final.bin\$" "$T/err")" -eq 1 ]
+}
+check "--streams N redirected: the parts ask the probe's final URL, the redirects followed (and said with -v) once; -o DIR/ names the file after the URL given  # SPEC G-10 G-8 G-2" \
+	streams_redirected
+check "--streams N redirected to another server (nginx): the parts go to the server that answered the probe  # SPEC G-10 G-8" \
+	streams_redirected "http://127.0.0.1:$NPORT"
+check "--streams N: a part the final URL redirects again is not followed (no other server mid-transfer): exit 6, nothing stored  # SPEC G-10 G-8" \
+	hostile hopaway 6 'answered 302' --streams 3
 
 # --- (7) --resume: the partial kept, continued with a range, only if the file is the same
 t_resume() {
@@ -295,8 +355,22 @@ resume_refused() {
 }
 check "--resume: a 200 to the range of the rest is CHANGED: exit 6, the partial removed, never appended  # SPEC G-11 R-20" \
 	resume_refused half200 'a 200 to the range of the rest'
-check "--resume from a server with no validator (no strong ETag, no Last-Modified): exit 6, the partial removed, never appended  # SPEC G-11 R-20" \
-	resume_refused novalhalf 'no validator'
+check "--resume from a server whose validator is gone (no strong ETag, no Last-Modified now): exit 6, the partial removed, never appended  # SPEC G-11 R-20" \
+	resume_refused valgone 'no validator'
+t_resume_noval() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd novalhalf || return 1
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		cat "$T/err" && grep -q 'gives no validator.*; removed' "$T/err" && ! grep -q 'kept' "$T/err" &&
+		only_entries "$T/o" &&
+		zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x" &&
+		only_entries "$T/o" x
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume from a server with no validator: the fetch goes on, but a partial no run could resume is not kept (said once); the next run fetches it whole  # SPEC G-11 R-20" \
+	t_resume_noval
 t_resume_changed() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	# a partial from nginx's slow location, then the file changes (its ETag with it)
@@ -338,6 +412,22 @@ t_resume_stop_after_redirect() { # a --resume --fsync fetch redirected, then sto
 	[ $rc -eq 143 ] && awk -v t="$took" 'BEGIN { exit !(t < 9) }' && [ -f "$(rz_partial "$T/rd").meta" ]
 }
 check "--resume --fsync redirected, then SIGTERM: the stop shuts the hop's socket down (not the first one's), the partial kept  # SPEC G-8 R-20" t_resume_stop_after_redirect
+t_resume_noval_killed() { # no record while a partial no run could resume is written: a kill leaves nothing trusted
+	rm -rf "$T/o" && mkdir -p "$T/o" && start_httpd dribble || return 1
+	zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" & local s=$!
+	wait_until 20 partial_holds_bytes "$T/o" && no_entry "$T/o" '.zcp-partial-*.meta'
+	local r=$?
+	kill -9 "$(tracee "$s")"; wait "$s"
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	[ $r -eq 0 ] && start_httpd close || return 1
+	zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" && cat "$T/err" &&
+		grep -q 'not continued' "$T/err" && cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
+	r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume from a server with no validator, killed mid-body: no record was written, the next run starts over  # SPEC G-11 R-20" \
+	t_resume_noval_killed
 t_sha256() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	local sum; sum=$(sha256sum "$T/data.bin" | cut -c1-64)
