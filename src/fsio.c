@@ -36,9 +36,8 @@ static int check_regular(int fd, const char *name, struct stat *st, struct zerr 
 }
 
 /* The last check of an input opened for reading (blocking): not a size of 0 that the
- * kernel makes up (SPEC S-9). Returns fd with *size, or -2 (fd closed) with *e set. */
-static int finish_input(int fd, const char *name, const struct stat *st, uint64_t *size,
-			struct zerr *e)
+ * kernel makes up (SPEC S-9). Returns fd, or -2 (fd closed) with *e set. */
+static int finish_input(int fd, const char *name, const struct stat *st, struct zerr *e)
 {
 	ssize_t n = 0;
 	char probe;
@@ -47,10 +46,8 @@ static int finish_input(int fd, const char *name, const struct stat *st, uint64_
 	else if (n > 0)
 		zerr_set(e, ZCP_EXIT_FILE, "read", name,
 			 "reports size 0 but has content (a /proc or sysfs file?); not served");
-	else {
-		*size = (uint64_t)st->st_size;
+	else
 		return fd;
-	}
 	close(fd);
 	return -2;
 }
@@ -64,13 +61,12 @@ static int open_failed(struct zerr *e, const char *call, const char *name, int e
 	return ours ? -2 : -1;
 }
 
-int fsio_open_input(const char *path, uint64_t *size, struct zerr *e)
+int fsio_open_input(const char *path, struct stat *st, struct zerr *e)
 {
-	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
 	if (fd < 0)
 		return open_failed(e, "open", path, errno);
-	int r = check_regular(fd, path, &st, e), fl;
+	int r = check_regular(fd, path, st, e), fl;
 	if (r == 0 && ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
 		zerr_sys(e, ZCP_EXIT_FILE, "fcntl", path, errno);
 		r = -2; /* the descriptor failed, not the file's absence */
@@ -79,18 +75,17 @@ int fsio_open_input(const char *path, uint64_t *size, struct zerr *e)
 		close(fd);
 		return r;
 	}
-	return finish_input(fd, path, &st, size, e);
+	return finish_input(fd, path, st, e);
 }
 
-int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr *e)
+int fsio_open_beneath(int rootfd, const char *name, struct stat *st, struct zerr *e)
 {
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	struct stat st;
 	int pfd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof how);
 	if (pfd < 0)
 		return open_failed(e, "openat2", name, errno);
-	int r = check_regular(pfd, name, &st, e);
+	int r = check_regular(pfd, name, st, e);
 	if (r < 0) {
 		close(pfd);
 		return r;
@@ -104,7 +99,7 @@ int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr 
 		open_failed(e, "open", name, errno); /* no /proc? */
 		return -2;
 	}
-	return finish_input(fd, name, &st, size, e);
+	return finish_input(fd, name, st, e);
 }
 
 static int copy_path(char *dst, const char *src, struct zerr *e)

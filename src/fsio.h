@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "wire.h"
 #include "zerr.h"
@@ -14,18 +15,20 @@
 /* fsio_open_input() - open path read-only without blocking (a FIFO never holds
  * the caller) and check that it can be served: a regular file, and not one that
  * reports size 0 while it has content (/proc, sysfs). Returns the fd, blocking,
- * with its size in *size; -1 with *e set when the file is missing or not regular
- * (a receiver hears NOT_FOUND); -2 with *e set when it is there but cannot be
- * served (SERVER_ERROR). Exit class 3, or 1 when descriptors or memory ran out
- * (EMFILE, ENFILE, ENOMEM: SERVER_ERROR, SPEC C-11). */
-int fsio_open_input(const char *path, uint64_t *size, struct zerr *e);
+ * with what the check's fstat said in *st: st_size is the size to serve, and a
+ * request takes its identity and validators from *st too (SPEC S-1); -1 with *e
+ * set when the file is missing or not regular (a receiver hears NOT_FOUND); -2
+ * with *e set when it is there but cannot be served (SERVER_ERROR). Exit class 3,
+ * or 1 when descriptors or memory ran out (EMFILE, ENFILE, ENOMEM: SERVER_ERROR,
+ * SPEC C-11). */
+int fsio_open_input(const char *path, struct stat *st, struct zerr *e);
 
 /* fsio_open_beneath() - fsio_open_input() for name, a relative path (SPEC W-8),
  * resolved below the directory rootfd: "..", absolute names, symbolic links that
  * leave and magic links are refused (openat2 RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS),
  * and the kind of file is checked on an O_PATH descriptor, so a device or FIFO is
  * never opened for reading (SPEC S-12). Same results as fsio_open_input(). */
-int fsio_open_beneath(int rootfd, const char *name, uint64_t *size, struct zerr *e);
+int fsio_open_beneath(int rootfd, const char *name, struct stat *st, struct zerr *e);
 
 enum fsio_mode {
 	FSIO_FILE,    /* a file: temporary file, then published under the final name */

@@ -100,13 +100,13 @@ static int refuse(struct origin_conn *c, int status)
 	return respond(c, &h);
 }
 
-/* SPEC H-2 S-12: opens what the target names. Returns the descriptor, or -1 with
+/* SPEC H-2 S-12: opens what the target names. Returns the descriptor with what
+ * S-1's fstat said in *st (the size and validators come from it), or -1 with
  * c->err and c->status (404; 500 when it is there but cannot be served). */
-static int open_file(struct origin_conn *c)
+static int open_file(struct origin_conn *c, struct stat *st)
 {
 	const struct serve_cfg *cfg = c->cfg;
 	const char *path = c->req.path;
-	uint64_t size; /* the caller's fstat says it, with the validators */
 	int fd;
 	c->name = path;
 	if (cfg->file) {
@@ -115,14 +115,14 @@ static int open_file(struct origin_conn *c)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for unknown name '%s'", path);
 		}
 		c->name = fsio_base_name(cfg->file);
-		fd = fsio_open_input(cfg->file, &size, &c->err);
+		fd = fsio_open_input(cfg->file, st, &c->err);
 	} else {
 		if (!wire_name_valid(path, strlen(path)) || !*path) {
 			c->status = 404;
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for '%s': not a name below the "
 					"root", path);
 		}
-		fd = fsio_open_beneath(cfg->rootfd, path, &size, &c->err);
+		fd = fsio_open_beneath(cfg->rootfd, path, st, &c->err);
 	}
 	if (fd < 0)
 		c->status = fd == -1 ? 404 : 500;
@@ -184,14 +184,14 @@ static void choose_range(struct origin_conn *c, struct http_head *h, const char 
 	h->last = off + len - 1;
 }
 
-/* SPEC W-15 E-1: the identity could not be made: no key, or libcrypto out of
- * memory, is the system's; fstat's, the file's. */
+/* SPEC W-15 E-1: the identity could not be made (no key, or libcrypto out of
+ * memory): the system's failure, not the file's. */
 static int identity_failed(struct origin_conn *c, int err)
 {
 	if (err == EAGAIN)
 		zerr_set(&c->err, ZCP_EXIT_SYSTEM, "identity", c->name, "no key (no machine id and no random bytes)");
 	else
-		zerr_sys(&c->err, err == ENOMEM ? ZCP_EXIT_SYSTEM : ZCP_EXIT_FILE, "identity", c->name, err);
+		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "identity", c->name, err);
 	return refuse(c, 500);
 }
 
@@ -204,12 +204,12 @@ static int answer(struct origin_conn *c)
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "method %s not allowed", c->req.method_name);
 		return refuse(c, 405);
 	}
-	c->file_fd = open_file(c);
+	struct stat st;
+	c->file_fd = open_file(c, &st);
 	if (c->file_fd < 0)
 		return refuse(c, c->status);
-	struct stat st;
 	struct wire_ident id;
-	if (fstat(c->file_fd, &st) < 0 || ident_of(&st, &id) < 0)
+	if (ident_of(&st, &id) < 0)
 		return identity_failed(c, errno);
 	char etag[ETAG_LEN + 1];
 	etag_of(&id, etag);

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "frameio.h"
 #include "fsio.h"
+#include "ident.h"
 #include "mono.h"
 
 static int ended(struct serve_conn *c, int result)
@@ -22,19 +24,20 @@ static int ended(struct serve_conn *c, int result)
 /* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
  * S-12). Returns the response status, with *e set for a refusal. */
 /* Explains why the identity of the file served could not be made (SPEC W-15, E-1):
- * no key, or libcrypto out of memory, is the system's (exit 1); fstat's, the file's. */
+ * no key, or libcrypto out of memory, both the system's (exit 1). */
 static void identity_failed(struct serve_conn *c, int err)
 {
 	if (err == EAGAIN)
 		zerr_set(&c->err, ZCP_EXIT_SYSTEM, "identity", c->name, "no key (no machine id and no random bytes)");
 	else
-		zerr_sys(&c->err, err == ENOMEM ? ZCP_EXIT_SYSTEM : ZCP_EXIT_FILE, "identity", c->name, err);
+		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "identity", c->name, err);
 }
 
 static enum wire_status open_source(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
 	const struct wire_request *q = &c->req;
+	struct stat st; /* S-1's check: the size and the identity are of the version it saw */
 	int fd;
 	c->name = q->name_len ? q->name : cfg->file ? fsio_base_name(cfg->file) : "";
 	if (cfg->file) {
@@ -42,17 +45,18 @@ static enum wire_status open_source(struct serve_conn *c)
 			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for unknown name '%s'", q->name);
 			return WIRE_NOT_FOUND;
 		}
-		fd = fsio_open_input(cfg->file, &c->size, &c->err);
+		fd = fsio_open_input(cfg->file, &st, &c->err);
 	} else {
 		if (!q->name_len) {
 			zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "asked for no name; a root serves named files");
 			return WIRE_NOT_FOUND;
 		}
-		fd = fsio_open_beneath(cfg->rootfd, q->name, &c->size, &c->err);
+		fd = fsio_open_beneath(cfg->rootfd, q->name, &st, &c->err);
 	}
 	if (fd < 0)
 		return fd == -1 ? WIRE_NOT_FOUND : WIRE_SERVER_ERROR;
-	if (fsio_identity(fd, &c->ident) < 0) {
+	c->size = (uint64_t)st.st_size;
+	if (ident_of(&st, &c->ident) < 0) {
 		identity_failed(c, errno);
 		close(fd);
 		return WIRE_SERVER_ERROR;
@@ -408,10 +412,11 @@ static int start_raw(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
 	c->name = fsio_base_name(cfg->file);
-	c->file_fd = fsio_open_input(cfg->file, &c->size, &c->err);
+	struct stat st;
+	c->file_fd = fsio_open_input(cfg->file, &st, &c->err);
 	if (c->file_fd < 0)
 		return ended(c, -1);
-	c->length = c->size;
+	c->length = c->size = (uint64_t)st.st_size;
 	return start_payload(c);
 }
 

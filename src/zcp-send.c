@@ -183,8 +183,8 @@ int main(int argc, char **argv)
 			r = report_error(PROG, &e);
 		}
 	} else {
-		uint64_t size;
-		int fd = fsio_open_input(o.file, &size, &e); /* SPEC S-1 S-9: fail before serving */
+		struct stat st;
+		int fd = fsio_open_input(o.file, &st, &e); /* SPEC S-1 S-9: fail before serving */
 		if (fd < 0)
 			r = report_error(PROG, &e);
 		else

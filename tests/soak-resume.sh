@@ -6,32 +6,13 @@
 # Usage: tests/soak-resume.sh BUILD_DIR [ROUNDS]   (ROUNDS defaults to 50;
 # SOAK_SEED=N repeats a run: the seed is printed first). Every wait is on an event,
 # bounded. Prints "soak: N rounds, N byte-exact, N wrong"; exits 1 on any wrong.
-set -u -o pipefail
-B=$(cd "${1:?usage: soak-resume.sh BUILD_DIR [ROUNDS]}" && pwd)
-ROUNDS=${2:-50}
-SEED=${SOAK_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-RANDOM=$SEED
-echo "soak: seed $SEED (SOAK_SEED=$SEED repeats it), $ROUNDS rounds"
-T=$(mktemp -d "${TMPDIR:-/tmp}/zcp-soak.XXXXXX")
+SOAK=soak SOAK_ROUNDS=50 SOAK_SRC=src.bin
+# shellcheck source=tests/soak-lib.sh
+. "$(dirname "$0")/soak-lib.sh"
 SIZE=$((256 << 20))
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 
-# wait_until SECONDS CMD...: CMD every 10 ms until it succeeds; 1 after SECONDS
-wait_until() {
-	local limit=$(($1 * 100)) i=0
-	shift
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $limit ] && return 1
-		sleep 0.01
-	done
-}
-partial() { echo "$T/out/".zcp-partial-????????????????; }
-# stored_over N: the partial holds more than N bytes (allocated: --streams sizes it first)
-stored_over() { [ "$(($(stat -c %b "$(partial)" 2>/dev/null || echo 0) * 512))" -gt "$1" ]; }
 # whole_size: the partial is sized to the whole file (a run in parts has begun)
 whole_size() { [ "$(stat -c %s "$(partial)" 2>/dev/null || echo 0)" -eq $SIZE ]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 
 start_send() {
 	: >"$T/send.err"
@@ -49,14 +30,6 @@ cut() {
 	fi
 }
 
-rounds=0 exact=0 wrong=0 stuck=0
-# judge RC: a run that exited 0 has the whole file, byte for byte
-judge() {
-	[ "$1" -eq 0 ] || return 1
-	if cmp -s "$T/src.bin" "$T/out/out"; then exact=$((exact + 1)); else
-		wrong=$((wrong + 1)); echo "soak: round $round: exit 0 with wrong bytes ($2)"; fi
-	return 0
-}
 # interrupted HOW ARGS...: zcp-recv ARGS in the background, interrupted by HOW once
 # the partial holds a random share of the file; sets RC
 interrupted() {
@@ -96,17 +69,6 @@ for round in $(seq 1 "$ROUNDS"); do
 		interrupted "$how" --streams 4
 		judge "$RC" "in parts" && continue
 	fi
-	for try in $(seq 1 20); do # continued until complete, with and without --streams
-		if [ $((try % 2)) -eq 1 ]; then args=(--streams 4); else args=(); fi
-		timeout 300 "$B/zcp-recv" -q --resume -c "127.0.0.1:$PORT" -o "$T/out/out" "${args[@]}" 2>>"$T/recv.err"
-		RC=$?
-		judge "$RC" "continued ${args[*]:-in one stream}" && break
-	done
-	if [ "$RC" -ne 0 ]; then
-		stuck=$((stuck + 1))
-		echo "soak: round $round: never completed (last exit $RC); its last errors:"
-		tail -n 5 "$T/recv.err" | sed 's/^/soak:   /'
-	fi
+	continue_until_whole 20 300 4 "127.0.0.1:$PORT"
 done
-echo "soak: $rounds rounds, $exact byte-exact, $wrong wrong, $stuck never completed"
-[ $wrong -eq 0 ] && [ $stuck -eq 0 ]
+soak_summary

@@ -79,22 +79,11 @@ static void teardown(void)
 	tu_rmtree(dir);
 }
 
-static int client(const void *text, size_t n)
-{
-	struct zerr e;
-	char peer[NET_ADDR_MAX];
-	int fd = net_connect(bound, 5000, peer, sizeof peer, &e);
-	ck_assert_int_ge(fd, 0);
-	if (n)
-		ck_assert_int_eq(send(fd, text, n, MSG_NOSIGNAL), (ssize_t)n);
-	return fd;
-}
-
 /* A client that sends its request and says it will send no more (as a client
  * that reads to the close does), so that the server's linger (H-6) ends at once. */
 static int client_done(const void *text, size_t n)
 {
-	int fd = client(text, n);
+	int fd = tu_client(bound, text, n);
 	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	return fd;
 }
@@ -131,7 +120,7 @@ START_TEST(h1_zcp_request_served_as_zcp)
 	ssize_t n = wire_encode_request(&q, frames, sizeof frames);
 	struct wire_ack ok = {.status = WIRE_ACK_OK, .received = 100};
 	n += wire_encode_ack(&ok, frames + n, sizeof frames - (size_t)n);
-	int a = client(frames, (size_t)n);
+	int a = tu_client(bound, frames, (size_t)n);
 	run();
 	char got[512];
 	ck_assert_uint_eq(read_all(a, got, sizeof got), WIRE_RESPONSE_FIXED + 8 + 100);
@@ -211,8 +200,8 @@ static void stop_after_busy(void *arg, const struct step_log *l)
  * socket, for what it heard. */
 static int refused_busy(const void *text, size_t n, int *held)
 {
-	*held = client("", 0);
-	int b = client(text, n);
+	*held = tu_client(bound, "", 0);
+	int b = tu_client(bound, text, n);
 	struct pollfd p = {.fd = lfd, .events = POLLIN};
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
 	cfg.max_clients = 1;

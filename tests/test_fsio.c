@@ -37,17 +37,17 @@ static void teardown(void) { tu_rmtree(dir); }
 START_TEST(s1_input_regular_only)
 {
 	struct zerr e;
-	uint64_t size = 0;
+	struct stat st;
 	tu_make_file(path, 1234);
-	int fd = fsio_open_input(path, &size, &e);
+	int fd = fsio_open_input(path, &st, &e);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_uint_eq(size, 1234);
+	ck_assert_int_eq(st.st_size, 1234);
 	close(fd);
-	ck_assert_int_eq(fsio_open_input(dir, &size, &e), -1);
+	ck_assert_int_eq(fsio_open_input(dir, &st, &e), -1);
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_str_eq(e.reason, "not a regular file");
 	unlink(path);
-	ck_assert_int_eq(fsio_open_input(path, &size, &e), -1);
+	ck_assert_int_eq(fsio_open_input(path, &st, &e), -1);
 	ck_assert_str_eq(e.call, "open");
 	ck_assert_str_eq(e.reason, "No such file or directory");
 }
@@ -58,15 +58,15 @@ END_TEST
 START_TEST(s1_fifo_refused_without_blocking)
 {
 	struct zerr e;
-	uint64_t size;
+	struct stat st;
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	alarm(5); /* a blocking open() would hang here: the alarm fails the test */
-	ck_assert_int_eq(fsio_open_input(path, &size, &e), -1);
+	ck_assert_int_eq(fsio_open_input(path, &st, &e), -1);
 	alarm(0);
 	ck_assert_str_eq(e.reason, "not a regular file");
 	unlink(path);
 	tu_make_file(path, 10);
-	int fd = fsio_open_input(path, &size, &e);
+	int fd = fsio_open_input(path, &st, &e);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
 	close(fd);
@@ -78,15 +78,15 @@ END_TEST
 START_TEST(s9_size_zero_with_content)
 {
 	struct zerr e;
-	uint64_t size = 7;
-	ck_assert_int_eq(fsio_open_input("/proc/self/status", &size, &e), -2);
+	struct stat st;
+	ck_assert_int_eq(fsio_open_input("/proc/self/status", &st, &e), -2);
 	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
 	ck_assert_str_eq(e.call, "read");
 	ck_assert_ptr_nonnull(strstr(e.reason, "reports size 0 but has content"));
 	tu_make_file(path, 0);
-	int fd = fsio_open_input(path, &size, &e);
+	int fd = fsio_open_input(path, &st, &e);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_uint_eq(size, 0);
+	ck_assert_int_eq(st.st_size, 0);
 	close(fd);
 }
 END_TEST
@@ -689,13 +689,13 @@ START_TEST(s12_open_beneath_root)
 	const struct beneath_case *c = &beneath[_i];
 	int root = make_root();
 	struct zerr e;
-	uint64_t size = 0;
+	struct stat st;
 	alarm(5);
-	int fd = fsio_open_beneath(root, c->name, &size, &e);
+	int fd = fsio_open_beneath(root, c->name, &st, &e);
 	alarm(0);
 	if (c->want == 0) {
 		ck_assert_msg(fd >= 0, "%s: %s %s", c->name, e.call, e.reason);
-		ck_assert_uint_eq(size, strstr(c->name, "deep") ? 3000 : 1000);
+		ck_assert_int_eq(st.st_size, strstr(c->name, "deep") ? 3000 : 1000);
 		ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 		close(fd);
 	} else {
@@ -711,9 +711,9 @@ START_TEST(s12_no_magic_links)
 {
 	int proc = open("/proc/self", O_PATH | O_DIRECTORY);
 	struct zerr e;
-	uint64_t size;
-	ck_assert_int_eq(fsio_open_beneath(proc, "root/etc/hostname", &size, &e), -1);
-	ck_assert_int_eq(fsio_open_beneath(proc, "fd/0", &size, &e), -1);
+	struct stat st;
+	ck_assert_int_eq(fsio_open_beneath(proc, "root/etc/hostname", &st, &e), -1);
+	ck_assert_int_eq(fsio_open_beneath(proc, "fd/0", &st, &e), -1);
 	close(proc);
 }
 END_TEST

@@ -213,18 +213,6 @@ static void teardown(void)
 		tu_rmtree(dir);
 }
 
-/* A client connected (queued in the listener's backlog) that sent n bytes of text. */
-static int client(const char *text, size_t n)
-{
-	struct zerr e;
-	char peer[NET_ADDR_MAX];
-	int fd = net_connect(bound, 5000, peer, sizeof peer, &e);
-	ck_assert_int_ge(fd, 0);
-	if (n)
-		ck_assert_int_eq(send(fd, text, n, MSG_NOSIGNAL), (ssize_t)n);
-	return fd;
-}
-
 /* Reads exactly n bytes (each wait bounded) into buf. */
 static void client_read(int fd, void *buf, size_t n)
 {
@@ -284,7 +272,7 @@ static int yield_step(void *conn, short events, uint64_t budget)
  * they end; each is logged as it ends, and ended (end()) once. */
 START_TEST(s13_connections_step_in_turns_until_they_end)
 {
-	int a = client("0123456789", 10), b = client("abcdefghij", 10);
+	int a = tu_client(bound, "0123456789", 10), b = tu_client(bound, "abcdefghij", 10);
 	cfg.count = 2;
 	ck_assert_int_eq(run(), 0);
 	expect_echo(a, "0123456789");
@@ -305,7 +293,7 @@ END_TEST
 START_TEST(s13_deadline_expires_and_is_logged)
 {
 	echo_cfg.timeout_ms = 200;
-	int a = client("01234", 5);
+	int a = tu_client(bound, "01234", 5);
 	cfg.count = 1;
 	int64_t t0 = mono_ms();
 	ck_assert_int_eq(run(), ZCP_EXIT_NET);
@@ -336,7 +324,7 @@ static void stop_after_a_transfer(unsigned i)
 START_TEST(s14_beyond_max_clients_hears_busy)
 {
 	echo_cfg.timeout_ms = 200;
-	int a = client("01234", 5), b = client("", 0); /* b unread bytes would reset it */
+	int a = tu_client(bound, "01234", 5), b = tu_client(bound, "", 0); /* b unread bytes would reset it */
 	cfg.max_clients = 1;
 	on_log = stop_after_a_transfer;
 	ck_assert_int_eq(run(), 0); /* a timed out; b was refused */
@@ -363,7 +351,7 @@ START_TEST(s14_busy_without_words_is_only_closed)
 	mute.received = true;
 	cfg.kind = &mute;
 	echo_cfg.timeout_ms = 200;
-	int a = client("01234", 5), b = client("", 0); /* b unread bytes would reset it */
+	int a = tu_client(bound, "01234", 5), b = tu_client(bound, "", 0); /* b unread bytes would reset it */
 	cfg.max_clients = 1;
 	on_log = stop_after_a_transfer;
 	ck_assert_int_eq(run(), 0);
@@ -378,7 +366,7 @@ END_TEST
 /* SPEC S-13: each connection's socket gets TCP_NOTSENT_LOWAT when one is set. */
 START_TEST(s13_notsent_lowat_set_on_each_connection)
 {
-	int a = client("0123456789", 10);
+	int a = tu_client(bound, "0123456789", 10);
 	cfg.count = 1;
 	cfg.notsent_lowat = 16384;
 	ck_assert_int_eq(run(), 0);
@@ -391,7 +379,7 @@ END_TEST
  * a connection still queued is not served. */
 START_TEST(s15_count_ends_the_loop)
 {
-	int a = client("0123456789", 10), b = client("abcdefghij", 10);
+	int a = tu_client(bound, "0123456789", 10), b = tu_client(bound, "abcdefghij", 10);
 	cfg.count = 1;
 	ck_assert_int_eq(run(), 0);
 	expect_echo(a, "0123456789");
@@ -418,8 +406,8 @@ static void stop_then_finish(unsigned i)
  * ends, and the loop returns 0. */
 START_TEST(s15_stop_drains_the_transfers_in_flight)
 {
-	late = client("abcdefghi", 9);
-	int a = client("0123456789", 10);
+	late = tu_client(bound, "abcdefghi", 9);
+	int a = tu_client(bound, "0123456789", 10);
 	on_log = stop_then_finish;
 	ck_assert_int_eq(run(), 0);
 	expect_echo(a, "0123456789");
@@ -435,7 +423,7 @@ END_TEST
  * reason, each logged, and the loop returns 128 + the signal. */
 START_TEST(s15_drain_running_out_cuts_the_rest)
 {
-	int b = client("abcdefghi", 9), a = client("0123456789", 10);
+	int b = tu_client(bound, "abcdefghi", 9), a = tu_client(bound, "0123456789", 10);
 	late = -1;
 	on_log = stop_then_finish;
 	cfg.drain_ms = 200;
@@ -467,7 +455,7 @@ START_TEST(s14_worker_refuses_when_the_others_hold_every_place)
 	live[1] = 1; /* worker 1 holds the one place */
 	cfg.max_clients = 1;
 	cfg.worker = &w;
-	int a = client("", 0);
+	int a = tu_client(bound, "", 0);
 	on_log = stop_at_once;
 	ck_assert_int_eq(run(), 0);
 	lfd = -1; /* a worker's stop closed its copy */
@@ -493,8 +481,8 @@ START_TEST(s16_busier_worker_leaves_the_next_connection_to_an_idle_one)
 	struct listener_worker w = {.index = 0, .n = 2, .live = live};
 	cfg.worker = &w;
 	cfg.count = 2;
-	int a = client("01234", 5); /* held: half its bytes */
-	int b = client("0123456789", 10);
+	int a = tu_client(bound, "01234", 5); /* held: half its bytes */
+	int b = tu_client(bound, "0123456789", 10);
 	on_log = NULL;
 	pid_t pid = fork(); /* the loop runs until a's client sends the rest */
 	if (pid == 0) {
@@ -539,7 +527,7 @@ START_TEST(s15_stop_after_the_count_closed_the_door)
 	cfg.draining = drained;
 	cfg.count = 1;
 	echo_cfg.timeout_ms = 100;
-	int a = client("01234", 5);
+	int a = tu_client(bound, "01234", 5);
 	ck_assert_int_eq(run(), ZCP_EXIT_NET);
 	ck_assert_int_eq(drained_sig, SIGTERM);
 	ck_assert_int_eq(drained_live, 0);
@@ -590,8 +578,8 @@ START_TEST(s16_workers_each_run_a_loop)
 {
 	struct zerr e;
 	echo_cfg.timeout_ms = 200;
-	int a = client("0123456789", 10);
-	int b = client("01234", 5); /* times out in whichever worker took it */
+	int a = tu_client(bound, "0123456789", 10);
+	int b = tu_client(bound, "01234", 5); /* times out in whichever worker took it */
 	ck_assert_int_eq(listener_workers(lfd, 2, one_loop, NULL, NULL, &e), ZCP_EXIT_NET);
 	lfd = -1; /* closed by listener_workers() */
 	expect_echo(a, "0123456789");
@@ -730,7 +718,7 @@ START_TEST(p11_yielded_connection_stepped_again)
 	cfg.kind = &yielder;
 	cfg.count = 1;
 	echo_cfg = (struct echo_cfg){.len = 5, .timeout_ms = 5000};
-	int a = client("", 0); /* sends nothing: its socket never becomes readable */
+	int a = tu_client(bound, "", 0); /* sends nothing: its socket never becomes readable */
 	ck_assert_int_eq(run(), 0);
 	ck_assert_uint_eq(nseen, 1);
 	ck_assert_int_eq(seen[0].result, 0); /* not "timed out" */
@@ -744,7 +732,7 @@ END_TEST
 START_TEST(h9_each_transfer_of_a_kept_connection_is_logged_and_counted)
 {
 	echo_cfg = (struct echo_cfg){.len = 4, .timeout_ms = 10000, .rounds = 3};
-	int a = client("0123456789ab", 12);
+	int a = tu_client(bound, "0123456789ab", 12);
 	cfg.count = 3;
 	ck_assert_int_eq(run(), 0);
 	expect_echo(a, "0123456789ab");
@@ -762,7 +750,7 @@ END_TEST
 START_TEST(h8_stop_winds_down_an_idle_kept_connection)
 {
 	echo_cfg = (struct echo_cfg){.len = 4, .timeout_ms = 60000, .rounds = 3};
-	int a = client("0123", 4); /* one round, then idle */
+	int a = tu_client(bound, "0123", 4); /* one round, then idle */
 	on_log = stop_at_once;
 	cfg.drain_ms = 60000;
 	ck_assert_int_eq(run(), 0);
@@ -780,7 +768,7 @@ END_TEST
 START_TEST(h9_count_reached_winds_down_kept_connections)
 {
 	echo_cfg = (struct echo_cfg){.len = 4, .timeout_ms = 60000, .rounds = 3};
-	int a = client("0123", 4);
+	int a = tu_client(bound, "0123", 4);
 	cfg.count = 1;
 	ck_assert_int_eq(run(), 0);
 	char got[8] = "";
@@ -796,7 +784,7 @@ END_TEST
 START_TEST(h10_busy_is_told_the_socket)
 {
 	echo_cfg.timeout_ms = 200;
-	int a = client("01234", 5), b = client("", 0);
+	int a = tu_client(bound, "01234", 5), b = tu_client(bound, "", 0);
 	cfg.max_clients = 1;
 	on_log = stop_after_a_transfer;
 	ck_assert_int_eq(run(), 0);
@@ -831,8 +819,8 @@ START_TEST(h10_held_refusal_hears_words_chosen_from_its_late_bytes)
 {
 	late_closes = _i == 1;
 	echo_cfg.timeout_ms = 200;
-	int a = client("01234", 5);
-	late_fd = client("", 0);
+	int a = tu_client(bound, "01234", 5);
+	late_fd = tu_client(bound, "", 0);
 	cfg.max_clients = 1;
 	cfg.busy_wait_ms = 60000;
 	on_log = late_act_then_stop;
@@ -853,9 +841,9 @@ END_TEST
 START_TEST(s14_held_refusals_are_bounded)
 {
 	echo_cfg.timeout_ms = 200;
-	int a = client("01234", 5), b[LISTENER_HELD_MAX + 1];
+	int a = tu_client(bound, "01234", 5), b[LISTENER_HELD_MAX + 1];
 	for (unsigned i = 0; i <= LISTENER_HELD_MAX; i++)
-		b[i] = client("", 0);
+		b[i] = tu_client(bound, "", 0);
 	cfg.max_clients = 1;
 	cfg.busy_wait_ms = 60000;
 	on_log = stop_after_a_transfer;
@@ -884,7 +872,7 @@ static void stop_at_a_refusal(unsigned i)
 START_TEST(s14_held_refusal_refused_at_its_deadline)
 {
 	echo_cfg.timeout_ms = 60000;
-	int a = client("01234", 5), b = client("", 0);
+	int a = tu_client(bound, "01234", 5), b = tu_client(bound, "", 0);
 	cfg.max_clients = 1;
 	cfg.busy_wait_ms = 300;
 	cfg.drain_ms = 0;
@@ -918,7 +906,7 @@ START_TEST(p11_serve_kind_serves_a_request)
 	ssize_t n = wire_encode_request(&q, frames, sizeof frames);
 	struct wire_ack ok = {.status = WIRE_ACK_OK, .received = 100};
 	n += wire_encode_ack(&ok, frames + n, sizeof frames - (size_t)n);
-	int a = client((const char *)frames, (size_t)n);
+	int a = tu_client(bound, (const char *)frames, (size_t)n);
 	cfg.kind = &serve_ops;
 	cfg.kind_arg = &sc;
 	cfg.max_chunk = 1 << 20;
@@ -945,7 +933,7 @@ START_TEST(s14_serve_kind_answers_busy)
 {
 	struct serve_cfg sc = {.file = "/nonexistent", .rootfd = -1, .path = XFER_COPY, .chunk = 65536,
 			       .timeout_ms = 200, .header_timeout_ms = 200};
-	int a = client("", 0), b = client("", 0);
+	int a = tu_client(bound, "", 0), b = tu_client(bound, "", 0);
 	cfg.kind = &serve_ops;
 	cfg.kind_arg = &sc;
 	cfg.max_clients = 1;
@@ -978,7 +966,7 @@ START_TEST(r16_fetch_kind_takes_a_push_into_the_directory)
 	ssize_t n = wire_encode_response(&r, frames, sizeof frames);
 	for (unsigned i = 0; i < 50; i++)
 		frames[n + i] = tu_byte(i);
-	int a = client((const char *)frames, (size_t)n + 50);
+	int a = tu_client(bound, (const char *)frames, (size_t)n + 50);
 	shutdown(a, SHUT_WR);
 	cfg.kind = &fetch_ops;
 	cfg.kind_arg = &push;
@@ -1013,7 +1001,7 @@ static int pusher(const char *name, size_t sent)
 	ck_assert_int_gt(n, 0);
 	for (unsigned i = 0; i < sent; i++)
 		frames[n + i] = tu_byte(i);
-	int fd = client((const char *)frames, (size_t)n + sent);
+	int fd = tu_client(bound, (const char *)frames, (size_t)n + sent);
 	if (sent == 50)
 		shutdown(fd, SHUT_WR);
 	return fd;

@@ -1,5 +1,6 @@
 /* testutil - helpers shared by the Check suites: temp files, patterned data,
- * socketpairs and a guard page. Header-only so each suite stays one file. */
+ * socketpairs, loopback clients and a guard page. Header-only so each suite
+ * stays one file. */
 #ifndef ZCP_TESTUTIL_H
 #define ZCP_TESTUTIL_H
 
@@ -129,6 +130,19 @@ static inline void tu_tcp_pair(int sv[2])
 	sv[1] = net_accept(lfd, peer, sizeof peer, &e);
 	ck_assert_int_ge(sv[1], 0);
 	close(lfd);
+}
+
+/* tu_client() - a client connected to addr (within 5 s; a listener's backlog takes
+ * it before anyone accepts) that sent n bytes of text; returns its non-blocking fd. */
+static inline int tu_client(const char *addr, const void *text, size_t n)
+{
+	struct zerr e;
+	char peer[NET_ADDR_MAX];
+	int fd = net_connect(addr, 5000, peer, sizeof peer, &e);
+	ck_assert_int_ge(fd, 0);
+	if (n)
+		ck_assert_int_eq(send(fd, text, n, MSG_NOSIGNAL), (ssize_t)n);
+	return fd;
 }
 
 /* tu_fill_socket() - write into a non-blocking socket until EAGAIN; returns bytes queued. */

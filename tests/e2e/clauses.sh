@@ -63,6 +63,23 @@ t_root_reopens_by_proc() { # the inode the O_PATH open resolved is reopened, nev
 	! grep -Eq 'open(at)?\(.*"f.bin", O_RDONLY' "$T/reopen.st"
 }
 check "--root: the file is reopened through /proc/self/fd, not by its name  # SPEC S-12" t_root_reopens_by_proc
+t_one_fstat() { # PROTO SOURCE: a request (zcp, http) stats the file it serves (--root, or FILE,
+	# which is stat'ed at start too) once; strace -yy names each fd's file
+	local src=(--root "$T/rootp") want=1
+	[ "$2" = file ] && src=("$T/rootp/f.bin") && want=2
+	mkdir -p "$T/rootp" && cp "$T/data.bin" "$T/rootp/f.bin" && : >"$T/send.err" && rm -f "$T/st1.out"
+	zstrace -f -yy -e trace=%fstat,%stat,statx -o "$T/st1.st" "$B/zcp-send" --once -l 127.0.0.1:0 \
+		"${src[@]}" 2>"$T/send.err" &
+	local spid=$! port; port=$(port_of "$T/send.err") || return 1
+	if [ "$1" = http ]; then
+		timeout 60 curl -sS --max-time 50 -o "$T/st1.out" "http://127.0.0.1:$port/f.bin"
+	else
+		zrecv --name f.bin -c "127.0.0.1:$port" -o "$T/st1.out"
+	fi && wait "$spid" && cmp "$T/data.bin" "$T/st1.out" &&
+	grep 'rootp/f.bin' "$T/st1.st" && [ "$(grep -c 'rootp/f.bin' "$T/st1.st")" -eq "$want" ]
+}
+check "a ZCP/1 request stats the file below --root once: size and identity from S-1's check  # SPEC S-1 W-15" t_one_fstat zcp root
+check "an HTTP GET stats FILE once: size and validators from S-1's check  # SPEC S-1 H-5" t_one_fstat http file
 t_restart_starts_over() { # a trusted partial: --restart removes it and fetches the whole file
 	rm -rf "$T/rr" && mkdir -p "$T/rr" && start_send "$T/data.bin" || return 1
 	zstrace -f -o /dev/null -e trace=splice -e inject=splice:when=3+:error=EIO \
