@@ -504,14 +504,6 @@ void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep)
 	o->keep = keep;
 }
 
-int fsio_identity(int fd, struct wire_ident *id)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -1;
-	return ident_of(&st, id);
-}
-
 static int64_t ns_of(struct timespec t) { return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec; }
 
 bool fsio_settled(int fd, const struct wire_ident *id)

@@ -119,10 +119,6 @@ void fsio_cleanup_all(void);
 /* fsio_fsync_dir_of() - fsync the directory that holds path. Returns 0 or -1 with errno. */
 int fsio_fsync_dir_of(const char *path);
 
-/* fsio_identity() - what the file open on fd is (SPEC W-15): its size and the
- * opaque tag of ident_of() over what fstat says. Returns 0 or -1 with errno. */
-int fsio_identity(int fd, struct wire_ident *id);
-
 /* fsio_settled() - whether the file open on fd still has identity id and its data
  * and inode last changed over a second ago: only then may what was just read of it
  * be remembered under id (SPEC W-17). A write within the timestamps' granularity

@@ -88,7 +88,7 @@ struct wire_ack {
 
 /* SPEC W-15: what a file is, like an HTTP strong validator (an ETag): the size,
  * which the receiver may check, and an opaque tag that only the sender can make
- * (fsio_identity) and the receiver only compares for equality. No padding: it is
+ * (ident_of) and the receiver only compares for equality. No padding: it is
  * compared with memcmp. */
 struct wire_ident {
 	uint64_t size;

@@ -458,7 +458,7 @@ static void peer_verify_request(uint64_t off)
 	struct wire_request q = {.offset = off, .flags = WIRE_FLAG_IF_IDENT | WIRE_FLAG_VERIFY};
 	struct wire_ident id;
 	int fd = open(src_path, O_RDONLY);
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	close(fd);
 	uint8_t buf[WIRE_FRAME_MAX];
 	size_t n = encode(WIRE_REQUEST, &q, buf);
@@ -520,7 +520,7 @@ static void await_settled(const char *path)
 {
 	int fd = open(path, O_RDONLY);
 	struct wire_ident id;
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	for (int i = 0; !fsio_settled(fd, &id); i++) {
 		ck_assert_int_lt(i, 300);
 		poll(NULL, 0, 10);

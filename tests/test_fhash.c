@@ -1,4 +1,4 @@
-/* Check suite for src/fhash.c (and fsio_identity): XXH3-128 of file ranges,
+/* Check suite for src/fhash.c (and the W-15 identity): XXH3-128 of file ranges,
  * checked against xxhsum (the xxhash package's own command), step by step. */
 #include "fhash.h"
 #include "fsio.h"
@@ -109,16 +109,16 @@ START_TEST(w15_identity_follows_the_file)
 	tu_make_file(path, 100);
 	int fd = open(path, O_RDONLY);
 	struct wire_ident a, b;
-	ck_assert_int_eq(fsio_identity(fd, &a), 0);
+	ck_assert_int_eq(tu_identity(fd, &a), 0);
 	ck_assert_uint_eq(a.size, 100);
 	struct timespec ts[2] = {{0, UTIME_OMIT}, {12345, 678}};
 	int w = open(path, O_WRONLY);
 	ck_assert_int_eq(futimens(w, ts), 0);
-	ck_assert_int_eq(fsio_identity(fd, &b), 0);
+	ck_assert_int_eq(tu_identity(fd, &b), 0);
 	ck_assert_int_ne(memcmp(&a, &b, sizeof a), 0);
 	close(w);
 	close(fd);
-	ck_assert_int_eq(fsio_identity(fd, &b), -1);
+	ck_assert_int_eq(tu_identity(fd, &b), -1);
 }
 END_TEST
 
@@ -130,11 +130,11 @@ START_TEST(w17_settled_files_only)
 	tu_make_file(path, 100);
 	int fd = open(path, O_RDONLY);
 	struct wire_ident id;
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	ck_assert(!fsio_settled(fd, &id)); /* just written */
 	struct timespec old[2] = {{1000, 0}, {1000, 0}};
 	ck_assert_int_eq(futimens(fd, old), 0);
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	int w = open(path, O_WRONLY);
 	ck_assert_int_eq(pwrite(w, "changed", 7, 0), 7);
 	ck_assert_int_eq(futimens(w, old), 0); /* touch -d: the mtime put back */
@@ -143,7 +143,7 @@ START_TEST(w17_settled_files_only)
 	close(fd);
 	fd = open("/bin/sh", O_RDONLY);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	ck_assert(fsio_settled(fd, &id));
 	close(fd);
 }

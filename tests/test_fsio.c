@@ -598,7 +598,7 @@ static struct wire_ident identity_of(const char *p)
 	struct wire_ident id;
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	close(fd);
 	return id;
 }

@@ -61,7 +61,7 @@ static void make_partial(uint64_t size, bool stale, bool parts, struct resume *r
 	struct wire_ident id;
 	ck_assert_int_eq(resume_find(rs, out_path, NULL, false, &e), 0);
 	int fd = open(src_path, O_RDONLY);
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	close(fd);
 	id.tag[0] ^= stale; /* another file's identity */
 	if (parts)

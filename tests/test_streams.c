@@ -205,7 +205,7 @@ START_TEST(r20_parts_continued)
 	if (_i == 1) { /* as a killed run would leave it */
 		struct wire_ident id;
 		int fd = open(src_path, O_RDONLY);
-		ck_assert_int_eq(fsio_identity(fd, &id), 0);
+		ck_assert_int_eq(tu_identity(fd, &id), 0);
 		close(fd);
 		rs.parts = 3, rs.done[0] = MIB + 2, rs.done[1] = MIB / 2, rs.done[2] = 0;
 		ck_assert_int_eq(resume_record(&rs, &id, 0, &e), 0);
@@ -218,7 +218,7 @@ START_TEST(r20_parts_continued)
 	} else if (_i == 2) { /* a one-stream partial of 1000 bytes */
 		struct wire_ident id;
 		int fd = open(src_path, O_RDONLY);
-		ck_assert_int_eq(fsio_identity(fd, &id), 0);
+		ck_assert_int_eq(tu_identity(fd, &id), 0);
 		close(fd);
 		ck_assert_int_eq(resume_record(&rs, &id, 0, &e), 0);
 		char cmd[3 * PATH_MAX];
@@ -268,7 +268,7 @@ START_TEST(r20_unconnected_parts_keep_progress)
 	struct wire_ident id;
 	ck_assert_int_eq(resume_find(&rs, out_path, NULL, false, &e), 0);
 	int fd = open(src_path, O_RDONLY);
-	ck_assert_int_eq(fsio_identity(fd, &id), 0);
+	ck_assert_int_eq(tu_identity(fd, &id), 0);
 	close(fd);
 	rs.parts = 3, rs.done[0] = 0, rs.done[1] = MIB / 2, rs.done[2] = MIB / 4;
 	ck_assert_int_eq(resume_record(&rs, &id, 0, &e), 0);

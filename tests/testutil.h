@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ident.h"
 #include "net.h"
 #include "serve.h"
 
@@ -32,6 +33,14 @@ void __gcov_dump(void);
 #else
 #define tu_exit(code) _exit(code)
 #endif
+
+/* tu_identity() - the W-15 identity of the file open on fd, as a sender makes it
+ * from its one fstat. Returns 0 or -1 with errno. */
+static inline int tu_identity(int fd, struct wire_ident *id)
+{
+	struct stat st;
+	return fstat(fd, &st) < 0 ? -1 : ident_of(&st, id);
+}
 
 /* A byte pattern that differs at every offset, so shifted data is caught. */
 static inline uint8_t tu_byte(uint64_t off) { return (uint8_t)(off * 131 + (off >> 9) + 7); }
