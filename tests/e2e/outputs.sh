@@ -58,6 +58,19 @@ t_stall_fifo() {
 	wait "$SPID"; [ $? -eq 6 ] && [ $r -eq 0 ] && stalled splice "$T/stall.fifo" && [ -p "$T/stall.fifo" ]
 }
 check "-o FIFO whose reader never reads: exit 3 after --timeout 2, the FIFO named  # SPEC P-10 E-3" t_stall_fifo
+t_stall_socket() {
+	start_send --once "$T/data.bin" || return 1
+	timeout 20 python3 -c 'import socket, subprocess, sys, time
+a, b = socket.socketpair()  # b is never read
+t = time.time()
+with open(sys.argv[1] + "/err", "wb") as err:
+    rc = subprocess.call(sys.argv[2:], stdout=a, stderr=err)
+open(sys.argv[1] + "/rc", "w").write("%d\n" % rc)
+open(sys.argv[1] + "/took", "w").write("%d\n" % (time.time() - t))' "$T" "$B/zcp-recv" -q --timeout 2 -c "127.0.0.1:$PORT" -o -
+	local r=$?
+	wait "$SPID"; [ $? -eq 6 ] && [ $r -eq 0 ] && stalled pwritev2 '<stdout>'
+}
+check "-o - onto a socket nobody reads (splice asked, copy used): exit 3 after --timeout 2  # SPEC P-10 R-5 E-3" t_stall_socket
 t_slow_stdout() {
 	head -c 655360 "$T/data.bin" >"$T/small.bin" && start_send --once "$T/small.bin" &&
 	zrecv --timeout 2 -p "$1" -c "127.0.0.1:$PORT" -o - | slow_reader "$T/slow.out" &&
