@@ -139,6 +139,7 @@ partial_above() {
 stall_out() {
 	rm -f "$T/rc"
 	local t0=$SECONDS r sink
+	# shellcheck disable=SC2216 # a reader that never reads is the point
 	{ timeout -k 5 60 "$B/zcp-recv" "$@" 2>"$T/err"; echo $? >"$T/rc"; } | sleep 60 &
 	sink=$!
 	wait_until 20 test -s "$T/rc"; r=$?
