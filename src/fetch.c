@@ -40,7 +40,7 @@ static int start_payload(struct fetch_conn *c, uint64_t len)
 {
 	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link)};
 	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
-			       .fd = c->out->fd};
+			       .fd = c->out->fd, .nowait = c->out->nowait};
 	if (c->cfg->part && dst.kind != XFER_DISCARD) /* SPEC R-18: its own place in the file */
 		dst = (struct xfer_end){.kind = XFER_FILE, .fd = c->out->fd,
 					.off = (off_t)(c->resp.offset - c->cfg->out_base)};
@@ -411,18 +411,21 @@ void fetch_expire(struct fetch_conn *c)
 	const char *call = c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice"
 			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
-	if (c->state == FETCH_HANDSHAKE) /* our deadline, worded as the sender's (serve_expire) */
+	const char *stalled = c->state == FETCH_PAYLOAD && c->job_live ? xfer_job_out_wait(&c->job) : NULL;
+	if (stalled) /* SPEC P-10 R-9: the output took nothing, not the sender */
+		fsio_out_stalled(c->out, stalled, c->cfg->timeout_ms, &c->err);
+	else if (c->state == FETCH_HANDSHAKE) /* our deadline, worded as the sender's (serve_expire) */
 		zerr_set(&c->err, ZCP_EXIT_NET, "SSL_do_handshake", c->peer, "timed out waiting for the TLS handshake");
 	else
 		zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
 	/* silent for a whole wait (P-10), not only slow past the header deadline (P-13) */
-	c->expired = c->cfg->timeout_ms >= 0 && mono_ms() >= c->link.progress_ms + c->cfg->timeout_ms;
+	c->expired = !stalled && c->cfg->timeout_ms >= 0 && mono_ms() >= c->link.progress_ms + c->cfg->timeout_ms;
 	if (told || c->state <= FETCH_RESPONSE || c->cfg->raw) {
 		ended(c, -1);
 		return;
 	}
 	c->link.progress_ms = mono_ms(); /* the ack gets its own time */
-	go_ack(c, WIRE_ACK_SHORT);
+	go_ack(c, stalled ? WIRE_ACK_LOCAL_ERROR : WIRE_ACK_SHORT);
 }
 
 void fetch_abandon(struct fetch_conn *c, const char *reason)

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,6 +147,29 @@ static int check_existing(const char *final, bool force, bool named_in_dir, bool
 	return 0;
 }
 
+/* SPEC P-10: whether stdout is a pipe, FIFO or socket that a write may ask not to
+ * wait for. A reader that stops reading would hold a blocking write for ever, and
+ * O_NONBLOCK is not ours to set on a description the shell and others share. Nor
+ * does F_GETPIPE_SZ less FIONREAD tell what a write may ask for: it counts bytes,
+ * a pipe holds pages (16 writes of 3000 bytes fill a 64 KiB pipe; a write of the
+ * 17536 bytes "free" then blocks). pwritev2(RWF_NOWAIT) is one call as write() is;
+ * an empty one says whether the kernel takes the flag for this file (older kernels
+ * refuse it for pipes with EOPNOTSUPP): where it does not, the write blocks as before.
+ * A regular file or a device is written as before, with no call more. */
+static bool stdout_nowait(void)
+{
+	struct stat st;
+	if (fstat(STDOUT_FILENO, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return false;
+	return pwritev2(STDOUT_FILENO, &(struct iovec){NULL, 0}, 1, -1, RWF_NOWAIT) == 0;
+}
+
+int fsio_out_stalled(const struct fsio_out *o, const char *call, int timeout_ms, struct zerr *e)
+{
+	return zerr_set(e, ZCP_EXIT_FILE, call, fsio_out_name(o), "timed out: the output took no byte "
+			"in %d s (--timeout)", timeout_ms / 1000);
+}
+
 /* FIFOs and character devices are written to, never replaced (SPEC R-5). Opened
  * non-blocking: a FIFO without a reader fails now (ENXIO) instead of hanging, and a
  * full FIFO is waited for in poll(), bounded by the timeout. */
@@ -171,6 +195,7 @@ int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct z
 	if (!strcmp(path, "-")) {
 		o->mode = FSIO_STDOUT;
 		o->fd = STDOUT_FILENO;
+		o->nowait = stdout_nowait();
 		return 0;
 	}
 	if (copy_path(o->path, path, e) || copy_path(o->final, path, e))
@@ -466,8 +491,13 @@ bool fsio_accepts_splice(int fd)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return false;
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+	if (S_ISFIFO(st.st_mode))
 		return true;
+	if (S_ISSOCK(st.st_mode)) { /* splice ignores SPLICE_F_NONBLOCK on a socket's side
+				     * (Linux 6.18): a blocking one waits for its reader for ever */
+		int fl = fcntl(fd, F_GETFL);
+		return fl >= 0 && (fl & O_NONBLOCK);
+	}
 	if (S_ISCHR(st.st_mode))
 		return st.st_rdev == makedev(1, 3); /* /dev/null */
 	if (S_ISREG(st.st_mode)) {

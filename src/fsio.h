@@ -50,6 +50,9 @@ struct fsio_out {
 	int fd;                  /* -1 until opened; 1 for stdout */
 	bool anonymous;          /* O_TMPFILE: the data has no name until the commit */
 	bool stdout_closed;      /* -o - while fd 1 was closed at start (SPEC C-9) */
+	bool nowait;             /* -o - into a pipe, FIFO or socket: its description is
+				  * blocking and shared, so each write asks not to wait
+				  * (pwritev2 RWF_NOWAIT) and the wait is bounded (SPEC P-10) */
 	char path[PATH_MAX];     /* -o as given (file or directory) */
 	char final[PATH_MAX];    /* where the file ends up */
 	/* The named temporary file while one exists, else "". A signal handler may
@@ -71,7 +74,8 @@ const char *fsio_base_name(const char *path);
 /* fsio_out_init() - decide the mode for -o path (NULL = discard, "-" = stdout);
  * refuse an existing file without FSIO_FORCE (SPEC R-3) and any other kind of
  * existing object than a regular file, directory, FIFO or character device (R-5);
- * open a FIFO or device now, so a missing reader is known before connecting.
+ * open a FIFO or device now, so a missing reader is known before connecting;
+ * set o->nowait for a stdout that needs it and allows it.
  * Returns 0 or -1 with *e set (exit 3). */
 int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct zerr *e);
 
@@ -83,6 +87,10 @@ int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct z
  * kept partial of a resume (SPEC R-20), else the final name (a temporary file has
  * none worth showing), "<stdout>" or the device. */
 const char *fsio_out_name(const struct fsio_out *o);
+
+/* fsio_out_stalled() - SPEC P-10: *e for output o that took no byte for timeout_ms
+ * while call waited to write to it (exit 3). Returns -1. */
+int fsio_out_stalled(const struct fsio_out *o, const char *call, int timeout_ms, struct zerr *e);
 
 /* fsio_out_open() - create the temporary file in the final name's directory; name
  * is the file's name from the response, used in FSIO_DIR mode (SPEC R-4), where an
@@ -125,8 +133,9 @@ int fsio_fsync_dir_of(const char *path);
  * leaves id as it was (git's "racy clean" files). False on any error. */
 bool fsio_settled(int fd, const struct wire_ident *id);
 
-/* fsio_accepts_splice() - whether splice(2) can write to fd: a pipe, a socket,
- * /dev/null or a regular file not opened with O_APPEND (SPEC R-5). */
+/* fsio_accepts_splice() - whether splice(2) can write to fd without waiting for
+ * ever: a pipe, a non-blocking socket, /dev/null or a regular file not opened with
+ * O_APPEND (SPEC R-5, P-10). */
 bool fsio_accepts_splice(int fd);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -89,16 +90,22 @@ static int store(struct hget_conn *c, const uint8_t *p, size_t n)
 	}
 	struct xfer_ctx ctx = step_ctx(&c->link);
 	ctx.nowait = false;
+	ctx.timeout_ms = c->cfg->timeout_ms; /* SPEC P-10: a reader that stopped ends it */
 	off_t off = out_at(c);
-	struct xfer_op op = xfer_op_mem(XS_WRITE, c->out->fd, (void *)p, 0);
+	struct xfer_op op = c->out->nowait ? xfer_op_mem(XS_PWRITEV2, c->out->fd, (void *)p, RWF_NOWAIT)
+					   : xfer_op_mem(XS_WRITE, c->out->fd, (void *)p, 0);
 	if (c->cfg->part) {
 		op.sys = XS_PWRITE;
 		op.out_off = &off;
 	}
 	uint64_t put;
-	if (xfer_move(&op, n, true, &ctx, &put) != 0)
+	int r = xfer_move(&op, n, true, &ctx, &put);
+	if (r != 0 && errno == ETIMEDOUT)
+		return fsio_out_stalled(c->out, xfer_sys_name(op.sys), c->cfg->timeout_ms, &c->err);
+	if (r != 0)
 		return zerr_sys(&c->err, ZCP_EXIT_FILE, xfer_sys_name(op.sys), fsio_out_name(c->out), errno);
 	c->stored += n;
+	step_moved(&c->link, n);
 	return 0;
 }
 
@@ -261,7 +268,7 @@ static int begin_body(struct hget_conn *c, size_t head)
 		return ended(c, -1);
 	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link)};
 	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
-			       .fd = c->out->fd};
+			       .fd = c->out->fd, .nowait = c->out->nowait};
 	if (c->cfg->part && dst.kind != XFER_DISCARD)
 		dst = (struct xfer_end){.kind = XFER_FILE, .fd = c->out->fd, .off = out_at(c)};
 	c->job_live = true;
@@ -541,6 +548,12 @@ static void hget_expire(void *conn)
 	}
 	if (c->state == HGET_HEAD) {
 		head_late(c);
+		return;
+	}
+	const char *stalled = c->state == HGET_BODY ? xfer_job_out_wait(&c->job) : NULL;
+	if (stalled) { /* SPEC P-10: the output took nothing, not the server */
+		fsio_out_stalled(c->out, stalled, c->cfg->timeout_ms, &c->err);
+		ended(c, -1);
 		return;
 	}
 	bool out = c->state == HGET_REQUEST;

@@ -11,6 +11,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define PIPE_WANT (1 << 20)
@@ -24,7 +25,7 @@ const char *xfer_sys_name(enum xfer_sys s)
 {
 	static const char *const names[XS_COUNT] = {
 		"read", "pread64", "write", "sendto", "recvfrom", "sendfile", "splice", "pwrite64", "poll",
-		"SSL_read", "SSL_write",
+		"SSL_read", "SSL_write", "pwritev2",
 	};
 	return (unsigned)s < XS_COUNT ? names[s] : "?";
 }
@@ -56,6 +57,7 @@ static ssize_t syscall_once(struct xfer_op *op, size_t max)
 	case XS_SENDFILE: return sendfile(op->out, op->in, op->in_off, max);
 	case XS_SPLICE: return splice(op->in, op->in_off, op->out, op->out_off, max, op->flags);
 	case XS_PWRITE: return pwrite(op->out, op->buf, max, *op->out_off);
+	case XS_PWRITEV2: return pwritev2(op->out, &(struct iovec){op->buf, max}, 1, -1, op->flags);
 	default: errno = EINVAL; return -1;
 	}
 }
@@ -88,7 +90,7 @@ struct xfer_op xfer_op_sock(bool in, int sock, const struct xfer_io *io, void *b
 static bool wait_ran_out(const struct xfer_op *op)
 {
 	int fd = op->wait_in ? op->in : op->out;
-	int nowait = op->sys == XS_SPLICE ? SPLICE_F_NONBLOCK : MSG_DONTWAIT;
+	int nowait = op->sys == XS_SPLICE ? SPLICE_F_NONBLOCK : op->sys == XS_PWRITEV2 ? RWF_NOWAIT : MSG_DONTWAIT;
 	struct stat st;
 	int fl;
 	if (op->flags & nowait || (fl = fcntl(fd, F_GETFL)) < 0 || fl & O_NONBLOCK)
@@ -292,12 +294,15 @@ static struct xfer_op fill_op(struct xfer_job *j)
 static struct xfer_op drain_op(struct xfer_job *j)
 {
 	off_t *off = j->dst.kind == XFER_FILE ? &j->dst.off : NULL;
+	bool nowait = j->dst.kind == XFER_STREAM && j->dst.nowait;
 	if (j->path == XFER_SPLICE)
 		return (struct xfer_op){.sys = XS_SPLICE, .in = j->pipe[0],
 					.out = j->dst.kind == XFER_DISCARD ? j->devnull : j->dst.fd,
-					.out_off = off};
+					.out_off = off, .flags = nowait ? SPLICE_F_NONBLOCK : 0};
 	if (j->dst.kind == XFER_SOCKET)
 		return xfer_op_sock(false, j->dst.fd, j->dst.io, j->buf + j->held_off, 0);
+	if (nowait)
+		return xfer_op_mem(XS_PWRITEV2, j->dst.fd, j->buf + j->held_off, RWF_NOWAIT);
 	struct xfer_op op = xfer_op_mem(off ? XS_PWRITE : XS_WRITE, j->dst.fd, j->buf + j->held_off, 0);
 	op.out_off = off;
 	return op;
@@ -395,6 +400,13 @@ int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ct
 			return r;
 	}
 	return 0;
+}
+
+const char *xfer_job_out_wait(const struct xfer_job *j)
+{
+	if (j->dst.kind != XFER_STREAM || j->wait_in || j->wait_fd != j->dst.fd)
+		return NULL;
+	return xfer_sys_name(j->path == XFER_SPLICE ? XS_SPLICE : j->dst.nowait ? XS_PWRITEV2 : XS_WRITE);
 }
 
 int xfer_run(struct xfer_end *src, struct xfer_end *dst, uint64_t len, enum xfer_path path,

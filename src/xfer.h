@@ -13,7 +13,7 @@
 
 /* The system calls zcp counts about itself (SPEC X-8), named as strace names them. */
 enum xfer_sys { XS_READ, XS_PREAD, XS_WRITE, XS_SENDTO, XS_RECVFROM, XS_SENDFILE, XS_SPLICE,
-		XS_PWRITE, XS_POLL, XS_TLS_READ, XS_TLS_WRITE, XS_COUNT };
+		XS_PWRITE, XS_POLL, XS_TLS_READ, XS_TLS_WRITE, XS_PWRITEV2, XS_COUNT };
 
 struct xfer_stats {
 	uint64_t calls[XS_COUNT];
@@ -50,13 +50,15 @@ struct xfer_op {
 	off_t *in_off;         /* pread / sendfile / splice source offset, or NULL */
 	off_t *out_off;        /* pwrite / splice destination offset, or NULL */
 	uint8_t *buf;          /* read/recv destination or write/send source */
-	int flags;             /* extra send()/recv() flags (MSG_MORE, MSG_TRUNC) or splice flags */
+	int flags;             /* extra send()/recv() flags (MSG_MORE, MSG_TRUNC), splice flags, or
+				* XS_PWRITEV2's (RWF_NOWAIT) */
 	bool wait_in;          /* on EAGAIN, wait for in to be readable (else out writable) */
 	const struct xfer_io *io; /* XS_TLS_READ / XS_TLS_WRITE: the stream; in and out are its socket */
 };
 
 /* xfer_op_mem() - an op between fd and memory at buf: XS_READ, XS_RECVFROM
- * (fd is the source) or XS_WRITE, XS_SENDTO (fd is the destination). */
+ * (fd is the source) or XS_WRITE, XS_SENDTO, XS_PWRITEV2 (fd is the destination;
+ * XS_PWRITEV2 writes at the fd's position, pwritev2() offset -1). */
 struct xfer_op xfer_op_mem(enum xfer_sys sys, int fd, void *buf, int flags);
 
 /* xfer_op_sock() - an op receiving from (in) or sending to socket sock at buf:
@@ -92,6 +94,8 @@ struct xfer_end {
 	enum xfer_kind kind;
 	int fd;
 	const struct xfer_io *io; /* XFER_SOCKET: the stream over it (copy path only), or NULL */
+	bool nowait; /* XFER_STREAM: a blocking description others share (stdout): each call
+		      * asks not to wait (pwritev2 RWF_NOWAIT, SPLICE_F_NONBLOCK), SPEC P-10 */
 	off_t off; /* XFER_FILE: next offset; advances as bytes move */
 };
 
@@ -166,6 +170,11 @@ int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ct
 /* xfer_job_free() - release the job's buffer, pipe and /dev/null; a pooled pipe goes
  * back to its pool when it is empty, else it is closed. */
 void xfer_job_free(struct xfer_job *j);
+
+/* xfer_job_out_wait() - after XFER_AGAIN: the call ("write", "pwritev2", "splice")
+ * that waits for the job's XFER_STREAM destination to take bytes, or NULL when the
+ * job waits for something else (its source, a socket). */
+const char *xfer_job_out_wait(const struct xfer_job *j);
 
 /* xfer_run() - a job run to the end: move len bytes from src to dst over path, or
  * until src ends when len is XFER_TO_EOF; src->off advances. Returns 0 when every

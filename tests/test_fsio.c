@@ -423,6 +423,8 @@ START_TEST(r5_stdout_discard_and_splice_check)
 	int devnull = open("/dev/null", O_WRONLY), zero = open("/dev/zero", O_RDONLY);
 	int plain = open(path, O_WRONLY | O_CREAT, 0644), append = open(path, O_WRONLY | O_APPEND);
 	ck_assert(fsio_accepts_splice(p[1]));
+	ck_assert(!fsio_accepts_splice(sv[0])); /* SPEC P-10: blocking, it could hold splice for ever */
+	ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
 	ck_assert(fsio_accepts_splice(sv[0]));
 	ck_assert(fsio_accepts_splice(devnull));
 	ck_assert(fsio_accepts_splice(plain));

@@ -51,7 +51,7 @@ START_TEST(x8_format_exact)
 	report_format(buf, sizeof buf, "sent", 0, "to", "[::1]:9", 0.0004, "copy", &st);
 	ck_assert_str_eq(buf, "sent 0 bytes to [::1]:9 in 0.000 s (0.0 MiB/s), path copy; syscalls: read=1 "
 			 "pread64=2 write=3 sendto=4 recvfrom=5 sendfile=6 splice=7 pwrite64=8 poll=9 "
-			 "SSL_read=10 SSL_write=11"); /* SPEC T-6: OpenSSL's calls, named as such */
+			 "SSL_read=10 SSL_write=11 pwritev2=12"); /* SPEC T-6: OpenSSL's calls, named as such */
 }
 END_TEST
 

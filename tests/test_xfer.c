@@ -2,6 +2,7 @@
  * kernel objects (socketpairs, pipes, files, sparse files, rlimits). */
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -618,6 +619,7 @@ START_TEST(x8_sys_names)
 	ck_assert_str_eq(xfer_sys_name(XS_PREAD), "pread64");
 	ck_assert_str_eq(xfer_sys_name(XS_SENDTO), "sendto");
 	ck_assert_str_eq(xfer_sys_name(XS_RECVFROM), "recvfrom");
+	ck_assert_str_eq(xfer_sys_name(XS_PWRITEV2), "pwritev2");
 	ck_assert_str_eq(xfer_sys_name(XS_COUNT), "?");
 }
 END_TEST
@@ -640,6 +642,53 @@ START_TEST(x6_job_nowait_again)
 	ck_assert_int_eq(r, 0);
 	ck_assert_uint_eq(g.j.res.moved, 1 << 20);
 	rig_finish(&g, 1 << 20);
+}
+END_TEST
+
+/* SPEC P-10: a stream destination whose description is blocking and shared (stdout,
+ * a pipe nobody reads) is written without waiting (dst.nowait): the full pipe is an
+ * XFER_AGAIN for the output, the call named by xfer_job_out_wait(), not a write or
+ * splice that blocks for ever. */
+START_TEST(p10_stream_nowait_full_pipe)
+{
+	int sv[2], pp[2];
+	tu_tcp_pair(sv);
+	tu_fill_socket(sv[1]);
+	ck_assert_int_eq(pipe(pp), 0); /* blocking, as a shell makes a pipeline's */
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = sv[0]};
+	struct xfer_end dst = {.kind = XFER_STREAM, .fd = pp[1], .nowait = true};
+	struct xfer_job j;
+	ck_assert_int_eq(xfer_job_init(&j, &src, &dst, 1 << 20, recv_paths[_i], 65536, NULL), 0);
+	struct xfer_ctx ctx = {.timeout_ms = -1, .nowait = true};
+	ck_assert_ptr_null(xfer_job_out_wait(&j));
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), XFER_AGAIN);
+	ck_assert_int_eq(j.wait_fd, pp[1]);
+	ck_assert(!j.wait_in);
+	ck_assert_uint_gt(j.res.moved, 0); /* what fit went (a spliced page may hold more than 4 KiB) */
+	ck_assert_str_eq(xfer_job_out_wait(&j), recv_paths[_i] == XFER_SPLICE ? "splice" : "pwritev2");
+	xfer_job_free(&j);
+	close(pp[0]);
+	close(pp[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* SPEC P-10: a pwritev2(RWF_NOWAIT) to a full blocking pipe waits in poll(), bounded
+ * by the timeout (hget's store()): ETIMEDOUT, with what fit moved. */
+START_TEST(p10_pwritev2_wait_times_out)
+{
+	int pp[2];
+	ck_assert_int_eq(pipe(pp), 0);
+	static uint8_t buf[1 << 17];
+	struct xfer_op op = xfer_op_mem(XS_PWRITEV2, pp[1], buf, RWF_NOWAIT);
+	struct xfer_ctx ctx = {.timeout_ms = 200};
+	uint64_t moved;
+	ck_assert_int_eq(xfer_move(&op, sizeof buf, true, &ctx, &moved), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	ck_assert_uint_eq(moved, (uint64_t)fcntl(pp[1], F_GETPIPE_SZ));
+	close(pp[0]);
+	close(pp[1]);
 }
 END_TEST
 
@@ -848,6 +897,8 @@ int main(void)
 	tcase_add_test(tc, p10_deadline_bounds_waits);
 	tcase_add_loop_test(tc, x6_job_nowait_again, 0, 3);
 	tcase_add_loop_test(tc, x6_job_budget, 0, 3);
+	tcase_add_loop_test(tc, p10_stream_nowait_full_pipe, 0, 2);
+	tcase_add_test(tc, p10_pwritev2_wait_times_out);
 	tcase_add_loop_test(tc, s11_job_stops_when_peer_speaks, 0, 3);
 	tcase_add_loop_test(tc, e1_setup_failures, 0, 2);
 	tcase_add_test(tc, x8_sys_names);

@@ -63,10 +63,10 @@ pin=$(printf 'sha256//%s' "$(openssl x509 -in "$K/srv.pem" -pubkey -noout | open
 	openssl dgst -sha256 -binary | base64)")
 
 # start_httpd MODE [CERT KEY]: tests/httpd.py breaking the rules as MODE says, serving data.bin
-# (over TLS with CERT and KEY); sets PORT, FPID
+# (over TLS with CERT and KEY), or $HTTPD_FILE when set; sets PORT, FPID
 start_httpd() {
 	rm -f "$T/port.wait"
-	timeout 60 python3 "$HERE/httpd.py" "$1" "$T/data.bin" "$T/port.wait" "${@:2}" >"$T/fake.out" 2>&1 &
+	timeout 60 python3 "$HERE/httpd.py" "$1" "${HTTPD_FILE:-$T/data.bin}" "$T/port.wait" "${@:2}" >"$T/fake.out" 2>&1 &
 	FPID=$!
 	wait_until 10 test -f "$T/port.wait" || return 1
 	PORT=$(cat "$T/port.wait"); rm -f "$T/port.wait"
@@ -163,6 +163,24 @@ t_chunked() {
 	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/x" && grep -q 'chunked' "$T/err"
 }
 check "a chunked body: decoded on the copy path, said with -v  # SPEC G-6" t_chunked
+t_stall_http() {
+	start_httpd "$1" || return 1
+	stall_out --timeout 2 -c "http://127.0.0.1:$PORT/data.bin" -o -; local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	[ $r -eq 0 ] && stalled "$2" '<stdout>'
+}
+check "a chunked body into a pipe nobody reads: exit 3 after --timeout 2, <stdout> named  # SPEC P-10 E-3 G-6" \
+	t_stall_http chunked pwritev2
+check "a Content-Length body into a pipe nobody reads: exit 3 after --timeout 2  # SPEC P-10 E-3 G-5" \
+	t_stall_http close 'splice|pwritev2'
+t_slow_http() {
+	head -c 655360 "$T/data.bin" >"$T/small.bin" && HTTPD_FILE=$T/small.bin start_httpd chunked || return 1
+	zrecv --timeout 2 -c "http://127.0.0.1:$PORT/data.bin" -o - | slow_reader "$T/slow.out"; local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	[ $r -eq 0 ] && cmp "$T/small.bin" "$T/slow.out"
+}
+check "a chunked body into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --timeout 2  # SPEC P-10 G-6" \
+	t_slow_http
 check "a chunked body with a size that is not hex: exit 5  # SPEC G-6" hostile badchunk 5 'chunk'
 
 # --- (3) ranges: --offset and --length become Range, and the answer must be exactly it

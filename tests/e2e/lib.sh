@@ -135,6 +135,35 @@ partial_above() {
 	done
 	return 1
 }
+# stall_out ARGS...: zcp-recv ARGS with its stdout a pipe whose reader (a sleep) never reads;
+# true once it ended, within 20 s: its exit code in $T/rc, stderr in $T/err, whole seconds
+# it ran in $T/took. The reader goes either way.
+stall_out() {
+	rm -f "$T/rc"
+	local t0=$SECONDS r sink
+	# shellcheck disable=SC2216 # a reader that never reads is the point
+	{ timeout -k 5 60 "$B/zcp-recv" "$@" 2>"$T/err"; echo $? >"$T/rc"; } | sleep 60 &
+	sink=$!
+	wait_until 20 test -s "$T/rc"; r=$?
+	echo $((SECONDS - t0)) >"$T/took"
+	kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null
+	return $r
+}
+# stalled CALL-RE OUTPUT: what stall_out left says that OUTPUT took no byte for --timeout 2:
+# exit 3, one line "zcp-recv: CALL OUTPUT: timed out ...", not before the timeout ran out
+stalled() {
+	cat "$T/err"
+	[ "$(cat "$T/rc")" -eq 3 ] && [ "$(grep -c . "$T/err")" -eq 1 ] &&
+	grep -Eq "^zcp-recv: ($1) $2: timed out" "$T/err" && [ "$(cat "$T/took")" -ge 2 ]
+}
+# slow_reader FILE: copy stdin to FILE 64 KiB at a time, 0.5 s apart (slow, but progress)
+slow_reader() {
+	python3 -c 'import os, sys, time
+with open(sys.argv[1], "wb") as f:
+    while b := os.read(0, 65536):
+        f.write(b)
+        time.sleep(0.5)' "$1"
+}
 # field KEY LINE: the value of KEY= in a transfer line
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 # slow_resume OUT BYTES: a --resume fetch slowed by strace (each splice 20 ms late),

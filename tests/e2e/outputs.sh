@@ -42,6 +42,42 @@ t_stdout_full() {
 	grep -qx 'zcp-recv: write <stdout>: No space left on device' "$T/err"
 }
 check "-o - onto /dev/full: exit 3, the sender hears LOCAL_ERROR (exit 6)  # SPEC R-9 C-9" t_stdout_full
+t_stall_stdout() {
+	start_send --once "$T/data.bin" || return 1
+	stall_out --timeout 2 -p "$1" -c "127.0.0.1:$PORT" -o -; local r=$?
+	wait "$SPID"; [ $? -eq 6 ] && [ $r -eq 0 ] && stalled "$2" '<stdout>'
+}
+check "-o - into a pipe nobody reads, --path copy: exit 3 after --timeout 2, the call and <stdout> named, the sender hears LOCAL_ERROR  # SPEC P-10 R-9 E-3" \
+	t_stall_stdout copy pwritev2
+check "-o - into a pipe nobody reads, --path splice: exit 3 after --timeout 2  # SPEC P-10 E-3" \
+	t_stall_stdout splice splice
+t_stall_fifo() {
+	mkfifo "$T/stall.fifo" && exec 3<>"$T/stall.fifo" && start_send --once "$T/data.bin" || return 1
+	stall_out --timeout 2 -c "127.0.0.1:$PORT" -o "$T/stall.fifo"; local r=$?
+	exec 3<&-
+	wait "$SPID"; [ $? -eq 6 ] && [ $r -eq 0 ] && stalled splice "$T/stall.fifo" && [ -p "$T/stall.fifo" ]
+}
+check "-o FIFO whose reader never reads: exit 3 after --timeout 2, the FIFO named  # SPEC P-10 E-3" t_stall_fifo
+t_stall_socket() {
+	start_send --once "$T/data.bin" || return 1
+	timeout 20 python3 -c 'import socket, subprocess, sys, time
+a, b = socket.socketpair()  # b is never read
+t = time.time()
+with open(sys.argv[1] + "/err", "wb") as err:
+    rc = subprocess.call(sys.argv[2:], stdout=a, stderr=err)
+open(sys.argv[1] + "/rc", "w").write("%d\n" % rc)
+open(sys.argv[1] + "/took", "w").write("%d\n" % (time.time() - t))' "$T" "$B/zcp-recv" -q --timeout 2 -c "127.0.0.1:$PORT" -o -
+	local r=$?
+	wait "$SPID"; [ $? -eq 6 ] && [ $r -eq 0 ] && stalled pwritev2 '<stdout>'
+}
+check "-o - onto a socket nobody reads (splice asked, copy used): exit 3 after --timeout 2  # SPEC P-10 R-5 E-3" t_stall_socket
+t_slow_stdout() {
+	head -c 655360 "$T/data.bin" >"$T/small.bin" && start_send --once "$T/small.bin" &&
+	zrecv --timeout 2 -p "$1" -c "127.0.0.1:$PORT" -o - | slow_reader "$T/slow.out" &&
+	wait "$SPID" && cmp "$T/small.bin" "$T/slow.out"
+}
+check "-o - into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --timeout 2  # SPEC P-10" \
+	t_slow_stdout copy
 t_exists() {
 	echo keep >"$T/exists" && start_send --once "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" -o "$T/exists" 2>"$T/recv.err"; [ $? -eq 3 ]; } &&
