@@ -474,11 +474,13 @@ static ssize_t io_write(void *arg, const void *buf, size_t len, bool *wait_out)
 	return io_failed(t, 0, wait_out);
 }
 
-/* Bytes of a record already taken from the socket and decrypted, not yet read. */
+/* Bytes of a record already taken from the socket and decrypted, not yet read; 1
+ * for a record taken and not yet processed (its size unknown until it is). */
 static size_t io_pending(void *arg)
 {
-	int n = SSL_pending(((struct tls_conn *)arg)->ssl);
-	return n > 0 ? (size_t)n : 0;
+	SSL *ssl = ((struct tls_conn *)arg)->ssl;
+	int n = SSL_pending(ssl);
+	return n > 0 ? (size_t)n : SSL_has_pending(ssl) ? 1 : 0;
 }
 
 ssize_t tls_peek(struct tls_conn *t, void *buf, size_t len, bool *wait_out)

@@ -316,7 +316,7 @@ static struct xfer_op fill_op(struct xfer_job *j)
 static struct xfer_op drain_op(struct xfer_job *j)
 {
 	off_t *off = j->dst.kind == XFER_FILE ? &j->dst.off : NULL;
-	if (!j->in_buf)
+	if (j->path == XFER_SPLICE && !j->in_buf)
 		return (struct xfer_op){.sys = XS_SPLICE, .in = j->pipe[0],
 					.out = j->dst.kind == XFER_DISCARD ? j->devnull : j->dst.fd,
 					.out_off = off};

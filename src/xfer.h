@@ -36,8 +36,8 @@ struct xfer_ctx {
  * the end of the stream); -1 with errno set, EAGAIN when the socket must first
  * become writable (*wait_out true) or readable (false). Counted as XS_TLS_READ and
  * XS_TLS_WRITE ("SSL_read", "SSL_write"): library calls, not system calls.
- * pending() (NULL: never any) says how many bytes the stream has already taken from
- * the socket and holds for read(): they come before the socket's own. */
+ * pending() (NULL: never any) says whether the stream holds bytes it took from the
+ * socket for read() (non-zero: at least that many): they come before the socket's own. */
 struct xfer_io {
 	ssize_t (*read)(void *arg, void *buf, size_t len, bool *wait_out);
 	ssize_t (*write)(void *arg, const void *buf, size_t len, bool *wait_out);
