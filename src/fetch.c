@@ -38,7 +38,8 @@ static int go_ack(struct fetch_conn *c, enum wire_ack_status status)
 
 static int start_payload(struct fetch_conn *c, uint64_t len)
 {
-	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link)};
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link),
+			       .records = c->link.tls.ktls_recv}; /* SPEC T-6: spliced */
 	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
 			       .fd = c->out->fd, .nowait = c->out->nowait};
 	if (c->cfg->part && dst.kind != XFER_DISCARD) /* SPEC R-18: its own place in the file */

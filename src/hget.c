@@ -266,7 +266,8 @@ static int begin_body(struct hget_conn *c, size_t head)
 		return fail(c, ZCP_EXIT_PROTO, "%s", "the server sent more than its Content-Length");
 	if (store(c, c->buf + head, extra) < 0)
 		return ended(c, -1);
-	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link)};
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = c->link.sock, .io = step_io(&c->link),
+			       .records = c->link.tls.ktls_recv}; /* SPEC T-6: spliced */
 	struct xfer_end dst = {.kind = c->out->mode == FSIO_DISCARD ? XFER_DISCARD : XFER_STREAM,
 			       .fd = c->out->fd, .nowait = c->out->nowait};
 	if (c->cfg->part && dst.kind != XFER_DISCARD)

@@ -474,6 +474,15 @@ static ssize_t io_write(void *arg, const void *buf, size_t len, bool *wait_out)
 	return io_failed(t, 0, wait_out);
 }
 
+/* Bytes of a record already taken from the socket and decrypted, not yet read; 1
+ * for a record taken and not yet processed (its size unknown until it is). */
+static size_t io_pending(void *arg)
+{
+	SSL *ssl = ((struct tls_conn *)arg)->ssl;
+	int n = SSL_pending(ssl);
+	return n > 0 ? (size_t)n : SSL_has_pending(ssl) ? 1 : 0;
+}
+
 ssize_t tls_peek(struct tls_conn *t, void *buf, size_t len, bool *wait_out)
 {
 	size_t n;
@@ -501,7 +510,7 @@ int tls_conn_start(struct tls_conn *t, struct tls_ctx *ctx, int sock)
 int tls_conn_start_named(struct tls_conn *t, struct tls_ctx *ctx, int sock, const char *name)
 {
 	const char *host = name ? name : ctx->host;
-	*t = (struct tls_conn){.io = {.read = io_read, .write = io_write, .arg = t}};
+	*t = (struct tls_conn){.io = {.read = io_read, .write = io_write, .pending = io_pending, .arg = t}};
 	t->ssl = SSL_new(ctx->ssl);
 	if (!t->ssl || !SSL_set_fd(t->ssl, sock)) {
 		openssl_reason(t->why, sizeof t->why, "out of memory for a TLS session");
@@ -556,7 +565,8 @@ enum tls_hs tls_handshake(struct tls_conn *t)
 	int r = SSL_do_handshake(t->ssl);
 	if (r == 1) {
 		t->ktls_send = BIO_get_ktls_send(SSL_get_wbio(t->ssl)) > 0;
-		t->mode = t->ktls_send || BIO_get_ktls_recv(SSL_get_rbio(t->ssl)) > 0 ? "ktls" : "user";
+		t->ktls_recv = BIO_get_ktls_recv(SSL_get_rbio(t->ssl)) > 0;
+		t->mode = t->ktls_send || t->ktls_recv ? "ktls" : "user";
 		t->resumed = SSL_session_reused(t->ssl);
 		return TLS_HS_DONE;
 	}

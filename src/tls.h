@@ -89,6 +89,8 @@ struct tls_conn {
 	struct xfer_io io;   /* reads and writes through ssl */
 	const char *mode;    /* after the handshake: "ktls" or "user" (SPEC T-6); else NULL */
 	bool ktls_send;      /* the kernel encrypts what is written to the socket */
+	bool ktls_recv;      /* the kernel decrypts what the socket receives: payload is
+			      * spliced from it (struct xfer_end.records) */
 	bool resumed;        /* the handshake resumed an earlier session of the context (T-9) */
 	bool alert;          /* the stream failed on the peer's alert: it refused the session
 			      * (in TLS 1.3 a client hears of a refused certificate only then) */

@@ -244,12 +244,13 @@ static void pipe_give(struct xfer_job *j)
 int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
 		  uint64_t len, enum xfer_path path, size_t chunk, struct xfer_pipes *pool)
 {
-	if (src->io || dst->io) /* a stream is read and written in user space */
+	bool spliced = src->records && path == XFER_SPLICE; /* the kernel decrypts (T-6) */
+	if ((src->io && !spliced) || dst->io) /* a stream is read and written in user space */
 		path = XFER_COPY;
 	*j = (struct xfer_job){.src = *src, .dst = *dst, .path = path, .len = len, .chunk = chunk,
 			       .pipe = {-1, -1}, .devnull = -1, .pool = pool, .wait_fd = -1,
 			       .res = {.status = XFER_DONE}};
-	if (path == XFER_COPY && !(j->buf = malloc(chunk)))
+	if ((path == XFER_COPY || spliced) && !(j->buf = malloc(chunk)))
 		return setup_failed(&j->res);
 	if (path != XFER_SPLICE)
 		return 0;
@@ -273,11 +274,34 @@ void xfer_job_free(struct xfer_job *j)
 	j->pipe[0] = j->pipe[1] = j->devnull = -1;
 }
 
+/* SPEC T-6: whether a kTLS receive socket's next bytes come through its stream:
+ * once after a splice that stopped at what only the stream reads (to_stream), and
+ * whenever the stream holds bytes taken from the socket before the job (a record
+ * partly read with the head) or since. */
+static bool stream_turn(struct xfer_job *j)
+{
+	const struct xfer_io *io = j->src.io;
+	bool once = j->via_io;
+	j->via_io = false;
+	return j->src.records && (once || (io->pending && io->pending(io->arg) > 0));
+}
+
+/* SPEC T-6: a kTLS receive socket's splice refused a record that is not data (EINVAL:
+ * a NewSessionTicket, a KeyUpdate, an alert such as close_notify) or met the socket's
+ * end, which only the stream tells from a cut (T-5): the stream reads next. Returns
+ * whether it does (r is xfer_move's result for op). */
+static bool to_stream(struct xfer_job *j, int r, const struct xfer_op *op)
+{
+	if (!j->src.records || op->sys != XS_SPLICE || (r != XFER_EOF && !(r < 0 && errno == EINVAL)))
+		return false;
+	return j->via_io = true;
+}
+
 /* The op that fills the intermediate (buffer or pipe) from the source. */
 static struct xfer_op fill_op(struct xfer_job *j)
 {
 	off_t *off = j->src.kind == XFER_FILE ? &j->src.off : NULL;
-	if (j->path == XFER_SPLICE)
+	if (j->path == XFER_SPLICE && !stream_turn(j))
 		return (struct xfer_op){.sys = XS_SPLICE, .in = j->src.fd, .out = j->pipe[1],
 					.in_off = off, .wait_in = true};
 	if (off) {
@@ -295,7 +319,7 @@ static struct xfer_op drain_op(struct xfer_job *j)
 {
 	off_t *off = j->dst.kind == XFER_FILE ? &j->dst.off : NULL;
 	bool nowait = j->dst.kind == XFER_STREAM && j->dst.nowait;
-	if (j->path == XFER_SPLICE)
+	if (j->path == XFER_SPLICE && !j->in_buf)
 		return (struct xfer_op){.sys = XS_SPLICE, .in = j->pipe[0],
 					.out = j->dst.kind == XFER_DISCARD ? j->devnull : j->dst.fd,
 					.out_off = off, .flags = nowait ? SPLICE_F_NONBLOCK : 0};
@@ -378,14 +402,16 @@ int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ct
 		}
 		if (j->held == 0) {
 			struct xfer_op fill = fill_op(j);
-			r = xfer_move(&fill, min3(left, j->path == XFER_SPLICE ? j->pipe_cap : j->chunk,
+			r = xfer_move(&fill, min3(left, fill.sys == XS_SPLICE ? j->pipe_cap : j->chunk,
 						  budget), false, ctx, &got);
+			if (r && to_stream(j, r, &fill))
+				continue; /* nothing moved (!all) */
 			if (r == XFER_EOF && j->len == XFER_TO_EOF)
 				return 0;
 			if (r && (r = stopped(j, r, &fill, true)) != 0)
 				return r;
-			j->held = got, j->held_off = 0;
-			if (j->path == XFER_COPY && j->dst.kind == XFER_DISCARD) {
+			j->held = got, j->held_off = 0, j->in_buf = fill.sys != XS_SPLICE;
+			if (j->in_buf && j->dst.kind == XFER_DISCARD) {
 				res->moved += got, j->held = 0;
 				budget -= got < budget ? got : budget;
 				continue;

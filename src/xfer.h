@@ -35,10 +35,13 @@ struct xfer_ctx {
  * read() and write() move at most len bytes as recv() and send() do (0 from read:
  * the end of the stream); -1 with errno set, EAGAIN when the socket must first
  * become writable (*wait_out true) or readable (false). Counted as XS_TLS_READ and
- * XS_TLS_WRITE ("SSL_read", "SSL_write"): library calls, not system calls. */
+ * XS_TLS_WRITE ("SSL_read", "SSL_write"): library calls, not system calls.
+ * pending() (NULL: never any) says whether the stream holds bytes it took from the
+ * socket for read() (non-zero: at least that many): they come before the socket's own. */
 struct xfer_io {
 	ssize_t (*read)(void *arg, void *buf, size_t len, bool *wait_out);
 	ssize_t (*write)(void *arg, const void *buf, size_t len, bool *wait_out);
+	size_t (*pending)(void *arg);
 	void *arg;
 };
 
@@ -93,7 +96,10 @@ enum xfer_kind {
 struct xfer_end {
 	enum xfer_kind kind;
 	int fd;
-	const struct xfer_io *io; /* XFER_SOCKET: the stream over it (copy path only), or NULL */
+	const struct xfer_io *io; /* XFER_SOCKET: the stream over it, or NULL */
+	bool records; /* a source with io whose socket the kernel decrypts (kTLS receive,
+		       * SPEC T-6): spliced; a record that is not data, and the socket's
+		       * end, are read through io */
 	bool nowait; /* XFER_STREAM: a blocking description others share (stdout): each call
 		      * asks not to wait (pwritev2 RWF_NOWAIT, SPLICE_F_NONBLOCK), SPEC P-10 */
 	off_t off; /* XFER_FILE: next offset; advances as bytes move */
@@ -146,16 +152,20 @@ struct xfer_job {
 	int devnull;          /* splice path into XFER_DISCARD */
 	struct xfer_pipes *pool; /* where the pipe comes from and goes back to, or NULL */
 	size_t held, held_off; /* bytes read into buf or the pipe, not yet delivered */
+	bool in_buf;          /* the held bytes are in buf (else in the pipe) */
+	bool via_io;          /* src.records: the next fill reads through src.io (SPEC T-6) */
 	int wait_fd;          /* after XFER_AGAIN: the fd to wait for ... */
 	bool wait_in;         /* ... to be readable (else writable) */
 	struct xfer_result res;
 };
 
 /* xfer_job_init() - a job moving len bytes (or to end of stream, XFER_TO_EOF) from
- * src to dst over path; chunk is the copy path's buffer size; the splice path takes
- * its pipe from pool (NULL: a pipe of its own); with an end that is a stream (io),
- * the path is copy (j->path says so). Returns 0, or -1 with j->res
- * telling the setup failure (res.call XS_COUNT); free it either way. */
+ * src to dst over path; chunk is the copy path's buffer size (and, for a src with
+ * records, the buffer its stream is read into); the splice path takes its pipe from
+ * pool (NULL: a pipe of its own); with an end that is a stream (io), the path is
+ * copy (j->path says so), except the splice path from a src with records. Returns
+ * 0, or -1 with j->res telling the setup failure (res.call XS_COUNT); free it
+ * either way. */
 int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct xfer_end *dst,
 		  uint64_t len, enum xfer_path path, size_t chunk, struct xfer_pipes *pool);
 
@@ -164,7 +174,11 @@ int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct x
  * budget is spent; XFER_AGAIN / XFER_READABLE as ctx asks; -1 when it failed, with
  * j->res saying why: XFER_SHORT when the source ended early (a truncated file, a
  * closed peer). A sendfile or first file->pipe splice refused with EINVAL/ENOSYS
- * before any byte moved continues on the copy path (res.fell_back, SPEC S-5). */
+ * before any byte moved continues on the copy path (res.fell_back, SPEC S-5).
+ * From a src with records (SPEC T-6), the bytes its stream holds (io->pending) are
+ * read through it first; a splice that says EINVAL (a record that is not data) or 0
+ * (the socket's end) is followed by one read of the stream: its bytes are
+ * delivered, its 0 is the source's end, its EAGAIN a wait; then splicing goes on. */
 int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ctx);
 
 /* xfer_job_free() - release the job's buffer, pipe and /dev/null; a pooled pipe goes

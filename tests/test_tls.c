@@ -1087,6 +1087,30 @@ START_TEST(t5_session_io_waits_and_fails)
 }
 END_TEST
 
+/* SPEC T-6: a record read in part leaves the rest with the session, which says how
+ * much (a kTLS receive socket is spliced only when it holds none); kTLS in either
+ * direction is "ktls", and the receive side only where the kernel took its keys. */
+START_TEST(t6_pending_and_receive_keys)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	struct pair p;
+	handshake(&p, &cfg, &cfg, "127.0.0.1");
+	ck_assert_int_eq(p.cr, TLS_HS_DONE);
+	ck_assert_int_eq(p.lr, TLS_HS_DONE);
+	ck_assert(!strcmp(p.c.mode, p.c.ktls_send || p.c.ktls_recv ? "ktls" : "user"));
+	ck_assert_ptr_nonnull(p.c.io.pending);
+	ck_assert_uint_eq(p.c.io.pending(p.c.io.arg), 0);
+	char buf[100] = {0};
+	bool out;
+	ck_assert_int_eq(p.l.io.write(p.l.io.arg, buf, sizeof buf, &out), 100);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, buf, 30, &out), 30);
+	ck_assert_uint_eq(p.c.io.pending(p.c.io.arg), 70);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, buf, sizeof buf, &out), 70);
+	ck_assert_uint_eq(p.c.io.pending(p.c.io.arg), 0);
+	pair_end(&p);
+}
+END_TEST
+
 /* SPEC T-2: a server that asks again (HelloRetryRequest: it takes only P-256,
  * while the first hello's key share is X25519's) for a SHA-256 suite is offered the
  * key the second time too, as openssl s_client -psk does: the handshake succeeds. */
@@ -1193,6 +1217,7 @@ int main(void)
 	tcase_add_test(tf, t3_key_not_the_certificates);
 	tcase_add_test(tf, t4_handshake_full_socket_and_peer_gone);
 	tcase_add_test(tf, t5_session_io_waits_and_fails);
+	tcase_add_test(tf, t6_pending_and_receive_keys);
 	tcase_add_test(tf, t2_psk_offered_again_after_retry);
 	tcase_add_test(tf, t2_psk_connector_refuses_certificate);
 	tcase_add_test(tf, t2_psk_not_offered_for_sha384);

@@ -1,5 +1,6 @@
 /* Check suite for src/xfer.c: the loop helper and the transfer paths on real
  * kernel objects (socketpairs, pipes, files, sparse files, rlimits). */
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -868,6 +869,173 @@ START_TEST(e1_pool_without_a_pipe)
 }
 END_TEST
 
+/* A kTLS receive socket (SPEC T-6), played: this kernel has no kTLS, so no socket
+ * here both splices a record's plaintext and refuses a record that is not data. In
+ * its place, under one descriptor number (dup2): a stream socket, whose splice
+ * moves bytes as a kTLS socket's does for data records, and an eventfd, whose
+ * splice fails with EINVAL as a kTLS socket's does at a NewSessionTicket, a
+ * KeyUpdate or an alert. The stream (struct xfer_io) is a script. This proves the
+ * job's handling of those answers, not the kernel's. */
+struct answer {
+	ssize_t n;    /* > 0: that many pattern bytes; 0: the end; -1: err */
+	int err;
+	size_t pending; /* then held by the stream (read before the socket's) */
+	size_t queue;   /* then: this many pattern bytes, after those held, queued on the
+			 * socket, which takes the source's number */
+};
+
+struct fake {
+	int fd, efd, sv[2];
+	uint64_t at; /* the pattern offset of the stream's next byte */
+	size_t pending;
+	const struct answer *a;
+	unsigned calls;
+	struct xfer_io io;
+};
+
+/* The socket, holding the pattern bytes [from, from+len), takes f->fd's number. */
+static void fake_socket(struct fake *f, uint64_t from, size_t len)
+{
+	uint8_t buf[8192];
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < sizeof buf ? len - done : sizeof buf;
+		for (size_t i = 0; i < n; i++)
+			buf[i] = tu_byte(from + done + i);
+		ck_assert_int_eq(write(f->sv[1], buf, n), (ssize_t)n);
+		done += n;
+	}
+	ck_assert_int_eq(dup2(f->sv[0], f->fd), f->fd);
+}
+
+/* The eventfd (splice: EINVAL) takes f->fd's number. */
+static void fake_record(struct fake *f) { ck_assert_int_eq(dup2(f->efd, f->fd), f->fd); }
+
+static ssize_t fake_read(void *arg, void *buf, size_t len, bool *wait_out)
+{
+	struct fake *f = arg;
+	const struct answer *a = &f->a[f->calls++];
+	*wait_out = false;
+	if (a->n < 0) {
+		errno = a->err;
+		return -1;
+	}
+	ck_assert_uint_le((size_t)a->n, len);
+	for (ssize_t i = 0; i < a->n; i++)
+		((uint8_t *)buf)[i] = tu_byte(f->at + (uint64_t)i);
+	f->at += (uint64_t)a->n;
+	f->pending = a->pending;
+	if (a->queue)
+		fake_socket(f, f->at + f->pending, a->queue);
+	return a->n;
+}
+
+static size_t fake_pending(void *arg) { return ((struct fake *)arg)->pending; }
+
+static void fake_start(struct fake *f, const struct answer *script)
+{
+	*f = (struct fake){.a = script, .io = {.read = fake_read, .pending = fake_pending, .arg = f}};
+	tu_socketpair(f->sv, 1);
+	ck_assert_int_ge(f->efd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC), 0);
+	ck_assert_int_ge(f->fd = dup(f->efd), 0);
+}
+
+static void fake_end(struct fake *f)
+{
+	close(f->fd);
+	close(f->efd);
+	close(f->sv[0]);
+	close(f->sv[1]);
+}
+
+static const enum xfer_kind record_dst[] = {XFER_STREAM, XFER_FILE, XFER_DISCARD};
+
+/* A job from the fake kTLS socket to out_path as record_dst[k] says. */
+static void record_job(struct xfer_job *j, struct fake *f, uint64_t len, enum xfer_kind k, int *out)
+{
+	*out = k == XFER_DISCARD ? -1 : open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = f->fd, .io = &f->io, .records = true};
+	struct xfer_end dst = {.kind = k, .fd = *out};
+	ck_assert_int_eq(xfer_job_init(j, &src, &dst, len, XFER_SPLICE, 16384, NULL), 0);
+	ck_assert_int_eq(j->path, XFER_SPLICE);
+}
+
+/* SPEC T-6: a kTLS receive socket's data records are spliced; a record that is not
+ * data (splice: EINVAL) is read once through the stream, its bytes delivered in
+ * order, then splicing goes on; what the stream holds is read before the socket;
+ * the stream's EAGAIN is a wait for the socket, its end (close_notify) the end. */
+START_TEST(t6_ktls_records_in_order)
+{
+	static const struct answer script[] = {
+		{.n = 3000, .pending = 2000, .queue = 1000}, /* a record partly read, and more data */
+		{.n = 2000},
+		{.n = -1, .err = EAGAIN}, /* a ticket read; no record yet */
+		{.n = 0},                 /* close_notify */
+	};
+	struct fake f;
+	fake_start(&f, script);
+	struct xfer_stats st = {0};
+	struct xfer_ctx ctx = {.timeout_ms = 5000, .nowait = true, .stats = &st};
+	struct xfer_job j;
+	int out;
+	fake_socket(&f, 0, 1000);
+	f.at = 1000;
+	record_job(&j, &f, XFER_TO_EOF, record_dst[_i], &out);
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), XFER_AGAIN);
+	ck_assert_uint_eq(j.res.moved, 1000);
+	ck_assert_int_eq(j.wait_fd, f.fd);
+	ck_assert(j.wait_in);
+	fake_record(&f);
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), XFER_AGAIN);
+	ck_assert_uint_eq(j.res.moved, 7000);
+	ck_assert_uint_eq(f.calls, 2);
+	fake_record(&f);
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), XFER_AGAIN);
+	ck_assert_uint_eq(f.calls, 3);
+	ck_assert_int_eq(j.wait_fd, f.fd);
+	ck_assert(j.wait_in);
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), 0);
+	ck_assert_uint_eq(j.res.moved, 7000);
+	ck_assert_uint_eq(st.calls[XS_TLS_READ], 4);
+	ck_assert_int_eq(j.res.status, XFER_DONE);
+	xfer_job_free(&j);
+	if (out >= 0) {
+		close(out);
+		tu_check_file(out_path, 0, 7000);
+	}
+	fake_end(&f);
+}
+END_TEST
+
+/* SPEC T-6 T-5: through the stream, its end before every byte is a short source,
+ * and its failure (a cut without close_notify, a bad record) the job's, named
+ * SSL_read; the socket's own end is not taken for the stream's: the stream says. */
+START_TEST(t6_ktls_stream_end_and_failure)
+{
+	static const struct answer early_end[] = {{.n = 100}, {.n = 0}};
+	static const struct answer cut[] = {{.n = -1, .err = EPROTO}};
+	struct fake f;
+	struct xfer_ctx ctx = {.timeout_ms = 5000};
+	struct xfer_job j;
+	int out;
+	fake_start(&f, _i == 0 ? early_end : cut);
+	if (_i == 1) { /* the socket ends: splice says 0 */
+		fake_socket(&f, 0, 0);
+		shutdown(f.sv[1], SHUT_WR);
+	}
+	record_job(&j, &f, _i == 0 ? 5000 : XFER_TO_EOF, XFER_STREAM, &out);
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), -1);
+	ck_assert_int_eq(j.res.status, _i == 0 ? XFER_SHORT : XFER_FAILED);
+	ck_assert_int_eq(j.res.call, XS_TLS_READ);
+	ck_assert(j.res.at_src);
+	ck_assert_uint_eq(j.res.moved, _i == 0 ? 100 : 0);
+	if (_i == 1)
+		ck_assert_int_eq(j.res.err, EPROTO);
+	xfer_job_free(&j);
+	close(out);
+	fake_end(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xfer");
@@ -906,6 +1074,8 @@ int main(void)
 			    (int)(sizeof sendfile_errs / sizeof sendfile_errs[0]));
 	tcase_add_test(tc, x6_stream_source_read_to_its_end);
 	tcase_add_test(tc, e1_pool_without_a_pipe);
+	tcase_add_loop_test(tc, t6_ktls_records_in_order, 0, 3);
+	tcase_add_loop_test(tc, t6_ktls_stream_end_and_failure, 0, 2);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

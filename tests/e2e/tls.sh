@@ -296,7 +296,9 @@ t_socat() {
 check "socat OPENSSL with the CA file receives a --raw --cert sender's file byte-exact  # SPEC T-3" t_socat
 
 # --- kTLS (SPEC T-6): only where the kernel has it
-if grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null || modprobe -n tls 2>/dev/null; then
+ktls_kernel() { grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null || modprobe -n tls 2>/dev/null; }
+no_ulp="the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'"
+if ktls_kernel; then
 	t_ktls() {
 		start_send --once -p sendfile "${PSK[@]}" "$T/data.bin" &&
 		zrecv -c "127.0.0.1:$PORT" "${PSK[@]}" -o "$T/ktls.out" && wait "$SPID" &&
@@ -304,8 +306,73 @@ if grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null || modprobe -n 
 	}
 	check "kTLS: the kernel took the keys; sendfile moved the payload  # SPEC T-6" t_ktls
 else
-	skip "kTLS: sendfile under kernel TLS  # SPEC T-6" \
-		"the kernel has no TLS ULP: /proc/sys/net/ipv4/tcp_available_ulp lists '$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null)'"
+	skip "kTLS: sendfile under kernel TLS  # SPEC T-6" "$no_ulp"
+fi
+
+# --- kTLS receive (SPEC T-6): where the kernel also takes the receive keys (OpenSSL 3.0 and
+# 3.1 give it TLS 1.3 send keys only), the payload is spliced from the socket into the file
+ossl=$(openssl version | sed -n 's/.*Library: OpenSSL \([0-9.]*\).*/\1/p')
+[ -n "$ossl" ] || ossl=$(openssl version | awk '{print $2}')
+# rx_spliced ERR: the receiver's -v summary or log line there says splice under kTLS, and
+# SSL_read only for frames and records that are not data (3 MB through it: about 190 calls)
+rx_spliced() {
+	local reads
+	reads=$(grep -o 'SSL_read[=:][0-9]*' "$1" | tail -n 1 | tr -dc 0-9)
+	if grep -Eq 'path splice, tls ktls; syscalls:.*splice=|path=splice tls=ktls result=ok' "$1" &&
+		[ "${reads:-0}" -lt 16 ]; then return 0; fi
+	echo "not spliced under kTLS, or ${reads:-0} SSL_read calls:"; cat "$1"; return 1
+}
+t_ktls_recv() {
+	start_send --once -p sendfile "${CERT[@]}" "$T/data.bin" &&
+	zrecv -v -p splice -c "127.0.0.1:$PORT" --ca "$K/ca.pem" -o "$T/ktlsrx.out" 2>"$T/r.err" &&
+	wait "$SPID" && cmp "$T/data.bin" "$T/ktlsrx.out" && rx_spliced "$T/r.err"
+}
+t_ktls_push() {
+	rm -rf "$T/ktlsrx.d"; mkdir -p "$T/ktlsrx.d" &&
+	start_recv --once -v -p splice "${PSK[@]}" -o "$T/ktlsrx.d/" &&
+	zsend -c "127.0.0.1:$RPORT" "${PSK[@]}" "$T/data.bin" && wait "$RPID" &&
+	cmp "$T/data.bin" "$T/ktlsrx.d/data.bin" && rx_spliced "$T/recv.err"
+}
+# nginx sending with kTLS too (ssl_conf_command Options KTLS), an https:// fetch (SPEC G-9)
+t_ktls_https() {
+	local np npid r
+	np=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	mkdir -p "$T/nginx" && cat >"$T/nginx/nginx.conf" <<-EOF
+	daemon off; master_process off; worker_processes 1;
+	pid $T/nginx/pid; error_log $T/nginx/error.log;
+	events { worker_connections 16; }
+	http {
+		access_log off; sendfile on;
+		client_body_temp_path $T/nginx; proxy_temp_path $T/nginx; fastcgi_temp_path $T/nginx;
+		uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
+		server {
+			listen 127.0.0.1:$np ssl; root $T; ssl_protocols TLSv1.3;
+			ssl_certificate $K/srv.pem; ssl_certificate_key $K/srv.key;
+			ssl_conf_command Options KTLS;
+		}
+	}
+	EOF
+	timeout -k 5 60 nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>"$T/nginx/stderr" &
+	npid=$!
+	wait_until 10 curl -sf --cacert "$K/ca.pem" -o /dev/null "https://127.0.0.1:$np/data.bin" &&
+	zrecv -v -c "https://127.0.0.1:$np/data.bin" --ca "$K/ca.pem" -o "$T/ktlsrx.https" 2>"$T/r.err" &&
+	cmp "$T/data.bin" "$T/ktlsrx.https" && rx_spliced "$T/r.err"
+	r=$?
+	kill "$npid"; wait "$npid"
+	return $r
+}
+rx_tests=("kTLS receive: a pull (a certificate: a session ticket follows the handshake) is spliced from the socket, SSL_read only for frames and records that are not data  # SPEC T-6"
+	"kTLS receive: a push into a directory is spliced from the socket  # SPEC T-6"
+	"kTLS receive: https:// from nginx (sending with kTLS) is spliced from the socket  # SPEC T-6 G-9")
+if ! ktls_kernel; then
+	for d in "${rx_tests[@]}"; do skip "$d" "$no_ulp"; done
+elif ! printf '3.2\n%s\n' "$ossl" | sort -V -C; then
+	for d in "${rx_tests[@]}"; do skip "$d" "OpenSSL $ossl gives the kernel TLS 1.3 send keys only; receive keys from 3.2 on"; done
+else
+	check "${rx_tests[0]}" t_ktls_recv
+	check "${rx_tests[1]}" t_ktls_push
+	if command -v nginx >/dev/null; then check "${rx_tests[2]}" t_ktls_https
+	else skip "${rx_tests[2]}" "needs nginx"; fi
 fi
 
 # --- a peer that connects and says nothing (SPEC T-4 S-13)
