@@ -53,6 +53,8 @@ struct fetch_cfg {
 	const uint8_t *sha256;   /* HTTP: the stored file's SHA-256 must be these 32 bytes
 				  * (SPEC G-12), or NULL */
 	const char *if_range;    /* HTTP: sent as If-Range, a probe's validator (G-10), or NULL */
+	const uint8_t *repr_digest; /* HTTP part: the probe's Repr-Digest (FHASH_SHA256_SIZE
+				     * bytes); an answer with another is CHANGED (G-10); or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -158,6 +160,9 @@ struct fetch_report {
 	bool no_ranges;            /* HTTP: a probe was answered 200: one stream only (G-10) */
 	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the strong ETag, else Last-Modified as an
 					      * HTTP-date, or "" (G-10) */
+	bool has_repr_digest;      /* HTTP: the answer's Repr-Digest (RFC 9530), the whole
+				    * file's SHA-256 (G-10, G-12) */
+	uint8_t repr_digest[FHASH_SHA256_SIZE];
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */
