@@ -73,15 +73,15 @@ def answer(s, mode, body, port, head, n):
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\n%sContent-Range: bytes %d-%d/%d\r\n"
                   b"Content-Length: %d\r\n\r\n" % (digest, first, last, size, last - first + 1)
                   + data[first:last + 1])
-    elif mode in ("reprhalf", "reprhalfok") and n == 0:  # half the body, then the end
+    elif mode in ("reprhalf", "reprhalfok", "cdhalf") and n == 0:  # half the body, then the end
         s.sendall(ok + b"ETag: \"v1\"\r\n%sContent-Length: %d\r\n\r\n" % (repr_digest(body), size)
                   + body[:size // 2])
-    elif mode in ("reprhalf", "reprhalfok"):  # the rest; reprhalf's of other bytes, same ETag
-        first = int(rng.split("=")[1].split("-")[0])
-        data = body if mode == "reprhalfok" else body[1:] + body[:1]
+    elif mode in ("reprhalf", "reprhalfok", "cdhalf"):  # the rest; reprhalf's of other bytes,
+        first = int(rng.split("=")[1].split("-")[0])  # same ETag; cdhalf's with a Content-Digest only
+        data = body if mode != "reprhalf" else body[1:] + body[:1]
         s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\n%sContent-Digest: sha-256=:%s:\r\n"
                   b"Content-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
-                  % (repr_digest(data), base64.b64encode(hashlib.sha256(data[first:]).digest()), first,
+                  % (b"" if mode == "cdhalf" else repr_digest(data), base64.b64encode(hashlib.sha256(data[first:]).digest()), first,
                      size - 1, size, size - first) + data[first:])
     elif mode == "ifrange" and rng:            # ranges only to a request that names the ETag
         first, last = (int(x) for x in rng.split("=")[1].split("-"))
