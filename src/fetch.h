@@ -59,6 +59,8 @@ struct fetch_cfg {
 				      * followed: the one the probe was answered from (G-10); or NULL */
 	struct httpc_url *landed; /* HTTP: filled with the URL that answered (after redirects,
 				   * G-8) when the head is accepted; or NULL */
+	const uint8_t *repr_digest; /* HTTP part: the probe's Repr-Digest (FHASH_SHA256_SIZE
+				     * bytes); an answer with another is CHANGED (G-10); or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -164,6 +166,9 @@ struct fetch_report {
 	bool no_ranges;            /* HTTP: a probe was answered 200: one stream only (G-10) */
 	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the strong ETag, else Last-Modified as an
 					      * HTTP-date, or "" (G-10) */
+	bool has_repr_digest;      /* HTTP: the answer's Repr-Digest (RFC 9530), the whole
+				    * file's SHA-256 (G-10, G-12) */
+	uint8_t repr_digest[FHASH_SHA256_SIZE];
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

@@ -1,4 +1,4 @@
-/* fhash - XXH3-128 over a file range, a bounded step at a time. */
+/* fhash - XXH3-128 (or SHA-256) over a file range, a bounded step at a time. */
 #include "fhash.h"
 
 #include <errno.h>
@@ -7,12 +7,27 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <openssl/evp.h>
+
 int fhash_start(struct fhash *h, int fd, uint64_t from, uint64_t to)
 {
 	*h = (struct fhash){.fd = fd, .at = from, .end = to};
 	h->state = XXH3_createState();
 	h->buf = malloc(FHASH_BUF);
 	if (!h->state || !h->buf || XXH3_128bits_reset(h->state) != XXH_OK) {
+		fhash_end(h);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int fhash_start_sha256(struct fhash *h, int fd, uint64_t from, uint64_t to)
+{
+	*h = (struct fhash){.fd = fd, .at = from, .end = to};
+	h->sha = EVP_MD_CTX_new();
+	h->buf = malloc(FHASH_BUF);
+	if (!h->sha || !h->buf || !EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL)) {
 		fhash_end(h);
 		errno = ENOMEM;
 		return -1;
@@ -35,7 +50,10 @@ int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats)
 				errno = ENODATA;
 			return -1;
 		}
-		XXH3_128bits_update(h->state, h->buf, (size_t)n);
+		if (h->sha)
+			EVP_DigestUpdate(h->sha, h->buf, (size_t)n);
+		else
+			XXH3_128bits_update(h->state, h->buf, (size_t)n);
 		h->at += (uint64_t)n;
 		done += (uint64_t)n;
 	}
@@ -49,11 +67,18 @@ void fhash_digest(const struct fhash *h, uint8_t out[WIRE_HASH_SIZE])
 	memcpy(out, c.digest, WIRE_HASH_SIZE);
 }
 
+void fhash_sha256(struct fhash *h, uint8_t out[FHASH_SHA256_SIZE])
+{
+	EVP_DigestFinal_ex(h->sha, out, NULL);
+}
+
 void fhash_end(struct fhash *h)
 {
 	XXH3_freeState(h->state);
+	EVP_MD_CTX_free(h->sha);
 	free(h->buf);
 	h->state = NULL;
+	h->sha = NULL;
 	h->buf = NULL;
 }
 

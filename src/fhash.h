@@ -1,6 +1,7 @@
 /* fhash - the XXH3-128 of a range of a file, read with pread outside the data path
- * (SPEC W-17, R-19), in steps of a bounded size so that an event loop can go on
- * serving others between them. Never prints. */
+ * (SPEC W-17, R-19), or its SHA-256 (an HTTP fetch's read-back, G-12), in steps of a
+ * bounded size so that an event loop can go on serving others between them. Never
+ * prints. */
 #ifndef ZCP_FHASH_H
 #define ZCP_FHASH_H
 
@@ -10,9 +11,11 @@
 #include "xfer.h"
 
 #define FHASH_BUF (256u << 10) /* bytes read per pread */
+#define FHASH_SHA256_SIZE 32
 
 struct fhash {
-	void *state; /* XXH3_state_t */
+	void *state; /* XXH3_state_t, or NULL when sha is set */
+	void *sha;   /* EVP_MD_CTX of a SHA-256, or NULL */
 	uint8_t *buf;
 	int fd;
 	uint64_t at, end;
@@ -21,6 +24,9 @@ struct fhash {
 /* fhash_start() - hash fd's bytes [from, to) from now on. Returns 0, or -1 with
  * errno (ENOMEM). */
 int fhash_start(struct fhash *h, int fd, uint64_t from, uint64_t to);
+
+/* fhash_start_sha256() - fhash_start() for the SHA-256 of the range (SPEC G-12). */
+int fhash_start_sha256(struct fhash *h, int fd, uint64_t from, uint64_t to);
 
 /* fhash_step() - hash at most budget more bytes, in reads of at most FHASH_BUF (never
  * past the budget: a caller may take what was hashed off it); each pread is counted
@@ -31,6 +37,10 @@ int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats);
 /* fhash_digest() - the hash of the range, canonical (big-endian) form; after
  * fhash_step() returned 1. */
 void fhash_digest(const struct fhash *h, uint8_t out[WIRE_HASH_SIZE]);
+
+/* fhash_sha256() - the SHA-256 of the range; after fhash_step() returned 1 on an
+ * fhash_start_sha256()'d h (once: it finishes the digest). */
+void fhash_sha256(struct fhash *h, uint8_t out[FHASH_SHA256_SIZE]);
 
 /* fhash_end() - release it (any time; twice is harmless). */
 void fhash_end(struct fhash *h);

@@ -10,15 +10,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "http.h"
 #include "httpc.h"
 #include "ident.h"
 #include "mono.h"
 #include "tls.h"
 
-enum hget_state { HGET_HANDSHAKE, HGET_REQUEST, HGET_HEAD, HGET_BODY, HGET_CHUNKED, HGET_EOF, HGET_DONE };
+enum hget_state {
+	HGET_HANDSHAKE, HGET_REQUEST, HGET_HEAD, HGET_BODY, HGET_CHUNKED, HGET_EOF, HGET_VERIFY, HGET_DONE
+};
 
 struct hget_conn {
 	const struct fetch_cfg *cfg;
@@ -37,6 +37,10 @@ struct hget_conn {
 	bool ranged;                   /* a Range was sent */
 	const char *precondition;      /* the precondition field sent (G-10), or NULL */
 	bool mismatch;                 /* the stored bytes failed a digest check (G-12) */
+	bool hash_live;                /* hash reads the stored bytes back (G-12) */
+	struct fhash hash;
+	const uint8_t *digest;         /* what hash must come to, and whose it is */
+	const char *whose;
 	unsigned interim;              /* 1xx heads skipped (G-4) */
 	uint64_t first, want;          /* the range asked for: first byte, bytes (0 = to the end) */
 	struct fsio_out *out;
@@ -206,6 +210,12 @@ static int check_head(struct hget_conn *c)
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the server gives no validator: "
 					"the partial cannot be shown to be of this file");
 		}
+		if (c->cfg->repr_digest && r->has_repr_digest &&
+		    memcmp(r->repr_digest, c->cfg->repr_digest, sizeof r->repr_digest)) {
+			c->wresp.status = WIRE_CHANGED; /* SPEC G-10: its validator may not say so */
+			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the file changed on the "
+					"server (a part's Repr-Digest is not the probe's)");
+		}
 		if (c->cfg->probe && !has_validator(r)) {
 			c->no_ranges = true; /* SPEC G-10: nothing would tie the parts to one version */
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "%s", "the server gives no "
@@ -343,75 +353,83 @@ static int body_done(struct hget_conn *c)
 	return 0;
 }
 
-/* SHA-256 of fd's bytes [0, len) into md, read back. Returns 0, or -1 with errno. */
-static int sha256_of(int fd, uint64_t len, uint8_t md[HTTPC_DIGEST_SIZE])
-{
-	enum { BLOCK = 1 << 20 };
-	uint8_t *buf = malloc(BLOCK);
-	EVP_MD_CTX *x = EVP_MD_CTX_new();
-	int r = buf && x && EVP_DigestInit_ex(x, EVP_sha256(), NULL) ? 0 : -1;
-	if (r < 0)
-		errno = ENOMEM;
-	for (uint64_t at = 0; r == 0 && at < len;) {
-		ssize_t n = pread(fd, buf, len - at < BLOCK ? (size_t)(len - at) : BLOCK, (off_t)at);
-		if (n <= 0) {
-			errno = n < 0 ? errno : EIO; /* shorter than what was stored */
-			r = -1;
-		} else {
-			EVP_DigestUpdate(x, buf, (size_t)n);
-			at += (uint64_t)n;
-		}
-	}
-	if (r == 0)
-		EVP_DigestFinal_ex(x, md, NULL);
-	EVP_MD_CTX_free(x);
-	free(buf);
-	return r;
-}
+_Static_assert(HTTPC_DIGEST_SIZE == FHASH_SHA256_SIZE, "a Repr-Digest is a SHA-256");
 
-/* SPEC G-12: what was stored is read back and hashed, against --sha256 and a 200's
- * Repr-Digest. Returns 0, or -1 with c->err set. */
-static int check_digest(struct hget_conn *c)
+int hget_digest_differs(struct zerr *e, const char *peer, uint64_t len, const char *whose)
 {
-	const uint8_t *want = c->cfg->sha256;
-	const char *whose = "--sha256's";
-	bool whole = c->resp.status == 200 && !c->cfg->resume.prefix && c->out->fd >= 0 &&
-		     c->out->mode != FSIO_STDOUT && c->out->mode != FSIO_DEVICE;
-	if (!want && whole && c->resp.has_repr_digest) {
-		want = c->resp.repr_digest;
-		whose = "the server's Repr-Digest";
-	} else if (!want && whole && c->resp.has_content_digest) { /* identity: the content is the file */
-		want = c->resp.content_digest;
-		whose = "the server's Content-Digest";
-	}
-	if (!want)
-		return 0;
-	uint64_t len = c->cfg->resume.prefix + c->wresp.length;
-	uint8_t md[HTTPC_DIGEST_SIZE];
-	if (sha256_of(c->out->fd, len, md) < 0)
-		return zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno);
-	if (memcmp(md, want, sizeof md)) {
-		c->mismatch = true; /* SPEC R-19 R-20: a partial of other bytes is not kept */
-		return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the SHA-256 of the %llu bytes stored is "
-				"not %s", (unsigned long long)len, whose);
-	}
-	return 0;
+	return zerr_set(e, ZCP_EXIT_PROTO, "", peer, "the SHA-256 of the %llu bytes stored is not %s",
+			(unsigned long long)len, whose);
 }
 
 static int commit(struct hget_conn *c)
 {
-	if (owns_output(c) && check_digest(c) < 0)
-		return ended(c, -1);
 	if (owns_output(c) && fsio_out_commit(c->out, &c->err) < 0)
 		return ended(c, -1);
 	c->committed = true;
 	return ended(c, 0);
 }
 
+/* SPEC G-12: the SHA-256 the stored file must have: --sha256's; else, when the output
+ * holds the whole representation (a 200, or a 206 from the partial's end to the
+ * file's), the server's Repr-Digest; else a 200's Content-Digest (no content coding
+ * is accepted: its content is the file; a 206's is of the part only). Or NULL. */
+static const uint8_t *digest_wanted(const struct hget_conn *c, const char **whose)
+{
+	const struct httpc_response *r = &c->resp;
+	uint64_t prefix = c->cfg->resume.prefix;
+	bool file = c->out->fd >= 0 && c->out->mode != FSIO_STDOUT && c->out->mode != FSIO_DEVICE;
+	bool whole = r->status == 200 ? !prefix
+		     : c->wresp.offset == prefix && c->wresp.offset + c->wresp.length == c->wresp.file_size;
+	*whose = c->cfg->sha256 ? "--sha256's" : r->has_repr_digest ? "the server's Repr-Digest"
+		 : "the server's Content-Digest";
+	if (c->cfg->sha256 || !file || !whole)
+		return c->cfg->sha256;
+	return r->has_repr_digest ? r->repr_digest : r->has_content_digest && r->status == 200 ? r->content_digest
+		 : NULL;
+}
+
+/* The body is whole: what was stored is read back (SPEC G-12), or committed now. */
+static int verify(struct hget_conn *c)
+{
+	c->digest = owns_output(c) ? digest_wanted(c, &c->whose) : NULL;
+	if (!c->digest)
+		return commit(c);
+	if (fhash_start_sha256(&c->hash, c->out->fd, 0, c->cfg->resume.prefix + c->wresp.length) < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "malloc", "", errno);
+		return ended(c, -1);
+	}
+	c->hash_live = true;
+	c->state = HGET_VERIFY;
+	return 0;
+}
+
+/* SPEC G-12: at most budget bytes read back a step (each pread counted), so that the
+ * driver has the turn back between them. */
+static int step_verify(struct hget_conn *c, uint64_t budget)
+{
+	uint64_t before = c->hash.at;
+	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	step_moved(&c->link, c->hash.at - before); /* reading back is progress */
+	if (r < 0) {
+		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno == ENODATA ? EIO : errno);
+		return ended(c, -1);
+	}
+	if (r == 0)
+		return STEP_YIELD | STEP_IN;
+	uint8_t md[FHASH_SHA256_SIZE];
+	fhash_sha256(&c->hash, md);
+	if (memcmp(md, c->digest, sizeof md)) {
+		c->mismatch = true; /* SPEC R-19 R-20: a partial of other bytes is not kept */
+		hget_digest_differs(&c->err, c->peer, c->hash.end, c->whose);
+		return ended(c, -1);
+	}
+	return commit(c);
+}
+
 static int step_eof(struct hget_conn *c)
 {
 	if (!c->resp.close && c->link.tls.ssl) /* no look without waiting through TLS */
-		return commit(c);
+		return verify(c);
 	struct xfer_ctx ctx = step_ctx(&c->link);
 	uint8_t extra;
 	uint64_t got;
@@ -427,7 +445,7 @@ static int step_eof(struct hget_conn *c)
 		step_tls_words(&c->link, &c->err);
 		return ended(c, -1);
 	}
-	return commit(c);
+	return verify(c);
 }
 
 static int step_body(struct hget_conn *c, uint64_t budget)
@@ -524,6 +542,7 @@ static int hget_step(void *conn, short events, uint64_t budget)
 		case HGET_BODY: r = step_body(c, budget); break;
 		case HGET_CHUNKED: r = step_chunked(c, budget); break;
 		case HGET_EOF: r = step_eof(c); break;
+		case HGET_VERIFY: r = step_verify(c, budget); break;
 		case HGET_DONE: r = STEP_ENDED; break;
 		}
 		if (r)
@@ -625,6 +644,9 @@ static void hget_end(struct hget_conn *c)
 	if (c->job_live)
 		xfer_job_free(&c->job);
 	c->job_live = false;
+	if (c->hash_live)
+		fhash_end(&c->hash);
+	c->hash_live = false;
 	if (!c->committed && c->opened && owns_output(c))
 		fsio_out_abort(c->out);
 	tls_conn_end(&c->link.tls);
@@ -653,6 +675,8 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 		snprintf(rep->validator, sizeof rep->validator, "%s", c.resp.etag);
 	else if (c.resp.has_last_modified)
 		http_date_format(c.resp.last_modified, rep->validator);
+	rep->has_repr_digest = c.resp.has_repr_digest; /* SPEC G-10: a probe's, every part's */
+	memcpy(rep->repr_digest, c.resp.repr_digest, sizeof rep->repr_digest);
 	if (c.resp.chunked)
 		rep->path = XFER_COPY;
 	for (int i = 0; i < XS_COUNT; i++)

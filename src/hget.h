@@ -18,8 +18,11 @@
  * used): a GET of the URL, with Range for cfg's range (or a part, or a probe's
  * bytes=F-F) and cfg->if_range as If-Range; the answer's identity must be
  * cfg->resume.if_ident when set (else CHANGED; so is a 412 to the If-Match or
- * If-Unmodified-Since cfg->if_range makes); --sha256 (cfg->sha256) or a whole
- * 200's Repr-Digest (else its Content-Digest) checked on the stored bytes before the commit; a 3xx with Location is
+ * If-Unmodified-Since cfg->if_range makes), a part's Repr-Digest cfg->repr_digest
+ * when both are there (else CHANGED); --sha256 (cfg->sha256), or when the output then
+ * holds the whole file the answer's Repr-Digest (a 200's: else its Content-Digest),
+ * checked on the stored bytes read back before the commit (rep->mismatch when they
+ * differ), a bounded step at a time, the preads counted in stats; a 3xx with Location is
  * followed, each hop on a connection of its own (net_connect(), closed here), at
  * most HGET_REDIRECTS_MAX, never to another scheme nor from https to http (a part,
  * cfg->part, follows none: it asks cfg->ask, when set, instead of cfg->url); on
@@ -33,5 +36,10 @@
  * close sock. */
 int hget_one(int sock, const char *peer, const struct fetch_cfg *cfg, struct fsio_out *out,
 	     struct fetch_report *rep, struct xfer_stats *stats, struct zerr *e);
+
+/* hget_digest_differs() - SPEC G-12: the error of a read-back whose SHA-256 is not
+ * whose (a hop's or a --streams group's): exit 5, naming peer and the len bytes
+ * stored. Returns -1. */
+int hget_digest_differs(struct zerr *e, const char *peer, uint64_t len, const char *whose);
 
 #endif

@@ -524,8 +524,8 @@ int opts_parse_recv(int argc, char **argv, struct opts_recv *o, char *err, size_
 		return reject(err, len, "--raw conflicts with --name");
 	if (o->c.url && (o->c.raw || o->name || o->verify)) /* SPEC G-1 */
 		return reject(err, len, "-c URL conflicts with --raw, --name and --verify (ZCP/1's)");
-	if (o->has_sha256 && (!o->c.url || o->streams > 1 || !o->output || !strcmp(o->output, "-")))
-		return reject(err, len, "--sha256 reads back what it stored: it needs -c URL, one stream "
+	if (o->has_sha256 && (!o->c.url || !o->output || !strcmp(o->output, "-")))
+		return reject(err, len, "--sha256 reads back what it stored: it needs -c URL "
 			      "and -o FILE or -o DIR/"); /* SPEC G-12 */
 	if (o->length > WIRE_OFF_MAX - o->offset) /* SPEC W-10, before connecting */
 		return reject(err, len, "--offset + --length exceeds 2^63-1");

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hget.h"
 #include "httpc.h"
 #include "mono.h"
 #include "net.h"
@@ -40,6 +41,8 @@ struct group {
 	struct wire_ident ident;  /* the probe's answer: every part's */
 	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the probe's, each part's If-Range (G-10) */
 	struct httpc_url landed;  /* HTTP: the URL that answered the probe, which each part asks */
+	bool has_repr;            /* HTTP: the probe's Repr-Digest, the file's SHA-256 (G-10) */
+	uint8_t repr[FHASH_SHA256_SIZE];
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -165,6 +168,8 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	if (fr.moved_to[0]) /* SPEC G-8 G-10: the server that answered, which the parts dial */
 		snprintf(g->peer, sizeof g->peer, "%s", fr.moved_to);
 	snprintf(g->validator, sizeof g->validator, "%s", fr.validator);
+	g->has_repr = fr.has_repr_digest;
+	memcpy(g->repr, fr.repr_digest, sizeof g->repr);
 	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
 	return r;
@@ -201,6 +206,7 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		p->cfg.resume = (struct fetch_resume){.want_ident = true, .if_ident = &g->ident};
 		p->cfg.if_range = g->validator[0] ? g->validator : NULL; /* SPEC G-10 */
 		p->cfg.ask = cfg->url ? &g->landed : NULL;
+		p->cfg.repr_digest = g->has_repr ? g->repr : NULL;
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;
@@ -231,6 +237,36 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		(*started)++;
 	}
 	return 0;
+}
+
+/* SPEC G-12: the assembled file read back before the group commits, against --sha256
+ * or, when it is the whole file, the probe's Repr-Digest: on this thread, after the
+ * parts, a bounded step at a time (each pread counted in rep->stats). Returns 0, or
+ * -1 with *e set (rep->mismatch when the bytes are not those). */
+static int check_whole(struct group *g, const struct fetch_cfg *cfg, struct streams_report *rep,
+		       struct zerr *e)
+{
+	const struct wire_response *w = &rep->resp;
+	bool whole = w->offset == 0 && w->length == w->file_size;
+	const uint8_t *want = cfg->sha256 ? cfg->sha256 : g->has_repr && whole ? g->repr : NULL;
+	if (!want || g->out->fd < 0 || g->out->mode == FSIO_DISCARD)
+		return 0;
+	struct fhash h;
+	if (fhash_start_sha256(&h, g->out->fd, 0, w->length) < 0)
+		return zerr_sys(e, ZCP_EXIT_SYSTEM, "malloc", "", errno);
+	int r;
+	while ((r = fhash_step(&h, STREAMS_RECORD_EVERY, &rep->stats)) == 0)
+		;
+	uint8_t md[FHASH_SHA256_SIZE];
+	if (r > 0)
+		fhash_sha256(&h, md);
+	fhash_end(&h);
+	if (r < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "pread", fsio_out_name(g->out), errno == ENODATA ? EIO : errno);
+	if (!memcmp(md, want, sizeof md))
+		return 0;
+	rep->mismatch = true; /* SPEC R-19 R-20: a partial of other bytes is not kept */
+	return hget_digest_differs(e, g->peer, w->length, cfg->sha256 ? "--sha256's" : "the server's Repr-Digest");
 }
 
 int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, const struct step_progress *pg,
@@ -298,7 +334,7 @@ int streams_fetch(const char *addr, unsigned n, const struct fetch_cfg *cfg, con
 	/* a part asks for at least a byte: an OK response declares at least one */
 	rep->unanswered = (all < 0 || (got && got->status == WIRE_OK && got->length == 0)) &&
 			  e->code == ZCP_EXIT_NET;
-	r = all < 0 || failed || fsio_out_commit(out, e) < 0 ? -1 : 0;
+	r = all < 0 || failed || check_whole(g, cfg, rep, e) < 0 || fsio_out_commit(out, e) < 0 ? -1 : 0;
 	if (r < 0 && rs)
 		record_parts(g, rs, true);
 	if (r < 0)

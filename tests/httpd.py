@@ -36,6 +36,11 @@ def field(head, name):
     return None
 
 
+def repr_digest(data):
+    """RFC 9530's Repr-Digest field line: the SHA-256 of the whole representation."""
+    return b"Repr-Digest: sha-256=:%s:\r\n" % base64.b64encode(hashlib.sha256(data).digest())
+
+
 def answer(s, mode, body, port, head, n):
     size = len(body)
     ok = b"HTTP/1.1 200 OK\r\n"
@@ -62,6 +67,23 @@ def answer(s, mode, body, port, head, n):
         d = hashlib.sha256(body if mode == "digest" else body + b"x").digest()
         s.sendall(ok + b"Repr-Digest: sha-256=:%s:\r\nContent-Length: %d\r\n\r\n"
                   % (base64.b64encode(d), size) + body)
+    elif mode in ("reprswap", "reprstale"):  # ETag kept, the bytes replaced after the probe
+        first, last = (int(x) if x else size - 1 for x in rng.split("=")[1].split("-"))
+        data = body if n == 0 else body[1:] + body[:1]  # same size, other bytes
+        digest = b"" if mode == "reprstale" and n else repr_digest(data)  # reprstale: none on parts
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\n%sContent-Range: bytes %d-%d/%d\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (digest, first, last, size, last - first + 1)
+                  + data[first:last + 1])
+    elif mode in ("reprhalf", "reprhalfok", "cdhalf") and n == 0:  # half the body, then the end
+        s.sendall(ok + b"ETag: \"v1\"\r\n%sContent-Length: %d\r\n\r\n" % (repr_digest(body), size)
+                  + body[:size // 2])
+    elif mode in ("reprhalf", "reprhalfok", "cdhalf"):  # the rest; reprhalf's of other bytes,
+        first = int(rng.split("=")[1].split("-")[0])  # same ETag; cdhalf's with a Content-Digest only
+        data = body if mode != "reprhalf" else body[1:] + body[:1]
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\n%sContent-Digest: sha-256=:%s:\r\n"
+                  b"Content-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
+                  % (b"" if mode == "cdhalf" else repr_digest(data), base64.b64encode(hashlib.sha256(data[first:]).digest()), first,
+                     size - 1, size, size - first) + data[first:])
     elif mode == "ifrange" and rng:            # ranges only to a request that names the ETag
         first, last = (int(x) for x in rng.split("=")[1].split("-"))
         if field(head, "If-Range") == '"v1"' or (first, last) == (0, 0):

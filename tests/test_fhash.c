@@ -66,6 +66,44 @@ START_TEST(w17_range_hash_matches_xxhsum)
 }
 END_TEST
 
+/* SPEC G-12: the SHA-256 mode of the same steps (the read-back of --sha256 and
+ * Repr-Digest) matches sha256sum, whatever the range and the step size, and reads
+ * no more than it needs. */
+START_TEST(g12_range_sha256_matches_sha256sum)
+{
+	static const uint64_t ranges[][2] = {{0, 0}, {0, 1}, {7, 1000}, {0, 3 * FHASH_BUF + 5}};
+	static const uint64_t budgets[] = {1000, UINT64_MAX};
+	tu_make_file(path, 3 * FHASH_BUF + 5);
+	int fd = open(path, O_RDONLY);
+	const uint64_t *r = ranges[_i / 2];
+	uint64_t budget = budgets[_i % 2];
+	struct fhash h;
+	struct xfer_stats st = {0};
+	ck_assert_int_eq(fhash_start_sha256(&h, fd, r[0], r[0] + r[1]), 0);
+	int res;
+	while ((res = fhash_step(&h, budget, &st)) == 0)
+		;
+	ck_assert_int_eq(res, 1);
+	uint8_t d[FHASH_SHA256_SIZE];
+	fhash_sha256(&h, d);
+	fhash_end(&h);
+	fhash_end(&h); /* twice is harmless */
+	char got[2 * FHASH_SHA256_SIZE + 1], want[2 * FHASH_SHA256_SIZE + 1], cmd[600];
+	for (int i = 0; i < FHASH_SHA256_SIZE; i++)
+		snprintf(got + 2 * i, 3, "%02x", d[i]);
+	snprintf(cmd, sizeof cmd, "tail -c +%llu '%s' | head -c %llu | sha256sum", (unsigned long long)r[0] + 1,
+		 path, (unsigned long long)r[1]);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%64s", want), 1);
+	pclose(p);
+	ck_assert_str_eq(got, want);
+	uint64_t per = budget < FHASH_BUF ? budget : FHASH_BUF;
+	ck_assert_uint_eq(st.calls[XS_PREAD], (r[1] + per - 1) / per);
+	close(fd);
+}
+END_TEST
+
 /* SPEC R-19: a file that ends before the range does is an error, not a short hash. */
 /* SPEC W-17: a step reads no more than its budget, even under one buffer, so a
  * caller that takes the bytes hashed off what its turn has left never goes below 0. */
@@ -184,6 +222,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, w17_range_hash_matches_xxhsum, 0, 15);
 	tcase_add_test(tc, w17_step_stays_in_budget);
+	tcase_add_loop_test(tc, g12_range_sha256_matches_sha256sum, 0, 8);
 	tcase_add_test(tc, r19_file_shorter_than_range);
 	tcase_add_test(tc, w15_identity_follows_the_file);
 	tcase_add_test(tc, w17_cache_keeps_the_last_sixteen);

@@ -232,6 +232,73 @@ START_TEST(g10_probe_landed)
 }
 END_TEST
 
+/* The SHA-256 of "hello" (sha256sum). */
+static const uint8_t HELLO_SHA256[32] = {
+	0x2c, 0xf2, 0x4d, 0xba, 0x5f, 0xb0, 0xa3, 0x0e, 0x26, 0xe8, 0x3b, 0x2a, 0xc5, 0xb9, 0xe2, 0x9e,
+	0x1b, 0x16, 0x1e, 0x5c, 0x1f, 0xa7, 0x42, 0x5e, 0x73, 0x04, 0x33, 0x62, 0x93, 0x8b, 0x98, 0x24};
+
+static void count_ticks(void *arg, uint64_t moved, uint64_t total)
+{
+	(void)moved;
+	(void)total;
+	++*(unsigned *)arg;
+}
+
+/* SPEC G-12 X-8: the read-back is a state of its own, a bounded step at a time (at
+ * most the progress's `every` bytes, so that a driver gets the turn back), each
+ * pread counted in the stats -v prints. */
+START_TEST(g12_readback_steps_counted)
+{
+	unsigned ticks = 0;
+	struct step_progress pg = {.every = 2, .tick = count_ticks, .arg = &ticks};
+	struct fetch_cfg cfg = {.path = XFER_COPY, .sha256 = HELLO_SHA256, .progress = &pg};
+	struct fetch_report rep;
+	struct xfer_stats st = {0};
+	struct zerr e;
+	int sv[2];
+	const char *resp = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], resp, strlen(resp)), (ssize_t)strlen(resp));
+	shutdown(sv[1], SHUT_WR);
+	struct fsio_out out;
+	ck_assert_int_eq(fsio_out_init(&out, out_path, 0, &e), 0);
+	cfg.url = &url;
+	cfg.chunk = 4096;
+	cfg.timeout_ms = 5000;
+	ck_assert_msg(hget_one(sv[0], "peer", &cfg, &out, &rep, &st, &e) == 0, "%s", e.reason);
+	close(sv[0]);
+	close(sv[1]);
+	ck_assert_str_eq(stored(), "hello");
+	ck_assert_uint_eq(st.calls[XS_PREAD], 3); /* 2 + 2 + 1 bytes */
+	ck_assert_uint_ge(ticks, 3);
+}
+END_TEST
+
+/* SPEC G-10 G-12: a part whose answer carries a Repr-Digest other than the probe's is
+ * of another version of the file (its validator may not say so): CHANGED, before a
+ * byte is stored. */
+START_TEST(g10_part_repr_digest_changed)
+{
+	struct wire_ident id;
+	const char *probe = "HTTP/1.1 206 P\r\nETag: \"a\"\r\nContent-Range: bytes 0-0/5\r\nContent-Length: 1\r\n\r\nh";
+	struct fetch_cfg pc = {.path = XFER_COPY, .probe = true, .resume = {.want_ident = true}};
+	struct fetch_report rep;
+	struct zerr e;
+	ck_assert_int_eq(run(&pc, probe, strlen(probe), &rep, &e), 0);
+	id = rep.ident;
+	struct fetch_cfg cfg = {.path = XFER_COPY, .part = true, .offset = 1, .length = 4, .repr_digest = HELLO_SHA256,
+				.resume = {.want_ident = true, .if_ident = &id}};
+	const char *part = "HTTP/1.1 206 P\r\nETag: \"a\"\r\n"
+			   "Repr-Digest: sha-256=:C2F5s4qXArPmtxUYgDFiPQnNxNFzxqz+4nMhDqKB4ag=:\r\n"
+			   "Content-Range: bytes 1-4/5\r\nContent-Length: 4\r\n\r\nallo";
+	ck_assert_int_eq(run(&cfg, part, strlen(part), &rep, &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_PEER);
+	ck_assert_int_eq(rep.resp.status, WIRE_CHANGED);
+	ck_assert_msg(strstr(e.reason, "Repr-Digest"), "%s", e.reason);
+	ck_assert_str_eq(stored(), "");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hget");
@@ -244,6 +311,8 @@ int main(void)
 	tcase_add_loop_test(tc, g10_part_preconditions, 0, (int)(sizeof preconditions / sizeof preconditions[0]));
 	tcase_add_test(tc, g10_part_no_redirect);
 	tcase_add_test(tc, g10_probe_landed);
+	tcase_add_test(tc, g12_readback_steps_counted);
+	tcase_add_test(tc, g10_part_repr_digest_changed);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -124,10 +124,10 @@ t_usage() {
 	{ zrecv --raw -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
 	{ zrecv --verify -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
 	{ zrecv --name x -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
-	{ zrecv --sha256 "$(printf '%064d' 0)" --streams 2 -c "http://127.0.0.1:$NPORT/x" -o "$T/o/x" 2>"$T/err"; [ $? -eq 2 ]; } &&
-	grep -q 'one stream' "$T/err" && only_entries "$T/o"
+	{ zrecv --sha256 "$(printf '%064d' 0)" -c "http://127.0.0.1:$NPORT/x" -o - 2>"$T/err"; [ $? -eq 2 ]; } &&
+	grep -q 'reads back what it stored' "$T/err" && only_entries "$T/o"
 }
-check "a URL refused, without a name for -o DIR/, or with --raw, --verify or --name; --sha256 with --streams: usage errors  # SPEC G-1 G-2 G-12 F-1" t_usage
+check "a URL refused, without a name for -o DIR/, or with --raw, --verify or --name; --sha256 into -o -: usage errors  # SPEC G-1 G-2 G-12 F-1" t_usage
 
 # --- (2) the response checked before a byte is stored; hostile servers
 # hostile MODE CODE REGEX [ARGS...]: zcp-recv against httpd.py MODE exits CODE, says REGEX
@@ -466,6 +466,65 @@ check "--resume with a --sha256 the stored file does not have: exit 5, the parti
 check "a Repr-Digest that matches: stored  # SPEC G-12" fetched digest
 check "a Repr-Digest that does not match what arrived: exit 5, nothing stored  # SPEC G-12" \
 	hostile baddigest 5 "not the server's Repr-Digest"
+
+# the read-back's preads are in -v's syscalls: one a 256 KiB block (fhash), 20 for data.bin
+preads_counted() { [ "$(grep -Eo 'pread(64)?=[0-9]*' "$T/err" | cut -d= -f2)" -ge 20 ]; }
+t_sha256_streams() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	local sum; sum=$(sha256sum "$T/data.bin" | cut -c1-64)
+	zrecv -v --streams 4 --sha256 "$sum" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/x" 2>"$T/err" &&
+		cmp "$T/data.bin" "$T/o/x" && grep -q '4 streams' "$T/err" && preads_counted &&
+		{ zrecv --streams 4 --sha256 "${sum%?}0" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/y" 2>"$T/err"
+		  [ $? -eq 5 ]; } && grep -q 'SHA-256 of the 5000000 bytes stored is not --sha256' "$T/err" &&
+		{ zrecv --resume --streams 4 --sha256 "${sum%?}0" -c "http://127.0.0.1:$NPORT/data.bin" -o "$T/o/y" \
+			2>"$T/err"; [ $? -eq 5 ]; } && grep -q 'removed' "$T/err" && only_entries "$T/o" x
+}
+check "--streams 4 --sha256 HEX from nginx: the assembled file read back before the group commits; right: byte-exact; wrong: exit 5, nothing kept (a --resume partial removed)  # SPEC G-12 R-18 R-20" t_sha256_streams
+t_readback_counted() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	zrecv -v --sha256 "$(sha256sum "$T/data.bin" | cut -c1-64)" -c "http://127.0.0.1:$NPORT/data.bin" \
+		-o "$T/o/x" 2>"$T/err" && cmp "$T/data.bin" "$T/o/x" && preads_counted
+}
+check "-v: the read-back of --sha256 is counted in the syscalls (pread), a bounded step at a time  # SPEC G-12 X-8" t_readback_counted
+check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest not the probe's: exit 6, nothing kept  # SPEC G-10 G-12" \
+	hostile reprswap 6 "Repr-Digest" --streams 4
+t_streams_repr_stale() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd reprstale || return 1
+	zrecv --resume --streams 4 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	[ $r -eq 5 ] && grep -q "SHA-256 of the 5000000 bytes stored is not the server's Repr-Digest" "$T/err" &&
+		grep -q 'removed' "$T/err" && only_entries "$T/o"
+}
+check "--streams N --resume, the bytes replaced after the probe under the same ETag, the parts without Repr-Digest: the assembled file is not the probe's Repr-Digest: exit 5, the partial removed  # SPEC G-12 R-18 R-20" t_streams_repr_stale
+# resume_repr MODE: a first run from httpd.py MODE cut in half keeps its partial; prints the
+# second run's exit code and error lines
+resume_repr() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd "$1" || return 1
+	if ! { zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } ||
+		! partial_above "$T/o" 2000000; then
+		kill "$FPID"; wait "$FPID"; return 1
+	fi
+	zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	return $r
+}
+t_resume_repr_changed() {
+	{ resume_repr reprhalf; [ $? -eq 5 ]; } &&
+		grep -q "SHA-256 of the 5000000 bytes stored is not the server's Repr-Digest" "$T/err" &&
+		grep -q 'removed' "$T/err" && only_entries "$T/o"
+}
+check "--resume, the rest of other bytes under the same ETag: the 206's Repr-Digest checked over the whole file: exit 5, the partial removed  # SPEC G-11 G-12 R-20" t_resume_repr_changed
+t_resume_repr_ok() {
+	resume_repr reprhalfok && cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x &&
+		resume_repr cdhalf && cmp "$T/data.bin" "$T/o/x" && only_entries "$T/o" x
+}
+check "--resume: the 206's Repr-Digest is the whole file's; its Content-Digest only the part's, never checked against the whole (with or without a Repr-Digest): stored  # SPEC G-12" t_resume_repr_ok
 
 kill "$NPID" "$PYPID" 2>/dev/null
 summary hget
