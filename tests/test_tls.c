@@ -1149,6 +1149,28 @@ START_TEST(t6_read_takes_records_read_ahead)
 }
 END_TEST
 
+/* SPEC T-6 T-5: a read that has bytes keeps a failure met after them for the next
+ * read: a record, then the start of one cut without close_notify, is the record, then
+ * the cut (EPROTO, "truncated"). */
+START_TEST(t6_read_keeps_a_failure_for_the_next)
+{
+	struct pair p;
+	four_pair(&p, 5);
+	bool out;
+	ck_assert_int_eq(p.l.io.write(p.l.io.arg, four, 16384, &out), 16384);
+	static const uint8_t start[] = {0x17, 0x03, 0x03, 0x40, 0x11, 0x00, 0x01};
+	ck_assert_int_eq(send(p.sv[0], start, sizeof start, MSG_NOSIGNAL), (ssize_t)sizeof start);
+	ck_assert_int_eq(shutdown(p.sv[0], SHUT_WR), 0);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, back, sizeof back, &out), 16384);
+	ck_assert_mem_eq(back, four, 16384);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, back, sizeof back, &out), -1);
+	ck_assert_int_eq(errno, EPROTO);
+	ck_assert(p.c.cut);
+	ck_assert_str_eq(p.c.why, "the peer closed without close_notify: truncated");
+	pair_end(&p);
+}
+END_TEST
+
 /* SPEC T-6: in user space a write's records leave together: a 64 KiB write is one
  * send(), not one for each 16 KiB record. */
 START_TEST(t6_write_sends_records_together)
@@ -1303,6 +1325,7 @@ int main(void)
 	tcase_add_test(tf, t2_psk_connector_refuses_certificate);
 	tcase_add_test(tf, t2_psk_not_offered_for_sha384);
 	tcase_add_test(tf, t6_read_takes_records_read_ahead);
+	tcase_add_test(tf, t6_read_keeps_a_failure_for_the_next);
 	tcase_add_test(tf, t6_write_sends_records_together);
 	tcase_add_test(tf, t6_write_waits_for_its_records);
 	suite_add_tcase(s, tf);
