@@ -311,26 +311,35 @@ def ssh_configs(send, recv, outdir):
 def tls_lines(by):
     """Issue 17: what TLS costs per GiB over plain zcp, --streams 2 over TLS against
     one TLS stream (aim >= 1.6), and zcp over TLS into a file against scp and rsync
-    over ssh (aims: >= 2x the speed, <= 0.6x the CPU per GiB)."""
-    plain, psk = by.get("zcp copy > copy-discard"), by.get("zcp TLS psk > discard")
+    over ssh (aims: >= 2x the speed, <= 0.6x the CPU per GiB); for the unpinned rows,
+    then the pinned ones, where the run has them."""
+    lines = []
+    for pin in ("", PINNED):
+        lines += tls_lines_of(by, pin)
+    return lines
+
+
+def tls_lines_of(by, pin):
+    """tls_lines() for the rows named with the suffix pin ("" or PINNED)."""
+    plain, psk = by.get("zcp copy > copy-discard" + pin), by.get("zcp TLS psk > discard" + pin)
     if not plain or not psk:
         return []
-    lines = ["", "TLS (user-space: this kernel has no kTLS; both sides on the copy path):",
+    lines = ["", "TLS%s (user-space: this kernel has no kTLS; both sides on the copy path):" % pin,
              "- CPU per GiB, both sides: plain zcp copy %.3f s, TLS psk %.3f s (+%.3f s/GiB); "
              "speed: plain / TLS median = %.2f" % (plain["cpu"], psk["cpu"], psk["cpu"] - plain["cpu"],
                                                    plain["median"] / psk["median"])]
-    two = by.get("zcp TLS psk --streams 2 (--workers 2)")
+    two = by.get("zcp TLS psk --streams 2 (--workers 2)" + pin)
     if two:
         gain = psk["median"] / two["median"]
-        lines.append("- --streams 2 over TLS against one TLS stream: %.2f x (aim >= 1.6: %s)" % (
-            gain, stats.aim(gain, ">=", 1.6)))
-    disk = by.get("zcp TLS psk > disk")
+        lines.append("- --streams 2 over TLS against one TLS stream: %.2f x (aim >= 1.6: %s)%s" % (
+            gain, stats.aim(gain, ">=", 1.6), "; pinned, the sender's parts share CPU 0" if pin else ""))
+    disk = by.get("zcp TLS psk > disk" + pin)
     for peer in ("scp (%s) > disk" % SSH_CIPHER, "rsync -e ssh (%s) > disk" % SSH_CIPHER):
-        p = by.get(peer)
+        p = by.get(peer + pin)
         if disk and p:
             speed, cpu = p["median"] / disk["median"], disk["cpu"] / p["cpu"]
             lines.append("- zcp TLS psk > disk against %s: speed %.2f x (aim >= 2: %s), CPU per GiB "
-                         "%.2f of it (aim <= 0.6: %s)" % (peer, speed, stats.aim(speed, ">=", 2.0), cpu,
+                         "%.2f of it (aim <= 0.6: %s)" % (peer + pin, speed, stats.aim(speed, ">=", 2.0), cpu,
                                                            stats.aim(cpu, "<=", 0.6)))
     return lines
 

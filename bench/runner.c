@@ -6,10 +6,13 @@
  * launched straight from the Python driver, every process would report Python's
  * size. This launcher is small, so the peak it passes on is small too. SIGTERM,
  * SIGINT and SIGQUIT sent to it are passed on to CMD (a server is stopped through
- * its runner, which still records how it ended). */
+ * its runner, which still records how it ended). The CPU and context switches are
+ * those of CMD and of every descendant, those it never waited for too (an ssh
+ * ProxyCommand outlives ssh): the runner is their subreaper and waits for them all. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +36,10 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		perror("prctl");
+		return 1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("fork");
@@ -56,11 +63,18 @@ int main(int argc, char **argv)
 		perror("wait4");
 		return 1;
 	}
+	while (wait(NULL) >= 0 || errno == EINTR) /* the orphans, reparented here */
+		;
+	struct rusage all;
+	if (getrusage(RUSAGE_CHILDREN, &all) < 0) {
+		perror("getrusage");
+		return 1;
+	}
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	FILE *f = fopen(argv[1], "w");
-	if (!f || fprintf(f, "%d %ld.%06ld %ld.%06ld %ld %ld\n", code, (long)ru.ru_utime.tv_sec,
-			  (long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
-			  ru.ru_maxrss, ru.ru_nvcsw + ru.ru_nivcsw) < 0 || fclose(f)) {
+	if (!f || fprintf(f, "%d %ld.%06ld %ld.%06ld %ld %ld\n", code, (long)all.ru_utime.tv_sec,
+			  (long)all.ru_utime.tv_usec, (long)all.ru_stime.tv_sec, (long)all.ru_stime.tv_usec,
+			  ru.ru_maxrss, all.ru_nvcsw + all.ru_nivcsw) < 0 || fclose(f)) {
 		perror(argv[1]);
 		return 1;
 	}

@@ -15,6 +15,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+/* SPEC T-6: in user space a read takes in up to this many bytes of records at once
+ * (read-ahead: one recv() for four records, not two for each, its header then its
+ * body), and a write's records leave together in sends of up to this many (not one
+ * send() each): four records of 16 KiB and their most overhead, a 64 KiB chunk. */
+#define TLS_USER_BUF (4 * (16384 + 256 + 5))
+
 struct tls_ctx {
 	SSL_CTX *ssl;
 	bool listener;
@@ -378,6 +384,7 @@ struct tls_ctx *tls_ctx_new(bool listener, const struct tls_cfg *cfg, const char
 	SSL_CTX_set_options(c->ssl, SSL_OP_ENABLE_KTLS); /* SPEC T-6: the kernel's, where it has it */
 	/* a short write returns what went out; a retry may come from a moved buffer */
 	SSL_CTX_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_default_read_buffer_len(c->ssl, TLS_USER_BUF);
 	if (c->have_psk) /* the key is all a later connection needs: no tickets */
 		SSL_CTX_set_num_tickets(c->ssl, 0);
 	else if (listener)
@@ -452,26 +459,93 @@ static ssize_t io_failed(struct tls_conn *t, int ret, bool *wait_out)
 	}
 }
 
+/* SPEC T-6: a read takes what the records read ahead hold too, up to len, so that
+ * a chunk is written whole; a failure met after some bytes is the next read's. */
 static ssize_t io_read(void *arg, void *buf, size_t len, bool *wait_out)
 {
 	struct tls_conn *t = arg;
-	size_t n;
-	ERR_clear_error();
-	errno = 0; /* io_failed trusts errno only when the call set it */
-	if (SSL_read_ex(t->ssl, buf, len, &n))
-		return (ssize_t)n;
-	return io_failed(t, 0, wait_out);
+	size_t n, got = 0;
+	if (t->deferred) {
+		t->deferred = false;
+		errno = t->deferred_err;
+		return t->deferred_ret;
+	}
+	do {
+		ERR_clear_error();
+		errno = 0; /* io_failed trusts errno only when the call set it */
+		if (!SSL_read_ex(t->ssl, (uint8_t *)buf + got, len - got, &n)) {
+			if (!got)
+				return io_failed(t, 0, wait_out);
+			bool out;
+			int r = (int)io_failed(t, 0, &out);
+			if (r == 0 || errno != EAGAIN)
+				t->deferred = true, t->deferred_ret = r, t->deferred_err = errno;
+			return (ssize_t)got;
+		}
+		got += n;
+	} while (got < len && SSL_has_pending(t->ssl));
+	return (ssize_t)got;
 }
 
+/* Sends what t's write buffer holds (nothing to do without one). Returns 0, or -1
+ * with errno set: EAGAIN when the socket must become writable first. */
+static int flush(struct tls_conn *t)
+{
+	BIO *w = SSL_get_wbio(t->ssl);
+	errno = 0;
+	if (BIO_flush(w) > 0)
+		return 0;
+	if (BIO_should_retry(w))
+		errno = EAGAIN;
+	else if (!errno)
+		errno = EIO;
+	return -1;
+}
+
+/* SPEC T-6: the records of one write leave together, through the buffer; success
+ * is said once they are out (tls.h: a retry after EAGAIN). */
 static ssize_t io_write(void *arg, const void *buf, size_t len, bool *wait_out)
 {
 	struct tls_conn *t = arg;
-	size_t n;
+	size_t n, got = 0;
+	if (flush(t) < 0) {
+		*wait_out = true;
+		return -1;
+	}
+	if (t->accepted) { /* the retry of a write whose records have now left */
+		got = t->accepted;
+		t->accepted = 0;
+		return (ssize_t)got;
+	}
 	ERR_clear_error();
 	errno = 0; /* io_failed trusts errno only when the call set it */
-	if (SSL_write_ex(t->ssl, buf, len, &n))
-		return (ssize_t)n;
-	return io_failed(t, 0, wait_out);
+	/* with SSL_MODE_ENABLE_PARTIAL_WRITE each call makes one record */
+	while (got < len && SSL_write_ex(t->ssl, (const uint8_t *)buf + got, len - got, &n))
+		got += n;
+	if (!got)
+		return io_failed(t, 0, wait_out);
+	ERR_clear_error();
+	if (got < len) /* the rest waits for the caller's next write, which flushes first */
+		return (ssize_t)got;
+	if (flush(t) < 0) {
+		t->accepted = errno == EAGAIN ? got : 0;
+		*wait_out = true;
+		return -1;
+	}
+	return (ssize_t)got;
+}
+
+/* SPEC T-6: a write buffer between the session and its socket, where the kernel
+ * does not encrypt; none when OpenSSL has no room (each record then leaves alone). */
+static void buffer_writes(struct tls_conn *t)
+{
+	BIO *b = BIO_new(BIO_f_buffer()), *sock = SSL_get_wbio(t->ssl);
+	if (!b || !BIO_set_write_buffer_size(b, TLS_USER_BUF) || !BIO_up_ref(sock)) {
+		BIO_free(b);
+		ERR_clear_error();
+		return;
+	}
+	SSL_set0_wbio(t->ssl, BIO_push(b, sock)); /* drops the reference it held to sock */
 }
 
 /* Bytes of a record already taken from the socket and decrypted, not yet read; 1
@@ -567,7 +641,13 @@ enum tls_hs tls_handshake(struct tls_conn *t)
 		t->ktls_send = BIO_get_ktls_send(SSL_get_wbio(t->ssl)) > 0;
 		t->ktls_recv = BIO_get_ktls_recv(SSL_get_rbio(t->ssl)) > 0;
 		t->mode = t->ktls_send || t->ktls_recv ? "ktls" : "user";
+		/* SPEC T-6: not before: records read ahead at the handshake's end would keep
+		 * OpenSSL from handing the receive keys to the kernel */
+		if (!t->ktls_recv)
+			SSL_set_read_ahead(t->ssl, 1);
 		t->resumed = SSL_session_reused(t->ssl);
+		if (!t->ktls_send)
+			buffer_writes(t);
 		return TLS_HS_DONE;
 	}
 	int err = SSL_get_error(t->ssl, r);
@@ -581,15 +661,23 @@ enum tls_hs tls_handshake(struct tls_conn *t)
 	return TLS_HS_FAILED;
 }
 
+/* The result of tls_close_notify() once the alert is made: whether it left. */
+static int notify_sent(struct tls_conn *t)
+{
+	return flush(t) == 0 ? 1 : errno == EAGAIN ? 0 : -1;
+}
+
 int tls_close_notify(struct tls_conn *t)
 {
+	if (flush(t) < 0) /* the records before it go first */
+		return errno == EAGAIN ? 0 : -1;
 	ERR_clear_error();
 	int r = SSL_shutdown(t->ssl);
 	if (r >= 0)
-		return 1; /* 0: sent, the peer's not yet seen; this side waits for nothing */
+		return notify_sent(t); /* 0: made, the peer's not yet seen; this side waits for nothing */
 	bool out = false;
 	if (io_failed(t, r, &out) == 0 || (errno == EAGAIN && !out))
-		return 1; /* a read it wants is the peer's close_notify: not needed */
+		return notify_sent(t); /* a read it wants is the peer's close_notify: not needed */
 	return errno == EAGAIN ? 0 : -1;
 }
 

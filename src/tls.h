@@ -83,7 +83,10 @@ bool tls_ctx_listener(const struct tls_ctx *ctx);
 /* tls_ctx_free() - release it (NULL is fine). */
 void tls_ctx_free(struct tls_ctx *ctx);
 
-/* One connection's session. Zeroed, it is no TLS at all. */
+/* One connection's session. Zeroed, it is no TLS at all. Its io behaves as
+ * recv()/send() do, but that a write whose records could not all leave says EAGAIN
+ * (wait to write) with its bytes taken: as with OpenSSL, the retry passes the same
+ * bytes, and returns their count once the records are out (SPEC T-6). */
 struct tls_conn {
 	struct ssl_st *ssl;  /* NULL: plaintext */
 	struct xfer_io io;   /* reads and writes through ssl */
@@ -96,6 +99,10 @@ struct tls_conn {
 			      * (in TLS 1.3 a client hears of a refused certificate only then) */
 	bool unknown_psk;    /* a listener: the peer offered a PSK identity not this key's */
 	bool cut;            /* a read failed on an end without close_notify (SPEC T-5) */
+	bool deferred;       /* a read failed after it had bytes: the next read says so, */
+	int deferred_ret;    /* with this result (0: the peer's close_notify; -1: errno */
+	int deferred_err;    /* deferred_err) */
+	size_t accepted;     /* a write's bytes taken, told by its retry once their records left */
 	char why[256];       /* the last failure, worded for a message */
 };
 
@@ -113,7 +120,8 @@ int tls_conn_start_named(struct tls_conn *t, struct tls_ctx *ctx, int sock, cons
 enum tls_hs { TLS_HS_DONE, TLS_HS_READ, TLS_HS_WRITE, TLS_HS_FAILED, TLS_HS_SYS };
 
 /* tls_handshake() - go on with the handshake without waiting. Returns TLS_HS_DONE
- * (t->mode then set), TLS_HS_READ / TLS_HS_WRITE for what the socket must become
+ * (t->mode then set; in user space, t->io then reads the records already read
+ * ahead too and writes through a buffer: SPEC T-6), TLS_HS_READ / TLS_HS_WRITE for what the socket must become
  * first, TLS_HS_FAILED when the peer is not authenticated or does not speak TLS
  * 1.3 (t->why says why in one line), TLS_HS_SYS when the socket failed (errno). */
 enum tls_hs tls_handshake(struct tls_conn *t);
@@ -129,8 +137,9 @@ ssize_t tls_peek(struct tls_conn *t, void *buf, size_t len, bool *wait_out);
 void tls_conn_move(struct tls_conn *to, struct tls_conn *from);
 
 /* tls_close_notify() - say the end of what this side writes (close_notify), so
- * that the peer can tell the end from a cut. Returns 1 when it is out, 0 when the
- * socket must become writable first, -1 with errno set. */
+ * that the peer can tell the end from a cut, behind the records still buffered.
+ * Returns 1 when it is out, 0 when the socket must become writable first, -1 with
+ * errno set. */
 int tls_close_notify(struct tls_conn *t);
 
 /* tls_conn_end() - release the session; never closes the socket. */

@@ -90,6 +90,8 @@ else
 	run bench-stats python3 "$here/test_stats.py"
 	run bench-http python3 "$here/test_bench_http.py" "$PLAIN"
 	run bench-fetch python3 "$here/test_bench_fetch.py"
+	run bench-runner python3 "$here/test_bench_runner.py"
+	run bench-tls python3 "$here/test_bench_tls.py"
 	run trace-verify-selftest bash "$here/../trace/verify.sh" "$PLAIN" --self-test
 	run trace-verify-quick bash "$here/../trace/verify.sh" "$PLAIN" --quick
 	run spec-coverage-selftest sh "$here/spec-coverage-selftest.sh"

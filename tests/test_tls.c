@@ -1111,6 +1111,134 @@ START_TEST(t6_pending_and_receive_keys)
 }
 END_TEST
 
+/* Counts the writes (or reads) of a session's socket BIO, seen by bio_count(). */
+static int bio_calls;
+static long bio_count(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+		      size_t *processed)
+{
+	(void)b, (void)argp, (void)len, (void)argi, (void)argl, (void)processed;
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) || oper == (BIO_CB_WRITE | BIO_CB_RETURN))
+		bio_calls++;
+	return ret;
+}
+
+/* Counts from now on the calls of t's socket (the BIO under its buffering). */
+static void count_socket_calls(struct tls_conn *t, bool reads)
+{
+	BIO *b = BIO_find_type(reads ? SSL_get_rbio(t->ssl) : SSL_get_wbio(t->ssl), BIO_TYPE_SOCKET);
+	ck_assert_ptr_nonnull(b);
+	BIO_set_callback_ex(b, bio_count);
+	bio_calls = 0;
+}
+
+/* Four whole records' worth of bytes, as a 64 KiB chunk is. */
+static uint8_t four[4 * 16384], back[sizeof four];
+
+/* A PSK pair past its handshakes, and four[] filled from seed. */
+static void four_pair(struct pair *p, size_t seed)
+{
+	struct tls_cfg cfg = {.psk_file = key_file("k", "zcp:" KEY64 "\n", 0600)};
+	handshake(p, &cfg, &cfg, "127.0.0.1");
+	for (size_t i = 0; i < sizeof four; i++)
+		four[i] = tu_byte(i + seed);
+}
+
+/* Reads what the client of p is sent until n bytes are in back[]. */
+static void read_back(struct pair *p, size_t n)
+{
+	struct xfer_ctx ctx = {.timeout_ms = 5000};
+	uint64_t got;
+	struct xfer_op rd = xfer_op_sock(true, p->sv[1], &p->c.io, back, 0);
+	ck_assert_int_eq(xfer_move(&rd, n, true, &ctx, &got), 0);
+	ck_assert_mem_eq(back, four, n);
+}
+
+/* SPEC T-6: in user space a read takes the records already read ahead, up to its
+ * length: a 64 KiB read of four records sent at once is one read, and one recv()
+ * (not two for each record: its header, then its body). */
+START_TEST(t6_read_takes_records_read_ahead)
+{
+	struct pair p;
+	four_pair(&p, 0);
+	struct xfer_ctx ctx = {.timeout_ms = 5000};
+	uint64_t n;
+	struct xfer_op w = xfer_op_sock(false, p.sv[0], &p.l.io, four, 0);
+	ck_assert_int_eq(xfer_move(&w, sizeof four, true, &ctx, &n), 0);
+	count_socket_calls(&p.c, true);
+	bool out;
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, back, sizeof back, &out), (ssize_t)sizeof back);
+	ck_assert_mem_eq(back, four, sizeof four);
+	ck_assert_int_le(bio_calls, 2);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-6 T-5: a read that has bytes keeps a failure met after them for the next
+ * read: a record, then the start of one cut without close_notify, is the record, then
+ * the cut (EPROTO, "truncated"). */
+START_TEST(t6_read_keeps_a_failure_for_the_next)
+{
+	struct pair p;
+	four_pair(&p, 5);
+	bool out;
+	ck_assert_int_eq(p.l.io.write(p.l.io.arg, four, 16384, &out), 16384);
+	static const uint8_t start[] = {0x17, 0x03, 0x03, 0x40, 0x11, 0x00, 0x01};
+	ck_assert_int_eq(send(p.sv[0], start, sizeof start, MSG_NOSIGNAL), (ssize_t)sizeof start);
+	ck_assert_int_eq(shutdown(p.sv[0], SHUT_WR), 0);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, back, sizeof back, &out), 16384);
+	ck_assert_mem_eq(back, four, 16384);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, back, sizeof back, &out), -1);
+	ck_assert_int_eq(errno, EPROTO);
+	ck_assert(p.c.cut);
+	ck_assert_str_eq(p.c.why, "the peer closed without close_notify: truncated");
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-6: in user space a write's records leave together: a 64 KiB write is one
+ * send(), not one for each 16 KiB record. */
+START_TEST(t6_write_sends_records_together)
+{
+	struct pair p;
+	four_pair(&p, 7);
+	count_socket_calls(&p.l, false);
+	bool out;
+	ck_assert_int_eq(p.l.io.write(p.l.io.arg, four, sizeof four, &out), (ssize_t)sizeof four);
+	ck_assert_int_eq(bio_calls, 1);
+	read_back(&p, sizeof four);
+	pair_end(&p);
+}
+END_TEST
+
+/* SPEC T-6 P-10: a write whose records cannot leave yet says EAGAIN (wait to write);
+ * its retry with the same bytes says them all written once they are out, and none
+ * goes twice; a close_notify waits behind such records, and the peer then reads them
+ * and the end, not a cut. */
+START_TEST(t6_write_waits_for_its_records)
+{
+	struct pair p;
+	four_pair(&p, 3);
+	size_t junk = fill(p.sv[0]);
+	bool out = false;
+	ck_assert_int_eq(p.l.io.write(p.l.io.arg, four, sizeof four, &out), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert(out);
+	drain(p.sv[1], junk);
+	ck_assert_int_eq(p.l.io.write(p.l.io.arg, four, sizeof four, &out), (ssize_t)sizeof four);
+	read_back(&p, sizeof four);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, back, sizeof back, &out), -1); /* nothing twice */
+	ck_assert_int_eq(errno, EAGAIN);
+	junk = fill(p.sv[0]);
+	ck_assert_int_eq(p.l.io.write(p.l.io.arg, four, sizeof four, &out), -1);
+	ck_assert_int_eq(tls_close_notify(&p.l), 0); /* behind the records, which cannot leave */
+	drain(p.sv[1], junk);
+	ck_assert_int_eq(tls_close_notify(&p.l), 1);
+	read_back(&p, sizeof four);
+	ck_assert_int_eq(p.c.io.read(p.c.io.arg, back, 1, &out), 0); /* the end, not a cut */
+	pair_end(&p);
+}
+END_TEST
+
 /* SPEC T-2: a server that asks again (HelloRetryRequest: it takes only P-256,
  * while the first hello's key share is X25519's) for a SHA-256 suite is offered the
  * key the second time too, as openssl s_client -psk does: the handshake succeeds. */
@@ -1221,6 +1349,10 @@ int main(void)
 	tcase_add_test(tf, t2_psk_offered_again_after_retry);
 	tcase_add_test(tf, t2_psk_connector_refuses_certificate);
 	tcase_add_test(tf, t2_psk_not_offered_for_sha384);
+	tcase_add_test(tf, t6_read_takes_records_read_ahead);
+	tcase_add_test(tf, t6_read_keeps_a_failure_for_the_next);
+	tcase_add_test(tf, t6_write_sends_records_together);
+	tcase_add_test(tf, t6_write_waits_for_its_records);
 	suite_add_tcase(s, tf);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
