@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,6 +195,33 @@ static inline int tu_child_status(pid_t pid)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+/* tu_ktls_kernel() - whether the kernel has kTLS: the TLS ULP is registered, or its
+ * module is there to be loaded (setsockopt TCP_ULP "tls" loads it). The end-to-end
+ * suites ask the same of ktls_kernel (tests/tls-mode.sh). */
+static inline bool tu_ktls_kernel(void)
+{
+	char line[4096];
+	bool yes = false, start = true;
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "r");
+	if (f) {
+		while (!yes && fscanf(f, "%255s", line) == 1)
+			yes = strcmp(line, "tls") == 0;
+		fclose(f);
+	}
+	struct utsname u;
+	if (yes || uname(&u) != 0)
+		return yes;
+	snprintf(line, sizeof line, "/lib/modules/%s/modules.dep", u.release);
+	if (!(f = fopen(line, "r")))
+		return false;
+	while (!yes && fgets(line, sizeof line, f)) { /* a module's line starts with its file */
+		yes = start && strncmp(line, "kernel/net/tls/tls.ko", 21) == 0;
+		start = strchr(line, '\n') != NULL;
+	}
+	fclose(f);
+	return yes;
 }
 
 /* tu_capture() - from now on, what is written to fd (1 or 2) goes into a fresh,

@@ -13,6 +13,9 @@ set -u -o pipefail
 B=$(cd "${1:?usage: NAME.sh BUILD_DIR [PLAIN_BUILD_DIR]}" && pwd)
 P=$(cd "${2:-$B}" && pwd)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# ktls_kernel, tls_said: what a TLS transfer may say here (SPEC T-6), trace/verify.sh's too
+# shellcheck source=tests/tls-mode.sh
+. "$HERE/tls-mode.sh"
 # peer ARGS...: a scripted peer (tests/peer.py), bounded
 peer() { timeout 60 python3 "$HERE/peer.py" "$@"; }
 # zstrace ARGS...: strace, bounded; LeakSanitizer cannot run under ptrace, the
