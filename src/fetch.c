@@ -191,6 +191,8 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 {
 	int want, r = step_job(&c->link, &c->job, budget, &want);
 	c->seconds = mono_now() - c->payload_start;
+	if (c->out->nowait && !c->job.dst.nowait) /* SPEC P-10: the kernel refused RWF_NOWAIT */
+		c->out->nowait = false;
 	if (want)
 		return want;
 	if (c->cfg->raw)

@@ -104,6 +104,8 @@ static int store(struct hget_conn *c, const uint8_t *p, size_t n)
 	}
 	uint64_t put;
 	int r = xfer_move(&op, n, true, &ctx, &put);
+	if (c->out->nowait && op.sys == XS_WRITE) /* SPEC P-10: the kernel refused RWF_NOWAIT */
+		c->out->nowait = false;
 	if (r != 0 && errno == ETIMEDOUT)
 		return fsio_out_stalled(c->out, xfer_sys_name(op.sys), c->cfg->timeout_ms, &c->err);
 	if (r != 0)
@@ -452,6 +454,8 @@ static int step_body(struct hget_conn *c, uint64_t budget)
 {
 	int want, r = step_job(&c->link, &c->job, budget, &want);
 	c->seconds = mono_now() - c->payload_start;
+	if (c->out->nowait && !c->job.dst.nowait) /* SPEC P-10: the kernel refused RWF_NOWAIT */
+		c->out->nowait = false;
 	if (want)
 		return want;
 	if (r == 0)

@@ -132,6 +132,11 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 			return XFER_EOF;
 		if (errno == EINTR)
 			continue;
+		if (op->sys == XS_PWRITEV2 && errno == EOPNOTSUPP && *moved == 0) {
+			op->sys = XS_WRITE; /* SPEC P-10: RWF_NOWAIT refused: the blocking write */
+			op->flags = 0;
+			continue;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
 		if (wait_ran_out(op)) {
@@ -419,6 +424,8 @@ int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ct
 		}
 		struct xfer_op drain = drain_op(j);
 		r = xfer_move(&drain, j->held, true, ctx, &got);
+		if (drain.sys == XS_WRITE) /* RWF_NOWAIT refused, if it was asked (P-10) */
+			j->dst.nowait = false;
 		j->held -= got, j->held_off += got;
 		res->moved += got;
 		budget -= got < budget ? got : budget;

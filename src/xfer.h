@@ -79,8 +79,10 @@ struct xfer_op xfer_op_sock(bool in, int sock, const struct xfer_io *io, void *b
  * Returns 0 with *moved = bytes moved; XFER_EOF when a call returned 0 first;
  * XFER_AGAIN or XFER_READABLE as ctx asks; -1 with errno set (ETIMEDOUT when a
  * wait expired). *moved is always valid. Short counts continue, EINTR is retried,
- * EAGAIN waits in poll() for the fd the call was blocked on. This is the only
- * "move all bytes" loop in zcp. */
+ * EAGAIN waits in poll() for the fd the call was blocked on. An XS_PWRITEV2
+ * refused with EOPNOTSUPP before this move wrote a byte (a kernel that does not
+ * take RWF_NOWAIT for that file) goes on as XS_WRITE: op->sys says so to the
+ * caller, whose next ops are XS_WRITE too (SPEC P-10). This is the only "move all bytes" loop in zcp. */
 int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx *ctx,
 	      uint64_t *moved);
 
@@ -101,7 +103,8 @@ struct xfer_end {
 		       * SPEC T-6): spliced; a record that is not data, and the socket's
 		       * end, are read through io */
 	bool nowait; /* XFER_STREAM: a blocking description others share (stdout): each call
-		      * asks not to wait (pwritev2 RWF_NOWAIT, SPLICE_F_NONBLOCK), SPEC P-10 */
+		      * asks not to wait (pwritev2 RWF_NOWAIT, SPLICE_F_NONBLOCK), SPEC P-10;
+		      * the job clears it when the kernel refuses RWF_NOWAIT (xfer_move) */
 	off_t off; /* XFER_FILE: next offset; advances as bytes move */
 };
 
