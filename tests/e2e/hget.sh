@@ -307,10 +307,11 @@ check "--streams N: each part sends If-Match with the probe's ETag; a 412 (the f
 # Last-Modified): nginx answers the parts' FIELD 412, exit 6, nothing stored
 replaced_between() {
 	rm -rf "$T/o"; mkdir -p "$T/o" "$W/$1"; cp "$T/data.bin" "$W/$1/data.bin"
-	zstrace -f -o /dev/null -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
+	rm -f "$T/stop.trace"
+	zstrace -f -o "$T/stop.trace" -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
 		"$B/zcp-recv" --streams 2 -c "http://127.0.0.1:$NPORT/$1/data.bin" -o "$T/o/x" 2>"$T/err" &
 	local s=$! p rc
-	if ! { wait_until 20 tracee "$s" >/dev/null && p=$(tracee "$s") && wait_until 20 stopped "$p" &&
+	if ! { wait_until 20 sigstopped "$T/stop.trace" && p=$(tracee "$s") &&
 	       touch -d '+1 hour' "$W/$1/data.bin" && kill -CONT "$p"; }; then
 		kill "$s"; return 1
 	fi
