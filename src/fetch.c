@@ -411,7 +411,8 @@ void fetch_expire(struct fetch_conn *c)
 		return;
 	}
 	bool tls = c->link.tls.ssl, out = c->state == FETCH_REQUEST || c->state == FETCH_ACK;
-	const char *call = c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice"
+	bool job_waited = c->state == FETCH_PAYLOAD && c->job_live && c->job.wait_sys != XS_COUNT;
+	const char *call = job_waited ? xfer_sys_name(c->job.wait_sys) /* splice, or SSL_read (T-6) */
 			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
 	const char *stalled = c->state == FETCH_PAYLOAD && c->job_live ? xfer_job_out_wait(&c->job) : NULL;

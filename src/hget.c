@@ -581,7 +581,8 @@ static void hget_expire(void *conn)
 		return;
 	}
 	bool out = c->state == HGET_REQUEST;
-	const char *call = c->state == HGET_BODY && c->job.path == XFER_SPLICE ? "splice"
+	bool job_waited = c->state == HGET_BODY && c->job.wait_sys != XS_COUNT;
+	const char *call = job_waited ? xfer_sys_name(c->job.wait_sys) /* splice, or SSL_read (T-6) */
 			 : c->link.tls.ssl ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
 	ended(c, -1);

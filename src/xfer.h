@@ -159,6 +159,9 @@ struct xfer_job {
 	bool via_io;          /* src.records: the next fill reads through src.io (SPEC T-6) */
 	int wait_fd;          /* after XFER_AGAIN: the fd to wait for ... */
 	bool wait_in;         /* ... to be readable (else writable) */
+	enum xfer_sys wait_sys; /* ... and the call that would have blocked (XS_COUNT before
+				 * any): on a src with records, SSL_read or the output's
+				 * write, not always splice (SPEC T-6) */
 	struct xfer_result res;
 };
 
@@ -189,8 +192,8 @@ int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ct
 void xfer_job_free(struct xfer_job *j);
 
 /* xfer_job_out_wait() - after XFER_AGAIN: the call ("write", "pwritev2", "splice")
- * that waits for the job's XFER_STREAM destination to take bytes, or NULL when the
- * job waits for something else (its source, a socket). */
+ * that waited for the job's XFER_STREAM destination to take bytes (wait_sys), or
+ * NULL when the job waits for something else (its source, a socket). */
 const char *xfer_job_out_wait(const struct xfer_job *j);
 
 /* xfer_run() - a job run to the end: move len bytes from src to dst over path, or
