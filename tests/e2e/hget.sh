@@ -390,6 +390,18 @@ t_resume_noval() {
 }
 check "--resume from a server with no validator: the fetch goes on, but a partial no run could resume is not kept (said once); the next run fetches it whole  # SPEC G-11 R-20" \
 	t_resume_noval
+t_resume_noval_empty() { # its body cut before the first byte: no partial, so none "removed"
+	rm -rf "$T/o"; mkdir -p "$T/o"; head -c 1 "$T/data.bin" >"$T/one.bin"
+	HTTPD_FILE=$T/one.bin start_httpd novalhalf || return 1
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		cat "$T/err" && [ "$(grep -c . "$T/err")" -eq 1 ] && ! grep -Eq 'removed|kept' "$T/err" &&
+		only_entries "$T/o"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume from a server with no validator, cut before the first byte: no partial, none said removed  # SPEC G-11 R-20" \
+	t_resume_noval_empty
 t_resume_changed() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	# a partial from nginx's slow location, then the file changes (its ETag with it)
