@@ -21,8 +21,6 @@ static int ended(struct serve_conn *c, int result)
 	return STEP_ENDED;
 }
 
-/* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
- * S-12). Returns the response status, with *e set for a refusal. */
 /* Explains why the identity of the file served could not be made (SPEC W-15, E-1):
  * no key, or libcrypto out of memory, both the system's (exit 1). */
 static void identity_failed(struct serve_conn *c, int err)
@@ -33,6 +31,8 @@ static void identity_failed(struct serve_conn *c, int err)
 		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "identity", c->name, err);
 }
 
+/* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
+ * S-12). Returns the response status, with c->err set for a refusal. */
 static enum wire_status open_source(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
