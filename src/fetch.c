@@ -238,16 +238,13 @@ static int step_trailer(struct fetch_conn *c)
 static int step_hash(struct fetch_conn *c, uint64_t budget)
 {
 	uint64_t before = c->hash.at;
-	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	uint8_t mine[WIRE_HASH_SIZE];
+	int r = fhash_advance(&c->hash, budget, &c->link.stats, mine, fsio_out_name(c->out), "stored", &c->err);
 	step_moved(&c->link, c->hash.at - before); /* reading back is progress */
-	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno == ENODATA ? EIO : errno);
+	if (r < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
-	}
 	if (r == 0)
 		return STEP_YIELD | STEP_IN;
-	uint8_t mine[WIRE_HASH_SIZE];
-	fhash_digest(&c->hash, mine);
 	if ((c->mismatch = memcmp(mine, c->trailer.hash, sizeof mine) != 0)) {
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the XXH3-128 of the %llu bytes stored does not "
 			 "match the sender's", (unsigned long long)(c->cfg->part ? c->resp.length : c->cfg->resume.prefix + c->resp.length));

@@ -410,16 +410,13 @@ static int verify(struct hget_conn *c)
 static int step_verify(struct hget_conn *c, uint64_t budget)
 {
 	uint64_t before = c->hash.at;
-	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	uint8_t md[FHASH_SHA256_SIZE];
+	int r = fhash_advance(&c->hash, budget, &c->link.stats, md, fsio_out_name(c->out), "stored", &c->err);
 	step_moved(&c->link, c->hash.at - before); /* reading back is progress */
-	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno == ENODATA ? EIO : errno);
+	if (r < 0)
 		return ended(c, -1);
-	}
 	if (r == 0)
 		return STEP_YIELD | STEP_IN;
-	uint8_t md[FHASH_SHA256_SIZE];
-	fhash_sha256(&c->hash, md);
 	if (memcmp(md, c->digest, sizeof md)) {
 		c->mismatch = true; /* SPEC R-19 R-20: a partial of other bytes is not kept */
 		hget_digest_differs(&c->err, c->peer, c->hash.end, c->whose);

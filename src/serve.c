@@ -342,18 +342,15 @@ static int step_hash(struct serve_conn *c, uint64_t *left)
 	if (!*left)
 		return STEP_YIELD | STEP_OUT;
 	uint64_t before = c->hash.at;
-	int r = fhash_step(&c->hash, *left, &c->link.stats);
+	struct wire_trailer t;
+	int r = fhash_advance(&c->hash, *left, &c->link.stats, t.hash, c->cfg->file ? c->cfg->file : c->name,
+			      "sent", &c->err);
 	*left -= c->hash.at - before;
 	step_moved(&c->link, c->hash.at - before); /* hashing is progress: no idle timeout */
-	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", c->cfg->file ? c->cfg->file : c->name,
-			 errno == ENODATA ? EIO : errno);
+	if (r < 0)
 		return ended(c, -1);
-	}
 	if (r == 0)
 		return STEP_YIELD | STEP_OUT;
-	struct wire_trailer t;
-	fhash_digest(&c->hash, t.hash);
 	if (fsio_settled(c->file_fd, &c->ident)) /* not a file that may still be changing */
 		fhash_remember(&c->ident, hash_from(c), c->hash.end, t.hash);
 	return trailer_ready(c, &t);
