@@ -173,14 +173,18 @@ check "a chunked body into a pipe nobody reads: exit 3 after --timeout 2, <stdou
 	t_stall_http chunked pwritev2
 check "a Content-Length body into a pipe nobody reads: exit 3 after --timeout 2  # SPEC P-10 E-3 G-5" \
 	t_stall_http close 'splice|pwritev2'
-t_slow_http() {
-	head -c 655360 "$T/data.bin" >"$T/small.bin" && HTTPD_FILE=$T/small.bin start_httpd chunked || return 1
-	zrecv --timeout 2 -c "http://127.0.0.1:$PORT/data.bin" -o - | slow_reader "$T/slow.out"; local r=$?
+t_slow_http() { # MODE [RECV-ARGS...]
+	head -c 655360 "$T/data.bin" >"$T/small.bin" && HTTPD_FILE=$T/small.bin start_httpd "$1" || return 1
+	zrecv --timeout 2 "${@:2}" -c "http://127.0.0.1:$PORT/data.bin" -o - | slow_reader "$T/slow.out"; local r=$?
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
 	[ $r -eq 0 ] && cmp "$T/small.bin" "$T/slow.out"
 }
 check "a chunked body into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --timeout 2  # SPEC P-10 G-6" \
-	t_slow_http
+	t_slow_http chunked
+check "a Content-Length body into a slow reader, --path splice: not cut by --timeout 2  # SPEC P-10 G-5" \
+	t_slow_http close -p splice
+check "a Content-Length body into a slow reader, --path copy: not cut by --timeout 2  # SPEC P-10 G-5" \
+	t_slow_http close -p copy
 check "a chunked body with a size that is not hex: exit 5  # SPEC G-6" hostile badchunk 5 'chunk'
 
 # --- (3) ranges: --offset and --length become Range, and the answer must be exactly it

@@ -90,6 +90,8 @@ t_slow_stdout() {
 }
 check "-o - into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --timeout 2  # SPEC P-10" \
 	t_slow_stdout copy
+check "-o - into a slow reader, --path splice: not cut by --timeout 2  # SPEC P-10" \
+	t_slow_stdout splice
 t_exists() {
 	echo keep >"$T/exists" && start_send --once "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" -o "$T/exists" 2>"$T/recv.err"; [ $? -eq 3 ]; } &&
