@@ -173,6 +173,19 @@ check "a chunked body into a pipe nobody reads: exit 3 after --timeout 2, <stdou
 	t_stall_http chunked pwritev2
 check "a Content-Length body into a pipe nobody reads: exit 3 after --timeout 2  # SPEC P-10 E-3 G-5" \
 	t_stall_http close 'splice|pwritev2'
+t_nowait_refused_http() { # MODE: RWF_NOWAIT refused for a pipe from the 2nd pwritev2 on (an empty
+	# one, the old probe, always succeeds): the blocking write
+	start_httpd "$1" || return 1
+	zstrace -f -o /dev/null -e trace=pwritev2 -e inject=pwritev2:error=EOPNOTSUPP:when=2+ \
+		"$B/zcp-recv" -v -p copy -c "http://127.0.0.1:$PORT/data.bin" -o - 2>"$T/err" | cat >"$T/out"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	[ $r -eq 0 ] && cmp "$T/out" "$T/data.bin" && grep -Eq 'syscalls: (.* )?write=[1-9]' "$T/err"
+}
+check "a chunked body into a pipe, the kernel refusing RWF_NOWAIT: the blocking write, every byte  # SPEC P-10 G-6" \
+	t_nowait_refused_http chunked
+check "a Content-Length body into a pipe, the kernel refusing RWF_NOWAIT: the blocking write, every byte  # SPEC P-10 G-5" \
+	t_nowait_refused_http close
 t_slow_http() { # MODE [RECV-ARGS...]
 	head -c 655360 "$T/data.bin" >"$T/small.bin" && HTTPD_FILE=$T/small.bin start_httpd "$1" || return 1
 	zrecv --timeout 2 "${@:2}" -c "http://127.0.0.1:$PORT/data.bin" -o - | slow_reader "$T/slow.out"; local r=$?
