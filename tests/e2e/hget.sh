@@ -488,6 +488,10 @@ t_readback_counted() {
 check "-v: the read-back of --sha256 is counted in the syscalls (pread), a bounded step at a time  # SPEC G-12 X-8" t_readback_counted
 check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest not the probe's: exit 6, nothing kept  # SPEC G-10 G-12" \
 	hostile reprswap 6 "Repr-Digest" --streams 4
+# ATTACK s22: the probe's Repr-Digest has a sha-512 member only; each part's is another: G-10
+# says a part's that is not the probe's is CHANGED (it is compared, not computed)
+check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest (sha-512 only) not the probe's: exit 6, nothing kept  # SPEC G-10 F-9" \
+	hostile repr512swap 6 "Repr-Digest" --streams 4
 t_streams_repr_stale() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	start_httpd reprstale || return 1
