@@ -488,6 +488,19 @@ t_readback_counted() {
 check "-v: the read-back of --sha256 is counted in the syscalls (pread), a bounded step at a time  # SPEC G-12 X-8" t_readback_counted
 check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest not the probe's: exit 6, nothing kept  # SPEC G-10 G-12" \
 	hostile reprswap 6 "Repr-Digest" --streams 4
+# ATTACK s22: the probe's Repr-Digest has a sha-512 member only; each part's is another: G-10
+# says a part's that is not the probe's is CHANGED (it is compared, not computed)
+check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest (sha-512 only) not the probe's: exit 6, nothing kept  # SPEC G-10 F-9" \
+	hostile repr512swap 6 "Repr-Digest" --streams 4
+# ATTACK s22: without --resume there is no partial and a part's range is not "the rest": the
+# line must not speak of either
+t_streams_part_words() {
+	hostile "$1" 6 'the file changed on the server' --streams 4 && ! grep -Eq 'partial|the rest' "$T/err"
+}
+check "--streams N without --resume, a part of another ETag: exit 6, the line speaks of no partial  # SPEC G-10 E-2" \
+	t_streams_part_words partetag
+check "--streams N without --resume, a part answered 200: exit 6, the line speaks of no partial nor of 'the rest'  # SPEC G-10 E-2" \
+	t_streams_part_words part200
 t_streams_repr_stale() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	start_httpd reprstale || return 1
