@@ -571,6 +571,8 @@ static void hget_expire(void *conn)
 		return;
 	}
 	const char *stalled = c->state == HGET_BODY ? xfer_job_out_wait(&c->job) : NULL;
+	if (stalled && step_out_taken(&c->link, &c->job))
+		return; /* SPEC P-10: its reader took bytes, a page not yet whole */
 	if (stalled) { /* SPEC P-10: the output took nothing, not the server */
 		fsio_out_stalled(c->out, stalled, c->cfg->timeout_ms, &c->err);
 		ended(c, -1);
