@@ -61,6 +61,9 @@ struct fetch_cfg {
 				   * G-8) when the head is accepted; or NULL */
 	const uint8_t *repr_digest; /* HTTP part: the probe's Repr-Digest (FHASH_SHA256_SIZE
 				     * bytes); an answer with another is CHANGED (G-10); or NULL */
+	const char *repr_field;  /* HTTP part: the probe's Repr-Digest field as sent; an
+				  * answer with another, when one of them has no sha-256 member
+				  * to compare, is CHANGED (G-10); or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -169,6 +172,7 @@ struct fetch_report {
 	bool has_repr_digest;      /* HTTP: the answer's Repr-Digest (RFC 9530), the whole
 				    * file's SHA-256 (G-10, G-12) */
 	uint8_t repr_digest[FHASH_SHA256_SIZE];
+	char repr_field[FETCH_VALIDATOR_MAX]; /* HTTP: the Repr-Digest field as sent, or "" */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

@@ -161,6 +161,15 @@ static bool has_validator(const struct httpc_response *r)
 	return (r->etag[0] && !r->etag_weak) || r->has_last_modified;
 }
 
+/* SPEC G-10 F-9: a part's Repr-Digest is not the probe's: their sha-256 members
+ * differ when both have one; else their fields, as sent, when both have one. */
+static bool repr_differs(const struct fetch_cfg *cfg, const struct httpc_response *r)
+{
+	if (cfg->repr_digest && r->has_repr_digest)
+		return memcmp(r->repr_digest, cfg->repr_digest, sizeof r->repr_digest) != 0;
+	return cfg->repr_field && r->repr_field[0] && strcmp(r->repr_field, cfg->repr_field) != 0;
+}
+
 /* SPEC G-4: the response must answer the request, before a byte is stored. Fills
  * c->wresp. Returns 0, or -1 with c->err set. */
 static int check_head(struct hget_conn *c)
@@ -210,8 +219,7 @@ static int check_head(struct hget_conn *c)
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the server gives no validator: "
 					"the partial cannot be shown to be of this file");
 		}
-		if (c->cfg->repr_digest && r->has_repr_digest &&
-		    memcmp(r->repr_digest, c->cfg->repr_digest, sizeof r->repr_digest)) {
+		if (repr_differs(c->cfg, r)) {
 			c->wresp.status = WIRE_CHANGED; /* SPEC G-10: its validator may not say so */
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the file changed on the "
 					"server (a part's Repr-Digest is not the probe's)");
@@ -679,6 +687,7 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 		http_date_format(c.resp.last_modified, rep->validator);
 	rep->has_repr_digest = c.resp.has_repr_digest; /* SPEC G-10: a probe's, every part's */
 	memcpy(rep->repr_digest, c.resp.repr_digest, sizeof rep->repr_digest);
+	snprintf(rep->repr_field, sizeof rep->repr_field, "%s", c.resp.repr_field);
 	if (c.resp.chunked)
 		rep->path = XFER_COPY;
 	for (int i = 0; i < XS_COUNT; i++)

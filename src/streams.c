@@ -43,6 +43,7 @@ struct group {
 	struct httpc_url landed;  /* HTTP: the URL that answered the probe, which each part asks */
 	bool has_repr;            /* HTTP: the probe's Repr-Digest, the file's SHA-256 (G-10) */
 	uint8_t repr[FHASH_SHA256_SIZE];
+	char repr_field[FETCH_VALIDATOR_MAX]; /* HTTP: the probe's Repr-Digest field, or "" */
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -170,6 +171,7 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	snprintf(g->validator, sizeof g->validator, "%s", fr.validator);
 	g->has_repr = fr.has_repr_digest;
 	memcpy(g->repr, fr.repr_digest, sizeof g->repr);
+	snprintf(g->repr_field, sizeof g->repr_field, "%s", fr.repr_field);
 	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
 	return r;
@@ -207,6 +209,7 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		p->cfg.if_range = g->validator[0] ? g->validator : NULL; /* SPEC G-10 */
 		p->cfg.ask = cfg->url ? &g->landed : NULL;
 		p->cfg.repr_digest = g->has_repr ? g->repr : NULL;
+		p->cfg.repr_field = g->repr_field[0] ? g->repr_field : NULL;
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;
