@@ -235,7 +235,7 @@ static int check_head(struct hget_conn *c)
 		if (c->ranged && c->cfg->resume.if_ident) { /* SPEC G-11: not the rest of that file */
 			c->wresp.status = WIRE_CHANGED;
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the file changed on the server "
-					"(a 200 to the range of the rest)");
+					"(a 200 to the range of %s)", c->cfg->part ? "a part" : "the rest");
 		}
 		if (c->ranged && !c->cfg->probe)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 200 to a "
@@ -263,7 +263,9 @@ static int begin_body(struct hget_conn *c, size_t head)
 	const struct fetch_resume *rz = &c->cfg->resume;
 	if (rz->if_ident && memcmp(rz->if_ident, &c->ident, sizeof c->ident)) { /* SPEC G-11 W-16 */
 		c->wresp.status = WIRE_CHANGED;
-		return fail(c, ZCP_EXIT_PEER, "%s", "the file changed on the server since the partial began");
+		return fail(c, ZCP_EXIT_PEER, "%s", c->cfg->part ? "the file changed on the server since the "
+			    "probe (a part's answer is of another version)" : "the file changed on the server since the "
+			    "partial began");
 	}
 	if (rz->on_ident && rz->on_ident(rz->on_ident_arg, &c->ident, has_validator(&c->resp), &c->err) < 0)
 		return ended(c, -1);

@@ -241,8 +241,9 @@ static void failed(const struct recv_cfg *cfg, struct resume *rs, const struct f
 {
 	if (f->changed || f->mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
 		resume_drop(rs);
-		set_note(n, RECV_REMOVED, rs->partial, f->mismatch ? "it does not hash to the sender's file"
-								   : "the source changed since this partial copy began");
+		const char *mismatch = cfg->fetch->url ? "it does not hash to the server's file" /* SPEC G-12 */
+						       : "it does not hash to the sender's file";
+		set_note(n, RECV_REMOVED, rs->partial, f->mismatch ? mismatch : "the source changed since this partial copy began");
 	} else if (f->unresumable) { /* SPEC G-11: said once, instead of a partial no run takes */
 		resume_drop(rs);
 		set_note(n, RECV_REMOVED, rs->partial, "the server gives no validator (no strong ETag, no "
