@@ -55,6 +55,8 @@ struct fetch_cfg {
 				  * (SPEC G-12), or NULL */
 	const char *if_range;    /* HTTP: the probe's validator (G-10), or NULL: sent as If-Range,
 				  * and as If-Match (an entity tag) or If-Unmodified-Since (a date) */
+	bool if_range_weak;      /* HTTP: the probe's answer had a weak ETag too: if_range (a
+				  * date) goes as If-Unmodified-Since only (RFC 9110 13.1.5) */
 	const struct httpc_url *ask; /* HTTP: the URL a part asks instead of url, no redirect
 				      * followed: the one the probe was answered from (G-10); or NULL */
 	struct httpc_url *landed; /* HTTP: filled with the URL that answered (after redirects,
@@ -169,6 +171,7 @@ struct fetch_report {
 	bool no_ranges;            /* HTTP: a probe was answered 200: one stream only (G-10) */
 	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the strong ETag, else Last-Modified as an
 					      * HTTP-date, or "" (G-10) */
+	bool weak_etag;            /* HTTP: the answer had a weak ETag (no If-Range then, G-10) */
 	bool has_repr_digest;      /* HTTP: the answer's Repr-Digest (RFC 9530), the whole
 				    * file's SHA-256 (G-10, G-12) */
 	uint8_t repr_digest[FHASH_SHA256_SIZE];

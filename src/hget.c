@@ -641,9 +641,10 @@ static int hget_init(struct hget_conn *c, int sock, const char *peer, const stru
 	const char *v = c->ranged ? cfg->if_range : NULL;
 	bool tag = v && v[0] == '"'; /* a strong entity tag, else an HTTP-date */
 	c->precondition = !v ? NULL : tag ? "If-Match" : "If-Unmodified-Since";
+	/* RFC 9110 13.1.5: no date in If-Range when there is an entity tag, even a weak one */
 	struct httpc_request rq = {.url = url, .range = c->ranged, .first = c->first,
 				   .last = c->want ? c->first + c->want - 1 : HTTPC_RANGE_OPEN,
-				   .if_range = v, .if_match = tag ? v : NULL,
+				   .if_range = tag || !cfg->if_range_weak ? v : NULL, .if_match = tag ? v : NULL,
 				   .if_unmodified_since = v && !tag ? v : NULL};
 	c->len = httpc_request_format(&rq, (char *)c->buf, HGET_BUF);
 	if (!c->len)
@@ -687,6 +688,7 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 		snprintf(rep->validator, sizeof rep->validator, "%s", c.resp.etag);
 	else if (c.resp.has_last_modified)
 		http_date_format(c.resp.last_modified, rep->validator);
+	rep->weak_etag = c.resp.etag_weak;
 	rep->has_repr_digest = c.resp.has_repr_digest; /* SPEC G-10: a probe's, every part's */
 	memcpy(rep->repr_digest, c.resp.repr_digest, sizeof rep->repr_digest);
 	snprintf(rep->repr_field, sizeof rep->repr_field, "%s", c.resp.repr_field);

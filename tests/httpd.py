@@ -75,6 +75,15 @@ def answer(s, mode, body, port, head, n):
             s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"%s\"\r\nContent-Range: bytes %d-%d/%d\r\n"
                       b"Content-Length: %d\r\n\r\n" % (b"v2" if n else b"v1", first, last, size, last - first + 1)
                       + body[first:last + 1])
+    elif mode == "weaklm":  # a weak ETag and a Last-Modified: a part's If-Range would be a date,
+        lm = "Sun, 06 Nov 1994 08:49:37 GMT"  # which RFC 9110 13.1.5 forbids beside an entity tag
+        first, last = (int(x) if x else size - 1 for x in rng.split("=")[1].split("-"))
+        if n and (field(head, "If-Range") is not None or field(head, "If-Unmodified-Since") != lm):
+            s.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        else:
+            s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: W/\"v1\"\r\nLast-Modified: %s\r\n"
+                      b"Content-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
+                      % (lm.encode(), first, last, size, last - first + 1) + body[first:last + 1])
     elif mode == "repr512swap":  # reprswap's, its Repr-Digest a sha-512 member only
         first, last = (int(x) if x else size - 1 for x in rng.split("=")[1].split("-"))
         data = body if n == 0 else body[1:] + body[:1]

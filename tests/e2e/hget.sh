@@ -501,6 +501,17 @@ check "--streams N without --resume, a part of another ETag: exit 6, the line sp
 	t_streams_part_words partetag
 check "--streams N without --resume, a part answered 200: exit 6, the line speaks of no partial nor of 'the rest'  # SPEC G-10 E-2" \
 	t_streams_part_words part200
+t_streams_weak_lm() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd weaklm || return 1
+	zrecv --streams 4 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/x"
+}
+check "--streams N, a weak ETag and a Last-Modified: the parts send If-Unmodified-Since, no If-Range (RFC 9110 13.1.5: no date beside an entity tag): byte-exact  # SPEC G-10" \
+	t_streams_weak_lm
 t_streams_repr_stale() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	start_httpd reprstale || return 1
