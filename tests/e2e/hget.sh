@@ -446,6 +446,24 @@ t_resume_noval_killed() { # no record while a partial no run could resume is wri
 }
 check "--resume from a server with no validator, killed mid-body: no record was written, the next run starts over  # SPEC G-11 R-20" \
 	t_resume_noval_killed
+t_resume_noval_signal() { # SIGINT, SIGTERM (with --fsync: its own path): removed as after a failure
+	local sig fs r
+	for sig in INT TERM; do
+		for fs in "" --fsync; do
+			rm -rf "$T/o" && mkdir -p "$T/o" && start_httpd dribble || return 1
+			# shellcheck disable=SC2086 # --fsync or nothing
+			zrecv --resume $fs -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" & local s=$!
+			wait_until 20 partial_holds_bytes "$T/o"
+			r=$?
+			kill -"$sig" "$(tracee "$s")"; wait "$s"
+			kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+			echo "SIG$sig $fs:"; cat "$T/err"; ls -a "$T/o"
+			[ $r -eq 0 ] && only_entries "$T/o" || return 1
+		done
+	done
+}
+check "--resume from a server with no validator, SIGINT or SIGTERM mid-body (with and without --fsync): the partial no run could resume is removed, nothing left  # SPEC G-11 R-20" \
+	t_resume_noval_signal
 t_sha256() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	local sum; sum=$(sha256sum "$T/data.bin" | cut -c1-64)
