@@ -191,6 +191,8 @@ static int step_payload(struct fetch_conn *c, uint64_t budget)
 {
 	int want, r = step_job(&c->link, &c->job, budget, &want);
 	c->seconds = mono_now() - c->payload_start;
+	if (c->out->nowait && !c->job.dst.nowait) /* SPEC P-10: the kernel refused RWF_NOWAIT */
+		c->out->nowait = false;
 	if (want)
 		return want;
 	if (c->cfg->raw)
@@ -236,16 +238,13 @@ static int step_trailer(struct fetch_conn *c)
 static int step_hash(struct fetch_conn *c, uint64_t budget)
 {
 	uint64_t before = c->hash.at;
-	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	uint8_t mine[WIRE_HASH_SIZE];
+	int r = fhash_advance(&c->hash, budget, &c->link.stats, mine, fsio_out_name(c->out), "stored", &c->err);
 	step_moved(&c->link, c->hash.at - before); /* reading back is progress */
-	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno == ENODATA ? EIO : errno);
+	if (r < 0)
 		return go_ack(c, WIRE_ACK_LOCAL_ERROR);
-	}
 	if (r == 0)
 		return STEP_YIELD | STEP_IN;
-	uint8_t mine[WIRE_HASH_SIZE];
-	fhash_digest(&c->hash, mine);
 	if ((c->mismatch = memcmp(mine, c->trailer.hash, sizeof mine) != 0)) {
 		zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the XXH3-128 of the %llu bytes stored does not "
 			 "match the sender's", (unsigned long long)(c->cfg->part ? c->resp.length : c->cfg->resume.prefix + c->resp.length));
@@ -409,7 +408,8 @@ void fetch_expire(struct fetch_conn *c)
 		return;
 	}
 	bool tls = c->link.tls.ssl, out = c->state == FETCH_REQUEST || c->state == FETCH_ACK;
-	const char *call = c->state == FETCH_PAYLOAD && c->job.path == XFER_SPLICE ? "splice"
+	bool job_waited = c->state == FETCH_PAYLOAD && c->job_live && c->job.wait_sys != XS_COUNT;
+	const char *call = job_waited ? xfer_sys_name(c->job.wait_sys) /* splice, or SSL_read (T-6) */
 			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
 	const char *stalled = c->state == FETCH_PAYLOAD && c->job_live ? xfer_job_out_wait(&c->job) : NULL;

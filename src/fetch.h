@@ -60,7 +60,7 @@ struct fetch_cfg {
 	const struct httpc_url *ask; /* HTTP: the URL a part asks instead of url, no redirect
 				      * followed: the one the probe was answered from (G-10); or NULL */
 	struct httpc_url *landed; /* HTTP: filled with the URL that answered (after redirects,
-				   * G-8) when the head is accepted; or NULL */
+				   * G-8) when the exchange succeeds; or NULL */
 	const uint8_t *repr_digest; /* HTTP part: the probe's Repr-Digest (FHASH_SHA256_SIZE
 				     * bytes); an answer with another is CHANGED (G-10); or NULL */
 	const char *repr_field;  /* HTTP part: the probe's Repr-Digest field as sent; an

@@ -60,6 +60,21 @@ int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats)
 	return h->at == h->end;
 }
 
+int fhash_advance(struct fhash *h, uint64_t budget, struct xfer_stats *stats, uint8_t *out,
+		  const char *name, const char *done, struct zerr *e)
+{
+	int r = fhash_step(h, budget, stats);
+	if (r < 0 && errno == ENODATA)
+		return zerr_set(e, ZCP_EXIT_FILE, "pread", name, "the file is shorter than what was %s", done);
+	if (r < 0)
+		return zerr_sys(e, ZCP_EXIT_FILE, "pread", name, errno);
+	if (r == 1 && h->sha)
+		fhash_sha256(h, out);
+	else if (r == 1)
+		fhash_digest(h, out);
+	return r;
+}
+
 void fhash_digest(const struct fhash *h, uint8_t out[WIRE_HASH_SIZE])
 {
 	XXH128_canonical_t c;

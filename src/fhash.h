@@ -9,6 +9,7 @@
 
 #include "wire.h"
 #include "xfer.h"
+#include "zerr.h"
 
 #define FHASH_BUF (256u << 10) /* bytes read per pread */
 #define FHASH_SHA256_SIZE 32
@@ -33,6 +34,15 @@ int fhash_start_sha256(struct fhash *h, int fd, uint64_t from, uint64_t to);
  * in stats (may be NULL). Returns 1 when the range is hashed, 0 when there is more, -1 with errno
  * set (EIO and the like; ENODATA when the file ends before the range does). */
 int fhash_step(struct fhash *h, uint64_t budget, struct xfer_stats *stats);
+
+/* fhash_advance() - fhash_step(), and with the step that finishes the range, its
+ * digest into out (FHASH_SHA256_SIZE bytes for an fhash_start_sha256()'d h, else
+ * WIRE_HASH_SIZE). A failure is told in *e, exit 3, as `pread NAME: REASON`: a file
+ * that ends before the range does as "the file is shorter than what was DONE" (DONE
+ * is "stored" or "sent"), any other by its errno. Returns as fhash_step(). This is
+ * the one read-back loop step (SPEC W-17, R-19, G-12). */
+int fhash_advance(struct fhash *h, uint64_t budget, struct xfer_stats *stats, uint8_t *out,
+		  const char *name, const char *done, struct zerr *e);
 
 /* fhash_digest() - the hash of the range, canonical (big-endian) form; after
  * fhash_step() returned 1. */

@@ -152,16 +152,15 @@ static int check_existing(const char *final, bool force, bool named_in_dir, bool
  * O_NONBLOCK is not ours to set on a description the shell and others share. Nor
  * does F_GETPIPE_SZ less FIONREAD tell what a write may ask for: it counts bytes,
  * a pipe holds pages (16 writes of 3000 bytes fill a 64 KiB pipe; a write of the
- * 17536 bytes "free" then blocks). pwritev2(RWF_NOWAIT) is one call as write() is;
- * an empty one says whether the kernel takes the flag for this file (older kernels
- * refuse it for pipes with EOPNOTSUPP): where it does not, the write blocks as before.
+ * 17536 bytes "free" then blocks). pwritev2(RWF_NOWAIT) is one call as write() is.
+ * Whether the kernel takes the flag for this file only a write that moves bytes
+ * tells (an empty one succeeds before the flags are looked at): a kernel that
+ * refuses it (EOPNOTSUPP) has the first write switch to write() (xfer_move).
  * A regular file or a device is written as before, with no call more. */
 static bool stdout_nowait(void)
 {
 	struct stat st;
-	if (fstat(STDOUT_FILENO, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
-		return false;
-	return pwritev2(STDOUT_FILENO, &(struct iovec){NULL, 0}, 1, -1, RWF_NOWAIT) == 0;
+	return fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
 int fsio_out_stalled(const struct fsio_out *o, const char *call, int timeout_ms, struct zerr *e)

@@ -77,7 +77,8 @@ const char *fsio_base_name(const char *path);
  * refuse an existing file without FSIO_FORCE (SPEC R-3) and any other kind of
  * existing object than a regular file, directory, FIFO or character device (R-5);
  * open a FIFO or device now, so a missing reader is known before connecting;
- * set o->nowait for a stdout that needs it and allows it.
+ * set o->nowait for a stdout that needs it (a pipe, FIFO or socket; cleared by the
+ * caller once the kernel refused RWF_NOWAIT, see xfer_move()).
  * Returns 0 or -1 with *e set (exit 3). */
 int fsio_out_init(struct fsio_out *o, const char *path, unsigned flags, struct zerr *e);
 

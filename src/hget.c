@@ -104,6 +104,8 @@ static int store(struct hget_conn *c, const uint8_t *p, size_t n)
 	}
 	uint64_t put;
 	int r = xfer_move(&op, n, true, &ctx, &put);
+	if (c->out->nowait && op.sys == XS_WRITE) /* SPEC P-10: the kernel refused RWF_NOWAIT */
+		c->out->nowait = false;
 	if (r != 0 && errno == ETIMEDOUT)
 		return fsio_out_stalled(c->out, xfer_sys_name(op.sys), c->cfg->timeout_ms, &c->err);
 	if (r != 0)
@@ -418,16 +420,13 @@ static int verify(struct hget_conn *c)
 static int step_verify(struct hget_conn *c, uint64_t budget)
 {
 	uint64_t before = c->hash.at;
-	int r = fhash_step(&c->hash, budget, &c->link.stats);
+	uint8_t md[FHASH_SHA256_SIZE];
+	int r = fhash_advance(&c->hash, budget, &c->link.stats, md, fsio_out_name(c->out), "stored", &c->err);
 	step_moved(&c->link, c->hash.at - before); /* reading back is progress */
-	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", fsio_out_name(c->out), errno == ENODATA ? EIO : errno);
+	if (r < 0)
 		return ended(c, -1);
-	}
 	if (r == 0)
 		return STEP_YIELD | STEP_IN;
-	uint8_t md[FHASH_SHA256_SIZE];
-	fhash_sha256(&c->hash, md);
 	if (memcmp(md, c->digest, sizeof md)) {
 		c->mismatch = true; /* SPEC R-19 R-20: a partial of other bytes is not kept */
 		hget_digest_differs(&c->err, c->peer, c->hash.end, c->whose);
@@ -462,6 +461,8 @@ static int step_body(struct hget_conn *c, uint64_t budget)
 {
 	int want, r = step_job(&c->link, &c->job, budget, &want);
 	c->seconds = mono_now() - c->payload_start;
+	if (c->out->nowait && !c->job.dst.nowait) /* SPEC P-10: the kernel refused RWF_NOWAIT */
+		c->out->nowait = false;
 	if (want)
 		return want;
 	if (r == 0)
@@ -589,7 +590,8 @@ static void hget_expire(void *conn)
 		return;
 	}
 	bool out = c->state == HGET_REQUEST;
-	const char *call = c->state == HGET_BODY && c->job.path == XFER_SPLICE ? "splice"
+	bool job_waited = c->state == HGET_BODY && c->job.wait_sys != XS_COUNT;
+	const char *call = job_waited ? xfer_sys_name(c->job.wait_sys) /* splice, or SSL_read (T-6) */
 			 : c->link.tls.ssl ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	zerr_sys(&c->err, ZCP_EXIT_NET, call, c->peer, ETIMEDOUT);
 	ended(c, -1);

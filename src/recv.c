@@ -151,7 +151,7 @@ static int record_ident(void *arg, const struct wire_ident *id, bool resumable, 
 struct failure {
 	bool changed;  /* the sender answered CHANGED (W-16) */
 	bool mismatch; /* the stored bytes do not hash to the sender's file */
-	bool unresumable; /* nothing to resume the partial by (G-11) */
+	bool unresumable; /* nothing to resume the partial by (G-11), and it holds bytes */
 };
 
 /* One connection, into the partial of rs when not NULL (SPEC R-20: continuing a
@@ -207,7 +207,7 @@ static int fetch_single(const struct recv_cfg *cfg, struct fsio_out *out, struct
 		snprintf(res->peer, sizeof res->peer, "%s", rep.moved_to);
 	f->changed = rep.resp.status == WIRE_CHANGED;
 	f->mismatch = rep.mismatch;
-	f->unresumable = rz.unresumable;
+	f->unresumable = rz.unresumable && (rep.received > 0 || rs->have); /* else no partial */
 	return r;
 }
 

@@ -21,8 +21,6 @@ static int ended(struct serve_conn *c, int result)
 	return STEP_ENDED;
 }
 
-/* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
- * S-12). Returns the response status, with *e set for a refusal. */
 /* Explains why the identity of the file served could not be made (SPEC W-15, E-1):
  * no key, or libcrypto out of memory, both the system's (exit 1). */
 static void identity_failed(struct serve_conn *c, int err)
@@ -33,6 +31,8 @@ static void identity_failed(struct serve_conn *c, int err)
 		zerr_sys(&c->err, ZCP_EXIT_SYSTEM, "identity", c->name, err);
 }
 
+/* Opens what the request names and works out the range (SPEC P-2, P-3, S-1, S-9,
+ * S-12). Returns the response status, with c->err set for a refusal. */
 static enum wire_status open_source(struct serve_conn *c)
 {
 	const struct serve_cfg *cfg = c->cfg;
@@ -342,18 +342,15 @@ static int step_hash(struct serve_conn *c, uint64_t *left)
 	if (!*left)
 		return STEP_YIELD | STEP_OUT;
 	uint64_t before = c->hash.at;
-	int r = fhash_step(&c->hash, *left, &c->link.stats);
+	struct wire_trailer t;
+	int r = fhash_advance(&c->hash, *left, &c->link.stats, t.hash, c->cfg->file ? c->cfg->file : c->name,
+			      "sent", &c->err);
 	*left -= c->hash.at - before;
 	step_moved(&c->link, c->hash.at - before); /* hashing is progress: no idle timeout */
-	if (r < 0) {
-		zerr_sys(&c->err, ZCP_EXIT_FILE, "pread", c->cfg->file ? c->cfg->file : c->name,
-			 errno == ENODATA ? EIO : errno);
+	if (r < 0)
 		return ended(c, -1);
-	}
 	if (r == 0)
 		return STEP_YIELD | STEP_OUT;
-	struct wire_trailer t;
-	fhash_digest(&c->hash, t.hash);
 	if (fsio_settled(c->file_fd, &c->ident)) /* not a file that may still be changing */
 		fhash_remember(&c->ident, hash_from(c), c->hash.end, t.hash);
 	return trailer_ready(c, &t);

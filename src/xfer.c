@@ -132,6 +132,11 @@ int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx
 			return XFER_EOF;
 		if (errno == EINTR)
 			continue;
+		if (op->sys == XS_PWRITEV2 && errno == EOPNOTSUPP && *moved == 0) {
+			op->sys = XS_WRITE; /* SPEC P-10: RWF_NOWAIT refused: the blocking write */
+			op->flags = 0;
+			continue;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
 		if (wait_ran_out(op)) {
@@ -218,15 +223,17 @@ static int pipe_take(struct xfer_job *j)
 	return 0;
 }
 
-/* The job's pipe back to its pool when it holds nothing, else closed. */
+/* The job's pipe back to its pool when it holds nothing (bytes held in the buffer
+ * are not in it, SPEC T-6), else closed. */
 static void pipe_give(struct xfer_job *j)
 {
 	struct xfer_pipes *pp = j->pool;
-	if (pp && j->held == 0 && pp->nfree < pp->room) {
+	bool empty = j->held == 0 || j->in_buf;
+	if (pp && empty && pp->nfree < pp->room) {
 		pp->free[pp->nfree++] = (struct xfer_pipe){{j->pipe[0], j->pipe[1]}, j->pipe_cap};
 		return;
 	}
-	if (pp && j->held == 0) { /* room for one more */
+	if (pp && empty) { /* room for one more */
 		size_t room = pp->room ? 2 * pp->room : 16;
 		struct xfer_pipe *f = realloc(pp->free, room * sizeof *f);
 		if (f) {
@@ -249,6 +256,7 @@ int xfer_job_init(struct xfer_job *j, const struct xfer_end *src, const struct x
 		path = XFER_COPY;
 	*j = (struct xfer_job){.src = *src, .dst = *dst, .path = path, .len = len, .chunk = chunk,
 			       .pipe = {-1, -1}, .devnull = -1, .pool = pool, .wait_fd = -1,
+			       .wait_sys = XS_COUNT,
 			       .res = {.status = XFER_DONE}};
 	if ((path == XFER_COPY || spliced) && !(j->buf = malloc(chunk)))
 		return setup_failed(&j->res);
@@ -359,6 +367,7 @@ static int stopped(struct xfer_job *j, int r, const struct xfer_op *op, bool at_
 	if (r == XFER_AGAIN) {
 		j->wait_fd = op->wait_in ? op->in : op->out;
 		j->wait_in = op->wait_in;
+		j->wait_sys = op->sys;
 		if (at_src && j->src.kind == XFER_FILE) { /* a file is never "ready": wait for the
 							    * destination, which is, and try again */
 			j->wait_fd = j->dst.fd;
@@ -419,6 +428,8 @@ int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ct
 		}
 		struct xfer_op drain = drain_op(j);
 		r = xfer_move(&drain, j->held, true, ctx, &got);
+		if (drain.sys == XS_WRITE) /* RWF_NOWAIT refused, if it was asked (P-10) */
+			j->dst.nowait = false;
 		j->held -= got, j->held_off += got;
 		res->moved += got;
 		budget -= got < budget ? got : budget;
@@ -432,7 +443,7 @@ const char *xfer_job_out_wait(const struct xfer_job *j)
 {
 	if (j->dst.kind != XFER_STREAM || j->wait_in || j->wait_fd != j->dst.fd)
 		return NULL;
-	return xfer_sys_name(j->path == XFER_SPLICE ? XS_SPLICE : j->dst.nowait ? XS_PWRITEV2 : XS_WRITE);
+	return xfer_sys_name(j->wait_sys);
 }
 
 int xfer_run(struct xfer_end *src, struct xfer_end *dst, uint64_t len, enum xfer_path path,

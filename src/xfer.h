@@ -79,8 +79,10 @@ struct xfer_op xfer_op_sock(bool in, int sock, const struct xfer_io *io, void *b
  * Returns 0 with *moved = bytes moved; XFER_EOF when a call returned 0 first;
  * XFER_AGAIN or XFER_READABLE as ctx asks; -1 with errno set (ETIMEDOUT when a
  * wait expired). *moved is always valid. Short counts continue, EINTR is retried,
- * EAGAIN waits in poll() for the fd the call was blocked on. This is the only
- * "move all bytes" loop in zcp. */
+ * EAGAIN waits in poll() for the fd the call was blocked on. An XS_PWRITEV2
+ * refused with EOPNOTSUPP before this move wrote a byte (a kernel that does not
+ * take RWF_NOWAIT for that file) goes on as XS_WRITE: op->sys says so to the
+ * caller, whose next ops are XS_WRITE too (SPEC P-10). This is the only "move all bytes" loop in zcp. */
 int xfer_move(struct xfer_op *op, uint64_t want, bool all, const struct xfer_ctx *ctx,
 	      uint64_t *moved);
 
@@ -101,7 +103,8 @@ struct xfer_end {
 		       * SPEC T-6): spliced; a record that is not data, and the socket's
 		       * end, are read through io */
 	bool nowait; /* XFER_STREAM: a blocking description others share (stdout): each call
-		      * asks not to wait (pwritev2 RWF_NOWAIT, SPLICE_F_NONBLOCK), SPEC P-10 */
+		      * asks not to wait (pwritev2 RWF_NOWAIT, SPLICE_F_NONBLOCK), SPEC P-10;
+		      * the job clears it when the kernel refuses RWF_NOWAIT (xfer_move) */
 	off_t off; /* XFER_FILE: next offset; advances as bytes move */
 };
 
@@ -156,6 +159,9 @@ struct xfer_job {
 	bool via_io;          /* src.records: the next fill reads through src.io (SPEC T-6) */
 	int wait_fd;          /* after XFER_AGAIN: the fd to wait for ... */
 	bool wait_in;         /* ... to be readable (else writable) */
+	enum xfer_sys wait_sys; /* ... and the call that would have blocked (XS_COUNT before
+				 * any): on a src with records, SSL_read or the output's
+				 * write, not always splice (SPEC T-6) */
 	struct xfer_result res;
 };
 
@@ -186,8 +192,8 @@ int xfer_job_step(struct xfer_job *j, uint64_t budget, const struct xfer_ctx *ct
 void xfer_job_free(struct xfer_job *j);
 
 /* xfer_job_out_wait() - after XFER_AGAIN: the call ("write", "pwritev2", "splice")
- * that waits for the job's XFER_STREAM destination to take bytes, or NULL when the
- * job waits for something else (its source, a socket). */
+ * that waited for the job's XFER_STREAM destination to take bytes (wait_sys), or
+ * NULL when the job waits for something else (its source, a socket). */
 const char *xfer_job_out_wait(const struct xfer_job *j);
 
 /* xfer_run() - a job run to the end: move len bytes from src to dst over path, or

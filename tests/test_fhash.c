@@ -141,6 +141,39 @@ START_TEST(r19_file_shorter_than_range)
 }
 END_TEST
 
+/* SPEC R-19 E-1: fhash_advance() gives the digest with the step that finishes, and
+ * tells a failure in one line: a file that ends before the range as what it is
+ * (not EIO), any other failure by its errno. */
+START_TEST(r19_advance_names_the_shortfall)
+{
+	tu_make_file(path, 1000);
+	int fd = open(path, O_RDONLY);
+	struct fhash h;
+	struct zerr e = {0};
+	uint8_t d[FHASH_SHA256_SIZE], want[WIRE_HASH_SIZE];
+	ck_assert_int_eq(fhash_start(&h, fd, 0, 1000), 0);
+	ck_assert_int_eq(fhash_advance(&h, 600, NULL, d, "out", "stored", &e), 0);
+	ck_assert_int_eq(fhash_advance(&h, 600, NULL, d, "out", "stored", &e), 1);
+	fhash_digest(&h, want);
+	ck_assert_mem_eq(d, want, sizeof want);
+	fhash_end(&h);
+	ck_assert_int_eq(fhash_start_sha256(&h, fd, 10, 1001), 0);
+	ck_assert_int_eq(fhash_advance(&h, UINT64_MAX, NULL, d, "out", "sent", &e), -1);
+	ck_assert_int_eq(e.code, ZCP_EXIT_FILE);
+	ck_assert_str_eq(e.call, "pread");
+	ck_assert_str_eq(e.object, "out");
+	ck_assert_str_eq(e.reason, "the file is shorter than what was sent");
+	fhash_end(&h);
+	close(fd);
+	fd = open(path, O_WRONLY);
+	ck_assert_int_eq(fhash_start(&h, fd, 0, 10), 0);
+	ck_assert_int_eq(fhash_advance(&h, UINT64_MAX, NULL, d, "out", "stored", &e), -1);
+	ck_assert_str_eq(e.reason, strerror(EBADF)); /* not readable */
+	fhash_end(&h);
+	close(fd);
+}
+END_TEST
+
 /* SPEC W-15: the identity changes with the contents' time, the size and the inode. */
 START_TEST(w15_identity_follows_the_file)
 {
@@ -224,6 +257,7 @@ int main(void)
 	tcase_add_test(tc, w17_step_stays_in_budget);
 	tcase_add_loop_test(tc, g12_range_sha256_matches_sha256sum, 0, 8);
 	tcase_add_test(tc, r19_file_shorter_than_range);
+	tcase_add_test(tc, r19_advance_names_the_shortfall);
 	tcase_add_test(tc, w15_identity_follows_the_file);
 	tcase_add_test(tc, w17_cache_keeps_the_last_sixteen);
 	tcase_add_test(tc, w17_settled_files_only);

@@ -1036,6 +1036,48 @@ START_TEST(t6_ktls_stream_end_and_failure)
 }
 END_TEST
 
+/* SPEC T-6 P-10: the call named for a wait is the one that would have blocked, not
+ * the path's: bytes read through the stream wait for the output's pwritev2, the
+ * stream's own EAGAIN is SSL_read's; a pooled pipe left empty (the bytes held in
+ * the buffer) goes back to the pool. */
+START_TEST(t6_ktls_waits_named)
+{
+	static const struct answer script[] = {{.n = 3000}, {.n = -1, .err = EAGAIN}};
+	struct fake f;
+	fake_start(&f, script);
+	struct xfer_ctx ctx = {.timeout_ms = 5000, .nowait = true};
+	struct xfer_pipes pool = {0};
+	struct xfer_job j;
+	int pp[2];
+	ck_assert_int_eq(pipe2(pp, O_NONBLOCK), 0);
+	while (write(pp[1], "x", 1) == 1) /* full */
+		;
+	ck_assert_int_eq(fcntl(pp[1], F_SETFL, 0), 0); /* blocking, as a shell's pipe */
+	struct xfer_end src = {.kind = XFER_SOCKET, .fd = f.fd, .io = &f.io, .records = true};
+	struct xfer_end dst = {.kind = XFER_STREAM, .fd = pp[1], .nowait = true};
+	ck_assert_int_eq(xfer_job_init(&j, &src, &dst, XFER_TO_EOF, XFER_SPLICE, 16384, &pool), 0);
+	fake_record(&f); /* splice: EINVAL, the stream reads 3000 bytes */
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), XFER_AGAIN);
+	ck_assert_uint_eq(j.held, 3000);
+	ck_assert_str_eq(xfer_job_out_wait(&j), "pwritev2");
+	ck_assert_int_eq(j.wait_sys, XS_PWRITEV2);
+	xfer_job_free(&j);
+	ck_assert_uint_eq(pool.nfree, 1); /* the pipe was empty: kept */
+	dst.fd = -1, dst.kind = XFER_DISCARD;
+	ck_assert_int_eq(xfer_job_init(&j, &src, &dst, XFER_TO_EOF, XFER_SPLICE, 16384, &pool), 0);
+	f.calls = 1;
+	fake_record(&f);
+	ck_assert_int_eq(xfer_job_step(&j, UINT64_MAX, &ctx), XFER_AGAIN);
+	ck_assert_int_eq(j.wait_sys, XS_TLS_READ);
+	ck_assert_ptr_null(xfer_job_out_wait(&j));
+	xfer_job_free(&j);
+	xfer_pipes_free(&pool);
+	close(pp[0]);
+	close(pp[1]);
+	fake_end(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xfer");
@@ -1076,6 +1118,7 @@ int main(void)
 	tcase_add_test(tc, e1_pool_without_a_pipe);
 	tcase_add_loop_test(tc, t6_ktls_records_in_order, 0, 3);
 	tcase_add_loop_test(tc, t6_ktls_stream_end_and_failure, 0, 2);
+	tcase_add_test(tc, t6_ktls_waits_named);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

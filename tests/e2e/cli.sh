@@ -23,16 +23,18 @@ t_help_write_errors() {
 	grep -qx 'zcp-recv: write <stdout>: Bad file descriptor' "$T/err"
 }
 t_help_lists_every_option() { # the options SPEC C-1 gives each program, each in its --help
-	local c1 prog opt r=0 n=0 part
+	local c1 prog opt r=0 n=0 part help
 	c1=$(sed -n '/^\*\*C-1\*\*/,/^\*\*C-2\*\*/p' "$HERE/../SPEC.md" | tr '\n' ' ')
 	for prog in zcp-send zcp-recv; do
 		# "Options of both: ... zcp-send only: ... zcp-recv only: ..."
 		part="${c1#*Options of both:}"; part="${part%%zcp-send only:*}"
 		if [ $prog = zcp-send ]; then part+="${c1#*zcp-send only:}"; part="${part%%zcp-recv only:*}"
 		else part+="${c1#*zcp-recv only:}"; fi
+		# read whole: a grep -q that stops early would cut a --help of more than one write
+		help=$("$B/$prog" --help) || return 1
 		while read -r opt; do
 			n=$((n + 1))
-			"$B/$prog" --help | grep -q -- "$opt\b" || { echo "$prog --help lacks $opt"; r=1; }
+			grep -q -- "$opt\b" <<<"$help" || { echo "$prog --help lacks $opt"; r=1; }
 		done < <(grep -o -- '--[a-z][a-z0-9-]*' <<<"$part" | sort -u)
 	done
 	echo "$n options checked"; [ $n -gt 30 ] && return $r

@@ -173,14 +173,31 @@ check "a chunked body into a pipe nobody reads: exit 3 after --timeout 2, <stdou
 	t_stall_http chunked pwritev2
 check "a Content-Length body into a pipe nobody reads: exit 3 after --timeout 2  # SPEC P-10 E-3 G-5" \
 	t_stall_http close 'splice|pwritev2'
-t_slow_http() {
-	head -c 655360 "$T/data.bin" >"$T/small.bin" && HTTPD_FILE=$T/small.bin start_httpd chunked || return 1
-	zrecv --timeout 2 -c "http://127.0.0.1:$PORT/data.bin" -o - | slow_reader "$T/slow.out"; local r=$?
+t_nowait_refused_http() { # MODE: RWF_NOWAIT refused for a pipe from the 2nd pwritev2 on (an empty
+	# one, the old probe, always succeeds): the blocking write
+	start_httpd "$1" || return 1
+	zstrace -f -o /dev/null -e trace=pwritev2 -e inject=pwritev2:error=EOPNOTSUPP:when=2+ \
+		"$B/zcp-recv" -v -p copy -c "http://127.0.0.1:$PORT/data.bin" -o - 2>"$T/err" | cat >"$T/out"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	[ $r -eq 0 ] && cmp "$T/out" "$T/data.bin" && grep -Eq 'syscalls: (.* )?write=[1-9]' "$T/err"
+}
+check "a chunked body into a pipe, the kernel refusing RWF_NOWAIT: the blocking write, every byte  # SPEC P-10 G-6" \
+	t_nowait_refused_http chunked
+check "a Content-Length body into a pipe, the kernel refusing RWF_NOWAIT: the blocking write, every byte  # SPEC P-10 G-5" \
+	t_nowait_refused_http close
+t_slow_http() { # MODE [RECV-ARGS...]
+	head -c 655360 "$T/data.bin" >"$T/small.bin" && HTTPD_FILE=$T/small.bin start_httpd "$1" || return 1
+	zrecv --timeout 2 "${@:2}" -c "http://127.0.0.1:$PORT/data.bin" -o - | slow_reader "$T/slow.out"; local r=$?
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
 	[ $r -eq 0 ] && cmp "$T/small.bin" "$T/slow.out"
 }
 check "a chunked body into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --timeout 2  # SPEC P-10 G-6" \
-	t_slow_http
+	t_slow_http chunked
+check "a Content-Length body into a slow reader, --path splice: not cut by --timeout 2  # SPEC P-10 G-5" \
+	t_slow_http close -p splice
+check "a Content-Length body into a slow reader, --path copy: not cut by --timeout 2  # SPEC P-10 G-5" \
+	t_slow_http close -p copy
 check "a chunked body with a size that is not hex: exit 5  # SPEC G-6" hostile badchunk 5 'chunk'
 
 # --- (3) ranges: --offset and --length become Range, and the answer must be exactly it
@@ -307,10 +324,11 @@ check "--streams N: each part sends If-Match with the probe's ETag; a 412 (the f
 # Last-Modified): nginx answers the parts' FIELD 412, exit 6, nothing stored
 replaced_between() {
 	rm -rf "$T/o"; mkdir -p "$T/o" "$W/$1"; cp "$T/data.bin" "$W/$1/data.bin"
-	zstrace -f -o /dev/null -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
+	rm -f "$T/stop.trace"
+	zstrace -f -o "$T/stop.trace" -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
 		"$B/zcp-recv" --streams 2 -c "http://127.0.0.1:$NPORT/$1/data.bin" -o "$T/o/x" 2>"$T/err" &
 	local s=$! p rc
-	if ! { wait_until 20 tracee "$s" >/dev/null && p=$(tracee "$s") && wait_until 20 stopped "$p" &&
+	if ! { wait_until 20 sigstopped "$T/stop.trace" && p=$(tracee "$s") &&
 	       touch -d '+1 hour' "$W/$1/data.bin" && kill -CONT "$p"; }; then
 		kill "$s"; return 1
 	fi
@@ -389,6 +407,18 @@ t_resume_noval() {
 }
 check "--resume from a server with no validator: the fetch goes on, but a partial no run could resume is not kept (said once); the next run fetches it whole  # SPEC G-11 R-20" \
 	t_resume_noval
+t_resume_noval_empty() { # its body cut before the first byte: no partial, so none "removed"
+	rm -rf "$T/o"; mkdir -p "$T/o"; head -c 1 "$T/data.bin" >"$T/one.bin"
+	HTTPD_FILE=$T/one.bin start_httpd novalhalf || return 1
+	{ zrecv --resume -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"; [ $? -eq 5 ]; } &&
+		cat "$T/err" && [ "$(grep -c . "$T/err")" -eq 1 ] && ! grep -Eq 'removed|kept' "$T/err" &&
+		only_entries "$T/o"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	return $r
+}
+check "--resume from a server with no validator, cut before the first byte: no partial, none said removed  # SPEC G-11 R-20" \
+	t_resume_noval_empty
 t_resume_changed() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	# a partial from nginx's slow location, then the file changes (its ETag with it)

@@ -30,10 +30,11 @@ check "--resume: the source rewritten in place, its mtime put back: CHANGED (the
 t_streams_source_replaced() { # a real zcp-send; the receiver stopped at its first part's socket(), after the probe
 	rm -rf "$T/sr" && mkdir -p "$T/sr" && head -c 4000000 /dev/urandom >"$T/srsrc.bin" &&
 	head -c 4000000 /dev/urandom >"$T/srnew.bin" && start_send --count 3 "$T/srsrc.bin" || return 1
-	zstrace -f -o /dev/null -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
+	rm -f "$T/stop.trace"
+	zstrace -f -o "$T/stop.trace" -e trace=socket -e inject=socket:signal=SIGSTOP:when=2 \
 		"$B/zcp-recv" --streams 2 -c "127.0.0.1:$PORT" -o "$T/sr/out" 2>"$T/err" &
 	local s=$! p rc
-	wait_until 20 grep -q ' result=probe' "$T/send.err" && p=$(tracee "$s") && wait_until 20 stopped "$p" &&
+	wait_until 20 grep -q ' result=probe' "$T/send.err" && wait_until 20 sigstopped "$T/stop.trace" && p=$(tracee "$s") &&
 	mv "$T/srnew.bin" "$T/srsrc.bin" && kill -CONT "$p" || return 1
 	wait "$s"; rc=$?
 	echo "exit $rc"; cat "$T/err"; wait "$SPID"; cat "$T/send.err"

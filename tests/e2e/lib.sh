@@ -107,8 +107,10 @@ tracee() {
 	done
 	return 1
 }
-# stopped PID: the process is stopped (by a signal, or in a tracer's stop)
-stopped() { case $(sed -n 's/^[0-9]* (.*) \([a-zA-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) in t|T) return 0 ;; esac; return 1; }
+# sigstopped TRACE: strace -o TRACE saw the SIGSTOP it injected stop its tracee. Only then
+# does a SIGCONT end that stop; one sent sooner is lost and the stop comes after it, for
+# good. (A 't' in /proc/PID/stat says nothing: strace stops its tracee at every syscall.)
+sigstopped() { grep -q -- '--- stopped by SIGSTOP ---' "$1" 2>/dev/null; }
 # strace_send STRACE-ARGS... -- SEND-ARGS...: zcp-send of data.bin under strace in the
 # background (SEND-ARGS decide --once); sets spid and port
 strace_send() {

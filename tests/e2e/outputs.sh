@@ -71,6 +71,18 @@ open(sys.argv[1] + "/took", "w").write("%d\n" % (time.time() - t))' "$T" "$B/zcp
 	wait "$SPID"; [ $? -eq 6 ] && [ $r -eq 0 ] && stalled pwritev2 '<stdout>'
 }
 check "-o - onto a socket nobody reads (splice asked, copy used): exit 3 after --timeout 2  # SPEC P-10 R-5 E-3" t_stall_socket
+t_nowait_refused() { # a kernel that refuses RWF_NOWAIT for a pipe: the blocking write
+	start_send --once "$T/data.bin" || return 1
+	zstrace -f -o /dev/null -e trace=pwritev2 -e inject=pwritev2:error=EOPNOTSUPP:when="$1" \
+		"$B/zcp-recv" -v -p copy -c "127.0.0.1:$PORT" -o - 2>"$T/err" | cat >"$T/out" &&
+	wait "$SPID" && cmp "$T/out" "$T/data.bin" &&
+	grep -Eq 'syscalls: (.* )?write=[1-9]' "$T/err"
+}
+check "-o - into a pipe, the kernel refusing RWF_NOWAIT (EOPNOTSUPP): the blocking write, every byte  # SPEC P-10" \
+	t_nowait_refused 1+
+# an empty pwritev2 succeeds whatever the flags: a probe with one must not decide
+check "-o - into a pipe, RWF_NOWAIT refused from the 2nd pwritev2 on: the blocking write, every byte  # SPEC P-10" \
+	t_nowait_refused 2+
 t_slow_stdout() {
 	head -c 655360 "$T/data.bin" >"$T/small.bin" && start_send --once "$T/small.bin" &&
 	zrecv --timeout 2 -p "$1" -c "127.0.0.1:$PORT" -o - | slow_reader "$T/slow.out" &&
@@ -78,6 +90,8 @@ t_slow_stdout() {
 }
 check "-o - into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --timeout 2  # SPEC P-10" \
 	t_slow_stdout copy
+check "-o - into a slow reader, --path splice: not cut by --timeout 2  # SPEC P-10" \
+	t_slow_stdout splice
 # ATTACK s22: a reader that takes one byte a second (a byte within every --timeout) is slow
 # but steady; P-10 cuts only a reader that takes no byte for --timeout. A pipe frees a slot
 # only when its page is read whole, so a writer that waits for room sees no progress here.
