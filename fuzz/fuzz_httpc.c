@@ -2,7 +2,8 @@
  * (0 response head, 1 chunked body, 2 URL), byte 1 is a knob (the head limit, the
  * split seed, whether the URL is a reference against a base), the rest is the text.
  * Properties: a head parsed whole and fed a byte at a time gives the same answer; a
- * kept Content-Range has first <= last < size; the chunked decoder gives the same data
+ * kept Content-Range has first <= last < size; a kept Repr-Digest field is a trimmed
+ * string shorter than the head; the chunked decoder gives the same data
  * and the same end in any split; a URL that parses formats to one that parses to the
  * same, and its request head has exactly its lines. Every parse sees an exact-size
  * copy, so ASan bounds it. */
@@ -44,6 +45,10 @@ static void response(const uint8_t *in, size_t n, uint8_t knob)
 				    (whole.size == HTTPC_SIZE_UNKNOWN || whole.last < whole.size));
 		if (whole.crange == HTTPC_CRANGE_UNSAT)
 			FUZZ_ASSERT(whole.size != HTTPC_SIZE_UNKNOWN);
+		/* a kept Repr-Digest field is a string from the head, its value trimmed */
+		size_t rl = strnlen(whole.repr_field, sizeof whole.repr_field);
+		FUZZ_ASSERT(rl < sizeof whole.repr_field && rl < (size_t)w);
+		FUZZ_ASSERT(!rl || (whole.repr_field[0] != ' ' && whole.repr_field[rl - 1] != ' '));
 	}
 	/* a byte at a time, as a receiver would: the first answer that is not "need
 	 * more" is the whole input's (the whole input may still need more) */

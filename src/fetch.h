@@ -55,12 +55,17 @@ struct fetch_cfg {
 				  * (SPEC G-12), or NULL */
 	const char *if_range;    /* HTTP: the probe's validator (G-10), or NULL: sent as If-Range,
 				  * and as If-Match (an entity tag) or If-Unmodified-Since (a date) */
+	bool if_range_weak;      /* HTTP: the probe's answer had a weak ETag too: if_range (a
+				  * date) goes as If-Unmodified-Since only (RFC 9110 13.1.5) */
 	const struct httpc_url *ask; /* HTTP: the URL a part asks instead of url, no redirect
 				      * followed: the one the probe was answered from (G-10); or NULL */
 	struct httpc_url *landed; /* HTTP: filled with the URL that answered (after redirects,
 				   * G-8) when the exchange succeeds; or NULL */
 	const uint8_t *repr_digest; /* HTTP part: the probe's Repr-Digest (FHASH_SHA256_SIZE
 				     * bytes); an answer with another is CHANGED (G-10); or NULL */
+	const char *repr_field;  /* HTTP part: the probe's Repr-Digest field as sent; an
+				  * answer with another, when one of them has no sha-256 member
+				  * to compare, is CHANGED (G-10); or NULL */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -166,9 +171,11 @@ struct fetch_report {
 	bool no_ranges;            /* HTTP: a probe was answered 200: one stream only (G-10) */
 	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the strong ETag, else Last-Modified as an
 					      * HTTP-date, or "" (G-10) */
+	bool weak_etag;            /* HTTP: the answer had a weak ETag (no If-Range then, G-10) */
 	bool has_repr_digest;      /* HTTP: the answer's Repr-Digest (RFC 9530), the whole
 				    * file's SHA-256 (G-10, G-12) */
 	uint8_t repr_digest[FHASH_SHA256_SIZE];
+	char repr_field[FETCH_VALIDATOR_MAX]; /* HTTP: the Repr-Digest field as sent, or "" */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

@@ -347,10 +347,14 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 	} else {
 		dir_of(o->final, dir);
 	}
-	if (o->partial[0]) { /* SPEC R-20: never armed, so a failure or signal leaves it */
+	if (o->partial[0]) { /* SPEC R-20: not armed, so a failure or signal leaves it (unless G-11's) */
 		snprintf(o->temp, sizeof o->temp, "%s", o->partial);
 		o->anonymous = false;
+		sigset_t old = block_signals(); /* a handler sees no partial or an armed one */
 		o->fd = open(o->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (o->fd >= 0 && o->disposable)
+			arm(o);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		const char *call = o->fd < 0 ? "open" : ftruncate(o->fd, (off_t)o->keep) < 0 ? "ftruncate"
 				 : lseek(o->fd, (off_t)o->keep, SEEK_SET) < 0 ? "lseek" : NULL;
 		if (!call)
@@ -531,6 +535,11 @@ void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep)
 {
 	snprintf(o->partial, sizeof o->partial, "%s", path);
 	o->keep = keep;
+}
+
+void fsio_out_partial_disposable(struct fsio_out *o)
+{
+	o->disposable = true;
 }
 
 static int64_t ns_of(struct timespec t) { return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec; }

@@ -64,6 +64,8 @@ struct fsio_out {
 	/* SPEC R-20: the output is this partial file (kept on failure), from byte keep */
 	char partial[PATH_MAX];
 	uint64_t keep;
+	bool disposable;         /* the partial is one no run could resume (G-11): armed as
+				  * a temporary file is */
 };
 
 /* fsio_base_name() - the last component of path (what follows its last '/'), or
@@ -105,6 +107,12 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e);
  * write after them; fsio_out_abort() closes it and leaves it there; the commit
  * renames it to the final name with the same rules. */
 void fsio_out_use_partial(struct fsio_out *o, const char *path, uint64_t keep);
+
+/* fsio_out_partial_disposable() - SPEC G-11 R-20: before fsio_out_open(), the
+ * partial is one no run could resume (it has no record): from its open it is
+ * removed by a signal (fsio_cleanup_all) and by fsio_out_abort(), as a temporary
+ * file is; the commit renames it as before. */
+void fsio_out_partial_disposable(struct fsio_out *o);
 
 /* fsio_out_room() - SPEC R-22: whether the output's file system has room for a file
  * of size bytes (statvfs: f_bavail * f_frsize), counting what its partial file, if

@@ -163,6 +163,15 @@ static bool has_validator(const struct httpc_response *r)
 	return (r->etag[0] && !r->etag_weak) || r->has_last_modified;
 }
 
+/* SPEC G-10 F-9: a part's Repr-Digest is not the probe's: their sha-256 members
+ * differ when both have one; else their fields, as sent, when both have one. */
+static bool repr_differs(const struct fetch_cfg *cfg, const struct httpc_response *r)
+{
+	if (cfg->repr_digest && r->has_repr_digest)
+		return memcmp(r->repr_digest, cfg->repr_digest, sizeof r->repr_digest) != 0;
+	return cfg->repr_field && r->repr_field[0] && strcmp(r->repr_field, cfg->repr_field) != 0;
+}
+
 /* SPEC G-4: the response must answer the request, before a byte is stored. Fills
  * c->wresp. Returns 0, or -1 with c->err set. */
 static int check_head(struct hget_conn *c)
@@ -212,8 +221,7 @@ static int check_head(struct hget_conn *c)
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the server gives no validator: "
 					"the partial cannot be shown to be of this file");
 		}
-		if (c->cfg->repr_digest && r->has_repr_digest &&
-		    memcmp(r->repr_digest, c->cfg->repr_digest, sizeof r->repr_digest)) {
+		if (repr_differs(c->cfg, r)) {
 			c->wresp.status = WIRE_CHANGED; /* SPEC G-10: its validator may not say so */
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "%s", "the file changed on the "
 					"server (a part's Repr-Digest is not the probe's)");
@@ -229,7 +237,7 @@ static int check_head(struct hget_conn *c)
 		if (c->ranged && c->cfg->resume.if_ident) { /* SPEC G-11: not the rest of that file */
 			c->wresp.status = WIRE_CHANGED;
 			return zerr_set(&c->err, ZCP_EXIT_PEER, "", c->peer, "the file changed on the server "
-					"(a 200 to the range of the rest)");
+					"(a 200 to the range of %s)", c->cfg->part ? "a part" : "the rest");
 		}
 		if (c->ranged && !c->cfg->probe)
 			return zerr_set(&c->err, ZCP_EXIT_PROTO, "", c->peer, "the server answered 200 to a "
@@ -257,7 +265,9 @@ static int begin_body(struct hget_conn *c, size_t head)
 	const struct fetch_resume *rz = &c->cfg->resume;
 	if (rz->if_ident && memcmp(rz->if_ident, &c->ident, sizeof c->ident)) { /* SPEC G-11 W-16 */
 		c->wresp.status = WIRE_CHANGED;
-		return fail(c, ZCP_EXIT_PEER, "%s", "the file changed on the server since the partial began");
+		return fail(c, ZCP_EXIT_PEER, "%s", c->cfg->part ? "the file changed on the server since the "
+			    "probe (a part's answer is of another version)" : "the file changed on the server since the "
+			    "partial began");
 	}
 	if (rz->on_ident && rz->on_ident(rz->on_ident_arg, &c->ident, has_validator(&c->resp), &c->err) < 0)
 		return ended(c, -1);
@@ -572,6 +582,8 @@ static void hget_expire(void *conn)
 		return;
 	}
 	const char *stalled = c->state == HGET_BODY ? xfer_job_out_wait(&c->job) : NULL;
+	if (stalled && step_out_taken(&c->link, &c->job))
+		return; /* SPEC P-10: its reader took bytes, a page not yet whole */
 	if (stalled) { /* SPEC P-10: the output took nothing, not the server */
 		fsio_out_stalled(c->out, stalled, c->cfg->timeout_ms, &c->err);
 		ended(c, -1);
@@ -631,9 +643,10 @@ static int hget_init(struct hget_conn *c, int sock, const char *peer, const stru
 	const char *v = c->ranged ? cfg->if_range : NULL;
 	bool tag = v && v[0] == '"'; /* a strong entity tag, else an HTTP-date */
 	c->precondition = !v ? NULL : tag ? "If-Match" : "If-Unmodified-Since";
+	/* RFC 9110 13.1.5: no date in If-Range when there is an entity tag, even a weak one */
 	struct httpc_request rq = {.url = url, .range = c->ranged, .first = c->first,
 				   .last = c->want ? c->first + c->want - 1 : HTTPC_RANGE_OPEN,
-				   .if_range = v, .if_match = tag ? v : NULL,
+				   .if_range = tag || !cfg->if_range_weak ? v : NULL, .if_match = tag ? v : NULL,
 				   .if_unmodified_since = v && !tag ? v : NULL};
 	c->len = httpc_request_format(&rq, (char *)c->buf, HGET_BUF);
 	if (!c->len)
@@ -677,8 +690,10 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 		snprintf(rep->validator, sizeof rep->validator, "%s", c.resp.etag);
 	else if (c.resp.has_last_modified)
 		http_date_format(c.resp.last_modified, rep->validator);
+	rep->weak_etag = c.resp.etag_weak;
 	rep->has_repr_digest = c.resp.has_repr_digest; /* SPEC G-10: a probe's, every part's */
 	memcpy(rep->repr_digest, c.resp.repr_digest, sizeof rep->repr_digest);
+	snprintf(rep->repr_field, sizeof rep->repr_field, "%s", c.resp.repr_field);
 	if (c.resp.chunked)
 		rep->path = XFER_COPY;
 	for (int i = 0; i < XS_COUNT; i++)

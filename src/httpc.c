@@ -578,7 +578,7 @@ static bool digest_line(const char *v, size_t n, bool *have, uint8_t out[HTTPC_D
 
 /* What a head's fields leave to decide once they are all in. */
 struct seen {
-	bool te, close, keep_alive, etag_conflict, lm_conflict, repr_bad, content_bad;
+	bool te, close, keep_alive, etag_conflict, lm_conflict, repr_bad, content_bad, repr_conflict;
 };
 
 /* One field line, name[0..nn) and value v[0..n) (trimmed). Returns 0, or -1 with why. */
@@ -628,6 +628,12 @@ static int field(const char *name, size_t nn, const char *v, size_t n, struct ht
 		s->keep_alive |= list_has(v, n, "keep-alive");
 	} else if (ieq(name, nn, "repr-digest")) {
 		s->repr_bad |= !digest_line(v, n, &r->has_repr_digest, r->repr_digest);
+		s->repr_conflict |= n >= sizeof r->repr_field ||
+				    (r->repr_field[0] && (strlen(r->repr_field) != n || memcmp(r->repr_field, v, n)));
+		if (n < sizeof r->repr_field) {
+			memcpy(r->repr_field, v, n);
+			r->repr_field[n] = 0;
+		}
 	} else if (ieq(name, nn, "content-digest")) {
 		s->content_bad |= !digest_line(v, n, &r->has_content_digest, r->content_digest);
 	} else if (ieq(name, nn, "retry-after")) {
@@ -715,6 +721,8 @@ int httpc_parse_response(const char *buf, size_t len, size_t max, struct httpc_r
 	r->etag_weak = r->etag[0] == 'W';
 	r->has_last_modified &= !s.lm_conflict;
 	r->has_repr_digest &= !s.repr_bad;
+	if (s.repr_conflict)
+		memset(r->repr_field, 0, sizeof r->repr_field); /* the fuzz property compares all of r */
 	r->has_content_digest &= !s.content_bad;
 	return (int)at;
 }

@@ -111,6 +111,9 @@ struct httpc_response {
 	bool encoded;                /* a Content-Encoding other than identity */
 	bool has_repr_digest, has_content_digest;
 	uint8_t repr_digest[HTTPC_DIGEST_SIZE], content_digest[HTTPC_DIGEST_SIZE];
+	char repr_field[HTTP_VALUE_MAX]; /* the Repr-Digest field's value as sent (trimmed),
+					  * parsed or not; "" when none, too long, or
+					  * several that differ (SPEC G-10 compares it) */
 	bool has_retry_after;        /* Retry-After: seconds, or a date */
 	bool retry_after_is_date;
 	uint64_t retry_after_s;

@@ -129,7 +129,7 @@ static const struct step_progress *progress_hook(const struct recv_cfg *cfg, uin
 /* A resumable transfer's partial and output, for record_ident(). */
 struct resumable {
 	struct resume *rs;
-	const struct fsio_out *out;
+	struct fsio_out *out;
 	bool unresumable; /* the source gives nothing to resume a partial by (G-11) */
 };
 
@@ -142,6 +142,8 @@ static int record_ident(void *arg, const struct wire_ident *id, bool resumable, 
 	if (fsio_out_room(rz->out, id->size, e) < 0)
 		return -1;
 	rz->unresumable = !resumable;
+	if (!resumable && !rz->rs->have) /* nor is it kept after a signal */
+		fsio_out_partial_disposable(rz->out);
 	return rz->rs->have || !resumable ? 0 : resume_record(rz->rs, id, 0, e);
 }
 
@@ -241,8 +243,9 @@ static void failed(const struct recv_cfg *cfg, struct resume *rs, const struct f
 {
 	if (f->changed || f->mismatch) { /* SPEC W-16 R-20: nothing stale is kept */
 		resume_drop(rs);
-		set_note(n, RECV_REMOVED, rs->partial, f->mismatch ? "it does not hash to the sender's file"
-								   : "the source changed since this partial copy began");
+		const char *mismatch = cfg->fetch->url ? "it does not hash to the server's file" /* SPEC G-12 */
+						       : "it does not hash to the sender's file";
+		set_note(n, RECV_REMOVED, rs->partial, f->mismatch ? mismatch : "the source changed since this partial copy began");
 	} else if (f->unresumable) { /* SPEC G-11: said once, instead of a partial no run takes */
 		resume_drop(rs);
 		set_note(n, RECV_REMOVED, rs->partial, "the server gives no validator (no strong ETag, no "

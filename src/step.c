@@ -6,7 +6,11 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <linux/sockios.h>
 
 #include "mono.h"
 
@@ -76,14 +80,38 @@ enum frameio_result step_read(struct step_link *l, enum wire_frame t, void *out,
 	return r;
 }
 
+/* SPEC P-10: the bytes fd, j's output, holds for its reader, or -1 when it cannot
+ * tell; which ioctl asks is decided once a link (a fstat). */
+static int64_t out_held(struct step_link *l, int fd)
+{
+	struct stat st;
+	if (l->out_ask == 0)
+		l->out_ask = fstat(fd, &st) < 0 ? -1 : S_ISFIFO(st.st_mode) ? FIONREAD
+			   : S_ISSOCK(st.st_mode) ? SIOCOUTQ : -1;
+	int n;
+	return l->out_ask > 0 && ioctl(fd, (unsigned long)l->out_ask, &n) == 0 ? n : -1;
+}
+
 int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want)
 {
 	struct xfer_ctx ctx = step_ctx(l);
 	uint64_t before = j->res.moved;
 	int r = xfer_job_step(j, budget, &ctx);
 	step_moved(l, j->res.moved - before);
+	if (r == XFER_AGAIN && xfer_job_out_wait(j)) /* a wait for the output begins */
+		l->out_held = out_held(l, j->dst.fd);
 	*want = r == XFER_MORE ? STEP_YIELD | STEP_IN : r == XFER_AGAIN ? j->wait_in ? STEP_IN : STEP_OUT : 0;
 	return r;
+}
+
+bool step_out_taken(struct step_link *l, const struct xfer_job *j)
+{
+	int64_t then = l->out_held, now = out_held(l, j->dst.fd);
+	if (then < 0 || now < 0 || now >= then)
+		return false;
+	l->out_held = now;
+	l->progress_ms = mono_ms();
+	return true;
 }
 
 int step_write(struct step_link *l, int flags)

@@ -33,6 +33,9 @@ struct step_link {
 	size_t have, len;    /* bytes of the frame read or sent; the length to send */
 	int64_t progress_ms;
 	struct xfer_stats stats;
+	int out_ask;          /* the ioctl that tells what the job's output holds (SPEC P-10):
+			       * 0 not asked yet, -1 none (not a pipe, FIFO or socket) */
+	int64_t out_held;     /* what the output held when the wait for it began, or -1 */
 };
 
 /* step_ctx() - a step's I/O context: it never waits (the driver does) and counts
@@ -56,6 +59,15 @@ int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, s
  * waiting (progress noted). Returns xfer_job_step()'s result; *want gets the STEP_*
  * bits to return for XFER_MORE (yield) and XFER_AGAIN (what j waits for), else 0. */
 int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want);
+
+/* step_out_taken() - SPEC P-10: at the deadline of j's wait for its output
+ * (xfer_job_out_wait() not NULL), whether the output's reader took bytes since the
+ * wait began: a pipe frees room for the writer only when a page is read whole, so a
+ * reader of one byte a second never wakes it. Asks what the output holds now
+ * (FIONREAD on a pipe or FIFO, SIOCOUTQ on a socket) against what it held then
+ * (step_job() asked); less is progress, noted (the deadline moves on). Returns
+ * true then; false when it holds as much, or cannot tell. */
+bool step_out_taken(struct step_link *l, const struct xfer_job *j);
 
 /* step_drop_input() - drop what the peer sent and nobody will read, without
  * waiting, so that closing the socket sends an end of stream, not a reset that

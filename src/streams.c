@@ -40,9 +40,11 @@ struct group {
 	char name[ZCP_PATH_MAX + 1];
 	struct wire_ident ident;  /* the probe's answer: every part's */
 	char validator[FETCH_VALIDATOR_MAX]; /* HTTP: the probe's, each part's If-Range (G-10) */
+	bool weak_etag;           /* HTTP: the probe's answer had a weak ETag: no If-Range */
 	struct httpc_url landed;  /* HTTP: the URL that answered the probe, which each part asks */
 	bool has_repr;            /* HTTP: the probe's Repr-Digest, the file's SHA-256 (G-10) */
 	uint8_t repr[FHASH_SHA256_SIZE];
+	char repr_field[FETCH_VALIDATOR_MAX]; /* HTTP: the probe's Repr-Digest field, or "" */
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -168,8 +170,10 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	if (fr.moved_to[0]) /* SPEC G-8 G-10: the server that answered, which the parts dial */
 		snprintf(g->peer, sizeof g->peer, "%s", fr.moved_to);
 	snprintf(g->validator, sizeof g->validator, "%s", fr.validator);
+	g->weak_etag = fr.weak_etag;
 	g->has_repr = fr.has_repr_digest;
 	memcpy(g->repr, fr.repr_digest, sizeof g->repr);
+	snprintf(g->repr_field, sizeof g->repr_field, "%s", fr.repr_field);
 	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
 	return r;
@@ -205,8 +209,10 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		 * is refused (W-16) */
 		p->cfg.resume = (struct fetch_resume){.want_ident = true, .if_ident = &g->ident};
 		p->cfg.if_range = g->validator[0] ? g->validator : NULL; /* SPEC G-10 */
+		p->cfg.if_range_weak = g->weak_etag;
 		p->cfg.ask = cfg->url ? &g->landed : NULL;
 		p->cfg.repr_digest = g->has_repr ? g->repr : NULL;
+		p->cfg.repr_field = g->repr_field[0] ? g->repr_field : NULL;
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;

@@ -67,6 +67,30 @@ def answer(s, mode, body, port, head, n):
         d = hashlib.sha256(body if mode == "digest" else body + b"x").digest()
         s.sendall(ok + b"Repr-Digest: sha-256=:%s:\r\nContent-Length: %d\r\n\r\n"
                   % (base64.b64encode(d), size) + body)
+    elif mode in ("partetag", "part200"):  # the probe's 206 is "v1"; the parts' "v2", or a 200
+        first, last = (int(x) if x else size - 1 for x in rng.split("=")[1].split("-"))
+        if n and mode == "part200":
+            s.sendall(ok + b"ETag: \"v1\"\r\nContent-Length: %d\r\n\r\n" % size + body)
+        else:
+            s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"%s\"\r\nContent-Range: bytes %d-%d/%d\r\n"
+                      b"Content-Length: %d\r\n\r\n" % (b"v2" if n else b"v1", first, last, size, last - first + 1)
+                      + body[first:last + 1])
+    elif mode == "weaklm":  # a weak ETag and a Last-Modified: a part's If-Range would be a date,
+        lm = "Sun, 06 Nov 1994 08:49:37 GMT"  # which RFC 9110 13.1.5 forbids beside an entity tag
+        first, last = (int(x) if x else size - 1 for x in rng.split("=")[1].split("-"))
+        if n and (field(head, "If-Range") is not None or field(head, "If-Unmodified-Since") != lm):
+            s.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        else:
+            s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: W/\"v1\"\r\nLast-Modified: %s\r\n"
+                      b"Content-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
+                      % (lm.encode(), first, last, size, last - first + 1) + body[first:last + 1])
+    elif mode == "repr512swap":  # reprswap's, its Repr-Digest a sha-512 member only
+        first, last = (int(x) if x else size - 1 for x in rng.split("=")[1].split("-"))
+        data = body if n == 0 else body[1:] + body[:1]
+        digest = b"Repr-Digest: sha-512=:%s:\r\n" % base64.b64encode(hashlib.sha512(data).digest())
+        s.sendall(b"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\n%sContent-Range: bytes %d-%d/%d\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (digest, first, last, size, last - first + 1)
+                  + data[first:last + 1])
     elif mode in ("reprswap", "reprstale"):  # ETag kept, the bytes replaced after the probe
         first, last = (int(x) if x else size - 1 for x in rng.split("=")[1].split("-"))
         data = body if n == 0 else body[1:] + body[:1]  # same size, other bytes

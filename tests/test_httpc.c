@@ -446,6 +446,30 @@ START_TEST(f9_digest_bytes)
 }
 END_TEST
 
+/* SPEC F-9 G-10: the Repr-Digest field is kept as sent (trimmed), a sha-256 member
+ * or not; several that differ, or one too long, are not kept. */
+START_TEST(f9_repr_field_kept)
+{
+	struct httpc_response r;
+	accepted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nRepr-Digest: \t sha-512=:YQ==: \r\n\r\n", &r);
+	ck_assert(!r.has_repr_digest);
+	ck_assert_str_eq(r.repr_field, "sha-512=:YQ==:");
+	accepted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nRepr-Digest: sha-512=:YQ==:\r\n"
+		 "Repr-Digest: sha-512=:YQ==:\r\n\r\n", &r);
+	ck_assert_str_eq(r.repr_field, "sha-512=:YQ==:");
+	accepted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nRepr-Digest: sha-512=:YQ==:\r\n"
+		 "Repr-Digest: sha-512=:Yg==:\r\nRepr-Digest: sha-512=:YQ==:\r\n\r\n", &r);
+	ck_assert_str_eq(r.repr_field, "");
+	char head[HTTP_VALUE_MAX + 128];
+	snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nRepr-Digest: x=:%0*d:\r\n\r\n",
+		 HTTP_VALUE_MAX, 0);
+	accepted(head, &r);
+	ck_assert_str_eq(r.repr_field, "");
+	accepted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nContent-Digest: sha-512=:YQ==:\r\n\r\n", &r);
+	ck_assert_str_eq(r.repr_field, "");
+}
+END_TEST
+
 static const char *const ignored_digests[] = {
 	"sha-512=:YQ==:",                                           /* another algorithm only */
 	"sha-256=:YQ==:",                                           /* not 32 bytes */
@@ -879,6 +903,7 @@ int main(void)
 	tcase_add_test(tc, f4_request_refuses);
 	tcase_add_test(tc, f5_full_head);
 	tcase_add_test(tc, f9_digest_bytes);
+	tcase_add_test(tc, f9_repr_field_kept);
 	tcase_add_loop_test(tc, f9_digest_ignored, 0,
 			    (int)(sizeof ignored_digests / sizeof ignored_digests[0]));
 	tcase_add_test(tc, f5_every_prefix_needs_more);

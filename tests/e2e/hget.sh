@@ -476,6 +476,24 @@ t_resume_noval_killed() { # no record while a partial no run could resume is wri
 }
 check "--resume from a server with no validator, killed mid-body: no record was written, the next run starts over  # SPEC G-11 R-20" \
 	t_resume_noval_killed
+t_resume_noval_signal() { # SIGINT, SIGTERM (with --fsync: its own path): removed as after a failure
+	local sig fs r
+	for sig in INT TERM; do
+		for fs in "" --fsync; do
+			rm -rf "$T/o" && mkdir -p "$T/o" && start_httpd dribble || return 1
+			# shellcheck disable=SC2086 # --fsync or nothing
+			zrecv --resume $fs -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err" & local s=$!
+			wait_until 20 partial_holds_bytes "$T/o"
+			r=$?
+			kill -"$sig" "$(tracee "$s")"; wait "$s"
+			kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+			echo "SIG$sig $fs:"; cat "$T/err"; ls -a "$T/o"
+			[ $r -eq 0 ] && only_entries "$T/o" || return 1
+		done
+	done
+}
+check "--resume from a server with no validator, SIGINT or SIGTERM mid-body (with and without --fsync): the partial no run could resume is removed, nothing left  # SPEC G-11 R-20" \
+	t_resume_noval_signal
 t_sha256() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	local sum; sum=$(sha256sum "$T/data.bin" | cut -c1-64)
@@ -518,6 +536,30 @@ t_readback_counted() {
 check "-v: the read-back of --sha256 is counted in the syscalls (pread), a bounded step at a time  # SPEC G-12 X-8" t_readback_counted
 check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest not the probe's: exit 6, nothing kept  # SPEC G-10 G-12" \
 	hostile reprswap 6 "Repr-Digest" --streams 4
+# ATTACK s22: the probe's Repr-Digest has a sha-512 member only; each part's is another: G-10
+# says a part's that is not the probe's is CHANGED (it is compared, not computed)
+check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest (sha-512 only) not the probe's: exit 6, nothing kept  # SPEC G-10 F-9" \
+	hostile repr512swap 6 "Repr-Digest" --streams 4
+# ATTACK s22: without --resume there is no partial and a part's range is not "the rest": the
+# line must not speak of either
+t_streams_part_words() {
+	hostile "$1" 6 'the file changed on the server' --streams 4 && ! grep -Eq 'partial|the rest' "$T/err"
+}
+check "--streams N without --resume, a part of another ETag: exit 6, the line speaks of no partial  # SPEC G-10 E-2" \
+	t_streams_part_words partetag
+check "--streams N without --resume, a part answered 200: exit 6, the line speaks of no partial nor of 'the rest'  # SPEC G-10 E-2" \
+	t_streams_part_words part200
+t_streams_weak_lm() {
+	rm -rf "$T/o"; mkdir -p "$T/o"
+	start_httpd weaklm || return 1
+	zrecv --streams 4 -c "http://127.0.0.1:$PORT/data.bin" -o "$T/o/x" 2>"$T/err"
+	local r=$?
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	[ $r -eq 0 ] && cmp "$T/data.bin" "$T/o/x"
+}
+check "--streams N, a weak ETag and a Last-Modified: the parts send If-Unmodified-Since, no If-Range (RFC 9110 13.1.5: no date beside an entity tag): byte-exact  # SPEC G-10" \
+	t_streams_weak_lm
 t_streams_repr_stale() {
 	rm -rf "$T/o"; mkdir -p "$T/o"
 	start_httpd reprstale || return 1
@@ -526,7 +568,7 @@ t_streams_repr_stale() {
 	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
 	cat "$T/err"
 	[ $r -eq 5 ] && grep -q "SHA-256 of the 5000000 bytes stored is not the server's Repr-Digest" "$T/err" &&
-		grep -q 'removed' "$T/err" && only_entries "$T/o"
+		grep -q "it does not hash to the server's file; removed" "$T/err" && only_entries "$T/o"
 }
 check "--streams N --resume, the bytes replaced after the probe under the same ETag, the parts without Repr-Digest: the assembled file is not the probe's Repr-Digest: exit 5, the partial removed  # SPEC G-12 R-18 R-20" t_streams_repr_stale
 # resume_repr MODE: a first run from httpd.py MODE cut in half keeps its partial; prints the
@@ -547,7 +589,7 @@ resume_repr() {
 t_resume_repr_changed() {
 	{ resume_repr reprhalf; [ $? -eq 5 ]; } &&
 		grep -q "SHA-256 of the 5000000 bytes stored is not the server's Repr-Digest" "$T/err" &&
-		grep -q 'removed' "$T/err" && only_entries "$T/o"
+		grep -q "it does not hash to the server's file; removed" "$T/err" && only_entries "$T/o"
 }
 check "--resume, the rest of other bytes under the same ETag: the 206's Repr-Digest checked over the whole file: exit 5, the partial removed  # SPEC G-11 G-12 R-20" t_resume_repr_changed
 t_resume_repr_ok() {

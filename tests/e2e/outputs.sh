@@ -92,6 +92,26 @@ check "-o - into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --
 	t_slow_stdout copy
 check "-o - into a slow reader, --path splice: not cut by --timeout 2  # SPEC P-10" \
 	t_slow_stdout splice
+# ATTACK s22: a reader that takes one byte a second (a byte within every --timeout) is slow
+# but steady; P-10 cuts only a reader that takes no byte for --timeout. A pipe frees a slot
+# only when its page is read whole, so a writer that waits for room sees no progress here.
+t_byte_a_second_stdout() {
+	head -c 200000 "$T/data.bin" >"$T/small.bin" && start_send --once "$T/small.bin" || return 1
+	zrecv --timeout 2 -p "$1" -c "127.0.0.1:$PORT" -o - 2>"$T/err" | python3 -c 'import os, sys, time
+with open(sys.argv[1], "wb") as f:
+    for _ in range(6):
+        f.write(os.read(0, 1))
+        time.sleep(1)
+    while b := os.read(0, 65536):
+        f.write(b)' "$T/slow.out"
+	local r=${PIPESTATUS[0]}
+	wait "$SPID"; cat "$T/err"
+	[ "$r" -eq 0 ] && cmp "$T/small.bin" "$T/slow.out"
+}
+check "-o - into a reader of one byte a second (6 s) is not cut by --timeout 2, --path copy  # SPEC P-10" \
+	t_byte_a_second_stdout copy
+check "-o - into a reader of one byte a second (6 s) is not cut by --timeout 2, --path splice  # SPEC P-10" \
+	t_byte_a_second_stdout splice
 t_exists() {
 	echo keep >"$T/exists" && start_send --once "$T/data.bin" &&
 	{ zrecv -c "127.0.0.1:$PORT" -o "$T/exists" 2>"$T/recv.err"; [ $? -eq 3 ]; } &&
