@@ -49,6 +49,8 @@ static void response(const uint8_t *in, size_t n, uint8_t knob)
 		size_t rl = strnlen(whole.repr_field, sizeof whole.repr_field);
 		FUZZ_ASSERT(rl < sizeof whole.repr_field && rl < (size_t)w);
 		FUZZ_ASSERT(!rl || (whole.repr_field[0] != ' ' && whole.repr_field[rl - 1] != ' '));
+		FUZZ_ASSERT(!whole.repr_kept || whole.repr_seen); /* kept only what came */
+		FUZZ_ASSERT(whole.repr_kept || !rl);             /* nothing shown that is not kept */
 	}
 	/* a byte at a time, as a receiver would: the first answer that is not "need
 	 * more" is the whole input's (the whole input may still need more) */

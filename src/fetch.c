@@ -413,7 +413,7 @@ void fetch_expire(struct fetch_conn *c)
 			 : tls ? xfer_sys_name(out ? XS_TLS_WRITE : XS_TLS_READ) : out ? "sendto" : "recvfrom";
 	bool told = c->state == FETCH_ACK;
 	const char *stalled = c->state == FETCH_PAYLOAD && c->job_live ? xfer_job_out_wait(&c->job) : NULL;
-	if (stalled && step_out_taken(&c->link, &c->job))
+	if (stalled && step_out_taken(&c->link, c->job.dst.fd))
 		return; /* SPEC P-10: its reader took bytes, a page not yet whole */
 	if (stalled) /* SPEC P-10 R-9: the output took nothing, not the sender */
 		fsio_out_stalled(c->out, stalled, c->cfg->timeout_ms, &c->err);

@@ -65,7 +65,9 @@ struct fetch_cfg {
 				     * bytes); an answer with another is CHANGED (G-10); or NULL */
 	const char *repr_field;  /* HTTP part: the probe's Repr-Digest field as sent; an
 				  * answer with another, when one of them has no sha-256 member
-				  * to compare, is CHANGED (G-10); or NULL */
+				  * to compare, is CHANGED (G-10); NULL when it had none or one
+				  * too long to keep */
+	bool repr_seen;          /* HTTP part: the probe's answer had a Repr-Digest field */
 	enum xfer_path path;     /* XFER_COPY or XFER_SPLICE */
 	size_t chunk;
 	bool raw;
@@ -176,6 +178,7 @@ struct fetch_report {
 				    * file's SHA-256 (G-10, G-12) */
 	uint8_t repr_digest[FHASH_SHA256_SIZE];
 	char repr_field[FETCH_VALIDATOR_MAX]; /* HTTP: the Repr-Digest field as sent, or "" */
+	bool repr_seen, repr_kept; /* HTTP: one came; repr_field is it (httpc's) */
 };
 
 /* fetch_report_of() - the report of a connection, before fetch_end(). */

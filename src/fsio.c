@@ -350,11 +350,15 @@ int fsio_out_open(struct fsio_out *o, const char *name, struct zerr *e)
 	if (o->partial[0]) { /* SPEC R-20: not armed, so a failure or signal leaves it (unless G-11's) */
 		snprintf(o->temp, sizeof o->temp, "%s", o->partial);
 		o->anonymous = false;
-		sigset_t old = block_signals(); /* a handler sees no partial or an armed one */
+		sigset_t old;
+		if (o->disposable) /* a handler sees no partial or an armed one */
+			old = block_signals();
 		o->fd = open(o->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
-		if (o->fd >= 0 && o->disposable)
-			arm(o);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (o->disposable) { /* only then: a slow open (NFS) defers no signal */
+			if (o->fd >= 0)
+				arm(o);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		}
 		const char *call = o->fd < 0 ? "open" : ftruncate(o->fd, (off_t)o->keep) < 0 ? "ftruncate"
 				 : lseek(o->fd, (off_t)o->keep, SEEK_SET) < 0 ? "lseek" : NULL;
 		if (!call)

@@ -93,7 +93,6 @@ static int store(struct hget_conn *c, const uint8_t *p, size_t n)
 		return 0;
 	}
 	struct xfer_ctx ctx = step_ctx(&c->link);
-	ctx.nowait = false;
 	ctx.timeout_ms = c->cfg->timeout_ms; /* SPEC P-10: a reader that stopped ends it */
 	off_t off = out_at(c);
 	struct xfer_op op = c->out->nowait ? xfer_op_mem(XS_PWRITEV2, c->out->fd, (void *)p, RWF_NOWAIT)
@@ -102,8 +101,20 @@ static int store(struct hget_conn *c, const uint8_t *p, size_t n)
 		op.sys = XS_PWRITE;
 		op.out_off = &off;
 	}
+	/* SPEC P-10: first without waiting; a wait for the output notes what it holds, so
+	 * that a reader taking less than a page a --timeout is seen taking bytes */
+	ctx.nowait = true;
 	uint64_t put;
 	int r = xfer_move(&op, n, true, &ctx, &put);
+	if (r == XFER_AGAIN) {
+		ctx.nowait = false;
+		step_out_wait(&c->link, c->out->fd);
+		uint64_t more;
+		do {
+			r = xfer_move(&op, n - put, true, &ctx, &more);
+			put += more;
+		} while (r != 0 && errno == ETIMEDOUT && step_out_taken(&c->link, c->out->fd));
+	}
 	if (c->out->nowait && op.sys == XS_WRITE) /* SPEC P-10: the kernel refused RWF_NOWAIT */
 		c->out->nowait = false;
 	if (r != 0 && errno == ETIMEDOUT)
@@ -164,12 +175,15 @@ static bool has_validator(const struct httpc_response *r)
 }
 
 /* SPEC G-10 F-9: a part's Repr-Digest is not the probe's: their sha-256 members
- * differ when both have one; else their fields, as sent, when both have one. */
+ * differ when both have one; else their fields, as sent, when both have one (one
+ * too long to keep cannot be shown the same: it differs). */
 static bool repr_differs(const struct fetch_cfg *cfg, const struct httpc_response *r)
 {
 	if (cfg->repr_digest && r->has_repr_digest)
 		return memcmp(r->repr_digest, cfg->repr_digest, sizeof r->repr_digest) != 0;
-	return cfg->repr_field && r->repr_field[0] && strcmp(r->repr_field, cfg->repr_field) != 0;
+	if (!cfg->repr_seen || !r->repr_seen)
+		return false;
+	return !cfg->repr_field || !r->repr_kept || strcmp(r->repr_field, cfg->repr_field) != 0;
 }
 
 /* SPEC G-4: the response must answer the request, before a byte is stored. Fills
@@ -581,8 +595,8 @@ static void hget_expire(void *conn)
 		head_late(c);
 		return;
 	}
-	const char *stalled = c->state == HGET_BODY ? xfer_job_out_wait(&c->job) : NULL;
-	if (stalled && step_out_taken(&c->link, &c->job))
+	const char *stalled = c->state == HGET_BODY && c->job_live ? xfer_job_out_wait(&c->job) : NULL;
+	if (stalled && step_out_taken(&c->link, c->job.dst.fd))
 		return; /* SPEC P-10: its reader took bytes, a page not yet whole */
 	if (stalled) { /* SPEC P-10: the output took nothing, not the server */
 		fsio_out_stalled(c->out, stalled, c->cfg->timeout_ms, &c->err);
@@ -694,6 +708,7 @@ static int hop(int sock, const char *peer, const struct fetch_cfg *cfg, const st
 	rep->has_repr_digest = c.resp.has_repr_digest; /* SPEC G-10: a probe's, every part's */
 	memcpy(rep->repr_digest, c.resp.repr_digest, sizeof rep->repr_digest);
 	snprintf(rep->repr_field, sizeof rep->repr_field, "%s", c.resp.repr_field);
+	rep->repr_seen = c.resp.repr_seen, rep->repr_kept = c.resp.repr_kept;
 	if (c.resp.chunked)
 		rep->path = XFER_COPY;
 	for (int i = 0; i < XS_COUNT; i++)

@@ -629,7 +629,8 @@ static int field(const char *name, size_t nn, const char *v, size_t n, struct ht
 	} else if (ieq(name, nn, "repr-digest")) {
 		s->repr_bad |= !digest_line(v, n, &r->has_repr_digest, r->repr_digest);
 		s->repr_conflict |= n >= sizeof r->repr_field ||
-				    (r->repr_field[0] && (strlen(r->repr_field) != n || memcmp(r->repr_field, v, n)));
+				    (r->repr_seen && (strlen(r->repr_field) != n || memcmp(r->repr_field, v, n)));
+		r->repr_seen = true;
 		if (n < sizeof r->repr_field) {
 			memcpy(r->repr_field, v, n);
 			r->repr_field[n] = 0;
@@ -721,6 +722,7 @@ int httpc_parse_response(const char *buf, size_t len, size_t max, struct httpc_r
 	r->etag_weak = r->etag[0] == 'W';
 	r->has_last_modified &= !s.lm_conflict;
 	r->has_repr_digest &= !s.repr_bad;
+	r->repr_kept = r->repr_seen && !s.repr_conflict;
 	if (s.repr_conflict)
 		memset(r->repr_field, 0, sizeof r->repr_field); /* the fuzz property compares all of r */
 	r->has_content_digest &= !s.content_bad;

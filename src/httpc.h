@@ -112,8 +112,10 @@ struct httpc_response {
 	bool has_repr_digest, has_content_digest;
 	uint8_t repr_digest[HTTPC_DIGEST_SIZE], content_digest[HTTPC_DIGEST_SIZE];
 	char repr_field[HTTP_VALUE_MAX]; /* the Repr-Digest field's value as sent (trimmed),
-					  * parsed or not; "" when none, too long, or
-					  * several that differ (SPEC G-10 compares it) */
+					  * parsed or not, when repr_kept; else "" */
+	bool repr_seen;              /* a Repr-Digest field came (SPEC G-10) */
+	bool repr_kept;              /* ... and repr_field is it: not too long, not several
+				      * that differ (an unkept one is shown the same as none) */
 	bool has_retry_after;        /* Retry-After: seconds, or a date */
 	bool retry_after_is_date;
 	uint64_t retry_after_s;

@@ -98,15 +98,17 @@ int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want
 	uint64_t before = j->res.moved;
 	int r = xfer_job_step(j, budget, &ctx);
 	step_moved(l, j->res.moved - before);
-	if (r == XFER_AGAIN && xfer_job_out_wait(j)) /* a wait for the output begins */
-		l->out_held = out_held(l, j->dst.fd);
+	if (r == XFER_AGAIN && xfer_job_out_wait(j))
+		step_out_wait(l, j->dst.fd);
 	*want = r == XFER_MORE ? STEP_YIELD | STEP_IN : r == XFER_AGAIN ? j->wait_in ? STEP_IN : STEP_OUT : 0;
 	return r;
 }
 
-bool step_out_taken(struct step_link *l, const struct xfer_job *j)
+void step_out_wait(struct step_link *l, int fd) { l->out_held = out_held(l, fd); }
+
+bool step_out_taken(struct step_link *l, int fd)
 {
-	int64_t then = l->out_held, now = out_held(l, j->dst.fd);
+	int64_t then = l->out_held, now = out_held(l, fd);
 	if (then < 0 || now < 0 || now >= then)
 		return false;
 	l->out_held = now;

@@ -60,14 +60,18 @@ int step_handshake(struct step_link *l, struct tls_ctx *ctx, const char *peer, s
  * bits to return for XFER_MORE (yield) and XFER_AGAIN (what j waits for), else 0. */
 int step_job(struct step_link *l, struct xfer_job *j, uint64_t budget, int *want);
 
-/* step_out_taken() - SPEC P-10: at the deadline of j's wait for its output
- * (xfer_job_out_wait() not NULL), whether the output's reader took bytes since the
- * wait began: a pipe frees room for the writer only when a page is read whole, so a
- * reader of one byte a second never wakes it. Asks what the output holds now
- * (FIONREAD on a pipe or FIFO, SIOCOUTQ on a socket) against what it held then
- * (step_job() asked); less is progress, noted (the deadline moves on). Returns
- * true then; false when it holds as much, or cannot tell. */
-bool step_out_taken(struct step_link *l, const struct xfer_job *j);
+/* step_out_wait() - SPEC P-10: a wait for the output fd begins: what it holds for its
+ * reader now is noted (step_job() does it for a job's output). */
+void step_out_wait(struct step_link *l, int fd);
+
+/* step_out_taken() - SPEC P-10: at the deadline of a wait for the output fd, whether
+ * its reader took bytes since the wait began (step_out_wait()): a pipe frees room for
+ * the writer only when a page is read whole, so a reader of one byte a second never
+ * wakes it. Asks what the output holds now (FIONREAD on a pipe or FIFO, SIOCOUTQ on a
+ * socket, whose queue shows only what the reader's side frees) against what it held
+ * then; less is progress, noted (the deadline moves on, and so does the mark).
+ * Returns true then; false when it holds as much, or cannot tell. */
+bool step_out_taken(struct step_link *l, int fd);
 
 /* step_drop_input() - drop what the peer sent and nobody will read, without
  * waiting, so that closing the socket sends an end of stream, not a reset that

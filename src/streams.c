@@ -45,6 +45,7 @@ struct group {
 	bool has_repr;            /* HTTP: the probe's Repr-Digest, the file's SHA-256 (G-10) */
 	uint8_t repr[FHASH_SHA256_SIZE];
 	char repr_field[FETCH_VALIDATOR_MAX]; /* HTTP: the probe's Repr-Digest field, or "" */
+	bool repr_seen, repr_kept; /* HTTP: the probe had one; repr_field is it */
 	struct fsio_out *out;
 	pthread_mutex_t lock; /* each part's open, so that a cut never shuts a closed socket */
 	atomic_int failed; /* 1 + the index of the first part that failed, or 0 */
@@ -174,6 +175,7 @@ static int probe(struct group *g, const char *addr, const struct fetch_cfg *cfg,
 	g->has_repr = fr.has_repr_digest;
 	memcpy(g->repr, fr.repr_digest, sizeof g->repr);
 	snprintf(g->repr_field, sizeof g->repr_field, "%s", fr.repr_field);
+	g->repr_seen = fr.repr_seen, g->repr_kept = fr.repr_kept;
 	g->ident = fr.ident;
 	snprintf(g->name, sizeof g->name, "%s", fr.resp.name);
 	return r;
@@ -212,7 +214,8 @@ static int start_parts(struct group *g, const char *addr, const struct fetch_cfg
 		p->cfg.if_range_weak = g->weak_etag;
 		p->cfg.ask = cfg->url ? &g->landed : NULL;
 		p->cfg.repr_digest = g->has_repr ? g->repr : NULL;
-		p->cfg.repr_field = g->repr_field[0] ? g->repr_field : NULL;
+		p->cfg.repr_field = g->repr_kept ? g->repr_field : NULL;
+		p->cfg.repr_seen = g->repr_seen;
 		p->hook = (struct step_progress){.every = rs ? STREAMS_RECORD_EVERY : pg ? pg->every : UINT64_MAX,
 						 .tick = count_part, .arg = p};
 		p->cfg.progress = &p->hook;

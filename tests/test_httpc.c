@@ -465,8 +465,16 @@ START_TEST(f9_repr_field_kept)
 		 HTTP_VALUE_MAX, 0);
 	accepted(head, &r);
 	ck_assert_str_eq(r.repr_field, "");
+	ck_assert(r.repr_seen && !r.repr_kept); /* seen, not kept: G-10 cannot call it the same */
+	accepted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nRepr-Digest:\r\n"
+		 "Repr-Digest: sha-512=:YQ==:\r\n\r\n", &r); /* an empty one first differs too */
+	ck_assert(r.repr_seen && !r.repr_kept);
+	ck_assert_str_eq(r.repr_field, "");
+	accepted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nRepr-Digest: sha-512=:YQ==:\r\n\r\n", &r);
+	ck_assert(r.repr_seen && r.repr_kept);
 	accepted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nContent-Digest: sha-512=:YQ==:\r\n\r\n", &r);
 	ck_assert_str_eq(r.repr_field, "");
+	ck_assert(!r.repr_seen && !r.repr_kept);
 }
 END_TEST
 

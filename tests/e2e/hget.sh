@@ -194,6 +194,16 @@ t_slow_http() { # MODE [RECV-ARGS...]
 }
 check "a chunked body into a slow reader (64 KiB every 0.5 s, 5 s in all) is not cut by --timeout 2  # SPEC P-10 G-6" \
 	t_slow_http chunked
+t_byte_a_second_http() {
+	head -c 200000 "$T/data.bin" >"$T/small.bin" && HTTPD_FILE=$T/small.bin start_httpd chunked || return 1
+	zrecv --timeout 2 -c "http://127.0.0.1:$PORT/data.bin" -o - 2>"$T/err" | byte_reader "$T/slow.out"
+	local r=${PIPESTATUS[0]}
+	kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null
+	cat "$T/err"
+	[ "$r" -eq 0 ] && cmp "$T/small.bin" "$T/slow.out"
+}
+check "a chunked body into a reader of one byte a second (6 s) is not cut by --timeout 2  # SPEC P-10 G-6" \
+	t_byte_a_second_http
 check "a Content-Length body into a slow reader, --path splice: not cut by --timeout 2  # SPEC P-10 G-5" \
 	t_slow_http close -p splice
 check "a Content-Length body into a slow reader, --path copy: not cut by --timeout 2  # SPEC P-10 G-5" \
@@ -540,6 +550,8 @@ check "--streams N, the file replaced after the probe under the same ETag, a par
 # says a part's that is not the probe's is CHANGED (it is compared, not computed)
 check "--streams N, the file replaced after the probe under the same ETag, a part's Repr-Digest (sha-512 only) not the probe's: exit 6, nothing kept  # SPEC G-10 F-9" \
 	hostile repr512swap 6 "Repr-Digest" --streams 4
+check "--streams N, the parts' Repr-Digest (sha-512 only) too long to keep: not shown the probe's, exit 6, nothing kept  # SPEC G-10 F-9" \
+	hostile repr512long 6 "Repr-Digest" --streams 4
 # ATTACK s22: without --resume there is no partial and a part's range is not "the rest": the
 # line must not speak of either
 t_streams_part_words() {

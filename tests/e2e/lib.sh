@@ -161,6 +161,17 @@ stalled() {
 	[ "$(cat "$T/rc")" -eq 3 ] && [ "$(grep -c . "$T/err")" -eq 1 ] &&
 	grep -Eq "^zcp-recv: ($1) $2: timed out" "$T/err" && [ "$(cat "$T/took")" -ge 2 ]
 }
+# byte_reader FILE: copy stdin to FILE one byte a second for 6 s, then the rest (a byte
+# within every --timeout 2, never a page: SPEC P-10's slowest reader that is not cut)
+byte_reader() {
+	python3 -c 'import os, sys, time
+with open(sys.argv[1], "wb") as f:
+    for _ in range(6):
+        f.write(os.read(0, 1))
+        time.sleep(1)
+    while b := os.read(0, 65536):
+        f.write(b)' "$1"
+}
 # slow_reader FILE: copy stdin to FILE 64 KiB at a time, 0.5 s apart (slow, but progress)
 slow_reader() {
 	python3 -c 'import os, sys, time

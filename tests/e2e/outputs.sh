@@ -97,13 +97,7 @@ check "-o - into a slow reader, --path splice: not cut by --timeout 2  # SPEC P-
 # only when its page is read whole, so a writer that waits for room sees no progress here.
 t_byte_a_second_stdout() {
 	head -c 200000 "$T/data.bin" >"$T/small.bin" && start_send --once "$T/small.bin" || return 1
-	zrecv --timeout 2 -p "$1" -c "127.0.0.1:$PORT" -o - 2>"$T/err" | python3 -c 'import os, sys, time
-with open(sys.argv[1], "wb") as f:
-    for _ in range(6):
-        f.write(os.read(0, 1))
-        time.sleep(1)
-    while b := os.read(0, 65536):
-        f.write(b)' "$T/slow.out"
+	zrecv --timeout 2 -p "$1" -c "127.0.0.1:$PORT" -o - 2>"$T/err" | byte_reader "$T/slow.out"
 	local r=${PIPESTATUS[0]}
 	wait "$SPID"; cat "$T/err"
 	[ "$r" -eq 0 ] && cmp "$T/small.bin" "$T/slow.out"
