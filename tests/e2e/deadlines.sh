@@ -112,7 +112,10 @@ check "a second identical verified resume costs no reading: the whole-file hash 
 t_hash_peer_gone() { # a receiver gone mid-hash: the sender stops reading (strace: the preads stop)
 	local spid port n
 	hashed_file && : >"$T/send.err" || return 1
-	zstrace -f -e trace=pread64 -o "$T/hash.trace" "$B/zcp-send" --count 2 -l 127.0.0.1:0 --max-chunk 4K \
+	# each pread slowed (20 ms: the whole hash would take 5 s), so the receiver is surely gone
+	# mid-hash however slowly it runs (a fast hash on a busy machine once ended first)
+	zstrace -f -e trace=pread64 -e inject=pread64:delay_enter=20000 -o "$T/hash.trace" \
+		"$B/zcp-send" --count 2 -l 127.0.0.1:0 --max-chunk 4K \
 		"$T/hashed.bin" 2>"$T/send.err" &
 	spid=$!; port=$(port_of "$T/send.err") &&
 	peer verify-resume "$port" 1 gone && { wait "$spid"; [ $? -eq 4 ]; } && cat "$T/send.err" &&
